@@ -1,0 +1,57 @@
+# make demo: install, migrate, load the demo street, serve http://127.0.0.1:8000 (embedded SQLite).
+# make test: install, then ruff, mypy, pytest on SQLite, pytest on PostgreSQL, Playwright in Debian chromium.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
+# The PostgreSQL pass uses DATABASE_URL when it is set (CI), else a local cluster that scripts/ensure_postgres.sh provides.
+PG_URL ?= $(or $(DATABASE_URL),postgres://gongzhi:gongzhi@127.0.0.1:5432/gongzhi)
+PYTEST := $(BIN)/python -m pytest
+
+.PHONY: install demo test lint typecheck test-sqlite test-postgres test-browser bench messages clean
+
+install: $(STAMP)
+
+# Reinstalls only when the lock file changes.
+$(STAMP): requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+demo: install
+	mkdir -p var
+	env -u DATABASE_URL $(BIN)/python manage.py migrate --noinput -v0
+	env -u DATABASE_URL $(BIN)/python manage.py load_demo
+	env -u DATABASE_URL GONGZHI_DEMO=1 scripts/serve_demo.sh
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+test-sqlite: install
+	env -u DATABASE_URL $(PYTEST) -m "not browser" -n 2
+
+test-postgres: install
+	PG_URL='$(PG_URL)' scripts/ensure_postgres.sh
+	DATABASE_URL='$(PG_URL)' $(PYTEST) -m "not browser" -n 2
+
+test-browser: install
+	scripts/ensure_chromium.sh
+	env -u DATABASE_URL $(PYTEST) -m browser -p no:xdist
+
+test: lint typecheck test-sqlite test-postgres test-browser
+
+bench: install
+	env -u DATABASE_URL $(BIN)/python bench/run.py
+
+messages:
+	cd src/gongzhi && ../../$(BIN)/python ../../manage.py makemessages -l en --no-obsolete
+	$(BIN)/python manage.py compilemessages -l en
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Serves the demo with the background-task worker beside it; Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+.venv/bin/python manage.py db_worker --interval 0.5 --no-reload >var/worker.log 2>&1 &
+worker=$!
+trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+echo "gongzhi demo: http://127.0.0.1:8000  (task worker log: var/worker.log)"
+.venv/bin/python manage.py runserver 127.0.0.1:8000 --noreload

@@ -1,0 +1,21 @@
+"""The JSON API at /api/, with its OpenAPI schema at /api/openapi.json."""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+
+from gongzhi.core.api import AUTH
+from gongzhi.core.errors import ApplicationError
+
+api = NinjaAPI(title="gongzhi 共治 API", version="1", urls_namespace="api", auth=AUTH)
+
+
+@api.exception_handler(ApplicationError)
+def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+from gongzhi.people.api import router as people_router  # noqa: E402
+from gongzhi.places.api import router as places_router  # noqa: E402
+
+api.add_router("/communities", places_router)
+api.add_router("/communities", people_router)

@@ -1,0 +1,52 @@
+"""One error hierarchy: services raise these, views show the message, the API renders {code, message, extra}."""
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+
+class ApplicationError(Exception):
+    code = "error"
+    status = 400
+    default_message: Any = _("操作未能完成")
+
+    def __init__(self, message: Any = None, *, code: str | None = None, extra: dict[str, Any] | None = None):
+        self.message = message if message is not None else self.default_message
+        if code:
+            self.code = code
+        self.extra = extra or {}
+        super().__init__(str(self.message))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": str(self.message), "extra": self.extra}
+
+
+class ValidationFailed(ApplicationError):
+    code = "invalid"
+    default_message = _("输入有误，请检查后重试")
+
+
+class PermissionDenied(ApplicationError):
+    """The actor can see the object but may not act on it (403). Invisible objects are 404 instead."""
+
+    code = "forbidden"
+    status = 403
+    default_message = _("您没有权限执行此操作")
+
+
+class NotFound(ApplicationError):
+    code = "not_found"
+    status = 404
+    default_message = _("未找到该记录，或您无权查看")
+
+
+class Duplicate(ApplicationError):
+    code = "duplicate"
+    status = 409
+    default_message = _("该记录已存在")
+
+
+class AccountLocked(ApplicationError):
+    code = "account_locked"
+    status = 403
+    default_message = _("登录失败次数过多，账号已暂时锁定，请稍后再试")

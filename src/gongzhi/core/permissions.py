@@ -1,0 +1,80 @@
+"""The one permission layer: which role may do which action. Where it may do it comes from scoping."""
+
+from enum import StrEnum
+
+from gongzhi.core.roles import Role
+
+
+class Action(StrEnum):
+    PLACE_VIEW = "place.view"
+    PLACE_CHANGE = "place.change"
+    HOUSEHOLD_VIEW = "household.view"
+    PERSON_VIEW = "person.view"
+    PERSON_CHANGE = "person.change"
+    PERSON_IMPORT = "person.import"
+    PERSON_EXPORT = "person.export"
+    REVEAL_ID_NUMBER = "person.reveal.id_number"
+    REVEAL_PHONE = "person.reveal.phone"
+    REVEAL_PARTY = "person.reveal.party"
+    REVEAL_DISABILITY = "person.reveal.disability"
+    REVEAL_LOW_INCOME = "person.reveal.low_income"
+    ACCOUNT_CREATE = "account.create_for_resident"
+    CORRECTION_HANDLE = "correction.handle"
+    COMMUNITY_AGGREGATES = "community.aggregates"
+    AUDIT_VIEW = "audit.view"
+    ADMIN = "admin.access"
+
+
+_COMMUNITY_STAFF = {
+    Action.PLACE_VIEW,
+    Action.PLACE_CHANGE,
+    Action.HOUSEHOLD_VIEW,
+    Action.PERSON_VIEW,
+    Action.PERSON_CHANGE,
+    Action.PERSON_IMPORT,
+    Action.PERSON_EXPORT,
+    Action.REVEAL_ID_NUMBER,
+    Action.REVEAL_PHONE,
+    Action.REVEAL_DISABILITY,
+    Action.REVEAL_LOW_INCOME,
+    Action.ACCOUNT_CREATE,
+    Action.CORRECTION_HANDLE,
+    Action.COMMUNITY_AGGREGATES,
+    Action.ADMIN,
+}
+
+# Party membership is a special identity (PIPL Art. 28): only the Party secretary needs it in full.
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    Role.STREET_STAFF: frozenset({Action.PLACE_VIEW, Action.COMMUNITY_AGGREGATES}),
+    Role.SECRETARY: frozenset(_COMMUNITY_STAFF | {Action.REVEAL_PARTY, Action.AUDIT_VIEW}),
+    Role.SOCIAL_WORKER: frozenset(_COMMUNITY_STAFF),
+    Role.GRID_WORKER: frozenset(
+        {
+            Action.PLACE_VIEW,
+            Action.HOUSEHOLD_VIEW,
+            Action.PERSON_VIEW,
+            Action.PERSON_CHANGE,
+            Action.REVEAL_PHONE,
+            Action.REVEAL_DISABILITY,
+            Action.REVEAL_LOW_INCOME,
+            Action.ACCOUNT_CREATE,
+        }
+    ),
+    Role.BUILDING_HEAD: frozenset({Action.PLACE_VIEW, Action.HOUSEHOLD_VIEW, Action.PERSON_VIEW, Action.REVEAL_PHONE}),
+    Role.GROUP_HEAD: frozenset({Action.PLACE_VIEW, Action.HOUSEHOLD_VIEW, Action.PERSON_VIEW, Action.REVEAL_PHONE}),
+    Role.PROPERTY: frozenset({Action.PLACE_VIEW, Action.HOUSEHOLD_VIEW}),
+    Role.VOLUNTEER: frozenset(),
+    Role.RESIDENT: frozenset(),
+}
+
+REVEAL_ACTIONS: dict[str, Action] = {
+    "id_number": Action.REVEAL_ID_NUMBER,
+    "phone": Action.REVEAL_PHONE,
+    "party": Action.REVEAL_PARTY,
+    "disability": Action.REVEAL_DISABILITY,
+    "low_income": Action.REVEAL_LOW_INCOME,
+}
+
+
+def role_allows(role: str, action: Action) -> bool:
+    return action in ROLE_ACTIONS.get(role, frozenset())

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from gongzhi.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("", views.home_view, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("prefs/", views.preferences_view, name="prefs"),
+    path("password/", views.password_view, name="password"),
+    path("me/", views.my_data_view, name="me"),
+    path("me/export.json", views.my_data_export_view, name="me_export"),
+    path("me/correction/", views.my_correction_view, name="me_correction"),
+]

@@ -1,0 +1,124 @@
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from gongzhi.core.errors import NotFound, PermissionDenied
+from gongzhi.core.permissions import Action
+from gongzhi.core.scoping import user_can
+from gongzhi.people import selectors, services
+from gongzhi.places import selectors as place_selectors
+from gongzhi.places.models import Household, Place
+
+router = Router(tags=["people"])
+
+
+class PersonOut(Schema):
+    """Always masked: full values only through the logged reveal endpoint."""
+
+    id: int
+    name: str
+    sex: str
+    birth_year: int
+    id_number: str
+    phone: str
+    household_id: int | None
+    relation: str
+
+
+class PersonPage(Schema):
+    count: int
+    results: list[PersonOut]
+
+
+class PersonIn(Schema):
+    name: str
+    id_number: str
+    phone: str = ""
+    household_id: int | None = None
+    relation: str = "member"
+
+
+class RevealOut(Schema):
+    field: str
+    value: str
+
+
+def _community(request: HttpRequest, community_id: int) -> Place:
+    """The community, for a role that may see its residents at all (403 otherwise, like the pages)."""
+    community = place_selectors.community_get(actor=request.user, community_id=community_id)
+    if not user_can(request.user, Action.PERSON_VIEW, community):
+        raise PermissionDenied()
+    return community
+
+
+def _out(p: object) -> PersonOut:
+    return PersonOut(
+        id=p.pk,
+        name=p.masked_name,
+        sex=p.sex,
+        birth_year=p.birth_date.year,  # type: ignore[attr-defined]
+        id_number=p.masked_id_number,
+        phone=p.masked_phone,  # type: ignore[attr-defined]
+        household_id=p.household_id,
+        relation=p.relation,
+    )  # type: ignore[attr-defined]
+
+
+@router.get("/{community_id}/people", response=PersonPage, summary="Residents, masked")
+def people(
+    request: HttpRequest,
+    community_id: int,
+    q: str = "",
+    place: int | None = None,
+    tag: int | None = None,
+    offset: int = 0,
+    limit: int = 25,
+) -> PersonPage:
+    community = _community(request, community_id)
+    place_obj = place_selectors.place_get(actor=request.user, community=community, place_id=place) if place else None
+    tag_obj = None
+    if tag is not None:
+        tag_obj = next((t for t in selectors.tag_list(actor=request.user, community=community) if t.pk == tag), None)
+        if tag_obj is None:
+            raise NotFound()
+    qs = selectors.person_list(actor=request.user, community=community, q=q, place=place_obj, tag=tag_obj)
+    offset, limit = max(offset, 0), min(max(limit, 1), 200)
+    return PersonPage(count=qs.count(), results=[_out(p) for p in qs[offset : offset + limit]])
+
+
+@router.get("/{community_id}/people/{person_id}", response=PersonOut)
+def person(request: HttpRequest, community_id: int, person_id: int) -> PersonOut:
+    community = _community(request, community_id)
+    return _out(selectors.person_get(actor=request.user, community=community, person_id=person_id))
+
+
+@router.post(
+    "/{community_id}/people/{person_id}/reveal/{field}",
+    response=RevealOut,
+    summary="One sensitive field in full; the view is logged",
+)
+def reveal(request: HttpRequest, community_id: int, person_id: int, field: str) -> RevealOut:
+    community = place_selectors.community_get(actor=request.user, community_id=community_id)
+    found = selectors.person_get(actor=request.user, community=community, person_id=person_id)
+    return RevealOut(field=field, value=services.person_reveal(actor=request.user, person=found, field=field))
+
+
+@router.post("/{community_id}/people", response={201: PersonOut})
+def create(request: HttpRequest, community_id: int, payload: PersonIn) -> Status:
+    community = place_selectors.community_get(actor=request.user, community_id=community_id)
+    household = None
+    if payload.household_id is not None:
+        household = (
+            Household.objects.visible_to(request.user).filter(pk=payload.household_id, community=community).first()
+        )
+        if household is None:
+            raise NotFound()
+    created = services.person_create(
+        actor=request.user,
+        community=community,
+        name=payload.name,
+        id_number=payload.id_number,
+        phone=payload.phone,
+        household=household,
+        relation=payload.relation,
+    )
+    return Status(201, _out(created))

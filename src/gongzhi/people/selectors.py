@@ -1,0 +1,91 @@
+"""Reads on residents, already scoped to the actor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from gongzhi.core.errors import NotFound
+from gongzhi.core.permissions import Action
+from gongzhi.people.models import CorrectionRequest, CorrectionStatus, ImportJob, Person, PersonTag, Tag
+from gongzhi.people.services import tag_visible_categories
+from gongzhi.places.models import Place
+
+
+def tag_list(*, actor: Any, community: Place) -> list[Tag]:
+    """Built-in and community tags; a sensitive tag only for roles that may see its category."""
+    categories = tag_visible_categories(actor, community)
+    tags = Tag.objects.filter(Q(community=None) | Q(community=community))
+    return [t for t in tags if not t.sensitive_as or t.sensitive_as in categories]
+
+
+def person_list(
+    *,
+    actor: Any,
+    community: Place,
+    q: str = "",
+    place: Place | None = None,
+    tag: Tag | None = None,
+) -> QuerySet[Person]:
+    people = Person.objects.visible_to(actor).filter(community=community)
+    if place is not None:
+        people = people.filter(place_path__under=place.path)
+    if tag is not None:
+        people = people.filter(Exists(PersonTag.objects.filter(person=OuterRef("pk"), tag=tag)))
+    q = q.strip()
+    if q:
+        if q.isdigit() and len(q) == 11:
+            people = people.filter(phone=q)
+        elif len(q) == 18:
+            people = people.filter(id_number=q.upper())
+        else:
+            people = people.filter(name__contains=q)
+    return people.select_related("household").order_by("place_path", "household__room", "id")
+
+
+def person_get(*, actor: Any, community: Place, person_id: int) -> Person:
+    person: Person | None = (
+        Person.objects.visible_to(actor)
+        .filter(pk=person_id, community=community)
+        .select_related("household", "household__grid", "account")
+        .first()
+    )
+    if person is None:
+        raise NotFound()
+    return person
+
+
+def person_tags(*, actor: Any, person: Person) -> tuple[list[Tag], int]:
+    """The tags the actor may see, and how many sensitive ones are hidden from them."""
+    categories = tag_visible_categories(actor, person.community)
+    tags = [pt.tag for pt in PersonTag.objects.filter(person=person).select_related("tag")]
+    shown = [t for t in tags if not t.sensitive_as or t.sensitive_as in categories]
+    return shown, len(tags) - len(shown)
+
+
+def my_persons(*, actor: Any) -> QuerySet[Person]:
+    """A resident's own records, in every community; self-scoped by the account link."""
+    if not actor.is_authenticated:
+        return Person.objects.none()
+    return Person.objects.filter(account=actor).select_related("community", "household")
+
+
+def correction_list(*, actor: Any, community: Place, open_only: bool = True) -> QuerySet[CorrectionRequest]:
+    qs = CorrectionRequest.objects.restrict(actor, Action.CORRECTION_HANDLE).filter(community=community)
+    if open_only:
+        qs = qs.filter(status=CorrectionStatus.OPEN)
+    return qs.select_related("person", "requested_by")
+
+
+def import_job_list(*, actor: Any, community: Place) -> QuerySet[ImportJob]:
+    return ImportJob.objects.visible_to(actor).filter(community=community).select_related("target")[:20]
+
+
+def import_job_get(*, actor: Any, community: Place, job_id: int) -> ImportJob:
+    job: ImportJob | None = (
+        ImportJob.objects.visible_to(actor).filter(pk=job_id, community=community).select_related("target").first()
+    )
+    if job is None:
+        raise NotFound()
+    return job

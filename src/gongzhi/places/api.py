@@ -1,0 +1,63 @@
+from decimal import Decimal
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from gongzhi.places import selectors
+
+router = Router(tags=["places"])
+
+
+class CommunityOut(Schema):
+    id: int
+    name: str
+    kind: str
+
+
+class PlaceOut(Schema):
+    id: int
+    name: str
+    kind: str
+    parent_id: int | None
+    households: int | None = None
+    residents: int | None = None
+
+
+class HouseholdOut(Schema):
+    id: int
+    room: str
+    floor: int | None
+    area: Decimal | None
+    place_id: int
+    grid_id: int | None
+
+
+@router.get("", response=list[CommunityOut], summary="Communities the caller has a role in")
+def communities(request: HttpRequest) -> list[CommunityOut]:
+    return [CommunityOut(id=c.pk, name=c.name, kind=c.kind) for c in selectors.communities_for(actor=request.user)]
+
+
+@router.get("/{community_id}/places", response=list[PlaceOut], summary="Children of a place (or the roots)")
+def places(request: HttpRequest, community_id: int, parent: int | None = None) -> list[PlaceOut]:
+    community = selectors.community_get(actor=request.user, community_id=community_id)
+    if parent is None:
+        nodes = selectors.place_roots(actor=request.user, community=community)
+        under = community
+    else:
+        under = selectors.place_get(actor=request.user, community=community, place_id=parent)
+        nodes = selectors.place_children(actor=request.user, place=under)
+    counts = selectors.subtree_counts(actor=request.user, place=under, children=nodes)
+    return [PlaceOut(id=n.pk, name=n.name, kind=n.kind, parent_id=n.parent_id, **counts.get(n.pk, {})) for n in nodes]
+
+
+@router.get("/{community_id}/places/{place_id}/households", response=list[HouseholdOut])
+def households(
+    request: HttpRequest, community_id: int, place_id: int, offset: int = 0, limit: int = 100
+) -> list[HouseholdOut]:
+    community = selectors.community_get(actor=request.user, community_id=community_id)
+    place = selectors.place_get(actor=request.user, community=community, place_id=place_id)
+    rows = selectors.household_list(actor=request.user, place=place)[max(offset, 0) : max(offset, 0) + min(limit, 500)]
+    return [
+        HouseholdOut(id=h.pk, room=h.room, floor=h.floor, area=h.area, place_id=h.place_id, grid_id=h.grid_id)
+        for h in rows
+    ]

@@ -1,0 +1,199 @@
+"""Reads on places and households, already scoped to what the actor may see."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, QuerySet
+
+from gongzhi.core.audit import data_version
+from gongzhi.core.errors import NotFound
+from gongzhi.core.permissions import Action
+from gongzhi.core.scoping import grants_allowing, grants_for, user_can
+from gongzhi.places.models import COMMUNITY_KINDS, Grid, Household, Place, PlaceKind
+
+FIGURES_TTL = 300
+
+
+def communities_for(*, actor: Any) -> list[Place]:
+    """Communities where the actor holds any role (street roles reach every community of the street)."""
+    ids = {g.community_id for g in grants_for(actor) if g.community_id}
+    street_paths = [g.place_path for g in grants_for(actor) if g.community_id is None and g.place_path]
+    qs = Place.objects.filter(kind__in=COMMUNITY_KINDS)
+    found = list(qs.filter(pk__in=ids)) if ids else []
+    for path in street_paths:
+        found += list(qs.filter(path__under=path).exclude(pk__in=[p.pk for p in found]))
+    return sorted(found, key=lambda p: p.path)
+
+
+def community_get(*, actor: Any, community_id: int) -> Place:
+    for community in communities_for(actor=actor):
+        if community.pk == community_id:
+            return community
+    raise NotFound()
+
+
+def public_community_get(*, community_id: int) -> Place:
+    community: Place | None = (
+        Place.objects.filter(pk=community_id, kind__in=COMMUNITY_KINDS).select_related("parent").first()
+    )
+    if community is None:
+        raise NotFound()
+    return community
+
+
+def place_get(*, actor: Any, community: Place, place_id: int) -> Place:
+    place: Place | None = Place.objects.visible_to(actor).filter(pk=place_id, community=community).first()
+    if place is None:
+        raise NotFound()
+    return place
+
+
+def place_roots(*, actor: Any, community: Place) -> list[Place]:
+    """The highest nodes of the community the actor may browse: the community itself, or e.g. their building."""
+    visible = Place.objects.visible_to(actor).filter(community=community)
+    if visible.filter(pk=community.pk).exists():
+        return [community]
+    grant_paths = sorted(
+        {
+            g.place_path
+            for g in grants_allowing(actor, Action.PLACE_VIEW)
+            if g.place_path and g.community_id == community.pk
+        }
+    )
+    return list(visible.filter(path__in=grant_paths))
+
+
+def place_children(*, actor: Any, place: Place) -> list[Place]:
+    return list(Place.objects.visible_to(actor).filter(parent=place).order_by("sort_key", "name"))
+
+
+def place_breadcrumbs(*, actor: Any, place: Place) -> list[Place]:
+    ids = place.ancestor_ids
+    by_id = {p.pk: p for p in Place.objects.visible_to(actor).filter(pk__in=ids)}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def place_names(*, community: Place) -> dict[int, str]:
+    """Names of every place in the community, cached: labels households without a join per row."""
+    key = f"gongzhi:names:{community.pk}:{data_version(community.pk)}"
+    names: dict[int, str] | None = cache.get(key)
+    if names is None:
+        names = dict(Place.objects.filter(community=community).values_list("pk", "name"))
+        cache.set(key, names, FIGURES_TTL)
+    return names
+
+
+def path_label(path: str, names: dict[int, str], community: Place, room: str = "") -> str:
+    parts = [names.get(int(i), "?") for i in path.strip("/").split("/") if i]
+    ids = [int(i) for i in path.strip("/").split("/") if i]
+    if community.pk in ids:
+        parts = parts[ids.index(community.pk) + 1 :]
+    return " ".join([*parts, room]).strip()
+
+
+def household_list(*, actor: Any, place: Place) -> QuerySet[Household]:
+    return (
+        Household.objects.visible_to(actor)
+        .filter(place_path__under=place.path)
+        .select_related("grid")
+        .order_by("place_path", "room")
+    )
+
+
+def household_get(*, actor: Any, community: Place, household_id: int) -> Household:
+    household: Household | None = (
+        Household.objects.visible_to(actor)
+        .filter(pk=household_id, community=community)
+        .select_related("place", "grid")
+        .first()
+    )
+    if household is None:
+        raise NotFound()
+    return household
+
+
+def grid_list(*, actor: Any, community: Place) -> QuerySet[Grid]:
+    return Grid.objects.visible_to(actor).filter(community=community).order_by("path")
+
+
+def _scope_key(actor: Any) -> str:
+    return hashlib.sha1(repr(grants_for(actor)).encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def subtree_counts(*, actor: Any, place: Place, children: list[Place]) -> dict[int, dict[str, int]]:
+    """Households and residents under each child, in two grouped queries whatever the tree size."""
+    from gongzhi.people.models import Person
+
+    key = f"gongzhi:counts:{place.pk}:{_scope_key(actor)}:{data_version(place.community_id)}"
+    cached: dict[int, dict[str, int]] | None = cache.get(key)
+    if cached is not None:
+        return cached
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: {"households": 0, "residents": 0})
+    prefixes = [(child.path, child.pk) for child in children]
+
+    def add(rows: Any, field: str) -> None:
+        for path, n in rows:
+            for prefix, pk in prefixes:
+                if path.startswith(prefix):
+                    counts[pk][field] += n
+                    break
+
+    add(
+        Household.objects.visible_to(actor)
+        .filter(place_path__under=place.path)
+        .values_list("place_path")
+        .annotate(n=Count("id"))
+        .order_by(),
+        "households",
+    )
+    add(
+        Person.objects.visible_to(actor)
+        .filter(place_path__under=place.path)
+        .values_list("place_path")
+        .annotate(n=Count("id"))
+        .order_by(),
+        "residents",
+    )
+    result = {child.pk: dict(counts[child.pk]) for child in children}
+    cache.set(key, result, FIGURES_TTL)
+    return result
+
+
+def community_figures(*, actor: Any, community: Place) -> dict[str, int | None]:
+    """Key figures for the community home, cached until the next write in the community."""
+    from gongzhi.people.models import Person, PersonTag
+    from gongzhi.people.services import tag_visible_categories
+
+    key = f"gongzhi:figures:{community.pk}:{_scope_key(actor)}:{data_version(community.pk)}"
+    figures: dict[str, int | None] | None = cache.get(key)
+    if figures is not None:
+        return figures
+    people = Person.objects.visible_to(actor).filter(community=community)
+    households = Household.objects.visible_to(actor).filter(community=community)
+    if user_can(actor, Action.COMMUNITY_AGGREGATES, community):
+        # Whole-community figures; street staff get these without ever seeing a row (PIPL necessity).
+        people = Person.objects.filter(community=community)
+        households = Household.objects.filter(community=community)
+    categories = tag_visible_categories(actor, community)
+    tag_counts = dict(
+        PersonTag.objects.filter(community=community, person__in=people)
+        .values_list("tag__key")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    figures = {
+        "households": households.count(),
+        "residents": people.count(),
+        "buildings": Place.objects.filter(community=community, kind=PlaceKind.BUILDING).count(),
+        "grids": Grid.objects.filter(community=community).count(),
+        "living_alone": tag_counts.get("living_alone", 0),
+        "veterans": tag_counts.get("veteran", 0),
+        "party_members": tag_counts.get("party", 0) if "party" in categories else None,
+        "low_income": tag_counts.get("low_income", 0) if "low_income" in categories else None,
+    }
+    cache.set(key, figures, FIGURES_TTL)
+    return figures

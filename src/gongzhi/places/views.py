@@ -1,0 +1,103 @@
+"""Community home, tree browsing, households, and the public community page."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from gongzhi.core.errors import NotFound
+from gongzhi.core.permissions import Action
+from gongzhi.core.scoping import user_can
+from gongzhi.places import selectors
+from gongzhi.places.models import COMMUNITY_KINDS, Place
+
+PAGE_SIZE = 25
+
+
+def _community_context(request: HttpRequest, community: Place) -> dict[str, object]:
+    actor = request.user
+    return {
+        "community": community,
+        "communities": selectors.communities_for(actor=actor),
+        "can_people": user_can(actor, Action.PERSON_VIEW, community),
+        "can_import": user_can(actor, Action.PERSON_IMPORT, community),
+        "can_corrections": user_can(actor, Action.CORRECTION_HANDLE, community),
+    }
+
+
+@login_required
+def community_home(request: HttpRequest, community_id: int) -> HttpResponse:
+    community = selectors.community_get(actor=request.user, community_id=community_id)
+    roots = selectors.place_roots(actor=request.user, community=community)
+    if roots == [community]:
+        roots = selectors.place_children(actor=request.user, place=community)
+    counts = selectors.subtree_counts(actor=request.user, place=community, children=roots)
+    return render(
+        request,
+        "places/community_home.html",
+        {
+            **_community_context(request, community),
+            "nav": "home",
+            "figures": selectors.community_figures(actor=request.user, community=community),
+            "tree": [(node, counts.get(node.pk, {})) for node in roots],
+        },
+    )
+
+
+@login_required
+def place_detail(request: HttpRequest, community_id: int, place_id: int) -> HttpResponse:
+    community = selectors.community_get(actor=request.user, community_id=community_id)
+    place = selectors.place_get(actor=request.user, community=community, place_id=place_id)
+    children = selectors.place_children(actor=request.user, place=place)
+    counts = selectors.subtree_counts(actor=request.user, place=place, children=children)
+    households = None
+    if not children:
+        page = Paginator(selectors.household_list(actor=request.user, place=place), PAGE_SIZE)
+        households = page.get_page(request.GET.get("page"))
+    context = {
+        **_community_context(request, community),
+        "place": place,
+        "breadcrumbs": selectors.place_breadcrumbs(actor=request.user, place=place),
+        "children": [(child, counts.get(child.pk, {})) for child in children],
+        "households": households,
+    }
+    template = "places/_children.html" if request.headers.get("HX-Request") else "places/place_detail.html"
+    return render(request, template, context)
+
+
+@login_required
+def household_detail(request: HttpRequest, community_id: int, household_id: int) -> HttpResponse:
+    from gongzhi.people.models import Ownership, Person
+
+    community = selectors.community_get(actor=request.user, community_id=community_id)
+    household = selectors.household_get(actor=request.user, community=community, household_id=household_id)
+    residents = list(Person.objects.visible_to(request.user).filter(household=household).order_by("relation", "id"))
+    owners = list(Ownership.objects.visible_to(request.user).filter(household=household).select_related("person"))
+    names = selectors.place_names(community=community)
+    return render(
+        request,
+        "places/household_detail.html",
+        {
+            **_community_context(request, community),
+            "household": household,
+            "label": selectors.path_label(household.place_path, names, community, household.room),
+            "breadcrumbs": selectors.place_breadcrumbs(actor=request.user, place=household.place),
+            "residents": residents,
+            "owners": owners,
+        },
+    )
+
+
+def directory(request: HttpRequest) -> HttpResponse:
+    communities = Place.objects.filter(kind__in=COMMUNITY_KINDS).select_related("parent").order_by("path")
+    return render(request, "places/directory.html", {"communities": communities})
+
+
+def public_page(request: HttpRequest, community_id: int) -> HttpResponse:
+    """Public: name, places and contact only; never any personal data."""
+    try:
+        community = selectors.public_community_get(community_id=community_id)
+    except NotFound:
+        raise
+    places = Place.objects.filter(parent=community).order_by("sort_key", "name")
+    return render(request, "places/public.html", {"community": community, "places": places})

@@ -1,0 +1,1 @@
+"""Pure rules with legal or money weight: no Django import, no I/O."""

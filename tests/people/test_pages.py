@@ -1,0 +1,177 @@
+import pytest
+from django.test import Client
+
+from gongzhi.core.models import AuditEvent, SensitiveAccess
+from gongzhi.core.roles import Role
+from gongzhi.people.models import Person
+from gongzhi.people.services import person_set_tags
+from tests import factories
+from tests.conftest import login
+
+
+@pytest.mark.django_db
+def test_resident_list_is_masked(site, staff):
+    person = site.people[0]
+    html = login(staff[Role.SECRETARY]).get(f"/c/{site.community.pk}/people/").content.decode()
+    assert person.masked_name in html
+    assert person.id_number not in html and person.masked_id_number in html
+    assert person.phone not in html and person.masked_phone in html
+
+
+@pytest.mark.django_db
+def test_list_queries_do_not_grow_with_rows(django_assert_max_num_queries, staff):
+    one = factories.make_community(name="一户社区", residents_per_household=0)
+    factories.make_person(one.community, one.households[0])
+    many = factories.make_community(name="多户社区", residents_per_household=2)
+    counts = []
+    for c in (one, many):
+        user = factories.make_user(Role.SECRETARY, place=c.community)
+        client = login(user)
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(f"/c/{c.community.pk}/people/")
+        assert response.status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+    client = login(factories.make_user(Role.SECRETARY, place=many.community))
+    with django_assert_max_num_queries(15):
+        client.get(f"/c/{many.community.pk}/people/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/c/{c}/", "/c/{c}/places/{b}/", "/c/{c}/people/?page=2"])
+def test_pages_cost_the_same_queries_at_two_sizes(url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for n in (1, 3):
+        c = factories.make_community(name=f"规模{n}", residents_per_household=n * 2)
+        client = login(factories.make_user(Role.SECRETARY, place=c.community))
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url.format(c=c.community.pk, b=c.buildings[0].pk))
+        assert response.status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1] and counts[0] <= 15
+
+
+@pytest.mark.django_db
+def test_reveal_id_number_is_logged_and_shown_in_full(site, staff):
+    person = site.people[0]
+    client = login(staff[Role.SOCIAL_WORKER])
+    response = client.post(f"/c/{site.community.pk}/people/{person.pk}/reveal/id_number/")
+    assert response.status_code == 200 and person.id_number in response.content.decode()
+    log = SensitiveAccess.objects.get(object_id=str(person.pk), field="id_number")
+    assert log.actor_id == staff[Role.SOCIAL_WORKER].pk and log.community_id == site.community.pk
+    assert AuditEvent.objects.filter(verb="person.reveal", object_id=str(person.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_building_head_may_not_reveal_id_number(site, staff):
+    person = site.people[0]
+    response = login(staff[Role.BUILDING_HEAD]).post(f"/c/{site.community.pk}/people/{person.pk}/reveal/id_number/")
+    assert response.status_code == 403
+    assert "无权" in response.content.decode()
+    assert not SensitiveAccess.objects.exists()
+
+
+@pytest.mark.django_db
+def test_party_tag_hidden_from_social_worker_shown_to_secretary(site, staff):
+    person = site.people[0]
+    person_set_tags(actor=None, person=person, tags=[factories.builtin_tag("party"), factories.builtin_tag("veteran")])
+    url = f"/c/{site.community.pk}/people/{person.pk}/"
+    social = login(staff[Role.SOCIAL_WORKER]).get(url).content.decode()
+    assert "退役军人" in social and "党员" not in social and "敏感标签已隐藏" in social
+    assert "党员" in login(staff[Role.SECRETARY]).get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_sensitive_tag_filter_not_offered_to_roles_without_it(site, staff):
+    party = factories.builtin_tag("party")
+    response = login(staff[Role.SOCIAL_WORKER]).get(f"/c/{site.community.pk}/people/?tag={party.pk}")
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_search_by_name_and_phone(site, staff):
+    target = site.people[3]
+    client = login(staff[Role.SECRETARY])
+    by_phone = client.get(f"/c/{site.community.pk}/people/?q={target.phone}").content.decode()
+    assert "共 1 人" in by_phone and target.masked_name in by_phone
+
+
+@pytest.mark.django_db
+def test_staff_open_account_for_resident_who_must_change_password(site, staff):
+    person = site.people[1]
+    client = login(staff[Role.SOCIAL_WORKER])
+    client.post(f"/c/{site.community.pk}/people/{person.pk}/account/", {"password": "Tmp-pass-2026"})
+    person.refresh_from_db()
+    assert person.account is not None and person.account.must_change_password
+    resident = Client()
+    response = resident.post("/login/", {"phone": person.phone, "password": "Tmp-pass-2026"})
+    assert response["Location"] == "/password/"
+    assert AuditEvent.objects.filter(verb="person.account_create", on_behalf_of=f"person:{person.pk}").exists()
+
+
+@pytest.mark.django_db
+def test_my_data_shows_export_and_correction(site, staff):
+    person = site.people[1]
+    login(staff[Role.SOCIAL_WORKER]).post(
+        f"/c/{site.community.pk}/people/{person.pk}/account/", {"password": "Tmp-pass-2026"}
+    )
+    person.refresh_from_db()
+    me = login(person.account)
+    assert person.id_number in me.get("/me/").content.decode()
+    exported = me.get("/me/export.json").json()
+    assert exported["records"][0]["id_number"] == person.id_number
+    me.post("/me/correction/", {"person_id": person.pk, "field": "name", "proposed": "张三丰", "reason": "改名"})
+    sw = login(staff[Role.SOCIAL_WORKER])
+    page = sw.get(f"/c/{site.community.pk}/corrections/").content.decode()
+    assert "张三丰" in page
+    request_id = person.correction_requests.get().pk
+    sw.post(f"/c/{site.community.pk}/corrections/", {"request_id": request_id, "decision": "accept"})
+    assert Person.objects.get(pk=person.pk).name == "张三丰"
+
+
+@pytest.mark.django_db
+def test_correction_with_script_is_refused(site, staff):
+    person = site.people[1]
+    login(staff[Role.SOCIAL_WORKER]).post(
+        f"/c/{site.community.pk}/people/{person.pk}/account/", {"password": "Tmp-pass-2026"}
+    )
+    person.refresh_from_db()
+    response = login(person.account).post(
+        "/me/correction/",
+        {"person_id": person.pk, "field": "name", "proposed": "<script>alert(1)</script>"},
+        follow=True,
+    )
+    assert "不能包含HTML或脚本代码" in response.content.decode()
+    assert not person.correction_requests.exists()
+
+
+@pytest.mark.django_db
+def test_public_page_shows_contact_without_personal_data(site):
+    html = Client().get(f"/p/{site.community.pk}/").content.decode()
+    assert site.community.name in html and "028-83900000" in html and site.compound.name in html
+    assert site.people[0].name not in html and site.people[0].masked_name not in html
+
+
+@pytest.mark.django_db
+def test_english_and_large_font_are_remembered_per_user(site, staff):
+    client = login(staff[Role.SECRETARY])
+    client.post("/prefs/", {"language": "en", "next": "/"})
+    client.post("/prefs/", {"large_font": "1", "next": "/"})
+    html = client.get(f"/c/{site.community.pk}/").content.decode()
+    assert "Residents" in html and 'class="large-font"' in html
+    staff[Role.SECRETARY].refresh_from_db()
+    assert staff[Role.SECRETARY].language == "en" and staff[Role.SECRETARY].large_font
+    # A fresh session of the same user keeps the choice.
+    assert "Residents" in login(staff[Role.SECRETARY]).get(f"/c/{site.community.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_chinese_is_the_default_whatever_the_browser_says(site, staff):
+    html = login(staff[Role.SECRETARY]).get(f"/c/{site.community.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "居民" in html and 'lang="zh-Hans"' in html
