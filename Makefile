@@ -34,15 +34,15 @@ typecheck: install
 	$(BIN)/mypy
 
 test-sqlite: install
-	env -u DATABASE_URL $(PYTEST) -m "not browser" -n 2
+	env -u DATABASE_URL $(PYTEST) -q -m "not browser" -n 2
 
 test-postgres: install
 	PG_URL='$(PG_URL)' scripts/ensure_postgres.sh
-	DATABASE_URL='$(PG_URL)' $(PYTEST) -m "not browser" -n 2
+	DATABASE_URL='$(PG_URL)' $(PYTEST) -q -m "not browser" -n 2
 
 test-browser: install
 	scripts/ensure_chromium.sh
-	env -u DATABASE_URL $(PYTEST) -m browser -p no:xdist
+	env -u DATABASE_URL $(PYTEST) -q -m browser -p no:xdist
 
 test: lint typecheck test-sqlite test-postgres test-browser
 

@@ -12,6 +12,8 @@ VAR_DIR = Path(os.environ.get("GONGZHI_VAR_DIR", BASE_DIR / "var"))
 DEBUG = os.environ.get("GONGZHI_DEBUG", "1") == "1"
 # Demo mode lists the demo logins on the login page; never on in production.
 DEMO_MODE = os.environ.get("GONGZHI_DEMO", "0") == "1"
+# Benchmarks add a bare view to compare against, served by the same server in the same run.
+BENCH_MODE = os.environ.get("GONGZHI_BENCH", "0") == "1"
 SECRET_KEY = os.environ.get("GONGZHI_SECRET_KEY", "dev-only-insecure-key-change-me-" + "0" * 20)
 ALLOWED_HOSTS = os.environ.get("GONGZHI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
@@ -92,6 +94,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "gongzhi.core.context_processors.preferences",

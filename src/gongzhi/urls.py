@@ -14,5 +14,9 @@ urlpatterns: list[Any] = [
     path("", include("gongzhi.places.urls")),
     path("", include("gongzhi.people.urls")),
 ]
+if settings.BENCH_MODE:
+    from django.http import HttpResponse
+
+    urlpatterns.append(path("bench/bare/", lambda request: HttpResponse("ok"), name="bench_bare"))
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

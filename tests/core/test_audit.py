@@ -49,7 +49,7 @@ def test_verify_audit_reports_first_tampered_link(site):
     assert "hash" in str(err.value)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_deleted_last_event_is_detected_by_head():
     street = factories.make_street()
     last = AuditEvent.objects.filter(chain=0).order_by("-seq").first()

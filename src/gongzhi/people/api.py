@@ -5,6 +5,7 @@ from gongzhi.core.errors import NotFound, PermissionDenied
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.people import selectors, services
+from gongzhi.people.models import Person
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Household, Place
 
@@ -50,17 +51,17 @@ def _community(request: HttpRequest, community_id: int) -> Place:
     return community
 
 
-def _out(p: object) -> PersonOut:
+def _out(p: Person) -> PersonOut:
     return PersonOut(
         id=p.pk,
         name=p.masked_name,
         sex=p.sex,
-        birth_year=p.birth_date.year,  # type: ignore[attr-defined]
+        birth_year=p.birth_date.year,
         id_number=p.masked_id_number,
-        phone=p.masked_phone,  # type: ignore[attr-defined]
+        phone=p.masked_phone,
         household_id=p.household_id,
         relation=p.relation,
-    )  # type: ignore[attr-defined]
+    )
 
 
 @router.get("/{community_id}/people", response=PersonPage, summary="Residents, masked")
@@ -103,7 +104,7 @@ def reveal(request: HttpRequest, community_id: int, person_id: int, field: str) 
 
 
 @router.post("/{community_id}/people", response={201: PersonOut})
-def create(request: HttpRequest, community_id: int, payload: PersonIn) -> Status:
+def create(request: HttpRequest, community_id: int, payload: PersonIn) -> Status[PersonOut]:
     community = place_selectors.community_get(actor=request.user, community_id=community_id)
     household = None
     if payload.household_id is not None:

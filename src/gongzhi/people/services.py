@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -114,8 +114,12 @@ def person_create(
         place_path=place_path,
         grid_path=grid_path,
     )
-    person.full_clean(exclude=["place_path", "grid_path"])
-    person.save()
+    person.full_clean(exclude=["place_path", "grid_path", "community"])
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as exc:  # a concurrent registration of the same ID number won the race
+        raise Duplicate(_("该身份证号已在本社区登记"), code="duplicate_person", extra={"field": "id_number"}) from exc
     for tag in tags or []:
         PersonTag.objects.create(community=community, person=person, tag=tag)
     audit.record(

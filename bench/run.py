@@ -1,0 +1,149 @@
+"""`make bench`: builds the benchmark data once, then measures and prints the figures for docs/BENCHMARKS.md.
+
+1. Queries per page at 1,000 and at 300,000 residents (10 communities × 30,000).
+2. Requests per second of the community home and the resident list under wrk on loopback, next to a bare
+   Django view served by the same server in the same run.
+3. Import of a 30,000-row 台账.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "var" / "bench"
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+COMMUNITIES = int(os.environ.get("BENCH_COMMUNITIES", "10"))
+RESIDENTS = int(os.environ.get("BENCH_RESIDENTS", "30000"))
+DURATION = os.environ.get("BENCH_DURATION", "10s")
+
+
+def env_for(db: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        DATABASE_URL=f"sqlite:///{db}",
+        GONGZHI_DEBUG="0",
+        GONGZHI_BENCH="1",
+        PYTHONPATH=f"{ROOT}/src:{ROOT}",
+        DJANGO_SETTINGS_MODULE="gongzhi.settings",
+        GONGZHI_SECRET_KEY="bench-" + "x" * 40,
+        **extra,
+    )
+    return env
+
+
+def run_step(step: str, db: Path, *args: str) -> dict[str, object]:
+    result = subprocess.run(
+        [PYTHON, str(Path(__file__).parent / "steps.py"), step, *args],
+        env=env_for(db),
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    sys.stderr.write(result.stderr[-2000:])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def ensure_wrk() -> str:
+    if not shutil.which("wrk"):
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, capture_output=True)
+    if not shutil.which("wrk"):
+        subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
+    return shutil.which("wrk") or "wrk"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wrk(url: str, cookie: str) -> float:
+    out = subprocess.run(
+        [ensure_wrk(), "-t2", "-c8", f"-d{DURATION}", "-H", f"Cookie: sessionid={cookie}", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    if re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        raise RuntimeError(f"errors under load for {url}:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+
+def load_test(db: Path, setup: dict[str, object]) -> dict[str, float]:
+    port = free_port()
+    server = subprocess.Popen(
+        [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
+        env=env_for(db),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        cookie = str(setup["session"])
+        pages = {"bare": "/bench/bare/", "community_home": setup["home"], "resident_list": setup["list"]}
+        # One warm-up pass each, then the measured runs in a fixed order.
+        subprocess.run(
+            ["curl", "-s", "-o", "/dev/null", "-b", f"sessionid={cookie}", base + str(pages["community_home"])],
+            check=False,
+        )
+        return {name: wrk(base + str(path), cookie) for name, path in pages.items()}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    big, small = OUT / f"big-{COMMUNITIES}x{RESIDENTS}.sqlite3", OUT / "small-1000.sqlite3"
+    timings: dict[str, object] = {}
+    for db, communities, residents in ((small, 1, 1000), (big, COMMUNITIES, RESIDENTS)):
+        if not db.exists():
+            t0 = time.perf_counter()
+            built = run_step("build", db, str(communities), str(residents))
+            timings[f"build {db.name}"] = round(time.perf_counter() - t0, 1)
+            print(f"built {db.name}: {built}", flush=True)
+    queries_small = run_step("queries", small)
+    queries_big = run_step("queries", big)
+    setup = run_step("session", big)
+    rps = load_test(big, setup)
+    imported = run_step("import", OUT / "import.sqlite3", "30000")
+    results = {
+        "machine": {
+            "cpu": platform.processor() or platform.machine(),
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "database": "SQLite (WAL), file",
+        },
+        "residents": {"small": queries_small.pop("residents"), "big": queries_big.pop("residents")},
+        "queries_small": queries_small,
+        "queries_big": queries_big,
+        "rps": rps,
+        "rps_ratio": {k: round(v / rps["bare"], 3) for k, v in rps.items()},
+        "import": imported,
+        "timings": timings,
+    }
+    (OUT / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))
+    print(json.dumps(results, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
