@@ -45,12 +45,13 @@ def run_step(step: str, db: Path, *args: str) -> dict[str, object]:
     result = subprocess.run(
         [PYTHON, str(Path(__file__).parent / "steps.py"), step, *args],
         env=env_for(db),
-        check=True,
+        check=False,
         capture_output=True,
         text=True,
         cwd=ROOT,
     )
-    sys.stderr.write(result.stderr[-2000:])
+    sys.stderr.write(result.stderr[-3000:])
+    result.check_returncode()
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -125,6 +126,8 @@ def main() -> None:
     queries_big = run_step("queries", big)
     setup = run_step("session", big)
     rps = load_test(big, setup)
+    for leftover in OUT.glob("import.sqlite3*"):
+        leftover.unlink()
     imported = run_step("import", OUT / "import.sqlite3", "30000")
     results = {
         "machine": {

@@ -89,19 +89,18 @@ def import_rows(rows_wanted: int) -> dict[str, object]:
     """A 30,000-row sheet into a community whose 10,240 households exist; validation then import."""
     from django.conf import settings
     from django.core.files.uploadedfile import SimpleUploadedFile
+    from tests.people.sheets import xlsx_bytes
 
     from gongzhi.people.importing import import_job_confirm, import_job_create
     from gongzhi.people.models import ImportJob
     from gongzhi.places.services import place_create
     from gongzhi.rules import idcard
-    from tests.people.sheets import xlsx_bytes
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     import django_tasks
 
     django_tasks.task_backends._settings = None  # type: ignore[attr-defined]
     call_command("migrate", verbosity=0)
-    Person.objects.all().delete()
     street = place_create(actor=None, parent=None, kind=PlaceKind.STREET, name=f"导入街道{time.time_ns()}")
     community = place_create(actor=None, parent=street, kind=PlaceKind.COMMUNITY, name="导入社区")
     compound = place_create(actor=None, parent=community, kind=PlaceKind.COMPOUND, name="导入小区")

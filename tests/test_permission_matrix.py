@@ -22,6 +22,8 @@ def pages(site) -> dict[str, str]:
         "party_export": f"/c/{c}/party-members/export.xlsx",
         "imports": f"/c/{c}/imports/",
         "corrections": f"/c/{c}/corrections/",
+        "tags": f"/c/{c}/tags/",
+        "register": f"/c/{c}/households/{household.pk}/register/",
         "api_places": f"/api/communities/{c}/places",
         "api_people": f"/api/communities/{c}/people",
         "api_person": f"/api/communities/{c}/people/{person.pk}",
@@ -48,6 +50,8 @@ ALLOWED = {
     "party_export": {Role.SECRETARY},
     "imports": {Role.SECRETARY, Role.SOCIAL_WORKER},
     "corrections": {Role.SECRETARY, Role.SOCIAL_WORKER},
+    "tags": {Role.SECRETARY, Role.SOCIAL_WORKER},
+    "register": {Role.SECRETARY, Role.SOCIAL_WORKER, Role.GRID_WORKER},
     "api_places": {
         Role.SECRETARY,
         Role.SOCIAL_WORKER,

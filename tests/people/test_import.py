@@ -534,3 +534,14 @@ def test_validation_reports_progress(upload_job, monkeypatch):
         q for q in ctx.captured_queries if q["sql"].startswith('UPDATE "people_importjob" SET "processed_rows"')
     ]
     assert len(progress_updates) == 3  # at 0, 2 and 4 rows read
+
+
+def test_uploaded_register_is_deleted_once_the_job_ends(settings, upload_job, confirm):
+    done = upload_job([person_row(new_id())])
+    assert len(media_files(settings)) == 1
+    done = confirm(done)
+    assert done.status == ImportStatus.DONE
+    assert media_files(settings) == [] and not done.file
+    cancelled = confirm(upload_job([person_row(new_id(), room="102")]), mode="nothing")
+    assert cancelled.status == ImportStatus.CANCELLED
+    assert media_files(settings) == []

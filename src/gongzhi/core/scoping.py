@@ -50,6 +50,7 @@ def grants_for(user: Any) -> tuple[Grant, ...]:
 
 def forget_grants(user: User) -> None:
     user.__dict__.pop("_gongzhi_grants", None)
+    user.__dict__.pop("_gongzhi_communities", None)
 
 
 def grants_allowing(user: Any, action: Action | str) -> list[Grant]:

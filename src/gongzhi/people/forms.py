@@ -27,3 +27,26 @@ class ImportUploadForm(forms.Form):
 
 class AccountForm(forms.Form):
     password = forms.CharField(label=_("初始密码"), min_length=8, widget=forms.PasswordInput)
+
+
+class PersonForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    id_number = forms.CharField(label=_("身份证号"), max_length=20)
+    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    relation = forms.ChoiceField(
+        label=_("身份"), choices=[("head", _("户主")), ("member", _("家庭成员")), ("tenant", _("租户"))]
+    )
+
+
+class TagForm(forms.Form):
+    name = forms.CharField(label=_("标签名称"), max_length=30)
+    sensitive_as = forms.ChoiceField(
+        label=_("敏感类别"),
+        required=False,
+        choices=[
+            ("", _("不敏感")),
+            ("disability", _("残疾/健康")),
+            ("low_income", _("低保/特困")),
+            ("party", _("党员身份")),
+        ],
+    )

@@ -514,6 +514,15 @@ def _reload(job_id: int) -> ImportJob:
     return job
 
 
+def _discard_upload(job: ImportJob) -> None:
+    """PIPL data minimisation: the uploaded register is not kept once its job has ended (a failed job keeps it)."""
+    name, storage = job.file.name, job.file.storage
+    job.file = ""
+    job.save(update_fields=["file"])
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
 def _fail(job_id: int, failure: str, *, actor: Any = None) -> None:
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job_id)
@@ -575,6 +584,7 @@ def import_job_confirm(*, actor: User, job: ImportJob, mode: str) -> ImportJob:
     if mode == MODE_NOTHING:
         job.status, job.finished_at = ImportStatus.CANCELLED, timezone.now()
         job.save(update_fields=["status", "finished_at"])
+        _discard_upload(job)
         audit.record(actor=actor, verb="import_job.cancel", obj=job, community_id=job.community_id)
         return job
     if not job.valid_rows:
@@ -783,6 +793,7 @@ def import_job_run(*, job_id: int, actor_id: int | None = None) -> ImportJob:
         job = ImportJob.objects.select_for_update().get(pk=job_id)
         job.status, job.finished_at = ImportStatus.DONE, timezone.now()
         job.save(update_fields=["status", "finished_at"])
+        _discard_upload(job)
         audit.record(
             actor=actor,
             verb="import_job.done",

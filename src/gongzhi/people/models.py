@@ -109,6 +109,8 @@ class Person(CommunityOwned):
         verbose_name_plural = _("居民")
         ordering = ["place_path", "id"]
         constraints = [models.UniqueConstraint(fields=["community", "id_number"], name="person_unique_id_in_community")]
+        # A page of a community's residents reads this index in order: no sort of 30,000 rows.
+        indexes = [models.Index(fields=["community", "place_path", "id"], name="person_community_path")]
 
     def __str__(self) -> str:
         return self.masked_name

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -355,3 +356,32 @@ def correction_handle(*, actor: Any, request: CorrectionRequest, accept: bool, r
         after={"status": request.status},
     )
     return request
+
+
+@transaction.atomic
+def tag_create(*, actor: Any, community: Place, name: str, sensitive_as: str = "") -> Tag:
+    """Staff add their own tags; a sensitive one only in a category their role may see."""
+    if actor is not None and not user_can(actor, Action.ADMIN, community):
+        raise PermissionDenied()
+    try:
+        clean = clean_text(name, field=_("标签名称"), max_length=30)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), code="bad_text", extra={"field": "name"}) from exc
+    if not clean:
+        raise ValidationFailed(_("标签名称不能为空"), code="bad_text", extra={"field": "name"})
+    if sensitive_as not in REVEAL_ACTIONS or sensitive_as in ("id_number", "phone"):
+        if sensitive_as:
+            raise ValidationFailed(_("敏感类别无效"), code="bad_category")
+    elif actor is not None and not user_can(actor, REVEAL_ACTIONS[sensitive_as], community):
+        raise PermissionDenied(_("您无权创建该类别的敏感标签"))
+    if Tag.objects.filter(Q(community=None) | Q(community=community), name=clean).exists():
+        raise Duplicate(_("已有同名标签"), extra={"field": "name"})
+    tag = Tag.objects.create(community=community, name=clean, sensitive_as=sensitive_as)
+    audit.record(
+        actor=actor,
+        verb="tag.create",
+        obj=tag,
+        community_id=community.pk,
+        after={"name": clean, "sensitive_as": sensitive_as},
+    )
+    return tag

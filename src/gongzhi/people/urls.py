@@ -15,4 +15,7 @@ urlpatterns = [
     path("c/<int:community_id>/imports/<int:job_id>/", views.import_detail, name="import_detail"),
     path("c/<int:community_id>/imports/<int:job_id>/confirm/", views.import_confirm, name="import_confirm"),
     path("c/<int:community_id>/corrections/", views.correction_list, name="corrections"),
+    path("c/<int:community_id>/people/<int:person_id>/tags/", views.person_tags, name="person_tags"),
+    path("c/<int:community_id>/households/<int:household_id>/register/", views.household_register, name="register"),
+    path("c/<int:community_id>/tags/", views.tag_list, name="tags"),
 ]

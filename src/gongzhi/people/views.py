@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.http import actor_of
+from gongzhi.core.pagination import CachedCountPaginator, count_key
 from gongzhi.core.permissions import REVEAL_ACTIONS, Action
 from gongzhi.core.scoping import user_can
 from gongzhi.people import exporting, importing, selectors, services
-from gongzhi.people.forms import AccountForm, ImportUploadForm, PersonFilterForm
+from gongzhi.people.forms import AccountForm, ImportUploadForm, PersonFilterForm, PersonForm, TagForm
 from gongzhi.people.models import CorrectionRequest, Person, Tag
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
@@ -59,14 +60,25 @@ def person_list(request: HttpRequest, community_id: int) -> HttpResponse:
     community = place_selectors.community_get(actor=actor_of(request), community_id=community_id)
     _require(request, Action.PERSON_VIEW, community)
     people, form, tags = _filtered_people(request, community)
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
-    names = place_selectors.place_names(community=community)
-    rows = [
-        (p, place_selectors.path_label(p.place_path, names, community, p.household.room if p.household else ""))
-        for p in page
-    ]
     query = request.GET.copy()
     query.pop("page", None)
+    key = count_key(actor=actor_of(request), community_id=community.pk, filters=query.urlencode())
+    page = CachedCountPaginator(people, PAGE_SIZE, key=key).get_page(request.GET.get("page"))
+    names = place_selectors.place_names(community=community)
+    base = reverse("people:list", args=[community.pk])
+    rows = [
+        {
+            "url": f"{base}{p.pk}/",
+            "name": p.masked_name,
+            "sex": p.get_sex_display(),
+            "where": place_selectors.path_label(
+                p.place_path, names, community, p.household.room if p.household else ""
+            ),
+            "id_number": p.masked_id_number,
+            "phone": p.masked_phone or "—",
+        }
+        for p in page
+    ]
     context = {
         **_community_context(request, community),
         "page": page,
@@ -100,6 +112,8 @@ def person_detail(request: HttpRequest, community_id: int, person_id: int) -> Ht
                 person.place_path, names, community, person.household.room if person.household else ""
             ),
             "revealable": revealable,
+            "tag_choices": selectors.tag_list(actor=request.user, community=community),
+            "can_change": user_can(actor_of(request), Action.PERSON_CHANGE, community),
             "account_form": AccountForm(),
             "can_account": user_can(request.user, Action.ACCOUNT_CREATE, community) and not person.account_id,
         },
@@ -251,3 +265,74 @@ def correction_list(request: HttpRequest, community_id: int) -> HttpResponse:
         return redirect("people:corrections", community_id=community.pk)
     items: list[CorrectionRequest] = list(selectors.correction_list(actor=actor_of(request), community=community))
     return render(request, "people/corrections.html", {**_community_context(request, community), "items": items})
+
+
+@login_required
+@require_POST
+def person_tags(request: HttpRequest, community_id: int, person_id: int) -> HttpResponse:
+    """Replaces the tags the actor can see; sensitive tags hidden from their role stay as they were."""
+    actor = actor_of(request)
+    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    person = selectors.person_get(actor=actor, community=community, person_id=person_id)
+    _require(request, Action.PERSON_CHANGE, community)
+    visible = {t.pk: t for t in selectors.tag_list(actor=actor, community=community)}
+    chosen = [visible[int(pk)] for pk in request.POST.getlist("tags") if pk.isdigit() and int(pk) in visible]
+    shown, _hidden = selectors.person_tags(actor=actor, person=person)
+    hidden = [pt.tag for pt in person.person_tags.select_related("tag") if pt.tag_id not in {t.pk for t in shown}]
+    services.person_set_tags(actor=actor, person=person, tags=chosen + hidden)
+    messages.success(request, _("标签已更新"))
+    return redirect("people:detail", community_id=community.pk, person_id=person.pk)
+
+
+@login_required
+def household_register(request: HttpRequest, community_id: int, household_id: int) -> HttpResponse:
+    """Registers a resident in a household (counter or door-to-door entry by staff)."""
+    actor = actor_of(request)
+    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    household = place_selectors.household_get(actor=actor, community=community, household_id=household_id)
+    _require(request, Action.PERSON_CHANGE, community)
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_create(actor=actor, community=community, household=household, **form.cleaned_data)
+        except ApplicationError as exc:
+            field = exc.extra.get("field")
+            form.add_error(field if field in form.fields else None, str(exc.message))
+        else:
+            messages.success(request, _("已登记"))
+            return redirect("people:detail", community_id=community.pk, person_id=person.pk)
+    return render(
+        request,
+        "people/register.html",
+        {**_community_context(request, community), "form": form, "household": household},
+    )
+
+
+@login_required
+def tag_list(request: HttpRequest, community_id: int) -> HttpResponse:
+    actor = actor_of(request)
+    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    _require(request, Action.ADMIN, community)
+    form = TagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.tag_create(
+                actor=actor,
+                community=community,
+                name=form.cleaned_data["name"],
+                sensitive_as=form.cleaned_data["sensitive_as"],
+            )
+        except ApplicationError as exc:
+            form.add_error("name", str(exc.message))
+        else:
+            messages.success(request, _("标签已添加"))
+            return redirect("people:tags", community_id=community.pk)
+    return render(
+        request,
+        "people/tags.html",
+        {
+            **_community_context(request, community),
+            "form": form,
+            "tags": selectors.tag_list(actor=actor, community=community),
+        },
+    )

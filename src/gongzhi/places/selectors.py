@@ -19,7 +19,19 @@ FIGURES_TTL = 300
 
 
 def communities_for(*, actor: Any) -> list[Place]:
-    """Communities where the actor holds any role (street roles reach every community of the street)."""
+    """Communities where the actor holds any role (street roles reach every community of the street).
+
+    Memoized on the user object for the request, like the grants.
+    """
+    cached: list[Place] | None = getattr(actor, "_gongzhi_communities", None)
+    if cached is None:
+        cached = _communities_for(actor)
+        if getattr(actor, "is_authenticated", False):
+            actor._gongzhi_communities = cached
+    return cached
+
+
+def _communities_for(actor: Any) -> list[Place]:
     ids = {g.community_id for g in grants_for(actor) if g.community_id}
     street_paths = [g.place_path for g in grants_for(actor) if g.community_id is None and g.place_path]
     qs = Place.objects.filter(kind__in=COMMUNITY_KINDS)
@@ -54,9 +66,9 @@ def place_get(*, actor: Any, community: Place, place_id: int) -> Place:
 
 def place_roots(*, actor: Any, community: Place) -> list[Place]:
     """The highest nodes of the community the actor may browse: the community itself, or e.g. their building."""
-    visible = Place.objects.visible_to(actor).filter(community=community)
-    if visible.filter(pk=community.pk).exists():
+    if any(g.whole_community and g.community_id == community.pk for g in grants_allowing(actor, Action.PLACE_VIEW)):
         return [community]
+    visible = Place.objects.visible_to(actor).filter(community=community)
     grant_paths = sorted(
         {
             g.place_path
