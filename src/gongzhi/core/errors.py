@@ -50,3 +50,13 @@ class AccountLocked(ApplicationError):
     code = "account_locked"
     status = 403
     default_message = _("登录失败次数过多，账号已暂时锁定，请稍后再试")
+
+
+def clean_or_fail(text: str | None, *, label: Any, max_length: int, field: str = "", code: str = "bad_text") -> str:
+    """User text with markup or over length becomes a ValidationFailed carrying the Chinese message."""
+    from gongzhi.rules.text import clean_text
+
+    try:
+        return clean_text(text or "", field=str(label), max_length=max_length)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), code=code, extra={"field": field} if field else None) from exc

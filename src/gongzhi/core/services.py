@@ -8,14 +8,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
-from gongzhi.core.errors import Duplicate, PermissionDenied, ValidationFailed
+from gongzhi.core.errors import Duplicate, PermissionDenied, ValidationFailed, clean_or_fail
 from gongzhi.core.models import RoleAssignment, User
 from gongzhi.core.permissions import Action
 from gongzhi.core.roles import Role
 from gongzhi.core.scoping import forget_grants, user_can
 from gongzhi.rules import phone as phone_rule
 from gongzhi.rules.masking import mask_phone
-from gongzhi.rules.text import clean_text
 
 STAFF_ROLES = {Role.SECRETARY, Role.SOCIAL_WORKER}
 
@@ -42,10 +41,7 @@ def user_create(
         normalized = phone_rule.validate(phone)
     except ValueError as exc:
         raise ValidationFailed(str(exc), code="bad_phone") from exc
-    try:
-        name = clean_text(display_name, field=_("显示名称"), max_length=50)
-    except ValueError as exc:
-        raise ValidationFailed(str(exc), code="markup") from exc
+    name = clean_or_fail(display_name, label=_("显示名称"), max_length=50)
     if User.objects.filter(phone=normalized).exists():
         raise Duplicate(_("该手机号已注册账号"))
     _password_ok(password)
@@ -147,7 +143,7 @@ def api_token_create(*, actor: Any, user: User, name: str) -> tuple[Any, str]:
     plain = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
-        name=clean_text(name, field=_("用途"), max_length=100),
+        name=clean_or_fail(name, label=_("用途"), max_length=100),
         prefix=plain[:8],
         token_hash=hashlib.sha256(plain.encode()).hexdigest(),
     )

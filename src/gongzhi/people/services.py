@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
-from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, ValidationFailed, clean_or_fail
 from gongzhi.core.models import SensitiveAccess, User
 from gongzhi.core.permissions import REVEAL_ACTIONS, Action
 from gongzhi.core.roles import Role
@@ -30,7 +30,6 @@ from gongzhi.people.models import (
 from gongzhi.places.models import Household, Place
 from gongzhi.rules import idcard
 from gongzhi.rules import phone as phone_rule
-from gongzhi.rules.text import clean_text
 
 PERSON_AUDIT_FIELDS = ["name", "sex", "birth_date", "id_number", "phone", "household", "relation"]
 CORRECTABLE_FIELDS = {"name": _("姓名"), "phone": _("手机号"), "id_number": _("身份证号"), "other": _("其他")}
@@ -47,10 +46,7 @@ class PersonFields:
 
 def validate_person_fields(*, name: str, id_number: str, phone: str, today: datetime.date) -> PersonFields:
     """Pure validation shared by forms, the API and the Excel import. Raises with the field in extra."""
-    try:
-        clean_name = clean_text(name or "", field=_("姓名"), max_length=50)
-    except ValueError as exc:
-        raise ValidationFailed(str(exc), code="bad_name", extra={"field": "name"}) from exc
+    clean_name = clean_or_fail(name, label=_("姓名"), max_length=50, field="name", code="bad_name")
     if not clean_name:
         raise ValidationFailed(_("姓名不能为空"), code="bad_name", extra={"field": "name"})
     try:
@@ -310,11 +306,8 @@ def correction_request_create(
         raise NotFound()
     if field not in CORRECTABLE_FIELDS:
         raise ValidationFailed(_("请选择要更正的项目"), code="bad_field")
-    try:
-        proposed = clean_text(proposed, field=_("更正内容"), max_length=200)
-        reason = clean_text(reason, field=_("说明"), max_length=500)
-    except ValueError as exc:
-        raise ValidationFailed(str(exc), code="bad_text") from exc
+    proposed = clean_or_fail(proposed, label=_("更正内容"), max_length=200)
+    reason = clean_or_fail(reason, label=_("说明"), max_length=500)
     if not proposed:
         raise ValidationFailed(_("请填写正确的内容"), code="bad_text")
     request = CorrectionRequest.objects.create(
@@ -338,10 +331,7 @@ def correction_handle(*, actor: Any, request: CorrectionRequest, accept: bool, r
     _require(actor, Action.CORRECTION_HANDLE, CorrectionRequest.objects, request.pk)
     if request.status != CorrectionStatus.OPEN:
         raise ValidationFailed(_("该申请已处理"), code="already_handled")
-    try:
-        response = clean_text(response, field=_("答复"), max_length=500)
-    except ValueError as exc:
-        raise ValidationFailed(str(exc), code="bad_text") from exc
+    response = clean_or_fail(response, label=_("答复"), max_length=500)
     if accept and request.field in ("name", "phone", "id_number"):
         changes: dict[str, Any] = {request.field: request.proposed}
         person_update(actor=actor, person=request.person, **changes)
@@ -363,10 +353,7 @@ def tag_create(*, actor: Any, community: Place, name: str, sensitive_as: str = "
     """Staff add their own tags; a sensitive one only in a category their role may see."""
     if actor is not None and not user_can(actor, Action.ADMIN, community):
         raise PermissionDenied()
-    try:
-        clean = clean_text(name, field=_("标签名称"), max_length=30)
-    except ValueError as exc:
-        raise ValidationFailed(str(exc), code="bad_text", extra={"field": "name"}) from exc
+    clean = clean_or_fail(name, label=_("标签名称"), max_length=30, field="name")
     if not clean:
         raise ValidationFailed(_("标签名称不能为空"), code="bad_text", extra={"field": "name"})
     if sensitive_as not in REVEAL_ACTIONS or sensitive_as in ("id_number", "phone"):

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
-from gongzhi.core.errors import PermissionDenied, ValidationFailed
+from gongzhi.core.errors import PermissionDenied, ValidationFailed, clean_or_fail
 from gongzhi.core.permissions import Action
 from gongzhi.places.models import (
     CHILD_KINDS,
@@ -20,16 +20,8 @@ from gongzhi.places.models import (
     Place,
     PlaceKind,
 )
-from gongzhi.rules.text import clean_text
 
 AREA_PATTERN = re.compile(r"\d{1,6}(\.\d{1,2})?")
-
-
-def _clean(text: str, field: str, max_length: int) -> str:
-    try:
-        return clean_text(text, field=field, max_length=max_length)
-    except ValueError as exc:
-        raise ValidationFailed(str(exc), code="bad_text") from exc
 
 
 def _require_place(actor: Any, action: Action, place: Place) -> None:
@@ -67,7 +59,7 @@ def place_create(*, actor: Any, parent: Place | None, kind: str, name: str, **de
             raise ValidationFailed(_("此处不能添加该类型的地点"), code="bad_kind")
     place = Place(
         kind=kind,
-        name=_clean(name, _("名称"), 100),
+        name=clean_or_fail(name, label=_("名称"), max_length=100),
         parent=parent,
         depth=(parent.depth + 1) if parent else 0,
         community=parent.community if parent and parent.community_id else None,
@@ -100,7 +92,7 @@ def grid_create(
         raise ValidationFailed(_("上级网格不属于该社区"))
     grid = Grid(
         community=community,
-        name=_clean(name, _("名称"), 100),
+        name=clean_or_fail(name, label=_("名称"), max_length=100),
         parent=parent,
         kind=kind,
         depth=(parent.depth + 1) if parent else 0,
@@ -130,7 +122,7 @@ def household_create(
     household = Household(
         community_id=place.community_id,
         place=place,
-        room=_clean(room, _("房号"), 20),
+        room=clean_or_fail(room, label=_("房号"), max_length=20),
         floor=floor,
         area=parse_area(area),
         grid=grid,
