@@ -49,9 +49,9 @@ test: lint typecheck test-sqlite test-postgres test-browser
 bench: install
 	env -u DATABASE_URL $(BIN)/python bench/run.py
 
-messages:
-	cd src/gongzhi && ../../$(BIN)/python ../../manage.py makemessages -l en --no-obsolete
-	$(BIN)/python manage.py compilemessages -l en
+messages: install
+	$(BIN)/python manage.py makemessages -l en --no-obsolete -i ".venv/*" -i "tests/*" -i "bench/*"
+	msgfmt --check -o locale/en/LC_MESSAGES/django.mo locale/en/LC_MESSAGES/django.po
 
 clean:
 	rm -rf $(VENV) var

@@ -59,10 +59,15 @@ def grants_allowing(user: Any, action: Action | str) -> list[Grant]:
 
 def user_can(user: Any, action: Action | str, community: Any) -> bool:
     """Whether some grant for the action reaches this community (street grants reach their communities)."""
+    return user_can_at(user, action, community_id=community.pk, path=community.path)
+
+
+def user_can_at(user: Any, action: Action | str, *, community_id: int | None, path: str) -> bool:
+    """The same, for any node of the community given by its community id and its own path."""
     for grant in grants_allowing(user, action):
-        if grant.community_id == community.pk:
+        if community_id is not None and grant.community_id == community_id:
             return True
-        if grant.community_id is None and grant.place_path and community.path.startswith(grant.place_path):
+        if grant.community_id is None and grant.place_path and path.startswith(grant.place_path):
             return True
     return False
 

@@ -81,7 +81,14 @@ def preferences_view(request: HttpRequest) -> HttpResponse:
 def home_view(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("places:directory")
-    communities = communities_for(actor=request.user)
+    from gongzhi.core.permissions import Action
+    from gongzhi.core.scoping import grants_allowing
+
+    streets = [g.place_id for g in grants_allowing(request.user, Action.COMMUNITY_AGGREGATES) if not g.community_id]
+    if streets:
+        return redirect("places:street_home", street_id=streets[0])
+    # Residents and volunteers start from their own data; staff from their community.
+    communities = communities_for(actor=request.user) if grants_allowing(request.user, Action.PLACE_VIEW) else []
     if communities:
         return redirect("places:community_home", community_id=communities[0].pk)
     return redirect("core:me")

@@ -109,6 +109,15 @@ def household_detail(request: HttpRequest, community_id: int, household_id: int)
     )
 
 
+@login_required
+def street_home(request: HttpRequest, street_id: int) -> HttpResponse:
+    """Street office staff: every community of the street in figures; no resident rows (PIPL necessity)."""
+    street = selectors.street_get(actor=request.user, street_id=street_id)
+    rows = selectors.street_figures(actor=request.user, street=street)
+    totals = {k: sum(r[k] for r in rows) for k in ("residents", "households", "grids", "living_alone", "veterans")}
+    return render(request, "places/street_home.html", {"street": street, "rows": rows, "totals": totals})
+
+
 def directory(request: HttpRequest) -> HttpResponse:
     communities = Place.objects.filter(kind__in=COMMUNITY_KINDS).select_related("parent").order_by("path")
     return render(request, "places/directory.html", {"communities": communities})
