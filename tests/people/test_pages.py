@@ -78,13 +78,50 @@ def test_building_head_may_not_reveal_id_number(site, staff):
 
 
 @pytest.mark.django_db
-def test_party_tag_hidden_from_social_worker_shown_to_secretary(site, staff):
+def test_party_tag_hidden_from_social_worker_and_revealed_to_secretary_with_a_log(site, staff):
     person = site.people[0]
     person_set_tags(actor=None, person=person, tags=[factories.builtin_tag("party"), factories.builtin_tag("veteran")])
     url = f"/c/{site.community.pk}/people/{person.pk}/"
     social = login(staff[Role.SOCIAL_WORKER]).get(url).content.decode()
     assert "退役军人" in social and "党员" not in social and "敏感标签已隐藏" in social
-    assert "党员" in login(staff[Role.SECRETARY]).get(url).content.decode()
+    secretary = login(staff[Role.SECRETARY])
+    page = secretary.get(url).content.decode()
+    # Even the secretary sees the category, not the tag, until a logged reveal.
+    assert "党员身份" in page and ">党员<" not in page and 'id="btn-reveal-party"' in page
+    assert not SensitiveAccess.objects.exists()
+    revealed = secretary.post(f"{url}reveal/party/").content.decode()
+    assert "党员" in revealed
+    assert SensitiveAccess.objects.get().field == "party"
+
+
+@pytest.mark.django_db
+def test_social_worker_cannot_reveal_party(site, staff):
+    person = site.people[0]
+    person_set_tags(actor=None, person=person, tags=[factories.builtin_tag("party")])
+    response = login(staff[Role.SOCIAL_WORKER]).post(f"/c/{site.community.pk}/people/{person.pk}/reveal/party/")
+    assert response.status_code == 403
+    assert not SensitiveAccess.objects.exists()
+
+
+@pytest.mark.django_db
+def test_opening_the_tag_editor_logs_the_sensitive_tags_it_shows(site, staff):
+    person = site.people[0]
+    person_set_tags(actor=None, person=person, tags=[factories.builtin_tag("disability")])
+    html = login(staff[Role.SOCIAL_WORKER]).get(f"/c/{site.community.pk}/people/{person.pk}/tags/").content.decode()
+    assert "残疾" in html
+    log = SensitiveAccess.objects.get()
+    assert (log.field, log.object_id) == ("disability", str(person.pk))
+
+
+@pytest.mark.django_db
+def test_filtering_by_a_sensitive_tag_is_logged(site, staff):
+    low_income = factories.builtin_tag("low_income")
+    person_set_tags(actor=None, person=site.people[0], tags=[low_income])
+    response = login(staff[Role.SOCIAL_WORKER]).get(f"/c/{site.community.pk}/people/?tag={low_income.pk}")
+    assert "共 1 人" in response.content.decode()
+    assert SensitiveAccess.objects.get().field == "filter:low_income"
+    login(staff[Role.SOCIAL_WORKER]).get(f"/c/{site.community.pk}/people/?tag={factories.builtin_tag('veteran').pk}")
+    assert SensitiveAccess.objects.count() == 1
 
 
 @pytest.mark.django_db

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
@@ -63,12 +64,23 @@ def person_get(*, actor: Any, community: Place, person_id: int) -> Person:
     return person
 
 
-def person_tags(*, actor: Any, person: Person) -> tuple[list[Tag], int]:
-    """The tags the actor may see, and how many sensitive ones are hidden from them."""
+@dataclass
+class PersonTagView:
+    plain: list[Tag]  # not sensitive: shown as they are
+    sensitive: list[Tag]  # sensitive and in a category the actor may see: shown only through a logged reveal
+    hidden: int  # sensitive in a category the actor may not see
+
+    @property
+    def categories(self) -> list[str]:
+        return sorted({t.sensitive_as for t in self.sensitive})
+
+
+def person_tags(*, actor: Any, person: Person) -> PersonTagView:
     categories = tag_visible_categories(actor, person.community)
     tags = [pt.tag for pt in PersonTag.objects.filter(person=person).select_related("tag")]
-    shown = [t for t in tags if not t.sensitive_as or t.sensitive_as in categories]
-    return shown, len(tags) - len(shown)
+    sensitive = [t for t in tags if t.sensitive_as and t.sensitive_as in categories]
+    plain = [t for t in tags if not t.sensitive_as]
+    return PersonTagView(plain, sensitive, len(tags) - len(plain) - len(sensitive))
 
 
 def my_persons(*, actor: Any) -> QuerySet[Person]:

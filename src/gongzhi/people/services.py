@@ -229,18 +229,53 @@ def person_reveal(*, actor: Any, person: Person, field: str, purpose: str = "") 
     else:
         names = PersonTag.objects.filter(person=person, tag__sensitive_as=field).values_list("tag__name", flat=True)
         value = "、".join(names) or _("无")
-    SensitiveAccess.objects.create(
-        community_id=person.community_id,
+    sensitive_view_log(
         actor=actor,
+        community_id=person.community_id,
+        fields=[field],
         object_type="people.person",
         object_id=str(person.pk),
-        field=field,
-        purpose=purpose[:100],
-    )
-    audit.record(
-        actor=actor, verb="person.reveal", obj=person, community_id=person.community_id, after={"field": field}
+        purpose=purpose,
+        verb="person.reveal",
     )
     return value
+
+
+@transaction.atomic
+def sensitive_view_log(
+    *,
+    actor: Any,
+    community_id: int,
+    fields: list[str],
+    object_type: str,
+    object_id: str,
+    purpose: str = "",
+    verb: str = "sensitive.view",
+) -> None:
+    """Records that a page showed sensitive values in full (PIPL Art. 28): one row per field, one audit event."""
+    if not fields:
+        return
+    SensitiveAccess.objects.bulk_create(
+        [
+            SensitiveAccess(
+                community_id=community_id,
+                actor=actor,
+                object_type=object_type,
+                object_id=object_id,
+                field=field,
+                purpose=purpose[:100],
+            )
+            for field in fields
+        ]
+    )
+    audit.record(
+        actor=actor,
+        verb=verb,
+        community_id=community_id,
+        object_type=object_type,
+        object_id=object_id,
+        after={"fields": fields, "purpose": purpose[:100]},
+    )
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from gongzhi.core.permissions import REVEAL_ACTIONS, Action
 from gongzhi.core.scoping import user_can
 from gongzhi.people import exporting, importing, selectors, services
 from gongzhi.people.forms import AccountForm, ImportUploadForm, PersonFilterForm, PersonForm, TagForm
-from gongzhi.people.models import CorrectionRequest, Person, Tag
+from gongzhi.people.models import CorrectionRequest, Person, SensitiveAs, Tag
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 from gongzhi.places.views import PAGE_SIZE, _community_context
@@ -45,6 +45,16 @@ def _filtered_people(request: HttpRequest, community: Place) -> tuple[QuerySet[P
             tag = next((t for t in tags if t.pk == form.cleaned_data["tag"]), None)
             if tag is None:
                 raise NotFound()
+            if tag.sensitive_as:
+                # The filtered list tells exactly who carries the tag: a full view of it.
+                services.sensitive_view_log(
+                    actor=actor_of(request),
+                    community_id=community.pk,
+                    fields=[f"filter:{tag.sensitive_as}"],
+                    object_type="people.person_list",
+                    object_id=str(tag.pk),
+                    purpose=_("按敏感标签筛选"),
+                )
     people = selectors.person_list(
         actor=actor_of(request),
         community=community,
@@ -97,7 +107,7 @@ def person_list(request: HttpRequest, community_id: int) -> HttpResponse:
 def person_detail(request: HttpRequest, community_id: int, person_id: int) -> HttpResponse:
     community = place_selectors.community_get(actor=actor_of(request), community_id=community_id)
     person = selectors.person_get(actor=actor_of(request), community=community, person_id=person_id)
-    tags, hidden_tags = selectors.person_tags(actor=actor_of(request), person=person)
+    tag_view = selectors.person_tags(actor=actor_of(request), person=person)
     names = place_selectors.place_names(community=community)
     revealable = {field: user_can(request.user, action, community) for field, action in REVEAL_ACTIONS.items()}
     return render(
@@ -106,13 +116,13 @@ def person_detail(request: HttpRequest, community_id: int, person_id: int) -> Ht
         {
             **_community_context(request, community),
             "person": person,
-            "tags": tags,
-            "hidden_tags": hidden_tags,
+            "tags": tag_view.plain,
+            "sensitive_categories": [(c, SensitiveAs(c).label) for c in tag_view.categories],
+            "hidden_tags": tag_view.hidden,
             "label": place_selectors.path_label(
                 person.place_path, names, community, person.household.room if person.household else ""
             ),
             "revealable": revealable,
-            "tag_choices": selectors.tag_list(actor=request.user, community=community),
             "can_change": user_can(actor_of(request), Action.PERSON_CHANGE, community),
             "account_form": AccountForm(),
             "can_account": user_can(request.user, Action.ACCOUNT_CREATE, community) and not person.account_id,
@@ -268,20 +278,41 @@ def correction_list(request: HttpRequest, community_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def person_tags(request: HttpRequest, community_id: int, person_id: int) -> HttpResponse:
-    """Replaces the tags the actor can see; sensitive tags hidden from their role stay as they were."""
+    """The tag editor. Opening it shows the person's sensitive tags, so that view is logged; saving keeps the
+    sensitive tags hidden from the editor's role as they were."""
     actor = actor_of(request)
     community = place_selectors.community_get(actor=actor, community_id=community_id)
     person = selectors.person_get(actor=actor, community=community, person_id=person_id)
     _require(request, Action.PERSON_CHANGE, community)
     visible = {t.pk: t for t in selectors.tag_list(actor=actor, community=community)}
-    chosen = [visible[int(pk)] for pk in request.POST.getlist("tags") if pk.isdigit() and int(pk) in visible]
-    shown, _hidden = selectors.person_tags(actor=actor, person=person)
-    hidden = [pt.tag for pt in person.person_tags.select_related("tag") if pt.tag_id not in {t.pk for t in shown}]
-    services.person_set_tags(actor=actor, person=person, tags=chosen + hidden)
-    messages.success(request, _("标签已更新"))
-    return redirect("people:detail", community_id=community.pk, person_id=person.pk)
+    tag_view = selectors.person_tags(actor=actor, person=person)
+    if request.method == "POST":
+        chosen = [visible[int(pk)] for pk in request.POST.getlist("tags") if pk.isdigit() and int(pk) in visible]
+        seen = {t.pk for t in tag_view.plain + tag_view.sensitive}
+        hidden = [pt.tag for pt in person.person_tags.select_related("tag") if pt.tag_id not in seen]
+        services.person_set_tags(actor=actor, person=person, tags=chosen + hidden)
+        messages.success(request, _("标签已更新"))
+        return redirect("people:detail", community_id=community.pk, person_id=person.pk)
+    services.sensitive_view_log(
+        actor=actor,
+        community_id=community.pk,
+        fields=tag_view.categories,
+        object_type="people.person",
+        object_id=str(person.pk),
+        purpose=_("编辑标签"),
+    )
+    current = {t.pk for t in tag_view.plain + tag_view.sensitive}
+    return render(
+        request,
+        "people/person_tags.html",
+        {
+            **_community_context(request, community),
+            "person": person,
+            "hidden_tags": tag_view.hidden,
+            "choices": [(t, t.pk in current) for t in visible.values()],
+        },
+    )
 
 
 @login_required
