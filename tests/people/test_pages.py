@@ -212,3 +212,18 @@ def test_english_and_large_font_are_remembered_per_user(site, staff):
 def test_chinese_is_the_default_whatever_the_browser_says(site, staff):
     html = login(staff[Role.SECRETARY]).get(f"/c/{site.community.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "居民" in html and 'lang="zh-Hans"' in html
+
+
+@pytest.mark.django_db
+def test_list_shows_residents_and_owners_living_elsewhere_on_request(site, staff):
+    from gongzhi.people.services import ownership_add, person_create
+
+    owner = person_create(
+        actor=None, community=site.community, name="欧阳外住", id_number=factories.next_id_number(), phone="13611112222"
+    )
+    ownership_add(actor=None, household=site.households[0], person=owner)
+    client = login(staff[Role.SECRETARY])
+    base = f"/c/{site.community.pk}/people/"
+    assert owner.masked_name not in client.get(base).content.decode()
+    assert owner.masked_name in client.get(base + "?owners=on").content.decode()
+    assert owner.masked_name in client.get(base + "?q=13611112222").content.decode()

@@ -71,6 +71,7 @@ def people(
     q: str = "",
     place: int | None = None,
     tag: int | None = None,
+    owners: bool = False,
     offset: int = 0,
     limit: int = 25,
 ) -> PersonPage:
@@ -81,7 +82,9 @@ def people(
         tag_obj = next((t for t in selectors.tag_list(actor=request.user, community=community) if t.pk == tag), None)
         if tag_obj is None:
             raise NotFound()
-    qs = selectors.person_list(actor=request.user, community=community, q=q, place=place_obj, tag=tag_obj)
+    qs = selectors.person_list(
+        actor=request.user, community=community, q=q, place=place_obj, tag=tag_obj, include_non_residents=owners
+    )
     offset, limit = max(offset, 0), min(max(limit, 1), 200)
     return PersonPage(count=qs.count(), results=[_out(p) for p in qs[offset : offset + limit]])
 

@@ -12,6 +12,7 @@ class PersonFilterForm(forms.Form):
     )
     place = forms.IntegerField(label=_("地点"), required=False, widget=forms.HiddenInput)
     tag = forms.IntegerField(label=_("标签"), required=False)
+    owners = forms.BooleanField(label=_("含不在此居住的产权人"), required=False)
 
 
 class ImportUploadForm(forms.Form):

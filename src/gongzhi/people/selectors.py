@@ -34,13 +34,18 @@ def person_list(
     q: str = "",
     place: Place | None = None,
     tag: Tag | None = None,
+    include_non_residents: bool = False,
 ) -> QuerySet[Person]:
     people = Person.objects.visible_to(actor).filter(community=community)
+    q = q.strip()
+    exact = (q.isdigit() and len(q) == 11) or len(q) == 18
+    # Owners living elsewhere are registered people too; a lookup by phone or ID number finds them.
+    if not (include_non_residents or exact):
+        people = people.exclude(household=None)
     if place is not None:
         people = people.filter(place_path__under=place.path)
     if tag is not None:
         people = people.filter(Exists(PersonTag.objects.filter(person=OuterRef("pk"), tag=tag)))
-    q = q.strip()
     if q:
         if q.isdigit() and len(q) == 11:
             people = people.filter(phone=q)

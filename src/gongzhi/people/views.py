@@ -61,6 +61,7 @@ def _filtered_people(request: HttpRequest, community: Place) -> tuple[QuerySet[P
         q=form.cleaned_data.get("q", "") if form.is_valid() else "",
         place=place,
         tag=tag,
+        include_non_residents=bool(form.is_valid() and form.cleaned_data.get("owners")),
     )
     return people, form, tags
 
