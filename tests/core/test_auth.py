@@ -71,3 +71,19 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(time_mac
 def test_admin_login_goes_through_the_app_login():
     response = Client().get("/admin/login/?next=/admin/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+@pytest.mark.django_db
+def test_demo_logins_listed_only_in_demo_mode(settings):
+    from gongzhi.core.roles import Role
+    from gongzhi.people.demo import DEMO_PASSWORD
+
+    site = factories.make_community(residents_per_household=0)
+    user = factories.make_user(Role.SECRETARY, place=site.community)
+    user.phone = "13800000001"
+    user.save(update_fields=["phone"])
+    settings.DEMO_MODE = False
+    assert DEMO_PASSWORD not in Client().get("/login/").content.decode()
+    settings.DEMO_MODE = True
+    html = Client().get("/login/").content.decode()
+    assert 'id="demo-logins"' in html and "13800000001" in html

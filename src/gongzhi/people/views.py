@@ -147,6 +147,7 @@ def person_reveal(request: HttpRequest, community_id: int, person_id: int, field
 def person_account(request: HttpRequest, community_id: int, person_id: int) -> HttpResponse:
     community = place_selectors.community_get(actor=actor_of(request), community_id=community_id)
     person = selectors.person_get(actor=actor_of(request), community=community, person_id=person_id)
+    _require(request, Action.ACCOUNT_CREATE, community)
     form = AccountForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("初始密码至少8位"))
