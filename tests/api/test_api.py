@@ -102,3 +102,28 @@ def test_session_post_without_csrf_is_refused(site, staff):
     response = client.post(f"/api/communities/{site.community.pk}/people/{site.people[0].pk}/reveal/id_number")
     assert response.status_code in (401, 403)
     assert not SensitiveAccess.objects.exists()
+
+
+@pytest.mark.django_db
+def test_create_api_token_command_prints_a_working_token(site, staff):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("create_api_token", phone=staff[Role.SECRETARY].phone, name="天府市民云", stdout=out)
+    plain = out.getvalue().splitlines()[0]
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {plain}").get("/api/communities")
+    assert response.status_code == 200 and response.json()[0]["id"] == site.community.pk
+
+
+def test_no_page_loads_assets_from_another_host():
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[2] / "src" / "gongzhi"
+    offenders = [
+        str(p)
+        for p in templates.rglob("*.html")
+        if any(marker in p.read_text(encoding="utf-8") for marker in ('src="http', 'href="http', "src='http", "//cdn"))
+    ]
+    assert offenders == []

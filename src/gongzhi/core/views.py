@@ -161,10 +161,11 @@ def my_data_export_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def my_correction_view(request: HttpRequest) -> HttpResponse:
-    from gongzhi.people.models import Person
+    from gongzhi.people.selectors import my_persons
     from gongzhi.people.services import correction_request_create
 
-    person = Person.objects.filter(account=actor_of(request), pk=request.POST.get("person_id") or 0).first()
+    person_id = request.POST.get("person_id", "")
+    person = my_persons(actor=actor_of(request)).filter(pk=int(person_id) if person_id.isdigit() else 0).first()
     if person is None:
         messages.error(request, _("未找到该记录，或您无权查看"))
         return redirect("core:me")

@@ -7,7 +7,7 @@ from gongzhi.core.scoping import user_can
 from gongzhi.people import selectors, services
 from gongzhi.people.models import Person
 from gongzhi.places import selectors as place_selectors
-from gongzhi.places.models import Household, Place
+from gongzhi.places.models import Place
 
 router = Router(tags=["people"])
 
@@ -111,11 +111,9 @@ def create(request: HttpRequest, community_id: int, payload: PersonIn) -> Status
     community = place_selectors.community_get(actor=request.user, community_id=community_id)
     household = None
     if payload.household_id is not None:
-        household = (
-            Household.objects.visible_to(request.user).filter(pk=payload.household_id, community=community).first()
+        household = place_selectors.household_get(
+            actor=request.user, community=community, household_id=payload.household_id
         )
-        if household is None:
-            raise NotFound()
     created = services.person_create(
         actor=request.user,
         community=community,

@@ -198,12 +198,7 @@ def import_list(request: HttpRequest, community_id: int) -> HttpResponse:
     community = place_selectors.community_get(actor=actor_of(request), community_id=community_id)
     _require(request, Action.PERSON_IMPORT, community)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
-    targets = [
-        community,
-        *Place.objects.restrict(request.user, Action.PERSON_IMPORT)
-        .filter(parent=community)
-        .order_by("sort_key", "name"),
-    ]
+    targets = place_selectors.import_targets(actor=actor_of(request), community=community)
     error = None
     if request.method == "POST":
         if form.is_valid():

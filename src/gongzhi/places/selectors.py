@@ -259,3 +259,27 @@ def street_figures(*, actor: Any, street: Place) -> list[dict[str, Any]]:
     ]
     cache.set(key, rows, FIGURES_TTL)
     return rows
+
+
+def household_members(*, actor: Any, household: Household) -> tuple[list[Any], list[Any]]:
+    """Residents and owners of record of a household, as far as the actor may see them."""
+    from gongzhi.people.models import Ownership, Person
+
+    residents = list(Person.objects.visible_to(actor).filter(household=household).order_by("relation", "id"))
+    owners = list(Ownership.objects.visible_to(actor).filter(household=household).select_related("person"))
+    return residents, owners
+
+
+def public_communities() -> QuerySet[Place]:
+    """The public directory: names only."""
+    return Place.objects.filter(kind__in=COMMUNITY_KINDS).select_related("parent").order_by("path")
+
+
+def public_places(*, community: Place) -> QuerySet[Place]:
+    return Place.objects.filter(parent=community).order_by("sort_key", "name")
+
+
+def import_targets(*, actor: Any, community: Place) -> list[Place]:
+    """Where the actor may import a register: the community and the compounds or villages directly below it."""
+    below = Place.objects.restrict(actor, Action.PERSON_IMPORT).filter(parent=community).order_by("sort_key", "name")
+    return [community, *below]

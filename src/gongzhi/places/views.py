@@ -7,11 +7,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from gongzhi.core.errors import NotFound
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.places import selectors
-from gongzhi.places.models import COMMUNITY_KINDS, Place
+from gongzhi.places.models import Place
 
 PAGE_SIZE = 25
 
@@ -88,12 +87,10 @@ def place_detail(request: HttpRequest, community_id: int, place_id: int) -> Http
 
 @login_required
 def household_detail(request: HttpRequest, community_id: int, household_id: int) -> HttpResponse:
-    from gongzhi.people.models import Ownership, Person
 
     community = selectors.community_get(actor=request.user, community_id=community_id)
     household = selectors.household_get(actor=request.user, community=community, household_id=household_id)
-    residents = list(Person.objects.visible_to(request.user).filter(household=household).order_by("relation", "id"))
-    owners = list(Ownership.objects.visible_to(request.user).filter(household=household).select_related("person"))
+    residents, owners = selectors.household_members(actor=request.user, household=household)
     names = selectors.place_names(community=community)
     return render(
         request,
@@ -119,15 +116,12 @@ def street_home(request: HttpRequest, street_id: int) -> HttpResponse:
 
 
 def directory(request: HttpRequest) -> HttpResponse:
-    communities = Place.objects.filter(kind__in=COMMUNITY_KINDS).select_related("parent").order_by("path")
+    communities = selectors.public_communities()
     return render(request, "places/directory.html", {"communities": communities})
 
 
 def public_page(request: HttpRequest, community_id: int) -> HttpResponse:
     """Public: name, places and contact only; never any personal data."""
-    try:
-        community = selectors.public_community_get(community_id=community_id)
-    except NotFound:
-        raise
-    places = Place.objects.filter(parent=community).order_by("sort_key", "name")
+    community = selectors.public_community_get(community_id=community_id)
+    places = selectors.public_places(community=community)
     return render(request, "places/public.html", {"community": community, "places": places})
