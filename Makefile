@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 # The PostgreSQL pass uses DATABASE_URL when it is set (CI), else a local cluster that scripts/ensure_postgres.sh provides.
+BENCH_STAMP := $(VENV)/.bench-$(shell sha1sum requirements-bench.lock | cut -c1-12)
 PG_URL ?= $(or $(DATABASE_URL),postgres://gongzhi:gongzhi@127.0.0.1:5432/gongzhi)
 PYTEST := $(BIN)/python -m pytest
 
@@ -46,7 +47,13 @@ test-browser: install
 
 test: lint typecheck test-sqlite test-postgres test-browser
 
-bench: install
+# Benchmark-only packages (the Pol.is reference implementation) stay out of the app's own install.
+$(BENCH_STAMP): requirements-bench.lock $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-bench.lock
+	rm -f $(VENV)/.bench-*
+	touch $@
+
+bench: install $(BENCH_STAMP)
 	env -u DATABASE_URL $(BIN)/python bench/run.py
 
 messages: install
