@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "gongzhi.core",
     "gongzhi.places",
     "gongzhi.people",
+    "gongzhi.deliberation",
 ]
 
 MIDDLEWARE = [

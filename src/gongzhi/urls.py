@@ -13,6 +13,7 @@ urlpatterns: list[Any] = [
     path("", include("gongzhi.core.urls")),
     path("", include("gongzhi.places.urls")),
     path("", include("gongzhi.people.urls")),
+    path("", include("gongzhi.deliberation.urls")),
 ]
 if settings.BENCH_MODE:
     from django.http import HttpResponse

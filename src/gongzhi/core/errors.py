@@ -46,6 +46,18 @@ class Duplicate(ApplicationError):
     default_message = _("该记录已存在")
 
 
+class PhaseClosed(ApplicationError):
+    code = "phase_closed"
+    status = 409
+    default_message = _("当前阶段不能进行此操作")
+
+
+class AlreadyVoted(ApplicationError):
+    code = "already_voted"
+    status = 409
+    default_message = _("该业主已经表决过，不能重复表决")
+
+
 class AccountLocked(ApplicationError):
     code = "account_locked"
     status = 403

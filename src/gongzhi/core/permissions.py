@@ -23,6 +23,11 @@ class Action(StrEnum):
     COMMUNITY_AGGREGATES = "community.aggregates"
     AUDIT_VIEW = "audit.view"
     ADMIN = "admin.access"
+    TOPIC_VIEW = "topic.view"
+    TOPIC_PROPOSE = "topic.propose"
+    TOPIC_PARTICIPATE = "topic.participate"
+    TOPIC_REVISE = "topic.revise"
+    TOPIC_MANAGE = "topic.manage"
 
 
 _COMMUNITY_STAFF = {
@@ -43,11 +48,16 @@ _COMMUNITY_STAFF = {
     Action.ADMIN,
 }
 
-# Party membership is a special identity (PIPL Art. 28): only the Party secretary needs it in full.
+_TOPIC_ALL = {Action.TOPIC_VIEW, Action.TOPIC_PROPOSE, Action.TOPIC_PARTICIPATE}
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
-    Role.STREET_STAFF: frozenset({Action.PLACE_VIEW, Action.COMMUNITY_AGGREGATES}),
-    Role.SECRETARY: frozenset(_COMMUNITY_STAFF | {Action.REVEAL_PARTY, Action.AUDIT_VIEW}),
-    Role.SOCIAL_WORKER: frozenset(_COMMUNITY_STAFF),
+    Role.STREET_STAFF: frozenset({Action.PLACE_VIEW, Action.COMMUNITY_AGGREGATES, Action.TOPIC_VIEW}),
+    # Party membership is a special identity (PIPL Art. 28): only the Party secretary needs it in full.
+    Role.SECRETARY: frozenset(
+        _COMMUNITY_STAFF
+        | _TOPIC_ALL
+        | {Action.REVEAL_PARTY, Action.AUDIT_VIEW, Action.TOPIC_REVISE, Action.TOPIC_MANAGE}
+    ),
+    Role.SOCIAL_WORKER: frozenset(_COMMUNITY_STAFF | _TOPIC_ALL | {Action.TOPIC_REVISE, Action.TOPIC_MANAGE}),
     Role.GRID_WORKER: frozenset(
         {
             Action.PLACE_VIEW,
@@ -58,13 +68,33 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.REVEAL_DISABILITY,
             Action.REVEAL_LOW_INCOME,
             Action.ACCOUNT_CREATE,
+            *_TOPIC_ALL,
         }
     ),
-    Role.BUILDING_HEAD: frozenset({Action.PLACE_VIEW, Action.HOUSEHOLD_VIEW, Action.PERSON_VIEW, Action.REVEAL_PHONE}),
-    Role.GROUP_HEAD: frozenset({Action.PLACE_VIEW, Action.HOUSEHOLD_VIEW, Action.PERSON_VIEW, Action.REVEAL_PHONE}),
-    Role.PROPERTY: frozenset({Action.PLACE_VIEW, Action.HOUSEHOLD_VIEW}),
-    Role.VOLUNTEER: frozenset(),
-    Role.RESIDENT: frozenset(),
+    # Building heads revise proposals round after round with the residents (article 004).
+    Role.BUILDING_HEAD: frozenset(
+        {
+            Action.PLACE_VIEW,
+            Action.HOUSEHOLD_VIEW,
+            Action.PERSON_VIEW,
+            Action.REVEAL_PHONE,
+            Action.TOPIC_REVISE,
+            *_TOPIC_ALL,
+        }
+    ),
+    Role.GROUP_HEAD: frozenset(
+        {
+            Action.PLACE_VIEW,
+            Action.HOUSEHOLD_VIEW,
+            Action.PERSON_VIEW,
+            Action.REVEAL_PHONE,
+            Action.TOPIC_REVISE,
+            *_TOPIC_ALL,
+        }
+    ),
+    Role.PROPERTY: frozenset({Action.PLACE_VIEW, Action.HOUSEHOLD_VIEW, *_TOPIC_ALL}),
+    Role.VOLUNTEER: frozenset(_TOPIC_ALL),
+    Role.RESIDENT: frozenset(_TOPIC_ALL),
 }
 
 REVEAL_ACTIONS: dict[str, Action] = {

@@ -27,6 +27,12 @@ class Grant:
     place_path: str | None
     grid_path: str | None
     household_id: int | None
+    household_path: str | None = None
+
+    @property
+    def node_path(self) -> str | None:
+        """The path of the place the role sits on (a household's is its unit's)."""
+        return self.place_path or self.household_path
 
     @property
     def whole_community(self) -> bool:
@@ -41,7 +47,7 @@ def grants_for(user: Any) -> tuple[Grant, ...]:
         from gongzhi.core.models import RoleAssignment
 
         rows = RoleAssignment.objects.filter(user_id=user.pk).values_list(
-            "role", "community_id", "place_id", "place__path", "grid__path", "household_id"
+            "role", "community_id", "place_id", "place__path", "grid__path", "household_id", "household__place_path"
         )
         cached = tuple(Grant(*row) for row in rows)
         user._gongzhi_grants = cached

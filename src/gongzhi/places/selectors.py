@@ -283,3 +283,8 @@ def import_targets(*, actor: Any, community: Place) -> list[Place]:
     """Where the actor may import a register: the community and the compounds or villages directly below it."""
     below = Place.objects.restrict(actor, Action.PERSON_IMPORT).filter(parent=community).order_by("sort_key", "name")
     return [community, *below]
+
+
+def places_by_paths(*, community: Place, paths: list[str]) -> list[Place]:
+    """Places of the community at the given paths, top down."""
+    return list(Place.objects.filter(community=community, path__in=paths).order_by("depth"))

@@ -122,6 +122,9 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 def public_page(request: HttpRequest, community_id: int) -> HttpResponse:
     """Public: name, places and contact only; never any personal data."""
+    from gongzhi.deliberation.selectors import public_topics
+
     community = selectors.public_community_get(community_id=community_id)
     places = selectors.public_places(community=community)
-    return render(request, "places/public.html", {"community": community, "places": places})
+    topics = public_topics(community=community)[:50]
+    return render(request, "places/public.html", {"community": community, "places": places, "topics": topics})

@@ -41,6 +41,10 @@ class Command(BaseCommand):
             raise CommandError("--residents 至少为 100")
         started = time.perf_counter()
         result = load_demo(residents_lixiong=residents)
+        from gongzhi.deliberation.demo import load_deliberation_demo
+        from gongzhi.people.demo import DEMO_PASSWORD
+
+        load_deliberation_demo(street=result.street, password=DEMO_PASSWORD)
         if quiet:
             return
         if result.created:

@@ -1,0 +1,153 @@
+"""Reads in the 议事厅, scoped to the actor; the owners' tally is computed from two queries and a pure rule."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from gongzhi.core.errors import NotFound
+from gongzhi.deliberation.models import Ballot, Comment, ProposalVersion, Status, Topic, TopicEvent
+from gongzhi.people.models import Ownership
+from gongzhi.places.models import Household, Place
+from gongzhi.rules import owner_vote
+
+
+def topic_list(*, actor: Any, community: Place, status: str = "") -> QuerySet[Topic]:
+    topics = Topic.objects.visible_to(actor).filter(community=community).select_related("place")
+    if status:
+        topics = topics.filter(status=status)
+    annotated: QuerySet[Topic] = topics.annotate(n_comments=Count("comments", filter=Q(comments__hidden=False)))
+    return annotated.order_by("-created_at")
+
+
+def hot_topic(*, actor: Any, community: Place, month: datetime.date) -> Topic | None:
+    found: Topic | None = (
+        Topic.objects.visible_to(actor)
+        .filter(community=community, hot_month=month.replace(day=1))
+        .select_related("place")
+        .first()
+    )
+    return found
+
+
+def hot_archive(*, actor: Any, community: Place) -> QuerySet[Topic]:
+    """Every month's hot topic, newest month first."""
+    return Topic.objects.visible_to(actor).filter(community=community, hot_month__isnull=False).order_by("-hot_month")
+
+
+def topic_get(*, actor: Any, community: Place, topic_id: int) -> Topic:
+    topic: Topic | None = (
+        Topic.objects.visible_to(actor)
+        .filter(pk=topic_id, community=community)
+        .select_related("place", "proposed_by")
+        .first()
+    )
+    if topic is None:
+        raise NotFound()
+    return topic
+
+
+def topic_timeline(*, topic: Topic) -> list[TopicEvent]:
+    return list(TopicEvent.objects.filter(topic=topic).select_related("actor").order_by("at", "id"))
+
+
+def topic_versions(*, topic: Topic) -> list[ProposalVersion]:
+    return list(ProposalVersion.objects.filter(topic=topic).select_related("author").order_by("number"))
+
+
+def topic_comments(*, topic: Topic) -> list[Comment]:
+    """Top-level comments with their replies, oldest first (two queries)."""
+    replies = Comment.objects.select_related("author").order_by("created_at", "id")
+    return list(
+        Comment.objects.filter(topic=topic, parent=None)
+        .select_related("author", "version")
+        .prefetch_related(Prefetch("replies", queryset=replies))
+        .order_by("created_at", "id")
+    )
+
+
+def public_topics(*, community: Place) -> QuerySet[Topic]:
+    """The public page: every topic past the proposal stage, with its outcome."""
+    return (
+        Topic.objects.filter(community=community)
+        .exclude(status=Status.PROPOSED)
+        .select_related("place")
+        .order_by("-created_at")
+    )
+
+
+def ballot_list(*, actor: Any, topic: Topic) -> QuerySet[Ballot]:
+    return Ballot.objects.visible_to(actor).filter(topic=topic).select_related("voter", "entered_by").order_by("-id")
+
+
+def designated_owner_ids(*, topic: Topic) -> dict[int, int]:
+    """household id → the owner who votes for it: with several owners of record, the first one registered."""
+    designated: dict[int, int] = {}
+    rows = (
+        Ownership.objects.filter(community_id=topic.community_id, place_path__under=topic.place_path)
+        .values_list("household_id", "person_id")
+        .order_by("household_id", "person_id")
+    )
+    for household_id, person_id in rows:
+        designated.setdefault(household_id, person_id)
+    return designated
+
+
+@dataclass(frozen=True)
+class Tally:
+    result: owner_vote.Result
+    households: int  # all households under the topic's place
+    counted: int  # households with an owner of record and a registered (or surveyed) area
+    ballots: int
+
+    @property
+    def excluded(self) -> int:
+        return self.households - self.counted
+
+    def as_json(self) -> dict[str, Any]:
+        r = self.result
+        return {
+            "matter": r.matter,
+            "quorum_met": r.quorum_met,
+            "passed": r.passed,
+            "total_area": str(r.total_area),
+            "total_owners": r.total_owners,
+            "participating_area": str(r.participating_area),
+            "participating_owners": r.participating_owners,
+            "agree_area": str(r.agree_area),
+            "agree_owners": r.agree_owners,
+            "thresholds": [t.describe() for t in r.thresholds],
+            "households": self.households,
+            "counted": self.counted,
+            "ballots": self.ballots,
+        }
+
+
+def tally(*, topic: Topic) -> Tally:
+    """Art. 278 tally over the owners of the topic's place (最高法解释第八、九条: one owner of several units is one
+    person; area is the registered exclusive area, the surveyed one where none is registered)."""
+    designated = designated_owner_ids(topic=topic)
+    areas = dict(
+        Household.objects.filter(community_id=topic.community_id, place_path__under=topic.place_path).values_list(
+            "id", "area"
+        )
+    )
+    units = [
+        owner_vote.Unit(unit_id=str(h), owner_id=str(designated[h]), area=Decimal(area))
+        for h, area in areas.items()
+        if h in designated and area is not None and area > 0
+    ]
+    owners = {u.owner_id for u in units}
+    live = Ballot.objects.filter(topic=topic, voided_at__isnull=True).values_list("voter_id", "choice")
+    ballots = {str(v): c for v, c in live if str(v) in owners}
+    if not units:
+        raise NotFound("该范围内没有登记面积的业主，无法计票")
+    return Tally(owner_vote.tally(units, ballots, topic.matter), len(areas), len(units), len(ballots))
+
+
+def all_comments(*, topic: Topic) -> QuerySet[Comment]:
+    return Comment.objects.filter(topic=topic)

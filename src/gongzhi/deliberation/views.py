@@ -1,0 +1,331 @@
+"""议事厅 pages: thin views over selectors and one service each."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.http import actor_of
+from gongzhi.core.permissions import Action
+from gongzhi.core.scoping import grants_allowing
+from gongzhi.deliberation import selectors, services
+from gongzhi.deliberation.forms import CommentForm, PaperBallotForm, ProposeForm, PublishForm, VersionForm, VotingForm
+from gongzhi.deliberation.models import Channel, Choice, Procedure, Status, Topic
+from gongzhi.people.models import Person
+from gongzhi.places import selectors as place_selectors
+from gongzhi.places.models import Place
+from gongzhi.places.views import _community_context
+from gongzhi.rules import topic_lifecycle as lc
+
+
+def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
+    return {**_community_context(request, community), "nav": "topics", **extra}
+
+
+@login_required
+def hall(request: HttpRequest, community_id: int) -> HttpResponse:
+    """The online 议事厅: this month's hot topic pinned above every topic of the actor's places."""
+    actor = actor_of(request)
+    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    page = Paginator(selectors.topic_list(actor=actor, community=community, status=request.GET.get("status", "")), 20)
+    return render(
+        request,
+        "deliberation/hall.html",
+        _context(
+            request,
+            community,
+            hot=selectors.hot_topic(actor=actor, community=community, month=timezone.localdate()),
+            page=page.get_page(request.GET.get("page")),
+            statuses=Status.choices,
+        ),
+    )
+
+
+@login_required
+def hot_archive(request: HttpRequest, community_id: int) -> HttpResponse:
+    actor = actor_of(request)
+    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    return render(
+        request,
+        "deliberation/hot_archive.html",
+        _context(request, community, topics=selectors.hot_archive(actor=actor, community=community)),
+    )
+
+
+def _proposable_places(actor: Any, community: Place) -> list[Place]:
+    """The actor's own places from the community down (a resident: community → compound → building → unit)."""
+    from gongzhi.deliberation.models import ancestor_paths
+
+    paths: set[str] = set()
+    for g in grants_allowing(actor, Action.TOPIC_PROPOSE):
+        if g.community_id == community.pk and g.node_path:
+            paths.update(p for p in ancestor_paths(g.node_path) if p.startswith(community.path))
+        elif g.community_id == community.pk:
+            paths.add(community.path)
+    return place_selectors.places_by_paths(community=community, paths=sorted(paths))
+
+
+@login_required
+def propose(request: HttpRequest, community_id: int) -> HttpResponse:
+    actor = actor_of(request)
+    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    places = _proposable_places(actor, community)
+    form = ProposeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        place = next((p for p in places if p.pk == form.cleaned_data["place"]), None)
+        if place is None:
+            raise NotFound()
+        try:
+            topic = services.topic_propose(
+                actor=actor, place=place, title=form.cleaned_data["title"], summary=form.cleaned_data["summary"]
+            )
+        except ApplicationError as exc:
+            field = exc.extra.get("field")
+            form.add_error(field if field in form.fields else None, str(exc.message))
+        else:
+            messages.success(request, _("议题已提交，社区审核后列入议程"))
+            return redirect("deliberation:topic", community_id=community.pk, topic_id=topic.pk)
+    return render(request, "deliberation/propose.html", _context(request, community, form=form, places=places))
+
+
+def _diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Line diff for residents: ("+", line) added, ("-", line) removed, (" ", line) kept."""
+    return [(line[0], line[2:]) for line in difflib.ndiff(old.splitlines(), new.splitlines()) if line[0] in "+- "]
+
+
+@login_required
+def topic_detail(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse:
+    actor = actor_of(request)
+    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
+    versions = selectors.topic_versions(topic=topic)
+    shown = versions[-1] if versions else None
+    if request.GET.get("v", "").isdigit():
+        shown = next((v for v in versions if v.number == int(request.GET["v"])), shown)
+    previous = next((v for v in versions if shown and v.number == shown.number - 1), None)
+    now = timezone.now()
+    can_manage = services._can_manage(actor, topic)
+    return render(
+        request,
+        "deliberation/topic.html",
+        _context(
+            request,
+            community,
+            topic=topic,
+            timeline=selectors.topic_timeline(topic=topic),
+            versions=versions,
+            shown=shown,
+            diff=_diff(previous.body, shown.body) if previous and shown else None,
+            previous=previous,
+            comments=selectors.topic_comments(topic=topic),
+            comment_form=CommentForm(),
+            can_comment=lc.phase_allows("comment", topic.status, now) and services._in_audience(actor, topic),
+            can_vote=topic.procedure == Procedure.OWNERS
+            and lc.phase_allows("vote", topic.status, now, topic.voting_opens_at, topic.voting_closes_at),
+            can_revise=lc.phase_allows("revise", topic.status, now) and services.can_revise(actor, topic),
+            can_manage=can_manage,
+            next_steps=sorted(lc.TRANSITIONS[topic.status]) if can_manage else [],
+            publish_form=PublishForm(),
+            version_form=VersionForm(),
+            voting_form=VotingForm(),
+            choices=Choice.choices,
+            lifecycle=[(s, label, s == topic.status) for s, label in Status.choices if s != Status.DECLINED],
+        ),
+    )
+
+
+@login_required
+@require_POST
+def topic_comment(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse:
+    actor = actor_of(request)
+    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("意见不能为空，且不超过2000字"))
+    else:
+        versions = {v.pk: v for v in selectors.topic_versions(topic=topic)}
+        comments = {c.pk: c for c in selectors.topic_comments(topic=topic)}
+        try:
+            services.comment_post(
+                actor=actor,
+                topic=topic,
+                body=form.cleaned_data["body"],
+                version=versions.get(form.cleaned_data.get("version") or 0),
+                parent=comments.get(form.cleaned_data.get("parent") or 0),
+            )
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("意见已发表"))
+    return redirect("deliberation:topic", community_id=community.pk, topic_id=topic.pk)
+
+
+@login_required
+@require_POST
+def topic_vote(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse:
+    actor = actor_of(request)
+    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
+    try:
+        services.ballot_cast(actor=actor, topic=topic, choice=request.POST.get("choice", ""))
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("您的表决已记录"))
+    return redirect("deliberation:topic", community_id=community.pk, topic_id=topic.pk)
+
+
+def _run_step(actor: Any, topic: Topic, step: str, post: Any) -> None:
+    if step == "accept":
+        services.topic_accept(actor=actor, topic=topic)
+    elif step == "decline":
+        services.topic_decline(actor=actor, topic=topic, reason=post.get("reason", ""))
+    elif step == "publish":
+        form = PublishForm(post)
+        if not form.is_valid():
+            raise ValidationFailed(_("请填写议事规则和方案"))
+        services.topic_publish(
+            actor=actor,
+            topic=topic,
+            procedure=form.cleaned_data["procedure"],
+            matter=form.cleaned_data["matter"],
+            body=form.cleaned_data["body"],
+        )
+    elif step == "discussion":
+        services.topic_start_discussion(actor=actor, topic=topic)
+    elif step == "voting":
+        voting_form = VotingForm(post)
+        if not voting_form.is_valid():
+            raise ValidationFailed(_("请填写表决截止时间"))
+        services.topic_open_voting(actor=actor, topic=topic, closes_at=voting_form.cleaned_data["closes_at"])
+    elif step == "decide":
+        services.topic_decide(actor=actor, topic=topic, resolution=post.get("resolution", ""))
+    elif step == "implementing":
+        services.topic_start_implementing(actor=actor, topic=topic, note=post.get("note", ""))
+    elif step == "report":
+        services.topic_report(actor=actor, topic=topic, report=post.get("report", ""))
+    elif step == "pin":
+        services.topic_pin_hot(actor=actor, topic=topic, month=timezone.localdate())
+    elif step == "version":
+        version_form = VersionForm(post)
+        if not version_form.is_valid():
+            raise ValidationFailed(_("请填写新方案和修改说明"))
+        data = version_form.cleaned_data
+        services.version_add(actor=actor, topic=topic, body=data["body"], change_note=data["change_note"])
+    elif step == "hide":
+        comment = next((c for c in selectors.all_comments(topic=topic) if str(c.pk) == post.get("comment")), None)
+        if comment is None:
+            raise NotFound()
+        services.comment_hide(actor=actor, comment=comment, reason=post.get("reason", ""))
+    else:
+        raise NotFound()
+
+
+@login_required
+@require_POST
+def topic_step(request: HttpRequest, community_id: int, topic_id: int, step: str) -> HttpResponse:
+    actor = actor_of(request)
+    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
+    if step != "version" and not services._can_manage(actor, topic):
+        raise PermissionDenied()
+    try:
+        _run_step(actor, topic, step, request.POST)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("已保存"))
+    return redirect("deliberation:topic", community_id=community.pk, topic_id=topic.pk)
+
+
+@login_required
+def topic_ballots(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse:
+    """Staff enter paper and proxy ballots, and void one with a reason."""
+    actor = actor_of(request)
+    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
+    if not services._can_manage(actor, topic):
+        raise PermissionDenied()
+    form = PaperBallotForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and request.POST.get("void"):
+        ballot = selectors.ballot_list(actor=actor, topic=topic).filter(pk=request.POST["void"]).first()
+        if ballot is None:
+            raise NotFound()
+        try:
+            services.ballot_void(actor=actor, ballot=ballot, reason=request.POST.get("reason", ""))
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("表决票已作废"))
+        return redirect("deliberation:ballots", community_id=community.pk, topic_id=topic.pk)
+    if request.method == "POST" and form.is_valid():
+        voter = (
+            Person.objects.visible_to(actor)
+            .filter(community=community, id_number=form.cleaned_data["id_number"].strip().upper())
+            .first()
+        )
+        try:
+            if voter is None:
+                raise NotFound(_("本社区没有登记该身份证号的业主"))
+            if request.POST.get("channel") == Channel.PROXY:
+                services.ballot_enter_proxy(
+                    actor=actor,
+                    topic=topic,
+                    voter=voter,
+                    choice=form.cleaned_data["choice"],
+                    proxy_name=form.cleaned_data["proxy_name"],
+                    evidence=form.cleaned_data["evidence"],
+                )
+            else:
+                services.ballot_enter_paper(
+                    actor=actor,
+                    topic=topic,
+                    voter=voter,
+                    choice=form.cleaned_data["choice"],
+                    serial_no=form.cleaned_data["serial_no"],
+                    scan=form.cleaned_data["evidence"],
+                )
+        except ApplicationError as exc:
+            field = exc.extra.get("field")
+            form.add_error(field if field in form.fields else None, str(exc.message))
+        else:
+            messages.success(request, _("表决票已录入"))
+            return redirect("deliberation:ballots", community_id=community.pk, topic_id=topic.pk)
+    return render(
+        request,
+        "deliberation/ballots.html",
+        _context(
+            request,
+            community,
+            topic=topic,
+            form=form,
+            ballots=selectors.ballot_list(actor=actor, topic=topic)[:200],
+        ),
+    )
+
+
+@login_required
+def topic_result(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse:
+    """Every threshold with its exact figures; decided topics show the tally kept at the decision."""
+    actor = actor_of(request)
+    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
+    if topic.procedure != Procedure.OWNERS:
+        raise NotFound()
+    live = None if topic.result else selectors.tally(topic=topic).as_json()
+    return render(
+        request,
+        "deliberation/result.html",
+        _context(request, community, topic=topic, result=topic.result or live, final=bool(topic.result)),
+    )

@@ -1,0 +1,26 @@
+import pytest
+from django.utils import timezone
+
+from gongzhi.deliberation.demo import load_deliberation_demo
+from gongzhi.deliberation.models import Ballot, ProposalVersion, Status, Topic
+from gongzhi.deliberation.selectors import tally
+from gongzhi.people.demo import DEMO_PASSWORD, load_demo
+
+
+@pytest.mark.django_db
+def test_demo_topics_from_the_articles():
+    street = load_demo(residents_lixiong=600).street
+    assert load_deliberation_demo(street=street, password=DEMO_PASSWORD) == 5
+    hot = Topic.objects.filter(hot_month__isnull=False).order_by("hot_month")
+    assert [t.title for t in hot] == ["小区车位停放怎么管", "三线整治：楼道飞线入地", "垃圾房设在哪里"]
+    assert hot.last().hot_month == timezone.localdate().replace(day=1)
+    security = Topic.objects.get(title="老小区安防方案")
+    assert ProposalVersion.objects.filter(topic=security).count() == 3
+    rules = Topic.objects.get(title="花园颐院院落管理制度")
+    assert rules.status == Status.VOTING
+    result = tally(topic=rules)
+    assert result.counted == 50 and 30 <= result.ballots <= 40
+    assert result.ballots == Ballot.objects.filter(topic=rules).count()
+    # Idempotent: a second load adds nothing.
+    assert load_deliberation_demo(street=street, password=DEMO_PASSWORD) == 0
+    assert Topic.objects.count() == 5
