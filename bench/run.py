@@ -56,6 +56,15 @@ def run_step(step: str, db: Path, *args: str) -> dict[str, object]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def run_script(name: str) -> dict[str, object]:
+    """A standalone benchmark in bench/ that prints its figures as a JSON object on its last line."""
+    out = subprocess.run(
+        [PYTHON, str(Path(__file__).parent / name)], check=True, capture_output=True, text=True, cwd=ROOT
+    ).stdout
+    print(out, end="", flush=True)
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def ensure_wrk() -> str:
     if not shutil.which("wrk"):
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, capture_output=True)
@@ -143,6 +152,8 @@ def main() -> None:
     for leftover in OUT.glob("import.sqlite3*"):
         leftover.unlink()
     imported = run_step("import", OUT / "import.sqlite3", "30000")
+    tally = run_script("tally.py")
+    opinion = run_script("opinion_map.py") if (Path(__file__).parent / "opinion_map.py").exists() else None
     results = {
         "machine": {
             "cpu": platform.processor() or platform.machine(),
@@ -158,6 +169,8 @@ def main() -> None:
         "rps_runs": load["runs"],
         "load": f"wrk -t1 -c4 -d{DURATION} pinned to CPU 0, runserver pinned to CPU 1, {ROUNDS} interleaved rounds",
         "import": imported,
+        "tally": tally,
+        "opinion_map": opinion,
         "timings": timings,
     }
     (OUT / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))
