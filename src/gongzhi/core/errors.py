@@ -64,11 +64,25 @@ class AccountLocked(ApplicationError):
     default_message = _("登录失败次数过多，账号已暂时锁定，请稍后再试")
 
 
-def clean_or_fail(text: str | None, *, label: Any, max_length: int, field: str = "", code: str = "bad_text") -> str:
-    """User text with markup or over length becomes a ValidationFailed carrying the Chinese message."""
+def clean_or_fail(
+    text: str | None,
+    *,
+    label: Any,
+    max_length: int,
+    field: str = "",
+    code: str = "bad_text",
+    required: Any = None,
+    required_code: str = "",
+) -> str:
+    """User text with markup or over length becomes a ValidationFailed carrying the Chinese message; with
+    `required` (the message to show), so does empty text."""
     from gongzhi.rules.text import clean_text
 
+    extra = {"field": field} if field else None
     try:
-        return clean_text(text or "", field=str(label), max_length=max_length)
+        cleaned = clean_text(text or "", field=str(label), max_length=max_length)
     except ValueError as exc:
-        raise ValidationFailed(str(exc), code=code, extra={"field": field} if field else None) from exc
+        raise ValidationFailed(str(exc), code=code, extra=extra) from exc
+    if required is not None and not cleaned:
+        raise ValidationFailed(required, code=required_code or code, extra=extra)
+    return cleaned

@@ -110,11 +110,9 @@ def topic_propose(*, actor: Any, place: Place, title: str, summary: str) -> Topi
         place=place,
         place_path=place.path,
         proposed_by=actor,
-        title=clean_or_fail(title, label=_("议题"), max_length=100, field="title"),
+        title=clean_or_fail(title, label=_("议题"), max_length=100, field="title", required=_("请填写议题")),
         summary=clean_or_fail(summary, label=_("说明"), max_length=5000, field="summary"),
     )
-    if not topic.title:
-        raise ValidationFailed(_("请填写议题"), code="bad_text", extra={"field": "title"})
     topic.save()
     TopicEvent.objects.create(
         community_id=topic.community_id, topic=topic, status=Status.PROPOSED, at=timezone.now(), actor=actor
@@ -145,9 +143,14 @@ def topic_accept(*, actor: Any, topic: Topic) -> Topic:
 def topic_decline(*, actor: Any, topic: Topic, reason: str) -> Topic:
     """Declining needs a public reason."""
     topic = _managed(actor, topic)
-    reason = clean_or_fail(reason, label=_("理由"), max_length=500, field="reason")
-    if not reason:
-        raise ValidationFailed(_("不予列入须写明理由"), code="reason_required", extra={"field": "reason"})
+    reason = clean_or_fail(
+        reason,
+        label=_("理由"),
+        max_length=500,
+        field="reason",
+        required=_("不予列入须写明理由"),
+        required_code="reason_required",
+    )
     topic.decline_reason = reason
     return _step(actor, topic, Status.DECLINED, reason, ["decline_reason"])
 
@@ -195,9 +198,9 @@ def topic_decide(*, actor: Any, topic: Topic, resolution: str) -> Topic:
         if topic.voting_closes_at and timezone.now() < topic.voting_closes_at:
             raise PhaseClosed(_("表决尚未截止，不能形成决议"), code="voting_open")
         topic.result = tally(topic=topic).as_json()
-    topic.resolution = clean_or_fail(resolution, label=_("决议"), max_length=5000, field="resolution")
-    if not topic.resolution:
-        raise ValidationFailed(_("请填写决议内容"), code="bad_text", extra={"field": "resolution"})
+    topic.resolution = clean_or_fail(
+        resolution, label=_("决议"), max_length=5000, field="resolution", required=_("请填写决议内容")
+    )
     return _step(actor, topic, Status.DECIDED, "", ["resolution", "result"])
 
 
@@ -211,9 +214,9 @@ def topic_start_implementing(*, actor: Any, topic: Topic, note: str = "") -> Top
 def topic_report(*, actor: Any, topic: Topic, report: str) -> Topic:
     """The result reported back publicly: the last step."""
     topic = _managed(actor, topic)
-    topic.report = clean_or_fail(report, label=_("结果反馈"), max_length=5000, field="report")
-    if not topic.report:
-        raise ValidationFailed(_("请填写结果反馈"), code="bad_text", extra={"field": "report"})
+    topic.report = clean_or_fail(
+        report, label=_("结果反馈"), max_length=5000, field="report", required=_("请填写结果反馈")
+    )
     return _step(actor, topic, Status.REPORTED, "", ["report"])
 
 
@@ -241,9 +244,7 @@ def topic_pin_hot(*, actor: Any, topic: Topic, month: datetime.date) -> Topic:
 
 
 def _add_version(actor: Any, topic: Topic, body: str, note: str) -> ProposalVersion:
-    body = clean_or_fail(body, label=_("方案"), max_length=20000, field="body")
-    if not body:
-        raise ValidationFailed(_("方案内容不能为空"), code="bad_text", extra={"field": "body"})
+    body = clean_or_fail(body, label=_("方案"), max_length=20000, field="body", required=_("方案内容不能为空"))
     number = (topic.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = ProposalVersion.objects.create(
         community_id=topic.community_id, topic=topic, number=number, body=body, change_note=note[:500], author=actor
@@ -271,9 +272,9 @@ def version_add(*, actor: Any, topic: Topic, body: str, change_note: str) -> Pro
         raise PermissionDenied()
     if not lc.phase_allows("revise", topic.status, timezone.now()):
         raise PhaseClosed(_("当前阶段不能修改方案"))
-    note = clean_or_fail(change_note, label=_("修改说明"), max_length=500, field="change_note")
-    if not note:
-        raise ValidationFailed(_("请说明这一版改了什么"), code="bad_text", extra={"field": "change_note"})
+    note = clean_or_fail(
+        change_note, label=_("修改说明"), max_length=500, field="change_note", required=_("请说明这一版改了什么")
+    )
     return _add_version(actor, topic, body, note)
 
 
@@ -288,9 +289,7 @@ def comment_post(
         raise PhaseClosed(_("当前阶段不能发表意见"))
     if (version is not None and version.topic_id != topic.pk) or (parent is not None and parent.topic_id != topic.pk):
         raise NotFound()
-    text = clean_or_fail(body, label=_("意见"), max_length=2000, field="body")
-    if not text:
-        raise ValidationFailed(_("意见不能为空"), code="bad_text", extra={"field": "body"})
+    text = clean_or_fail(body, label=_("意见"), max_length=2000, field="body", required=_("意见不能为空"))
     comment = Comment.objects.create(
         community_id=topic.community_id, topic=topic, version=version, parent=parent, author=actor, body=text
     )
@@ -310,9 +309,14 @@ def comment_hide(*, actor: Any, comment: Comment, reason: str) -> Comment:
     comment = Comment.objects.select_for_update().select_related("topic").get(pk=comment.pk)
     if not _can_manage(actor, comment.topic):
         raise PermissionDenied()
-    comment.hidden_reason = clean_or_fail(reason, label=_("理由"), max_length=200, field="reason")
-    if not comment.hidden_reason:
-        raise ValidationFailed(_("隐藏意见须写明理由"), code="reason_required")
+    comment.hidden_reason = clean_or_fail(
+        reason,
+        label=_("理由"),
+        max_length=200,
+        field="reason",
+        required=_("隐藏意见须写明理由"),
+        required_code="reason_required",
+    )
     comment.hidden = True
     comment.save(update_fields=["hidden", "hidden_reason"])
     audit.record(
@@ -423,9 +427,14 @@ def ballot_enter_paper(
     """Staff enter a printed ballot sheet by its serial number, optionally with its scan."""
     if not _can_manage(actor, topic):
         raise PermissionDenied()
-    serial_no = clean_or_fail(serial_no, label=_("表决票编号"), max_length=40, field="serial_no")
-    if not serial_no:
-        raise ValidationFailed(_("请填写表决票编号"), code="serial_required", extra={"field": "serial_no"})
+    serial_no = clean_or_fail(
+        serial_no,
+        label=_("表决票编号"),
+        max_length=40,
+        field="serial_no",
+        required=_("请填写表决票编号"),
+        required_code="serial_required",
+    )
     _check_evidence(scan, required=False)
     return _cast(
         actor=actor, topic=topic, voter=voter, choice=choice, channel=Channel.PAPER, serial_no=serial_no, evidence=scan
@@ -439,9 +448,14 @@ def ballot_enter_proxy(
     """A vote by written authorisation: the agent's name and the authorisation itself are required."""
     if not _can_manage(actor, topic):
         raise PermissionDenied()
-    proxy_name = clean_or_fail(proxy_name, label=_("受托人"), max_length=50, field="proxy_name")
-    if not proxy_name:
-        raise ValidationFailed(_("请填写受托人姓名"), code="proxy_required", extra={"field": "proxy_name"})
+    proxy_name = clean_or_fail(
+        proxy_name,
+        label=_("受托人"),
+        max_length=50,
+        field="proxy_name",
+        required=_("请填写受托人姓名"),
+        required_code="proxy_required",
+    )
     _check_evidence(evidence, required=True)
     return _cast(
         actor=actor,
@@ -464,9 +478,14 @@ def ballot_void(*, actor: Any, ballot: Ballot, reason: str) -> Ballot:
         raise ValidationFailed(_("该表决票已作废"), code="already_void")
     if ballot.topic.status != Status.VOTING:
         raise PhaseClosed(_("表决结束后不能作废表决票"))
-    ballot.void_reason = clean_or_fail(reason, label=_("作废原因"), max_length=200, field="reason")
-    if not ballot.void_reason:
-        raise ValidationFailed(_("作废表决票须写明原因"), code="reason_required", extra={"field": "reason"})
+    ballot.void_reason = clean_or_fail(
+        reason,
+        label=_("作废原因"),
+        max_length=200,
+        field="reason",
+        required=_("作废表决票须写明原因"),
+        required_code="reason_required",
+    )
     ballot.voided_at, ballot.voided_by = timezone.now(), actor
     ballot.save(update_fields=["voided_at", "voided_by", "void_reason"])
     audit.record(

@@ -46,9 +46,9 @@ class PersonFields:
 
 def validate_person_fields(*, name: str, id_number: str, phone: str, today: datetime.date) -> PersonFields:
     """Pure validation shared by forms, the API and the Excel import. Raises with the field in extra."""
-    clean_name = clean_or_fail(name, label=_("姓名"), max_length=50, field="name", code="bad_name")
-    if not clean_name:
-        raise ValidationFailed(_("姓名不能为空"), code="bad_name", extra={"field": "name"})
+    clean_name = clean_or_fail(
+        name, label=_("姓名"), max_length=50, field="name", code="bad_name", required=_("姓名不能为空")
+    )
     try:
         normalized_id = idcard.normalize(id_number or "")
         info = idcard.parse(normalized_id, today=today)
@@ -341,10 +341,8 @@ def correction_request_create(
         raise NotFound()
     if field not in CORRECTABLE_FIELDS:
         raise ValidationFailed(_("请选择要更正的项目"), code="bad_field")
-    proposed = clean_or_fail(proposed, label=_("更正内容"), max_length=200)
+    proposed = clean_or_fail(proposed, label=_("更正内容"), max_length=200, required=_("请填写正确的内容"))
     reason = clean_or_fail(reason, label=_("说明"), max_length=500)
-    if not proposed:
-        raise ValidationFailed(_("请填写正确的内容"), code="bad_text")
     request = CorrectionRequest.objects.create(
         community_id=person.community_id,
         person=person,
@@ -388,9 +386,7 @@ def tag_create(*, actor: Any, community: Place, name: str, sensitive_as: str = "
     """Staff add their own tags; a sensitive one only in a category their role may see."""
     if actor is not None and not user_can(actor, Action.ADMIN, community):
         raise PermissionDenied()
-    clean = clean_or_fail(name, label=_("标签名称"), max_length=30, field="name")
-    if not clean:
-        raise ValidationFailed(_("标签名称不能为空"), code="bad_text", extra={"field": "name"})
+    clean = clean_or_fail(name, label=_("标签名称"), max_length=30, field="name", required=_("标签名称不能为空"))
     if sensitive_as not in REVEAL_ACTIONS or sensitive_as in ("id_number", "phone"):
         if sensitive_as:
             raise ValidationFailed(_("敏感类别无效"), code="bad_category")
