@@ -61,3 +61,64 @@ def test_staff_enter_paper_ballot_and_repeat_is_refused(page, hall):
     assert "不能重复表决" in page.locator("#ballot-error").inner_text()
     screenshot(page, "delib2-paper-repeat-refused")
     assert Ballot.objects.filter(topic=topic).count() == 1
+
+
+def test_elevator_from_plan_to_votes_result_and_publicity_with_an_objection(page, browser, live_server, hall):
+    import datetime
+
+    from gongzhi.deliberation.models import Objection, Topic
+
+    site, secretary, low_floor = hall  # the fixture's resident lives on the ground floor of unit 1
+    unit = site.units[0]
+    owners = [
+        person_account_create(actor=None, person=p, password=factories.PASSWORD)
+        for p in site.people[1:4]
+        if p.household.place_id == unit.pk
+    ]
+    topic = services.topic_propose(actor=secretary, place=unit, title="1单元加装电梯", summary="高层老人上下楼难")
+    services.topic_accept(actor=secretary, topic=topic)
+    services.topic_publish(actor=secretary, topic=topic, procedure="elevator", body="加装一部电梯")
+    services.topic_start_discussion(actor=secretary, topic=topic)
+
+    log_in(page, secretary.phone, factories.PASSWORD)
+    page.wait_for_url(f"**/c/{site.community.pk}/")
+    page.goto(f"/c/{site.community.pk}/topics/{topic.pk}/")
+    page.click("#elevator-plan summary")
+    page.fill("#id_total_yuan", "240000")
+    page.click("#save-plan")
+    page.wait_for_selector("#share-table")
+    page.fill("#id_closes_at", (timezone.localtime() + datetime.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"))
+    page.click("#step-voting")
+    page.wait_for_selector("[data-status='voting']")
+
+    # An upper-floor owner votes in a phone browser; the others vote through the services.
+    owner_ctx = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    owner_page = owner_ctx.new_page()
+    log_in(owner_page, owners[-1].phone, factories.PASSWORD)
+    owner_page.goto(f"/c/{site.community.pk}/topics/{topic.pk}/")
+    assert "分摊" in owner_page.locator("#my-share").inner_text()
+    owner_page.click("#vote-agree")
+    owner_page.wait_for_selector("text=您的表决已记录")
+    for account in owners[:-1]:
+        services.ballot_cast(actor=account, topic=topic, choice="agree")
+    Topic.objects.filter(pk=topic.pk).update(voting_closes_at=timezone.now())  # the window closes
+
+    page.goto(f"/c/{site.community.pk}/topics/{topic.pk}/")
+    page.fill("#manage textarea[name=resolution]", "同意加装，按方案分摊")
+    page.click("#step-decide")
+    page.wait_for_selector("#publicity")
+
+    low_ctx = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    low_page = low_ctx.new_page()
+    log_in(low_page, low_floor.phone, factories.PASSWORD)
+    low_page.goto(f"/c/{site.community.pk}/topics/{topic.pk}/")
+    low_page.fill("#id_objection", "一楼采光会受影响，希望调整位置")
+    low_page.click("#objection-submit")
+    low_page.wait_for_selector(".objection")
+    low_page.goto(f"/c/{site.community.pk}/topics/{topic.pk}/result/")
+    assert "公示中" in low_page.locator("#publicity-state").inner_text()
+    assert "同意人数" in low_page.locator("#result").inner_text()
+    screenshot(low_page, "delib3-elevator-publicity")
+    owner_ctx.close()
+    low_ctx.close()
+    assert Objection.objects.get(topic=topic).body.startswith("一楼采光")

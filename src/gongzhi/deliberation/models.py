@@ -29,6 +29,7 @@ class Status(models.TextChoices):
 
 class Procedure(models.TextChoices):
     OWNERS = "owners", _("业主共同决定（民法典第二百七十八条）")
+    ELEVATOR = "elevator", _("加装电梯（本单元业主表决，按楼层分摊）")
     DISCUSSION_ONLY = "discussion", _("协商讨论（不表决）")
 
 
@@ -215,3 +216,40 @@ class Ballot(CommunityOwned):
 
     def __str__(self) -> str:
         return f"{self.topic_id}:{self.voter_id}"
+
+
+class ElevatorPlan(CommunityOwned):
+    """The plan an elevator vote decides: its cost, the floor coefficients, and the 公示 after the decision."""
+
+    topic = models.OneToOneField(Topic, on_delete=models.PROTECT, related_name="elevator_plan")
+    total_fen = models.PositiveBigIntegerField(_("总造价（分）"))
+    coefficients = models.JSONField(_("楼层分摊系数"), help_text=_("楼层 → 系数，一楼通常为0"))
+    publicity_days = models.PositiveSmallIntegerField(_("公示天数"), default=10)
+    publicity_starts_at = models.DateTimeField(_("公示开始"), null=True, blank=True)
+
+    view_action: ClassVar[str] = Action.TOPIC_VIEW
+
+    def __str__(self) -> str:
+        return f"{self.topic_id} {self.total_fen}"
+
+
+class Objection(CommunityOwned):
+    """An objection during the 公示 (typically from a low-floor owner): answered, never deleted."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="objections")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("异议"), max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answer = models.TextField(_("答复"), max_length=2000, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    view_action: ClassVar[str] = Action.TOPIC_VIEW
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.topic_id} #{self.pk}"

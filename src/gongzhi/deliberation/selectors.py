@@ -151,3 +151,81 @@ def tally(*, topic: Topic) -> Tally:
 
 def all_comments(*, topic: Topic) -> QuerySet[Comment]:
     return Comment.objects.filter(topic=topic)
+
+
+def yuan(fen: int) -> str:
+    return f"{fen // 100:,}.{fen % 100:02d}"
+
+
+@dataclass(frozen=True)
+class ElevatorView:
+    plan: Any
+    rows: list[dict[str, Any]]  # per household: room, floor, area, coefficient, share in 元
+    mine: list[dict[str, Any]]  # the rows of the viewer's own households
+    publicity_start: datetime.datetime | None
+    publicity_end: datetime.datetime | None
+    publicity_open: bool
+    final: bool
+    objections: list[Any]
+    total_yuan: str
+
+
+def elevator_view(*, actor: Any, topic: Topic) -> ElevatorView | None:
+    """The plan with every household's share (largest remainder, in fen, summing to the total), the viewer's own
+    share, and the 公示 window with its objections."""
+    from django.utils import timezone
+
+    from gongzhi.deliberation.models import ElevatorPlan, Objection
+    from gongzhi.people.models import Person
+    from gongzhi.rules import cost_share
+    from gongzhi.rules import topic_lifecycle as lc
+
+    plan = ElevatorPlan.objects.filter(topic=topic).first()
+    if plan is None:
+        return None
+    households = list(
+        Household.objects.filter(community_id=topic.community_id, place_path__under=topic.place_path)
+        .values_list("id", "room", "floor", "area")
+        .order_by("floor", "room")
+    )
+    coefficients = {int(k): Decimal(v) for k, v in plan.coefficients.items()}
+    usable = [(str(h), floor, area) for h, _room, floor, area in households if floor is not None and area]
+    weights = cost_share.elevator_weights(usable, coefficients)
+    shares = cost_share.split(plan.total_fen, weights) if any(weights.values()) else {}
+    rows = [
+        {
+            "household_id": h,
+            "room": room,
+            "floor": floor,
+            "area": area,
+            "coefficient": plan.coefficients.get(str(floor), "—"),
+            "share": yuan(shares.get(str(h), 0)),
+        }
+        for h, room, floor, area in households
+    ]
+    own: set[int] = set()
+    if getattr(actor, "is_authenticated", False):
+        persons = Person.objects.filter(account_id=actor.pk, community_id=topic.community_id)
+        own = set(persons.values_list("household_id", flat=True)) | set(
+            Ownership.objects.filter(person__in=persons).values_list("household_id", flat=True)
+        )
+    start = plan.publicity_starts_at
+    end = lc.publicity_closes(start, plan.publicity_days) if start else None
+    now = timezone.now()
+    return ElevatorView(
+        plan=plan,
+        rows=rows,
+        mine=[r for r in rows if r["household_id"] in own],
+        publicity_start=start,
+        publicity_end=end,
+        publicity_open=bool(start and end and start <= now < end and topic.status in (Status.DECIDED,)),
+        final=bool(end and now >= end),
+        objections=list(Objection.objects.filter(topic=topic).select_related("author", "answered_by")),
+        total_yuan=yuan(plan.total_fen),
+    )
+
+
+def objection_list(*, topic: Topic) -> QuerySet[Any]:
+    from gongzhi.deliberation.models import Objection
+
+    return Objection.objects.filter(topic=topic)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import re
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -27,7 +30,9 @@ from gongzhi.deliberation.models import (
     Channel,
     Choice,
     Comment,
+    ElevatorPlan,
     Matter,
+    Objection,
     Procedure,
     ProposalVersion,
     Status,
@@ -40,6 +45,7 @@ from gongzhi.places.models import Place
 from gongzhi.rules import topic_lifecycle as lc
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+VOTING_PROCEDURES = {Procedure.OWNERS, Procedure.ELEVATOR}
 EVIDENCE_TYPES = {b"%PDF": "pdf", b"\x89PNG": "png", b"\xff\xd8\xff": "jpg"}
 
 
@@ -163,7 +169,12 @@ def topic_publish(*, actor: Any, topic: Topic, procedure: str, body: str, matter
         raise ValidationFailed(_("请选择议事规则"), code="bad_procedure")
     if procedure == Procedure.OWNERS and matter not in Matter.values:
         raise ValidationFailed(_("业主共同决定须选择事项类别"), code="bad_matter")
-    topic.procedure, topic.matter = procedure, matter if procedure == Procedure.OWNERS else ""
+    if procedure == Procedure.ELEVATOR:
+        if topic.place.kind != "unit":
+            raise ValidationFailed(_("加装电梯的议题须建在一个单元上"), code="not_a_unit")
+        matter = Matter.MAJOR  # local rules apply the Art. 278 (六)-(八) thresholds to the unit's owners
+    topic.procedure = procedure
+    topic.matter = matter if procedure in VOTING_PROCEDURES else ""
     _step(actor, topic, Status.PUBLISHED, "", ["procedure", "matter"])
     _add_version(actor, topic, body, _("首次公布"))
     return topic
@@ -179,8 +190,10 @@ def topic_open_voting(
     *, actor: Any, topic: Topic, closes_at: datetime.datetime, opens_at: datetime.datetime | None = None
 ) -> Topic:
     topic = _managed(actor, topic)
-    if topic.procedure != Procedure.OWNERS:
+    if topic.procedure not in VOTING_PROCEDURES:
         raise PhaseClosed(_("该议题的议事规则不需要表决"), code="no_vote")
+    if topic.procedure == Procedure.ELEVATOR and not ElevatorPlan.objects.filter(topic=topic).exists():
+        raise PhaseClosed(_("请先填写加装电梯方案（造价与分摊系数）"), code="no_plan")
     opens_at = opens_at or timezone.now()
     if closes_at <= opens_at:
         raise ValidationFailed(_("表决截止时间须晚于开始时间"), code="bad_window")
@@ -198,6 +211,9 @@ def topic_decide(*, actor: Any, topic: Topic, resolution: str) -> Topic:
         if topic.voting_closes_at and timezone.now() < topic.voting_closes_at:
             raise PhaseClosed(_("表决尚未截止，不能形成决议"), code="voting_open")
         topic.result = tally(topic=topic).as_json()
+        if topic.procedure == Procedure.ELEVATOR:
+            # The plan and the result are 公示 from the decision on; objections are taken until it closes.
+            ElevatorPlan.objects.filter(topic=topic).update(publicity_starts_at=timezone.now())
     topic.resolution = clean_or_fail(
         resolution, label=_("决议"), max_length=5000, field="resolution", required=_("请填写决议内容")
     )
@@ -369,7 +385,7 @@ def _cast(
     evidence: UploadedFile | None = None,
 ) -> Ballot:
     topic = _locked(topic)  # serializes ballots of one topic, so the one-per-owner check cannot race
-    if topic.procedure != Procedure.OWNERS:
+    if topic.procedure not in VOTING_PROCEDURES:
         raise PhaseClosed(_("该议题不进行业主表决"), code="no_vote")
     if not lc.phase_allows("vote", topic.status, timezone.now(), topic.voting_opens_at, topic.voting_closes_at):
         raise PhaseClosed(_("不在表决时间内，不能表决"))
@@ -496,3 +512,109 @@ def ballot_void(*, actor: Any, ballot: Ballot, reason: str) -> Ballot:
         after={"reason": ballot.void_reason},
     )
     return ballot
+
+
+def parse_yuan(raw: str) -> int:
+    """ "300000" or "300000.50" 元 → fen, exactly."""
+    text = (raw or "").strip().replace(",", "")
+    if not re.fullmatch(r"\d{1,10}(\.\d{1,2})?", text):
+        raise ValidationFailed(_("金额应为元，最多两位小数"), code="bad_amount", extra={"field": "total_yuan"})
+    return int(Decimal(text) * 100)
+
+
+@transaction.atomic
+def elevator_plan_set(
+    *,
+    actor: Any,
+    topic: Topic,
+    total_yuan: str,
+    coefficients: Mapping[int, str] | None = None,
+    publicity_days: int = 10,
+) -> ElevatorPlan:
+    """The cost and its split by floor, while the plan is being discussed. Every floor of the unit needs a
+    coefficient; the default table fills the form (ground floor 0)."""
+    from gongzhi.rules import cost_share
+
+    topic = _managed(actor, topic)
+    if topic.procedure != Procedure.ELEVATOR:
+        raise NotFound()
+    if not lc.phase_allows("revise", topic.status, timezone.now()):
+        raise PhaseClosed(_("当前阶段不能修改方案"))
+    if not 1 <= publicity_days <= 60:
+        raise ValidationFailed(_("公示天数应为1至60天"), code="bad_days", extra={"field": "publicity_days"})
+    total_fen = parse_yuan(total_yuan)
+    floors = sorted({f for f in topic_households(topic).values_list("floor", flat=True) if f is not None})
+    if not floors:
+        raise ValidationFailed(_("该单元没有登记楼层的住户"), code="no_floors")
+    try:
+        table = {int(k): Decimal(str(v)) for k, v in (coefficients or {}).items()} or None
+        chosen = cost_share.coefficients_for(max(floors), table)
+    except (ValueError, ArithmeticError) as exc:
+        raise ValidationFailed(str(exc) or _("分摊系数无效"), code="bad_coefficients") from exc
+    if any(v < 0 for v in chosen.values()):
+        raise ValidationFailed(_("分摊系数不能为负数"), code="bad_coefficients")
+    before = None
+    plan = ElevatorPlan.objects.filter(topic=topic).first()
+    if plan is None:
+        plan = ElevatorPlan(community_id=topic.community_id, topic=topic, total_fen=0, coefficients={})
+    else:
+        before = {"total_fen": plan.total_fen, "coefficients": plan.coefficients}
+    plan.total_fen, plan.publicity_days = total_fen, publicity_days
+    plan.coefficients = {str(f): str(c) for f, c in sorted(chosen.items())}
+    plan.save()
+    audit.record(
+        actor=actor,
+        verb="elevator.plan",
+        obj=plan,
+        community_id=topic.community_id,
+        before=before,
+        after={"total_fen": total_fen, "coefficients": plan.coefficients, "publicity_days": publicity_days},
+    )
+    return plan
+
+
+def topic_households(topic: Topic) -> Any:
+    from gongzhi.places.models import Household
+
+    return Household.objects.filter(community_id=topic.community_id, place_path__under=topic.place_path)
+
+
+@transaction.atomic
+def objection_file(*, actor: Any, topic: Topic, body: str) -> Objection:
+    """During the 公示 anyone of the unit may object; the objection stays on the record with its answer."""
+    topic = Topic.objects.get(pk=topic.pk)
+    plan = ElevatorPlan.objects.filter(topic=topic).first()
+    if plan is None:
+        raise NotFound()
+    if not (_in_audience(actor, topic) or _can_manage(actor, topic)):
+        raise PermissionDenied(_("您不在该议题的范围内"))
+    start = plan.publicity_starts_at
+    closes = lc.publicity_closes(start, plan.publicity_days) if start else None
+    if start is None or not lc.phase_allows("object", topic.status, timezone.now(), start, closes):
+        raise PhaseClosed(_("不在公示期内，不能提出异议"), code="not_in_publicity")
+    text = clean_or_fail(body, label=_("异议"), max_length=2000, field="body", required=_("请写明异议内容"))
+    objection = Objection.objects.create(community_id=topic.community_id, topic=topic, author=actor, body=text)
+    audit.record(
+        actor=actor, verb="objection.file", obj=objection, community_id=topic.community_id, after={"topic": topic.pk}
+    )
+    return objection
+
+
+@transaction.atomic
+def objection_answer(*, actor: Any, objection: Objection, answer: str) -> Objection:
+    objection = Objection.objects.select_for_update().select_related("topic").get(pk=objection.pk)
+    if not _can_manage(actor, objection.topic):
+        raise PermissionDenied()
+    before = {"answer": objection.answer}
+    objection.answer = clean_or_fail(answer, label=_("答复"), max_length=2000, field="answer", required=_("请填写答复"))
+    objection.answered_by, objection.answered_at = actor, timezone.now()
+    objection.save(update_fields=["answer", "answered_by", "answered_at"])
+    audit.record(
+        actor=actor,
+        verb="objection.answer",
+        obj=objection,
+        community_id=objection.community_id,
+        before=before,
+        after={"answer": objection.answer},
+    )
+    return objection

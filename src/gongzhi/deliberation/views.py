@@ -130,7 +130,10 @@ def topic_detail(request: HttpRequest, community_id: int, topic_id: int) -> Http
             comments=selectors.topic_comments(topic=topic),
             comment_form=CommentForm(),
             can_comment=lc.phase_allows("comment", topic.status, now) and services._in_audience(actor, topic),
-            can_vote=topic.procedure == Procedure.OWNERS
+            elevator=selectors.elevator_view(actor=actor, topic=topic)
+            if topic.procedure == Procedure.ELEVATOR
+            else None,
+            can_vote=topic.procedure in services.VOTING_PROCEDURES
             and lc.phase_allows("vote", topic.status, now, topic.voting_opens_at, topic.voting_closes_at),
             can_revise=lc.phase_allows("revise", topic.status, now) and services.can_revise(actor, topic),
             can_manage=can_manage,
@@ -223,6 +226,23 @@ def _run_step(actor: Any, topic: Topic, step: str, post: Any) -> None:
             raise ValidationFailed(_("请填写新方案和修改说明"))
         data = version_form.cleaned_data
         services.version_add(actor=actor, topic=topic, body=data["body"], change_note=data["change_note"])
+    elif step == "plan":
+        coefficients = {int(k[5:]): v for k, v in post.items() if k.startswith("coef_") and k[5:].isdigit() and v}
+        days = post.get("publicity_days", "10")
+        services.elevator_plan_set(
+            actor=actor,
+            topic=topic,
+            total_yuan=post.get("total_yuan", ""),
+            coefficients=coefficients or None,
+            publicity_days=int(days) if days.isdigit() else 0,
+        )
+    elif step == "object":
+        services.objection_file(actor=actor, topic=topic, body=post.get("body", ""))
+    elif step == "answer":
+        objection = selectors.objection_list(topic=topic).filter(pk=post.get("objection") or 0).first()
+        if objection is None:
+            raise NotFound()
+        services.objection_answer(actor=actor, objection=objection, answer=post.get("answer", ""))
     elif step == "hide":
         comment = next((c for c in selectors.all_comments(topic=topic) if str(c.pk) == post.get("comment")), None)
         if comment is None:
@@ -238,7 +258,7 @@ def topic_step(request: HttpRequest, community_id: int, topic_id: int, step: str
     actor = actor_of(request)
     community = place_selectors.community_get(actor=actor, community_id=community_id)
     topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
-    if step != "version" and not services._can_manage(actor, topic):
+    if step not in ("version", "object") and not services._can_manage(actor, topic):
         raise PermissionDenied()
     try:
         _run_step(actor, topic, step, request.POST)
@@ -321,11 +341,13 @@ def topic_result(request: HttpRequest, community_id: int, topic_id: int) -> Http
     actor = actor_of(request)
     community = place_selectors.community_get(actor=actor, community_id=community_id)
     topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
-    if topic.procedure != Procedure.OWNERS:
+    if topic.procedure not in services.VOTING_PROCEDURES:
         raise NotFound()
     live = None if topic.result else selectors.tally(topic=topic).as_json()
+    elevator = selectors.elevator_view(actor=actor, topic=topic) if topic.procedure == Procedure.ELEVATOR else None
+    # An elevator result becomes final only when its 公示 has closed: the page says which, from `elevator`.
     return render(
         request,
         "deliberation/result.html",
-        _context(request, community, topic=topic, result=topic.result or live, final=bool(topic.result)),
+        _context(request, community, topic=topic, result=topic.result or live, elevator=elevator),
     )
