@@ -10,7 +10,7 @@ from gongzhi.people.demo import DEMO_PASSWORD, load_demo
 @pytest.mark.django_db
 def test_demo_topics_from_the_articles():
     street = load_demo(residents_lixiong=600).street
-    assert load_deliberation_demo(street=street, password=DEMO_PASSWORD) == 5
+    assert load_deliberation_demo(street=street, password=DEMO_PASSWORD) == 6
     hot = Topic.objects.filter(hot_month__isnull=False).order_by("hot_month")
     assert [t.title for t in hot] == ["小区车位停放怎么管", "三线整治：楼道飞线入地", "垃圾房设在哪里"]
     assert hot.last().hot_month == timezone.localdate().replace(day=1)
@@ -21,6 +21,9 @@ def test_demo_topics_from_the_articles():
     result = tally(topic=rules)
     assert result.counted == 50 and 30 <= result.ballots <= 40
     assert result.ballots == Ballot.objects.filter(topic=rules).count()
+    lift = Topic.objects.get(title="加装电梯")
+    assert lift.procedure == "elevator" and lift.place.kind == "unit" and lift.status == Status.VOTING
+    assert lift.elevator_plan.total_fen == 36_000_000 and Ballot.objects.filter(topic=lift).exists()
     # Idempotent: a second load adds nothing.
     assert load_deliberation_demo(street=street, password=DEMO_PASSWORD) == 0
-    assert Topic.objects.count() == 5
+    assert Topic.objects.count() == 6

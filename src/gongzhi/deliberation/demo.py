@@ -106,6 +106,38 @@ def load_deliberation_demo(*, street: Place, password: str) -> int:
             actor=head, topic=security, body="修复围栏\n更换损坏路灯\n单元门加装门禁", change_note="楼长议事后加门禁"
         )
 
+    unit = (
+        Place.objects.filter(community=lixiong, kind=PlaceKind.UNIT, path__startswith=old_compound.path)
+        .order_by("path")
+        .first()
+        if old_compound
+        else None
+    )
+    if unit is not None:
+        # 青羊北路-style: a six-floor stairwell, funded by renovation money and the owners, split by floor.
+        lift = _through(
+            tan,
+            services.topic_propose(
+                actor=tan, place=unit, title="加装电梯", summary="高层老人上下楼不便，本单元业主申请加装电梯。"
+            ),
+            body="资金：老旧小区改造补助 + 业主自筹；一楼不分摊，楼层越高系数越大；电梯维保由物业负责。",
+            procedure="elevator",
+        )
+        services.elevator_plan_set(actor=tan, topic=lift, total_yuan="360000")
+        services.topic_open_voting(actor=tan, topic=lift, closes_at=timezone.now() + datetime.timedelta(days=14))
+        unit_owners = (
+            Person.objects.filter(community=lixiong, ownerships__place_path__startswith=unit.path)
+            .distinct()
+            .order_by("id")
+        )
+        for i, owner in enumerate(unit_owners[:6]):
+            try:
+                services.ballot_enter_paper(
+                    actor=tan, topic=lift, voter=owner, choice="agree", serial_no=f"DT-{i + 1:03d}"
+                )
+            except PermissionDenied:
+                continue
+
     courtyard = Place.objects.filter(community=donghuan, name="花园颐院").first()
     if courtyard is not None:
         rules = _through(
