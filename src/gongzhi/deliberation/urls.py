@@ -1,6 +1,7 @@
 from django.urls import path
 
 from gongzhi.deliberation import views
+from gongzhi.deliberation.views import cocreation, meetings, opinion, sheets
 
 app_name = "deliberation"
 urlpatterns = [
@@ -13,4 +14,8 @@ urlpatterns = [
     path("c/<int:community_id>/topics/<int:topic_id>/step/<slug:step>/", views.topic_step, name="step"),
     path("c/<int:community_id>/topics/<int:topic_id>/ballots/", views.topic_ballots, name="ballots"),
     path("c/<int:community_id>/topics/<int:topic_id>/result/", views.topic_result, name="result"),
+    *cocreation.urlpatterns,
+    *opinion.urlpatterns,
+    *meetings.urlpatterns,
+    *sheets.urlpatterns,
 ]

@@ -70,6 +70,15 @@ FEATURES: Final[dict[str, frozenset[str]]] = {
     "revise": frozenset({PUBLISHED, DISCUSSION}),
     "vote": frozenset({VOTING}),
     "object": frozenset({DECIDED, IMPLEMENTING}),
+    # 团队共创: ideas are collected, then grouped into clusters, then dots are spent on clusters in the window.
+    "idea": frozenset({PUBLISHED, DISCUSSION}),
+    "cluster": frozenset({DISCUSSION, VOTING}),
+    "dot": frozenset({VOTING}),
+    # Opinion maps: statements are added and answered while the topic is being discussed.
+    "statement": frozenset({PUBLISHED, DISCUSSION}),
+    "opine": frozenset({PUBLISHED, DISCUSSION}),
+    # The action plan and the meeting record of a decision are kept from the decision on.
+    "action_plan": frozenset({DECIDED, IMPLEMENTING}),
 }
 
 

@@ -1,22 +1,19 @@
-"""Writes in the 议事厅. Each is one transaction with one audit event; phases are checked here, not in views."""
+"""Topics: the lifecycle steps, proposal versions and comments. One transaction and one audit event each; phases
+are checked here, not in views."""
 
 from __future__ import annotations
 
 import datetime
-import re
-from collections.abc import Mapping
-from decimal import Decimal
+from collections.abc import Callable
 from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
-from django.db.models import Max, Min
+from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import (
-    AlreadyVoted,
     NotFound,
     PermissionDenied,
     PhaseClosed,
@@ -26,13 +23,9 @@ from gongzhi.core.errors import (
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can_at
 from gongzhi.deliberation.models import (
-    Ballot,
-    Channel,
-    Choice,
     Comment,
     ElevatorPlan,
     Matter,
-    Objection,
     Procedure,
     ProposalVersion,
     Status,
@@ -40,13 +33,14 @@ from gongzhi.deliberation.models import (
     TopicEvent,
     ancestor_paths,
 )
-from gongzhi.people.models import Ownership, Person
 from gongzhi.places.models import Place
 from gongzhi.rules import topic_lifecycle as lc
 
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
-VOTING_PROCEDURES = {Procedure.OWNERS, Procedure.ELEVATOR}
-EVIDENCE_TYPES = {b"%PDF": "pdf", b"\x89PNG": "png", b"\xff\xd8\xff": "jpg"}
+VOTING_PROCEDURES = {Procedure.OWNERS, Procedure.ELEVATOR}  # owners' ballots, tallied by rules.owner_vote
+# Procedures with a voting window (status "voting" between opens and closes): owners' ballots and dot votes.
+WINDOWED_PROCEDURES = VOTING_PROCEDURES | {Procedure.COCREATION}
+# Procedures decided at a meeting, by the votes of those present (rules.assembly).
+MEETING_PROCEDURES = {Procedure.COUNCIL, Procedure.VILLAGERS, Procedure.VILLAGE_REPS}
 
 
 def _can(actor: Any, action: Action, topic: Topic) -> bool:
@@ -190,7 +184,7 @@ def topic_open_voting(
     *, actor: Any, topic: Topic, closes_at: datetime.datetime, opens_at: datetime.datetime | None = None
 ) -> Topic:
     topic = _managed(actor, topic)
-    if topic.procedure not in VOTING_PROCEDURES:
+    if topic.procedure not in WINDOWED_PROCEDURES:
         raise PhaseClosed(_("该议题的议事规则不需要表决"), code="no_vote")
     if topic.procedure == Procedure.ELEVATOR and not ElevatorPlan.objects.filter(topic=topic).exists():
         raise PhaseClosed(_("请先填写加装电梯方案（造价与分摊系数）"), code="no_plan")
@@ -205,15 +199,24 @@ def topic_open_voting(
 def topic_decide(*, actor: Any, topic: Topic, resolution: str) -> Topic:
     """Records the resolution; an owners' vote is tallied when its window has closed, and the tally is kept."""
     from gongzhi.deliberation.selectors import tally
+    from gongzhi.deliberation.services import cocreation, meetings, opinion
 
     topic = _managed(actor, topic)
-    if topic.status == Status.VOTING:
-        if topic.voting_closes_at and timezone.now() < topic.voting_closes_at:
-            raise PhaseClosed(_("表决尚未截止，不能形成决议"), code="voting_open")
+    if topic.status == Status.VOTING and topic.voting_closes_at and timezone.now() < topic.voting_closes_at:
+        raise PhaseClosed(_("表决尚未截止，不能形成决议"), code="voting_open")
+    if topic.procedure in VOTING_PROCEDURES and topic.status == Status.VOTING:
         topic.result = tally(topic=topic).as_json()
         if topic.procedure == Procedure.ELEVATOR:
             # The plan and the result are 公示 from the decision on; objections are taken until it closes.
             ElevatorPlan.objects.filter(topic=topic).update(publicity_starts_at=timezone.now())
+    deciders: dict[str, Callable[..., None]] = {
+        Procedure.COCREATION: cocreation.on_decide,
+        Procedure.OPINION: opinion.on_decide,
+        **dict.fromkeys(MEETING_PROCEDURES, meetings.on_decide),
+    }
+    decide = deciders.get(topic.procedure)
+    if decide is not None:
+        decide(actor=actor, topic=topic)
     topic.resolution = clean_or_fail(
         resolution, label=_("决议"), max_length=5000, field="resolution", required=_("请填写决议内容")
     )
@@ -343,278 +346,3 @@ def comment_hide(*, actor: Any, comment: Comment, reason: str) -> Comment:
         after={"reason": comment.hidden_reason},
     )
     return comment
-
-
-def owned_units_voter(topic: Topic, person: Person) -> bool:
-    """Whether the person votes for some household under the topic's place (co-owners: the first registered).
-
-    Looks only at the person's own households, so a ballot costs the same for 50 owners or 30,000.
-    """
-    households = Ownership.objects.filter(person=person, place_path__under=topic.place_path).values("household_id")
-    first = (
-        Ownership.objects.filter(household_id__in=households)
-        .values("household_id")
-        .annotate(first=Min("person_id"))
-        .values_list("first", flat=True)
-    )
-    return person.pk in set(first)
-
-
-def _check_evidence(upload: UploadedFile | None, *, required: bool) -> None:
-    if upload is None:
-        if required:
-            raise ValidationFailed(_("委托表决须上传书面委托书"), code="evidence_required", extra={"field": "evidence"})
-        return
-    if upload.size and upload.size > EVIDENCE_MAX_BYTES:
-        raise ValidationFailed(_("文件不能超过10MB"), code="too_large", extra={"field": "evidence"})
-    head = upload.read(4)
-    upload.seek(0)
-    if not any(head.startswith(magic) for magic in EVIDENCE_TYPES):
-        raise ValidationFailed(_("凭证须为PDF、PNG或JPG文件"), code="bad_type", extra={"field": "evidence"})
-
-
-def _cast(
-    *,
-    actor: Any,
-    topic: Topic,
-    voter: Person,
-    choice: str,
-    channel: str,
-    serial_no: str = "",
-    proxy_name: str = "",
-    evidence: UploadedFile | None = None,
-) -> Ballot:
-    topic = _locked(topic)  # serializes ballots of one topic, so the one-per-owner check cannot race
-    if topic.procedure not in VOTING_PROCEDURES:
-        raise PhaseClosed(_("该议题不进行业主表决"), code="no_vote")
-    if not lc.phase_allows("vote", topic.status, timezone.now(), topic.voting_opens_at, topic.voting_closes_at):
-        raise PhaseClosed(_("不在表决时间内，不能表决"))
-    if choice not in Choice.values:
-        raise ValidationFailed(_("请选择同意、反对或弃权"), code="bad_choice")
-    if voter.community_id != topic.community_id or not owned_units_voter(topic, voter):
-        raise PermissionDenied(_("该业主不在本议题的表决范围内"), code="not_an_owner")
-    if Ballot.objects.filter(topic=topic, voter=voter, voided_at__isnull=True).exists():
-        raise AlreadyVoted()
-    ballot = Ballot(
-        community_id=topic.community_id,
-        topic=topic,
-        voter=voter,
-        choice=choice,
-        channel=channel,
-        serial_no=serial_no,
-        proxy_name=proxy_name,
-        entered_by=actor,
-        place_path=topic.place_path,
-    )
-    if evidence is not None:
-        ballot.evidence = evidence
-    try:
-        with transaction.atomic():
-            ballot.save()
-    except IntegrityError as exc:
-        if serial_no and Ballot.objects.filter(topic=topic, serial_no=serial_no).exists():
-            raise ValidationFailed(_("该编号的表决票已录入"), code="serial_used", extra={"field": "serial_no"}) from exc
-        raise AlreadyVoted() from exc
-    audit.record(
-        actor=actor,
-        verb=f"ballot.{channel}",
-        obj=ballot,
-        community_id=topic.community_id,
-        on_behalf_of="" if channel == Channel.ONLINE else f"person:{voter.pk}",
-        after={"topic": topic.pk, "voter": voter.pk, "choice": choice, "serial_no": serial_no},
-    )
-    return ballot
-
-
-@transaction.atomic
-def ballot_cast(*, actor: Any, topic: Topic, choice: str) -> Ballot:
-    """An owner votes online for themselves."""
-    persons = list(Person.objects.filter(account_id=actor.pk, community_id=topic.community_id))
-    voter = next((p for p in persons if owned_units_voter(topic, p)), None)
-    if voter is None:
-        raise PermissionDenied(_("您不是本议题范围内的业主，不能表决"), code="not_an_owner")
-    return _cast(actor=actor, topic=topic, voter=voter, choice=choice, channel=Channel.ONLINE)
-
-
-@transaction.atomic
-def ballot_enter_paper(
-    *, actor: Any, topic: Topic, voter: Person, choice: str, serial_no: str, scan: UploadedFile | None = None
-) -> Ballot:
-    """Staff enter a printed ballot sheet by its serial number, optionally with its scan."""
-    if not _can_manage(actor, topic):
-        raise PermissionDenied()
-    serial_no = clean_or_fail(
-        serial_no,
-        label=_("表决票编号"),
-        max_length=40,
-        field="serial_no",
-        required=_("请填写表决票编号"),
-        required_code="serial_required",
-    )
-    _check_evidence(scan, required=False)
-    return _cast(
-        actor=actor, topic=topic, voter=voter, choice=choice, channel=Channel.PAPER, serial_no=serial_no, evidence=scan
-    )
-
-
-@transaction.atomic
-def ballot_enter_proxy(
-    *, actor: Any, topic: Topic, voter: Person, choice: str, proxy_name: str, evidence: UploadedFile | None
-) -> Ballot:
-    """A vote by written authorisation: the agent's name and the authorisation itself are required."""
-    if not _can_manage(actor, topic):
-        raise PermissionDenied()
-    proxy_name = clean_or_fail(
-        proxy_name,
-        label=_("受托人"),
-        max_length=50,
-        field="proxy_name",
-        required=_("请填写受托人姓名"),
-        required_code="proxy_required",
-    )
-    _check_evidence(evidence, required=True)
-    return _cast(
-        actor=actor,
-        topic=topic,
-        voter=voter,
-        choice=choice,
-        channel=Channel.PROXY,
-        proxy_name=proxy_name,
-        evidence=evidence,
-    )
-
-
-@transaction.atomic
-def ballot_void(*, actor: Any, ballot: Ballot, reason: str) -> Ballot:
-    """Staff void a ballot only with a reason; the row stays, and the owner may vote again in the window."""
-    ballot = Ballot.objects.select_for_update().select_related("topic").get(pk=ballot.pk)
-    if not _can_manage(actor, ballot.topic):
-        raise PermissionDenied()
-    if ballot.voided_at is not None:
-        raise ValidationFailed(_("该表决票已作废"), code="already_void")
-    if ballot.topic.status != Status.VOTING:
-        raise PhaseClosed(_("表决结束后不能作废表决票"))
-    ballot.void_reason = clean_or_fail(
-        reason,
-        label=_("作废原因"),
-        max_length=200,
-        field="reason",
-        required=_("作废表决票须写明原因"),
-        required_code="reason_required",
-    )
-    ballot.voided_at, ballot.voided_by = timezone.now(), actor
-    ballot.save(update_fields=["voided_at", "voided_by", "void_reason"])
-    audit.record(
-        actor=actor,
-        verb="ballot.void",
-        obj=ballot,
-        community_id=ballot.community_id,
-        after={"reason": ballot.void_reason},
-    )
-    return ballot
-
-
-def parse_yuan(raw: str) -> int:
-    """ "300000" or "300000.50" 元 → fen, exactly."""
-    text = (raw or "").strip().replace(",", "")
-    if not re.fullmatch(r"\d{1,10}(\.\d{1,2})?", text):
-        raise ValidationFailed(_("金额应为元，最多两位小数"), code="bad_amount", extra={"field": "total_yuan"})
-    return int(Decimal(text) * 100)
-
-
-@transaction.atomic
-def elevator_plan_set(
-    *,
-    actor: Any,
-    topic: Topic,
-    total_yuan: str,
-    coefficients: Mapping[int, str] | None = None,
-    publicity_days: int = 10,
-) -> ElevatorPlan:
-    """The cost and its split by floor, while the plan is being discussed. Every floor of the unit needs a
-    coefficient; the default table fills the form (ground floor 0)."""
-    from gongzhi.rules import cost_share
-
-    topic = _managed(actor, topic)
-    if topic.procedure != Procedure.ELEVATOR:
-        raise NotFound()
-    if not lc.phase_allows("revise", topic.status, timezone.now()):
-        raise PhaseClosed(_("当前阶段不能修改方案"))
-    if not 1 <= publicity_days <= 60:
-        raise ValidationFailed(_("公示天数应为1至60天"), code="bad_days", extra={"field": "publicity_days"})
-    total_fen = parse_yuan(total_yuan)
-    floors = sorted({f for f in topic_households(topic).values_list("floor", flat=True) if f is not None})
-    if not floors:
-        raise ValidationFailed(_("该单元没有登记楼层的住户"), code="no_floors")
-    try:
-        table = {int(k): Decimal(str(v)) for k, v in (coefficients or {}).items()} or None
-        chosen = cost_share.coefficients_for(max(floors), table)
-    except (ValueError, ArithmeticError) as exc:
-        raise ValidationFailed(str(exc) or _("分摊系数无效"), code="bad_coefficients") from exc
-    if any(v < 0 for v in chosen.values()):
-        raise ValidationFailed(_("分摊系数不能为负数"), code="bad_coefficients")
-    before = None
-    plan = ElevatorPlan.objects.filter(topic=topic).first()
-    if plan is None:
-        plan = ElevatorPlan(community_id=topic.community_id, topic=topic, total_fen=0, coefficients={})
-    else:
-        before = {"total_fen": plan.total_fen, "coefficients": plan.coefficients}
-    plan.total_fen, plan.publicity_days = total_fen, publicity_days
-    plan.coefficients = {str(f): str(c) for f, c in sorted(chosen.items())}
-    plan.save()
-    audit.record(
-        actor=actor,
-        verb="elevator.plan",
-        obj=plan,
-        community_id=topic.community_id,
-        before=before,
-        after={"total_fen": total_fen, "coefficients": plan.coefficients, "publicity_days": publicity_days},
-    )
-    return plan
-
-
-def topic_households(topic: Topic) -> Any:
-    from gongzhi.places.models import Household
-
-    return Household.objects.filter(community_id=topic.community_id, place_path__under=topic.place_path)
-
-
-@transaction.atomic
-def objection_file(*, actor: Any, topic: Topic, body: str) -> Objection:
-    """During the 公示 anyone of the unit may object; the objection stays on the record with its answer."""
-    topic = Topic.objects.get(pk=topic.pk)
-    plan = ElevatorPlan.objects.filter(topic=topic).first()
-    if plan is None:
-        raise NotFound()
-    if not (_in_audience(actor, topic) or _can_manage(actor, topic)):
-        raise PermissionDenied(_("您不在该议题的范围内"))
-    start = plan.publicity_starts_at
-    closes = lc.publicity_closes(start, plan.publicity_days) if start else None
-    if start is None or not lc.phase_allows("object", topic.status, timezone.now(), start, closes):
-        raise PhaseClosed(_("不在公示期内，不能提出异议"), code="not_in_publicity")
-    text = clean_or_fail(body, label=_("异议"), max_length=2000, field="body", required=_("请写明异议内容"))
-    objection = Objection.objects.create(community_id=topic.community_id, topic=topic, author=actor, body=text)
-    audit.record(
-        actor=actor, verb="objection.file", obj=objection, community_id=topic.community_id, after={"topic": topic.pk}
-    )
-    return objection
-
-
-@transaction.atomic
-def objection_answer(*, actor: Any, objection: Objection, answer: str) -> Objection:
-    objection = Objection.objects.select_for_update().select_related("topic").get(pk=objection.pk)
-    if not _can_manage(actor, objection.topic):
-        raise PermissionDenied()
-    before = {"answer": objection.answer}
-    objection.answer = clean_or_fail(answer, label=_("答复"), max_length=2000, field="answer", required=_("请填写答复"))
-    objection.answered_by, objection.answered_at = actor, timezone.now()
-    objection.save(update_fields=["answer", "answered_by", "answered_at"])
-    audit.record(
-        actor=actor,
-        verb="objection.answer",
-        obj=objection,
-        community_id=objection.community_id,
-        before=before,
-        after={"answer": objection.answer},
-    )
-    return objection

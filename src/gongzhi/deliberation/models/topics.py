@@ -30,6 +30,11 @@ class Status(models.TextChoices):
 class Procedure(models.TextChoices):
     OWNERS = "owners", _("业主共同决定（民法典第二百七十八条）")
     ELEVATOR = "elevator", _("加装电梯（本单元业主表决，按楼层分摊）")
+    COUNCIL = "council", _("议事会表决（出席成员过半数同意）")
+    COCREATION = "cocreation", _("团队共创（收集想法、归类、投点、行动计划）")
+    OPINION = "opinion", _("民意征集（意见地图）")
+    VILLAGERS = "villagers", _("村民会议")
+    VILLAGE_REPS = "village_reps", _("村民代表会议")
     DISCUSSION_ONLY = "discussion", _("协商讨论（不表决）")
 
 

@@ -1,8 +1,9 @@
-"""议事厅 pages: thin views over selectors and one service each."""
+"""议事厅 topic pages: the hall, a topic, its ballots and its result; thin views over selectors and one service each."""
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -21,11 +22,19 @@ from gongzhi.core.scoping import grants_allowing
 from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.forms import CommentForm, PaperBallotForm, ProposeForm, PublishForm, VersionForm, VotingForm
 from gongzhi.deliberation.models import Channel, Choice, Procedure, Status, Topic
+from gongzhi.deliberation.views import cocreation, meetings, opinion
 from gongzhi.people.models import Person
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 from gongzhi.places.views import _community_context
 from gongzhi.rules import topic_lifecycle as lc
+
+# Procedures with a panel of their own on the topic page: (template part, context function).
+PANELS: dict[str, tuple[str, Callable[..., dict[str, Any]]]] = {
+    Procedure.COCREATION: ("cocreation", cocreation.panel),
+    Procedure.OPINION: ("opinion", opinion.panel),
+    **dict.fromkeys((Procedure.COUNCIL, Procedure.VILLAGERS, Procedure.VILLAGE_REPS), ("meetings", meetings.panel)),
+}
 
 
 def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
@@ -115,6 +124,7 @@ def topic_detail(request: HttpRequest, community_id: int, topic_id: int) -> Http
     previous = next((v for v in versions if shown and v.number == shown.number - 1), None)
     now = timezone.now()
     can_manage = services._can_manage(actor, topic)
+    part = PANELS.get(topic.procedure)
     return render(
         request,
         "deliberation/topic.html",
@@ -137,6 +147,10 @@ def topic_detail(request: HttpRequest, community_id: int, topic_id: int) -> Http
             and lc.phase_allows("vote", topic.status, now, topic.voting_opens_at, topic.voting_closes_at),
             can_revise=lc.phase_allows("revise", topic.status, now) and services.can_revise(actor, topic),
             can_manage=can_manage,
+            has_window=topic.procedure in services.WINDOWED_PROCEDURES,
+            decided_at_meeting=topic.procedure in services.MEETING_PROCEDURES,
+            panel=part[1](request, actor, topic) if part else None,
+            panel_template=f"deliberation/_panel_{part[0]}.html" if part else None,
             next_steps=sorted(lc.TRANSITIONS[topic.status]) if can_manage else [],
             publish_form=PublishForm(),
             version_form=VersionForm(),
@@ -341,6 +355,8 @@ def topic_result(request: HttpRequest, community_id: int, topic_id: int) -> Http
     actor = actor_of(request)
     community = place_selectors.community_get(actor=actor, community_id=community_id)
     topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
+    if topic.procedure in services.MEETING_PROCEDURES:
+        return meetings.result(request, community, topic)
     if topic.procedure not in services.VOTING_PROCEDURES:
         raise NotFound()
     live = None if topic.result else selectors.tally(topic=topic).as_json()

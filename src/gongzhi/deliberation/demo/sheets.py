@@ -1,0 +1,9 @@
+"""Demo ballot sheets."""
+
+from __future__ import annotations
+
+from gongzhi.places.models import Place
+
+
+def load(*, street: Place, communities: dict[str, Place], password: str) -> None:
+    """Called once by load_deliberation_demo inside its transaction, after the topics of demo/topics.py exist."""

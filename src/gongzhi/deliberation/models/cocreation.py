@@ -1,0 +1,3 @@
+"""团队共创 (article 004, old compounds): ideas, clusters, dot votes and the action plan."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""(cocreation reads: filled in by its part of issue 4.)"""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""(meetings reads: filled in by its part of issue 4.)"""
+
+__all__: list[str] = []

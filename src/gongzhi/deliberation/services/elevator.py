@@ -1,0 +1,135 @@
+"""加装电梯: the plan and its cost split by floor, and objections during the 公示 after the decision."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.core import audit
+from gongzhi.core.errors import (
+    NotFound,
+    PermissionDenied,
+    PhaseClosed,
+    ValidationFailed,
+    clean_or_fail,
+)
+from gongzhi.deliberation.models import (
+    ElevatorPlan,
+    Objection,
+    Procedure,
+    Topic,
+)
+from gongzhi.deliberation.services.topics import _can_manage, _in_audience, _managed
+from gongzhi.rules import topic_lifecycle as lc
+
+
+def parse_yuan(raw: str) -> int:
+    """ "300000" or "300000.50" 元 → fen, exactly."""
+    text = (raw or "").strip().replace(",", "")
+    if not re.fullmatch(r"\d{1,10}(\.\d{1,2})?", text):
+        raise ValidationFailed(_("金额应为元，最多两位小数"), code="bad_amount", extra={"field": "total_yuan"})
+    return int(Decimal(text) * 100)
+
+
+@transaction.atomic
+def elevator_plan_set(
+    *,
+    actor: Any,
+    topic: Topic,
+    total_yuan: str,
+    coefficients: Mapping[int, str] | None = None,
+    publicity_days: int = 10,
+) -> ElevatorPlan:
+    """The cost and its split by floor, while the plan is being discussed. Every floor of the unit needs a
+    coefficient; the default table fills the form (ground floor 0)."""
+    from gongzhi.rules import cost_share
+
+    topic = _managed(actor, topic)
+    if topic.procedure != Procedure.ELEVATOR:
+        raise NotFound()
+    if not lc.phase_allows("revise", topic.status, timezone.now()):
+        raise PhaseClosed(_("当前阶段不能修改方案"))
+    if not 1 <= publicity_days <= 60:
+        raise ValidationFailed(_("公示天数应为1至60天"), code="bad_days", extra={"field": "publicity_days"})
+    total_fen = parse_yuan(total_yuan)
+    floors = sorted({f for f in topic_households(topic).values_list("floor", flat=True) if f is not None})
+    if not floors:
+        raise ValidationFailed(_("该单元没有登记楼层的住户"), code="no_floors")
+    try:
+        table = {int(k): Decimal(str(v)) for k, v in (coefficients or {}).items()} or None
+        chosen = cost_share.coefficients_for(max(floors), table)
+    except (ValueError, ArithmeticError) as exc:
+        raise ValidationFailed(str(exc) or _("分摊系数无效"), code="bad_coefficients") from exc
+    if any(v < 0 for v in chosen.values()):
+        raise ValidationFailed(_("分摊系数不能为负数"), code="bad_coefficients")
+    before = None
+    plan = ElevatorPlan.objects.filter(topic=topic).first()
+    if plan is None:
+        plan = ElevatorPlan(community_id=topic.community_id, topic=topic, total_fen=0, coefficients={})
+    else:
+        before = {"total_fen": plan.total_fen, "coefficients": plan.coefficients}
+    plan.total_fen, plan.publicity_days = total_fen, publicity_days
+    plan.coefficients = {str(f): str(c) for f, c in sorted(chosen.items())}
+    plan.save()
+    audit.record(
+        actor=actor,
+        verb="elevator.plan",
+        obj=plan,
+        community_id=topic.community_id,
+        before=before,
+        after={"total_fen": total_fen, "coefficients": plan.coefficients, "publicity_days": publicity_days},
+    )
+    return plan
+
+
+def topic_households(topic: Topic) -> Any:
+    from gongzhi.places.models import Household
+
+    return Household.objects.filter(community_id=topic.community_id, place_path__under=topic.place_path)
+
+
+@transaction.atomic
+def objection_file(*, actor: Any, topic: Topic, body: str) -> Objection:
+    """During the 公示 anyone of the unit may object; the objection stays on the record with its answer."""
+    topic = Topic.objects.get(pk=topic.pk)
+    plan = ElevatorPlan.objects.filter(topic=topic).first()
+    if plan is None:
+        raise NotFound()
+    if not (_in_audience(actor, topic) or _can_manage(actor, topic)):
+        raise PermissionDenied(_("您不在该议题的范围内"))
+    start = plan.publicity_starts_at
+    closes = lc.publicity_closes(start, plan.publicity_days) if start else None
+    if start is None or not lc.phase_allows("object", topic.status, timezone.now(), start, closes):
+        raise PhaseClosed(_("不在公示期内，不能提出异议"), code="not_in_publicity")
+    text = clean_or_fail(body, label=_("异议"), max_length=2000, field="body", required=_("请写明异议内容"))
+    objection = Objection.objects.create(community_id=topic.community_id, topic=topic, author=actor, body=text)
+    audit.record(
+        actor=actor, verb="objection.file", obj=objection, community_id=topic.community_id, after={"topic": topic.pk}
+    )
+    return objection
+
+
+@transaction.atomic
+def objection_answer(*, actor: Any, objection: Objection, answer: str) -> Objection:
+    objection = Objection.objects.select_for_update().select_related("topic").get(pk=objection.pk)
+    if not _can_manage(actor, objection.topic):
+        raise PermissionDenied()
+    before = {"answer": objection.answer}
+    objection.answer = clean_or_fail(answer, label=_("答复"), max_length=2000, field="answer", required=_("请填写答复"))
+    objection.answered_by, objection.answered_at = actor, timezone.now()
+    objection.save(update_fields=["answer", "answered_by", "answered_at"])
+    audit.record(
+        actor=actor,
+        verb="objection.answer",
+        obj=objection,
+        community_id=objection.community_id,
+        before=before,
+        after={"answer": objection.answer},
+    )
+    return objection

@@ -1,0 +1,3 @@
+"""Printed ballot sheets (filled in by its part of issue 4)."""
+
+__all__: list[str] = []
