@@ -1,7 +1,7 @@
 from django.urls import path
 
 from gongzhi.deliberation import views
-from gongzhi.deliberation.views import cocreation, meetings, opinion, sheets
+from gongzhi.deliberation.views import assemblies, cocreation, meetings, opinion, sheets
 
 app_name = "deliberation"
 urlpatterns = [
@@ -17,5 +17,6 @@ urlpatterns = [
     *cocreation.urlpatterns,
     *opinion.urlpatterns,
     *meetings.urlpatterns,
+    *assemblies.urlpatterns,
     *sheets.urlpatterns,
 ]

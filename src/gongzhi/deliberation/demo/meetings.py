@@ -1,4 +1,4 @@
-"""Demo meetings: 花园颐院 坝坝会 minutes (article 001) and a 秦巷村 villagers' representatives meeting (000)."""
+"""Demo meetings: 花园颐院 坝坝会 and 院落夜话 with their minutes and suggestions (article 001)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from gongzhi.core.models import User
 from gongzhi.core.roles import Role
 from gongzhi.core.services import role_assign, user_create
 from gongzhi.deliberation import services
-from gongzhi.deliberation.demo import cocreation, meetings, opinion, sheets
+from gongzhi.deliberation.demo import assemblies, cocreation, meetings, opinion, sheets
 from gongzhi.deliberation.models import Topic
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place, PlaceKind
@@ -170,6 +170,6 @@ def load_deliberation_demo(*, street: Place, password: str) -> int:
                 voted += 1
             except PermissionDenied:
                 continue  # a co-owner who does not vote for the flat
-    for load_part in (cocreation.load, opinion.load, meetings.load, sheets.load):
+    for load_part in (cocreation.load, opinion.load, meetings.load, assemblies.load, sheets.load):
         load_part(street=street, communities=communities, password=password)
     return Topic.objects.filter(community__in=communities.values()).count()

@@ -3,6 +3,7 @@
 Each part's module lists its models in `__all__`; this package re-exports them so that Django finds every model.
 """
 
+from gongzhi.deliberation.models.assemblies import *  # noqa: F403
 from gongzhi.deliberation.models.cocreation import *  # noqa: F403
 from gongzhi.deliberation.models.meetings import *  # noqa: F403
 from gongzhi.deliberation.models.opinion import *  # noqa: F403

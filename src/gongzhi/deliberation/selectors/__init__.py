@@ -1,5 +1,6 @@
 """Reads in the 议事厅, one module per part, each scoped to the actor; the parts list theirs in `__all__`."""
 
+from gongzhi.deliberation.selectors.assemblies import *  # noqa: F403
 from gongzhi.deliberation.selectors.cocreation import *  # noqa: F403
 from gongzhi.deliberation.selectors.meetings import *  # noqa: F403
 from gongzhi.deliberation.selectors.opinion import *  # noqa: F403

@@ -3,6 +3,7 @@
 Callers use `services.<name>`; the parts' modules list their public services in `__all__`.
 """
 
+from gongzhi.deliberation.services.assemblies import *  # noqa: F403
 from gongzhi.deliberation.services.ballots import (
     EVIDENCE_MAX_BYTES,
     ballot_cast,

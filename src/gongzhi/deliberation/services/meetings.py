@@ -1,14 +1,3 @@
-"""Meeting writes: schedule, sign-in, minutes, suggestions, resolutions with recorded votes."""
-
-from __future__ import annotations
-
-from typing import Any
-
-from gongzhi.deliberation.models import Topic
+"""Meeting writes: schedule, sign-in, minutes, suggestions."""
 
 __all__: list[str] = []
-
-
-def on_decide(*, actor: Any, topic: Topic) -> None:
-    """Called by topic_decide inside its transaction, with the topic locked: checks that this procedure may be
-    decided now and freezes its outcome into topic.result (saved by topic_decide)."""

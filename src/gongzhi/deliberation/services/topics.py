@@ -199,7 +199,7 @@ def topic_open_voting(
 def topic_decide(*, actor: Any, topic: Topic, resolution: str) -> Topic:
     """Records the resolution; an owners' vote is tallied when its window has closed, and the tally is kept."""
     from gongzhi.deliberation.selectors import tally
-    from gongzhi.deliberation.services import cocreation, meetings, opinion
+    from gongzhi.deliberation.services import assemblies, cocreation, opinion
 
     topic = _managed(actor, topic)
     if topic.status == Status.VOTING and topic.voting_closes_at and timezone.now() < topic.voting_closes_at:
@@ -212,7 +212,7 @@ def topic_decide(*, actor: Any, topic: Topic, resolution: str) -> Topic:
     deciders: dict[str, Callable[..., None]] = {
         Procedure.COCREATION: cocreation.on_decide,
         Procedure.OPINION: opinion.on_decide,
-        **dict.fromkeys(MEETING_PROCEDURES, meetings.on_decide),
+        **dict.fromkeys(MEETING_PROCEDURES, assemblies.on_decide),
     }
     decide = deciders.get(topic.procedure)
     if decide is not None:

@@ -22,7 +22,7 @@ from gongzhi.core.scoping import grants_allowing
 from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.forms import CommentForm, PaperBallotForm, ProposeForm, PublishForm, VersionForm, VotingForm
 from gongzhi.deliberation.models import Channel, Choice, Procedure, Status, Topic
-from gongzhi.deliberation.views import cocreation, meetings, opinion
+from gongzhi.deliberation.views import assemblies, cocreation, opinion
 from gongzhi.people.models import Person
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
@@ -33,7 +33,7 @@ from gongzhi.rules import topic_lifecycle as lc
 PANELS: dict[str, tuple[str, Callable[..., dict[str, Any]]]] = {
     Procedure.COCREATION: ("cocreation", cocreation.panel),
     Procedure.OPINION: ("opinion", opinion.panel),
-    **dict.fromkeys((Procedure.COUNCIL, Procedure.VILLAGERS, Procedure.VILLAGE_REPS), ("meetings", meetings.panel)),
+    **dict.fromkeys((Procedure.COUNCIL, Procedure.VILLAGERS, Procedure.VILLAGE_REPS), ("assemblies", assemblies.panel)),
 }
 
 
@@ -356,7 +356,7 @@ def topic_result(request: HttpRequest, community_id: int, topic_id: int) -> Http
     community = place_selectors.community_get(actor=actor, community_id=community_id)
     topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
     if topic.procedure in services.MEETING_PROCEDURES:
-        return meetings.result(request, community, topic)
+        return assemblies.result(request, community, topic)
     if topic.procedure not in services.VOTING_PROCEDURES:
         raise NotFound()
     live = None if topic.result else selectors.tally(topic=topic).as_json()
