@@ -14,8 +14,10 @@ def application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespon
     return api.create_response(request, exc.as_dict(), status=exc.status)
 
 
+from gongzhi.deliberation.api import router as deliberation_router  # noqa: E402
 from gongzhi.people.api import router as people_router  # noqa: E402
 from gongzhi.places.api import router as places_router  # noqa: E402
 
 api.add_router("/communities", places_router)
 api.add_router("/communities", people_router)
+api.add_router("/communities", deliberation_router)

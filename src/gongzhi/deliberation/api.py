@@ -1,0 +1,123 @@
+"""议事厅 API: topics with their timeline and outcome, and online ballots, for integrations such as a city app."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from gongzhi.deliberation import selectors, services
+from gongzhi.deliberation.models import Topic
+from gongzhi.places import selectors as place_selectors
+
+router = Router(tags=["deliberation"])
+
+
+class TopicOut(Schema):
+    id: int
+    title: str
+    status: str
+    status_label: str
+    procedure: str
+    matter: str
+    place_id: int
+    place_name: str
+    hot_month: datetime.date | None
+    voting_opens_at: datetime.datetime | None
+    voting_closes_at: datetime.datetime | None
+    created_at: datetime.datetime
+
+
+class TopicPage(Schema):
+    count: int
+    results: list[TopicOut]
+
+
+class EventOut(Schema):
+    status: str
+    at: datetime.datetime
+    note: str
+
+
+class TopicDetailOut(TopicOut):
+    summary: str
+    decline_reason: str
+    resolution: str
+    report: str
+    current_version: int | None
+    current_body: str
+    timeline: list[EventOut]
+    result: dict[str, Any] | None
+
+
+class BallotIn(Schema):
+    choice: str
+
+
+class BallotOut(Schema):
+    id: int
+    topic_id: int
+    choice: str
+    channel: str
+    created_at: datetime.datetime
+
+
+def _out(topic: Topic) -> dict[str, Any]:
+    return {
+        "id": topic.pk,
+        "title": topic.title,
+        "status": topic.status,
+        "status_label": str(topic.get_status_display()),
+        "procedure": topic.procedure,
+        "matter": topic.matter,
+        "place_id": topic.place_id,
+        "place_name": topic.place.name,
+        "hot_month": topic.hot_month,
+        "voting_opens_at": topic.voting_opens_at,
+        "voting_closes_at": topic.voting_closes_at,
+        "created_at": topic.created_at,
+    }
+
+
+@router.get("/{community_id}/topics", response=TopicPage, summary="Topics of the 议事厅 the caller may see")
+def topics(request: HttpRequest, community_id: int, status: str = "", offset: int = 0, limit: int = 25) -> TopicPage:
+    community = place_selectors.community_get(actor=request.user, community_id=community_id)
+    qs = selectors.topic_list(actor=request.user, community=community, status=status)
+    offset, limit = max(offset, 0), min(max(limit, 1), 100)
+    return TopicPage(count=qs.count(), results=[TopicOut(**_out(t)) for t in qs[offset : offset + limit]])
+
+
+@router.get("/{community_id}/topics/{topic_id}", response=TopicDetailOut, summary="One topic, its timeline and outcome")
+def topic(request: HttpRequest, community_id: int, topic_id: int) -> TopicDetailOut:
+    """The outcome is the tally frozen at the decision; before it, an owners' vote reports the live tally."""
+    community = place_selectors.community_get(actor=request.user, community_id=community_id)
+    found = selectors.topic_get(actor=request.user, community=community, topic_id=topic_id)
+    versions = selectors.topic_versions(topic=found)
+    result = found.result
+    if result is None and found.procedure in services.VOTING_PROCEDURES and found.status == "voting":
+        result = selectors.tally(topic=found).as_json()
+    return TopicDetailOut(
+        **_out(found),
+        summary=found.summary,
+        decline_reason=found.decline_reason,
+        resolution=found.resolution,
+        report=found.report,
+        current_version=versions[-1].number if versions else None,
+        current_body=versions[-1].body if versions else "",
+        timeline=[EventOut(status=e.status, at=e.at, note=e.note) for e in selectors.topic_timeline(topic=found)],
+        result=result,
+    )
+
+
+@router.post("/{community_id}/topics/{topic_id}/ballot", response={201: BallotOut}, summary="An owner votes online")
+def ballot(request: HttpRequest, community_id: int, topic_id: int, payload: BallotIn) -> Status[BallotOut]:
+    """The same service as the page: one live ballot per owner, inside the window, on the owner's own place."""
+    community = place_selectors.community_get(actor=request.user, community_id=community_id)
+    found = selectors.topic_get(actor=request.user, community=community, topic_id=topic_id)
+    cast = services.ballot_cast(actor=request.user, topic=found, choice=payload.choice)
+    return Status(
+        201,
+        BallotOut(id=cast.pk, topic_id=found.pk, choice=cast.choice, channel=cast.channel, created_at=cast.created_at),
+    )
