@@ -28,6 +28,7 @@ class Action(StrEnum):
     TOPIC_PARTICIPATE = "topic.participate"
     TOPIC_REVISE = "topic.revise"
     TOPIC_MANAGE = "topic.manage"
+    MEETING_RECORD = "meeting.record"
 
 
 _COMMUNITY_STAFF = {
@@ -55,9 +56,11 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.SECRETARY: frozenset(
         _COMMUNITY_STAFF
         | _TOPIC_ALL
-        | {Action.REVEAL_PARTY, Action.AUDIT_VIEW, Action.TOPIC_REVISE, Action.TOPIC_MANAGE}
+        | {Action.REVEAL_PARTY, Action.AUDIT_VIEW, Action.TOPIC_REVISE, Action.TOPIC_MANAGE, Action.MEETING_RECORD}
     ),
-    Role.SOCIAL_WORKER: frozenset(_COMMUNITY_STAFF | _TOPIC_ALL | {Action.TOPIC_REVISE, Action.TOPIC_MANAGE}),
+    Role.SOCIAL_WORKER: frozenset(
+        _COMMUNITY_STAFF | _TOPIC_ALL | {Action.TOPIC_REVISE, Action.TOPIC_MANAGE, Action.MEETING_RECORD}
+    ),
     Role.GRID_WORKER: frozenset(
         {
             Action.PLACE_VIEW,
@@ -71,7 +74,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             *_TOPIC_ALL,
         }
     ),
-    # Building heads revise proposals round after round with the residents (article 004).
+    # Building heads revise proposals round after round with the residents (article 004), and they and group heads
+    # take attendance, minutes and suggestions at the meetings in their place (DOMAIN §4: offline first-class).
     Role.BUILDING_HEAD: frozenset(
         {
             Action.PLACE_VIEW,
@@ -79,6 +83,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.PERSON_VIEW,
             Action.REVEAL_PHONE,
             Action.TOPIC_REVISE,
+            Action.MEETING_RECORD,
             *_TOPIC_ALL,
         }
     ),
@@ -89,6 +94,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.PERSON_VIEW,
             Action.REVEAL_PHONE,
             Action.TOPIC_REVISE,
+            Action.MEETING_RECORD,
             *_TOPIC_ALL,
         }
     ),
