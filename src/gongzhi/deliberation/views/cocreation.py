@@ -85,13 +85,11 @@ def panel(request: HttpRequest, actor: Any, topic: Topic) -> dict[str, Any]:
     board = selectors.cocreation_board(actor=actor, topic=topic)
     in_audience = services._in_audience(actor, topic)
     can_manage = services._can_manage(actor, topic)
-    voting = topic.status == Status.VOTING
     return {
         "board": board,
         "can_idea": lc.phase_allows("idea", topic.status, now) and (in_audience or can_manage),
         "can_dot": in_audience
         and lc.phase_allows("dot", topic.status, now, topic.voting_opens_at, topic.voting_closes_at),
-        "dots_closed": voting and topic.voting_closes_at is not None and now >= topic.voting_closes_at,
         "can_manage_cocreation": can_manage,
         "idea_max": services.IDEA_MAX_LENGTH,
         "idea_form": IdeaForm(),
