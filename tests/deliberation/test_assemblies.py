@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from gongzhi.core import errors
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
 from gongzhi.deliberation import selectors, services
@@ -72,22 +73,15 @@ def test_body_create_and_members(site, secretary):
     body = council(site, secretary, site.people[:5])
     assert body.members.count() == 5
     assert AuditEvent.objects.filter(verb="body.member_add").count() == 5
-    with pytest.raises(services_errors().Duplicate) as e:
+    with pytest.raises(errors.Duplicate) as e:
         services.body_member_add(actor=secretary, body=body, person=site.people[0])
     assert codes(e) == "already_member"
-    with pytest.raises(services_errors().Duplicate) as e:
+    with pytest.raises(errors.Duplicate) as e:
         services.body_create(actor=secretary, place=site.community, kind="council", name="又一个")
     assert codes(e) == "body_exists"
 
 
-def services_errors():
-    from gongzhi.core import errors
-
-    return errors
-
-
 def test_body_create_refusals(site, secretary, staff, other_staff):
-    errors = services_errors()
     with pytest.raises(errors.PermissionDenied):
         services.body_create(actor=staff[Role.GRID_WORKER], place=site.community, kind="council", name="议事会")
     with pytest.raises(errors.PermissionDenied):
@@ -107,7 +101,6 @@ def test_body_create_refusals(site, secretary, staff, other_staff):
 
 
 def test_member_outside_the_body_place_is_refused(site, secretary, other_site):
-    errors = services_errors()
     body = services.body_create(actor=secretary, place=site.buildings[0], kind="council", name="1栋议事会")
     outsider = next(p for p in site.people if not p.place_path.startswith(site.buildings[0].path))
     with pytest.raises(errors.ValidationFailed) as e:
@@ -123,7 +116,6 @@ def test_member_outside_the_body_place_is_refused(site, secretary, other_site):
 
 
 def test_member_end_keeps_the_row_and_allows_a_new_term(site, secretary):
-    errors = services_errors()
     body = council(site, secretary, site.people[:1])
     member = body.members.get()
     with pytest.raises(errors.ValidationFailed) as e:
@@ -176,7 +168,7 @@ def test_council_vote_decides_the_topic(site, secretary):
     assert topic.result["passed"] and topic.result["outcome"] == "通过"
     # Frozen: a later void is refused.
     vote = MemberVote.objects.filter(resolution=resolution).first()
-    with pytest.raises(services_errors().PhaseClosed) as e:
+    with pytest.raises(errors.PhaseClosed) as e:
         services.member_vote_void(actor=secretary, vote=vote, reason="录错")
     assert codes(e) == "already_decided"
 
@@ -197,7 +189,6 @@ def test_quorum_not_met_is_recorded_as_void_decision(site, secretary):
 
 
 def test_decide_needs_a_held_meeting_with_a_recorded_vote(site, secretary):
-    errors = services_errors()
     council(site, secretary, site.people[:3])
     topic = meeting_topic(site, secretary)
     with pytest.raises(errors.PhaseClosed) as e:
@@ -213,7 +204,6 @@ def test_decide_needs_a_held_meeting_with_a_recorded_vote(site, secretary):
 
 
 def test_votes_only_from_serving_members_who_signed_in(site, secretary):
-    errors = services_errors()
     members = site.people[:4]
     body = council(site, secretary, members)
     services.body_member_end(
@@ -248,7 +238,6 @@ def test_votes_only_from_serving_members_who_signed_in(site, secretary):
 
 
 def test_a_vote_is_corrected_by_voiding_and_recording_again(site, secretary, staff):
-    errors = services_errors()
     members = site.people[:3]
     council(site, secretary, members)
     topic = meeting_topic(site, secretary)
@@ -275,7 +264,6 @@ def test_a_vote_is_corrected_by_voiding_and_recording_again(site, secretary, sta
 
 
 def test_resolution_create_refusals(site, secretary, staff):
-    errors = services_errors()
     council(site, secretary, site.people[:3])
     topic = meeting_topic(site, secretary)
     scheduled = services.meeting_schedule(
@@ -309,7 +297,7 @@ def test_resolution_create_refusals(site, secretary, staff):
 def test_council_meeting_without_a_body_is_refused(site, secretary):
     topic = meeting_topic(site, secretary)
     meeting = held_meeting(secretary, topic)
-    with pytest.raises(services_errors().ValidationFailed) as e:
+    with pytest.raises(errors.ValidationFailed) as e:
         services.resolution_create(actor=secretary, meeting=meeting, text="同意")
     assert codes(e) == "no_body"
 
@@ -341,8 +329,7 @@ def villagers_topic(village, secretary) -> Topic:
 
 
 def test_villagers_meeting_counts(village):
-    errors = services_errors()
-    place, households, people, secretary = village
+    place, _households, people, secretary = village
     topic = villagers_topic(place, secretary)
     meeting = held_meeting(secretary, topic, attendees=people[:4])
     resolution = services.resolution_create(actor=secretary, meeting=meeting, text="同意村道硬化")
@@ -374,7 +361,7 @@ def test_villagers_meeting_counts(village):
 
 
 def test_villagers_guests_do_not_count(village):
-    place, households, people, secretary = village
+    place, _households, people, secretary = village
     topic = villagers_topic(place, secretary)
     meeting = held_meeting(secretary, topic, attendees=people[:2])
     services.attendance_record(actor=secretary, meeting=meeting, name="镇干部")
@@ -385,8 +372,7 @@ def test_villagers_guests_do_not_count(village):
 
 
 def test_village_reps_only_in_a_village_and_statutory(village):
-    errors = services_errors()
-    place, households, people, secretary = village
+    place, _households, people, secretary = village
     body = services.body_create(actor=secretary, place=place, kind="village_reps", name="测试村村民代表会议")
     with pytest.raises(errors.ValidationFailed) as e:
         services.body_set_rules(
