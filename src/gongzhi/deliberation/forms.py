@@ -32,8 +32,17 @@ class VotingForm(forms.Form):
 
 
 class PaperBallotForm(forms.Form):
-    id_number = forms.CharField(label=_("业主身份证号"), max_length=20)
+    """A sheet printed here is entered by its serial alone (its household owner votes); the ID number is for
+    sheets printed elsewhere and for proxies. A scanned QR fills the serial with the entry URL and its token."""
+
+    serial_no = forms.CharField(
+        label=_("表决票编号（可扫描二维码）"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
+    )
+    token = forms.CharField(max_length=32, required=False, widget=forms.HiddenInput)
+    id_number = forms.CharField(label=_("业主身份证号（非本平台印发的票）"), max_length=20, required=False)
     choice = forms.ChoiceField(label=_("表决意见"), choices=Choice.choices)
-    serial_no = forms.CharField(label=_("表决票编号"), max_length=40, required=False)
     proxy_name = forms.CharField(label=_("受托人"), max_length=50, required=False)
     evidence = forms.FileField(label=_("扫描件或委托书"), required=False)

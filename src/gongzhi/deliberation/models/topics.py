@@ -238,6 +238,24 @@ class ElevatorPlan(CommunityOwned):
         return f"{self.topic_id} {self.total_fen}"
 
 
+class ElevatorCoefficients(CommunityOwned):
+    """A community's own floor-coefficient table for elevator plans (local rules differ); it prefills the plan form
+    of every unit in the community, in place of the default table of rules.cost_share."""
+
+    coefficients = models.JSONField(_("楼层分摊系数"), help_text=_("楼层 → 系数，一楼通常为0"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    view_action: ClassVar[str] = Action.TOPIC_VIEW
+
+    class Meta:
+        verbose_name = _("加装电梯分摊系数表")
+        verbose_name_plural = _("加装电梯分摊系数表")
+        constraints = [models.UniqueConstraint(fields=["community"], name="one_coefficient_table_per_community")]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} {self.coefficients}"
+
+
 class Objection(CommunityOwned):
     """An objection during the 公示 (typically from a low-floor owner): answered, never deleted."""
 

@@ -229,3 +229,24 @@ def objection_list(*, topic: Topic) -> QuerySet[Any]:
     from gongzhi.deliberation.models import Objection
 
     return Objection.objects.filter(topic=topic)
+
+
+def elevator_form_floors(*, topic: Topic, plan: Any = None) -> list[tuple[int, str]]:
+    """(floor, coefficient) for each floor of the unit, for the plan form: the saved plan's, else the community's
+    table, else the default one (ground floor 0); a floor no table covers is left blank for staff to fill."""
+    from gongzhi.deliberation.services.elevator import community_coefficients
+    from gongzhi.rules import cost_share
+
+    floors = (
+        Household.objects.filter(community_id=topic.community_id, place_path__under=topic.place_path)
+        .exclude(floor=None)
+        .values_list("floor", flat=True)
+        .distinct()
+    )
+    top = max([f for f in floors if f > 0], default=0)
+    if plan is not None:
+        table = {int(k): str(v) for k, v in plan.coefficients.items()}
+    else:
+        source = community_coefficients(topic.community_id) or cost_share.DEFAULT_ELEVATOR_COEFFICIENTS
+        table = {f: str(c) for f, c in source.items()}
+    return [(f, table.get(f, "")) for f in range(1, top + 1)]

@@ -37,6 +37,51 @@ def parse_yuan(raw: str) -> int:
     return int(Decimal(text) * 100)
 
 
+COEFFICIENT_RE = re.compile(r"\d{1,3}(\.\d{1,4})?")
+MAX_FLOORS = 60
+
+
+def parse_coefficients(raw: Mapping[int, str]) -> dict[int, Decimal]:
+    """Floor → coefficient as typed ("0", "0.8", "1.25"), exactly; floors 1..n with none missing. A blank,
+    negative or non-numeric value is refused with the floor it is on."""
+    table: dict[int, Decimal] = {}
+    for floor, value in sorted(raw.items()):
+        text = str(value).strip()
+        if not 1 <= floor <= MAX_FLOORS:
+            raise ValidationFailed(
+                _("楼层应为1至%(n)s层") % {"n": MAX_FLOORS}, code="bad_coefficients", extra={"floor": floor}
+            )
+        if text.startswith("-"):
+            raise ValidationFailed(
+                _("第%(floor)s层的分摊系数不能为负数") % {"floor": floor},
+                code="negative_coefficient",
+                extra={"field": f"coef_{floor}", "floor": floor},
+            )
+        if not COEFFICIENT_RE.fullmatch(text):
+            raise ValidationFailed(
+                _("第%(floor)s层的分摊系数应为数字，如 0、0.8 或 1.2") % {"floor": floor},
+                code="bad_coefficients",
+                extra={"field": f"coef_{floor}", "floor": floor},
+            )
+        table[floor] = Decimal(text)
+    missing = [f for f in range(1, max(table, default=0) + 1) if f not in table]
+    if missing:
+        raise ValidationFailed(
+            _("请填写第%(floor)s层的分摊系数") % {"floor": missing[0]},
+            code="missing_floor",
+            extra={"field": f"coef_{missing[0]}", "floor": missing[0]},
+        )
+    return table
+
+
+def community_coefficients(community_id: int) -> dict[int, Decimal] | None:
+    """The community's own table, or None for the default of rules.cost_share."""
+    from gongzhi.deliberation.models.topics import ElevatorCoefficients
+
+    row = ElevatorCoefficients.objects.filter(community_id=community_id).first()
+    return {int(k): Decimal(v) for k, v in row.coefficients.items()} if row else None
+
+
 @transaction.atomic
 def elevator_plan_set(
     *,
@@ -47,7 +92,7 @@ def elevator_plan_set(
     publicity_days: int = 10,
 ) -> ElevatorPlan:
     """The cost and its split by floor, while the plan is being discussed. Every floor of the unit needs a
-    coefficient; the default table fills the form (ground floor 0)."""
+    coefficient; without any, the community's table (else the default one, ground floor 0) applies."""
     from gongzhi.rules import cost_share
 
     topic = _managed(actor, topic)
@@ -61,13 +106,11 @@ def elevator_plan_set(
     floors = sorted({f for f in topic_households(topic).values_list("floor", flat=True) if f is not None})
     if not floors:
         raise ValidationFailed(_("该单元没有登记楼层的住户"), code="no_floors")
+    table = parse_coefficients(coefficients) if coefficients else community_coefficients(topic.community_id)
     try:
-        table = {int(k): Decimal(str(v)) for k, v in (coefficients or {}).items()} or None
         chosen = cost_share.coefficients_for(max(floors), table)
     except (ValueError, ArithmeticError) as exc:
-        raise ValidationFailed(str(exc) or _("分摊系数无效"), code="bad_coefficients") from exc
-    if any(v < 0 for v in chosen.values()):
-        raise ValidationFailed(_("分摊系数不能为负数"), code="bad_coefficients")
+        raise ValidationFailed(str(exc) or _("分摊系数无效"), code="missing_floor") from exc
     before = None
     plan = ElevatorPlan.objects.filter(topic=topic).first()
     if plan is None:
@@ -86,6 +129,45 @@ def elevator_plan_set(
         after={"total_fen": total_fen, "coefficients": plan.coefficients, "publicity_days": publicity_days},
     )
     return plan
+
+
+def can_set_coefficients(actor: Any, community: Any) -> bool:
+    """The community's table is set by staff who manage topics of the whole community (not one building)."""
+    from gongzhi.core.permissions import Action
+    from gongzhi.core.scoping import grants_allowing
+
+    return any(
+        g.place_path and community.path.startswith(g.place_path) for g in grants_allowing(actor, Action.TOPIC_MANAGE)
+    )
+
+
+@transaction.atomic
+def elevator_coefficients_set(*, actor: Any, community: Any, coefficients: Mapping[int, str]) -> Any:
+    """The community's floor-coefficient table, which prefills every new elevator plan; plans already saved keep
+    their own coefficients. Locks the community's row."""
+    from gongzhi.deliberation.models.topics import ElevatorCoefficients
+
+    if not can_set_coefficients(actor, community):
+        raise PermissionDenied(_("只有社区工作人员可以修改分摊系数表"))
+    table = parse_coefficients(coefficients)
+    if not table:
+        raise ValidationFailed(_("请至少填写一楼的分摊系数"), code="missing_floor", extra={"field": "coef_1"})
+    row = ElevatorCoefficients.objects.select_for_update().filter(community_id=community.pk).first()
+    before = dict(row.coefficients) if row else None
+    if row is None:
+        row = ElevatorCoefficients(community_id=community.pk, coefficients={})
+    row.coefficients = {str(f): str(c) for f, c in sorted(table.items())}
+    row.full_clean()
+    row.save()
+    audit.record(
+        actor=actor,
+        verb="elevator.coefficients",
+        obj=row,
+        community_id=community.pk,
+        before={"coefficients": before} if before else None,
+        after={"coefficients": row.coefficients},
+    )
+    return row
 
 
 def topic_households(topic: Topic) -> Any:

@@ -125,6 +125,8 @@ def topic_detail(request: HttpRequest, community_id: int, topic_id: int) -> Http
     now = timezone.now()
     can_manage = services._can_manage(actor, topic)
     part = PANELS.get(topic.procedure)
+    elevator = selectors.elevator_view(actor=actor, topic=topic) if topic.procedure == Procedure.ELEVATOR else None
+    can_revise = lc.phase_allows("revise", topic.status, now) and services.can_revise(actor, topic)
     return render(
         request,
         "deliberation/topic.html",
@@ -140,12 +142,15 @@ def topic_detail(request: HttpRequest, community_id: int, topic_id: int) -> Http
             comments=selectors.topic_comments(topic=topic),
             comment_form=CommentForm(),
             can_comment=lc.phase_allows("comment", topic.status, now) and services._in_audience(actor, topic),
-            elevator=selectors.elevator_view(actor=actor, topic=topic)
-            if topic.procedure == Procedure.ELEVATOR
-            else None,
+            elevator=elevator,
+            plan_floors=selectors.elevator_form_floors(topic=topic, plan=elevator.plan if elevator else None)
+            if topic.procedure == Procedure.ELEVATOR and can_manage and can_revise
+            else [],
+            can_set_coefficients=topic.procedure == Procedure.ELEVATOR
+            and services.can_set_coefficients(actor, community),
             can_vote=topic.procedure in services.VOTING_PROCEDURES
             and lc.phase_allows("vote", topic.status, now, topic.voting_opens_at, topic.voting_closes_at),
-            can_revise=lc.phase_allows("revise", topic.status, now) and services.can_revise(actor, topic),
+            can_revise=can_revise,
             can_manage=can_manage,
             has_window=topic.procedure in services.WINDOWED_PROCEDURES,
             decided_at_meeting=topic.procedure in services.MEETING_PROCEDURES,
@@ -241,7 +246,10 @@ def _run_step(actor: Any, topic: Topic, step: str, post: Any) -> None:
         data = version_form.cleaned_data
         services.version_add(actor=actor, topic=topic, body=data["body"], change_note=data["change_note"])
     elif step == "plan":
-        coefficients = {int(k[5:]): v for k, v in post.items() if k.startswith("coef_") and k[5:].isdigit() and v}
+        # One field per floor (coef_1 … coef_n); a blank one is left out so the service names the missing floor.
+        coefficients = {
+            int(k[5:]): v.strip() for k, v in post.items() if k.startswith("coef_") and k[5:].isdigit() and v.strip()
+        }
         days = post.get("publicity_days", "10")
         services.elevator_plan_set(
             actor=actor,
@@ -291,7 +299,8 @@ def topic_ballots(request: HttpRequest, community_id: int, topic_id: int) -> Htt
     topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
     if not services._can_manage(actor, topic):
         raise PermissionDenied()
-    form = PaperBallotForm(request.POST or None, request.FILES or None)
+    initial = {"serial_no": request.GET.get("serial", ""), "token": request.GET.get("t", "")}
+    form = PaperBallotForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and request.POST.get("void"):
         ballot = selectors.ballot_list(actor=actor, topic=topic).filter(pk=request.POST["void"]).first()
         if ballot is None:
@@ -304,12 +313,25 @@ def topic_ballots(request: HttpRequest, community_id: int, topic_id: int) -> Htt
             messages.success(request, _("表决票已作废"))
         return redirect("deliberation:ballots", community_id=community.pk, topic_id=topic.pk)
     if request.method == "POST" and form.is_valid():
-        voter = (
-            Person.objects.visible_to(actor)
-            .filter(community=community, id_number=form.cleaned_data["id_number"].strip().upper())
-            .first()
-        )
+        data = form.cleaned_data
+        id_number = data["id_number"].strip().upper()
+        printed_here = services.SERIAL_RE.fullmatch(services.parse_scan(data["serial_no"])[0])
         try:
+            if request.POST.get("channel") != Channel.PROXY and (printed_here or not id_number):
+                # A sheet printed here names its household: the voter is its owner, no ID number is needed.
+                services.ballot_enter_by_serial(
+                    actor=actor,
+                    topic=topic,
+                    serial=data["serial_no"],
+                    token=data["token"],
+                    choice=data["choice"],
+                    scan=data["evidence"],
+                )
+                messages.success(request, _("表决票已录入"))
+                return redirect("deliberation:ballots", community_id=community.pk, topic_id=topic.pk)
+            if not id_number:
+                raise ValidationFailed(_("请填写业主身份证号"), code="id_required", extra={"field": "id_number"})
+            voter = Person.objects.visible_to(actor).filter(community=community, id_number=id_number).first()
             if voter is None:
                 raise NotFound(_("本社区没有登记该身份证号的业主"))
             if request.POST.get("channel") == Channel.PROXY:
