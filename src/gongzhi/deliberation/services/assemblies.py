@@ -240,7 +240,9 @@ def resolution_create(*, actor: Any, meeting: Meeting, text: str, topic: Topic |
 
 def _locked_resolution(actor: Any, resolution: Resolution) -> Resolution:
     locked: Resolution = (
-        Resolution.objects.select_for_update().select_related("meeting", "topic", "body").get(pk=resolution.pk)
+        Resolution.objects.select_for_update(of=("self",))
+        .select_related("meeting", "topic", "body")
+        .get(pk=resolution.pk)
     )
     if not _manages(actor, locked.place_path):
         raise PermissionDenied(_("只有社区工作人员可以记录会议表决"))
