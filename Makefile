@@ -1,5 +1,6 @@
 # make demo: install, migrate, load the demo street, serve http://127.0.0.1:8000 (embedded SQLite).
 # make test: install, then ruff, mypy, pytest on SQLite, pytest on PostgreSQL, Playwright in Debian chromium.
+# Both install Debian's CJK font first (scripts/ensure_fonts.sh): PDFs embed it; the tests also need pdftotext.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -22,6 +23,7 @@ $(STAMP): requirements.lock
 	touch $@
 
 demo: install
+	scripts/ensure_fonts.sh
 	mkdir -p var
 	env -u DATABASE_URL $(BIN)/python manage.py migrate --noinput -v0
 	env -u DATABASE_URL $(BIN)/python manage.py load_demo
@@ -35,9 +37,11 @@ typecheck: install
 	$(BIN)/mypy
 
 test-sqlite: install
+	scripts/ensure_fonts.sh --with-poppler
 	env -u DATABASE_URL $(PYTEST) -q -m "not browser" -n 2
 
 test-postgres: install
+	scripts/ensure_fonts.sh --with-poppler
 	PG_URL='$(PG_URL)' scripts/ensure_postgres.sh
 	DATABASE_URL='$(PG_URL)' $(PYTEST) -q -m "not browser" -n 2
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from gongzhi.core.roles import Role
 from gongzhi.deliberation import services
-from gongzhi.deliberation.models import Ballot, Comment
+from gongzhi.deliberation.models import Ballot, BallotSheet, Comment
 from gongzhi.people.services import ownership_add, person_account_create
 from tests import factories
 from tests.browser.conftest import log_in, screenshot
@@ -45,22 +45,28 @@ def test_resident_reads_hot_topic_comments_and_votes(page, hall):
 
 
 def test_staff_enter_paper_ballot_and_repeat_is_refused(page, hall):
+    """Staff print the sheets, then enter a filled-in one by its serial alone; the same sheet again is refused."""
     site, secretary, _resident = hall
     topic = voting_topic(site, secretary)
-    owner = site.people[3]
     log_in(page, secretary.phone, factories.PASSWORD)
     page.wait_for_url(f"**/c/{site.community.pk}/")
     page.goto(f"/c/{site.community.pk}/topics/{topic.pk}/")
+    page.click("#print-sheets")
+    page.click("#issue-sheets")
+    page.wait_for_selector("text=已印发 16 张表决票")
+    sheet = BallotSheet.objects.get(topic=topic, seq=4)
+    page.goto(f"/c/{site.community.pk}/topics/{topic.pk}/")
     page.click("#enter-ballots")
-    for serial in ("P-0001", "P-0002"):
-        page.fill("#id_id_number", owner.id_number)
+    for _attempt in range(2):
+        page.fill("#id_serial_no", sheet.serial_no)
         page.select_option("#id_choice", "disagree")
-        page.fill("#id_serial_no", serial)
         page.click("#ballot-submit")
         page.wait_for_load_state()
-    assert "不能重复表决" in page.locator("#ballot-error").inner_text()
+    refusal = page.locator("[role=alert]").first.inner_text()
+    assert "不能重复表决" in refusal or "已录入" in refusal
     screenshot(page, "delib2-paper-repeat-refused")
-    assert Ballot.objects.filter(topic=topic).count() == 1
+    ballot = Ballot.objects.get(topic=topic)
+    assert ballot.voter_id == sheet.voter_id and ballot.serial_no == sheet.serial_no
 
 
 def test_elevator_from_plan_to_votes_result_and_publicity_with_an_objection(page, browser, live_server, hall):

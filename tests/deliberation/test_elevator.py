@@ -119,3 +119,74 @@ def test_other_community_cannot_see_the_elevator_topic(owners, secretary, other_
     assert (
         login(other_staff[Role.SECRETARY]).get(f"/c/{owners.site.community.pk}/topics/{topic.pk}/").status_code == 404
     )
+
+
+@pytest.mark.django_db
+def test_plan_form_has_one_field_per_floor_prefilled_with_the_default_table(owners, secretary):
+    site = owners.site
+    topic = elevator_topic(site, secretary)
+    html = login(secretary).get(f"/c/{site.community.pk}/topics/{topic.pk}/").content.decode()
+    assert 'name="coef_1" id="id_coef_1" value="0"' in html and 'name="coef_2" id="id_coef_2" value="0.5"' in html
+    assert 'name="coef_3"' not in html  # the unit has two floors
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"coef_1": "0", "coef_2": "-1"}, "第2层的分摊系数不能为负数"),
+        ({"coef_1": "0", "coef_2": "一点五"}, "第2层的分摊系数应为数字"),
+        ({"coef_1": "0", "coef_2": "1e3"}, "第2层的分摊系数应为数字"),
+        ({"coef_1": "0", "coef_2": ""}, "分摊系数表缺少第2层"),
+        ({"coef_1": "", "coef_2": "1"}, "请填写第1层的分摊系数"),
+        ({"coef_1": "0", "coef_2": "<b>1</b>"}, "第2层的分摊系数应为数字"),
+    ],
+)
+def test_plan_step_refuses_bad_floor_values_and_saves_nothing(owners, secretary, fields, message):
+    site = owners.site
+    topic = elevator_topic(site, secretary)
+    url = f"/c/{site.community.pk}/topics/{topic.pk}/step/plan/"
+    page = login(secretary).post(url, {"total_yuan": "1000", **fields}, follow=True).content.decode()
+    assert message in page
+    assert not ElevatorPlan.objects.exists()
+
+
+@pytest.mark.django_db
+def test_plan_step_saves_the_typed_floor_values(owners, secretary):
+    site = owners.site
+    topic = elevator_topic(site, secretary)
+    url = f"/c/{site.community.pk}/topics/{topic.pk}/step/plan/"
+    login(secretary).post(url, {"total_yuan": "1000", "coef_1": " 0 ", "coef_2": "1.25", "publicity_days": "7"})
+    plan = ElevatorPlan.objects.get()
+    assert plan.coefficients == {"1": "0", "2": "1.25"} and plan.publicity_days == 7 and plan.total_fen == 100_000
+
+
+@pytest.mark.django_db
+def test_community_table_prefills_new_plans_and_is_audited(owners, secretary, staff, other_staff):
+    from gongzhi.core.audit import AuditEvent
+    from gongzhi.deliberation.models.topics import ElevatorCoefficients
+
+    site = owners.site
+    url = f"/c/{site.community.pk}/topics/elevator-coefficients/"
+    client = login(secretary)
+    assert 'id="id_coef_6" value="1.4"' in client.get(url).content.decode()  # the default table until one is saved
+    for fields, code in (
+        ({"coef_1": "0", "coef_2": "-0.5"}, "negative_coefficient"),
+        ({"coef_1": "0", "coef_2": "abc"}, "bad_coefficients"),
+        ({"coef_1": "0", "coef_3": "1"}, "missing_floor"),
+        ({}, "missing_floor"),
+    ):
+        page = client.post(url, fields).content.decode()
+        assert f'data-code="{code}"' in page, fields
+    assert not ElevatorCoefficients.objects.exists()
+    assert client.post(url, {"coef_1": "0", "coef_2": "0.3", "coef_3": "0.9"}).status_code == 302
+    assert ElevatorCoefficients.objects.get().coefficients == {"1": "0", "2": "0.3", "3": "0.9"}
+    assert AuditEvent.objects.filter(verb="elevator.coefficients").count() == 1
+    topic = elevator_topic(site, secretary)
+    html = client.get(f"/c/{site.community.pk}/topics/{topic.pk}/").content.decode()
+    assert 'id="id_coef_2" value="0.3"' in html
+    services.elevator_plan_set(actor=secretary, topic=topic, total_yuan="1000")  # no fields: the community's table
+    assert ElevatorPlan.objects.get().coefficients == {"1": "0", "2": "0.3"}
+    assert login(staff[Role.BUILDING_HEAD]).post(url, {"coef_1": "0"}).status_code == 403
+    assert login(other_staff[Role.SECRETARY]).get(url).status_code == 404
+    assert ElevatorCoefficients.objects.get().coefficients == {"1": "0", "2": "0.3", "3": "0.9"}
