@@ -253,7 +253,9 @@ def test_two_camps_make_two_groups_with_their_statements_and_a_consensus(site, s
     assert best["agree_pct"] == 100 and best["seen"] == 10
     assert [c["text"] for c in summary["consensus"]] == [SEEDS[6]]
     assert summary["consensus"][0]["agree_pct"] == 100
-    assert len(summary["points"]) == 20 and all(0 <= x <= 1000 and 0 <= y <= 1000 for x, y, _g in summary["points"])
+    points = summary["points"]
+    assert sum(n for _x, _y, _g, n, _r in points) == 20
+    assert all(0 <= x <= 1000 and 0 <= y <= 1000 and g in (0, 1) for x, y, g, _n, _r in points)
 
 
 def test_the_viewer_sees_their_own_group(site, secretary):

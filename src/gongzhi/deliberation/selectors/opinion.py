@@ -8,6 +8,7 @@ moderation. A decided topic shows the map frozen into topic.result at the decisi
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -38,6 +39,7 @@ __all__ = [
 # stays a page of a few hundred kilobytes.
 MAP_POINTS_MAX = 2000
 _VIEW = 1000  # the SVG's coordinate range
+_SNAP = 10  # dots closer than this share one
 _CACHE_SECONDS = 24 * 3600
 
 
@@ -123,7 +125,9 @@ def _counts(votes: opinion_map.VoteCounts) -> dict[str, int]:
 def _points(
     coordinates: dict[Any, tuple[float, float]], groups: dict[Any, int]
 ) -> tuple[list[list[int]], dict[str, int]]:
-    """Participants scaled into the SVG's square (x right, y up), with each one's index among the points."""
+    """Participants scaled into the SVG's square (x right, y up) as [x, y, group, count, radius]: people who
+    land on (nearly) the same spot share one dot whose area grows with their number. Also each participant's
+    index among the dots."""
     keys = sorted(coordinates)
     stride = -(-len(keys) // MAP_POINTS_MAX) if keys else 1
     shown = keys[::stride]
@@ -132,18 +136,24 @@ def _points(
     xs = [coordinates[k][0] for k in shown]
     ys = [coordinates[k][1] for k in shown]
     span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
-    margin = _VIEW * 0.06
+    margin = _VIEW * 0.08
     scale = (_VIEW - 2 * margin) / span
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-    points = [
-        [
-            round(_VIEW / 2 + (coordinates[k][0] - cx) * scale),
-            round(_VIEW / 2 - (coordinates[k][1] - cy) * scale),
-            groups.get(k, -1),
-        ]
-        for k in shown
-    ]
-    return points, {str(k): i for i, k in enumerate(shown)}
+    cell: dict[tuple[int, int, int], int] = {}
+    points: list[list[int]] = []
+    point_of: dict[str, int] = {}
+    for k in shown:
+        x = round((_VIEW / 2 + (coordinates[k][0] - cx) * scale) / _SNAP) * _SNAP
+        y = round((_VIEW / 2 - (coordinates[k][1] - cy) * scale) / _SNAP) * _SNAP
+        spot = (x, y, groups.get(k, -1))
+        if spot not in cell:
+            cell[spot] = len(points)
+            points.append([x, y, spot[2], 0, 0])
+        point_of[str(k)] = cell[spot]
+        points[cell[spot]][3] += 1
+    for point in points:
+        point[4] = 8 + round(4 * math.sqrt(point[3]))
+    return points, point_of
 
 
 def _version(topic: Topic, statements: list[OpinionStatement]) -> str:

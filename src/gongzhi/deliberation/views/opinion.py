@@ -158,7 +158,10 @@ def opinion_map(request: HttpRequest, community_id: int, topic_id: int) -> HttpR
             map=view,
             summary=view.summary,
             groups=groups,
-            points=[(x, y, COLOURS[g % len(COLOURS)] if g >= 0 else "#b8b8b8") for x, y, g in view.summary["points"]],
+            points=[
+                (x, y, COLOURS[g % len(COLOURS)] if g >= 0 else "#b8b8b8", n, r)
+                for x, y, g, n, r in view.summary["points"]
+            ],
             my_colour=COLOURS[view.my_group["index"] % len(COLOURS)] if view.my_group else "",
         ),
     )
