@@ -10,14 +10,13 @@ from typing import IO, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from reportlab import rl_config
+from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-
-from reportlab import rl_config
-from reportlab.graphics.barcode import qrencoder
 
 from gongzhi.core.qr import QUIET_ZONE
 

@@ -33,7 +33,7 @@ def sheet_list(*, actor: Any, topic: Topic) -> QuerySet[BallotSheet]:
     return (
         BallotSheet.objects.visible_to(actor)
         .filter(topic=topic)
-        .select_related("household", "household__place", "voter")
+        .select_related("household", "household__place", "household__place__parent", "voter")
         .order_by("seq")
     )
 

@@ -1,0 +1,13 @@
+import pytest
+
+from gongzhi.deliberation.demo import load_deliberation_demo
+from gongzhi.deliberation.models import BallotSheet, Topic
+from gongzhi.people.demo import DEMO_PASSWORD, load_demo
+
+
+@pytest.mark.django_db
+def test_demo_courtyard_vote_has_printed_sheets():
+    load_deliberation_demo(street=load_demo(residents_lixiong=600).street, password=DEMO_PASSWORD)
+    rules = Topic.objects.get(title="花园颐院院落管理制度")
+    sheets = BallotSheet.objects.filter(topic=rules)
+    assert sheets.exists() and sheets.order_by("seq").first().serial_no == f"T{rules.pk}-00001"
