@@ -219,6 +219,8 @@ def test_sign_in_post_only_for_registered_residents(owners, secretary):
     assert 'id="signed-in"' in first
     again = client.post(url).content.decode()
     assert "已签到，无需重复签到" in again
+    rescanned = client.get(url).content.decode()
+    assert 'id="signed-in"' in rescanned and 'id="signin-submit"' not in rescanned
     assert Attendance.objects.filter(meeting=meeting).count() == 1
     neighbour = login(owners.accounts[-1])  # building 2: cannot see a building 1 meeting
     assert neighbour.post(url).status_code == 404

@@ -28,6 +28,7 @@ __all__ = [
     "meeting_register",
     "meeting_topics",
     "meetings_for_topic",
+    "my_attendance",
     "signed_person_ids",
     "suggestion_get",
     "suggestion_list",
@@ -97,6 +98,12 @@ def attendance_list(*, meeting: Meeting) -> list[Attendance]:
         .select_related("household__place__parent", "recorded_by")
         .order_by("created_at", "id")
     )
+
+
+def my_attendance(*, actor: Any, meeting: Meeting) -> Attendance | None:
+    """The actor's own sign-in at the meeting, through the registry entries linked to their account."""
+    found: Attendance | None = Attendance.objects.filter(meeting=meeting, person__account_id=actor.pk).first()
+    return found
 
 
 def suggestion_list(*, meeting: Meeting) -> list[Suggestion]:

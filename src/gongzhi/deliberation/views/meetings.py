@@ -216,7 +216,7 @@ def sign_in(request: HttpRequest, community_id: int, token: str) -> HttpResponse
     actor = actor_of(request)
     community = place_selectors.community_get(actor=actor, community_id=community_id)
     meeting = selectors.meeting_by_token(actor=actor, community=community, token=token)
-    done = None
+    done = selectors.my_attendance(actor=actor, meeting=meeting) if request.method == "GET" else None
     if request.method == "POST":
         try:
             done = services.meeting_sign_in(actor=actor, meeting=meeting, token=token)
