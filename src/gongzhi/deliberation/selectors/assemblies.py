@@ -84,7 +84,7 @@ def body_get(*, actor: Any, community: Place, body_id: int) -> Body:
 
 def body_members(*, body: Body) -> list[BodyMember]:
     """Serving members first (conveners on top), then past terms, newest first."""
-    members = list(BodyMember.objects.filter(body=body).select_related("person"))
+    members = list(BodyMember.objects.filter(body=body).select_related("person__household__place"))
     return sorted(
         members,
         key=lambda m: (m.until is not None, m.role != "convener", -(m.until or m.since).toordinal(), m.pk),
@@ -201,7 +201,7 @@ def _body_figures(resolution: Resolution, body: Body, attendance: int) -> Figure
     members = list(
         BodyMember.objects.filter(body=body, since__lte=day)
         .filter(Q(until__isnull=True) | Q(until__gt=day))
-        .select_related("person")
+        .select_related("person__household__place")
         .order_by("role", "id")
     )
     signed = set(
