@@ -431,3 +431,31 @@ def test_other_building_head_is_refused_on_record_pages(site, staff):
     # A neighbouring building's meeting is neither theirs to see nor to record.
     assert login(other_head).get(pages(site, meeting)["detail"]).status_code == 404
     assert login(other_head).get(pages(site, meeting)["minutes"]).status_code == 404
+
+
+def test_topic_panel_lists_the_topics_meetings(site, staff):
+    from django.template.loader import render_to_string
+
+    from gongzhi.deliberation import selectors
+
+    secretary = staff[Role.SECRETARY]
+    topic = voting_topic(site, secretary)
+    meeting = services.meeting_schedule(
+        actor=secretary,
+        place=site.compound,
+        kind="council",
+        title="议事会会议：停车位",
+        starts_at=timezone.now() + datetime.timedelta(days=1),
+        location="社区会议室",
+        topic=topic,
+    )
+    html = render_to_string(
+        "deliberation/meeting_topic_panel.html",
+        {
+            "community": site.community,
+            "topic": topic,
+            "can_manage": True,
+            "topic_meetings": selectors.meetings_for_topic(actor=staff[Role.RESIDENT], topic=topic),
+        },
+    )
+    assert f"/meetings/{meeting.pk}/" in html and f"?topic={topic.pk}" in html

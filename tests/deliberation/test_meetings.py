@@ -273,3 +273,29 @@ def test_suggestion_refuses_bad_input(site, secretary, fields, code):
     with pytest.raises(ValidationFailed) as exc:
         services.suggestion_add(actor=secretary, meeting=meeting, **fields)
     assert code_of(exc) == code and not Suggestion.objects.exists()
+
+
+def test_group_heads_record_in_their_place_only(site, secretary):
+    group_head = factories.make_user(Role.GROUP_HEAD, place=site.buildings[0])
+    mine = meeting_at(site, secretary, place=site.buildings[0], hours=-1)
+    services.attendance_record(actor=group_head, meeting=mine, name="来宾")
+    services.minutes_record(actor=group_head, meeting=mine, minutes="小组会议纪要")
+    services.suggestion_add(actor=group_head, meeting=mine, body="小组建议")
+    wider = meeting_at(site, secretary, hours=-1)
+    with pytest.raises(PermissionDenied):
+        services.minutes_record(actor=group_head, meeting=wider, minutes="x")
+    with pytest.raises(PermissionDenied):
+        services.meeting_cancel(actor=group_head, meeting=mine, reason="x")
+
+
+def test_residents_see_meetings_of_their_places_and_street_staff_see_all(site, secretary, staff):
+    from gongzhi.deliberation import selectors
+
+    community_wide = meeting_at(site, secretary, place=site.community)
+    mine = meeting_at(site, secretary, place=site.buildings[0])
+    other = meeting_at(site, secretary, place=site.buildings[1])
+    resident = staff[Role.RESIDENT]
+    assert set(selectors.meeting_list(actor=resident, community=site.community)) == {community_wide, mine}
+    street = set(selectors.meeting_list(actor=staff[Role.STREET_STAFF], community=site.community))
+    assert street == {community_wide, mine, other}
+    assert selectors.meetings_for_topic(actor=resident, topic=voting_topic(site, secretary)) == []
