@@ -239,3 +239,28 @@ def test_query_counts_do_not_grow_with_members(db, page):
         client.get(url)  # warm the per-community caches
         counts.append(_queries(client, url))
     assert counts[0] == counts[1], counts
+
+
+STAFF_ONLY = {Role.SECRETARY, Role.SOCIAL_WORKER}
+
+
+def test_every_role_on_every_page(site, staff, other_staff, secretary):
+    """The full matrix: rosters and vote entry are for community staff; the result is for the topic's audience."""
+    body, topic, _meeting, resolution = decided_setup(site, secretary, 3)
+    c = site.community.pk
+    pages = {
+        "bodies": (f"/c/{c}/bodies/", STAFF_ONLY),
+        "body": (f"/c/{c}/bodies/{body.pk}/", STAFF_ONLY),
+        "resolution": (f"/c/{c}/resolutions/{resolution.pk}/", STAFF_ONLY),
+        "result": (f"/c/{c}/topics/{topic.pk}/result/", set(staff)),
+        "topic": (f"/c/{c}/topics/{topic.pk}/", set(staff)),
+    }
+    for name, (url, allowed) in pages.items():
+        assert Client().get(url).status_code == 302, name
+        assert login(other_staff[Role.SECRETARY]).get(url).status_code == 404, name
+        for role, user in staff.items():
+            code = login(user).get(url).status_code
+            if role in allowed:
+                assert code == 200, (name, role, code)
+            else:
+                assert code in (403, 404), (name, role, code)
