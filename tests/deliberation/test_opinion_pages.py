@@ -245,6 +245,10 @@ def test_posting_a_statement_of_another_topic_is_404(site, secretary, staff):
         f"{base(site, topic)}vote/", {"statement": foreign.pk, "stance": "agree"}
     )
     assert response.status_code == 404 and not OpinionVote.objects.exists()
+    client = login(staff[Role.RESIDENT])
+    for bad in ("9" * 30, "-1", "1.5", "abc", ""):
+        assert client.post(f"{base(site, topic)}vote/", {"statement": bad, "stance": "agree"}).status_code == 404
+    assert login(secretary).post(f"{base(site, topic)}moderate/", {"statement": "9" * 30}).status_code == 404
 
 
 def test_after_the_decision_the_page_offers_no_buttons_and_posts_are_refused(site, secretary, staff):

@@ -82,6 +82,11 @@ def panel(request: HttpRequest, actor: Any, topic: Topic) -> dict[str, Any]:
     }
 
 
+def _id(raw: str) -> int:
+    """A posted id; anything that is not one (or would overflow a bigint) is 0, which matches nothing."""
+    return int(raw) if raw.isdigit() and len(raw) <= 18 else 0
+
+
 def _back(request: HttpRequest, community: Place, topic: Topic) -> HttpResponse:
     name = "deliberation:topic" if request.POST.get("next") == "topic" else "deliberation:opinion"
     return redirect(name, community_id=community.pk, topic_id=topic.pk)
@@ -109,8 +114,7 @@ def opinion_answer(request: HttpRequest, community_id: int, topic_id: int) -> Ht
 @require_POST
 def opinion_vote(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse:
     actor, community, topic = _topic(request, community_id, topic_id)
-    raw = request.POST.get("statement", "")
-    statement = selectors.statement_get(topic=topic, statement_id=int(raw) if raw.isdigit() else 0)
+    statement = selectors.statement_get(topic=topic, statement_id=_id(request.POST.get("statement", "")))
     try:
         services.statement_vote(actor=actor, statement=statement, stance=request.POST.get("stance", ""))
     except ApplicationError as exc:
@@ -175,12 +179,11 @@ def opinion_moderate(request: HttpRequest, community_id: int, topic_id: int) -> 
     if not services._can_manage(actor, topic):
         raise PermissionDenied(_("只有社区工作人员可以审核观点"))
     if request.method == "POST":
-        raw = request.POST.get("statement", "")
         try:
             if request.POST.get("seed") is not None:
                 services.statement_add(actor=actor, topic=topic, text=request.POST.get("text", ""))
             else:
-                statement = selectors.statement_get(topic=topic, statement_id=int(raw) if raw.isdigit() else 0)
+                statement = selectors.statement_get(topic=topic, statement_id=_id(request.POST.get("statement", "")))
                 services.statement_moderate(
                     actor=actor,
                     statement=statement,
