@@ -4,6 +4,9 @@
 2. Requests per second of the community home and the resident list under wrk on loopback, next to a bare
    Django view served by the same server in the same run.
 3. Import of a 30,000-row 台账.
+4. The standalone benches: tally, opinion map, and ballot ingest on PostgreSQL (bench/ballots.py).
+
+`python bench/run.py --only ballots` (or `--only tally,opinion_map`) runs only those standalone benches.
 """
 
 from __future__ import annotations
@@ -134,7 +137,23 @@ def load_test(db: Path, setup: dict[str, object]) -> dict[str, object]:
         server.wait(timeout=10)
 
 
+SCRIPTS = {"tally": "tally.py", "opinion_map": "opinion_map.py", "ballots": "ballots.py"}
+
+
+def only(names: list[str]) -> None:
+    unknown = [n for n in names if n not in SCRIPTS]
+    if unknown:
+        raise SystemExit(f"unknown bench {unknown}; choose from {sorted(SCRIPTS)}")
+    OUT.mkdir(parents=True, exist_ok=True)
+    results = {name: run_script(SCRIPTS[name]) for name in names}
+    (OUT / f"results-{'-'.join(names)}.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))
+
+
 def main() -> None:
+    if "--only" in sys.argv:
+        at = sys.argv.index("--only")
+        only(sys.argv[at + 1].split(",") if at + 1 < len(sys.argv) else [])
+        return
     OUT.mkdir(parents=True, exist_ok=True)
     big, small = OUT / f"big-{COMMUNITIES}x{RESIDENTS}.sqlite3", OUT / "small-1000.sqlite3"
     timings: dict[str, object] = {}
@@ -154,6 +173,7 @@ def main() -> None:
     imported = run_step("import", OUT / "import.sqlite3", "30000")
     tally = run_script("tally.py")
     opinion = run_script("opinion_map.py") if (Path(__file__).parent / "opinion_map.py").exists() else None
+    ballots = run_script("ballots.py")  # PostgreSQL: started by scripts/ensure_postgres.sh, database gongzhi_bench
     results = {
         "machine": {
             "cpu": platform.processor() or platform.machine(),
@@ -171,6 +191,7 @@ def main() -> None:
         "import": imported,
         "tally": tally,
         "opinion_map": opinion,
+        "ballots": ballots,
         "timings": timings,
     }
     (OUT / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))

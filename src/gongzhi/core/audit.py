@@ -108,11 +108,16 @@ def record_many(
     if not connection.in_atomic_block:
         raise RuntimeError("audit records are written inside the service transaction")
     chain = community_id or 0
+    actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
+    now = timezone.now()
+    if len(entries) == 1 and connection.vendor == "postgresql":
+        event = _append_in_one_statement(chain, actor_id, on_behalf_of[:100], community_id, entries[0], now)
+        if event is not None:
+            transaction.on_commit(lambda: bump_version(chain))
+            return [event]
     head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
     if head is None:
         head = AuditChainHead.objects.create(chain=chain)
-    actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
-    now = timezone.now()
     events = []
     prev, seq = head.hash, head.seq
     for entry in entries:
@@ -139,6 +144,95 @@ def record_many(
     head.save(update_fields=["seq", "hash"])
     transaction.on_commit(lambda: bump_version(chain))
     return events
+
+
+_APPEND_SQL = """
+WITH head AS (SELECT seq, hash FROM {head} WHERE chain = %(chain)s FOR UPDATE),
+next AS (
+    SELECT head.seq + 1 AS seq, head.hash AS prev_hash,
+           encode(sha256(convert_to(
+               '["' || head.hash || '",' || %(chain)s::text || ',' || (head.seq + 1)::text || ',' || %(tail)s,
+               'UTF8')), 'hex') AS hash
+    FROM head
+),
+event AS (
+    INSERT INTO {event} (chain, seq, at, actor_id, on_behalf_of, community_id, verb, object_type, object_id,
+                         before, after, prev_hash, hash)
+    SELECT %(chain)s, next.seq, %(at)s, %(actor_id)s, %(on_behalf_of)s, %(community_id)s, %(verb)s,
+           %(object_type)s, %(object_id)s, %(before)s::jsonb, %(after)s::jsonb, next.prev_hash, next.hash
+    FROM next
+    RETURNING id, seq, prev_hash, hash
+)
+UPDATE {head} SET seq = event.seq, hash = event.hash FROM event WHERE {head}.chain = %(chain)s
+RETURNING event.id, event.seq, event.prev_hash, event.hash
+"""
+
+
+def _append_in_one_statement(
+    chain: int, actor_id: int | None, on_behalf_of: str, community_id: int | None, entry: Entry, now: datetime
+) -> AuditEvent | None:
+    """PostgreSQL: lock the head, hash, insert and move the head in one statement, the hash computed by sha256()
+    over the very text `event_hash` hashes. Appends to one chain still serialize (that is the chain), but the head
+    stays locked only for this statement and the commit, not for round trips to a busy client. None when the
+    chain has no head yet: the caller creates it."""
+    before, after = jsonable(entry.before), jsonable(entry.after)
+    object_id = str(entry.object_id)
+    # canonical([prev_hash, chain, seq, at, …]) with prev_hash and seq known only under the lock: the SQL writes
+    # '["<prev_hash>",<chain>,<seq>,' and this tail completes the list.
+    tail = canonical(
+        [
+            now.astimezone(UTC).isoformat(),
+            actor_id,
+            on_behalf_of,
+            community_id,
+            entry.verb,
+            entry.object_type,
+            object_id,
+            before,
+            after,
+        ]
+    )[1:]
+    sql = _APPEND_SQL.format(
+        head=connection.ops.quote_name(AuditChainHead._meta.db_table),
+        event=connection.ops.quote_name(AuditEvent._meta.db_table),
+    )
+    params: dict[str, Any] = {
+        "chain": chain,
+        "tail": tail,
+        "at": now,
+        "actor_id": actor_id,
+        "on_behalf_of": on_behalf_of,
+        "community_id": community_id,
+        "verb": entry.verb,
+        "object_type": entry.object_type,
+        "object_id": object_id,
+        "before": None if before is None else canonical(before),
+        "after": None if after is None else canonical(after),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, seq, prev_hash, digest = row
+    event = AuditEvent(
+        pk=pk,
+        chain=chain,
+        seq=seq,
+        at=now,
+        actor_id=actor_id,
+        on_behalf_of=on_behalf_of,
+        community_id=community_id,
+        verb=entry.verb,
+        object_type=entry.object_type,
+        object_id=object_id,
+        before=before,
+        after=after,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
+    event._state.adding = False
+    return event
 
 
 def version_key(community_id: int | None) -> str:
