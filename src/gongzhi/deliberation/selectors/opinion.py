@@ -1,19 +1,19 @@
 """Opinion-map reads: the participant's next statement, the moderation queue, and the map.
 
-The map is `rules.opinion_map.run` over one query of votes, cached under the topic and a version read from the
-votes and statements themselves (count and latest change), so a page view recomputes only after a vote or a
-moderation. A decided topic shows the map frozen into topic.result at the decision.
+The map is `rules.opinion_map.run` over one query of votes, cached under the topic and a version that every vote
+and moderation replaces on commit, so a page view recomputes only after one of them (and a cached view costs no
+query). A decided topic shows the map frozen into topic.result at the decision.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
+import secrets
 from dataclasses import dataclass
 from typing import Any, cast
 
 from django.core.cache import cache
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from gongzhi.core.errors import NotFound
@@ -26,6 +26,7 @@ __all__ = [
     "MapView",
     "OpinionPanel",
     "frozen_summary",
+    "map_forget",
     "map_summary",
     "opinion_map_view",
     "opinion_panel",
@@ -156,12 +157,24 @@ def _points(
     return points, point_of
 
 
-def _version(topic: Topic, statements: list[OpinionStatement]) -> str:
-    votes = OpinionVote.objects.filter(topic=topic).aggregate(n=Count("id"), last=Max("updated_at"))
-    parts = [str(votes["n"]), str(votes["last"])] + [
-        f"{s.pk}:{s.status}:{s.updated_at.isoformat()}" for s in statements
-    ]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
+def _version_key(topic_id: int) -> str:
+    return f"gongzhi:opinion:v:{topic_id}"
+
+
+def map_forget(topic_id: int) -> None:
+    """Every vote and moderation calls this on commit: the next page view computes the map afresh."""
+    cache.delete(_version_key(topic_id))
+
+
+def _version(topic_id: int) -> str:
+    # A fresh random version whenever the last one was forgotten (or evicted). A map computed from data read
+    # before a write is stored under the version that write forgot, which nobody reads again.
+    key = _version_key(topic_id)
+    version: str | None = cache.get(key)
+    if version is None:
+        cache.add(key, secrets.token_hex(8), None)
+        version = cache.get(key) or ""
+    return version
 
 
 def _compute(topic: Topic, statements: list[OpinionStatement]) -> dict[str, Any]:
@@ -212,13 +225,12 @@ def _compute(topic: Topic, statements: list[OpinionStatement]) -> dict[str, Any]
     }
 
 
-def map_summary(*, topic: Topic, statements: list[OpinionStatement] | None = None) -> dict[str, Any]:
-    """The live map as plain values, from the cache when no vote or moderation happened since it was made."""
-    if statements is None:
-        statements = list(OpinionStatement.objects.filter(topic=topic).order_by("id"))
-    key = f"gongzhi:opinion:{topic.pk}:{_version(topic, statements)}"
+def map_summary(*, topic: Topic) -> dict[str, Any]:
+    """The live map as plain values; from the cache (no query) until a vote or a moderation forgets it."""
+    key = f"gongzhi:opinion:map:{topic.pk}:{_version(topic.pk)}"
     summary: dict[str, Any] | None = cache.get(key)
     if summary is None:
+        statements = list(OpinionStatement.objects.filter(topic=topic).order_by("id"))
         summary = _compute(topic, statements)
         cache.set(key, summary, _CACHE_SECONDS)
     return summary

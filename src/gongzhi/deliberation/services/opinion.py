@@ -55,6 +55,12 @@ def _opinion_topic(topic: Topic, feature: str) -> Topic:
     return fresh
 
 
+def _forget_map(topic_id: int) -> None:
+    from gongzhi.deliberation.selectors.opinion import map_forget
+
+    transaction.on_commit(lambda: map_forget(topic_id))
+
+
 def _stance(stance: str) -> int:
     if stance not in STANCES:
         raise ValidationFailed(_("请选择同意、不同意或跳过"), code="bad_stance")
@@ -112,6 +118,7 @@ def statement_add(*, actor: Any, topic: Topic, text: str) -> OpinionStatement:
             statement.save()
     except IntegrityError as exc:
         raise duplicate from exc
+    _forget_map(topic.pk)
     audit.record(
         actor=actor,
         verb="opinion.statement",
@@ -149,6 +156,7 @@ def statement_moderate(*, actor: Any, statement: OpinionStatement, approve: bool
         statement.status = StatementStatus.REJECTED
     statement.moderated_by, statement.moderated_at = actor, timezone.now()
     statement.save(update_fields=["status", "reject_reason", "moderated_by", "moderated_at", "updated_at"])
+    _forget_map(statement.topic_id)
     audit.record(
         actor=actor,
         verb="opinion.approve" if approve else "opinion.reject",
@@ -209,6 +217,7 @@ def statement_vote(*, actor: Any, statement: OpinionStatement, stance: str) -> O
         raise PermissionDenied(_("您不在该议题的范围内"))
     _votable(statement)
     vote, before = _upsert(statement=statement, voter=actor, person=None, value=value, entered_by=actor)
+    _forget_map(statement.topic_id)
     audit.record(
         actor=actor,
         verb="opinion.vote",
@@ -252,6 +261,7 @@ def questionnaire_enter(
         if old is not None:
             before[str(pk)] = old
         after[str(pk)] = value
+    _forget_map(topic.pk)
     audit.record(
         actor=actor,
         verb="opinion.paper",
