@@ -152,6 +152,7 @@ def opinion_map(request: HttpRequest, community_id: int, topic_id: int) -> HttpR
     actor, community, topic = _topic(request, community_id, topic_id)
     view = selectors.opinion_map_view(actor=actor, topic=topic)
     groups = [{**g, "colour": COLOURS[g["index"] % len(COLOURS)]} for g in view.summary["groups"]]
+    people = _("%(n)s 人")
     return render(
         request,
         "deliberation/opinion_map.html",
@@ -162,8 +163,9 @@ def opinion_map(request: HttpRequest, community_id: int, topic_id: int) -> HttpR
             map=view,
             summary=view.summary,
             groups=groups,
+            # One gettext for all dots: a translate tag per dot was most of the page's time at 700 dots.
             points=[
-                (x, y, COLOURS[g % len(COLOURS)] if g >= 0 else "#b8b8b8", n, r)
+                (x, y, COLOURS[g % len(COLOURS)] if g >= 0 else "#b8b8b8", n, r, people % {"n": n})
                 for x, y, g, n, r in view.summary["points"]
             ],
             my_colour=COLOURS[view.my_group["index"] % len(COLOURS)] if view.my_group else "",
