@@ -171,7 +171,8 @@ class Suggestion(CommunityOwned):
     responded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    view_action: ClassVar[str] = Action.TOPIC_VIEW
+    # Residents read suggestions through a meeting they can see; scoped on its own, a row is for recorders.
+    view_action: ClassVar[str] = Action.MEETING_RECORD
     scope_place_path: ClassVar[str | None] = "meeting__place_path"
 
     class Meta:

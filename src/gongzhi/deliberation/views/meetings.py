@@ -8,10 +8,12 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -115,7 +117,9 @@ def meeting_list(request: HttpRequest, community_id: int) -> HttpResponse:
             request,
             community,
             upcoming=list(selectors.meeting_list(actor=actor, community=community, when="upcoming")[:20]),
-            past=list(selectors.meeting_list(actor=actor, community=community, when="past")[:50]),
+            past=Paginator(selectors.meeting_list(actor=actor, community=community, when="past"), 30).get_page(
+                request.GET.get("page")
+            ),
             n_suggestions=selectors.community_suggestion_count(actor=actor, community=community),
             can_schedule=bool(
                 selectors.meeting_places(actor=actor, community=community, kinds=services.MEETING_PLACE_KINDS)
@@ -262,7 +266,7 @@ def attendance(request: HttpRequest, community_id: int, meeting_id: int) -> Http
             messages.success(request, _("已登记：%(name)s") % {"name": row.name})
         return redirect(
             reverse("deliberation:meeting_attendance", kwargs={"community_id": community.pk, "meeting_id": meeting.pk})
-            + (f"?q={request.POST.get('q', '')[:20]}" if request.POST.get("q") else "")
+            + (f"?{urlencode({'q': request.POST['q'][:20]})}" if request.POST.get("q") else "")
         )
     query = request.GET.get("q", "")
     return render(
