@@ -18,7 +18,6 @@ from gongzhi.core import audit
 from gongzhi.core.errors import (
     AlreadyVoted,
     Duplicate,
-    NotFound,
     PermissionDenied,
     PhaseClosed,
     ValidationFailed,
@@ -410,5 +409,5 @@ def on_decide(*, actor: Any, topic: Topic) -> None:
     if figures.stale:
         raise PhaseClosed(_("已录入的票数超过现有签到人数，请作废后重新录入"), code="votes_exceed_present")
     if not figures.recorded:
-        raise NotFound()
+        raise PhaseClosed(_("请先在已召开的会议上记录本议题的表决"), code="no_meeting_vote")
     topic.result = figures.as_json(resolution)
