@@ -98,6 +98,10 @@ def test_cocreation_from_ideas_to_dots_ranking_and_action_plan(page, browser, li
     page.wait_for_selector("text=已投一个点")
     page.locator("#dot-box").scroll_into_view_if_needed()
     screenshot(page, "cocreation1-resident-dots")
+    page.click("#toggle-large-font")  # elderly residents read the dots in large-font mode
+    page.wait_for_selector("body.large-font #dot-box")
+    page.locator("#dot-box").scroll_into_view_if_needed()
+    screenshot(page, "cocreation1b-resident-dots-large-font")
     assert Dot.objects.filter(withdrawn_at=None, cluster=light).count() == 2
     assert Dot.objects.filter(withdrawn_at=None).count() == 3
 

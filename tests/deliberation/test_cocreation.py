@@ -495,3 +495,12 @@ def test_phase_closed_is_the_error_for_steps_out_of_phase(owners, secretary):
     topic = cocreation_topic(owners.site, secretary)
     with pytest.raises(PhaseClosed):
         services.dot_spend(actor=owners.accounts[0], topic=topic, cluster=with_clusters(topic, secretary, ["a"])[0])
+
+
+def test_action_plan_progress_for_the_public_report(owners, secretary):
+    topic, (seats, parking, *_rest) = _decided_with_plan_clusters(owners, secretary)
+    due = timezone.localdate() + datetime.timedelta(days=9)
+    first = services.action_item_add(actor=secretary, topic=topic, cluster=seats, title="", owner="物业", due=due)
+    services.action_item_add(actor=secretary, topic=topic, cluster=parking, title="", owner="物业", due=due)
+    services.action_item_update(actor=secretary, item=first, title=first.title, owner="物业", due=due, status="done")
+    assert selectors.action_plan_progress(topic_ids=[topic.pk, 0]) == {topic.pk: (1, 2)}

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from gongzhi.core.errors import NotFound
@@ -26,6 +27,7 @@ __all__ = [
     "Board",
     "ClusterView",
     "action_item_get",
+    "action_plan_progress",
     "cluster_get",
     "cocreation_board",
     "cocreation_ranking",
@@ -183,3 +185,15 @@ def action_item_get(*, topic: Topic, item_id: Any) -> ActionItem:
     if found is None:
         raise NotFound()
     return found
+
+
+def action_plan_progress(*, topic_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """topic id → (actions done, actions in the plan), for the public report of many topics in one query. The
+    plan is public once decided: callers pass topics they already show."""
+    rows = (
+        ActionItem.objects.filter(topic_id__in=topic_ids)
+        .values("topic_id")
+        .annotate(total=Count("id"), done=Count("id", filter=Q(status=ActionStatus.DONE)))
+        .order_by()
+    )
+    return {r["topic_id"]: (r["done"], r["total"]) for r in rows}
