@@ -4,10 +4,12 @@ import pytest
 from django.db import OperationalError, connection, connections, transaction
 
 from gongzhi.core import audit
-from gongzhi.core.errors import AlreadyVoted
+from gongzhi.core.errors import AlreadyVoted, PermissionDenied
 from gongzhi.core.models import AuditEvent
 from gongzhi.deliberation import services
 from gongzhi.deliberation.models import Ballot, Topic
+from gongzhi.people.services import ownership_add, person_account_create
+from tests import factories
 from tests.core.test_concurrency import race
 from tests.deliberation.conftest import voting_topic
 
@@ -96,3 +98,20 @@ def test_a_repeated_ballot_is_refused_without_breaking_the_callers_transaction(o
         with pytest.raises(AlreadyVoted):
             services.ballot_cast(actor=account, topic=topic, choice="disagree")
         assert Ballot.objects.get(topic=topic).choice == "agree"  # the transaction is still usable
+
+
+def test_co_owners_racing_leave_the_first_registered_owners_ballot_only(owners, secretary):
+    """Co-owners vote once for their household, by the first registered of them (最高法解释第九条 counts one
+    person per owner): the later co-owner is refused, whoever is faster."""
+    site = owners.site
+    household = site.people[0].household
+    later = factories.make_person(site.community, household, relation="member")
+    ownership_add(actor=None, household=household, person=later)
+    later_account = person_account_create(actor=None, person=later, password=factories.PASSWORD)
+    topic = voting_topic(site, secretary)
+    accounts = [owners.accounts[0], later_account]
+    results = race(2, lambda i: services.ballot_cast(actor=accounts[i], topic=topic, choice="agree"))
+    assert isinstance(results[0], Ballot), results
+    assert isinstance(results[1], PermissionDenied) and results[1].code == "not_an_owner", results
+    assert list(Ballot.objects.filter(topic=topic).values_list("voter_id", flat=True)) == [site.people[0].pk]
+    assert services.owned_units_voter(topic, site.people[0]) and not services.owned_units_voter(topic, later)
