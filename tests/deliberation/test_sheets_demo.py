@@ -1,7 +1,7 @@
 import pytest
 
 from gongzhi.deliberation.demo import load_deliberation_demo
-from gongzhi.deliberation.models import BallotSheet, Topic
+from gongzhi.deliberation.models import Ballot, BallotSheet, Topic
 from gongzhi.people.demo import DEMO_PASSWORD, load_demo
 
 
@@ -11,3 +11,6 @@ def test_demo_courtyard_vote_has_printed_sheets():
     rules = Topic.objects.get(title="花园颐院院落管理制度")
     sheets = BallotSheet.objects.filter(topic=rules)
     assert sheets.exists() and sheets.order_by("seq").first().serial_no == f"T{rules.pk}-00001"
+    ballots = Ballot.objects.filter(topic=rules, channel="paper")
+    assert ballots.exists()
+    assert set(ballots.values_list("serial_no", flat=True)) <= set(sheets.values_list("serial_no", flat=True))

@@ -66,6 +66,23 @@ def test_comments_during_publication_discussion_and_voting_only() -> None:
         assert not lc.phase_allows("comment", status, NOW)
 
 
+@pytest.mark.parametrize(
+    ("feature", "open_in"),
+    [
+        ("idea", {lc.PUBLISHED, lc.DISCUSSION}),
+        ("cluster", {lc.DISCUSSION, lc.VOTING}),
+        ("dot", {lc.VOTING}),
+        ("statement", {lc.PUBLISHED, lc.DISCUSSION}),
+        ("opine", {lc.PUBLISHED, lc.DISCUSSION}),
+        ("print", {lc.PUBLISHED, lc.DISCUSSION, lc.VOTING}),
+        ("action_plan", {lc.DECIDED, lc.IMPLEMENTING}),
+    ],
+)
+def test_each_procedures_feature_is_open_in_its_phases_only(feature: str, open_in: set[str]) -> None:
+    every = {*lc.ORDER, lc.DECLINED}
+    assert {s for s in every if lc.phase_allows(feature, s, NOW)} == open_in
+
+
 def test_unknown_feature_is_an_error() -> None:
     with pytest.raises(ValueError, match="未知的功能"):
         lc.phase_allows("dance", lc.VOTING, NOW)

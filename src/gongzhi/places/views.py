@@ -122,9 +122,12 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 def public_page(request: HttpRequest, community_id: int) -> HttpResponse:
     """Public: name, places and contact only; never any personal data."""
-    from gongzhi.deliberation.selectors import public_topics
+    from gongzhi.deliberation.selectors import action_plan_progress, public_topics
 
     community = selectors.public_community_get(community_id=community_id)
     places = selectors.public_places(community=community)
-    topics = public_topics(community=community)[:50]
+    topics = list(public_topics(community=community)[:50])
+    progress = action_plan_progress(topic_ids=[t.pk for t in topics])
+    for t in topics:
+        t.plan_progress = progress.get(t.pk)  # type: ignore[attr-defined]
     return render(request, "places/public.html", {"community": community, "places": places, "topics": topics})

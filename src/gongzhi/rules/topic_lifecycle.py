@@ -77,6 +77,8 @@ FEATURES: Final[dict[str, frozenset[str]]] = {
     # Opinion maps: statements are added and answered while the topic is being discussed.
     "statement": frozenset({PUBLISHED, DISCUSSION}),
     "opine": frozenset({PUBLISHED, DISCUSSION}),
+    # Ballot sheets are printed while the topic is public and before its vote closes.
+    "print": frozenset({PUBLISHED, DISCUSSION, VOTING}),
     # The action plan and the meeting record of a decision are kept from the decision on.
     "action_plan": frozenset({DECIDED, IMPLEMENTING}),
 }

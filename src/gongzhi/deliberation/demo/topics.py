@@ -13,7 +13,7 @@ from gongzhi.core.models import User
 from gongzhi.core.roles import Role
 from gongzhi.core.services import role_assign, user_create
 from gongzhi.deliberation import services
-from gongzhi.deliberation.demo import assemblies, cocreation, meetings, opinion, sheets
+from gongzhi.deliberation.demo import assemblies, cocreation, meetings, opinion
 from gongzhi.deliberation.models import Topic
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place, PlaceKind
@@ -150,26 +150,14 @@ def load_deliberation_demo(*, street: Place, password: str) -> int:
             procedure="owners",
         )
         services.topic_open_voting(actor=zou, topic=rules, closes_at=timezone.now() + datetime.timedelta(days=7))
-        owners = (
-            Person.objects.filter(community=donghuan, ownerships__place_path__startswith=courtyard.path)
-            .distinct()
-            .order_by("id")
-        )
-        voted = 0
-        for i, owner in enumerate(owners):
-            if i % 10 in (7, 8, 9):  # about 70% have voted so far
+        # The sheets are printed, one per household, and about 70% have come back ticked and been entered by serial.
+        sheets = services.sheet_issue(actor=zou, topic=rules)
+        for i, sheet in enumerate(sheets):
+            if i % 10 in (7, 8, 9):
                 continue
-            try:
-                services.ballot_enter_paper(
-                    actor=zou,
-                    topic=rules,
-                    voter=owner,
-                    choice="disagree" if i % 9 == 0 else "agree",
-                    serial_no=f"HY-{i + 1:04d}",
-                )
-                voted += 1
-            except PermissionDenied:
-                continue  # a co-owner who does not vote for the flat
-    for load_part in (cocreation.load, opinion.load, meetings.load, assemblies.load, sheets.load):
+            services.ballot_enter_by_serial(
+                actor=zou, topic=rules, serial=sheet.serial_no, choice="disagree" if i % 9 == 0 else "agree"
+            )
+    for load_part in (cocreation.load, opinion.load, meetings.load, assemblies.load):
         load_part(street=street, communities=communities, password=password)
     return Topic.objects.filter(community__in=communities.values()).count()

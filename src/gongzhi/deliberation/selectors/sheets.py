@@ -12,7 +12,6 @@ from django.db.models import Count, Q, QuerySet
 
 from gongzhi.core.errors import NotFound
 from gongzhi.deliberation.models import BallotSheet, Topic
-from gongzhi.deliberation.selectors.topics import elevator_form_floors
 from gongzhi.places.models import Place
 from gongzhi.rules import cost_share
 from gongzhi.rules.masking import mask_name
@@ -21,7 +20,6 @@ __all__ = [
     "SheetRow",
     "SheetSummary",
     "coefficient_table",
-    "elevator_form_floors",  # lives in selectors/topics.py; re-exported so that `selectors.` finds it
     "sheet_get",
     "sheet_list",
     "sheet_print_rows",

@@ -14,9 +14,13 @@ from gongzhi.deliberation.services.ballots import (
 )
 from gongzhi.deliberation.services.cocreation import *  # noqa: F403
 from gongzhi.deliberation.services.elevator import (
+    can_set_coefficients,
+    community_coefficients,
+    elevator_coefficients_set,
     elevator_plan_set,
     objection_answer,
     objection_file,
+    parse_coefficients,
     parse_yuan,
     topic_households,
 )
@@ -57,12 +61,16 @@ __all__ = [
     "ballot_enter_proxy",
     "ballot_void",
     "can_revise",
+    "can_set_coefficients",
     "comment_hide",
     "comment_post",
+    "community_coefficients",
+    "elevator_coefficients_set",
     "elevator_plan_set",
     "objection_answer",
     "objection_file",
     "owned_units_voter",
+    "parse_coefficients",
     "parse_yuan",
     "topic_accept",
     "topic_decide",

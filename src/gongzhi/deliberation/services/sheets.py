@@ -18,16 +18,13 @@ from gongzhi.core import audit
 from gongzhi.core.errors import PermissionDenied, PhaseClosed, ValidationFailed, clean_or_fail
 from gongzhi.deliberation.models import Ballot, BallotSheet, Topic
 from gongzhi.deliberation.services.ballots import ballot_enter_paper
-from gongzhi.deliberation.services.elevator import can_set_coefficients, elevator_coefficients_set
 from gongzhi.deliberation.services.topics import VOTING_PROCEDURES, _can_manage, _managed
 from gongzhi.rules import topic_lifecycle as lc
 
 __all__ = [
     "SERIAL_RE",
     "ballot_enter_by_serial",
-    "can_set_coefficients",  # lives in services/elevator.py, like elevator_coefficients_set
     "check_printable",
-    "elevator_coefficients_set",  # lives in services/elevator.py; re-exported so that `services.` finds it
     "parse_scan",
     "sheet_issue",
     "sheet_reissue",
@@ -39,7 +36,7 @@ SERIAL_RE = re.compile(r"T\d{1,10}-\d{5,}")
 def check_printable(topic: Topic) -> None:
     """Sheets are printed for owners' votes only, from publication until the vote closes."""
     # Sheets go out while owners can still read, discuss and vote on the matter: the same window as comments.
-    if not lc.phase_allows("comment", topic.status, timezone.now()):
+    if not lc.phase_allows("print", topic.status, timezone.now()):
         raise PhaseClosed(_("只有公布、讨论和表决阶段的议题可以印发表决票"), code="sheets_closed")
     if topic.procedure not in VOTING_PROCEDURES:
         raise PhaseClosed(_("该议题不进行业主表决，没有表决票"), code="no_vote")

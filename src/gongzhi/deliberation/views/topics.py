@@ -22,6 +22,7 @@ from gongzhi.core.scoping import grants_allowing
 from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.forms import CommentForm, PaperBallotForm, ProposeForm, PublishForm, VersionForm, VotingForm
 from gongzhi.deliberation.models import Channel, Choice, Procedure, Status, Topic
+from gongzhi.deliberation.selectors import meetings as meeting_selectors
 from gongzhi.deliberation.views import assemblies, cocreation, opinion
 from gongzhi.people.models import Person
 from gongzhi.places import selectors as place_selectors
@@ -155,6 +156,7 @@ def topic_detail(request: HttpRequest, community_id: int, topic_id: int) -> Http
             has_window=topic.procedure in services.WINDOWED_PROCEDURES,
             decided_at_meeting=topic.procedure in services.MEETING_PROCEDURES,
             panel=part[1](request, actor, topic) if part else None,
+            topic_meetings=meeting_selectors.meetings_for_topic(actor=actor, topic=topic),
             panel_template=f"deliberation/_panel_{part[0]}.html" if part else None,
             next_steps=sorted(lc.TRANSITIONS[topic.status]) if can_manage else [],
             publish_form=PublishForm(),
