@@ -97,7 +97,7 @@ def topic(request: HttpRequest, community_id: int, topic_id: int) -> TopicDetail
     versions = selectors.topic_versions(topic=found)
     result = found.result
     if result is None and found.procedure in services.VOTING_PROCEDURES and found.status == "voting":
-        result = selectors.tally(topic=found).as_json()
+        result = selectors.live_tally(topic=found)
     return TopicDetailOut(
         **_out(found),
         summary=found.summary,

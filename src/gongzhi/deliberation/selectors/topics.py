@@ -149,6 +149,21 @@ def tally(*, topic: Topic) -> Tally:
     return Tally(owner_vote.tally(units, ballots, topic.matter), len(areas), len(units), len(ballots))
 
 
+def live_tally(*, topic: Topic) -> dict[str, Any]:
+    """The open vote's tally for the results page, recomputed once per change of the community's data (every
+    ballot bumps it on commit) rather than on every view; decisions always tally afresh through `tally`."""
+    from django.core.cache import cache
+
+    from gongzhi.core.audit import data_version
+
+    key = f"gongzhi:tally:{topic.pk}:{data_version(topic.community_id)}"
+    found: dict[str, Any] | None = cache.get(key)
+    if found is None:
+        found = tally(topic=topic).as_json()
+        cache.set(key, found, 3600)
+    return found
+
+
 def all_comments(*, topic: Topic) -> QuerySet[Comment]:
     return Comment.objects.filter(topic=topic)
 

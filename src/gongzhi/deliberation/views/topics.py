@@ -383,7 +383,7 @@ def topic_result(request: HttpRequest, community_id: int, topic_id: int) -> Http
         return assemblies.result(request, community, topic)
     if topic.procedure not in services.VOTING_PROCEDURES:
         raise NotFound()
-    live = None if topic.result else selectors.tally(topic=topic).as_json()
+    live = None if topic.result else selectors.live_tally(topic=topic)
     elevator = selectors.elevator_view(actor=actor, topic=topic) if topic.procedure == Procedure.ELEVATOR else None
     # An elevator result becomes final only when its 公示 has closed: the page says which, from `elevator`.
     return render(
