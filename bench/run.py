@@ -137,7 +137,7 @@ def load_test(db: Path, setup: dict[str, object]) -> dict[str, object]:
         server.wait(timeout=10)
 
 
-SCRIPTS = {"tally": "tally.py", "opinion_map": "opinion_map.py", "ballots": "ballots.py"}
+SCRIPTS = {"tally": "tally.py", "opinion_map": "opinion_map.py", "ballots": "ballots.py", "sheets": "sheets.py"}
 
 
 def only(names: list[str]) -> None:
@@ -173,6 +173,7 @@ def main() -> None:
     imported = run_step("import", OUT / "import.sqlite3", "30000")
     tally = run_script("tally.py")
     opinion = run_script("opinion_map.py") if (Path(__file__).parent / "opinion_map.py").exists() else None
+    sheets = run_script("sheets.py")
     ballots = run_script("ballots.py")  # PostgreSQL: started by scripts/ensure_postgres.sh, database gongzhi_bench
     results = {
         "machine": {
@@ -192,6 +193,7 @@ def main() -> None:
         "tally": tally,
         "opinion_map": opinion,
         "ballots": ballots,
+        "sheets": sheets,
         "timings": timings,
     }
     (OUT / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))

@@ -395,8 +395,8 @@ def test_a_thousand_sheets_render_in_reasonable_time(settings):
     import time
     from types import SimpleNamespace
 
+    from gongzhi.deliberation.printing import render_sheets
     from gongzhi.deliberation.selectors.sheets import SheetRow
-    from gongzhi.deliberation.views.sheets import render_sheets
 
     topic = Topic(pk=7, title="花园颐院院落管理制度", matter="ordinary")
     rows = (
