@@ -303,25 +303,31 @@ def member_votes_record(*, actor: Any, resolution: Resolution, votes: Mapping[in
     return made
 
 
+def _void(actor: Any, row: Any, reason: str, *, verb: str, before: dict[str, Any]) -> Any:
+    """Voids a recorded vote or count (locked by the caller) with a reason; the row and its history stay."""
+    _locked_resolution(actor, row.resolution)
+    if row.voided_at is not None:
+        raise PhaseClosed(_("该表决记录已作废"), code="already_void")
+    row.void_reason = _reason(reason)
+    row.voided_at, row.voided_by = timezone.now(), actor
+    row.save(update_fields=["void_reason", "voided_at", "voided_by"])
+    audit.record(
+        actor=actor,
+        verb=verb,
+        obj=row,
+        community_id=row.community_id,
+        before=before,
+        after={"reason": row.void_reason},
+    )
+    return row
+
+
 @transaction.atomic
 def member_vote_void(*, actor: Any, vote: MemberVote, reason: str) -> MemberVote:
     """Voids a recorded vote with a reason; the member's vote may then be recorded again."""
     vote = MemberVote.objects.select_for_update().get(pk=vote.pk)
-    _locked_resolution(actor, vote.resolution)
-    if vote.voided_at is not None:
-        raise PhaseClosed(_("该表决记录已作废"), code="already_void")
-    vote.void_reason = _reason(reason)
-    vote.voided_at, vote.voided_by = timezone.now(), actor
-    vote.save(update_fields=["void_reason", "voided_at", "voided_by"])
-    audit.record(
-        actor=actor,
-        verb="resolution.vote_void",
-        obj=vote,
-        community_id=vote.community_id,
-        before={"choice": vote.choice},
-        after={"reason": vote.void_reason},
-    )
-    return vote
+    voided: MemberVote = _void(actor, vote, reason, verb="resolution.vote_void", before={"choice": vote.choice})
+    return voided
 
 
 def _count(value: Any) -> int:
@@ -375,21 +381,9 @@ def vote_count_record(*, actor: Any, resolution: Resolution, agree: int, disagre
 @transaction.atomic
 def vote_count_void(*, actor: Any, count: VoteCount, reason: str) -> VoteCount:
     count = VoteCount.objects.select_for_update().get(pk=count.pk)
-    _locked_resolution(actor, count.resolution)
-    if count.voided_at is not None:
-        raise PhaseClosed(_("该表决记录已作废"), code="already_void")
-    count.void_reason = _reason(reason)
-    count.voided_at, count.voided_by = timezone.now(), actor
-    count.save(update_fields=["void_reason", "voided_at", "voided_by"])
-    audit.record(
-        actor=actor,
-        verb="resolution.count_void",
-        obj=count,
-        community_id=count.community_id,
-        before={"agree": count.agree, "disagree": count.disagree, "abstain": count.abstain},
-        after={"reason": count.void_reason},
-    )
-    return count
+    before = {"agree": count.agree, "disagree": count.disagree, "abstain": count.abstain}
+    voided: VoteCount = _void(actor, count, reason, verb="resolution.count_void", before=before)
+    return voided
 
 
 def on_decide(*, actor: Any, topic: Topic) -> None:
