@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "gongzhi.places",
     "gongzhi.people",
     "gongzhi.deliberation",
+    "gongzhi.notifications",
+    "gongzhi.voices",
 ]
 
 MIDDLEWARE = [

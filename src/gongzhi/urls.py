@@ -14,6 +14,9 @@ urlpatterns: list[Any] = [
     path("", include("gongzhi.places.urls")),
     path("", include("gongzhi.people.urls")),
     path("", include("gongzhi.deliberation.urls")),
+    path("", include("gongzhi.voices.urls")),
+    path("", include("gongzhi.notifications.urls")),
+    path("open311/v2/", include("gongzhi.voices.open311")),
 ]
 if settings.BENCH_MODE:
     from django.http import HttpResponse

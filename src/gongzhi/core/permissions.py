@@ -29,6 +29,12 @@ class Action(StrEnum):
     TOPIC_REVISE = "topic.revise"
     TOPIC_MANAGE = "topic.manage"
     MEETING_RECORD = "meeting.record"
+    VOICE_SUBMIT = "voice.submit"
+    VOICE_ENTER = "voice.enter_on_behalf"
+    VOICE_HANDLE = "voice.handle"
+    VOICE_MANAGE = "voice.manage"
+    VOICE_STATS = "voice.stats"
+    SURVEY_VISIT = "survey.visit"
 
 
 _COMMUNITY_STAFF = {
@@ -50,16 +56,30 @@ _COMMUNITY_STAFF = {
 }
 
 _TOPIC_ALL = {Action.TOPIC_VIEW, Action.TOPIC_PROPOSE, Action.TOPIC_PARTICIPATE}
+# 社情民意: staff run the inbox (routes, merges, statistics); grid workers and building heads enter voices on a
+# resident's behalf and walk the 双找 survey in their grid or building; whoever a voice is assigned to handles it.
+_VOICE_STAFF = {
+    Action.VOICE_SUBMIT,
+    Action.VOICE_ENTER,
+    Action.VOICE_HANDLE,
+    Action.VOICE_MANAGE,
+    Action.VOICE_STATS,
+    Action.SURVEY_VISIT,
+}
+_VOICE_FIELD = {Action.VOICE_SUBMIT, Action.VOICE_ENTER, Action.VOICE_HANDLE, Action.SURVEY_VISIT}
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
-    Role.STREET_STAFF: frozenset({Action.PLACE_VIEW, Action.COMMUNITY_AGGREGATES, Action.TOPIC_VIEW}),
+    Role.STREET_STAFF: frozenset(
+        {Action.PLACE_VIEW, Action.COMMUNITY_AGGREGATES, Action.TOPIC_VIEW, Action.VOICE_STATS}
+    ),
     # Party membership is a special identity (PIPL Art. 28): only the Party secretary needs it in full.
     Role.SECRETARY: frozenset(
         _COMMUNITY_STAFF
         | _TOPIC_ALL
+        | _VOICE_STAFF
         | {Action.REVEAL_PARTY, Action.AUDIT_VIEW, Action.TOPIC_REVISE, Action.TOPIC_MANAGE, Action.MEETING_RECORD}
     ),
     Role.SOCIAL_WORKER: frozenset(
-        _COMMUNITY_STAFF | _TOPIC_ALL | {Action.TOPIC_REVISE, Action.TOPIC_MANAGE, Action.MEETING_RECORD}
+        _COMMUNITY_STAFF | _TOPIC_ALL | _VOICE_STAFF | {Action.TOPIC_REVISE, Action.TOPIC_MANAGE, Action.MEETING_RECORD}
     ),
     Role.GRID_WORKER: frozenset(
         {
@@ -71,7 +91,9 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.REVEAL_DISABILITY,
             Action.REVEAL_LOW_INCOME,
             Action.ACCOUNT_CREATE,
+            Action.VOICE_STATS,
             *_TOPIC_ALL,
+            *_VOICE_FIELD,
         }
     ),
     # Building heads revise proposals round after round with the residents (article 004), and they and group heads
@@ -85,6 +107,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.TOPIC_REVISE,
             Action.MEETING_RECORD,
             *_TOPIC_ALL,
+            *_VOICE_FIELD,
         }
     ),
     Role.GROUP_HEAD: frozenset(
@@ -96,11 +119,15 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.TOPIC_REVISE,
             Action.MEETING_RECORD,
             *_TOPIC_ALL,
+            *_VOICE_FIELD,
         }
     ),
-    Role.PROPERTY: frozenset({Action.PLACE_VIEW, Action.HOUSEHOLD_VIEW, *_TOPIC_ALL}),
-    Role.VOLUNTEER: frozenset(_TOPIC_ALL),
-    Role.RESIDENT: frozenset(_TOPIC_ALL),
+    # 物业 and other responsible parties handle only what is assigned to their party (voices' own scoping).
+    Role.PROPERTY: frozenset(
+        {Action.PLACE_VIEW, Action.HOUSEHOLD_VIEW, Action.VOICE_SUBMIT, Action.VOICE_HANDLE, *_TOPIC_ALL}
+    ),
+    Role.VOLUNTEER: frozenset({*_TOPIC_ALL, Action.VOICE_SUBMIT}),
+    Role.RESIDENT: frozenset({*_TOPIC_ALL, Action.VOICE_SUBMIT}),
 }
 
 REVEAL_ACTIONS: dict[str, Action] = {

@@ -45,6 +45,9 @@ class Command(BaseCommand):
         from gongzhi.people.demo import DEMO_PASSWORD
 
         load_deliberation_demo(street=result.street, password=DEMO_PASSWORD)
+        from gongzhi.voices.demo import load_voices_demo
+
+        load_voices_demo(street=result.street, password=DEMO_PASSWORD)
         if quiet:
             return
         if result.created:

@@ -1,0 +1,1 @@
+"""The user's inbox of notifications. Skeleton: the routing part fills it."""

@@ -1,0 +1,3 @@
+"""Skeleton: the surveys part fills this module."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Skeleton: the voices part fills this module."""
+
+from __future__ import annotations

@@ -1,0 +1,5 @@
+"""Skeleton: the surveys part fills this module."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""Skeleton: the workflow part fills this module."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

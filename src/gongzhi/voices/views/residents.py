@@ -1,0 +1,7 @@
+"""Skeleton: the residents part fills this module."""
+
+from __future__ import annotations
+
+from typing import Any
+
+urlpatterns: list[Any] = []
