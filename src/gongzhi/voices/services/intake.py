@@ -97,8 +97,7 @@ def voice_submit(
         raise ValidationFailed(_("该类别已停用，请另选类别"), code="category_inactive", extra={"field": "category"})
     if household is not None and (
         household.community_id != community.pk
-        or (not household.place_path.startswith(place.path)
-        and not place.path.startswith(household.place_path))
+        or (not household.place_path.startswith(place.path) and not place.path.startswith(household.place_path))
     ):
         raise ValidationFailed(_("所选住户不在该地点"), code="household_place", extra={"field": "household"})
     body = clean_or_fail(
