@@ -4,4 +4,5 @@ from __future__ import annotations
 
 from typing import Any
 
-urlpatterns: list[Any] = []
+urlpatterns: list[Any] = []  # mounted at /open311/v2/
+staff_urlpatterns: list[Any] = []  # key management pages under /c/<id>/voices/

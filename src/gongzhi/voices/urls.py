@@ -1,3 +1,4 @@
+from gongzhi.voices import open311
 from gongzhi.voices.views import inbox, residents, routing, stats, surveys
 
 app_name = "voices"
@@ -7,4 +8,5 @@ urlpatterns = [
     *routing.urlpatterns,
     *surveys.urlpatterns,
     *stats.urlpatterns,
+    *open311.staff_urlpatterns,
 ]

@@ -1,0 +1,1 @@
+"""Who may act on a voice. Skeleton: the inbox part fills it."""
