@@ -1,3 +1,49 @@
-"""Background tasks of 社情民意 (reminders and 督办 escalation); the work lives in the service modules."""
+"""Background tasks of 社情民意: the sweep that sends reminders and escalates overdue voices (督办).
+
+One chain: `voices_sweep_task` runs the sweep and enqueues its next run about 15 minutes later, unless a run is
+already waiting. `ensure_sweep_scheduled()` starts the chain (from `manage.py voices_schedule`, run by
+`scripts/serve_demo.sh` and at deployment). Backends that cannot defer a task (the ImmediateBackend of the tests)
+never self-enqueue, so the chain cannot recurse there."""
 
 from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django_tasks import task
+
+SWEEP_EVERY = timedelta(minutes=15)
+_LOCK_ID = 0x766F6963  # "voic": one advisory lock for the chain on PostgreSQL
+
+
+@task()
+def voices_sweep_task() -> dict[str, Any]:
+    from gongzhi.voices.services.routing import voices_sweep
+
+    counts = voices_sweep()
+    ensure_sweep_scheduled(delay=SWEEP_EVERY)
+    return counts
+
+
+def ensure_sweep_scheduled(*, delay: timedelta = timedelta(0)) -> bool:
+    """Enqueues the next sweep `delay` from now unless one is already waiting; True when it enqueued one.
+    Needs a backend that can defer (the database backend of production and the demo)."""
+    backend = voices_sweep_task.get_backend()
+    if not getattr(backend, "supports_defer", False):
+        return False
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_ID])
+        waiting = DBTaskResult.objects.filter(
+            task_path=voices_sweep_task.module_path, status=TaskResultStatus.READY
+        ).exists()
+        if waiting:
+            return False
+        voices_sweep_task.using(run_after=timezone.now() + delay).enqueue()
+    return True
