@@ -164,7 +164,7 @@ def route_set(*, actor: Any, community: Place, place: Place, category: Category 
     _in_community(community, party)
     if category is not None:
         _in_community(community, category)
-    if not party.is_active:
+    if not Party.objects.filter(pk=party.pk, is_active=True).exists():  # as stored, not as the caller holds it
         raise ValidationFailed(_("该责任方已停用，请另选"), code="party_inactive", extra={"field": "party"})
     route = (
         Route.objects.select_for_update()
