@@ -1,3 +1,120 @@
-"""Skeleton: the voices part fills this module."""
+"""Reads of single voices and the residents' lists: a voice, my voices, the public list and a voice's timeline.
+Each owns its joins, so a list page costs the same queries for 1 voice as for 25."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from gongzhi.core.errors import NotFound
+from gongzhi.places.models import Place
+from gongzhi.voices.models import Category, Voice, VoiceEvent, VoiceFollower, VoicePhoto
+
+__all__ = [
+    "active_categories",
+    "my_voices",
+    "public_voice_get",
+    "public_voices",
+    "similar_voices",
+    "voice_get",
+    "voice_photo_get",
+    "voice_photos",
+    "voice_timeline",
+]
+
+
+def voice_get(*, actor: Any, voice_id: int, community: Place | None = None) -> Voice:
+    """A voice the actor may see (their own, followed, public in their community, or in their scope), else 404."""
+    qs = Voice.objects.visible_to(actor).select_related("category", "place", "party", "merged_into")
+    if community is not None:
+        qs = qs.filter(community_id=community.pk)
+    voice: Voice | None = qs.filter(pk=voice_id).first()
+    if voice is None:
+        raise NotFound()
+    return voice
+
+
+def public_voice_get(*, community: Place, voice_id: int) -> Voice:
+    """A public voice for anyone, signed in or not; 404 for any other."""
+    voice: Voice | None = (
+        Voice.objects.public()
+        .filter(community_id=community.pk, pk=voice_id)
+        .select_related("category", "place", "party")
+        .first()
+    )
+    if voice is None:
+        raise NotFound()
+    return voice
+
+
+def my_voices(*, actor: Any, community: Place) -> QuerySet[Voice]:
+    """The voices the actor reported or follows ("me too", or merged from theirs) in the community, newest first."""
+    followed = VoiceFollower.objects.filter(user_id=actor.pk, community_id=community.pk).values("voice_id")
+    return (
+        Voice.objects.filter(community_id=community.pk)
+        .filter(Q(reporter_id=actor.pk) | Q(pk__in=followed))
+        .select_related("category", "place", "party", "merged_into")
+        .order_by("-created_at", "-id")
+    )
+
+
+def _public_events() -> Prefetch:
+    return Prefetch(
+        "events",
+        queryset=VoiceEvent.objects.filter(is_public=True).select_related("party").order_by("created_at", "id"),
+        to_attr="public_events",
+    )
+
+
+def public_voices(*, community: Place) -> QuerySet[Voice]:
+    """The public, unmerged voices of the community with their public replies (`voice.public_events`), newest
+    first. No identity: templates get the voice, its category, place and party, never the reporter."""
+    return (
+        Voice.objects.public()
+        .filter(community_id=community.pk)
+        .select_related("category", "place", "party")
+        .prefetch_related(_public_events())
+        .order_by("-created_at", "-id")
+    )
+
+
+def voice_timeline(*, voice: Voice, staff: bool) -> list[VoiceEvent]:
+    """The voice's timeline, oldest first: public events only, unless the viewer handles the voice."""
+    qs = VoiceEvent.objects.filter(voice_id=voice.pk).select_related("party")
+    if not staff:
+        qs = qs.filter(is_public=True)
+    return list(qs.order_by("created_at", "id"))
+
+
+def voice_photos(*, voice: Voice) -> list[VoicePhoto]:
+    return list(VoicePhoto.objects.filter(voice_id=voice.pk).order_by("id"))
+
+
+def voice_photo_get(*, voice: Voice, photo_id: int) -> VoicePhoto:
+    """A photo of a voice the caller has already fetched through voice_get or public_voice_get."""
+    photo: VoicePhoto | None = VoicePhoto.objects.filter(voice_id=voice.pk, pk=photo_id).first()
+    if photo is None:
+        raise NotFound()
+    return photo
+
+
+def active_categories(*, community: Place) -> list[Category]:
+    return list(Category.objects.filter(community_id=community.pk, is_active=True).order_by("sort_order", "id"))
+
+
+def similar_voices(*, actor: Any, community: Place, place: Place, text: str, k: int = 5) -> list[Voice]:
+    """Up to k open voices like the text under the place, best first, among those the actor may see: a
+    neighbour's private voice is never shown to another resident, only public ones and the actor's own."""
+    from gongzhi.voices.similarity import similar_open_voices
+
+    ids = similar_open_voices(community_id=community.pk, place_path=place.path, text=text, k=k * 3)
+    if not ids:
+        return []
+    visible = {
+        v.pk: v
+        for v in Voice.objects.visible_to(actor)
+        .filter(pk__in=ids, is_open=True, merged_into__isnull=True)
+        .select_related("category", "place")
+    }
+    return [visible[i] for i in ids if i in visible][:k]
