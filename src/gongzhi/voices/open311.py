@@ -1,8 +1,378 @@
-"""Open311 GeoReport v2 at /open311/v2/. Skeleton: the Open311 part fills it."""
+"""Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2) at /open311/v2/, JSON only.
+
+- `jurisdiction_id` is the community's id (the number in its pages' addresses, /c/<id>/); `discovery.json` lists
+  them. Every GET needs it (400 when missing, 404 when unknown); a POST may leave it out, the key names its community.
+- Services are the community's active categories (`metadata` false, `attributes: []`); `address` is the place's full
+  name from the community down and `address_id` its id; statuses map to open/closed by their type.
+- GET shows what the community's public page shows: public voices that are not merged, never a name, a phone or an
+  email. A live `api_key` of the community also shows its own integration's requests, public or not.
+- POST needs an `api_key` issued by the community's 书记 or 社工 (403 without a live one). The voice is private
+  unless the extension field `is_public=true` is sent: the spec has no such field and the resident's consent to
+  publish cannot be assumed. `media_url` is recorded for staff, never fetched.
+- Errors use the spec's format `[{"code": <http status>, "description": "..."}]`, in Chinese, or English for an
+  `Accept-Language: en` caller; our own error code is in the `X-Gongzhi-Error` header. `.xml` answers 400 in JSON.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from functools import wraps
 from typing import Any
 
-urlpatterns: list[Any] = []  # mounted at /open311/v2/
-staff_urlpatterns: list[Any] = []  # key management pages under /c/<id>/voices/
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, re_path, reverse
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.http import actor_of
+from gongzhi.core.permissions import Action
+from gongzhi.core.scoping import user_can
+from gongzhi.places import selectors as place_selectors
+from gongzhi.places.models import COMMUNITY_KINDS, Place
+from gongzhi.places.views import _community_context
+from gongzhi.voices.models import Open311Key, Voice
+from gongzhi.voices.selectors import open311 as selectors
+from gongzhi.voices.services import open311 as services
+
+__all__ = ["staff_urlpatterns", "urlpatterns"]
+
+SPEC = "http://wiki.open311.org/GeoReport_v2"
+DEFAULT_DAYS = 90
+JSON_DUMPS = {"ensure_ascii": False}
+STATUS_VALUES = {"open": True, "closed": False}
+
+
+# --- the API ---------------------------------------------------------------------------------------------------
+
+
+def _language(request: HttpRequest) -> str:
+    """Chinese unless the caller's first Accept-Language is English (an integration cannot set our cookie)."""
+    header = request.headers.get("Accept-Language", "")
+    first = header.split(",")[0].split(";")[0].strip().lower()
+    return "en" if first.startswith("en") else translation.get_language() or "zh-hans"
+
+
+def _json(data: Any, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, safe=False, json_dumps_params=JSON_DUMPS)
+
+
+def _error(status: int, description: str, code: str) -> JsonResponse:
+    response = _json([{"code": status, "description": description}], status=status)
+    response["X-Gongzhi-Error"] = code
+    return response
+
+
+def _api(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Method check, the caller's language and the spec's error format around one endpoint."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @csrf_exempt
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            language = _language(request)
+            with translation.override(language):
+                if request.method not in methods:
+                    response: HttpResponse = _error(405, _("不支持该请求方法"), "method_not_allowed")
+                    response["Allow"] = ", ".join(methods)
+                else:
+                    try:
+                        response = view(request, *args, **kwargs)
+                    except ApplicationError as exc:
+                        response = _error(exc.status, str(exc.message), exc.code)
+            response["Content-Language"] = language
+            return response
+
+        return wrapped
+
+    return decorate
+
+
+def _w3c(value: datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
+def _when(raw: str, field: str, *, end: bool = False) -> datetime:
+    """A W3C datetime ("2010-05-24T00:00:00Z", "2010-05-24T08:00:00+08:00") or date; local time if no offset."""
+    value = raw.strip()
+    parsed: datetime | None = None
+    try:
+        parsed = parse_datetime(value)
+        if parsed is None and (day := parse_date(value)) is not None:
+            parsed = datetime.combine(day, time.max if end else time.min)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ValidationFailed(
+            _("%(field)s 不是有效的 W3C 日期时间（如 2026-05-24T00:00:00+08:00）") % {"field": field},
+            code="bad_date",
+            extra={"field": field},
+        )
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+def _key(request: HttpRequest, params: QueryDict, community: Place) -> Open311Key | None:
+    raw = params.get("api_key", "")
+    return services.open311_key_use(community=community, api_key=raw) if raw else None
+
+
+def _service(category: Any) -> dict[str, Any]:
+    return {
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": category.description or category.name,
+        "metadata": False,
+        "type": "realtime",
+        "keywords": category.name,
+        "group": category.group or category.name,
+    }
+
+
+def _media_url(request: HttpRequest, voice: Voice) -> str | None:
+    photo_id = getattr(voice, "first_photo_id", None)
+    if not photo_id or not voice.is_public:
+        return None
+    return request.build_absolute_uri(f"/c/{voice.community_id}/voices/{voice.pk}/photos/{photo_id}/")
+
+
+def _request(request: HttpRequest, voice: Voice, addresses: dict[str, str]) -> dict[str, Any]:
+    return {
+        "service_request_id": str(voice.pk),
+        "status": "open" if voice.is_open else "closed",
+        "status_notes": selectors.status_notes(voice),
+        "service_name": voice.category.name,
+        "service_code": voice.category.code,
+        "description": voice.text,
+        "agency_responsible": voice.party.name if voice.party_id and voice.party else None,
+        "service_notice": None,
+        "requested_datetime": _w3c(voice.created_at),
+        "updated_datetime": _w3c(voice.updated_at),
+        "expected_datetime": _w3c(voice.due_at),
+        "address": addresses.get(voice.place_path, ""),
+        "address_id": str(voice.place_id),
+        "zipcode": None,
+        "lat": float(voice.lat) if voice.lat is not None else None,
+        "long": float(voice.long) if voice.long is not None else None,
+        "media_url": _media_url(request, voice),
+    }
+
+
+def _requests(request: HttpRequest, community: Place, voices: list[Voice]) -> JsonResponse:
+    addresses = selectors.place_addresses(community, voices)
+    return _json([_request(request, v, addresses) for v in voices])
+
+
+@_api("GET")
+def discovery(request: HttpRequest) -> HttpResponse:
+    """The discovery document, with the jurisdictions (communities) this deployment serves."""
+    base = request.build_absolute_uri(reverse("open311:services").rsplit("/", 1)[0] + "/")
+    communities = Place.objects.filter(kind__in=COMMUNITY_KINDS).order_by("path").values_list("pk", "name")
+    return _json(
+        {
+            "changeset": "2026-12-01T00:00:00+08:00",
+            "contact": _("请联系所在社区居委会获取接入密钥（api_key）"),
+            "key_service": _("由社区书记或社工在“社情民意 → Open311 接入密钥”页面发放"),
+            "endpoints": [
+                {
+                    "specification": SPEC,
+                    "url": base,
+                    "changeset": "2026-12-01T00:00:00+08:00",
+                    "type": "production",
+                    "formats": ["application/json"],
+                }
+            ],
+            "jurisdictions": [
+                {"jurisdiction_id": str(pk), "name": name, "note": _("jurisdiction_id 即社区编号")}
+                for pk, name in communities
+            ],
+        }
+    )
+
+
+@_api("GET")
+def service_list(request: HttpRequest) -> HttpResponse:
+    community = selectors.jurisdiction_get(jurisdiction_id=request.GET.get("jurisdiction_id"))
+    return _json([_service(c) for c in selectors.service_list(community=community)])
+
+
+@_api("GET")
+def service_definition(request: HttpRequest, service_code: str) -> HttpResponse:
+    community = selectors.jurisdiction_get(jurisdiction_id=request.GET.get("jurisdiction_id"))
+    category = selectors.service_get(community=community, service_code=service_code)
+    return _json({"service_code": category.code, "attributes": []})
+
+
+def _ids(raw: str) -> list[int]:
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    if not parts or not all(p.isdigit() and len(p) < 12 for p in parts):
+        raise ValidationFailed(
+            _("service_request_id 应为逗号分隔的编号"), code="bad_request_id", extra={"field": "service_request_id"}
+        )
+    return [int(p) for p in parts]
+
+
+def _status(raw: str) -> bool | None:
+    values = {v.strip().lower() for v in raw.split(",") if v.strip()}
+    if not values <= set(STATUS_VALUES):
+        raise ValidationFailed(_("status 只能是 open 或 closed"), code="bad_status", extra={"field": "status"})
+    return STATUS_VALUES[values.pop()] if len(values) == 1 else None
+
+
+def _list(request: HttpRequest) -> HttpResponse:
+    params = request.GET
+    community = selectors.jurisdiction_get(jurisdiction_id=params.get("jurisdiction_id"))
+    key = _key(request, params, community)
+    if raw_ids := params.get("service_request_id", "").strip():
+        voices = selectors.request_list(community=community, key=key, ids=_ids(raw_ids))
+        return _requests(request, community, voices)
+    start = _when(params["start_date"], "start_date") if params.get("start_date") else None
+    end = _when(params["end_date"], "end_date", end=True) if params.get("end_date") else None
+    if start is None and end is None:
+        start = timezone.now() - timedelta(days=DEFAULT_DAYS)
+    elif start is None and end is not None:
+        start = end - timedelta(days=DEFAULT_DAYS)
+    if start is not None and end is not None and start > end:
+        raise ValidationFailed(_("start_date 不能晚于 end_date"), code="bad_date", extra={"field": "start_date"})
+    voices = selectors.request_list(
+        community=community,
+        key=key,
+        service_codes=[c.strip() for c in params.get("service_code", "").split(",")],
+        start=start,
+        end=end,
+        is_open=_status(params.get("status", "")),
+    )
+    return _requests(request, community, voices)
+
+
+def _create(request: HttpRequest) -> HttpResponse:
+    params = request.POST
+    raw_jurisdiction = params.get("jurisdiction_id", "").strip()
+    community = selectors.jurisdiction_get(jurisdiction_id=raw_jurisdiction) if raw_jurisdiction else None
+    voice = services.open311_request_create(
+        api_key=params.get("api_key", ""), community=community, data={k: params.get(k, "") for k in params}
+    )
+    due = timezone.localtime(voice.due_at).strftime("%Y-%m-%d") if voice.due_at else ""
+    notice = _("已收到您反映的问题（#%(id)s），将在 %(due)s 前答复。") % {"id": voice.pk, "due": due}
+    return _json(
+        [{"service_request_id": str(voice.pk), "token": voice.token, "service_notice": notice, "account_id": None}]
+    )
+
+
+@_api("GET", "POST")
+def requests(request: HttpRequest) -> HttpResponse:
+    return _create(request) if request.method == "POST" else _list(request)
+
+
+@_api("GET")
+def request_detail(request: HttpRequest, request_id: str) -> HttpResponse:
+    community = selectors.jurisdiction_get(jurisdiction_id=request.GET.get("jurisdiction_id"))
+    key = _key(request, request.GET, community)
+    voice = selectors.request_get(community=community, key=key, request_id=request_id)
+    return _requests(request, community, [voice])
+
+
+@_api("GET")
+def token_detail(request: HttpRequest, token: str) -> HttpResponse:
+    community = selectors.jurisdiction_get(jurisdiction_id=request.GET.get("jurisdiction_id"))
+    voice = selectors.token_get(community=community, token=token)
+    return _json([{"service_request_id": str(voice.pk), "token": voice.token}])
+
+
+@_api("GET", "POST")
+def xml_unsupported(request: HttpRequest, rest: str) -> HttpResponse:
+    raise ValidationFailed(_("本接口只提供 JSON 格式：请把地址中的 .xml 改为 .json"), code="xml_unsupported")
+
+
+@_api("GET", "POST")
+def unknown_endpoint(request: HttpRequest, rest: str) -> HttpResponse:
+    raise NotFound(_("没有这个接口，请查看 discovery.json"), code="unknown_endpoint")
+
+
+app_name = "open311"
+urlpatterns: list[Any] = [
+    path("discovery.json", discovery, name="discovery"),
+    path("services.json", service_list, name="services"),
+    path("services/<str:service_code>.json", service_definition, name="service"),
+    path("requests.json", requests, name="requests"),
+    path("requests/<str:request_id>.json", request_detail, name="request"),
+    path("tokens/<str:token>.json", token_detail, name="token"),
+    re_path(r"^(?P<rest>.*)\.xml$", xml_unsupported, name="xml"),
+    re_path(r"^(?P<rest>.*)$", unknown_endpoint, name="unknown"),
+]
+
+
+# --- staff pages: issuing and revoking keys ----------------------------------------------------------------------
+
+
+class KeyForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("接入方"), max_length=60, required=False)
+
+
+def _manager(request: HttpRequest, community_id: int) -> tuple[Any, Place]:
+    actor = actor_of(request)
+    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    if not user_can(actor, Action.VOICE_MANAGE, community):
+        raise PermissionDenied(_("只有书记或社工可以管理 Open311 接入密钥"))
+    return actor, community
+
+
+def _keys_page(request: HttpRequest, community: Place, actor: Any, status: int = 200, **extra: Any) -> HttpResponse:
+    base = request.build_absolute_uri(reverse("open311:discovery").removesuffix("discovery.json"))
+    return render(
+        request,
+        "voices/open311_keys.html",
+        {
+            **_community_context(request, community),
+            "nav": "voices",
+            "keys": list(selectors.open311_key_list(actor=actor, community=community)[:200]),
+            "form": extra.pop("form", None) or KeyForm(),
+            "base": base,
+            **extra,
+        },
+        status=status,
+    )
+
+
+@login_required
+def keys(request: HttpRequest, community_id: int) -> HttpResponse:
+    actor, community = _manager(request, community_id)
+    if request.method != "POST":
+        return _keys_page(request, community, actor)
+    form = KeyForm(request.POST)
+    if form.is_valid():
+        try:
+            key, raw = services.open311_key_issue(actor=actor, community=community, name=form.cleaned_data["name"])
+        except ValidationFailed as exc:
+            form.add_error("name", str(exc.message))
+        else:
+            return _keys_page(request, community, actor, issued=key, raw_key=raw)
+    return _keys_page(request, community, actor, form=form, status=400)
+
+
+@login_required
+@require_POST
+def key_revoke(request: HttpRequest, community_id: int, key_id: int) -> HttpResponse:
+    actor, community = _manager(request, community_id)
+    key = selectors.open311_key_get(actor=actor, community=community, key_id=key_id)
+    try:
+        services.open311_key_revoke(actor=actor, key=key)
+    except ValidationFailed as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("已撤销 %(name)s 的密钥（%(prefix)s…）") % {"name": key.name, "prefix": key.prefix})
+    return redirect("voices:open311_keys", community_id=community.pk)
+
+
+staff_urlpatterns: list[URLPattern] = [
+    path("c/<int:community_id>/voices/open311/keys/", keys, name="open311_keys"),
+    path("c/<int:community_id>/voices/open311/keys/<int:key_id>/revoke/", key_revoke, name="open311_key_revoke"),
+]
