@@ -212,6 +212,16 @@ def test_get_requests_defaults_to_the_last_90_days(desk, client, time_machine):
     assert {r["service_request_id"] for r in by_id} == {str(old.pk), str(recent.pk)}  # ids ignore the dates
 
 
+def test_get_requests_returns_at_most_the_limit_newest_first(desk, client, monkeypatch):
+    from gongzhi.voices.selectors import open311 as selectors
+
+    assert selectors.MAX_REQUESTS == 1000
+    monkeypatch.setattr(selectors, "MAX_REQUESTS", 3)
+    made = [submit(desk, text=f"第{i}个问题") for i in range(5)]
+    data = body(client.get(f"{BASE}requests.json", {"jurisdiction_id": desk.site.community.pk}))
+    assert [r["service_request_id"] for r in data] == [str(v.pk) for v in reversed(made)][:3]
+
+
 def test_get_one_request_and_a_token(desk, client):
     _key, raw = issue(desk)
     post = body(client.post(f"{BASE}requests.json", spec_post(raw, is_public="true")))[0]
