@@ -59,7 +59,7 @@ def my_voices(*, actor: Any, community: Place) -> QuerySet[Voice]:
     )
 
 
-def _public_events() -> Prefetch:
+def _public_events() -> Prefetch[Any]:
     return Prefetch(
         "events",
         queryset=VoiceEvent.objects.filter(is_public=True).select_related("party").order_by("created_at", "id"),

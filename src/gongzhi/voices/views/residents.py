@@ -1,7 +1,390 @@
-"""Skeleton: the residents part fills this module."""
+"""The residents' pages of 社情民意: report a problem (with photos and the "me too" suggestions while typing), my
+voices, a voice with its public timeline, rating and reopening, the photos, and the community's public list.
+Parse → selector → one service → render, as everywhere."""
 
 from __future__ import annotations
 
 from typing import Any
 
-urlpatterns: list[Any] = []
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
+from gongzhi.core.http import actor_of
+from gongzhi.core.permissions import Action
+from gongzhi.core.scoping import grants_allowing, grants_for, user_can
+from gongzhi.places import selectors as place_selectors
+from gongzhi.places.models import Place, PlaceKind
+from gongzhi.places.views import _community_context
+from gongzhi.rules import voice_feedback
+from gongzhi.voices import services
+from gongzhi.voices.models import TEXT_MAX, CustomStatus, Voice, party_ids_of, status_label
+from gongzhi.voices.predicates import can_handle
+from gongzhi.voices.selectors import voices as selectors
+
+__all__ = [
+    "RateForm",
+    "ReopenForm",
+    "ReportForm",
+    "home",
+    "me_too",
+    "mine",
+    "photo",
+    "public_list",
+    "rate",
+    "reopen",
+    "report",
+    "similar",
+    "urlpatterns",
+    "voice_detail",
+]
+
+PAGE_SIZE = 25
+
+
+class ReportForm(forms.Form):
+    category = forms.TypedChoiceField(label=gettext_lazy("类别"), coerce=int, choices=())
+    place = forms.TypedChoiceField(label=gettext_lazy("地点"), coerce=int, choices=())
+    # Not required and no max_length here: the service gives the Chinese message for empty and over-long text.
+    text = forms.CharField(
+        label=gettext_lazy("问题描述"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": TEXT_MAX}),
+    )
+    is_public = forms.BooleanField(label=gettext_lazy("公开这条反映"), required=False)
+    photos = forms.FileField(label=gettext_lazy("照片"), required=False)  # read from request.FILES.getlist
+
+    def __init__(self, *args: Any, categories: list[Any], places: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        category_field = self.fields["category"]
+        place_field = self.fields["place"]
+        assert isinstance(category_field, forms.TypedChoiceField)
+        assert isinstance(place_field, forms.TypedChoiceField)
+        category_field.choices = [("", _("请选择类别")), *((c.pk, c.name) for c in categories)]
+        place_field.choices = places
+
+
+class RateForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=gettext_lazy("满意度"), coerce=int, choices=[(n, str(n)) for n in range(1, 6)], required=False
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("评价（可不填）"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("重新办理的理由"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
+    return {**_community_context(request, community), "nav": "voices", **extra}
+
+
+def _community(request: HttpRequest, community_id: int) -> tuple[Any, Place]:
+    actor = actor_of(request)
+    return actor, place_selectors.community_get(actor=actor, community_id=community_id)
+
+
+def _form_error(form: forms.Form, exc: ApplicationError) -> None:
+    field = exc.extra.get("field")
+    form.add_error(field if field in form.fields else None, str(exc.message))
+
+
+def _handles_here(actor: Any, community: Place) -> bool:
+    """Whether the user works voices in this community: a handling role here, or a member of one of its parties."""
+    for grant in grants_allowing(actor, Action.VOICE_HANDLE):
+        if grant.community_id == community.pk or (
+            grant.community_id is None and grant.place_path and community.path.startswith(grant.place_path)
+        ):
+            return True
+    return bool(party_ids_of(actor)) and any(
+        g.community_id == community.pk or g.community_id is None for g in grants_for(actor)
+    )
+
+
+@login_required
+def home(request: HttpRequest, community_id: int) -> HttpResponse:
+    """Handlers go to their inbox; everyone else to their own voices."""
+    actor, community = _community(request, community_id)
+    if _handles_here(actor, community):
+        try:
+            return redirect(reverse("voices:inbox", kwargs={"community_id": community.pk}))
+        except NoReverseMatch:
+            return redirect(f"/c/{community.pk}/voices/inbox/")
+    return redirect("voices:mine", community_id=community.pk)
+
+
+def _place_choices(community: Place) -> list[tuple[int, str]]:
+    """The community's places top down, indented by depth so the select reads as the tree."""
+    rows = Place.objects.filter(path__under=community.path).order_by("path").values_list("pk", "name", "depth")
+    return [(pk, "\u3000" * max(depth - community.depth, 0) + name) for pk, name, depth in rows]
+
+
+def _home_building(actor: Any, community: Place) -> int | None:
+    """The resident's own household's building (or the place the household sits in, if it has no units)."""
+    for grant in grants_for(actor):
+        if grant.household_id and grant.household_path and grant.household_path.startswith(community.path):
+            unit = Place.objects.filter(path=grant.household_path).first()
+            if unit is None:
+                continue
+            if unit.kind == PlaceKind.UNIT and unit.parent_id is not None:
+                return int(unit.parent_id)
+            return int(unit.pk)
+    return None
+
+
+@login_required
+def report(request: HttpRequest, community_id: int) -> HttpResponse:
+    actor, community = _community(request, community_id)
+    if not user_can(actor, Action.VOICE_SUBMIT, community):
+        raise PermissionDenied(_("只有本社区的居民可以反映问题"))
+    categories = selectors.active_categories(community=community)
+    places = _place_choices(community)
+    initial = {"place": _home_building(actor, community) or community.pk}
+    form = ReportForm(request.POST or None, initial=initial, categories=categories, places=places)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        category = next((c for c in categories if c.pk == data["category"]), None)
+        place = Place.objects.filter(pk=data["place"], path__under=community.path).first()
+        if category is None or place is None:
+            raise NotFound()
+        files = request.FILES.getlist("photos")
+        try:
+            # Checked before the voice is made, so a bad photo shows its message and the typed text stays.
+            services.photos_validate(files)
+            voice = services.voice_submit(
+                actor=actor,
+                community=community,
+                place=place,
+                category=category,
+                text=data["text"],
+                is_public=data["is_public"],
+                photos=files,
+            )
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("已收到您的反映，编号 #%(id)s，办理进展会通知您") % {"id": voice.pk})
+            return redirect("voices:detail", community_id=community.pk, voice_id=voice.pk)
+    return render(
+        request,
+        "voices/residents_report.html",
+        _context(request, community, form=form, text_max=TEXT_MAX, photos_max=services.PHOTOS_MAX),
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_GET
+def similar(request: HttpRequest, community_id: int) -> HttpResponse:
+    """The htmx fragment under the text box: up to 5 similar open voices, each with a "我也遇到" button."""
+    actor, community = _community(request, community_id)
+    text = request.GET.get("text", "")[:TEXT_MAX]
+    place_id = request.GET.get("place", "")
+    place = None
+    if place_id.isdigit():
+        place = Place.objects.filter(pk=int(place_id), path__under=community.path).first()
+    found = selectors.similar_voices(actor=actor, community=community, place=place or community, text=text)
+    return render(
+        request,
+        "voices/residents_similar.html",
+        {"community": community, "similar": found, "custom": _custom(community)},
+    )
+
+
+@login_required
+@require_POST
+def me_too(request: HttpRequest, community_id: int, voice_id: int) -> HttpResponse:
+    actor, community = _community(request, community_id)
+    voice = selectors.voice_get(actor=actor, voice_id=voice_id, community=community)
+    try:
+        counted = services.voice_me_too(actor=actor, voice=voice)
+    except ApplicationError as exc:
+        if exc.status == 403:
+            raise
+        messages.error(request, str(exc.message))
+        counted = voice
+    else:
+        messages.success(request, _("已记录“我也遇到”，办理进展会通知您"))
+    return redirect("voices:detail", community_id=community.pk, voice_id=counted.pk)
+
+
+def _custom(community: Place) -> dict[str, str]:
+    return dict(CustomStatus.objects.filter(community_id=community.pk).values_list("code", "name"))
+
+
+@login_required
+def mine(request: HttpRequest, community_id: int) -> HttpResponse:
+    actor, community = _community(request, community_id)
+    page = Paginator(selectors.my_voices(actor=actor, community=community), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "voices/residents_mine.html",
+        _context(request, community, page=page, custom=_custom(community)),
+    )
+
+
+def _detail_context(request: HttpRequest, community: Place, voice: Voice, **forms_: Any) -> dict[str, Any]:
+    actor = actor_of(request)
+    staff = can_handle(actor, voice)
+    is_reporter = voice.reporter_id is not None and voice.reporter_id == actor.pk
+    merged = voice.merged_into_id is not None or voice.status == "merged"
+    now = timezone.now()
+    can_rate = (
+        voice_feedback.rate_refusal(
+            is_reporter=is_reporter,
+            is_open=voice.is_open,
+            is_merged=merged,
+            closed_at=voice.closed_at,
+            already_rated=voice.rating is not None,
+            rating=voice_feedback.RATING_MAX,
+        )
+        is None
+    )
+    can_reopen = (
+        voice_feedback.reopen_refusal(
+            is_reporter=is_reporter,
+            is_open=voice.is_open,
+            is_merged=merged,
+            closed_at=voice.closed_at,
+            reopen_count=voice.reopen_count,
+            now=now,
+        )
+        is None
+    )
+    following = is_reporter or voice.followers.filter(user_id=actor.pk).exists()
+    return _context(
+        request,
+        community,
+        voice=voice,
+        status_name=status_label(voice.status, _custom(community)),
+        staff=staff,
+        is_reporter=is_reporter,
+        following=following,
+        can_me_too=voice.is_open and not merged and not following,
+        can_rate=can_rate,
+        can_reopen=can_reopen,
+        reopen_until=voice_feedback.reopen_deadline(voice.closed_at) if voice.closed_at else None,
+        rating_range=range(voice_feedback.RATING_MIN, voice_feedback.RATING_MAX + 1),
+        events=selectors.voice_timeline(voice=voice, staff=staff),
+        photos=selectors.voice_photos(voice=voice),
+        rate_form=forms_.get("rate_form") or RateForm(),
+        reopen_form=forms_.get("reopen_form") or ReopenForm(),
+    )
+
+
+@login_required
+def voice_detail(request: HttpRequest, community_id: int, voice_id: int) -> HttpResponse:
+    actor, community = _community(request, community_id)
+    voice = selectors.voice_get(actor=actor, voice_id=voice_id, community=community)
+    return render(request, "voices/residents_detail.html", _detail_context(request, community, voice))
+
+
+@login_required
+@require_POST
+def rate(request: HttpRequest, community_id: int, voice_id: int) -> HttpResponse:
+    actor, community = _community(request, community_id)
+    voice = selectors.voice_get(actor=actor, voice_id=voice_id, community=community)
+    form = RateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.voice_rate(
+                actor=actor, voice=voice, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
+            )
+        except ApplicationError as exc:
+            if exc.status == 403:
+                raise
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("感谢您的评价"))
+            return redirect("voices:detail", community_id=community.pk, voice_id=voice.pk)
+    elif "rating" in form.errors:
+        form.errors["rating"] = form.error_class([_("请选择 1 到 5 分的满意度")])
+    return render(
+        request, "voices/residents_detail.html", _detail_context(request, community, voice, rate_form=form), status=400
+    )
+
+
+@login_required
+@require_POST
+def reopen(request: HttpRequest, community_id: int, voice_id: int) -> HttpResponse:
+    actor, community = _community(request, community_id)
+    voice = selectors.voice_get(actor=actor, voice_id=voice_id, community=community)
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.voice_reopen(actor=actor, voice=voice, reason=form.cleaned_data["reason"])
+        except ApplicationError as exc:
+            if exc.status == 403:
+                raise
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("已申请重新办理，我们会尽快处理"))
+            return redirect("voices:detail", community_id=community.pk, voice_id=voice.pk)
+    return render(
+        request,
+        "voices/residents_detail.html",
+        _detail_context(request, community, voice, reopen_form=form),
+        status=400,
+    )
+
+
+@require_GET
+def photo(request: HttpRequest, community_id: int, voice_id: int, photo_id: int) -> HttpResponseBase:
+    """A voice's photo, only to those who may see the voice; a public voice's photos to anyone."""
+    voice: Voice
+    if request.user.is_authenticated:
+        community = place_selectors.public_community_get(community_id=community_id)
+        try:
+            voice = selectors.voice_get(actor=request.user, voice_id=voice_id, community=community)
+        except NotFound:
+            voice = selectors.public_voice_get(community=community, voice_id=voice_id)
+    else:
+        community = place_selectors.public_community_get(community_id=community_id)
+        voice = selectors.public_voice_get(community=community, voice_id=voice_id)
+    item = selectors.voice_photo_get(voice=voice, photo_id=photo_id)
+    response = FileResponse(item.image.open("rb"), content_type=item.content_type)
+    # Private to the viewer's browser: a shared cache must not hand one resident's photo to another.
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+@require_GET
+def public_list(request: HttpRequest, community_id: int) -> HttpResponse:
+    """Anyone, signed in or not: the public voices with status and replies; never a name, a phone or a household."""
+    community = place_selectors.public_community_get(community_id=community_id)
+    page = Paginator(selectors.public_voices(community=community), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "voices/residents_public.html",
+        {"community": community, "page": page, "custom": _custom(community)},
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("c/<int:community_id>/voices/", home, name="home"),
+    path("c/<int:community_id>/voices/new/", report, name="report"),
+    path("c/<int:community_id>/voices/similar/", similar, name="similar"),
+    path("c/<int:community_id>/voices/mine/", mine, name="mine"),
+    path("c/<int:community_id>/voices/public/", public_list, name="public"),
+    path("c/<int:community_id>/voices/<int:voice_id>/", voice_detail, name="detail"),
+    path("c/<int:community_id>/voices/<int:voice_id>/me-too/", me_too, name="me_too"),
+    path("c/<int:community_id>/voices/<int:voice_id>/rate/", rate, name="rate"),
+    path("c/<int:community_id>/voices/<int:voice_id>/reopen/", reopen, name="reopen"),
+    path("c/<int:community_id>/voices/<int:voice_id>/photos/<int:photo_id>/", photo, name="photo"),
+]
