@@ -1,17 +1,40 @@
-"""Sending messages: `notify` writes one outbox row per user and channel; a task hands each to its channel's
-sender. Only the in-app sender exists now; SMS or WeChat senders register the same way."""
+"""Sending messages: `notify` writes one outbox row per user and channel inside the caller's transaction; on
+commit a task hands each row to its channel's sender. Only the in-app sender exists now; an SMS or WeChat
+sender implements `Sender` and is registered with `sender_register` (e.g. in its app's `ready()`).
+
+Delivery is at-least-once with idempotent senders: a failed send stays pending with a back-off
+(`next_attempt_at`) and is retried by `outbox_retry_due` (the 社情民意 sweep calls it every 15 minutes) until
+`MAX_ATTEMPTS`, then marked failed."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from typing import Any, Protocol, runtime_checkable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from gongzhi.notifications.models import Notification, OutboxMessage, OutboxStatus
 
+__all__ = [
+    "MAX_ATTEMPTS",
+    "InAppSender",
+    "Sender",
+    "notification_read",
+    "notifications_read_all",
+    "notify",
+    "outbox_retry_due",
+    "outbox_send",
+    "retry_delay",
+    "sender_for",
+    "sender_register",
+]
 
+MAX_ATTEMPTS = 5
+
+
+@runtime_checkable
 class Sender(Protocol):
     channel: str
 
@@ -20,6 +43,9 @@ class Sender(Protocol):
 
 
 class InAppSender:
+    """Delivers into the user's in-app inbox: one Notification per outbox row (get_or_create makes a repeat
+    a no-op)."""
+
     channel = "in_app"
 
     def send(self, message: OutboxMessage) -> None:
@@ -37,7 +63,21 @@ class InAppSender:
         )
 
 
-SENDERS: dict[str, Sender] = {"in_app": InAppSender()}
+_SENDERS: dict[str, Sender] = {}
+
+
+def sender_register(sender: Sender) -> None:
+    """Makes a channel deliverable; the last registration for a channel wins (tests replace senders this way)."""
+    if not isinstance(sender, Sender) or not getattr(sender, "channel", ""):
+        raise TypeError("a sender needs a channel name and a send(message) method")
+    _SENDERS[sender.channel] = sender
+
+
+def sender_for(channel: str) -> Sender | None:
+    return _SENDERS.get(channel)
+
+
+sender_register(InAppSender())
 
 
 def notify(
@@ -52,11 +92,12 @@ def notify(
     channels: tuple[str, ...] = ("in_app",),
 ) -> list[OutboxMessage]:
     """Queues a message to each user (once per user even if listed twice) inside the caller's transaction;
-    delivery starts on commit. A message whose dedupe key was already queued for that user is skipped."""
+    delivery starts on commit, so a rolled-back change tells no one. A message whose dedupe key was already
+    queued for that user and channel is skipped."""
     queued: list[OutboxMessage] = []
     seen: set[int] = set()
     for user in users:
-        user_id = user if isinstance(user, int) else user.pk
+        user_id = user if isinstance(user, int) else getattr(user, "pk", None)
         if user_id is None or user_id in seen:
             continue
         seen.add(user_id)
@@ -73,11 +114,11 @@ def notify(
                             community_id=community_id,
                             user_id=user_id,
                             channel=channel,
-                            kind=kind,
-                            title=title[:100],
-                            body=body[:500],
+                            kind=kind[:30],
+                            title=str(title)[:100],
+                            body=str(body)[:500],
                             url=url[:200],
-                            dedupe_key=dedupe_key,
+                            dedupe_key=dedupe_key[:100] if dedupe_key else None,
                         )
                     )
             except IntegrityError:  # the same reminder queued by a racing sweep
@@ -94,23 +135,80 @@ def _enqueue_delivery(ids: list[int]) -> None:
     outbox_deliver.enqueue(ids)
 
 
-def outbox_send(*, message_ids: list[int]) -> int:
-    """Sends pending messages through their channel's sender; returns how many were sent."""
-    sent = 0
-    for message in OutboxMessage.objects.filter(pk__in=message_ids, status=OutboxStatus.PENDING).order_by("id"):
-        sender = SENDERS.get(message.channel)
+def retry_delay(attempts: int) -> timedelta:
+    """Back-off after the n-th failed attempt: 1, 4, 16, 64 minutes."""
+    return timedelta(minutes=4 ** max(attempts - 1, 0))
+
+
+def _send_one(pk: int, now: datetime) -> bool:
+    """Sends one pending message under its row lock (a second worker skips it); True if it was delivered."""
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+        if message is None or message.status != OutboxStatus.PENDING:
+            return False
         message.attempts += 1
+        sender = sender_for(message.channel)
         try:
             if sender is None:
-                raise LookupError(f"no sender for {message.channel}")
+                raise LookupError(f"no sender for channel {message.channel!r}")
             with transaction.atomic():
                 sender.send(message)
-                message.status, message.sent_at = OutboxStatus.SENT, timezone.now()
-                message.save(update_fields=["status", "sent_at", "attempts"])
-            sent += 1
         except Exception as exc:
-            message.last_error = str(exc)[:200]
-            if message.attempts >= 5:
-                message.status = OutboxStatus.FAILED
-            message.save(update_fields=["attempts", "last_error", "status"])
-    return sent
+            message.last_error = f"{type(exc).__name__}: {exc}"[:200]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status, message.next_attempt_at = OutboxStatus.FAILED, None
+            else:
+                message.next_attempt_at = now + retry_delay(message.attempts)
+            message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            return False
+        message.status, message.sent_at, message.next_attempt_at = OutboxStatus.SENT, now, None
+        message.save(update_fields=["status", "sent_at", "attempts", "next_attempt_at"])
+        return True
+
+
+def outbox_send(*, message_ids: list[int], now: datetime | None = None) -> int:
+    """Sends the given pending messages through their channel's sender; returns how many were delivered."""
+    now = now or timezone.now()
+    pending = (
+        OutboxMessage.objects.filter(pk__in=message_ids, status=OutboxStatus.PENDING)
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
+    return sum(_send_one(pk, now) for pk in list(pending))
+
+
+def outbox_retry_due(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Retries pending messages whose back-off has passed (and any never attempted, e.g. queued while the
+    worker was down); returns how many were delivered."""
+    now = now or timezone.now()
+    due = list(
+        OutboxMessage.objects.filter(status=OutboxStatus.PENDING, created_at__lte=now)
+        .exclude(next_attempt_at__gt=now)
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return outbox_send(message_ids=due, now=now)
+
+
+def notification_read(*, actor: Any, notification_id: int, now: datetime | None = None) -> Notification:
+    """Marks one of the actor's own notifications read (someone else's is not found). A personal inbox mark,
+    not a community record: no audit event."""
+    from gongzhi.core.errors import NotFound
+
+    with transaction.atomic():
+        notification: Notification | None = (
+            Notification.objects.select_for_update().filter(pk=notification_id, user_id=actor.pk).first()
+        )
+        if notification is None:
+            raise NotFound()
+        if notification.read_at is None:
+            notification.read_at = now or timezone.now()
+            notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_read_all(*, actor: Any, now: datetime | None = None) -> int:
+    """Marks all of the actor's unread notifications read; returns how many. No audit event (see above)."""
+    return int(
+        Notification.objects.filter(user_id=actor.pk, read_at__isnull=True).update(read_at=now or timezone.now())
+    )

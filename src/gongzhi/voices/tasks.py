@@ -1,4 +1,5 @@
-"""Background tasks of 社情民意: the sweep that sends reminders and escalates overdue voices (督办).
+"""Background tasks of 社情民意: the sweep that sends reminders and escalates overdue voices (督办), and retries
+outbox messages whose delivery failed.
 
 One chain: `voices_sweep_task` runs the sweep and enqueues its next run about 15 minutes later, unless a run is
 already waiting. `ensure_sweep_scheduled()` starts the chain (from `manage.py voices_schedule`, run by
@@ -20,9 +21,11 @@ _LOCK_ID = 0x766F6963  # "voic": one advisory lock for the chain on PostgreSQL
 
 @task()
 def voices_sweep_task() -> dict[str, Any]:
+    from gongzhi.notifications.services import outbox_retry_due
     from gongzhi.voices.services.routing import voices_sweep
 
     counts = voices_sweep()
+    counts["outbox_retried"] = outbox_retry_due()  # messages whose earlier delivery failed
     ensure_sweep_scheduled(delay=SWEEP_EVERY)
     return counts
 
