@@ -112,6 +112,12 @@ def test_empty_whitespace_and_punctuation_only_queries_give_nothing(index):
         assert index.search(query) == []
 
 
+def test_a_problem_reported_many_times_is_still_found():
+    # Twenty-five reports make the lamp's bigrams common; the new text still finds them (a damped idf).
+    index = TextIndex({str(i): f"3栋2单元楼道灯坏了一个星期，晚上上楼看不见，第{i}次反映" for i in range(25)})
+    assert len(index.search("楼道的灯坏了，晚上看不见")) == 5
+
+
 def test_unrelated_text_gives_nothing_not_noise(index):
     assert index.search("今天天气真好，适合出去散步") == []
     assert index.search("请问书法班什么时候开课") == []
