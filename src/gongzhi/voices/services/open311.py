@@ -21,7 +21,7 @@ from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed, cl
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.places.models import Place
-from gongzhi.voices.models import Category, Channel, EventKind, Open311Key, Voice
+from gongzhi.voices.models import TEXT_MAX, Category, Channel, EventKind, Open311Key, Voice
 from gongzhi.voices.services.common import event_append
 from gongzhi.voices.services.intake import voice_submit
 
@@ -178,7 +178,7 @@ def open311_request_create(
     description = clean_or_fail(
         data.get("description", ""),
         label=_("诉求内容（description）"),
-        max_length=1000,
+        max_length=TEXT_MAX,
         field="description",
         required=_("缺少 description：请填写诉求内容"),
         required_code="description_required",
@@ -198,7 +198,9 @@ def open311_request_create(
     long = _coordinate(long_raw, "long", 180) if long_raw else None
     place: Place = community
     if address_id:
-        found = Place.objects.filter(pk=int(address_id), community=community).first() if address_id.isdigit() else None
+        found: Place | None = None
+        if address_id.isdigit() and len(address_id) < 12:
+            found = Place.objects.filter(pk=int(address_id), community=community).first()
         if found is None and address_id != str(community.pk):
             raise ValidationFailed(
                 _("address_id 不是本社区的地点编号"), code="bad_address_id", extra={"field": "address_id"}
@@ -254,7 +256,9 @@ def open311_request_create(
     ):
         if value:
             lines.append(f"{label}：{value}")
-    event_append(voice=voice, kind=EventKind.NOTE, actor=None, body="\n".join(lines)[:1000], is_public=False, at=now)
+    event_append(
+        voice=voice, kind=EventKind.NOTE, actor=None, body="\n".join(lines)[:TEXT_MAX], is_public=False, at=now
+    )
     key.last_used_at = now
     key.save(update_fields=["last_used_at"])
     return voice
