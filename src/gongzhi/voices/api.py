@@ -1,7 +1,204 @@
-"""The voices JSON API under /api/communities/{id}/voices. Skeleton: the inbox part fills it."""
+"""The voices JSON API under /api/communities/{id}/voices: the inbox for those who handle voices (a resident gets
+their own and followed ones), one voice with its public timeline, and filing a voice. Never a name or a phone:
+integrations get the problem and its handling, not the person."""
 
 from __future__ import annotations
 
-from ninja import Router
+import datetime
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from gongzhi.core.errors import NotFound, ValidationFailed
+from gongzhi.places import selectors as place_selectors
+from gongzhi.places.models import Place
+from gongzhi.voices import services
+from gongzhi.voices.models import Category, CustomStatus, Voice, VoiceEvent, VoiceFollower, status_label
+from gongzhi.voices.selectors import inbox as selectors
 
 router = Router(tags=["voices"])
+
+
+class VoiceOut(Schema):
+    id: int
+    category: str
+    category_name: str
+    place_id: int
+    place_name: str
+    text: str
+    status: str
+    status_label: str
+    is_open: bool
+    is_public: bool
+    channel: str
+    party: str | None
+    support_count: int
+    overdue: bool
+    created_at: datetime.datetime
+    due_at: datetime.datetime | None
+    closed_at: datetime.datetime | None
+    merged_into: int | None
+    topic_id: int | None
+
+
+class VoicePage(Schema):
+    count: int
+    results: list[VoiceOut]
+
+
+class EventOut(Schema):
+    kind: str
+    label: str
+    by: str
+    body: str
+    from_status: str
+    to_status: str
+    at: datetime.datetime
+
+
+class VoiceDetailOut(VoiceOut):
+    public_reason: str
+    rating: int | None
+    timeline: list[EventOut]
+
+
+class VoiceIn(Schema):
+    category: str
+    place: int
+    text: str
+    is_public: bool = False
+
+
+def _custom(community_id: int) -> dict[str, str]:
+    return dict(CustomStatus.objects.filter(community_id=community_id).values_list("code", "name"))
+
+
+def _out(voice: Voice, custom: dict[str, str], now: datetime.datetime) -> dict[str, Any]:
+    return {
+        "id": voice.pk,
+        "category": voice.category.code,
+        "category_name": voice.category.name,
+        "place_id": voice.place_id,
+        "place_name": voice.place.name,
+        "text": voice.text,
+        "status": voice.status,
+        "status_label": status_label(voice.status, custom),
+        "is_open": voice.is_open,
+        "is_public": voice.is_public,
+        "channel": voice.channel,
+        "party": voice.party.name if voice.party_id and voice.party is not None else None,
+        "support_count": voice.support_count,
+        "overdue": bool(voice.is_open and voice.due_at and voice.due_at < now),
+        "created_at": voice.created_at,
+        "due_at": voice.due_at,
+        "closed_at": voice.closed_at,
+        "merged_into": voice.merged_into_id,
+        "topic_id": voice.topic_id,
+    }
+
+
+def _own_q(user: Any) -> Q:
+    followed = VoiceFollower.objects.filter(user_id=user.pk).values("voice_id")
+    return Q(reporter_id=user.pk) | Q(pk__in=followed)
+
+
+@router.get("/{community_id}/voices", response=VoicePage, summary="Voices: the inbox, or a resident's own")
+def voice_list(
+    request: HttpRequest,
+    community_id: int,
+    state: str = "",
+    category: int | None = None,
+    party: int | None = None,
+    overdue: bool = False,
+    q: str = "",
+    order: str = "new",
+    offset: int = 0,
+    limit: int = 25,
+) -> VoicePage:
+    """Those who handle voices get their inbox, with its filters; everyone else the voices they raised or follow."""
+    actor = request.user
+    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    filters = selectors.InboxFilters(
+        state=state[:30],
+        category=category,
+        party=party,
+        overdue=overdue,
+        q=q[:50],
+        order=order if order in selectors.ORDERINGS else "new",
+    )
+    if selectors.handles_in(actor=actor, community=community):
+        qs = selectors.inbox_list(actor=actor, community=community, filters=filters)
+    else:
+        qs = (
+            Voice.objects.visible_to(actor)
+            .filter(_own_q(actor), community_id=community.pk)
+            .select_related("category", "party", "place")
+            .order_by(*selectors.ORDERINGS[filters.order])
+        )
+        if state == "open":
+            qs = qs.filter(is_open=True)
+        elif state == "closed":
+            qs = qs.filter(is_open=False)
+        elif state:
+            qs = qs.filter(status=state)
+    offset, limit = max(offset, 0), min(max(limit, 1), 100)
+    custom, now = _custom(community.pk), timezone.now()
+    return VoicePage(count=qs.count(), results=[VoiceOut(**_out(v, custom, now)) for v in qs[offset : offset + limit]])
+
+
+@router.get("/{community_id}/voices/{voice_id}", response=VoiceDetailOut, summary="One voice and its public timeline")
+def voice_detail(request: HttpRequest, community_id: int, voice_id: int) -> VoiceDetailOut:
+    """Whoever may see the voice; the timeline is the public one (no internal notes), labelled by party, not name."""
+    community = place_selectors.community_get(actor=request.user, community_id=community_id)
+    voice = (
+        Voice.objects.visible_to(request.user)
+        .filter(pk=voice_id, community_id=community.pk)
+        .select_related("category", "party", "place")
+        .first()
+    )
+    if voice is None:
+        raise NotFound()
+    custom = _custom(community.pk)
+    events = VoiceEvent.objects.filter(voice=voice, is_public=True).order_by("created_at", "id")
+    return VoiceDetailOut(
+        **_out(voice, custom, timezone.now()),
+        public_reason=voice.public_reason,
+        rating=voice.rating,
+        timeline=[
+            EventOut(
+                kind=e.kind,
+                label=str(e.get_kind_display()),
+                by=e.actor_label,
+                body=e.body,
+                from_status=e.from_status,
+                to_status=e.to_status,
+                at=e.created_at,
+            )
+            for e in events
+        ],
+    )
+
+
+@router.post("/{community_id}/voices", response={201: VoiceDetailOut}, summary="A resident files a voice")
+def voice_create(request: HttpRequest, community_id: int, payload: VoiceIn) -> Status[VoiceDetailOut]:
+    """The same service as the report page: the category by its code, the place by its id in the community."""
+    community = place_selectors.community_get(actor=request.user, community_id=community_id)
+    category = Category.objects.filter(community_id=community.pk, code=payload.category, is_active=True).first()
+    if category is None:
+        raise ValidationFailed(_("请选择有效的类别"), code="bad_category", extra={"field": "category"})
+    place = Place.objects.filter(pk=payload.place, path__under=community.path).first()
+    if place is None:
+        raise ValidationFailed(_("请选择本社区内的地点"), code="bad_place", extra={"field": "place"})
+    voice = services.voice_submit(
+        actor=request.user,
+        community=community,
+        place=place,
+        category=category,
+        text=payload.text,
+        is_public=payload.is_public,
+    )
+    return Status(201, voice_detail(request, community.pk, voice.pk))

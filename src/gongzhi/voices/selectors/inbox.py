@@ -1,3 +1,304 @@
-"""Skeleton: the inbox part fills this module."""
+"""Reads for the inbox: the voices a user handles (not merely sees), one voice for handling with its full
+timeline, the counts the inbox shows, and the lookups its forms need. Each starts from `visible_to`."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from gongzhi.core.errors import NotFound, PermissionDenied
+from gongzhi.core.permissions import Action, role_allows
+from gongzhi.core.scoping import grants_allowing, grants_for
+from gongzhi.places.models import Grid, Place
+from gongzhi.voices.models import (
+    Category,
+    CustomStatus,
+    Party,
+    PartyMember,
+    Voice,
+    VoiceEvent,
+    VoiceFollower,
+    VoicePhoto,
+    party_ids_of,
+)
+from gongzhi.voices.predicates import can_handle
+
+__all__ = [
+    "ORDERINGS",
+    "InboxFilters",
+    "community_parties",
+    "handles_in",
+    "handling_q",
+    "inbox_counts",
+    "inbox_list",
+    "meeting_for_entry",
+    "meeting_suggestions",
+    "person_get",
+    "persons_search",
+    "similar_for_merge",
+    "voice_followers_count",
+    "voice_for_handling",
+    "voice_photos",
+    "voice_timeline_full",
+]
+
+ORDERINGS = {
+    "new": ("-created_at", "-id"),
+    "old": ("created_at", "id"),
+    "due": ("due_at", "id"),
+    "support": ("-support_count", "-created_at", "-id"),
+}
+PERSON_SEARCH_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    """What the inbox can be narrowed by; every field is optional. `state` is a status code, "open" or "closed"."""
+
+    state: str = ""
+    category: int | None = None
+    party: int | None = None
+    grid: int | None = None
+    overdue: bool = False
+    q: str = ""
+    order: str = "new"
+
+    def key(self) -> str:
+        return repr(self)
+
+
+def handling_q(actor: Any) -> Q | None:
+    """The voices the actor works, as opposed to sees: managers their subtree, grid workers their grid, building
+    and group heads their place, a party's members what is assigned to it. None when there are none."""
+    combined: Q | None = None
+
+    def add(q: Q) -> None:
+        nonlocal combined
+        combined = q if combined is None else combined | q
+
+    for grant in grants_allowing(actor, Action.VOICE_MANAGE):
+        if grant.place_path:
+            add(Q(place_path__under=grant.place_path))
+    for grant in grants_allowing(actor, Action.VOICE_ENTER):
+        if not role_allows(grant.role, Action.VOICE_HANDLE):
+            continue
+        if grant.grid_path is not None:
+            add(Q(grid_path__under=grant.grid_path))
+        elif grant.place_path:
+            add(Q(place_path__under=grant.place_path))
+    if getattr(actor, "is_authenticated", False):
+        parties = party_ids_of(actor)
+        if parties and any(role_allows(g.role, Action.VOICE_HANDLE) for g in grants_for(actor)):
+            add(Q(party_id__in=parties))
+    return combined
+
+
+def handles_in(*, actor: Any, community: Place) -> bool:
+    """Whether the actor has an inbox in this community: some handling grant here, or a party of it."""
+    for grant in grants_for(actor):
+        if not role_allows(grant.role, Action.VOICE_HANDLE):
+            continue
+        if grant.community_id == community.pk:
+            if role_allows(grant.role, Action.VOICE_ENTER) or role_allows(grant.role, Action.VOICE_MANAGE):
+                return True
+            if Party.objects.filter(community_id=community.pk, pk__in=party_ids_of(actor)).exists():
+                return True
+    return False
+
+
+def _handled(actor: Any, community: Place) -> QuerySet[Voice]:
+    q = handling_q(actor)
+    if q is None:
+        return Voice.objects.none()
+    result: QuerySet[Voice] = Voice.objects.visible_to(actor).filter(q, community_id=community.pk)
+    return result
+
+
+def inbox_list(*, actor: Any, community: Place, filters: InboxFilters) -> QuerySet[Voice]:
+    """The inbox rows, filtered and ordered, with what a row shows joined in (constant queries per page)."""
+    qs = _handled(actor, community)
+    state = filters.state
+    if state == "open":
+        qs = qs.filter(is_open=True)
+    elif state == "closed":
+        qs = qs.filter(is_open=False)
+    elif state:
+        qs = qs.filter(status=state)
+    if filters.category:
+        qs = qs.filter(category_id=filters.category)
+    if filters.party:
+        qs = qs.filter(party_id=filters.party)
+    if filters.grid:
+        grid = Grid.objects.filter(pk=filters.grid, community_id=community.pk).values_list("path", flat=True).first()
+        qs = qs.filter(grid_path__under=grid) if grid else qs.none()
+    if filters.overdue:
+        qs = qs.filter(is_open=True, due_at__lt=timezone.now())
+    text = filters.q.strip()[:50]
+    if text:
+        qs = qs.filter(Q(pk=int(text.lstrip("#"))) if text.lstrip("#").isdigit() else Q(text__contains=text))
+    order = ORDERINGS.get(filters.order, ORDERINGS["new"])
+    return qs.select_related("category", "party", "place", "grid").order_by(*order)
+
+
+def inbox_counts(*, actor: Any, community: Place) -> dict[str, int]:
+    """Rows per status over the whole inbox, plus "open" and "overdue": two queries."""
+    qs = _handled(actor, community)
+    counts = {row["status"]: row["n"] for row in qs.values("status").annotate(n=Count("id")).order_by()}
+    extra = qs.aggregate(
+        open=Count("id", filter=Q(is_open=True)),
+        overdue=Count("id", filter=Q(is_open=True, due_at__lt=timezone.now())),
+    )
+    return {**counts, "open": extra["open"] or 0, "overdue": extra["overdue"] or 0}
+
+
+def voice_for_handling(*, actor: Any, voice_id: int, community: Place | None = None) -> Voice:
+    """One voice with everything the handling page shows. Invisible → 404; visible but not the actor's to handle
+    (a resident's own, a public one) → 403."""
+    qs = Voice.objects.visible_to(actor).filter(pk=voice_id)
+    if community is not None:
+        qs = qs.filter(community_id=community.pk)
+    voice: Voice | None = qs.select_related(
+        "category", "party", "place", "grid", "household", "household__place", "reporter", "reporter_person",
+        "entered_by", "merged_into", "topic", "meeting",
+    ).first()  # fmt: skip
+    if voice is None:
+        raise NotFound()
+    if not can_handle(actor, voice):
+        raise PermissionDenied(_not_yours())
+    return voice
+
+
+def _not_yours() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("该诉求不由您办理")
+
+
+def voice_timeline_full(*, voice: Voice) -> list[VoiceEvent]:
+    """Every event including internal notes, for those who handle the voice."""
+    return list(VoiceEvent.objects.filter(voice=voice).select_related("actor", "party").order_by("created_at", "id"))
+
+
+def voice_photos(*, voice: Voice) -> list[VoicePhoto]:
+    return list(VoicePhoto.objects.filter(voice=voice).order_by("id"))
+
+
+def voice_followers_count(*, voice: Voice) -> int:
+    return VoiceFollower.objects.filter(voice=voice).count()
+
+
+def community_parties(*, community: Place, active_only: bool = True) -> list[Party]:
+    qs = Party.objects.filter(community_id=community.pk)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return list(qs.order_by("kind", "name"))
+
+
+def community_categories(*, community: Place, active_only: bool = False) -> list[Category]:
+    qs = Category.objects.filter(community_id=community.pk)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return list(qs.order_by("sort_order", "id"))
+
+
+def community_grids(*, community: Place) -> list[Grid]:
+    return list(Grid.objects.filter(community_id=community.pk).order_by("path"))
+
+
+def custom_statuses(*, community: Place) -> list[CustomStatus]:
+    return list(CustomStatus.objects.filter(community_id=community.pk).order_by("sort_order", "id"))
+
+
+def party_members_of(*, party: Party) -> list[PartyMember]:
+    return list(PartyMember.objects.filter(party=party).select_related("user"))
+
+
+def similar_for_merge(*, actor: Any, voice: Voice, k: int = 5) -> list[Voice]:
+    """Open voices like this one in its place subtree that the actor also handles: merge or group candidates."""
+    from gongzhi.voices.similarity import similar_open_voices
+
+    found_ids = similar_open_voices(
+        community_id=voice.community_id, place_path=voice.place_path, text=voice.text, k=k + 1
+    )
+    ids = [pk for pk in found_ids if pk != voice.pk][:k]
+    if not ids:
+        return []
+    community = Place(pk=voice.community_id)
+    found = {v.pk: v for v in _handled(actor, community).filter(pk__in=ids).select_related("category", "place")}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def handled_voices_by_ids(*, actor: Any, community: Place, ids: list[int]) -> list[Voice]:
+    return list(_handled(actor, community).filter(pk__in=ids))
+
+
+def persons_search(*, actor: Any, community: Place, query: str) -> list[Any]:
+    """Residents of the community whose name or room matches, for entering a voice on their behalf; the page masks
+    their ID number and phone."""
+    from gongzhi.people.models import Person
+
+    query = query.strip()[:20]
+    if not query:
+        return []
+    return list(
+        Person.objects.visible_to(actor)
+        .filter(community_id=community.pk)
+        .filter(Q(name__contains=query) | Q(household__room=query))
+        .select_related("household", "household__place")
+        .order_by("place_path", "id")[:PERSON_SEARCH_LIMIT]
+    )
+
+
+def person_get(*, actor: Any, community: Place, person_id: int) -> Any:
+    from gongzhi.people.models import Person
+
+    person = (
+        Person.objects.visible_to(actor)
+        .filter(pk=person_id, community_id=community.pk)
+        .select_related("household", "household__place")
+        .first()
+    )
+    if person is None:
+        raise NotFound()
+    return person
+
+
+def meeting_for_entry(*, actor: Any, community: Place, meeting_id: int) -> Any:
+    from gongzhi.deliberation.models import Meeting
+
+    meeting = (
+        Meeting.objects.visible_to(actor)
+        .filter(pk=meeting_id, community_id=community.pk)
+        .select_related("place")
+        .first()
+    )
+    if meeting is None:
+        raise NotFound()
+    return meeting
+
+
+def meeting_suggestions(*, meeting: Any) -> list[Any]:
+    """The meeting's suggestions, each with `filed` — the voice it became, if any."""
+    from gongzhi.deliberation.models import Suggestion
+
+    rows = list(Suggestion.objects.filter(meeting=meeting).order_by("created_at", "id"))
+    filed = dict(Voice.objects.filter(suggestion__in=rows).values_list("suggestion_id", "pk"))
+    for row in rows:
+        row.filed = filed.get(row.pk)
+    return rows
+
+
+def places_of(*, community: Place) -> list[tuple[int, str]]:
+    """The community's places top down, indented by depth so a select reads as the tree."""
+    rows = Place.objects.filter(path__under=community.path).order_by("path").values_list("pk", "name", "depth")
+    return [(pk, "\u3000" * max(depth - community.depth, 0) + name) for pk, name, depth in rows]
+
+
+def place_in(*, community: Place, place_id: int) -> Place:
+    place: Place | None = Place.objects.filter(pk=place_id, path__under=community.path).first()
+    if place is None:
+        raise NotFound()
+    return place
