@@ -7,9 +7,11 @@ capturing stands for one filed by another process: only the watermark refresh ca
 from __future__ import annotations
 
 import datetime
+import threading
 
 import pytest
 from django.core.cache import cache
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from gongzhi.core.roles import Role
@@ -216,3 +218,61 @@ def test_a_warm_search_costs_two_queries_whatever_the_size(desk, rows, django_as
     assert len(hits) == min(rows, 5)
     with django_assert_num_queries(1):  # no hits: only the refresh
         assert similar(desk, "请问书法班什么时候开课") == []
+
+
+# --- PostgreSQL: real transactions from other connections -----------------------------------------------------
+
+
+def _postgres_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency is tested on PostgreSQL")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_voice_committed_after_a_newer_change_was_seen_still_comes_in(desk, monkeypatch):
+    _postgres_only()
+    # The other "process": its on-commit hook must not reach this process's index.
+    monkeypatch.setattr(similarity, "index_voice_changed", lambda *, voice_id: None)
+    first = submit(desk)
+    assert similar(desk) == [first.pk]
+    saved, go = threading.Event(), threading.Event()
+    late: list[Voice] = []
+
+    def slow_transaction() -> None:
+        try:
+            with transaction.atomic():
+                late.append(submit(desk, "3栋楼道灯坏了一个星期，晚上上楼看不见"))
+                saved.set()
+                go.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=slow_transaction)
+    thread.start()
+    assert saved.wait(10)
+    # A newer change commits first and is seen: the watermark passes the late voice's updated_at.
+    Voice.objects.filter(pk=first.pk).update(updated_at=timezone.now())
+    assert similar(desk) == [first.pk]
+    go.set()
+    thread.join(10)
+    assert late and late[0].updated_at < Voice.objects.get(pk=first.pk).updated_at
+    assert set(similar(desk)) == {first.pk, late[0].pk}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_searches_racing_submissions_never_fail_and_end_up_complete(desk):
+    _postgres_only()
+    from tests.core.test_concurrency import race
+
+    def work(i: int) -> object:
+        if i % 2:
+            return submit(desk, f"3栋楼道灯坏了一个星期，第{i}次反映").pk
+        return similar(desk)
+
+    results = race(8, work)
+    assert not [r for r in results if isinstance(r, BaseException)]
+    filed = {r for r in results if isinstance(r, int)}
+    assert len(filed) == 4
+    assert set(similar(desk, k=10)) == filed
