@@ -200,3 +200,30 @@ def test_cached_until_the_community_data_changes(desk, known):
 def test_empty_period(desk, known):
     t = _stats(desk, since=datetime.date(2024, 1, 1), until=datetime.date(2024, 12, 31))["total"]
     assert t["total"] == 0 and t["closure_hours"] is None and t["overdue_percent"] is None
+
+
+def test_figures_follow_the_workflow_services(desk):
+    """Through the inbox's and the residents' services with a moving clock: accept, reply, close, rate, reopen,
+    and the sweep's 督办 kept across the reopening."""
+    s, staff = desk.site, desk.staff[Role.SECRETARY]
+    a = _file(desk, s.compound, "refuse", at=T0)
+    b = _file(desk, s.buildings[0], "parking", at=T0)
+    with time_machine.travel(T0 + 2 * H, tick=False):
+        services.voice_reply(actor=staff, voice=a, body="已联系环卫公司")
+    with time_machine.travel(T0 + 30 * H, tick=False):
+        services.voice_close(actor=staff, voice=a, body="已清运")
+    with time_machine.travel(T0 + 1 * H, tick=False):
+        services.voice_accept(actor=desk.staff[Role.PROPERTY], voice=b)
+    with time_machine.travel(T0 + 10 * H, tick=False):
+        services.voice_close(actor=desk.staff[Role.PROPERTY], voice=b, body="已挪车")
+    services.voice_rate(actor=desk.resident, voice=Voice.objects.get(pk=a.pk), rating=4, now=T0 + 31 * H)
+    services.voice_rate(actor=desk.resident, voice=Voice.objects.get(pk=b.pk), rating=1, now=T0 + 11 * H)
+    Voice.objects.filter(pk=b.pk).update(escalation_level=1)  # 督办 before it was closed
+    services.voice_reopen(actor=desk.resident, voice=Voice.objects.get(pk=b.pk), reason="车又停回来了", now=T0 + 12 * H)
+    t = _stats(desk, **MARCH)["total"]
+    assert (t["total"], t["open"], t["closed"]) == (2, 1, 1)
+    assert t["first_response_hours"] == Decimal("1.5")  # 2 h and 1 h
+    assert t["closure_hours"] == Decimal("30.0")  # the reopened voice is open again
+    assert (t["rated"], t["rating_mean"], t["rating_distribution"]) == (2, Decimal("2.5"), [1, 0, 0, 1, 0])
+    assert t["response_percent"] == Decimal("100.0")  # rated voices never exceed the closed ones
+    assert (t["reopened"], t["escalated"]) == (1, 1)

@@ -52,6 +52,7 @@ ROW_FIELDS = (
     "rating",
     "reopen_count",
     "escalated_at",
+    "escalation_level",
 )
 CHUNK = 5000
 
@@ -111,13 +112,16 @@ def _in_period(qs: QuerySet[Voice], since: datetime.date | None, until: datetime
     return qs.filter(merged_into__isnull=True)
 
 
+def _row(values: Any) -> rules.VoiceRow:
+    c, p, g, is_open, created, responded, closed, due, rating, reopens, escalated_at, level = values
+    # A reopening clears escalated_at for the new deadline; the level keeps that the voice was escalated before.
+    escalated = escalated_at is not None or level > 0
+    return rules.VoiceRow(c, p, g, is_open, created, responded, closed, due, rating, reopens > 0, escalated)
+
+
 def _rows(qs: QuerySet[Voice]) -> Iterator[rules.VoiceRow]:
-    for c, p, g, is_open, created, responded, closed, due, rating, reopens, escalated in (
-        qs.order_by().values_list(*ROW_FIELDS).iterator(chunk_size=CHUNK)
-    ):
-        yield rules.VoiceRow(
-            c, p, g, is_open, created, responded, closed, due, rating, reopens > 0, escalated is not None
-        )
+    for values in qs.order_by().values_list(*ROW_FIELDS).iterator(chunk_size=CHUNK):
+        yield _row(values)
 
 
 def _plain(figures: rules.Figures, category_ids: list[int]) -> dict[str, Any]:
@@ -238,12 +242,7 @@ def street_voice_stats(
     qs = _in_period(Voice.objects.filter(community_id__in=list(by_community)), since, until)
     now, tz = timezone.now(), timezone.get_current_timezone()
     for community_id, *values in qs.order_by().values_list("community_id", *ROW_FIELDS).iterator(chunk_size=CHUNK):
-        c, p, g, is_open, created, responded, closed, due, rating, reopens, escalated = values
-        by_community[community_id].append(
-            rules.VoiceRow(
-                c, p, g, is_open, created, responded, closed, due, rating, reopens > 0, escalated is not None
-            )
-        )
+        by_community[community_id].append(_row(values))
     rows = []
     for community in communities:
         total = rules.summarize(by_community[community.pk], now=now, tz=tz)[0]
