@@ -1,7 +1,465 @@
-"""Skeleton: the routing part fills this module."""
+"""Pages for the routing table, the responsible parties, the categories (VOICE_MANAGE: 书记, 社工) and the
+holiday calendar (read by staff, edited by superusers). Parse → read → permission → one service → render.
+
+The reads here are small and local to these pages; they start from `restrict(actor, VOICE_MANAGE)` so that a
+manager only ever sees their own community's rows."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-urlpatterns: list[Any] = []
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
+from gongzhi.core.http import actor_of
+from gongzhi.core.models import RoleAssignment, User
+from gongzhi.core.permissions import Action
+from gongzhi.core.scoping import grants_allowing, user_can
+from gongzhi.places import selectors as place_selectors
+from gongzhi.places.models import Place
+from gongzhi.places.views import _community_context
+from gongzhi.rules.masking import mask_phone
+from gongzhi.voices import services
+from gongzhi.voices.models import CalendarDay, Category, Party, PartyKind, PartyMember, Route
+
+__all__ = [
+    "CalendarForm",
+    "CategoryForm",
+    "PartyForm",
+    "RouteForm",
+    "calendar",
+    "categories",
+    "category_edit",
+    "parties",
+    "party_edit",
+    "routes",
+    "urlpatterns",
+]
+
+
+class RouteForm(forms.Form):
+    place = forms.IntegerField(label=gettext_lazy("范围"))
+    category = forms.IntegerField(label=gettext_lazy("类别"), required=False)
+    party = forms.IntegerField(label=gettext_lazy("责任方"))
+
+
+class PartyForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("名称"), max_length=60, required=False)
+    kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=PartyKind.choices)
+    supervisor = forms.IntegerField(label=gettext_lazy("督办方"), required=False)
+    contact = forms.CharField(label=gettext_lazy("对外联系方式"), max_length=60, required=False)
+    is_active = forms.BooleanField(label=gettext_lazy("启用"), required=False, initial=True)
+
+
+class MemberForm(forms.Form):
+    user = forms.IntegerField(label=gettext_lazy("成员"))
+    is_lead = forms.BooleanField(label=gettext_lazy("负责人"), required=False)
+
+
+class CategoryForm(forms.Form):
+    code = forms.CharField(label=gettext_lazy("编码"), max_length=40, required=False)
+    name = forms.CharField(label=gettext_lazy("名称"), max_length=40, required=False)
+    deadline_days = forms.IntegerField(label=gettext_lazy("办理时限(工作日)"), min_value=0, max_value=999)
+    remind_days_before = forms.IntegerField(label=gettext_lazy("提前提醒(工作日)"), min_value=0, max_value=999)
+    group = forms.CharField(label=gettext_lazy("分组"), max_length=40, required=False)
+    description = forms.CharField(label=gettext_lazy("说明"), max_length=200, required=False)
+    is_active = forms.BooleanField(label=gettext_lazy("启用"), required=False, initial=True)
+
+
+class CalendarForm(forms.Form):
+    date = forms.DateField(label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    is_workday = forms.TypedChoiceField(
+        label=gettext_lazy("安排"),
+        choices=[("0", gettext_lazy("放假")), ("1", gettext_lazy("调休上班"))],
+        coerce=lambda v: v == "1",
+    )
+    name = forms.CharField(label=gettext_lazy("名称"), max_length=40, required=False)
+
+
+# --- reads ---------------------------------------------------------------------------------------------------
+
+
+def _manager_community(request: HttpRequest, community_id: int) -> tuple[User, Place]:
+    """The community if the actor can see it (else 404) and manages 社情民意 there (else 403)."""
+    actor = actor_of(request)
+    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    if not user_can(actor, Action.VOICE_MANAGE, community):
+        raise PermissionDenied(_("只有社区书记或社工可以维护分派规则、责任方和类别"))
+    return actor, community
+
+
+def _places(actor: User, community: Place) -> list[Place]:
+    rows: QuerySet[Place] = Place.objects.restrict(actor, Action.VOICE_MANAGE).filter(community=community)
+    return [community, *rows.exclude(pk=community.pk).order_by("path")]
+
+
+def _parties(actor: User, community: Place) -> QuerySet[Party]:
+    rows: QuerySet[Party] = Party.objects.restrict(actor, Action.VOICE_MANAGE).filter(community=community)
+    return rows
+
+
+def _categories(actor: User, community: Place) -> QuerySet[Category]:
+    rows: QuerySet[Category] = Category.objects.restrict(actor, Action.VOICE_MANAGE).filter(community=community)
+    return rows
+
+
+def _pick(rows: Any, pk: int | None) -> Any:
+    """One row of a scoped list by id; an id outside it is not found (invisible means nonexistent)."""
+    if pk is None:
+        return None
+    found = next((r for r in rows if r.pk == pk), None)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _context(request: HttpRequest, community: Place, tab: str, **extra: Any) -> dict[str, Any]:
+    return {**_community_context(request, community), "nav": "voices", "tab": tab, **extra}
+
+
+def _form_error(form: forms.Form, exc: ApplicationError) -> None:
+    field = exc.extra.get("field")
+    form.add_error(field if field in form.fields else None, str(exc.message))
+
+
+def _int(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() else None
+
+
+# --- the routing table ---------------------------------------------------------------------------------------
+
+
+@login_required
+def routes(request: HttpRequest, community_id: int) -> HttpResponse:
+    actor, community = _manager_community(request, community_id)
+    places = _places(actor, community)
+    parties = list(_parties(actor, community).filter(is_active=True))
+    cats = list(_categories(actor, community))
+    form = RouteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        place, party = _pick(places, data["place"]), _pick(parties, data["party"])
+        category = _pick(cats, data["category"])
+        try:
+            services.route_set(actor=actor, community=community, place=place, category=category, party=party)
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("分派规则已保存"))
+            return redirect("voices:routes", community_id=community.pk)
+    table = list(
+        Route.objects.restrict(actor, Action.VOICE_MANAGE)
+        .filter(community=community)
+        .select_related("place", "category", "party")
+        .order_by("place_path", "category_id")
+    )
+    preview: dict[str, Any] = {}
+    try_place, try_category = _int(request.GET.get("try_place")), _int(request.GET.get("try_category"))
+    if try_place:
+        place = _pick(places, try_place)
+        category = _pick(cats, try_category)
+        preview = {
+            "place": place,
+            "category": category,
+            "party": services.route_for(
+                community_id=community.pk, category_id=category.pk if category else None, place_path=place.path
+            ),
+        }
+    return render(
+        request,
+        "voices/routing_routes.html",
+        _context(
+            request,
+            community,
+            "routes",
+            form=form,
+            table=table,
+            places=places,
+            parties=parties,
+            categories=cats,
+            preview=preview,
+        ),
+    )
+
+
+@login_required
+@require_POST
+def route_delete(request: HttpRequest, community_id: int, route_id: int) -> HttpResponse:
+    actor, community = _manager_community(request, community_id)
+    route = Route.objects.restrict(actor, Action.VOICE_MANAGE).filter(community=community, pk=route_id).first()
+    if route is None:
+        raise NotFound()
+    services.route_delete(actor=actor, route=route)
+    messages.success(request, _("分派规则已删除"))
+    return redirect("voices:routes", community_id=community.pk)
+
+
+# --- parties -------------------------------------------------------------------------------------------------
+
+
+def _members_prefetch() -> Prefetch[Any]:
+    return Prefetch("members", queryset=PartyMember.objects.select_related("user").order_by("-is_lead", "id"))
+
+
+def _people(community: Place) -> list[dict[str, Any]]:
+    """Who can be a member: the users holding a role in the community, phones masked."""
+    rows = (
+        RoleAssignment.objects.filter(community=community)
+        .select_related("user")
+        .order_by("user__display_name", "user_id")
+    )
+    seen: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        entry = seen.setdefault(
+            row.user_id,
+            {"id": row.user_id, "name": row.user.display_name, "phone": mask_phone(row.user.phone), "roles": []},
+        )
+        entry["roles"].append(row.get_role_display())
+    return list(seen.values())
+
+
+@login_required
+def parties(request: HttpRequest, community_id: int) -> HttpResponse:
+    actor, community = _manager_community(request, community_id)
+    rows = list(
+        _parties(actor, community)
+        .select_related("supervisor")
+        .prefetch_related(_members_prefetch())
+        .order_by("kind", "name")
+    )
+    form = PartyForm(request.POST or None, initial={"is_active": True})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            party = services.party_create(
+                actor=actor,
+                community=community,
+                name=data["name"],
+                kind=data["kind"],
+                supervisor=_pick(rows, data["supervisor"]),
+                contact=data["contact"],
+            )
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("责任方“%(name)s”已添加") % {"name": party.name})
+            return redirect("voices:parties", community_id=community.pk)
+    return render(
+        request,
+        "voices/routing_parties.html",
+        _context(request, community, "parties", parties=rows, form=form, kinds=PartyKind.choices),
+    )
+
+
+@login_required
+def party_edit(request: HttpRequest, community_id: int, party_id: int) -> HttpResponse:
+    actor, community = _manager_community(request, community_id)
+    rows = list(_parties(actor, community).select_related("supervisor").prefetch_related(_members_prefetch()))
+    party = _pick(rows, party_id)
+    form = PartyForm(
+        request.POST or None,
+        initial={
+            "name": party.name,
+            "kind": party.kind,
+            "supervisor": party.supervisor_id,
+            "contact": party.contact,
+            "is_active": party.is_active,
+        },
+    )
+    member_form = MemberForm()
+    if request.method == "POST" and request.POST.get("action") == "member_add":
+        member_form = MemberForm(request.POST)
+        form = PartyForm(initial=form.initial)
+        if member_form.is_valid():
+            user = User.objects.filter(pk=member_form.cleaned_data["user"]).first()
+            try:
+                services.party_member_add(
+                    actor=actor, party=party, user=user, is_lead=member_form.cleaned_data["is_lead"]
+                )
+            except ApplicationError as exc:
+                _form_error(member_form, exc)
+            else:
+                messages.success(request, _("成员已加入"))
+                return redirect("voices:party", community_id=community.pk, party_id=party.pk)
+    elif request.method == "POST" and request.POST.get("action") == "member_remove":
+        member = _pick(list(party.members.all()), _int(request.POST.get("member")))
+        services.party_member_remove(actor=actor, member=member)
+        messages.success(request, _("成员已移出"))
+        return redirect("voices:party", community_id=community.pk, party_id=party.pk)
+    elif request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.party_update(
+                actor=actor,
+                party=party,
+                name=data["name"],
+                kind=data["kind"],
+                supervisor=_pick(rows, data["supervisor"]),
+                contact=data["contact"],
+                is_active=data["is_active"],
+            )
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("责任方已保存"))
+            return redirect("voices:parties", community_id=community.pk)
+    return render(
+        request,
+        "voices/routing_party.html",
+        _context(
+            request,
+            community,
+            "parties",
+            party=party,
+            form=form,
+            member_form=member_form,
+            supervisors=[p for p in rows if p.pk != party.pk],
+            kinds=PartyKind.choices,
+            members=list(party.members.all()),
+            people=_people(community),
+        ),
+    )
+
+
+# --- categories ----------------------------------------------------------------------------------------------
+
+
+@login_required
+def categories(request: HttpRequest, community_id: int) -> HttpResponse:
+    actor, community = _manager_community(request, community_id)
+    form = CategoryForm(request.POST or None, initial={"deadline_days": 5, "remind_days_before": 1, "is_active": True})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            category = services.category_create(
+                actor=actor,
+                community=community,
+                code=data["code"],
+                name=data["name"],
+                deadline_days=data["deadline_days"],
+                remind_days_before=data["remind_days_before"],
+                group=data["group"],
+                description=data["description"],
+            )
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("类别“%(name)s”已添加") % {"name": category.name})
+            return redirect("voices:categories", community_id=community.pk)
+    return render(
+        request,
+        "voices/routing_categories.html",
+        _context(request, community, "categories", categories=list(_categories(actor, community)), form=form),
+    )
+
+
+@login_required
+def category_edit(request: HttpRequest, community_id: int, category_id: int) -> HttpResponse:
+    actor, community = _manager_community(request, community_id)
+    category = _categories(actor, community).filter(pk=category_id).first()
+    if category is None:
+        raise NotFound()
+    form = CategoryForm(
+        request.POST or None,
+        initial={
+            "code": category.code,
+            "name": category.name,
+            "deadline_days": category.deadline_days,
+            "remind_days_before": category.remind_days_before,
+            "group": category.group,
+            "description": category.description,
+            "is_active": category.is_active,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.category_update(
+                actor=actor,
+                category=category,
+                name=data["name"],
+                deadline_days=data["deadline_days"],
+                remind_days_before=data["remind_days_before"],
+                group=data["group"],
+                description=data["description"],
+                is_active=data["is_active"],
+            )
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("类别已保存"))
+            return redirect("voices:categories", community_id=community.pk)
+    return render(
+        request,
+        "voices/routing_category.html",
+        _context(request, community, "categories", category=category, form=form),
+    )
+
+
+# --- the holiday calendar ------------------------------------------------------------------------------------
+
+
+def _may_read_calendar(actor: User) -> bool:
+    return bool(actor.is_superuser or grants_allowing(actor, Action.VOICE_HANDLE))
+
+
+@login_required
+def calendar(request: HttpRequest) -> HttpResponse:
+    """The holidays and make-up days deadlines are counted with; staff read it, superusers change it."""
+    actor = actor_of(request)
+    if not _may_read_calendar(actor):
+        raise PermissionDenied(_("只有社区工作人员可以查看节假日安排"))
+    form = CalendarForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("action") == "clear":
+            raw = request.POST.get("date", "")
+            try:
+                day = date.fromisoformat(raw)
+            except ValueError as exc:
+                raise NotFound() from exc
+            services.calendar_day_clear(actor=actor, date=day)
+            messages.success(request, _("已恢复为正常作息"))
+            return redirect("voices:calendar")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.calendar_day_set(
+                    actor=actor, date=data["date"], is_workday=data["is_workday"], name=data["name"]
+                )
+            except ApplicationError as exc:
+                if exc.status == 403:
+                    raise
+                _form_error(form, exc)
+            else:
+                messages.success(request, _("节假日安排已保存"))
+                return redirect("voices:calendar")
+        elif not actor.is_superuser:
+            raise PermissionDenied(_("节假日安排全平台通用，只有系统管理员可以修改"))
+    year = _int(request.GET.get("year")) or date.today().year
+    days = list(CalendarDay.objects.filter(date__year=year).order_by("date"))
+    return render(
+        request,
+        "voices/routing_calendar.html",
+        {"days": days, "year": year, "form": form, "can_edit": actor.is_superuser, "nav": "voices"},
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("c/<int:community_id>/voices/routes/", routes, name="routes"),
+    path("c/<int:community_id>/voices/routes/<int:route_id>/delete/", route_delete, name="route_delete"),
+    path("c/<int:community_id>/voices/parties/", parties, name="parties"),
+    path("c/<int:community_id>/voices/parties/<int:party_id>/", party_edit, name="party"),
+    path("c/<int:community_id>/voices/categories/", categories, name="categories"),
+    path("c/<int:community_id>/voices/categories/<int:category_id>/", category_edit, name="category"),
+    path("voices/calendar/", calendar, name="calendar"),
+]
