@@ -182,6 +182,20 @@ def test_where_filters_before_k_is_counted():
     assert index.search("楼道灯坏了", where=lambda doc_id: False) == []
 
 
+def test_a_filter_reaching_past_the_best_few_still_finds_the_rest():
+    index = TextIndex({str(i): f"{i}栋楼道灯坏了" for i in range(1, 101)})
+    hits = index.search("楼道灯坏了", k=5, where=lambda doc_id: int(doc_id) > 95)
+    assert sorted(hits, key=int) == ["96", "97", "98", "99", "100"]
+    unfiltered = index.search("楼道灯坏了", k=5)
+    assert len(unfiltered) == 5 and not set(unfiltered) & set(hits)
+
+
+def test_min_score_zero_still_leaves_out_texts_that_share_nothing():
+    index = TextIndex({"a": "楼道灯坏了", "b": "垃圾房满了", "c": "井盖松动"}, min_score=0)
+    index.remove("c")
+    assert index.search("楼道灯坏了", k=5) == ["a"]
+
+
 def test_a_long_query_is_cut_and_still_finds_its_text(monkeypatch):
     monkeypatch.setattr(similar, "QUERY_TERMS", 20)
     letter = VOICES["water"] + "。" + "".join(VOICES.values()) + SIMP_FENCE + SIMP_DOOR

@@ -244,13 +244,21 @@ class TextIndex:
             )
             scores = np.bincount(slots, weights=weights, minlength=n_slots)
             scores *= np.frombuffer(bytes(self._alive), dtype=np.uint8)
-            hits = np.flatnonzero(scores >= self.min_score)
-            if len(hits) > 1:
-                order = np.frombuffer(self._order, dtype=np.int64)[hits]
-                # Round so that equal vectors summed in a different order still tie, then first-added first.
-                ranked = hits[np.lexsort((order, -np.round(scores[hits], 9)))]
-            else:
-                ranked = hits
+            hits = np.flatnonzero((scores >= self.min_score) & (scores > 0))
+            # Rounded so that equal vectors summed in a different order still tie; ties go to the first added.
+            rounded = np.round(scores[hits], 9)
+            order = np.frombuffer(self._order, dtype=np.int64)[hits]
+            # Sorting thousands of weak hits to show five is waste: rank the best few (all tied at the cut
+            # included), and everything only when a filter leaves too few of them.
+            few = max(4 * k, 32)
+            if len(hits) > few:
+                cut = np.partition(rounded, len(rounded) - few)[len(rounded) - few]
+                best = rounded >= cut
+                top = hits[best][np.lexsort((order[best], -rounded[best]))]
+                picked = self._pick(exact, top.tolist(), where, k)
+                if len(picked) == k or where is None:
+                    return picked
+            ranked = hits[np.lexsort((order, -rounded))]
             return self._pick(exact, ranked.tolist(), where, k)
 
     def _pick(self, exact: list[int], ranked: list[int], where: Callable[[str], bool] | None, k: int) -> list[str]:
