@@ -82,6 +82,14 @@ def test_traditional_query_finds_the_simplified_text_and_vice_versa():
     assert simp.search(TRAD_FENCE) == trad.search(SIMP_FENCE)
 
 
+def test_article_004_as_it_is_written_finds_the_simplified_voice():
+    # The article's own line, with its half-width punctuation and the pinyin glosses it carries ("區(qū)").
+    raw = "擁有30年樓齡的小區(qū)里,圍欄失修、路燈損壞、入屋盜竊等安全和治安問題時有發(fā)生。"
+    index = TextIndex({**VOICES, "fence": SIMP_FENCE, "gate": SIMP_DOOR})
+    assert index.search(raw)[0] == "fence"
+    assert TextIndex({**VOICES, "fence": raw}).search("围栏失修，路灯损坏，入屋盗窃")[0] == "fence"
+
+
 def test_full_width_digits_match_half_width_ones():
     index = TextIndex({"b3": "3栋楼下路灯不亮", "b5": "5栋楼下路灯不亮"})
     assert index.search("３栋楼下路灯不亮")[0] == "b3"
