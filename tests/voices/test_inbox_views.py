@@ -418,3 +418,25 @@ def test_api_post_files_a_voice_and_bad_input_is_an_error_body(desk, other_desk)
     other = login(other_desk.resident).post(url, json.dumps(payload), content_type="application/json")
     assert other.status_code == 404
     assert Voice.objects.count() == 1
+
+
+def test_reveal_phone_is_logged_and_refused_to_the_property(desk, other_desk, voices):
+    from gongzhi.core.models import SensitiveAccess
+
+    voice = voices["parking"]
+    url = f"{base(desk)}/{voice.pk}/handle/reveal-phone/"
+    assert Client().post(url).status_code == 302
+    assert login(other_desk.staff[Role.SECRETARY]).post(url).status_code == 404
+    assert login(desk.resident).post(url).status_code == 403
+    prop = login(desk.staff[Role.PROPERTY])
+    assert 'id="btn-reveal-phone"' not in prop.get(f"{base(desk)}/{voice.pk}/handle/").content.decode()
+    assert prop.post(url).status_code == 403  # 物业 handles it but may not see the full number
+    assert SensitiveAccess.objects.count() == 0
+    client = login(desk.staff[Role.SECRETARY])
+    assert 'id="btn-reveal-phone"' in client.get(f"{base(desk)}/{voice.pk}/handle/").content.decode()
+    response = client.post(url, {"purpose": "回访"})
+    assert response.status_code == 200 and "13812345678" in response.content.decode()
+    access = SensitiveAccess.objects.get()
+    assert access.field == "phone" and access.object_id == str(voice.pk) and access.actor == desk.staff[Role.SECRETARY]
+    assert AuditEvent.objects.filter(verb="voice.reveal_phone").count() == 1
+    assert client.get(url).status_code == 405

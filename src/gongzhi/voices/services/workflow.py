@@ -39,6 +39,8 @@ __all__ = [
     "voice_accept",
     "voice_assign",
     "voice_close",
+    "voice_contact_phone",
+    "voice_contact_reveal",
     "voice_from_suggestion",
     "voice_merge",
     "voice_promote_topic",
@@ -454,6 +456,45 @@ def custom_status_create(*, actor: Any, community: Any, code: str, name: str, is
         after={"code": row.code, "name": row.name, "open": row.is_open},
     )
     return row
+
+
+def voice_contact_phone(voice: Voice) -> str:
+    """The number to call back: the one given with the voice, else the reporter's record, else their account's."""
+    if voice.contact_phone:
+        return voice.contact_phone
+    if voice.reporter_person_id and voice.reporter_person is not None and voice.reporter_person.phone:
+        return str(voice.reporter_person.phone)
+    if voice.reporter_id and voice.reporter is not None:
+        return str(voice.reporter.phone)
+    return ""
+
+
+@transaction.atomic
+def voice_contact_reveal(*, actor: Any, voice: Voice, purpose: str = "") -> str:
+    """The reporter's full phone for a call back, to a handler whose role may reveal phones there (not 物业);
+    each view is logged as a SensitiveAccess row with its audit event (PIPL Art. 28), as on the people pages."""
+    from gongzhi.core.permissions import Action
+    from gongzhi.core.scoping import user_can_at
+    from gongzhi.people.services import sensitive_view_log
+
+    _visible_or_404(actor, voice)
+    if not can_handle(actor, voice) or not user_can_at(
+        actor, Action.REVEAL_PHONE, community_id=voice.community_id, path=voice.place_path
+    ):
+        raise PermissionDenied(_("您的角色无权查看完整电话"))
+    phone = voice_contact_phone(voice)
+    if not phone:
+        raise NotFound(_("该诉求没有留联系电话"), code="no_phone")
+    sensitive_view_log(
+        actor=actor,
+        community_id=voice.community_id,
+        fields=["phone"],
+        object_type="voices.voice",
+        object_id=str(voice.pk),
+        purpose=purpose,
+        verb="voice.reveal_phone",
+    )
+    return phone
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.http import actor_of
 from gongzhi.core.pagination import CachedCountPaginator, count_key
+from gongzhi.core.permissions import Action
+from gongzhi.core.scoping import user_can_at
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 from gongzhi.places.views import _community_context
@@ -39,6 +41,7 @@ __all__ = [
     "handle",
     "handle_action",
     "inbox",
+    "reveal_phone",
     "statuses",
     "urlpatterns",
 ]
@@ -177,18 +180,18 @@ def _status_codes(custom: dict[str, str]) -> list[str]:
     return [*(s.value for s in Status), *custom]
 
 
-def _reporter(voice: Voice) -> dict[str, str]:
-    """Who raised it, for staff: the name and a masked phone only (the full number is never on this page)."""
-    name = ""
-    phone = voice.contact_phone
+def _reporter(actor: Any, voice: Voice) -> dict[str, Any]:
+    """Who raised it, for staff: the name and a masked phone (the full number only through the logged reveal)."""
+    name = voice.contact_name
     if voice.reporter_person is not None:
-        name = voice.reporter_person.name
-        phone = phone or voice.reporter_person.phone or ""
+        name = name or voice.reporter_person.name
     if voice.reporter is not None:
         name = name or voice.reporter.display_name
-        phone = phone or voice.reporter.phone
-    name = voice.contact_name or name
-    return {"name": name, "phone": mask_phone(phone) if phone else ""}
+    phone = services.voice_contact_phone(voice)
+    revealable = bool(phone) and user_can_at(
+        actor, Action.REVEAL_PHONE, community_id=voice.community_id, path=voice.place_path
+    )
+    return {"name": name, "phone": mask_phone(phone) if phone else "", "revealable": revealable}
 
 
 def _status_choices(voice: Voice, custom: dict[str, str]) -> list[tuple[str, str]]:
@@ -212,7 +215,7 @@ def _handle_context(request: HttpRequest, community: Place, voice: Voice, **extr
         voice=voice,
         status_name=status_label(voice.status, custom),
         overdue=voice.is_open and voice.due_at is not None and voice.due_at < now,
-        reporter=_reporter(voice),
+        reporter=_reporter(actor, voice),
         photos=selectors.voice_photos(voice=voice),
         events=events,
         followers=selectors.voice_followers_count(voice=voice),
@@ -344,6 +347,16 @@ def handle_action(request: HttpRequest, community_id: int, voice_id: int, action
         return render(request, "voices/inbox_handle.html", context, status=400)
     messages.success(request, message)
     return redirect(url or reverse("voices:handle", kwargs={"community_id": community.pk, "voice_id": voice.pk}))
+
+
+@login_required
+@require_POST
+def reveal_phone(request: HttpRequest, community_id: int, voice_id: int) -> HttpResponse:
+    """The htmx fragment that replaces the masked phone with the full one, logged as a sensitive view."""
+    actor, community = _community(request, community_id)
+    voice = selectors.voice_for_handling(actor=actor, voice_id=voice_id, community=community)
+    phone = services.voice_contact_reveal(actor=actor, voice=voice, purpose=request.POST.get("purpose", "")[:100])
+    return render(request, "voices/inbox_revealed.html", {"value": phone})
 
 
 @login_required
@@ -495,5 +508,6 @@ urlpatterns: list[URLPattern] = [
     path("c/<int:community_id>/voices/statuses/", statuses, name="statuses"),
     path("c/<int:community_id>/voices/from-meeting/<int:meeting_id>/", from_meeting, name="from_meeting"),
     path("c/<int:community_id>/voices/<int:voice_id>/handle/", handle, name="handle"),
+    path("c/<int:community_id>/voices/<int:voice_id>/handle/reveal-phone/", reveal_phone, name="reveal_phone"),
     path("c/<int:community_id>/voices/<int:voice_id>/handle/<slug:action>/", handle_action, name="handle_action"),
 ]
