@@ -196,3 +196,19 @@ def test_only_one_sweep_chain_is_scheduled(db, settings):
     DBTaskResult.objects.all().delete()
     voices_sweep_task.call()  # the last run of a chain enqueues the next one
     assert pending.get().run_after > timezone.now()
+
+
+def test_voices_far_from_their_deadline_are_not_even_looked_at(desk, django_capture_on_commit_callbacks):
+    submit(desk, when=at(12, 1))  # due 8 Dec; reminders at most 1 working day before
+    assert sweep(django_capture_on_commit_callbacks, at(12, 2))["checked"] == 0
+    assert sweep(django_capture_on_commit_callbacks, at(12, 7))["checked"] == 1
+
+
+def test_the_voices_schedule_command_starts_one_chain(db, settings):
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    call_command("voices_schedule")
+    call_command("voices_schedule")
+    assert DBTaskResult.objects.filter(task_path=voices_sweep_task.module_path).count() == 1

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -700,11 +700,11 @@ def voices_sweep(*, now: datetime | None = None) -> dict[str, int]:
     Called by the background task; not a user action."""
     now = now or timezone.now()
     exceptions = calendar_exceptions()
-    # Reminders look at most 30 working days ahead; 100 calendar days cover that across any holiday.
+    # Nothing is due for a reminder beyond the largest reminder window of any category.
+    widest = Category.objects.aggregate(n=Max("remind_days_before"))["n"] or 0
+    horizon = add_working_days(now, widest, exceptions, tz=_tz())
     candidates = list(
-        Voice.objects.filter(
-            is_open=True, due_at__isnull=False, merged_into__isnull=True, due_at__lte=now + timedelta(days=100)
-        )
+        Voice.objects.filter(is_open=True, due_at__isnull=False, merged_into__isnull=True, due_at__lte=horizon)
         .filter(Q(escalated_at__isnull=True) | Q(escalated_at__lt=F("due_at")))
         .order_by("due_at", "id")
         .values_list("pk", flat=True)
