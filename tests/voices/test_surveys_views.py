@@ -73,6 +73,23 @@ def test_lower_roles(desk):
     assert Survey.objects.count() == 1 and not Survey.objects.get().is_closed and not SurveyVisit.objects.exists()
 
 
+FIELD = {Role.SECRETARY, Role.SOCIAL_WORKER, Role.GRID_WORKER, Role.BUILDING_HEAD}
+MATRIX = {
+    "list": {**{r: 200 for r in FIELD}, Role.PROPERTY: 403, Role.STREET_STAFF: 403, Role.RESIDENT: 403},
+    "detail": {**{r: 200 for r in FIELD}, Role.PROPERTY: 404, Role.STREET_STAFF: 404, Role.RESIDENT: 404},
+    "visit": {**{r: 200 for r in FIELD}, Role.PROPERTY: 404, Role.STREET_STAFF: 404, Role.RESIDENT: 404},
+}
+
+
+@pytest.mark.parametrize("page", sorted(MATRIX))
+def test_every_role_on_every_page(desk, page):
+    """The household (1栋, the micro grid) is in every field worker's reach; 物业, the street and residents are not
+    survey roles: they see the community (403 on its survey list) but no survey (404)."""
+    url = urls(desk, open_survey(desk))[page]
+    got = {role: login(user).get(url).status_code for role, user in desk.staff.items()}
+    assert got == MATRIX[page]
+
+
 def test_out_of_scope_survey_and_household_are_404(desk):
     survey = open_survey(desk)
     building_2 = open_survey(desk, place=desk.site.buildings[1], title="2栋走访")
@@ -168,7 +185,10 @@ def test_a_closed_survey_shows_why_and_records_nothing(desk):
     secretary = login(desk.staff[Role.SECRETARY])
     u = urls(desk, survey)
     assert secretary.post(u["detail"], {"action": "close"}).status_code == 302
-    response = login(desk.staff[Role.GRID_WORKER]).post(u["visit"], {"outcome": "visited"})
+    worker = login(desk.staff[Role.GRID_WORKER])
+    sheet = worker.get(u["visit"]).content.decode()
+    assert 'id="survey-closed"' in sheet and 'id="visit-submit"' not in sheet
+    response = worker.post(u["visit"], {"outcome": "visited"})
     assert response.status_code == 400 and "该走访已经结束" in response.content.decode()
     assert not SurveyVisit.objects.exists()
 
