@@ -75,9 +75,9 @@ def test_lower_roles(desk):
 
 FIELD = {Role.SECRETARY, Role.SOCIAL_WORKER, Role.GRID_WORKER, Role.BUILDING_HEAD}
 MATRIX = {
-    "list": {**{r: 200 for r in FIELD}, Role.PROPERTY: 403, Role.STREET_STAFF: 403, Role.RESIDENT: 403},
-    "detail": {**{r: 200 for r in FIELD}, Role.PROPERTY: 404, Role.STREET_STAFF: 404, Role.RESIDENT: 404},
-    "visit": {**{r: 200 for r in FIELD}, Role.PROPERTY: 404, Role.STREET_STAFF: 404, Role.RESIDENT: 404},
+    "list": {**dict.fromkeys(FIELD, 200), Role.PROPERTY: 403, Role.STREET_STAFF: 403, Role.RESIDENT: 403},
+    "detail": {**dict.fromkeys(FIELD, 200), Role.PROPERTY: 404, Role.STREET_STAFF: 404, Role.RESIDENT: 404},
+    "visit": {**dict.fromkeys(FIELD, 200), Role.PROPERTY: 404, Role.STREET_STAFF: 404, Role.RESIDENT: 404},
 }
 
 
