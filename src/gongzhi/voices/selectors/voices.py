@@ -8,14 +8,20 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from gongzhi.core.errors import NotFound
-from gongzhi.places.models import Place
-from gongzhi.voices.models import Category, Voice, VoiceEvent, VoiceFollower, VoicePhoto
+from gongzhi.core.scoping import grants_for
+from gongzhi.places.models import Place, PlaceKind
+from gongzhi.voices.models import Category, CustomStatus, Voice, VoiceEvent, VoiceFollower, VoicePhoto
 
 __all__ = [
     "active_categories",
+    "custom_status_names",
+    "home_building_id",
+    "is_following",
     "my_voices",
     "public_voice_get",
     "public_voices",
+    "report_place_choices",
+    "report_place_get",
     "similar_voices",
     "voice_get",
     "voice_photo_get",
@@ -118,3 +124,37 @@ def similar_voices(*, actor: Any, community: Place, place: Place, text: str, k: 
         .select_related("category", "place")
     }
     return [visible[i] for i in ids if i in visible][:k]
+
+
+def custom_status_names(*, community: Place) -> dict[str, str]:
+    """The community's own statuses by code, for naming a voice's status beside the built-in ones."""
+    return dict(CustomStatus.objects.filter(community_id=community.pk).values_list("code", "name"))
+
+
+def is_following(*, actor: Any, voice: Voice) -> bool:
+    return bool(VoiceFollower.objects.filter(voice_id=voice.pk, user_id=actor.pk).exists())
+
+
+def report_place_choices(*, community: Place) -> list[tuple[int, str]]:
+    """Every place of the community a voice may be about, top down (a path sorts a node before its subtree),
+    indented by depth so that a plain select reads as the tree."""
+    rows = Place.objects.filter(path__under=community.path).order_by("path").values_list("pk", "name", "depth")
+    return [(pk, "\u3000" * max(depth - community.depth, 0) + name) for pk, name, depth in rows]
+
+
+def report_place_get(*, community: Place, place_id: int) -> Place | None:
+    place: Place | None = Place.objects.filter(pk=place_id, path__under=community.path).first()
+    return place
+
+
+def home_building_id(*, actor: Any, community: Place) -> int | None:
+    """The building of the actor's own household in the community (or the place the household sits in when it
+    has no units): the report form's default place."""
+    for grant in grants_for(actor):
+        if grant.household_id and grant.household_path and grant.household_path.startswith(community.path):
+            row = Place.objects.filter(path=grant.household_path).values_list("pk", "kind", "parent_id").first()
+            if row is None:
+                continue
+            pk, kind, parent_id = row
+            return int(parent_id) if kind == PlaceKind.UNIT and parent_id is not None else int(pk)
+    return None

@@ -7,7 +7,8 @@ from typing import Any
 
 from django import template
 
-from gongzhi.voices.models import CustomStatus, EventKind, status_label
+from gongzhi.voices.models import EventKind, status_label
+from gongzhi.voices.selectors.voices import custom_status_names
 from gongzhi.voices.selectors.voices import public_voices as select_public_voices
 
 register = template.Library()
@@ -29,5 +30,5 @@ def public_voices(community: Any) -> dict[str, Any]:
         # `public_events` is the selector's prefetch; `last_reply` is what the panel shows beside the status.
         replies = [e for e in getattr(voice, "public_events", []) if e.kind in REPLY_KINDS and e.body]
         setattr(voice, "last_reply", replies[-1] if replies else None)  # noqa: B010
-    custom = dict(CustomStatus.objects.filter(community_id=community.pk).values_list("code", "name"))
+    custom = custom_status_names(community=community)
     return {"community": community, "voices": voices, "custom": custom}

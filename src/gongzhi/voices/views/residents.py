@@ -24,11 +24,11 @@ from gongzhi.core.http import actor_of
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_allowing, grants_for, user_can
 from gongzhi.places import selectors as place_selectors
-from gongzhi.places.models import Place, PlaceKind
+from gongzhi.places.models import Place
 from gongzhi.places.views import _community_context
 from gongzhi.rules import voice_feedback
 from gongzhi.voices import services
-from gongzhi.voices.models import TEXT_MAX, CustomStatus, Voice, party_ids_of, status_label
+from gongzhi.voices.models import TEXT_MAX, Voice, party_ids_of, status_label
 from gongzhi.voices.predicates import can_handle
 from gongzhi.voices.selectors import voices as selectors
 
@@ -128,38 +128,19 @@ def home(request: HttpRequest, community_id: int) -> HttpResponse:
     return redirect("voices:mine", community_id=community.pk)
 
 
-def _place_choices(community: Place) -> list[tuple[int, str]]:
-    """The community's places top down, indented by depth so the select reads as the tree."""
-    rows = Place.objects.filter(path__under=community.path).order_by("path").values_list("pk", "name", "depth")
-    return [(pk, "\u3000" * max(depth - community.depth, 0) + name) for pk, name, depth in rows]
-
-
-def _home_building(actor: Any, community: Place) -> int | None:
-    """The resident's own household's building (or the place the household sits in, if it has no units)."""
-    for grant in grants_for(actor):
-        if grant.household_id and grant.household_path and grant.household_path.startswith(community.path):
-            unit = Place.objects.filter(path=grant.household_path).first()
-            if unit is None:
-                continue
-            if unit.kind == PlaceKind.UNIT and unit.parent_id is not None:
-                return int(unit.parent_id)
-            return int(unit.pk)
-    return None
-
-
 @login_required
 def report(request: HttpRequest, community_id: int) -> HttpResponse:
     actor, community = _community(request, community_id)
     if not user_can(actor, Action.VOICE_SUBMIT, community):
         raise PermissionDenied(_("只有本社区的居民可以反映问题"))
     categories = selectors.active_categories(community=community)
-    places = _place_choices(community)
-    initial = {"place": _home_building(actor, community) or community.pk}
+    places = selectors.report_place_choices(community=community)
+    initial = {"place": selectors.home_building_id(actor=actor, community=community) or community.pk}
     form = ReportForm(request.POST or None, initial=initial, categories=categories, places=places)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         category = next((c for c in categories if c.pk == data["category"]), None)
-        place = Place.objects.filter(pk=data["place"], path__under=community.path).first()
+        place = selectors.report_place_get(community=community, place_id=data["place"])
         if category is None or place is None:
             raise NotFound()
         files = request.FILES.getlist("photos")
@@ -197,7 +178,7 @@ def similar(request: HttpRequest, community_id: int) -> HttpResponse:
     place_id = request.GET.get("place", "")
     place = None
     if place_id.isdigit():
-        place = Place.objects.filter(pk=int(place_id), path__under=community.path).first()
+        place = selectors.report_place_get(community=community, place_id=int(place_id))
     found = selectors.similar_voices(actor=actor, community=community, place=place or community, text=text)
     return render(
         request,
@@ -224,7 +205,7 @@ def me_too(request: HttpRequest, community_id: int, voice_id: int) -> HttpRespon
 
 
 def _custom(community: Place) -> dict[str, str]:
-    return dict(CustomStatus.objects.filter(community_id=community.pk).values_list("code", "name"))
+    return selectors.custom_status_names(community=community)
 
 
 @login_required
@@ -266,7 +247,7 @@ def _detail_context(request: HttpRequest, community: Place, voice: Voice, **form
         )
         is None
     )
-    following = is_reporter or voice.followers.filter(user_id=actor.pk).exists()
+    following = is_reporter or selectors.is_following(actor=actor, voice=voice)
     return _context(
         request,
         community,
