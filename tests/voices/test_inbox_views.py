@@ -109,7 +109,7 @@ def test_inbox_costs_the_same_queries_with_1_and_25_rows(desk, size, django_asse
     assert response.status_code == 200 and len(ids_on(response.content.decode())) == size
 
 
-INBOX_QUERIES = 13
+INBOX_QUERIES = 14  # the page, its counts, repeated-complaint groups and filter choices; not per row
 
 
 @pytest.mark.parametrize("size", [1, 25])
@@ -440,3 +440,18 @@ def test_reveal_phone_is_logged_and_refused_to_the_property(desk, other_desk, vo
     assert access.field == "phone" and access.object_id == str(voice.pk) and access.actor == desk.staff[Role.SECRETARY]
     assert AuditEvent.objects.filter(verb="voice.reveal_phone").count() == 1
     assert client.get(url).status_code == 405
+
+
+def test_repeated_complaints_are_grouped_with_their_count(desk):
+    s = desk.site
+    room = [submit(desk, text=f"垃圾房第{i}次满了", category="refuse", place=s.buildings[1]) for i in range(3)]
+    Voice.objects.filter(pk=room[0].pk).update(support_count=3)
+    submit(desk, text="单独一条", category="parking", place=s.buildings[0])
+    client = login(desk.staff[Role.SECRETARY])
+    html = client.get(f"{base(desk)}/inbox/").content.decode()
+    assert 'id="inbox-groups"' in html and "3条，5人反映" in html
+    assert html.count('class="group"') == 1
+    url = f"{base(desk)}/inbox/?state=open&place={s.buildings[1].pk}&category={desk.categories['refuse'].pk}"
+    assert ids_on(client.get(url).content.decode()) == {v.pk for v in room}
+    # 物业 is not assigned refuse: no group for them.
+    assert 'id="inbox-groups"' not in login(desk.staff[Role.PROPERTY]).get(f"{base(desk)}/inbox/").content.decode()

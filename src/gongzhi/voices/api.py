@@ -7,17 +7,15 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from gongzhi.core.errors import NotFound, ValidationFailed
+from gongzhi.core.errors import ValidationFailed
 from gongzhi.places import selectors as place_selectors
-from gongzhi.places.models import Place
 from gongzhi.voices import services
-from gongzhi.voices.models import Category, CustomStatus, Voice, VoiceEvent, VoiceFollower, status_label
+from gongzhi.voices.models import Voice, status_label
 from gongzhi.voices.selectors import inbox as selectors
 
 router = Router(tags=["voices"])
@@ -74,7 +72,7 @@ class VoiceIn(Schema):
 
 
 def _custom(community_id: int) -> dict[str, str]:
-    return dict(CustomStatus.objects.filter(community_id=community_id).values_list("code", "name"))
+    return selectors.custom_status_names(community_id=community_id)
 
 
 def _out(voice: Voice, custom: dict[str, str], now: datetime.datetime) -> dict[str, Any]:
@@ -101,11 +99,6 @@ def _out(voice: Voice, custom: dict[str, str], now: datetime.datetime) -> dict[s
     }
 
 
-def _own_q(user: Any) -> Q:
-    followed = VoiceFollower.objects.filter(user_id=user.pk).values("voice_id")
-    return Q(reporter_id=user.pk) | Q(pk__in=followed)
-
-
 @router.get("/{community_id}/voices", response=VoicePage, summary="Voices: the inbox, or a resident's own")
 def voice_list(
     request: HttpRequest,
@@ -114,6 +107,7 @@ def voice_list(
     category: int | None = None,
     party: int | None = None,
     overdue: bool = False,
+    place: int | None = None,
     q: str = "",
     order: str = "new",
     offset: int = 0,
@@ -127,24 +121,11 @@ def voice_list(
         category=category,
         party=party,
         overdue=overdue,
+        place=place,
         q=q[:50],
         order=order if order in selectors.ORDERINGS else "new",
     )
-    if selectors.handles_in(actor=actor, community=community):
-        qs = selectors.inbox_list(actor=actor, community=community, filters=filters)
-    else:
-        qs = (
-            Voice.objects.visible_to(actor)
-            .filter(_own_q(actor), community_id=community.pk)
-            .select_related("category", "party", "place")
-            .order_by(*selectors.ORDERINGS[filters.order])
-        )
-        if state == "open":
-            qs = qs.filter(is_open=True)
-        elif state == "closed":
-            qs = qs.filter(is_open=False)
-        elif state:
-            qs = qs.filter(status=state)
+    qs = selectors.api_voice_list(actor=actor, community=community, filters=filters)
     offset, limit = max(offset, 0), min(max(limit, 1), 100)
     custom, now = _custom(community.pk), timezone.now()
     return VoicePage(count=qs.count(), results=[VoiceOut(**_out(v, custom, now)) for v in qs[offset : offset + limit]])
@@ -154,16 +135,9 @@ def voice_list(
 def voice_detail(request: HttpRequest, community_id: int, voice_id: int) -> VoiceDetailOut:
     """Whoever may see the voice; the timeline is the public one (no internal notes), labelled by party, not name."""
     community = place_selectors.community_get(actor=request.user, community_id=community_id)
-    voice = (
-        Voice.objects.visible_to(request.user)
-        .filter(pk=voice_id, community_id=community.pk)
-        .select_related("category", "party", "place")
-        .first()
-    )
-    if voice is None:
-        raise NotFound()
+    voice = selectors.api_voice_get(actor=request.user, community=community, voice_id=voice_id)
     custom = _custom(community.pk)
-    events = VoiceEvent.objects.filter(voice=voice, is_public=True).order_by("created_at", "id")
+    events = selectors.public_timeline(voice=voice)
     return VoiceDetailOut(
         **_out(voice, custom, timezone.now()),
         public_reason=voice.public_reason,
@@ -187,10 +161,10 @@ def voice_detail(request: HttpRequest, community_id: int, voice_id: int) -> Voic
 def voice_create(request: HttpRequest, community_id: int, payload: VoiceIn) -> Status[VoiceDetailOut]:
     """The same service as the report page: the category by its code, the place by its id in the community."""
     community = place_selectors.community_get(actor=request.user, community_id=community_id)
-    category = Category.objects.filter(community_id=community.pk, code=payload.category, is_active=True).first()
+    category = selectors.category_by_code(community=community, code=payload.category)
     if category is None:
         raise ValidationFailed(_("请选择有效的类别"), code="bad_category", extra={"field": "category"})
-    place = Place.objects.filter(pk=payload.place, path__under=community.path).first()
+    place = selectors.place_in_or_none(community=community, place_id=payload.place)
     if place is None:
         raise ValidationFailed(_("请选择本社区内的地点"), code="bad_place", extra={"field": "place"})
     voice = services.voice_submit(

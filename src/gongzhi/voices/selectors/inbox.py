@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from gongzhi.core.errors import NotFound, PermissionDenied
@@ -29,16 +29,24 @@ from gongzhi.voices.predicates import can_handle
 __all__ = [
     "ORDERINGS",
     "InboxFilters",
+    "api_voice_get",
+    "api_voice_list",
+    "category_by_code",
     "community_parties",
+    "custom_status_names",
     "handles_in",
     "handling_q",
     "inbox_counts",
+    "inbox_groups",
     "inbox_list",
     "meeting_for_entry",
     "meeting_suggestions",
     "person_get",
     "persons_search",
+    "place_in_or_none",
+    "public_timeline",
     "similar_for_merge",
+    "topic_voices",
     "voice_followers_count",
     "voice_for_handling",
     "voice_photos",
@@ -62,6 +70,7 @@ class InboxFilters:
     category: int | None = None
     party: int | None = None
     grid: int | None = None
+    place: int | None = None
     overdue: bool = False
     q: str = ""
     order: str = "new"
@@ -117,9 +126,7 @@ def _handled(actor: Any, community: Place) -> QuerySet[Voice]:
     return result
 
 
-def inbox_list(*, actor: Any, community: Place, filters: InboxFilters) -> QuerySet[Voice]:
-    """The inbox rows, filtered and ordered, with what a row shows joined in (constant queries per page)."""
-    qs = _handled(actor, community)
+def _filtered(qs: QuerySet[Voice], community: Place, filters: InboxFilters) -> QuerySet[Voice]:
     state = filters.state
     if state == "open":
         qs = qs.filter(is_open=True)
@@ -134,6 +141,9 @@ def inbox_list(*, actor: Any, community: Place, filters: InboxFilters) -> QueryS
     if filters.grid:
         grid = Grid.objects.filter(pk=filters.grid, community_id=community.pk).values_list("path", flat=True).first()
         qs = qs.filter(grid_path__under=grid) if grid else qs.none()
+    if filters.place:
+        path = Place.objects.filter(pk=filters.place, path__under=community.path).values_list("path", flat=True).first()
+        qs = qs.filter(place_path__under=path) if path else qs.none()
     if filters.overdue:
         qs = qs.filter(is_open=True, due_at__lt=timezone.now())
     text = filters.q.strip()[:50]
@@ -141,6 +151,79 @@ def inbox_list(*, actor: Any, community: Place, filters: InboxFilters) -> QueryS
         qs = qs.filter(Q(pk=int(text.lstrip("#"))) if text.lstrip("#").isdigit() else Q(text__contains=text))
     order = ORDERINGS.get(filters.order, ORDERINGS["new"])
     return qs.select_related("category", "party", "place", "grid").order_by(*order)
+
+
+def inbox_list(*, actor: Any, community: Place, filters: InboxFilters) -> QuerySet[Voice]:
+    """The inbox rows, filtered and ordered, with what a row shows joined in (constant queries per page)."""
+    return _filtered(_handled(actor, community), community, filters)
+
+
+def api_voice_list(*, actor: Any, community: Place, filters: InboxFilters) -> QuerySet[Voice]:
+    """The API's list: the inbox for those who handle voices here; for everyone else the voices they raised or
+    follow (a resident's own), with the same filters."""
+    if handles_in(actor=actor, community=community):
+        return inbox_list(actor=actor, community=community, filters=filters)
+    followed = VoiceFollower.objects.filter(user_id=actor.pk).values("voice_id")
+    own = Voice.objects.visible_to(actor).filter(
+        Q(reporter_id=actor.pk) | Q(pk__in=followed), community_id=community.pk
+    )
+    return _filtered(own, community, filters)
+
+
+def api_voice_get(*, actor: Any, community: Place, voice_id: int) -> Voice:
+    """Any voice the actor may see (their own, a public one, one they handle)."""
+    voice: Voice | None = (
+        Voice.objects.visible_to(actor)
+        .filter(pk=voice_id, community_id=community.pk)
+        .select_related("category", "party", "place")
+        .first()
+    )
+    if voice is None:
+        raise NotFound()
+    return voice
+
+
+def public_timeline(*, voice: Voice) -> list[VoiceEvent]:
+    """The timeline without internal notes; events carry the party's label, never a name."""
+    return list(VoiceEvent.objects.filter(voice=voice, is_public=True).order_by("created_at", "id"))
+
+
+def category_by_code(*, community: Place, code: str) -> Category | None:
+    found: Category | None = Category.objects.filter(community_id=community.pk, code=code, is_active=True).first()
+    return found
+
+
+def place_in_or_none(*, community: Place, place_id: int) -> Place | None:
+    found: Place | None = Place.objects.filter(pk=place_id, path__under=community.path).first()
+    return found
+
+
+def custom_status_names(*, community_id: int) -> dict[str, str]:
+    return dict(CustomStatus.objects.filter(community_id=community_id).values_list("code", "name"))
+
+
+def inbox_groups(*, actor: Any, community: Place, limit: int = 5) -> list[dict[str, Any]]:
+    """Repeated complaints: open voices of one category at one place, two or more, with how many people raised
+    them (one query). The inbox links each group to its filtered list, from which staff merge or promote."""
+    rows = (
+        _handled(actor, community)
+        .filter(is_open=True, merged_into__isnull=True)
+        .values("place_id", "place__name", "category_id", "category__name")
+        .annotate(n=Count("id"), people=Sum("support_count"))
+        .filter(n__gte=2)
+        .order_by("-n", "-people", "place_id", "category_id")[:limit]
+    )
+    return list(rows)
+
+
+def topic_voices(*, actor: Any, topic: Any) -> tuple[int, int, list[Voice]]:
+    """For a 议事厅 topic page: how many voices and people it came from (everyone may know), and the voices the
+    viewer may see."""
+    totals = Voice.objects.filter(topic_id=topic.pk).aggregate(n=Count("id"), support=Sum("support_count"))
+    if not totals["n"]:
+        return 0, 0, []
+    shown = list(Voice.objects.visible_to(actor).filter(topic_id=topic.pk).order_by("id"))
+    return int(totals["n"]), int(totals["support"] or 0), shown
 
 
 def inbox_counts(*, actor: Any, community: Place) -> dict[str, int]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.db.models import Count, Sum
 
-from gongzhi.voices.models import CustomStatus, Voice, status_label
+from gongzhi.voices.models import status_label
 from gongzhi.voices.predicates import can_handle
+from gongzhi.voices.selectors import inbox as selectors
 
 register = template.Library()
 
@@ -18,22 +18,20 @@ register = template.Library()
 def topic_voices(context: Any, topic: Any) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None) or context.get("user")
-    totals = Voice.objects.filter(topic_id=topic.pk).aggregate(n=Count("id"), support=Sum("support_count"))
-    shown: list[dict[str, Any]] = []
-    if totals["n"]:
-        custom = dict(CustomStatus.objects.filter(community_id=topic.community_id).values_list("code", "name"))
-        shown = [
-            {
-                "pk": voice.pk,
-                "summary": voice.summary,
-                "status_name": status_label(voice.status, custom),
-                "handles": can_handle(user, voice),
-            }
-            for voice in Voice.objects.visible_to(user).filter(topic_id=topic.pk).order_by("id")
-        ]
+    total, support, voices = selectors.topic_voices(actor=user, topic=topic)
+    custom = selectors.custom_status_names(community_id=topic.community_id) if total else {}
+    shown = [
+        {
+            "pk": voice.pk,
+            "summary": voice.summary,
+            "status_name": status_label(voice.status, custom),
+            "handles": can_handle(user, voice),
+        }
+        for voice in voices
+    ]
     return {
         "community_id": topic.community_id,
-        "total": totals["n"] or 0,
-        "support": totals["support"] or 0,
+        "total": total,
+        "support": support,
         "shown": shown,
     }
