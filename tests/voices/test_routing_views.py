@@ -129,14 +129,16 @@ def test_party_page_edits_refuses_a_cycle_and_manages_members(desk):
     assert desk.committee.name == "社区居委会" and desk.committee.is_active
 
     head = desk.staff[Role.BUILDING_HEAD]
-    html = client.get(page).content.decode()
-    assert head.phone not in html  # phones are masked in the people list
-    response = client.post(page, {"action": "member_add", "user": head.pk, "is_lead": ""})
+    response = client.post(page, {"action": "member_add", "phone": head.phone, "is_lead": ""})
     assert response.status_code == 302
     assert PartyMember.objects.filter(party=desk.committee, user=head).exists()
+    html = client.get(page).content.decode()
+    assert head.phone not in html and f"{head.phone[:3]}****{head.phone[-4:]}" in html  # masked
     outsider = factories.make_user()
-    response = client.post(page, {"action": "member_add", "user": outsider.pk})
-    assert response.status_code == 200 and "该用户在本社区没有角色" in response.content.decode()
+    for raw in (outsider.phone, "13900000000", "不是号码"):
+        response = client.post(page, {"action": "member_add", "phone": raw})
+        assert response.status_code == 200 and "该用户在本社区没有角色" in response.content.decode()
+    assert PartyMember.objects.filter(party=desk.committee).count() == 2
     member = PartyMember.objects.get(party=desk.committee, user=head)
     other_member = PartyMember.objects.get(party=desk.property)
     assert client.post(page, {"action": "member_remove", "member": other_member.pk}).status_code == 404

@@ -22,12 +22,13 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.http import actor_of
-from gongzhi.core.models import RoleAssignment, User
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_allowing, user_can
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 from gongzhi.places.views import _community_context
+from gongzhi.rules import phone
 from gongzhi.rules.masking import mask_phone
 from gongzhi.voices import services
 from gongzhi.voices.models import CalendarDay, Category, Party, PartyKind, PartyMember, Route
@@ -62,7 +63,7 @@ class PartyForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    user = forms.IntegerField(label=gettext_lazy("成员"))
+    phone = forms.CharField(label=gettext_lazy("成员手机号"), max_length=20)
     is_lead = forms.BooleanField(label=gettext_lazy("负责人"), required=False)
 
 
@@ -211,21 +212,20 @@ def _members_prefetch() -> Prefetch[Any]:
     return Prefetch("members", queryset=PartyMember.objects.select_related("user").order_by("-is_lead", "id"))
 
 
-def _people(community: Place) -> list[dict[str, Any]]:
-    """Who can be a member: the users holding a role in the community, phones masked."""
-    rows = (
-        RoleAssignment.objects.filter(community=community)
-        .select_related("user")
-        .order_by("user__display_name", "user_id")
-    )
-    seen: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        entry = seen.setdefault(
-            row.user_id,
-            {"id": row.user_id, "name": row.user.display_name, "phone": mask_phone(row.user.phone), "roles": []},
-        )
-        entry["roles"].append(row.get_role_display())
-    return list(seen.values())
+def _masked(member: PartyMember) -> PartyMember:
+    member.phone_masked = mask_phone(member.user.phone)  # type: ignore[attr-defined]
+    return member
+
+
+def _member_user(raw: str) -> User | None:
+    """The account with this mobile number, if any; the service then requires a role in the community (so a
+    manager cannot tell an unknown number from an outsider's)."""
+    try:
+        number = phone.validate(raw)
+    except ValueError:
+        return None
+    found: User | None = User.objects.filter(phone=number).first()
+    return found
 
 
 @login_required
@@ -281,7 +281,7 @@ def party_edit(request: HttpRequest, community_id: int, party_id: int) -> HttpRe
         member_form = MemberForm(request.POST)
         form = PartyForm(initial=form.initial)
         if member_form.is_valid():
-            user = User.objects.filter(pk=member_form.cleaned_data["user"]).first()
+            user = _member_user(member_form.cleaned_data["phone"])
             try:
                 services.party_member_add(
                     actor=actor, party=party, user=user, is_lead=member_form.cleaned_data["is_lead"]
@@ -325,8 +325,7 @@ def party_edit(request: HttpRequest, community_id: int, party_id: int) -> HttpRe
             member_form=member_form,
             supervisors=[p for p in rows if p.pk != party.pk],
             kinds=PartyKind.choices,
-            members=list(party.members.all()),
-            people=_people(community),
+            members=[_masked(m) for m in party.members.all()],
         ),
     )
 
