@@ -78,6 +78,9 @@ def test_staff_assign_and_reply_then_close(page, browser, live_server, garden):
     handler.goto(f"/c/{c}/voices/inbox/")
     handler.locator(f'tr.inbox-row[data-voice="{voice.pk}"] a').first.click()
     handler.wait_for_url(f"**/voices/{voice.pk}/handle/")
+    handler.click("#toggle-large-font")  # the 物业's older staff read it in the large-font mode
+    handler.wait_for_selector("body.large-font")
+    assert no_sideways_scroll(handler)
     handler.fill("#reply-body", "已安排保洁今天下午清运")
     handler.click("#reply-submit")
     handler.wait_for_selector("text=答复已发布")
