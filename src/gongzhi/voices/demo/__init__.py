@@ -63,7 +63,9 @@ def _history_of_huayuan(desk: Desk, voices: list[Voice], rng: random.Random) -> 
         r = rng.random()
         plan = Plan("rejected") if r < 0.03 else Plan("late") if r < 0.1 else Plan("resolved", rate=rng.random() < 0.7)
         events += write_lifecycle(v, plan, rng=rng, now=now, supervisor=v.party.supervisor if v.party else None)
-    Voice.objects.bulk_update(rows, HISTORY_FIELDS, batch_size=500)
+    for v in rows:  # bulk_update skips auto_now; the similarity index and caches go by updated_at
+        v.updated_at = now
+    Voice.objects.bulk_update(rows, [*HISTORY_FIELDS, "updated_at"], batch_size=500)
     VoiceEvent.objects.bulk_create(events, batch_size=1000)
     audit.record(
         actor=None,
