@@ -135,27 +135,22 @@ class _Acc:
         self.closure_us: list[int] = []
         self.ratings: list[int] = []
 
-    def add(self, row: VoiceRow, now: datetime.datetime) -> None:
+    def add(self, row: VoiceRow, response: int | None, closure: int | None, overdue: bool | None) -> None:
+        """One voice, with its durations and overdue state worked out once for all the groups it falls in."""
         self.total += 1
         self.by_category[row.category] = self.by_category.get(row.category, 0) + 1
         if row.is_open:
             self.open += 1
         else:
             self.closed += 1
-        response = duration_us(row.created_at, row.first_response_at)
         if response is not None:
             self.response_us.append(response)
-        if not row.is_open:
-            closure = duration_us(row.created_at, row.closed_at)
-            if closure is not None:
-                self.closure_us.append(closure)
-        overdue = is_overdue(due_at=row.due_at, closed_at=row.closed_at, is_open=row.is_open, now=now)
+        if closure is not None:
+            self.closure_us.append(closure)
         if overdue is not None:
             self.with_deadline += 1
             self.overdue += overdue
         if row.rating is not None:
-            if row.rating not in RATINGS:
-                raise ValueError(f"a rating is 1 to 5, not {row.rating}")
             self.ratings.append(row.rating)
         self.reopened += row.reopened
         self.escalated += row.escalated
@@ -217,22 +212,32 @@ def summarize(
     trend {"YYYY-MM": {"total", "closed", "overdue"}} by the month the voice was raised in `tz`."""
     total = _Acc()
     groups: dict[str, dict[Any, _Acc]] = {g: {} for g in GROUPINGS}
-    months: dict[str, dict[str, int]] = {}
+    by_party, by_grid, by_category = groups["party"], groups["grid"], groups["category"]
+    months: dict[tuple[int, int], list[int]] = {}
     for row in rows:
-        total.add(row, now)
-        for grouping in GROUPINGS:
-            key = getattr(row, grouping)
-            acc = groups[grouping].get(key)
+        if row.rating is not None and row.rating not in RATINGS:
+            raise ValueError(f"a rating is 1 to 5, not {row.rating}")
+        response = duration_us(row.created_at, row.first_response_at)
+        closure = None if row.is_open else duration_us(row.created_at, row.closed_at)
+        overdue = is_overdue(due_at=row.due_at, closed_at=row.closed_at, is_open=row.is_open, now=now)
+        total.add(row, response, closure, overdue)
+        for accs, key in ((by_party, row.party), (by_grid, row.grid), (by_category, row.category)):
+            acc = accs.get(key)
             if acc is None:
-                acc = groups[grouping][key] = _Acc()
-            acc.add(row, now)
-        month = row.created_at.astimezone(tz).strftime("%Y-%m")
-        m = months.setdefault(month, {"total": 0, "closed": 0, "overdue": 0})
-        m["total"] += 1
-        m["closed"] += not row.is_open
-        m["overdue"] += bool(is_overdue(due_at=row.due_at, closed_at=row.closed_at, is_open=row.is_open, now=now))
+                acc = accs[key] = _Acc()
+            acc.add(row, response, closure, overdue)
+        local = row.created_at.astimezone(tz)
+        m = months.get((local.year, local.month))
+        if m is None:
+            m = months[(local.year, local.month)] = [0, 0, 0]
+        m[0] += 1
+        m[1] += not row.is_open
+        m[2] += bool(overdue)
+    trend = {
+        f"{y:04d}-{mo:02d}": {"total": m[0], "closed": m[1], "overdue": m[2]} for (y, mo), m in sorted(months.items())
+    }
     return (
         Figures.of(total),
         {g: {k: Figures.of(a) for k, a in accs.items()} for g, accs in groups.items()},
-        dict(sorted(months.items())),
+        trend,
     )
