@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -133,7 +134,9 @@ def _write_ledger(book: _Book, *, community: Place, ledger: Iterable[Voice], nam
     custom = dict(CustomStatus.objects.filter(community=community).values_list("code", "name"))
     channels = dict(Channel.choices)
     now, rows = timezone.now(), 0
-    for v in ledger:
+    # Streamed: 100,000 voices never sit in memory as model instances at once.
+    voices = ledger.iterator(chunk_size=CHUNK) if isinstance(ledger, QuerySet) else ledger
+    for v in voices:
         overdue = rules.is_overdue(due_at=v.due_at, closed_at=v.closed_at, is_open=v.is_open, now=now)
         book.row(
             sheet,
