@@ -448,3 +448,32 @@ def test_lists_cost_the_same_queries_with_1_and_25_voices(desk, other_desk, page
     assert html.count('data-voice="') == 25
     if page == "public":
         assert "第25次答复" in html
+
+
+def test_phones_and_id_numbers_typed_into_a_public_voice_are_masked_for_neighbours(desk):
+    id_number = factories.next_id_number()
+    voice = submit(desk, is_public=True, text=f"路灯坏了，请打13812345678，身份证{id_number}，编号2026010112345678")
+    workflow.voice_reply(actor=desk.staff[Role.SECRETARY], voice=voice, body="已联系13900001111的电工")
+    c = desk.site.community.pk
+    masked_id = id_number[:3] + "*" * 11 + id_number[-4:]
+    for html in (
+        Client().get(f"/c/{c}/voices/public/").content.decode(),
+        Client().get(f"/p/{c}/").content.decode(),
+        login(factories.make_user(Role.RESIDENT, household=desk.site.households[1]))
+        .get(f"/c/{c}/voices/{voice.pk}/")
+        .content.decode(),
+    ):
+        assert "13812345678" not in html and id_number not in html and "13900001111" not in html
+        assert "138****5678" in html
+    public = Client().get(f"/c/{c}/voices/public/").content.decode()
+    assert masked_id in public and "139****1111" in public
+    assert "2026010112345678" in public  # a 16-digit reference is neither
+    own = login(desk.resident).get(f"/c/{c}/voices/{voice.pk}/").content.decode()
+    assert "13812345678" in own and id_number in own  # the reporter reads what they wrote
+
+
+def test_a_photo_whose_file_is_gone_is_404_not_an_error(desk, private):
+    photo = private.photos.get()
+    photo.image.storage.delete(photo.image.name)
+    url = f"/c/{desk.site.community.pk}/voices/{private.pk}/photos/{photo.pk}/"
+    assert login(desk.resident).get(url).status_code == 404

@@ -255,6 +255,7 @@ def _detail_context(request: HttpRequest, community: Place, voice: Voice, **form
         status_name=status_label(voice.status, _custom(community)),
         staff=staff,
         is_reporter=is_reporter,
+        mask_timeline=not (staff or is_reporter),
         following=following,
         can_me_too=voice.is_open and not merged and not following,
         can_rate=can_rate,
@@ -338,7 +339,11 @@ def photo(request: HttpRequest, community_id: int, voice_id: int, photo_id: int)
         community = place_selectors.public_community_get(community_id=community_id)
         voice = selectors.public_voice_get(community=community, voice_id=voice_id)
     item = selectors.voice_photo_get(voice=voice, photo_id=photo_id)
-    response = FileResponse(item.image.open("rb"), content_type=item.content_type)
+    try:
+        handle = item.image.open("rb")
+    except FileNotFoundError as exc:  # the row outlived its file (a restore without media): nothing to show
+        raise NotFound() from exc
+    response = FileResponse(handle, content_type=item.content_type)
     # Private to the viewer's browser: a shared cache must not hand one resident's photo to another.
     response["Cache-Control"] = "private, max-age=3600"
     response["Content-Disposition"] = "inline"
