@@ -247,6 +247,10 @@ def test_a_place_or_category_of_another_community_is_not_found(desk, other_desk)
     bad_place = client.post(report_url(desk), {**base, "place": other_desk.site.buildings[0].pk})
     bad_category = client.post(report_url(desk), {**base, "category": other_desk.categories["lighting"].pk})
     assert bad_place.status_code == 400 and bad_category.status_code == 400  # not among the choices
+    assert "请选择本社区的地点" in bad_place.content.decode()
+    assert "请选择本社区的类别" in bad_category.content.decode()
+    missing = client.post(report_url(desk), {"place": desk.site.buildings[0].pk, "text": "灯"}).content.decode()
+    assert 'data-field="category"' in missing and "请选择类别" in missing and ">灯</textarea>" in missing
     assert Voice.objects.count() == 0
 
 

@@ -53,8 +53,18 @@ PAGE_SIZE = 25
 
 
 class ReportForm(forms.Form):
-    category = forms.TypedChoiceField(label=gettext_lazy("类别"), coerce=int, choices=())
-    place = forms.TypedChoiceField(label=gettext_lazy("地点"), coerce=int, choices=())
+    category = forms.TypedChoiceField(
+        label=gettext_lazy("类别"),
+        coerce=int,
+        choices=(),
+        error_messages={"required": gettext_lazy("请选择类别"), "invalid_choice": gettext_lazy("请选择本社区的类别")},
+    )
+    place = forms.TypedChoiceField(
+        label=gettext_lazy("地点"),
+        coerce=int,
+        choices=(),
+        error_messages={"required": gettext_lazy("请选择地点"), "invalid_choice": gettext_lazy("请选择本社区的地点")},
+    )
     # Not required and no max_length here: the service gives the Chinese message for empty and over-long text.
     text = forms.CharField(
         label=gettext_lazy("问题描述"),
