@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from datetime import date, datetime
 from pathlib import Path
@@ -100,7 +101,10 @@ def voice_route_new(*, voice: Voice) -> Party | None:
 
 # --- the calendar and deadlines ------------------------------------------------------------------------------
 
-_calendar_cache: dict[str, dict[date, bool]] = {}
+# version → (loaded at, exceptions). The version lives in the shared cache; with a per-process cache (LocMem,
+# the default) another process's change reaches this one after CALENDAR_MAX_AGE at the latest.
+_calendar_cache: dict[str, tuple[float, dict[date, bool]]] = {}
+CALENDAR_MAX_AGE = 600.0
 
 
 def _calendar_version() -> str:
@@ -122,11 +126,12 @@ def calendar_exceptions() -> dict[date, bool]:
     """The deployment's holidays and make-up days, read once per process per calendar version (a few dozen rows
     a year)."""
     version = _calendar_version()
-    exceptions = _calendar_cache.get(version)
-    if exceptions is None:
-        exceptions = dict(CalendarDay.objects.values_list("date", "is_workday"))
-        _calendar_cache.clear()
-        _calendar_cache[version] = exceptions
+    cached = _calendar_cache.get(version)
+    if cached is not None and time.monotonic() - cached[0] < CALENDAR_MAX_AGE:
+        return cached[1]
+    exceptions = dict(CalendarDay.objects.values_list("date", "is_workday"))
+    _calendar_cache.clear()
+    _calendar_cache[version] = (time.monotonic(), exceptions)
     return exceptions
 
 
