@@ -188,7 +188,8 @@ def survey_visit_record(
 ) -> SurveyVisit:
     """Records one knock on one door; each need found becomes a 双找 voice in the same transaction. A 网格员 records in
     their grid, a 楼栋长 in their building (SURVEY_VISIT over the household). Takes the survey's row lock, so a visit
-    is never recorded against a survey being closed."""
+    is never recorded against a survey being closed. Audited as survey.visit; each voice also has intake's own
+    voice.submit (entered on the household head's behalf)."""
     survey = _lock(survey)
     if household.community_id != survey.community_id:
         raise NotFound()
