@@ -455,3 +455,15 @@ def test_repeated_complaints_are_grouped_with_their_count(desk):
     assert ids_on(client.get(url).content.decode()) == {v.pk for v in room}
     # 物业 is not assigned refuse: no group for them.
     assert 'id="inbox-groups"' not in login(desk.staff[Role.PROPERTY]).get(f"{base(desk)}/inbox/").content.decode()
+
+
+def test_phones_typed_into_a_voice_are_masked_in_lists_and_the_api_but_whole_for_handling(desk):
+    voice = submit(desk, text="车主电话13987654321，请联系挪车")
+    client = login(desk.staff[Role.SECRETARY])
+    listing = client.get(f"{base(desk)}/inbox/").content.decode()
+    assert "139****4321" in listing and "13987654321" not in listing
+    api = client.get(f"/api/communities/{desk.site.community.pk}/voices").content.decode()
+    assert "139****4321" in api and "13987654321" not in api
+    detail = client.get(f"/api/communities/{desk.site.community.pk}/voices/{voice.pk}").content.decode()
+    assert "13987654321" not in detail
+    assert "13987654321" in client.get(f"{base(desk)}/{voice.pk}/handle/").content.decode()

@@ -1,6 +1,6 @@
 """The voices JSON API under /api/communities/{id}/voices: the inbox for those who handle voices (a resident gets
 their own and followed ones), one voice with its public timeline, and filing a voice. Never a name or a phone:
-integrations get the problem and its handling, not the person."""
+integrations get the problem and its handling, not the person; phones and ID numbers typed into a text are masked."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from gongzhi.places import selectors as place_selectors
 from gongzhi.voices import services
 from gongzhi.voices.models import Voice, status_label
 from gongzhi.voices.selectors import inbox as selectors
+from gongzhi.voices.templatetags.voices_public import mask_contacts
 
 router = Router(tags=["voices"])
 
@@ -82,7 +83,7 @@ def _out(voice: Voice, custom: dict[str, str], now: datetime.datetime) -> dict[s
         "category_name": voice.category.name,
         "place_id": voice.place_id,
         "place_name": voice.place.name,
-        "text": voice.text,
+        "text": mask_contacts(voice.text),
         "status": voice.status,
         "status_label": status_label(voice.status, custom),
         "is_open": voice.is_open,
@@ -147,7 +148,7 @@ def voice_detail(request: HttpRequest, community_id: int, voice_id: int) -> Voic
                 kind=e.kind,
                 label=str(e.get_kind_display()),
                 by=e.actor_label,
-                body=e.body,
+                body=mask_contacts(e.body),
                 from_status=e.from_status,
                 to_status=e.to_status,
                 at=e.created_at,
