@@ -35,6 +35,31 @@ def test_permission_matrix(desk, other_desk, name):
         assert login(desk.staff[role]).get(target).status_code == 200
 
 
+@pytest.mark.parametrize("name", ["voices:party", "voices:category"])
+def test_permission_matrix_of_the_edit_pages(desk, other_desk, name):
+    obj = desk.property if name == "voices:party" else desk.categories["parking"]
+    target = url(name, desk, obj.pk)
+    assert Client().get(target).status_code == 302
+    assert login(other_desk.staff[Role.SECRETARY]).get(target).status_code == 404
+    for role in (Role.GRID_WORKER, Role.PROPERTY, Role.RESIDENT):
+        assert login(desk.staff[role]).get(target).status_code == 403
+        assert login(desk.staff[role]).post(target, {"name": "改了"}).status_code == 403
+    assert login(desk.staff[Role.SECRETARY]).get(target).status_code == 200
+    obj.refresh_from_db()
+    assert obj.name != "改了"
+
+
+def test_route_delete_matrix(desk, other_desk):
+    route = Route.objects.filter(community=desk.site.community).first()
+    target = url("voices:route_delete", desk, route.pk)
+    assert Client().post(target).status_code == 302
+    assert login(other_desk.staff[Role.SECRETARY]).post(target).status_code == 404
+    assert login(desk.staff[Role.PROPERTY]).post(target).status_code == 403
+    assert Route.objects.filter(pk=route.pk).exists()
+    assert login(desk.staff[Role.SOCIAL_WORKER]).post(target).status_code == 302
+    assert not Route.objects.filter(pk=route.pk).exists()
+
+
 def test_a_lower_role_cannot_post_either(desk):
     s = desk.site
     response = login(desk.staff[Role.GRID_WORKER]).post(
