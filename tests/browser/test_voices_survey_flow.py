@@ -72,6 +72,16 @@ def test_grid_worker_records_a_visit_with_a_need_and_a_no_one_home(page, survey)
     screenshot(page, "survey4-nobody-home")
     assert SurveyVisit.objects.filter(survey=survey).count() == 2
 
+    # In large-font mode the sheet still fits the phone: nothing wider than the screen, the save button reachable.
+    page.click("#toggle-large-font")
+    page.wait_for_selector("body.large-font")
+    page.locator(f"#h-{second.pk} .visit-link").click()
+    page.wait_for_selector("#visit-form")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.locator("#visit-submit").scroll_into_view_if_needed()
+    assert page.locator("#visit-submit").is_visible()
+    screenshot(page, "survey5-sheet-large-font")
+
 
 def test_the_sheet_shows_a_bad_need_and_keeps_what_was_typed(page, survey):
     desk, survey = survey
