@@ -228,6 +228,9 @@ def test_merge_and_promote_through_the_page(desk, voices):
 
     client = login(desk.staff[Role.SECRETARY])
     refuse, public = voices["refuse"], voices["public"]
+    from tests import factories
+
+    services.voice_me_too(actor=factories.make_user(Role.RESIDENT, household=desk.site.households[10]), voice=public)
     response = client.post(f"{base(desk)}/{public.pk}/handle/merge/", {"into": refuse.pk, "reason": "同一处"})
     assert response.status_code == 302 and response["Location"].endswith(f"/{refuse.pk}/handle/")
     public.refresh_from_db()

@@ -302,9 +302,10 @@ def test_merge_keeps_every_reporter_informed_and_counts_support(desk, deliver):
     other_reporter = factories.make_user(Role.RESIDENT, household=s.households[3])
     metoo = factories.make_user(Role.RESIDENT, household=s.households[4])
     into = submit(desk, text="消防通道被占")
-    duplicate = submit(desk, text="消防通道停满车", actor=other_reporter)
-    VoiceFollower.objects.create(community=s.community, voice=duplicate, user=metoo, kind=FollowKind.ME_TOO)
-    Voice.objects.filter(pk=duplicate.pk).update(support_count=2)
+    duplicate = submit(desk, text="消防通道停满车", actor=other_reporter, is_public=True)
+    services.voice_me_too(actor=metoo, voice=duplicate)
+    duplicate.refresh_from_db()
+    assert duplicate.support_count == 2
     with deliver():
         result = services.voice_merge(
             actor=desk.staff[Role.SECRETARY], duplicate=duplicate, into=into, reason="同一通道"
@@ -317,15 +318,34 @@ def test_merge_keeps_every_reporter_informed_and_counts_support(desk, deliver):
     followers = dict(VoiceFollower.objects.filter(voice=into).values_list("user_id", "kind"))
     assert followers == {desk.resident.pk: "reporter", other_reporter.pk: "merged", metoo.pk: "merged"}
     assert kinds(duplicate)[-1] == "merged" and kinds(into)[-1] == "merged"
+    assert "共3人反映" in VoiceEvent.objects.filter(voice=into, kind="merged").get().body
     for user in (other_reporter, metoo):
         [note] = notes_of(user, "voice.merged")
         assert f"#{into.pk}" in note.title
     assert audits("voice.merge") == 1
+    # A later "me too" on the merged duplicate counts on the voice it went into.
+    late = factories.make_user(Role.RESIDENT, household=s.households[5])
+    counted = services.voice_me_too(actor=late, voice=duplicate)
+    into.refresh_from_db()
+    assert counted.pk == into.pk and into.support_count == 4
     # Everyone who followed the duplicate now hears when the merged voice closes.
     with deliver():
         services.voice_close(actor=desk.staff[Role.PROPERTY], voice=into, body="已处理")
-    for user in (desk.resident, other_reporter, metoo):
+    for user in (desk.resident, other_reporter, metoo, late):
         assert notes_of(user, "voice.closed")
+
+
+def test_merge_counts_a_person_who_raised_both_voices_once(desk):
+    s = desk.site
+    neighbour = factories.make_user(Role.RESIDENT, household=s.households[3])
+    into = submit(desk, text="路灯不亮", is_public=True)
+    duplicate = submit(desk, text="楼下路灯坏了", is_public=True)  # the same resident again
+    services.voice_me_too(actor=neighbour, voice=into)
+    services.voice_me_too(actor=neighbour, voice=duplicate)
+    services.voice_merge(actor=desk.staff[Role.SECRETARY], duplicate=duplicate, into=into)
+    into.refresh_from_db()
+    assert into.support_count == 2  # the resident and the neighbour, not 4
+    assert VoiceFollower.objects.filter(voice=into).count() == 2
 
 
 def test_merge_bad_cases_change_nothing(desk, other_desk):

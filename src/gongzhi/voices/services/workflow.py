@@ -504,8 +504,8 @@ def voice_contact_reveal(*, actor: Any, voice: Voice, purpose: str = "") -> str:
 @transaction.atomic
 def voice_merge(*, actor: Any, duplicate: Voice, into: Voice, reason: str = "") -> Voice:
     """Merges a duplicate into an open voice of the same community: the duplicate closes as 已合并, its reporter
-    and followers follow `into` (and are told), and its support counts toward `into`. Both rows are locked in id
-    order so that two merges of the same pair cannot deadlock. Staff only."""
+    and followers follow `into` (and are told), and its support counts toward `into`, each person once. Both rows
+    are locked in id order so that two merges of the same pair cannot deadlock. Staff only."""
     if duplicate.pk == into.pk:
         raise ValidationFailed(_("不能合并到自身"), code="merge_self")
     first, second = sorted([duplicate.pk, into.pk])
@@ -544,7 +544,8 @@ def voice_merge(*, actor: Any, duplicate: Voice, into: Voice, reason: str = "") 
     )
     dup.status, dup.is_open, dup.closed_at, dup.merged_into = Status.MERGED, False, now, target
     dup.save(update_fields=["status", "is_open", "closed_at", "merged_into", "updated_at"])
-    target.support_count += dup.support_count
+    # 反映人数 counts people: someone who raised or joined both voices is counted once.
+    target.support_count += max(dup.support_count - len(movers & already), 0)
     target.save(update_fields=["support_count", "updated_at"])
     label = _label(actor, target)
     event_append(
