@@ -470,3 +470,9 @@ def test_phones_typed_into_a_voice_are_masked_in_lists_and_the_api_but_whole_for
     detail = client.get(f"/api/communities/{desk.site.community.pk}/voices/{voice.pk}").content.decode()
     assert "13987654321" not in detail
     assert "13987654321" in client.get(f"{base(desk)}/{voice.pk}/handle/").content.decode()
+
+
+def test_the_voices_endpoints_are_in_the_openapi_schema(db):
+    paths = Client().get("/api/openapi.json").json()["paths"]
+    assert {"get", "post"} <= set(paths["/api/communities/{community_id}/voices"])
+    assert "get" in paths["/api/communities/{community_id}/voices/{voice_id}"]

@@ -89,3 +89,37 @@ def test_a_close_racing_a_merge_of_the_same_voice(desk):
     assert into.support_count == (2 if duplicate.status == "merged" else 1)
     merged = duplicate.status == "merged"
     assert VoiceFollower.objects.filter(voice=into, kind="merged").count() == (1 if merged else 0)
+
+
+def test_two_recorders_filing_the_same_suggestion_leave_one_voice(desk):
+    from django.utils import timezone
+
+    from gongzhi.core.errors import Duplicate
+    from gongzhi.deliberation.models import Meeting, Suggestion
+
+    s = desk.site
+    secretary = desk.staff[Role.SECRETARY]
+    meeting = Meeting.objects.create(
+        community=s.community,
+        place=s.compound,
+        place_path=s.compound.path,
+        kind="bazaba",
+        title="坝坝会",
+        starts_at=timezone.now(),
+        location="中庭",
+        convened_by=secretary,
+    )
+    suggestion = Suggestion.objects.create(
+        community=s.community, meeting=meeting, body="增设非机动车充电桩", entered_by=secretary
+    )
+    staff = [secretary, desk.staff[Role.SOCIAL_WORKER]]
+    results = race(
+        2,
+        lambda i: services.voice_from_suggestion(
+            actor=staff[i], suggestion=suggestion, category=desk.categories["parking"]
+        ),
+    )
+    assert sum(isinstance(r, Voice) for r in results) == 1
+    [error] = [r for r in results if not isinstance(r, Voice)]
+    assert isinstance(error, Duplicate) and error.code == "suggestion_done"
+    assert Voice.objects.filter(suggestion=suggestion).count() == 1
