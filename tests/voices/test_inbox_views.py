@@ -337,6 +337,8 @@ def test_from_meeting_page(desk, other_desk):
     assert voice.suggestion == suggestion and voice.meeting == meeting and voice.channel == "meeting"
     html = client.get(url).content.decode()
     assert f"/voices/{voice.pk}/handle/" in html
+    entry = client.get(f"{base(desk)}/enter/").content.decode()
+    assert f"/voices/from-meeting/{meeting.pk}/" in entry and "1条建议，已登记1条" in entry
     response = client.post(url, {"suggestion": suggestion.pk, "category": desk.categories["parking"].pk})
     assert response.status_code == 400 and "该建议已登记为诉求" in response.content.decode()
     assert Voice.objects.count() == 1

@@ -41,6 +41,7 @@ __all__ = [
     "inbox_list",
     "meeting_for_entry",
     "meeting_suggestions",
+    "meetings_with_suggestions",
     "person_get",
     "persons_search",
     "place_in_or_none",
@@ -361,6 +362,20 @@ def meeting_for_entry(*, actor: Any, community: Place, meeting_id: int) -> Any:
     if meeting is None:
         raise NotFound()
     return meeting
+
+
+def meetings_with_suggestions(*, actor: Any, community: Place, limit: int = 10) -> list[Any]:
+    """Recent meetings the actor can see that recorded suggestions, with how many are already voices (one query):
+    the way from the entry page to a meeting's suggestions."""
+    from gongzhi.deliberation.models import Meeting
+
+    return list(
+        Meeting.objects.visible_to(actor)
+        .filter(community_id=community.pk)
+        .annotate(n_suggestions=Count("suggestions", distinct=True), n_filed=Count("suggestions__voice", distinct=True))
+        .filter(n_suggestions__gt=0)
+        .order_by("-starts_at", "-id")[:limit]
+    )
 
 
 def meeting_suggestions(*, meeting: Any) -> list[Any]:

@@ -419,6 +419,7 @@ def enter(request: HttpRequest, community_id: int) -> HttpResponse:
             person=person,
             query=query,
             found=selectors.persons_search(actor=actor, community=community, query=query),
+            meetings=selectors.meetings_with_suggestions(actor=actor, community=community),
             text_max=TEXT_MAX,
         ),
         status=400 if request.method == "POST" else 200,
