@@ -227,3 +227,16 @@ def test_figures_follow_the_workflow_services(desk):
     assert (t["rated"], t["rating_mean"], t["rating_distribution"]) == (2, Decimal("2.5"), [1, 0, 0, 1, 0])
     assert t["response_percent"] == Decimal("100.0")  # rated voices never exceed the closed ones
     assert (t["reopened"], t["escalated"]) == (1, 1)
+
+
+def test_a_street_grant_never_widens_the_rows_of_a_grid_grant(desk, known):
+    from gongzhi.core.services import role_assign
+    from tests import factories
+
+    both = factories.make_user(Role.STREET_STAFF, place=desk.site.street)
+    role_assign(actor=None, user=both, role=Role.GRID_WORKER, grid=desk.site.micro_grid)
+    data = _stats(desk, both, **MARCH)
+    assert data["total"]["total"] == 5 and not data["aggregates_only"]  # figures: the whole community
+    ledger = selectors.voice_ledger(actor=both, community=desk.site.community, **MARCH)
+    v = known["v"]
+    assert {x.pk for x in ledger} == {v[0].pk, v[2].pk, v[3].pk}  # rows: their grid only

@@ -60,38 +60,49 @@ CHUNK = 5000
 
 
 class StatsScope:
-    """Where the actor's statistics reach in one community: a Q on Voice, and whether rows may be shown."""
+    """Where the actor's statistics reach in one community: `q` for the figures, `rows_q` for the 台账 rows
+    (None: aggregates only, a street grant's reach never shows a voice)."""
 
-    def __init__(self, q: Q, key: str, aggregates_only: bool) -> None:
-        self.q, self.key, self.aggregates_only = q, key, aggregates_only
+    def __init__(self, q: Q, rows_q: Q | None, key: str) -> None:
+        self.q, self.rows_q, self.key = q, rows_q, key
+
+    @property
+    def aggregates_only(self) -> bool:
+        return self.rows_q is None
+
+
+def _union(parts: list[Q]) -> Q:
+    q = Q(pk__in=[])
+    for part in parts:
+        q |= part
+    return q
 
 
 def stats_scope(*, actor: Any, community: Place) -> StatsScope:
     """The union of the actor's VOICE_STATS grants over this community. A street grant covers the whole
     community as aggregates; a community grant its place subtree; a grid grant its grid. None: 403."""
-    parts: list[tuple[str, Q]] = []
-    street_only = True
+    keys: list[str] = []
+    figures: list[Q] = []
+    rows: list[Q] = []
     for grant in grants_allowing(actor, Action.VOICE_STATS):
         if grant.community_id is None:
             if grant.place_path and community.path.startswith(grant.place_path):
-                parts.append(("street", Q(community_id=community.pk)))
+                keys.append("street")
+                figures.append(Q(community_id=community.pk))
             continue
         if grant.community_id != community.pk:
             continue
         if grant.grid_path is not None:
-            parts.append((f"grid{grant.grid_path}", Q(grid_path__under=grant.grid_path)))
+            keys.append(f"grid{grant.grid_path}")
+            rows.append(Q(grid_path__under=grant.grid_path))
         elif grant.place_path:
-            parts.append((f"place{grant.place_path}", Q(place_path__under=grant.place_path)))
-        else:
-            continue
-        street_only = False
-    if not parts:
+            keys.append(f"place{grant.place_path}")
+            rows.append(Q(place_path__under=grant.place_path))
+    if not keys:
         raise PermissionDenied(_("只有社区工作人员、网格员和街道工作人员可以查看社情民意统计"))
-    q = Q(pk__in=[])
-    for _label, part in parts:
-        q |= part
-    key = hashlib.sha1("|".join(sorted(k for k, _q in parts)).encode(), usedforsecurity=False).hexdigest()[:16]
-    return StatsScope(Q(community_id=community.pk) & q, key, street_only)
+    key = hashlib.sha1("|".join(sorted(keys)).encode(), usedforsecurity=False).hexdigest()[:16]
+    in_community = Q(community_id=community.pk)
+    return StatsScope(in_community & _union(figures + rows), (in_community & _union(rows)) if rows else None, key)
 
 
 def period_bounds(
@@ -228,10 +239,10 @@ def voice_ledger(
     """The period's voices in the actor's scope for the 台账 sheet, oldest first; never for street staff
     (aggregates only). Callers read only non-identifying columns."""
     scope = stats_scope(actor=actor, community=community)
-    if scope.aggregates_only:
+    if scope.rows_q is None:
         return Voice.objects.none()
     return (
-        _in_period(Voice.objects.filter(scope.q), since, until)
+        _in_period(Voice.objects.filter(scope.rows_q), since, until)
         .select_related("category", "party")
         .only(
             "pk",
