@@ -4,7 +4,8 @@
 2. Requests per second of the community home and the resident list under wrk on loopback, next to a bare
    Django view served by the same server in the same run.
 3. Import of a 30,000-row 台账.
-4. The standalone benches: tally, opinion map, and ballot ingest on PostgreSQL (bench/ballots.py).
+4. The standalone benches: tally, opinion map, ballot ingest on PostgreSQL (bench/ballots.py), ballot sheets,
+   duplicate search over 100,000 voices (bench/similar.py) and the voice pages at 100,000 voices (bench/voices.py).
 
 `python bench/run.py --only ballots` (or `--only tally,opinion_map`) runs only those standalone benches.
 """
@@ -137,7 +138,14 @@ def load_test(db: Path, setup: dict[str, object]) -> dict[str, object]:
         server.wait(timeout=10)
 
 
-SCRIPTS = {"tally": "tally.py", "opinion_map": "opinion_map.py", "ballots": "ballots.py", "sheets": "sheets.py"}
+SCRIPTS = {
+    "tally": "tally.py",
+    "opinion_map": "opinion_map.py",
+    "ballots": "ballots.py",
+    "sheets": "sheets.py",
+    "similar": "similar.py",
+    "voices": "voices.py",
+}
 
 
 def only(names: list[str]) -> None:
@@ -175,6 +183,8 @@ def main() -> None:
     opinion = run_script("opinion_map.py") if (Path(__file__).parent / "opinion_map.py").exists() else None
     sheets = run_script("sheets.py")
     ballots = run_script("ballots.py")  # PostgreSQL: started by scripts/ensure_postgres.sh, database gongzhi_bench
+    similar = run_script("similar.py")
+    voices = run_script("voices.py")
     results = {
         "machine": {
             "cpu": platform.processor() or platform.machine(),
@@ -194,6 +204,8 @@ def main() -> None:
         "opinion_map": opinion,
         "ballots": ballots,
         "sheets": sheets,
+        "similar": similar,
+        "voices": voices,
         "timings": timings,
     }
     (OUT / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))

@@ -2,6 +2,8 @@
 # Serves the demo with the background-task worker beside it; Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The 社情民意 sweep (reminders, 督办) reschedules itself every 15 minutes once one run is queued.
+.venv/bin/python manage.py voices_schedule
 .venv/bin/python manage.py db_worker --interval 0.5 --no-reload >var/worker.log 2>&1 &
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gongzhi.rules.masking import mask_id_number, mask_name, mask_phone
+from gongzhi.rules.masking import mask_contacts, mask_id_number, mask_name, mask_phone
 
 
 @pytest.mark.parametrize(
@@ -131,3 +131,13 @@ def test_masks_keep_length_and_are_idempotent_on_any_text(mask: Callable[[str], 
     assert mask(masked) == masked
     if len(value) >= 3:
         assert "*" in masked
+
+
+def test_mask_contacts_masks_phones_and_id_numbers_typed_into_text():
+    text = "联系我13912345678，身份证51010419800101123X，门牌号1234567890123456789不是证件"
+    masked = mask_contacts(text)
+    assert "13912345678" not in masked and "51010419800101123X" not in masked
+    assert masked.startswith("联系我139****5678，")
+    assert "1234567890123456789" in masked  # a longer run of digits is not an ID number
+    assert mask_contacts(masked) == masked
+    assert mask_contacts("") == ""

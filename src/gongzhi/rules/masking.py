@@ -9,7 +9,9 @@ is idempotent, so masking already-masked data is harmless.
 
 from __future__ import annotations
 
-__all__ = ["mask_id_number", "mask_name", "mask_phone"]
+import re
+
+__all__ = ["mask_contacts", "mask_id_number", "mask_name", "mask_phone"]
 
 STAR = "*"
 _ID_LENGTH = 18
@@ -49,3 +51,15 @@ def mask_phone(phone: str) -> str:
     if len(phone) == _PHONE_LENGTH:
         return _keep_ends(phone, 3, 4)
     return _keep_ends(phone, 0, 2)
+
+
+# A mobile number or an 18-character ID number typed into free text, not part of a longer run of digits.
+_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+_ID_NUMBER_IN_TEXT = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
+
+
+def mask_contacts(text: str) -> str:
+    """Masks the phones and ID numbers someone typed into a text shown to others (a voice, a reply): neighbours
+    read the problem, not the number."""
+    masked = _ID_NUMBER_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), str(text or ""))
+    return _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), masked)

@@ -14,10 +14,10 @@ from ninja import Router, Schema, Status
 
 from gongzhi.core.errors import ValidationFailed
 from gongzhi.places import selectors as place_selectors
+from gongzhi.rules.masking import mask_contacts
 from gongzhi.voices import services
 from gongzhi.voices.models import Voice, status_label
 from gongzhi.voices.selectors import inbox as selectors
-from gongzhi.voices.templatetags.voices_public import mask_contacts
 
 router = Router(tags=["voices"])
 

@@ -166,6 +166,7 @@ def voice_submit(
             "party": party.pk if party else None,
             "public": voice.is_public,
             "photos": len(photos or []),
+            "open311_key": open311_key.pk if open311_key else None,
         },
     )
     voice_pk = voice.pk

@@ -3,12 +3,11 @@ and the `voice_status` filter that names a status, built-in or the community's o
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import template
 
-from gongzhi.rules.masking import mask_id_number, mask_phone
+from gongzhi.rules import masking
 from gongzhi.voices.models import EventKind, status_label
 from gongzhi.voices.selectors.voices import custom_status_names
 from gongzhi.voices.selectors.voices import public_voices as select_public_voices
@@ -19,17 +18,10 @@ PANEL_SIZE = 20
 REPLY_KINDS = frozenset({EventKind.REPLIED, EventKind.CLOSED, EventKind.REJECTED, EventKind.STATUS})
 
 
-# A mobile number or an 18-character ID number typed into a voice's text, not part of a longer run of digits.
-_MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
-_ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
-
-
 @register.filter
 def mask_contacts(text: str) -> str:
-    """Masks phones and ID numbers a resident typed into a public text (PIPL art. 51, as rules.masking does for
-    list columns): neighbours read the problem, not the number. Returns plain text; autoescape still applies."""
-    masked = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), str(text or ""))
-    return _MOBILE.sub(lambda m: mask_phone(m.group(0)), masked)
+    """`rules.masking.mask_contacts` as a filter. Returns plain text; autoescape still applies."""
+    return masking.mask_contacts(text)
 
 
 @register.filter

@@ -12,7 +12,7 @@ from gongzhi.core.roles import Role
 from gongzhi.voices import services
 from gongzhi.voices.models import EventKind, VoiceEvent
 from tests import factories
-from tests.browser.conftest import browser, log_in, page, screenshot  # noqa: F401
+from tests.browser.conftest import log_in, screenshot
 from tests.voices.conftest import make_desk
 
 pytestmark = pytest.mark.browser
@@ -24,11 +24,11 @@ def garden(transactional_db):
     return make_desk(site, factories.staff_of(site))
 
 
-def no_sideways_scroll(page) -> bool:  # type: ignore[no-untyped-def]  # noqa: F811
+def no_sideways_scroll(page) -> bool:  # type: ignore[no-untyped-def]
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
 
 
-def test_route_then_escalate_then_read_the_message(page, live_server, garden):  # noqa: F811
+def test_route_then_escalate_then_read_the_message(page, live_server, garden):
     desk = garden
     s, c = desk.site, desk.site.community.pk
     secretary = desk.staff[Role.SECRETARY]

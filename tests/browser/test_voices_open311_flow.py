@@ -1,32 +1,14 @@
 """Open311 keys in the browser (phone viewport, large-font mode): a 书记 issues a key and sees it once, an
 integration posts with it, the page shows it used; the 书记 revokes it and the next POST is refused."""
 
-import shutil
-from collections.abc import Iterator
-
 import pytest
 
 from gongzhi.core.roles import Role
 from gongzhi.voices.models import Category, Voice
 from tests import factories
-from tests.browser.conftest import CHROMIUM_FLAGS, log_in, page, screenshot  # noqa: F401 (the page fixture)
+from tests.browser.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """This module's own chromium, closed at its end: a session-wide one imported here would still be running when
-    another module under tests/voices starts its own, and Playwright's sync API refuses a second."""
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("Debian chromium is not installed: run scripts/ensure_chromium.sh")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS, headless=True)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -39,7 +21,7 @@ def community(transactional_db):
     return site, secretary
 
 
-def test_issue_use_and_revoke_a_key(page, live_server, community):  # noqa: F811
+def test_issue_use_and_revoke_a_key(page, live_server, community):
     site, secretary = community
     c = site.community.pk
     log_in(page, secretary.phone, factories.PASSWORD)

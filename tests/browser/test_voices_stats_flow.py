@@ -10,7 +10,7 @@ import pytest
 from gongzhi.core.roles import Role
 from gongzhi.voices import services
 from gongzhi.voices.models import Voice
-from tests.browser.conftest import browser, log_in, page, screenshot  # noqa: F401  (fixtures)
+from tests.browser.conftest import log_in, screenshot
 from tests.factories import PASSWORD
 from tests.voices.conftest import make_desk
 
@@ -19,14 +19,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CHARTS = ("chart-volume", "chart-trend", "chart-satisfaction", "chart-overdue")
 
 
-def _widths(page) -> dict[str, float]:  # noqa: F811
+def _widths(page) -> dict[str, float]:
     return page.evaluate(
         "ids => Object.fromEntries(ids.map(id => [id, document.querySelector('#' + id + ' canvas').width]))",
         list(CHARTS),
     )
 
 
-def test_charts_draw_on_a_phone_and_resize(page, site, staff):  # noqa: F811
+def test_charts_draw_on_a_phone_and_resize(page, site, staff):
     desk = make_desk(site, staff)
     s = desk.site
     now = datetime.datetime.now(datetime.UTC)
