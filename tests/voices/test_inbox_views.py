@@ -8,6 +8,7 @@ import json
 import pytest
 from django.test import Client
 
+from gongzhi.core.audit import bump_version
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
 from gongzhi.voices import services
@@ -83,6 +84,8 @@ def test_inbox_filters_counts_and_support(desk, voices):
     assert ids_on(secretary.get(url, {"state": "resolved"}).content.decode()) == {voices["public"].pk}
     # Overdue: due in the past and still open.
     Voice.objects.filter(pk=voices["parking"].pk).update(due_at="2020-01-01T00:00:00Z")
+    # The inbox's counts are cached per data version; a bare UPDATE skips the version bump a service's commit does.
+    bump_version(desk.site.community.pk)
     html = secretary.get(url, {"overdue": "1"}).content.decode()
     assert ids_on(html) == {voices["parking"].pk} and 'id="count-overdue">1<' in html and "overdue" in html
 
@@ -109,7 +112,7 @@ def test_inbox_costs_the_same_queries_with_1_and_25_rows(desk, size, django_asse
     assert response.status_code == 200 and len(ids_on(response.content.decode())) == size
 
 
-INBOX_QUERIES = 14  # the page, its counts, repeated-complaint groups and filter choices; not per row
+INBOX_QUERIES = 13  # the page, its counts, repeated-complaint groups and filter choices; not per row
 
 
 @pytest.mark.parametrize("size", [1, 25])
@@ -121,7 +124,7 @@ def test_api_list_costs_the_same_queries_with_1_and_25_rows(desk, size, django_a
     assert response.status_code == 200 and response.json()["count"] == size
 
 
-API_QUERIES = 7
+API_QUERIES = 6  # a manager of the community: no party lookup, the rows are just the community's
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -259,6 +259,23 @@ class Voice(CommunityOwned):
             models.Index(fields=["community", "category", "created_at"], name="voice_community_category"),
             models.Index(fields=["party", "is_open"], name="voice_party_open"),
             models.Index(fields=["is_open", "due_at"], name="voice_open_due"),
+            # The lists at 100,000 voices: newest first over a community, the per-status and overdue counts from
+            # the index alone, and the public list (public, not merged) newest first.
+            models.Index(fields=["community", "created_at", "id"], name="voice_community_created"),
+            models.Index(fields=["community", "status", "is_open"], name="voice_community_status"),
+            models.Index(fields=["community", "is_open", "due_at"], name="voice_community_due"),
+            models.Index(
+                fields=["community", "created_at", "id"],
+                condition=Q(is_public=True, merged_into__isnull=True),
+                name="voice_public_created",
+            ),
+            # The repeated complaints (open, not merged, by place and category), grouped in index order.
+            models.Index(
+                fields=["community", "place", "category", "support_count"],
+                condition=Q(is_open=True, merged_into__isnull=True),
+                name="voice_open_groups",
+            ),
+            models.Index(fields=["community", "updated_at"], name="voice_community_updated"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(reopen_count__lte=1), name="voice_reopen_at_most_once"),

@@ -3,12 +3,15 @@ timeline, the counts the inbox shows, and the lookups its forms need. Each start
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.core.cache import cache
+from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
+from gongzhi.core.audit import data_version
 from gongzhi.core.errors import NotFound, PermissionDenied
 from gongzhi.core.permissions import Action, role_allows
 from gongzhi.core.scoping import grants_allowing, grants_for
@@ -39,6 +42,7 @@ __all__ = [
     "inbox_counts",
     "inbox_groups",
     "inbox_list",
+    "inbox_scope_key",
     "meeting_for_entry",
     "meeting_suggestions",
     "meetings_with_suggestions",
@@ -61,6 +65,9 @@ ORDERINGS = {
     "support": ("-support_count", "-created_at", "-id"),
 }
 PERSON_SEARCH_LIMIT = 20
+# The inbox's counts and repeated-complaint groups are cached per community data version (bumped on every
+# committed write); the TTL only bounds what a write outside the services could leave behind.
+FIGURES_TTL = 300
 
 
 @dataclass(frozen=True)
@@ -119,12 +126,47 @@ def handles_in(*, actor: Any, community: Place) -> bool:
     return False
 
 
+def _covers_community(actor: Any, community: Place) -> bool:
+    """Whether one grant of the actor handles the whole community: a manager there or above, or someone who
+    enters and handles for all of it (not a grid). Then `visible_to` and `handling_q` both contain a range over
+    the community's subtree, and within the community they are the community itself."""
+    for grant in grants_allowing(actor, Action.VOICE_MANAGE):
+        if grant.place_path and community.path.startswith(grant.place_path):
+            return True
+    for grant in grants_allowing(actor, Action.VOICE_ENTER):
+        if grant.grid_path is not None or not role_allows(grant.role, Action.VOICE_HANDLE):
+            continue
+        if grant.place_path and community.path.startswith(grant.place_path):
+            return True
+    return False
+
+
 def _handled(actor: Any, community: Place) -> QuerySet[Voice]:
+    """The voices the actor handles in the community, from `visible_to`. For whoever covers the community this
+    is just `community_id = …`: an OR of path ranges and subqueries would defeat every index at 100,000 voices."""
+    if _covers_community(actor, community):
+        covered: QuerySet[Voice] = Voice.objects.filter(community_id=community.pk)
+        return covered
     q = handling_q(actor)
     if q is None:
         return Voice.objects.none()
     result: QuerySet[Voice] = Voice.objects.visible_to(actor).filter(q, community_id=community.pk)
     return result
+
+
+def inbox_scope_key(*, actor: Any, community: Place) -> str:
+    """What the actor's inbox in this community depends on, for cache keys: the same for every user who covers
+    the community (so they share the cached figures), else their grants and parties."""
+    if _covers_community(actor, community):
+        return "all"
+    parties = party_ids_of(actor) if getattr(actor, "is_authenticated", False) else []
+    scope = repr((grants_for(actor), sorted(parties)))
+    return hashlib.sha1(scope.encode(), usedforsecurity=False).hexdigest()[:20]
+
+
+def _figures_key(name: str, actor: Any, community: Place) -> str:
+    scope = inbox_scope_key(actor=actor, community=community)
+    return f"gongzhi:voiceinbox:{name}:{community.pk}:{scope}:{data_version(community.pk)}"
 
 
 def _filtered(qs: QuerySet[Voice], community: Place, filters: InboxFilters) -> QuerySet[Voice]:
@@ -205,16 +247,21 @@ def custom_status_names(*, community_id: int) -> dict[str, str]:
 
 def inbox_groups(*, actor: Any, community: Place, limit: int = 5) -> list[dict[str, Any]]:
     """Repeated complaints: open voices of one category at one place, two or more, with how many people raised
-    them (one query). The inbox links each group to its filtered list, from which staff merge or promote."""
-    rows = (
-        _handled(actor, community)
-        .filter(is_open=True, merged_into__isnull=True)
-        .values("place_id", "place__name", "category_id", "category__name")
-        .annotate(n=Count("id"), people=Sum("support_count"))
-        .filter(n__gte=2)
-        .order_by("-n", "-people", "place_id", "category_id")[:limit]
-    )
-    return list(rows)
+    them (one query, cached per community data version). The inbox links each group to its filtered list, from
+    which staff merge or promote."""
+    key = _figures_key(f"groups{limit}", actor, community)
+    found: list[dict[str, Any]] | None = cache.get(key)
+    if found is None:
+        found = list(
+            _handled(actor, community)
+            .filter(is_open=True, merged_into__isnull=True)
+            .values("place_id", "place__name", "category_id", "category__name")
+            .annotate(n=Count("id"), people=Sum("support_count"))
+            .filter(n__gte=2)
+            .order_by("-n", "-people", "place_id", "category_id")[:limit]
+        )
+        cache.set(key, found, FIGURES_TTL)
+    return found
 
 
 def topic_voices(*, actor: Any, topic: Any) -> tuple[int, int, list[Voice]]:
@@ -228,14 +275,25 @@ def topic_voices(*, actor: Any, topic: Any) -> tuple[int, int, list[Voice]]:
 
 
 def inbox_counts(*, actor: Any, community: Place) -> dict[str, int]:
-    """Rows per status over the whole inbox, plus "open" and "overdue": two queries."""
-    qs = _handled(actor, community)
-    counts = {row["status"]: row["n"] for row in qs.values("status").annotate(n=Count("id")).order_by()}
-    extra = qs.aggregate(
-        open=Count("id", filter=Q(is_open=True)),
-        overdue=Count("id", filter=Q(is_open=True, due_at__lt=timezone.now())),
-    )
-    return {**counts, "open": extra["open"] or 0, "overdue": extra["overdue"] or 0}
+    """Rows per status over the whole inbox, plus "open" and "overdue": two queries, cached per community data
+    version. "Overdue" also moves with the clock, so the cached figures keep the next deadline of an open voice
+    that has not passed yet and are recomputed once it has: exact without a write, not merely fresh within a TTL."""
+    key = _figures_key("counts", actor, community)
+    now = timezone.now()
+    found: dict[str, Any] | None = cache.get(key)
+    if found is None or (found["next_due"] is not None and found["next_due"] < now):
+        qs = _handled(actor, community)
+        counts: dict[str, int] = {}
+        open_ = 0
+        for row in qs.values("status", "is_open").annotate(n=Count("id")).order_by():
+            counts[row["status"]] = counts.get(row["status"], 0) + row["n"]
+            open_ += row["n"] if row["is_open"] else 0
+        due = qs.filter(is_open=True).aggregate(
+            overdue=Count("id", filter=Q(due_at__lt=now)), next_due=Min("due_at", filter=Q(due_at__gte=now))
+        )
+        found = {"counts": {**counts, "open": open_, "overdue": due["overdue"] or 0}, "next_due": due["next_due"]}
+        cache.set(key, found, FIGURES_TTL)
+    return dict(found["counts"])
 
 
 def voice_for_handling(*, actor: Any, voice_id: int, community: Place | None = None) -> Voice:

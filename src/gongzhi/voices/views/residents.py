@@ -19,8 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from gongzhi.core.audit import data_version
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.http import actor_of
+from gongzhi.core.pagination import CachedCountPaginator
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_allowing, grants_for, user_can
 from gongzhi.places import selectors as place_selectors
@@ -364,7 +366,10 @@ def photo(request: HttpRequest, community_id: int, voice_id: int, photo_id: int)
 def public_list(request: HttpRequest, community_id: int) -> HttpResponse:
     """Anyone, signed in or not: the public voices with status and replies; never a name, a phone or a household."""
     community = place_selectors.public_community_get(community_id=community_id)
-    page = Paginator(selectors.public_voices(community=community), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The count is the same for everyone: cached until the community's next committed write.
+    key = f"gongzhi:count:{community.pk}:voicespublic:{data_version(community.pk)}"
+    paginator = CachedCountPaginator(selectors.public_voices(community=community), PAGE_SIZE, key=key)
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "voices/residents_public.html",
