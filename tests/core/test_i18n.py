@@ -23,7 +23,8 @@ def test_catalogue_has_no_fuzzy_or_empty_entries():
     assert "#, fuzzy" not in text
     assert [msgid for msgid, msgstr in catalogue_entries() if not msgstr] == []
     # Plural entries ("%(n)s 条建议") need every form, not only the singular ones.
-    assert re.findall(r'^msgid "(.+)"\nmsgid_plural "(?:.+)"\n(?:msgstr\[\d\] ".*"\n)*msgstr\[\d\] ""$(?!\n")', text, re.M) == []
+    empty_form = r'^msgid "(.+)"\nmsgid_plural "(?:.+)"\n(?:msgstr\[\d\] ".*"\n)*msgstr\[\d\] ""$(?!\n")'
+    assert re.findall(empty_form, text, re.M) == []
 
 
 def test_compiled_catalogue_matches_the_source():
