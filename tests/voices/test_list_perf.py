@@ -154,3 +154,30 @@ def test_list_queries_read_the_indexes_in_order(desk):
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
             plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
         assert index in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_my_voices_are_mine_and_followed_in_this_community_only(desk, other_desk):
+    resident = desk.resident
+    own = submit(desk)
+    followed = submit(desk, text="别人反映的路灯", actor=desk.staff[Role.SECRETARY], is_public=True)
+    services.voice_me_too(actor=resident, voice=followed)
+    elsewhere = submit(other_desk)
+    Voice.objects.filter(pk=elsewhere.pk).update(reporter=resident)  # mine, but in another community
+    submit(desk, text="邻居的私事", actor=desk.staff[Role.SECRETARY])
+    listed = {v.pk for v in voice_selectors.my_voices(actor=resident, community=desk.site.community)}
+    assert listed == {own.pk, followed.pk}
+    api = inbox_selectors.api_voice_list(
+        actor=resident, community=desk.site.community, filters=inbox_selectors.InboxFilters()
+    )
+    assert {v.pk for v in api} == {own.pk, followed.pk}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plans")
+def test_my_voices_read_the_reporters_index_not_the_community(desk):
+    submit(desk)
+    qs = voice_selectors.my_voices(actor=desk.resident, community=desk.site.community)
+    sql, params = qs[:25].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "voice_reporter_community" in plan and "PRIMARY KEY" in plan, plan

@@ -1,5 +1,5 @@
 """Indexes for the voice lists at 100,000 voices (inbox newest first, per-status and overdue counts, repeated
-complaints, the public list) and the similarity part's (community, updated_at)."""
+complaints, the public list, my voices) and the similarity part's (community, updated_at)."""
 
 from django.db import migrations, models
 
@@ -11,6 +11,16 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="voice",
             index=models.Index(fields=["community", "created_at", "id"], name="voice_community_created"),
+        ),
+        migrations.AddIndex(
+            model_name="voice",
+            index=models.Index(fields=["community", "due_at", "id"], name="voice_community_due_order"),
+        ),
+        migrations.AddIndex(
+            model_name="voice",
+            index=models.Index(
+                fields=["community", "support_count", "created_at", "id"], name="voice_community_support"
+            ),
         ),
         migrations.AddIndex(
             model_name="voice",
@@ -35,6 +45,10 @@ class Migration(migrations.Migration):
                 fields=["community", "place", "category", "support_count"],
                 name="voice_open_groups",
             ),
+        ),
+        migrations.AddIndex(
+            model_name="voice",
+            index=models.Index(fields=["reporter", "community"], name="voice_reporter_community"),
         ),
         migrations.AddIndex(
             model_name="voice",

@@ -259,9 +259,12 @@ class Voice(CommunityOwned):
             models.Index(fields=["community", "category", "created_at"], name="voice_community_category"),
             models.Index(fields=["party", "is_open"], name="voice_party_open"),
             models.Index(fields=["is_open", "due_at"], name="voice_open_due"),
-            # The lists at 100,000 voices: newest first over a community, the per-status and overdue counts from
-            # the index alone, and the public list (public, not merged) newest first.
+            # The lists at 100,000 voices: a community's voices in each order the inbox offers (newest, oldest, due,
+            # most supported), the per-status and overdue counts from the index alone, and the public list (public,
+            # not merged) newest first.
             models.Index(fields=["community", "created_at", "id"], name="voice_community_created"),
+            models.Index(fields=["community", "due_at", "id"], name="voice_community_due_order"),
+            models.Index(fields=["community", "support_count", "created_at", "id"], name="voice_community_support"),
             models.Index(fields=["community", "status", "is_open"], name="voice_community_status"),
             models.Index(fields=["community", "is_open", "due_at"], name="voice_community_due"),
             models.Index(
@@ -275,6 +278,8 @@ class Voice(CommunityOwned):
                 condition=Q(is_open=True, merged_into__isnull=True),
                 name="voice_open_groups",
             ),
+            # "My voices": the reporter's in one community, so the planner picks it over the community's index.
+            models.Index(fields=["reporter", "community"], name="voice_reporter_community"),
             models.Index(fields=["community", "updated_at"], name="voice_community_updated"),
         ]
         constraints = [
