@@ -6,16 +6,14 @@ Callers pass rows already scoped to what the actor records; headers are a file f
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.utils import timezone
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Alignment
 
+from gongzhi.core.xlsx import Book
 from gongzhi.deliberation.models import Attendance, Meeting, Suggestion
 
 __all__ = ["meeting_register_workbook", "meeting_workbook"]
@@ -26,46 +24,6 @@ ATTENDANCE_COLUMNS = ["序号", "姓名", "所在", "房号", "签到方式", "�
 ATTENDANCE_WIDTHS = [6, 12, 20, 8, 14, 18]
 SUGGESTION_COLUMNS = ["序号", "建议", "提出人", "类别", "处理状态", "答复", "转为议题"]
 SUGGESTION_WIDTHS = [6, 50, 12, 12, 10, 40, 24]
-
-
-class _Book:
-    """A write-only workbook whose text cells can never turn into formulas."""
-
-    def __init__(self) -> None:
-        self.workbook = Workbook(write_only=True)
-        self.bold = Font(bold=True)
-
-    def sheet(self, title: str, header: Sequence[str] | None, widths: Sequence[int]) -> Any:
-        sheet = self.workbook.create_sheet(title=title)
-        for index, width in enumerate(widths, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
-        if header:
-            sheet.freeze_panes = "A2"
-            sheet.append([self._bold(sheet, text) for text in header])
-        return sheet
-
-    def _bold(self, sheet: Any, text: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = self.bold
-        return cell
-
-    @staticmethod
-    def row(sheet: Any, values: Iterable[Any]) -> None:
-        sheet.append([_Book._cell(sheet, v) for v in values])
-
-    @staticmethod
-    def _cell(sheet: Any, value: Any) -> Any:
-        # A resident who writes "=HYPERLINK(...)" as a suggestion must not become a live formula in Excel.
-        if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"
-            return cell
-        return value
-
-    def to_bytes(self) -> bytes:
-        out = io.BytesIO()
-        self.workbook.save(out)
-        return out.getvalue()
 
 
 def _where(attendance: Attendance) -> str:
@@ -83,7 +41,7 @@ def _local(meeting: Meeting) -> Any:
 
 def meeting_register_workbook(*, meetings: Iterable[Meeting]) -> bytes:
     """One row per meeting; the meetings come annotated with n_attendance and n_suggestions."""
-    book = _Book()
+    book = Book()
     sheet = book.sheet("会议台账", REGISTER_COLUMNS, REGISTER_WIDTHS)
     for m in meetings:
         at = _local(m)
@@ -107,7 +65,7 @@ def meeting_register_workbook(*, meetings: Iterable[Meeting]) -> bytes:
 def meeting_workbook(
     *, meeting: Meeting, attendances: Sequence[Attendance], suggestions: Sequence[Suggestion]
 ) -> bytes:
-    book = _Book()
+    book = Book()
     info = book.sheet("基本信息", None, [14, 80])
     at = _local(meeting)
     for label, value in [

@@ -8,19 +8,15 @@ headers are a file format, not UI text. Each export is audited (verb voice.stats
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from gongzhi.core import audit
+from gongzhi.core.xlsx import Book
 from gongzhi.places.models import Place
 from gongzhi.places.selectors import path_label
 from gongzhi.rules import voice_stats as rules
@@ -67,45 +63,6 @@ LEDGER_WIDTHS = [8, 12, 10, 24, 10, 16, 10, 17, 17, 8, 8]
 CHUNK = 2000
 
 
-class _Book:
-    """A write-only workbook whose text cells can never turn into formulas."""
-
-    def __init__(self) -> None:
-        self.workbook = Workbook(write_only=True)
-        self.bold = Font(bold=True)
-
-    def sheet(self, title: str, header: Sequence[str], widths: Sequence[int]) -> Any:
-        sheet = self.workbook.create_sheet(title=title)
-        for index, width in enumerate(widths, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
-        sheet.freeze_panes = "A2"
-        cells = []
-        for text in header:
-            cell = WriteOnlyCell(sheet, value=text)
-            cell.font = self.bold
-            cells.append(cell)
-        sheet.append(cells)
-        return sheet
-
-    @staticmethod
-    def row(sheet: Any, values: Iterable[Any]) -> None:
-        sheet.append([_Book._cell(sheet, v) for v in values])
-
-    @staticmethod
-    def _cell(sheet: Any, value: Any) -> Any:
-        # A party or category named "=HYPERLINK(...)" must not become a live formula in the staff member's Excel.
-        if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"
-            return cell
-        return value
-
-    def to_bytes(self) -> bytes:
-        out = io.BytesIO()
-        self.workbook.save(out)
-        return out.getvalue()
-
-
 def _figures(f: dict[str, Any]) -> list[Any]:
     return [
         f["total"],
@@ -129,7 +86,7 @@ def _local(at: Any) -> str:
     return timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else ""
 
 
-def _write_ledger(book: _Book, *, community: Place, ledger: Iterable[Voice], names: dict[int, str]) -> int:
+def _write_ledger(book: Book, *, community: Place, ledger: Iterable[Voice], names: dict[int, str]) -> int:
     sheet = book.sheet("台账", LEDGER_COLUMNS, LEDGER_WIDTHS)
     custom = dict(CustomStatus.objects.filter(community=community).values_list("code", "name"))
     channels = dict(Channel.choices)
@@ -162,7 +119,7 @@ def voice_stats_workbook(
     *, actor: Any, community: Place, data: dict[str, Any], ledger: Iterable[Voice], names: dict[int, str]
 ) -> bytes:
     """The workbook bytes; the export is audited once it is built (a short write instead of one held open)."""
-    book = _Book()
+    book = Book()
     categories = [c["name"] for c in data["categories"]]
     widths = [18, *([10] * (len(FIGURE_COLUMNS) + len(categories)))]
     summary = book.sheet("汇总", ["项目", *FIGURE_COLUMNS, *categories], widths)

@@ -31,6 +31,7 @@ from gongzhi.places.models import Place
 from gongzhi.places.views import _community_context
 from gongzhi.rules.masking import mask_phone
 from gongzhi.voices import services
+from gongzhi.voices.forms import CategoryPlaceForm
 from gongzhi.voices.models import OPEN_STATUSES, TEXT_MAX, Channel, Status, Voice, status_label
 from gongzhi.voices.predicates import can_enter, can_manage, can_manage_community
 from gongzhi.voices.selectors import inbox as selectors
@@ -52,7 +53,7 @@ __all__ = [
 PAGE_SIZE = 25
 
 
-class EnterForm(forms.Form):
+class EnterForm(CategoryPlaceForm):
     channel = forms.ChoiceField(
         label=gettext_lazy("来源"),
         choices=[(Channel.HOTLINE, Channel.HOTLINE.label), (Channel.COUNTER, Channel.COUNTER.label)],
@@ -70,15 +71,6 @@ class EnterForm(forms.Form):
     contact_phone = forms.CharField(label=gettext_lazy("联系电话"), required=False)
     person = forms.IntegerField(required=False, widget=forms.HiddenInput)
     is_public = forms.BooleanField(label=gettext_lazy("公开这条反映（不显示身份）"), required=False)
-
-    def __init__(self, *args: Any, categories: list[Any], places: list[tuple[int, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        category_field = self.fields["category"]
-        place_field = self.fields["place"]
-        assert isinstance(category_field, forms.TypedChoiceField)
-        assert isinstance(place_field, forms.TypedChoiceField)
-        category_field.choices = [("", _("请选择类别")), *((c.pk, c.name) for c in categories)]
-        place_field.choices = places
 
 
 class StatusForm(forms.Form):

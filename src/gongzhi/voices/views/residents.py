@@ -30,6 +30,7 @@ from gongzhi.places.models import Place
 from gongzhi.places.views import _community_context
 from gongzhi.rules import voice_feedback
 from gongzhi.voices import services
+from gongzhi.voices.forms import CategoryPlaceForm
 from gongzhi.voices.models import TEXT_MAX, Voice, party_ids_of, status_label
 from gongzhi.voices.predicates import can_handle
 from gongzhi.voices.selectors import voices as selectors
@@ -54,7 +55,7 @@ __all__ = [
 PAGE_SIZE = 25
 
 
-class ReportForm(forms.Form):
+class ReportForm(CategoryPlaceForm):
     category = forms.TypedChoiceField(
         label=gettext_lazy("类别"),
         coerce=int,
@@ -76,15 +77,6 @@ class ReportForm(forms.Form):
     )
     is_public = forms.BooleanField(label=gettext_lazy("公开这条反映"), required=False)
     photos = forms.FileField(label=gettext_lazy("照片"), required=False)  # read from request.FILES.getlist
-
-    def __init__(self, *args: Any, categories: list[Any], places: list[tuple[int, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        category_field = self.fields["category"]
-        place_field = self.fields["place"]
-        assert isinstance(category_field, forms.TypedChoiceField)
-        assert isinstance(place_field, forms.TypedChoiceField)
-        category_field.choices = [("", _("请选择类别")), *((c.pk, c.name) for c in categories)]
-        place_field.choices = places
 
 
 class RateForm(forms.Form):
