@@ -122,3 +122,11 @@ def test_me_too_every_combination_is_allowed_only_in_one():
         if vf.me_too_refusal(is_reporter=combo[0], already_following=combo[1], is_open=combo[2]) is None
     ]
     assert allowed == [(False, False, True)]
+
+
+def test_a_voice_rated_satisfied_is_not_reopened():
+    assert reopen(rating=5) == "rated_satisfied"
+    assert reopen(rating=4) == "rated_satisfied"
+    assert reopen(rating=3) is None
+    assert reopen(rating=1) is None
+    assert reopen(rating=None) is None

@@ -409,3 +409,23 @@ def test_reopening_an_open_voice_or_someone_elses_is_refused(desk):
     assert exc2.value.code == "not_reporter"
     voice.refresh_from_db()
     assert voice.reopen_count == 0
+
+
+def test_a_reporter_who_rated_it_satisfied_cannot_reopen(desk):
+    from gongzhi.voices.services import workflow
+
+    s = desk.site
+    voice = services.voice_submit(
+        actor=desk.resident,
+        community=s.community,
+        place=s.compound,
+        category=desk.categories["refuse"],
+        text="垃圾房满了",
+    )
+    workflow.voice_close(actor=desk.staff["secretary"], voice=voice, body="已清运")
+    services.voice_rate(actor=desk.resident, voice=voice, rating=5)
+    with pytest.raises(ValidationFailed) as exc:
+        services.voice_reopen(actor=desk.resident, voice=voice, reason="又满了")
+    assert exc.value.code == "rated_satisfied"
+    voice.refresh_from_db()
+    assert not voice.is_open and voice.reopen_count == 0

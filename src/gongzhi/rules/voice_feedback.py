@@ -6,7 +6,8 @@ closed without being solved can be taken up again. Here:
 
 - only the person who raised the voice rates it, once, 1 to 5, and only when it is closed (办结 or 不予受理);
   a duplicate merged into another voice is rated on that voice;
-- an unsatisfied reporter may reopen it once, with a reason, within a window after closure. The window is
+- an unsatisfied reporter may reopen it once, with a reason, within a window after closure; a reporter who rated
+  it satisfied (4 or 5) has said it is solved, so reopening is for voices rated 1–3 or not yet rated. The window is
   7 days by default: a week covers a resident checking a repair over a weekend and a fix that fails again
   within days (a lamp, a lock), while a problem that comes back later is a new voice with its own deadline
   rather than an old one that never seems to end;
@@ -22,6 +23,7 @@ import datetime
 from typing import Final
 
 __all__ = [
+    "RATED_SATISFIED",
     "RATING_MAX",
     "RATING_MIN",
     "REOPEN_WINDOW",
@@ -45,6 +47,8 @@ WINDOW_PASSED: Final = "reopen_window_passed"
 OWN_VOICE: Final = "own_voice"
 ALREADY_ME_TOO: Final = "already_me_too"
 VOICE_CLOSED: Final = "voice_closed"
+RATED_SATISFIED: Final = "rated_satisfied"
+SATISFIED_FROM: Final = 4
 
 
 def _closed(*, is_open: bool, is_merged: bool, closed_at: datetime.datetime | None) -> bool:
@@ -87,6 +91,7 @@ def reopen_refusal(
     reopen_count: int,
     now: datetime.datetime,
     window: datetime.timedelta = REOPEN_WINDOW,
+    rating: int | None = None,
 ) -> str | None:
     """Why the actor may not reopen the voice at `now`, or None. The window includes its last moment."""
     if not is_reporter:
@@ -96,6 +101,8 @@ def reopen_refusal(
     if not _closed(is_open=is_open, is_merged=is_merged, closed_at=closed_at):
         return NOT_CLOSED
     assert closed_at is not None  # _closed checked it
+    if rating is not None and rating >= SATISFIED_FROM:
+        return RATED_SATISFIED
     if now > reopen_deadline(closed_at, window):
         return WINDOW_PASSED
     return None

@@ -34,6 +34,7 @@ def _refusal(code: str) -> ValidationFailed | PermissionDenied:
         rules.ALREADY_RATED: _("您已经评价过了，每件只能评价一次"),
         rules.BAD_RATING: _("请选择 1 到 5 分的满意度"),
         rules.ALREADY_REOPENED: _("每件只能申请重新办理一次"),
+        rules.RATED_SATISFIED: _("您已评价为满意，如问题再次出现请重新反映"),
         rules.WINDOW_PASSED: _("已超过办结后 %(days)s 天的重新办理期限，请重新反映")
         % {"days": rules.REOPEN_WINDOW.days},
         rules.OWN_VOICE: _("这是您自己反映的问题，无需再点“我也遇到”"),
@@ -145,6 +146,7 @@ def voice_reopen(
         reopen_count=locked.reopen_count,
         now=now,
         window=window,
+        rating=locked.rating,
     )
     if refusal:
         raise _refusal(refusal)

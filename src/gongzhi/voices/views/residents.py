@@ -248,6 +248,7 @@ def _detail_context(request: HttpRequest, community: Place, voice: Voice, **form
             closed_at=voice.closed_at,
             reopen_count=voice.reopen_count,
             now=now,
+            rating=voice.rating,
         )
         is None
     )
