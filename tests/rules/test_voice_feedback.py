@@ -130,3 +130,12 @@ def test_a_voice_rated_satisfied_is_not_reopened():
     assert reopen(rating=3) is None
     assert reopen(rating=1) is None
     assert reopen(rating=None) is None
+
+
+def test_a_rating_belongs_to_the_latest_closure():
+    later = CLOSED_AT + datetime.timedelta(days=3)
+    assert vf.rated_this_round(CLOSED_AT + datetime.timedelta(hours=1), CLOSED_AT)
+    assert vf.rated_this_round(CLOSED_AT, CLOSED_AT)
+    assert not vf.rated_this_round(CLOSED_AT + datetime.timedelta(hours=1), later)  # rated, reopened, closed again
+    assert not vf.rated_this_round(None, CLOSED_AT)
+    assert not vf.rated_this_round(CLOSED_AT, None)  # open again after a reopening

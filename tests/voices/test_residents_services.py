@@ -429,3 +429,28 @@ def test_a_reporter_who_rated_it_satisfied_cannot_reopen(desk):
     assert exc.value.code == "rated_satisfied"
     voice.refresh_from_db()
     assert not voice.is_open and voice.reopen_count == 0
+
+
+def test_after_a_reopen_the_resident_rates_the_final_outcome(desk):
+    from gongzhi.voices.models import EventKind, VoiceEvent
+    from gongzhi.voices.services import workflow
+
+    s, secretary = desk.site, desk.staff["secretary"]
+    voice = services.voice_submit(
+        actor=desk.resident,
+        community=s.community,
+        place=s.compound,
+        category=desk.categories["refuse"],
+        text="垃圾房满",
+    )
+    workflow.voice_close(actor=secretary, voice=voice, body="已清运")
+    services.voice_rate(actor=desk.resident, voice=voice, rating=2, comment="没清干净")
+    services.voice_reopen(actor=desk.resident, voice=voice, reason="还有一半没运走")
+    voice.refresh_from_db()
+    assert voice.rating == 2 and voice.is_open  # the unhappy rating counts until the final one replaces it
+    workflow.voice_close(actor=secretary, voice=voice, body="已全部清运")
+    services.voice_rate(actor=desk.resident, voice=voice, rating=5)
+    voice.refresh_from_db()
+    assert voice.rating == 5
+    rated = list(VoiceEvent.objects.filter(voice=voice, kind=EventKind.RATED).values_list("body", flat=True))
+    assert len(rated) == 2 and "2" in rated[0] and "5" in rated[1]

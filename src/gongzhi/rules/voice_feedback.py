@@ -29,6 +29,7 @@ __all__ = [
     "REOPEN_WINDOW",
     "me_too_refusal",
     "rate_refusal",
+    "rated_this_round",
     "reopen_deadline",
     "reopen_refusal",
 ]
@@ -75,6 +76,12 @@ def rate_refusal(
     if not isinstance(rating, int) or isinstance(rating, bool) or not RATING_MIN <= rating <= RATING_MAX:
         return BAD_RATING
     return None
+
+
+def rated_this_round(rated_at: datetime.datetime | None, closed_at: datetime.datetime | None) -> bool:
+    """Whether the latest closure has been rated. After a reopening the first rating stays (it counts in the
+    statistics until replaced), and the resident rates the final outcome once the voice is closed again."""
+    return rated_at is not None and closed_at is not None and rated_at >= closed_at
 
 
 def reopen_deadline(closed_at: datetime.datetime, window: datetime.timedelta = REOPEN_WINDOW) -> datetime.datetime:

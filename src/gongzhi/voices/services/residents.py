@@ -102,7 +102,7 @@ def voice_rate(*, actor: Any, voice: Voice, rating: Any, comment: str = "", now:
         is_open=locked.is_open,
         is_merged=locked.merged_into_id is not None or locked.status == Status.MERGED,
         closed_at=locked.closed_at,
-        already_rated=locked.rating is not None,
+        already_rated=rules.rated_this_round(locked.rated_at, locked.closed_at),
         rating=rating,
     )
     if refusal:

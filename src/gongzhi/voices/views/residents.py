@@ -235,7 +235,7 @@ def _detail_context(request: HttpRequest, community: Place, voice: Voice, **form
             is_open=voice.is_open,
             is_merged=merged,
             closed_at=voice.closed_at,
-            already_rated=voice.rating is not None,
+            already_rated=voice_feedback.rated_this_round(voice.rated_at, voice.closed_at),
             rating=voice_feedback.RATING_MAX,
         )
         is None
