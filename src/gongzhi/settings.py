@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "gongzhi.deliberation",
     "gongzhi.notifications",
     "gongzhi.voices",
+    "gongzhi.timebank",
 ]
 
 MIDDLEWARE = [

@@ -64,6 +64,14 @@ class AccountLocked(ApplicationError):
     default_message = _("登录失败次数过多，账号已暂时锁定，请稍后再试")
 
 
+class Overdraft(ApplicationError):
+    """Moving the points would take an account below its floor (the lowest balance it may reach)."""
+
+    code = "overdraft"
+    status = 409
+    default_message = _("积分余额不足")
+
+
 def clean_or_fail(
     text: str | None,
     *,

@@ -35,6 +35,11 @@ class Action(StrEnum):
     VOICE_MANAGE = "voice.manage"
     VOICE_STATS = "voice.stats"
     SURVEY_VISIT = "survey.visit"
+    TIMEBANK_VIEW = "timebank.view"
+    TIMEBANK_ISSUE = "timebank.issue"
+    TIMEBANK_REVERSE = "timebank.reverse"
+    TIMEBANK_ADJUST = "timebank.adjust"
+    TIMEBANK_ACCOUNTS = "timebank.accounts"
 
 
 _COMMUNITY_STAFF = {
@@ -67,6 +72,16 @@ _VOICE_STAFF = {
     Action.SURVEY_VISIT,
 }
 _VOICE_FIELD = {Action.VOICE_SUBMIT, Action.VOICE_ENTER, Action.VOICE_HANDLE, Action.SURVEY_VISIT}
+# 时间银行: staff (书记/社工) open accounts and cards, issue points for verified service and correct mistakes; a
+# resident sees the individual accounts of their household (gifts go to family). Spending one's own account or a
+# card one manages is decided by who owns it (timebank.services), not by a role.
+_TIMEBANK_STAFF = {
+    Action.TIMEBANK_VIEW,
+    Action.TIMEBANK_ISSUE,
+    Action.TIMEBANK_REVERSE,
+    Action.TIMEBANK_ADJUST,
+    Action.TIMEBANK_ACCOUNTS,
+}
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.STREET_STAFF: frozenset(
         {Action.PLACE_VIEW, Action.COMMUNITY_AGGREGATES, Action.TOPIC_VIEW, Action.VOICE_STATS}
@@ -76,10 +91,15 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
         _COMMUNITY_STAFF
         | _TOPIC_ALL
         | _VOICE_STAFF
+        | _TIMEBANK_STAFF
         | {Action.REVEAL_PARTY, Action.AUDIT_VIEW, Action.TOPIC_REVISE, Action.TOPIC_MANAGE, Action.MEETING_RECORD}
     ),
     Role.SOCIAL_WORKER: frozenset(
-        _COMMUNITY_STAFF | _TOPIC_ALL | _VOICE_STAFF | {Action.TOPIC_REVISE, Action.TOPIC_MANAGE, Action.MEETING_RECORD}
+        _COMMUNITY_STAFF
+        | _TOPIC_ALL
+        | _VOICE_STAFF
+        | _TIMEBANK_STAFF
+        | {Action.TOPIC_REVISE, Action.TOPIC_MANAGE, Action.MEETING_RECORD}
     ),
     Role.GRID_WORKER: frozenset(
         {
@@ -126,8 +146,8 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.PROPERTY: frozenset(
         {Action.PLACE_VIEW, Action.HOUSEHOLD_VIEW, Action.VOICE_SUBMIT, Action.VOICE_HANDLE, *_TOPIC_ALL}
     ),
-    Role.VOLUNTEER: frozenset({*_TOPIC_ALL, Action.VOICE_SUBMIT}),
-    Role.RESIDENT: frozenset({*_TOPIC_ALL, Action.VOICE_SUBMIT}),
+    Role.VOLUNTEER: frozenset({*_TOPIC_ALL, Action.VOICE_SUBMIT, Action.TIMEBANK_VIEW}),
+    Role.RESIDENT: frozenset({*_TOPIC_ALL, Action.VOICE_SUBMIT, Action.TIMEBANK_VIEW}),
 }
 
 REVEAL_ACTIONS: dict[str, Action] = {

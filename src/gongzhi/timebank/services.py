@@ -1,0 +1,545 @@
+"""Every movement of points goes through `transfer_post`; the services on top of it decide who may move what.
+
+Invariants kept here: each transaction's entries sum to zero (so the deployment's total is zero), a cached balance
+changes only with its entries under the account's row lock, no account goes below its floor, and an idempotency
+key used again returns the transaction it made and moves nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
+from django.db import IntegrityError, transaction
+from django.db.models import BigIntegerField, Case, F, Sum, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.core import audit
+from gongzhi.core.errors import Duplicate, NotFound, Overdraft, PermissionDenied, ValidationFailed, clean_or_fail
+from gongzhi.core.permissions import Action
+from gongzhi.core.scoping import grants_for, user_can
+from gongzhi.people.models import Person
+from gongzhi.places.models import Place, PlaceKind
+from gongzhi.rules import ledger as rules
+from gongzhi.timebank.models import (
+    COLLECTIVE_KINDS,
+    ELDERLY_FLOOR_MIN,
+    GIFT_MONTHLY_LIMIT,
+    Account,
+    AccountKind,
+    AccountManager,
+    AccountMember,
+    Entry,
+    Transaction,
+    TransactionKind,
+)
+
+__all__ = [
+    "account_open",
+    "card_manager_add",
+    "card_member_add",
+    "points_clear",
+    "points_gift",
+    "points_issue",
+    "points_spend",
+    "system_account",
+    "transaction_reverse",
+    "transfer_post",
+]
+
+MEMO_MAX = 200
+REASON_MAX = 200
+KEY_MAX = 100
+
+
+# --- who may ---------------------------------------------------------------------------------------------------
+
+
+def _in_community(actor: Any, community: Place) -> bool:
+    """Whether the actor holds any role reaching the community (else its accounts do not exist for them)."""
+    for grant in grants_for(actor):
+        if grant.community_id == community.pk:
+            return True
+        if grant.community_id is None and grant.place_path and community.path.startswith(grant.place_path):
+            return True
+    return False
+
+
+def _community_of(row: Account | Transaction) -> Place:
+    community: Place = row.community
+    return community
+
+
+def _require_staff(actor: Any, community: Place, action: Action, message: str) -> None:
+    """404 for an actor without a role in the community, 403 for one whose role may not do this."""
+    if not _in_community(actor, community):
+        raise NotFound()
+    if not user_can(actor, action, community):
+        raise PermissionDenied(message)
+
+
+def _owns(actor: Any, account: Account) -> bool:
+    if account.kind == AccountKind.INDIVIDUAL:
+        return (
+            account.person_id is not None and Person.objects.filter(pk=account.person_id, account_id=actor.pk).exists()
+        )
+    if account.kind in COLLECTIVE_KINDS:
+        return AccountManager.objects.filter(account=account, person__account_id=actor.pk).exists()
+    return False
+
+
+def _require_owner(actor: Any, account: Account) -> None:
+    """The holder of an individual account, or a manager of a card; 404 outside the community."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise NotFound()
+    if _owns(actor, account):
+        return
+    if not _in_community(actor, _community_of(account)):
+        raise NotFound()
+    if account.kind in COLLECTIVE_KINDS:
+        raise PermissionDenied(_("只有集体卡的管理人可以使用这张卡的积分"))
+    raise PermissionDenied(_("只能使用自己的积分账户"))
+
+
+# --- the one write path ----------------------------------------------------------------------------------------
+
+
+def _pk(entry: rules.Entry) -> int:
+    return cast(int, entry.account)
+
+
+def _lock_accounts(ids: Sequence[int]) -> dict[int, Account]:
+    """The accounts locked FOR UPDATE, always in id order so that two transfers never deadlock."""
+    rows = Account.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("id")
+    return {account.pk: account for account in rows}
+
+
+def _existing(community_id: int, key: str) -> Transaction | None:
+    # No ORDER BY: the key is unique in the community, so its index answers alone.
+    rows = list(Transaction.objects.filter(community_id=community_id, idempotency_key=key).order_by()[:1])
+    return rows[0] if rows else None
+
+
+def _check_key(key: str) -> str:
+    key = (key or "").strip()
+    if not key or len(key) > KEY_MAX:
+        raise ValidationFailed(_("缺少请求编号，或请求编号过长"), code="bad_idempotency_key")
+    return key
+
+
+def _overdraft(account: Account, amount: int, *, reversal: bool) -> Overdraft:
+    values = {"name": account.name, "balance": account.balance, "amount": -amount, "floor": account.floor}
+    extra = {"account": account.pk, "balance": account.balance, "amount": amount, "floor": account.floor}
+    if reversal:
+        message = _(
+            "不能冲正：账户“%(name)s”的积分已被使用，扣回 %(amount)s 分后将低于最低余额 %(floor)s"
+            "（现余额 %(balance)s）。请先冲正之后的兑换或赠送，再冲正这一笔"
+        )
+        return Overdraft(message % values, extra={**extra, "reversal": True})
+    message = _("积分余额不足：账户“%(name)s”现余额 %(balance)s，本次需 %(amount)s 分，最低余额为 %(floor)s")
+    return Overdraft(message % values, extra=extra)
+
+
+@transaction.atomic
+def transfer_post(
+    *,
+    actor: Any,
+    community: Place,
+    kind: TransactionKind | str,
+    postings: list[tuple[Account, int]],
+    memo: str,
+    idempotency_key: str,
+    attributed_person: Person | None = None,
+    reverses: Transaction | None = None,
+    reason: str = "",
+    counterpart: Place | None = None,
+    before_post: Callable[[dict[int, Account]], None] | None = None,
+) -> Transaction:
+    """Posts one balanced transaction. Locks the accounts in id order, then: a key already used in the community
+    returns its transaction unchanged; `before_post` (a caller's limit, e.g. gifts) runs under the locks; no account
+    may end below its floor. One audit event. Callers check who may; this only keeps the ledger right."""
+    key = _check_key(idempotency_key)
+    memo = clean_or_fail(memo, label=_("摘要"), max_length=MEMO_MAX, field="memo")
+    try:
+        entries = rules.check_balanced(rules.Entry(account.pk, amount) for account, amount in postings)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), code="unbalanced") from exc
+    allowed = {community.pk} | ({counterpart.pk} if counterpart is not None else set())
+    locked = _lock_accounts([_pk(e) for e in entries])
+    if len(locked) != len(entries):
+        raise NotFound()
+    # Checked under the locks: a racing request with the same key on the same accounts has committed by now (or
+    # fails on the unique key below), and a repeat answers even if its points have moved on since.
+    found = _existing(community.pk, key)
+    if found is not None:
+        return found
+    if reverses is not None and Transaction.objects.filter(reverses=reverses).exists():
+        raise Duplicate(_("这笔交易已经冲正过，不能重复冲正"), code="already_reversed")
+    for account in locked.values():
+        if account.community_id not in allowed:
+            raise NotFound()
+        if not account.is_active:
+            raise ValidationFailed(_("账户“%(name)s”已停用") % {"name": account.name}, code="account_inactive")
+    if before_post is not None:
+        before_post(locked)
+    for entry in entries:
+        account = locked[_pk(entry)]
+        if rules.would_cross_limit(account.balance, entry.amount, account.floor):
+            raise _overdraft(account, entry.amount, reversal=reverses is not None)
+    now = timezone.now()
+    try:
+        with transaction.atomic():  # a savepoint: losing a race on the key leaves the outer transaction usable
+            tx = Transaction.objects.create(
+                community=community,
+                kind=kind,
+                memo=memo,
+                idempotency_key=key,
+                reverses=reverses,
+                reason=reason,
+                counterpart=counterpart,
+                created_by=actor if getattr(actor, "pk", None) else None,
+                created_at=now,
+            )
+    except IntegrityError:
+        winner = _existing(community.pk, key)
+        if winner is not None:
+            return winner
+        if reverses is not None:
+            raise Duplicate(_("这笔交易已经冲正过，不能重复冲正"), code="already_reversed") from None
+        raise
+    Entry.objects.bulk_create(
+        [
+            Entry(
+                community_id=locked[_pk(e)].community_id,
+                transaction=tx,
+                account_id=_pk(e),
+                amount=e.amount,
+                attributed_person=attributed_person,
+                created_at=now,
+            )
+            for e in entries
+        ]
+    )
+    # One UPDATE of the locked rows for all the postings.
+    deltas = Case(*[When(pk=_pk(e), then=Value(e.amount)) for e in entries], output_field=BigIntegerField())
+    Account.objects.filter(pk__in=list(locked)).update(balance=F("balance") + deltas)
+    for entry in entries:
+        locked[_pk(entry)].balance += entry.amount
+    audit.record(
+        actor=actor,
+        verb=f"timebank.{kind}",
+        obj=tx,
+        community_id=community.pk,
+        after={
+            "kind": str(kind),
+            "memo": memo,
+            "key": key,
+            "entries": [[_pk(e), e.amount] for e in entries],
+            **({"reverses": reverses.pk, "reason": reason} if reverses is not None else {}),
+            **({"counterpart": counterpart.pk} if counterpart is not None else {}),
+            **({"attributed_person": attributed_person.pk} if attributed_person is not None else {}),
+        },
+    )
+    return tx
+
+
+# --- accounts --------------------------------------------------------------------------------------------------
+
+
+def system_account(community: Place, kind: AccountKind | str, counterpart: Place | None = None) -> Account:
+    """The community's issuance or redemption account, or its clearing account with `counterpart`; made once (the
+    partial unique constraints decide a race)."""
+    # Stored names are data, kept in Chinese whatever the language of the request that made them.
+    names = {
+        AccountKind.ISSUANCE: "%(community)s积分发行",
+        AccountKind.REDEMPTION: "%(community)s积分兑换",
+        AccountKind.CLEARING: "%(community)s与%(other)s清算",
+    }
+    lookup = {"community": community, "kind": kind, "counterpart": counterpart}
+    account: Account | None = Account.objects.filter(**lookup).first()
+    if account is not None:
+        return account
+    name = names[AccountKind(kind)] % {"community": community.name, "other": counterpart.name if counterpart else ""}
+    try:
+        with transaction.atomic():
+            return Account.objects.create(**lookup, name=name, floor=None)
+    except IntegrityError:
+        return Account.objects.get(**lookup)
+
+
+@transaction.atomic
+def account_open(
+    *,
+    actor: Any,
+    community: Place,
+    kind: AccountKind | str,
+    person: Person | None = None,
+    name: str = "",
+    floor: int = 0,
+) -> Account:
+    """Staff (书记/社工) open a resident's individual account or a collective card. An individual's floor may go down
+    to the street's elderly allowance; a card's is always 0."""
+    _require_staff(actor, community, Action.TIMEBANK_ACCOUNTS, _("只有社区工作人员可以开设积分账户"))
+    kind = AccountKind(kind)
+    if kind == AccountKind.INDIVIDUAL:
+        if person is None or person.community_id != community.pk:
+            raise NotFound()
+        if not isinstance(floor, int) or not ELDERLY_FLOOR_MIN <= floor <= 0:
+            raise ValidationFailed(
+                _("个人账户的最低余额应在 %(min)s 到 0 之间") % {"min": ELDERLY_FLOOR_MIN},
+                code="bad_floor",
+                extra={"field": "floor"},
+            )
+        if Account.objects.filter(kind=kind, person=person).exists():
+            raise Duplicate(_("这位居民已经有积分账户"), code="account_exists")
+        name = name or person.name
+    elif kind in COLLECTIVE_KINDS:
+        name = clean_or_fail(
+            name, label=_("名称"), max_length=100, field="name", required=_("请填写集体卡名称"), required_code="name"
+        )
+        person, floor = None, 0
+    else:
+        raise ValidationFailed(_("系统账户由系统自动开设"), code="bad_kind")
+    account = Account(community=community, kind=kind, person=person, name=name, floor=floor)
+    account.full_clean()
+    account.save()
+    audit.record(
+        actor=actor,
+        verb="timebank.account_open",
+        obj=account,
+        community_id=community.pk,
+        after=audit.snapshot(account, ["kind", "person", "name", "floor"]),
+    )
+    return account
+
+
+def _card_person_add(actor: Any, account: Account, person: Person, model: type[Any], verb: str) -> Any:
+    community = _community_of(account)
+    _require_staff(actor, community, Action.TIMEBANK_ACCOUNTS, _("只有社区工作人员可以管理集体卡"))
+    if account.kind not in COLLECTIVE_KINDS:
+        raise ValidationFailed(_("只有集体卡才有管理人和成员"), code="not_a_card")
+    if person.community_id != community.pk:
+        raise NotFound()
+    if model.objects.filter(account=account, person=person).exists():
+        raise Duplicate()
+    row = model.objects.create(community=community, account=account, person=person)
+    audit.record(
+        actor=actor, verb=verb, obj=row, community_id=community.pk, after={"account": account.pk, "person": person.pk}
+    )
+    return row
+
+
+@transaction.atomic
+def card_manager_add(*, actor: Any, account: Account, person: Person) -> AccountManager:
+    """Staff name a person who may spend the card's points. Staff only."""
+    row: AccountManager = _card_person_add(actor, account, person, AccountManager, "timebank.card_manager_add")
+    return row
+
+
+@transaction.atomic
+def card_member_add(*, actor: Any, account: Account, person: Person) -> AccountMember:
+    """Staff add a person who earns to the card (their hours stay theirs). Staff only."""
+    row: AccountMember = _card_person_add(actor, account, person, AccountMember, "timebank.card_member_add")
+    return row
+
+
+# --- movements -------------------------------------------------------------------------------------------------
+
+
+def _positive(amount: Any) -> int:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ValidationFailed(_("积分必须是正整数"), code="bad_amount", extra={"field": "amount"})
+    return amount
+
+
+@transaction.atomic
+def points_issue(
+    *,
+    actor: Any,
+    account: Account,
+    amount: int,
+    memo: str,
+    idempotency_key: str,
+    attributed_person: Person | None = None,
+) -> Transaction:
+    """Staff (书记/社工) mint points for verified service: issuance → an individual account or a card. On a card the
+    entry names the member who served."""
+    community = _community_of(account)
+    _require_staff(actor, community, Action.TIMEBANK_ISSUE, _("只有社区工作人员可以发放积分"))
+    amount = _positive(amount)
+    if account.kind == AccountKind.INDIVIDUAL:
+        if attributed_person is not None and attributed_person.pk != account.person_id:
+            raise ValidationFailed(_("个人账户的积分只能记在本人名下"), code="bad_attribution")
+        attributed_person = account.person
+    elif account.kind in COLLECTIVE_KINDS:
+        if (
+            attributed_person is not None
+            and not AccountMember.objects.filter(account=account, person=attributed_person).exists()
+        ):
+            raise ValidationFailed(_("服务人不是这张集体卡的成员"), code="not_a_member")
+    else:
+        raise ValidationFailed(_("积分只能发放到个人账户或集体卡"), code="bad_account")
+    issuance = system_account(community, AccountKind.ISSUANCE)
+    return transfer_post(
+        actor=actor,
+        community=community,
+        kind=TransactionKind.EARN,
+        postings=[(issuance, -amount), (account, amount)],
+        memo=memo,
+        idempotency_key=idempotency_key,
+        attributed_person=attributed_person,
+    )
+
+
+@transaction.atomic
+def points_spend(*, actor: Any, account: Account, amount: int, memo: str, idempotency_key: str) -> Transaction:
+    """The holder of an individual account, or a card's manager, spends points: account → the community's
+    redemption account, never below the account's floor."""
+    _require_owner(actor, account)
+    amount = _positive(amount)
+    community = _community_of(account)
+    redemption = system_account(community, AccountKind.REDEMPTION)
+    return transfer_post(
+        actor=actor,
+        community=community,
+        kind=TransactionKind.SPEND,
+        postings=[(account, -amount), (redemption, amount)],
+        memo=memo,
+        idempotency_key=idempotency_key,
+    )
+
+
+def gifts_sent_since(account: Account, since: datetime.datetime) -> int:
+    """Points the account has given as gifts since `since` (reversed gifts still count: the limit is on giving)."""
+    total = (
+        Entry.objects.filter(
+            account=account, transaction__kind=TransactionKind.GIFT, amount__lt=0, created_at__gte=since
+        ).aggregate(total=Sum("amount"))["total"]
+        or 0
+    )
+    return -int(total)
+
+
+@transaction.atomic
+def points_gift(
+    *,
+    actor: Any,
+    sender: Account,
+    recipient: Account,
+    amount: int,
+    memo: str,
+    idempotency_key: str,
+    now: datetime.datetime | None = None,
+) -> Transaction:
+    """A resident gives points from their own account to a family member's (same household), within the monthly
+    limit, counted under the sender's lock so that racing gifts cannot exceed it."""
+    _require_owner(actor, sender)
+    amount = _positive(amount)
+    if sender.kind != AccountKind.INDIVIDUAL or recipient.kind != AccountKind.INDIVIDUAL:
+        raise ValidationFailed(_("只能在个人账户之间赠送积分"), code="bad_account")
+    if recipient.community_id != sender.community_id or not _in_community(actor, _community_of(recipient)):
+        raise NotFound()
+    if recipient.pk == sender.pk:
+        raise ValidationFailed(_("不能赠送给自己"), code="gift_to_self")
+    households = dict(
+        Person.objects.filter(pk__in=[sender.person_id, recipient.person_id]).values_list("pk", "household_id")
+    )
+    household = households.get(sender.person_id)
+    if household is None or households.get(recipient.person_id) != household:
+        raise ValidationFailed(_("只能赠送给同户的家庭成员"), code="not_family")
+    local = timezone.localtime(now or timezone.now())
+    start = datetime.datetime.combine(rules.month_start(local.date()), datetime.time(), tzinfo=local.tzinfo)
+
+    def within_limit(_locked: dict[int, Account]) -> None:
+        sent = gifts_sent_since(sender, start)
+        if not rules.gift_allowed(sent, amount, GIFT_MONTHLY_LIMIT):
+            raise ValidationFailed(
+                _("超过每月赠送上限：本月已赠送 %(sent)s 分，上限 %(limit)s 分，本次最多还能赠送 %(left)s 分")
+                % {"sent": sent, "limit": GIFT_MONTHLY_LIMIT, "left": max(GIFT_MONTHLY_LIMIT - sent, 0)},
+                code="gift_limit",
+                extra={"sent": sent, "limit": GIFT_MONTHLY_LIMIT},
+            )
+
+    _lock_accounts([sender.pk, recipient.pk])  # the same order transfer_post takes them in
+    return transfer_post(
+        actor=actor,
+        community=_community_of(sender),
+        kind=TransactionKind.GIFT,
+        postings=[(sender, -amount), (recipient, amount)],
+        memo=memo,
+        idempotency_key=idempotency_key,
+        before_post=within_limit,
+    )
+
+
+@transaction.atomic
+def points_clear(
+    *, actor: Any, account: Account, community: Place, amount: int, memo: str, idempotency_key: str
+) -> Transaction:
+    """通存通兑: the holder of an individual account spends it in another community of the same street. Both legs
+    in one transaction: the account → its community's clearing-with-B account, B's clearing-with-A → B's
+    redemption. The pair of clearing accounts therefore always nets to zero; their balances say who owes whom."""
+    _require_owner(actor, account)
+    amount = _positive(amount)
+    if account.kind != AccountKind.INDIVIDUAL:
+        raise ValidationFailed(_("通存通兑只适用于个人账户"), code="bad_account")
+    home = _community_of(account)
+    if community.pk == home.pk:
+        raise ValidationFailed(_("在本社区兑换无需通存通兑"), code="same_community")
+    if community.kind not in (PlaceKind.COMMUNITY, PlaceKind.VILLAGE) or community.parent_id != home.parent_id:
+        raise ValidationFailed(_("通存通兑只限同一街道的社区之间"), code="other_street")
+    postings = [
+        (account, -amount),
+        (system_account(home, AccountKind.CLEARING, community), amount),
+        (system_account(community, AccountKind.CLEARING, home), -amount),
+        (system_account(community, AccountKind.REDEMPTION), amount),
+    ]
+    return transfer_post(
+        actor=actor,
+        community=home,
+        kind=TransactionKind.CLEAR,
+        postings=postings,
+        memo=memo,
+        idempotency_key=idempotency_key,
+        counterpart=community,
+    )
+
+
+@transaction.atomic
+def transaction_reverse(*, actor: Any, transaction: Transaction, reason: str, idempotency_key: str) -> Transaction:
+    """Staff (书记/社工) correct a mistake with the compensating entries, linked to the original and with a reason.
+    At most once (a unique constraint decides a race); refused with `overdraft` if the points have since been
+    spent, since nothing may go below its floor — reverse the later spending first."""
+    original = transaction
+    community = _community_of(original)
+    _require_staff(actor, community, Action.TIMEBANK_REVERSE, _("只有社区工作人员可以冲正积分交易"))
+    reason = clean_or_fail(
+        reason,
+        label=_("冲正原因"),
+        max_length=REASON_MAX,
+        field="reason",
+        required=_("冲正必须填写原因"),
+        required_code="reason_required",
+    )
+    found = _existing(community.pk, _check_key(idempotency_key))
+    if found is not None:
+        return found
+    if original.kind == TransactionKind.REVERSE:
+        raise ValidationFailed(_("冲正交易不能再冲正，如有需要请重新发放"), code="reverse_reversal")
+    entries = list(original.entries.select_related("account").order_by("id"))
+    compensating = rules.reversal_of(rules.Entry(e.account_id, e.amount) for e in entries)
+    accounts = {e.account_id: e.account for e in entries}
+    return transfer_post(
+        actor=actor,
+        community=community,
+        kind=TransactionKind.REVERSE,
+        postings=[(accounts[_pk(e)], e.amount) for e in compensating],
+        memo=f"冲正 #{original.pk}",  # stored data, in Chinese like the memos staff type
+        idempotency_key=idempotency_key,
+        attributed_person=entries[0].attributed_person if entries else None,
+        reverses=original,
+        reason=reason,
+        counterpart=original.counterpart,
+    )

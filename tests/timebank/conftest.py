@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from gongzhi.core.roles import Role
+from gongzhi.people.models import Person
+from gongzhi.people.services import person_account_create
+from gongzhi.timebank import services
+from gongzhi.timebank.models import Account, AccountKind
+from tests import factories
+
+_keys = itertools.count(1)
+
+
+def key(prefix: str = "k") -> str:
+    return f"{prefix}-{next(_keys)}"
+
+
+def user_of(person: Person) -> Any:
+    return person_account_create(actor=None, person=person, password=factories.PASSWORD)
+
+
+@dataclass
+class Bank:
+    site: factories.Community
+    staff: dict[str, Any]
+    secretary: Any
+    alice: Person  # households[0], with bob
+    alice_user: Any
+    alice_acct: Account
+    bob: Person
+    bob_user: Any
+    bob_acct: Account
+    carol: Person  # households[1]
+    carol_user: Any
+    carol_acct: Account
+    card: Account  # a courtyard card: carol manages it, alice and bob serve under it
+
+    def issue(self, account: Account, amount: int, **kw: Any) -> Any:
+        return services.points_issue(
+            actor=self.secretary, account=account, amount=amount, memo="服务", idempotency_key=key("issue"), **kw
+        )
+
+
+def make_bank(site: factories.Community, staff: dict[str, Any]) -> Bank:
+    secretary = staff[Role.SECRETARY]
+    alice, bob, carol = site.people[0], site.people[1], site.people[2]
+    assert alice.household_id == bob.household_id != carol.household_id
+    users = [user_of(p) for p in (alice, bob, carol)]
+    accounts = [
+        services.account_open(actor=secretary, community=site.community, kind=AccountKind.INDIVIDUAL, person=p)
+        for p in (alice, bob, carol)
+    ]
+    card = services.account_open(
+        actor=secretary, community=site.community, kind=AccountKind.COURTYARD, name="花园院落集体卡"
+    )
+    services.card_manager_add(actor=secretary, account=card, person=carol)
+    for person in (alice, bob):
+        services.card_member_add(actor=secretary, account=card, person=person)
+    return Bank(
+        site,
+        staff,
+        secretary,
+        alice,
+        users[0],
+        accounts[0],
+        bob,
+        users[1],
+        accounts[1],
+        carol,
+        users[2],
+        accounts[2],
+        card,
+    )
+
+
+@pytest.fixture
+def family_site(db) -> factories.Community:
+    return factories.make_community(residents_per_household=2)
+
+
+@pytest.fixture
+def bank(family_site) -> Bank:
+    return make_bank(family_site, factories.staff_of(family_site))
