@@ -3,7 +3,8 @@
 - Data: one street of `BENCH_TRANSFER_COMMUNITIES` (10) communities, as pgbench's scale 10 has 10 branches, each
   with `BENCH_TRANSFER_ACCOUNTS` (1,000) courtyard cards funded from its issuance account by one transaction (so the
   ledger is right from the start); built once into the database `gongzhi_bench`.
-- Service: `BENCH_TRANSFER_CLIENTS` (32) clients, one process each with its own connection, for
+- Service: `BENCH_TRANSFER_CLIENTS` (32) clients, each a thread with its own connection in one of
+  `BENCH_TRANSFER_PROCESSES` (default: one process per client) processes, for
   `BENCH_TRANSFER_SECONDS` (10) s: each picks a community, two of its cards and 1–5 points and calls
   `transfer_post` (locks both rows in id order, checks the floors, inserts the transaction and its two entries,
   moves the cached balances and appends the audit event to the community's hash chain, in one transaction).
@@ -39,6 +40,9 @@ PGBENCH_DB = os.environ.get("BENCH_PGBENCH_DB", "gongzhi_pgbench")
 COMMUNITIES = int(os.environ.get("BENCH_TRANSFER_COMMUNITIES", "10"))
 ACCOUNTS = int(os.environ.get("BENCH_TRANSFER_ACCOUNTS", "1000"))
 CLIENTS = int(os.environ.get("BENCH_TRANSFER_CLIENTS", "32"))
+# Clients are threads in this many processes (each thread its own connection); one a process by default, as web
+# workers, but on a 2-core machine fewer processes switch less.
+PROCESSES = int(os.environ.get("BENCH_TRANSFER_PROCESSES", str(CLIENTS)))
 SECONDS = float(os.environ.get("BENCH_TRANSFER_SECONDS", "10"))
 ROUNDS = int(os.environ.get("BENCH_TRANSFER_ROUNDS", "2"))
 FUNDING = 10_000_000
@@ -171,13 +175,27 @@ def client(n: int, stamp: str, communities: list[tuple[int, list[int]]], barrier
     out.put((done, overdrafts, n_errors, errors, start, end))
 
 
+def worker(clients: list[int], stamp: str, communities: list[tuple[int, list[int]]], barrier: Any, out: Any) -> None:
+    """One process: a thread per client."""
+    import threading
+
+    threads = [threading.Thread(target=client, args=(n, stamp, communities, barrier, out)) for n in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def run_service(stamp: str, communities: list[tuple[int, list[int]]]) -> dict[str, Any]:
     from django.db import connections
 
     connections.close_all()  # children are forked: none may inherit an open connection
     ctx = mp.get_context("fork")
     barrier, out = ctx.Barrier(CLIENTS), ctx.Queue()
-    procs = [ctx.Process(target=client, args=(n, stamp, communities, barrier, out)) for n in range(CLIENTS)]
+    procs = [
+        ctx.Process(target=worker, args=(list(range(p, CLIENTS, PROCESSES)), stamp, communities, barrier, out))
+        for p in range(PROCESSES)
+    ]
     for p in procs:
         p.start()
     results = [out.get(timeout=SECONDS * 10 + 120) for _ in range(CLIENTS)]
@@ -261,6 +279,7 @@ def main() -> None:
         raise RuntimeError(f"ledger inconsistent after the bench: {report}")
     result = {
         "clients": CLIENTS,
+        "processes": PROCESSES,
         "communities": COMMUNITIES,
         "accounts": COMMUNITIES * ACCOUNTS,
         "seconds": SECONDS,
