@@ -18,7 +18,7 @@ import time
 import uuid
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, ValidationFailed, clean_or_fail
 from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import grants_for, user_can
+from gongzhi.core.scoping import CommunityOwned, grants_for, user_can
 from gongzhi.places.models import Place
 from gongzhi.rules.workdays import add_working_days, working_days_between
 from gongzhi.voices.models import (
@@ -152,6 +152,32 @@ def _require_manage(actor: Any, community: Place) -> None:
         raise PermissionDenied(_("只有社区书记或社工可以维护分派规则、责任方和类别"))
 
 
+M = TypeVar("M", bound=CommunityOwned)
+
+
+def _lock_managed(model: type[M], pk: Any, actor: Any) -> M:
+    """The row locked FOR UPDATE with its community, for an actor who may manage that community (else 404/403)."""
+    locked: M | None = model.objects.select_for_update().filter(pk=pk).select_related("community").first()
+    if locked is None:
+        raise NotFound()
+    _require_manage(actor, locked.community)
+    return locked
+
+
+def _delete_managed(*, actor: Any, row: CommunityOwned, verb: str, before: dict[str, Any]) -> None:
+    """Deletes a configuration row (a route, a membership) the actor manages, with its audit event."""
+    pk = row.pk
+    row.delete()
+    audit.record(
+        actor=actor,
+        verb=verb,
+        community_id=row.community_id,
+        object_type=row._meta.label_lower,
+        object_id=str(pk),
+        before=before,
+    )
+
+
 def _in_community(community: Place, obj: Any) -> None:
     cid = obj.pk if isinstance(obj, Place) and obj.pk == community.pk else getattr(obj, "community_id", None)
     if cid != community.pk:
@@ -206,21 +232,9 @@ def route_set(*, actor: Any, community: Place, place: Place, category: Category 
 def route_delete(*, actor: Any, route: Route) -> None:
     """Removes a row; voices already assigned keep their party. The community-wide default row stays deletable:
     voices without a route then wait unassigned for staff."""
-    locked = Route.objects.select_for_update().filter(pk=route.pk).select_related("community").first()
-    if locked is None:
-        raise NotFound()
-    _require_manage(actor, locked.community)
+    locked = _lock_managed(Route, route.pk, actor)
     before = {"place": locked.place_id, "category": locked.category_id, "party": locked.party_id}
-    pk = locked.pk
-    locked.delete()
-    audit.record(
-        actor=actor,
-        verb="voice.route_delete",
-        community_id=locked.community_id,
-        object_type="voices.route",
-        object_id=str(pk),
-        before=before,
-    )
+    _delete_managed(actor=actor, row=locked, verb="voice.route_delete", before=before)
 
 
 # --- parties -------------------------------------------------------------------------------------------------
@@ -305,11 +319,8 @@ def party_update(
     is_active: bool | None = None,
 ) -> Party:
     """Changes a party; a supervisor that would make 督办 go round in a circle is refused. VOICE_MANAGE."""
-    locked: Party | None = Party.objects.select_for_update().filter(pk=party.pk).select_related("community").first()
-    if locked is None:
-        raise NotFound()
+    locked = _lock_managed(Party, party.pk, actor)
     community = locked.community
-    _require_manage(actor, community)
     fields = ["name", "kind", "supervisor_id", "contact", "is_active"]
     before = audit.snapshot(locked, fields)
     if name is not None:
@@ -341,10 +352,7 @@ def party_update(
 @transaction.atomic
 def party_member_add(*, actor: Any, party: Party, user: Any, is_lead: bool = False) -> PartyMember:
     """Adds a user who acts for the party; they must hold a role in the party's community. VOICE_MANAGE."""
-    locked = Party.objects.select_for_update().filter(pk=party.pk).select_related("community").first()
-    if locked is None:
-        raise NotFound()
-    _require_manage(actor, locked.community)
+    locked = _lock_managed(Party, party.pk, actor)
     if user is None or not any(g.community_id == locked.community_id for g in grants_for(user)):
         raise ValidationFailed(
             _("该用户在本社区没有角色，不能加入责任方"), code="member_not_in_community", extra={"field": "user"}
@@ -368,21 +376,9 @@ def party_member_add(*, actor: Any, party: Party, user: Any, is_lead: bool = Fal
 @transaction.atomic
 def party_member_remove(*, actor: Any, member: PartyMember) -> None:
     """Removes a member; the voices stay with the party. VOICE_MANAGE."""
-    locked = PartyMember.objects.select_for_update().filter(pk=member.pk).select_related("community").first()
-    if locked is None:
-        raise NotFound()
-    _require_manage(actor, locked.community)
+    locked = _lock_managed(PartyMember, member.pk, actor)
     before = {"party": locked.party_id, "user": locked.user_id, "lead": locked.is_lead}
-    pk = locked.pk
-    locked.delete()
-    audit.record(
-        actor=actor,
-        verb="voice.party_member_remove",
-        community_id=locked.community_id,
-        object_type="voices.partymember",
-        object_id=str(pk),
-        before=before,
-    )
+    _delete_managed(actor=actor, row=locked, verb="voice.party_member_remove", before=before)
 
 
 # --- categories ----------------------------------------------------------------------------------------------
@@ -463,12 +459,7 @@ def category_update(
 ) -> Category:
     """Changes a category; its code stays (integrations know it). Voices already filed keep their deadline.
     VOICE_MANAGE."""
-    locked: Category | None = (
-        Category.objects.select_for_update().filter(pk=category.pk).select_related("community").first()
-    )
-    if locked is None:
-        raise NotFound()
-    _require_manage(actor, locked.community)
+    locked = _lock_managed(Category, category.pk, actor)
     fields = ["name", "deadline_days", "remind_days_before", "group", "description", "is_active"]
     before = audit.snapshot(locked, fields)
     if name is not None:
