@@ -5,7 +5,8 @@
    Django view served by the same server in the same run.
 3. Import of a 30,000-row 台账.
 4. The standalone benches: tally, opinion map, ballot ingest on PostgreSQL (bench/ballots.py), ballot sheets,
-   duplicate search over 100,000 voices (bench/similar.py) and the voice pages at 100,000 voices (bench/voices.py).
+   duplicate search over 100,000 voices (bench/similar.py) and the voice pages at 100,000 voices (bench/voices.py)
+   and time-bank transfers on PostgreSQL next to pgbench (bench/transfers.py).
 
 `python bench/run.py --only ballots` (or `--only tally,opinion_map`) runs only those standalone benches.
 """
@@ -145,6 +146,7 @@ SCRIPTS = {
     "sheets": "sheets.py",
     "similar": "similar.py",
     "voices": "voices.py",
+    "transfers": "transfers.py",
 }
 
 
@@ -185,6 +187,7 @@ def main() -> None:
     ballots = run_script("ballots.py")  # PostgreSQL: started by scripts/ensure_postgres.sh, database gongzhi_bench
     similar = run_script("similar.py")
     voices = run_script("voices.py")
+    transfers = run_script("transfers.py")  # PostgreSQL, next to pgbench, database gongzhi_bench
     results = {
         "machine": {
             "cpu": platform.processor() or platform.machine(),
@@ -206,6 +209,7 @@ def main() -> None:
         "sheets": sheets,
         "similar": similar,
         "voices": voices,
+        "transfers": transfers,
         "timings": timings,
     }
     (OUT / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))
