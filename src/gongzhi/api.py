@@ -17,9 +17,11 @@ def application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespon
 from gongzhi.deliberation.api import router as deliberation_router  # noqa: E402
 from gongzhi.people.api import router as people_router  # noqa: E402
 from gongzhi.places.api import router as places_router  # noqa: E402
+from gongzhi.timebank.api import router as timebank_router  # noqa: E402
 from gongzhi.voices.api import router as voices_router  # noqa: E402
 
 api.add_router("/communities", places_router)
 api.add_router("/communities", people_router)
 api.add_router("/communities", deliberation_router)
 api.add_router("/communities", voices_router)
+api.add_router("/timebank", timebank_router)

@@ -16,6 +16,7 @@ urlpatterns: list[Any] = [
     path("", include("gongzhi.deliberation.urls")),
     path("", include("gongzhi.voices.urls")),
     path("", include("gongzhi.notifications.urls")),
+    path("", include("gongzhi.timebank.urls")),
     path("open311/v2/", include("gongzhi.voices.open311")),
 ]
 if settings.BENCH_MODE:

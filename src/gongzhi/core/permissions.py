@@ -40,6 +40,15 @@ class Action(StrEnum):
     TIMEBANK_REVERSE = "timebank.reverse"
     TIMEBANK_ADJUST = "timebank.adjust"
     TIMEBANK_ACCOUNTS = "timebank.accounts"
+    TIMEBANK_ORGANISE = "timebank.organise"
+    TIMEBANK_APPROVE_HELP = "timebank.approve_help"
+    TIMEBANK_CATALOGUE = "timebank.catalogue"
+    TIMEBANK_VOLUNTEERS = "timebank.volunteers"
+    TIMEBANK_TRAINING = "timebank.training"
+    TIMEBANK_STAMPS = "timebank.stamps"
+    TIMEBANK_STATS = "timebank.stats"
+    TIMEBANK_SETTLEMENT = "timebank.settlement"
+    TIMEBANK_SETTINGS = "timebank.settings"
 
 
 _COMMUNITY_STAFF = {
@@ -72,19 +81,38 @@ _VOICE_STAFF = {
     Action.SURVEY_VISIT,
 }
 _VOICE_FIELD = {Action.VOICE_SUBMIT, Action.VOICE_ENTER, Action.VOICE_HANDLE, Action.SURVEY_VISIT}
-# 时间银行: staff (书记/社工) open accounts and cards, issue points for verified service and correct mistakes; a
-# resident sees the individual accounts of their household (gifts go to family). Spending one's own account or a
-# card one manages is decided by who owns it (timebank.services), not by a role.
+# 时间银行: staff (书记/社工) open accounts and cards, issue points for verified service, correct mistakes, run the
+# catalogue, volunteers, training and stamp trails; a resident sees the individual accounts of their household
+# (gifts go to family). Spending one's own account or a card one manages, approving the hours of one's own
+# activity and completing a 核销 as an item's provider are decided by who owns the thing (timebank.services),
+# not by a role. Grid workers approve resident-to-resident help in their grid; field roles organise activities.
 _TIMEBANK_STAFF = {
     Action.TIMEBANK_VIEW,
     Action.TIMEBANK_ISSUE,
     Action.TIMEBANK_REVERSE,
     Action.TIMEBANK_ADJUST,
     Action.TIMEBANK_ACCOUNTS,
+    Action.TIMEBANK_ORGANISE,
+    Action.TIMEBANK_APPROVE_HELP,
+    Action.TIMEBANK_CATALOGUE,
+    Action.TIMEBANK_VOLUNTEERS,
+    Action.TIMEBANK_TRAINING,
+    Action.TIMEBANK_STAMPS,
+    Action.TIMEBANK_STATS,
+    Action.TIMEBANK_SETTLEMENT,
 }
+_TIMEBANK_FIELD = {Action.TIMEBANK_VIEW, Action.TIMEBANK_ORGANISE}
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.STREET_STAFF: frozenset(
-        {Action.PLACE_VIEW, Action.COMMUNITY_AGGREGATES, Action.TOPIC_VIEW, Action.VOICE_STATS}
+        {
+            Action.PLACE_VIEW,
+            Action.COMMUNITY_AGGREGATES,
+            Action.TOPIC_VIEW,
+            Action.VOICE_STATS,
+            Action.TIMEBANK_STATS,
+            Action.TIMEBANK_SETTLEMENT,
+            Action.TIMEBANK_SETTINGS,
+        }
     ),
     # Party membership is a special identity (PIPL Art. 28): only the Party secretary needs it in full.
     Role.SECRETARY: frozenset(
@@ -112,8 +140,11 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.REVEAL_LOW_INCOME,
             Action.ACCOUNT_CREATE,
             Action.VOICE_STATS,
+            Action.TIMEBANK_APPROVE_HELP,
+            Action.TIMEBANK_STATS,
             *_TOPIC_ALL,
             *_VOICE_FIELD,
+            *_TIMEBANK_FIELD,
         }
     ),
     # Building heads revise proposals round after round with the residents (article 004), and they and group heads
@@ -128,6 +159,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.MEETING_RECORD,
             *_TOPIC_ALL,
             *_VOICE_FIELD,
+            *_TIMEBANK_FIELD,
         }
     ),
     Role.GROUP_HEAD: frozenset(
@@ -140,6 +172,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.MEETING_RECORD,
             *_TOPIC_ALL,
             *_VOICE_FIELD,
+            *_TIMEBANK_FIELD,
         }
     ),
     # 物业 and other responsible parties handle only what is assigned to their party (voices' own scoping).

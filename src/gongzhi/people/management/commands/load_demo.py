@@ -48,6 +48,9 @@ class Command(BaseCommand):
         from gongzhi.voices.demo import load_voices_demo
 
         load_voices_demo(street=result.street, password=DEMO_PASSWORD)
+        from gongzhi.timebank.demo import load_timebank_demo
+
+        load_timebank_demo(street=result.street, password=DEMO_PASSWORD)
         if quiet:
             return
         if result.created:

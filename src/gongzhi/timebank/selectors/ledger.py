@@ -9,6 +9,8 @@ from django.db.models import Q, QuerySet
 from gongzhi.core.errors import NotFound
 from gongzhi.timebank.models import Account, Entry
 
+__all__ = ["account_get", "account_list", "entry_list"]
+
 
 def _visible_accounts(actor: Any) -> QuerySet[Account]:
     """Scoped accounts plus the cards the actor manages (a manager may live outside the card's courtyard)."""

@@ -8,16 +8,15 @@ key used again returns the transaction it made and moves nothing.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import BigIntegerField, Case, F, Sum, Value, When
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
-from gongzhi.core.errors import Duplicate, NotFound, Overdraft, PermissionDenied, ValidationFailed, clean_or_fail
+from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, ValidationFailed, clean_or_fail
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_for, user_can
 from gongzhi.people.models import Person
@@ -35,6 +34,7 @@ from gongzhi.timebank.models import (
     Transaction,
     TransactionKind,
 )
+from gongzhi.timebank.services.posting import check_key, existing_transaction, lock_accounts, transfer_post
 
 __all__ = [
     "account_open",
@@ -49,9 +49,7 @@ __all__ = [
     "transfer_post",
 ]
 
-MEMO_MAX = 200
 REASON_MAX = 200
-KEY_MAX = 100
 
 
 # --- who may ---------------------------------------------------------------------------------------------------
@@ -101,148 +99,6 @@ def _require_owner(actor: Any, account: Account) -> None:
     if account.kind in COLLECTIVE_KINDS:
         raise PermissionDenied(_("只有集体卡的管理人可以使用这张卡的积分"))
     raise PermissionDenied(_("只能使用自己的积分账户"))
-
-
-# --- the one write path ----------------------------------------------------------------------------------------
-
-
-def _pk(entry: rules.Entry) -> int:
-    return cast(int, entry.account)
-
-
-def _lock_accounts(ids: Sequence[int]) -> dict[int, Account]:
-    """The accounts locked FOR UPDATE, always in id order so that two transfers never deadlock."""
-    rows = Account.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("id")
-    return {account.pk: account for account in rows}
-
-
-def _existing(community_id: int, key: str) -> Transaction | None:
-    # No ORDER BY: the key is unique in the community, so its index answers alone.
-    rows = list(Transaction.objects.filter(community_id=community_id, idempotency_key=key).order_by()[:1])
-    return rows[0] if rows else None
-
-
-def _check_key(key: str) -> str:
-    key = (key or "").strip()
-    if not key or len(key) > KEY_MAX:
-        raise ValidationFailed(_("缺少请求编号，或请求编号过长"), code="bad_idempotency_key")
-    return key
-
-
-def _overdraft(account: Account, amount: int, *, reversal: bool) -> Overdraft:
-    values = {"name": account.name, "balance": account.balance, "amount": -amount, "floor": account.floor}
-    extra = {"account": account.pk, "balance": account.balance, "amount": amount, "floor": account.floor}
-    if reversal:
-        message = _(
-            "不能冲正：账户“%(name)s”的积分已被使用，扣回 %(amount)s 分后将低于最低余额 %(floor)s"
-            "（现余额 %(balance)s）。请先冲正之后的兑换或赠送，再冲正这一笔"
-        )
-        return Overdraft(message % values, extra={**extra, "reversal": True})
-    message = _("积分余额不足：账户“%(name)s”现余额 %(balance)s，本次需 %(amount)s 分，最低余额为 %(floor)s")
-    return Overdraft(message % values, extra=extra)
-
-
-@transaction.atomic
-def transfer_post(
-    *,
-    actor: Any,
-    community: Place,
-    kind: TransactionKind | str,
-    postings: list[tuple[Account, int]],
-    memo: str,
-    idempotency_key: str,
-    attributed_person: Person | None = None,
-    reverses: Transaction | None = None,
-    reason: str = "",
-    counterpart: Place | None = None,
-    before_post: Callable[[dict[int, Account]], None] | None = None,
-) -> Transaction:
-    """Posts one balanced transaction. Locks the accounts in id order, then: a key already used in the community
-    returns its transaction unchanged; `before_post` (a caller's limit, e.g. gifts) runs under the locks; no account
-    may end below its floor. One audit event. Callers check who may; this only keeps the ledger right."""
-    key = _check_key(idempotency_key)
-    memo = clean_or_fail(memo, label=_("摘要"), max_length=MEMO_MAX, field="memo")
-    try:
-        entries = rules.check_balanced(rules.Entry(account.pk, amount) for account, amount in postings)
-    except ValueError as exc:
-        raise ValidationFailed(str(exc), code="unbalanced") from exc
-    allowed = {community.pk} | ({counterpart.pk} if counterpart is not None else set())
-    locked = _lock_accounts([_pk(e) for e in entries])
-    if len(locked) != len(entries):
-        raise NotFound()
-    # Checked under the locks: a racing request with the same key on the same accounts has committed by now (or
-    # fails on the unique key below), and a repeat answers even if its points have moved on since.
-    found = _existing(community.pk, key)
-    if found is not None:
-        return found
-    if reverses is not None and Transaction.objects.filter(reverses=reverses).exists():
-        raise Duplicate(_("这笔交易已经冲正过，不能重复冲正"), code="already_reversed")
-    for account in locked.values():
-        if account.community_id not in allowed:
-            raise NotFound()
-        if not account.is_active:
-            raise ValidationFailed(_("账户“%(name)s”已停用") % {"name": account.name}, code="account_inactive")
-    if before_post is not None:
-        before_post(locked)
-    for entry in entries:
-        account = locked[_pk(entry)]
-        if rules.would_cross_limit(account.balance, entry.amount, account.floor):
-            raise _overdraft(account, entry.amount, reversal=reverses is not None)
-    now = timezone.now()
-    try:
-        with transaction.atomic():  # a savepoint: losing a race on the key leaves the outer transaction usable
-            tx = Transaction.objects.create(
-                community=community,
-                kind=kind,
-                memo=memo,
-                idempotency_key=key,
-                reverses=reverses,
-                reason=reason,
-                counterpart=counterpart,
-                created_by=actor if getattr(actor, "pk", None) else None,
-                created_at=now,
-            )
-    except IntegrityError:
-        winner = _existing(community.pk, key)
-        if winner is not None:
-            return winner
-        if reverses is not None:
-            raise Duplicate(_("这笔交易已经冲正过，不能重复冲正"), code="already_reversed") from None
-        raise
-    Entry.objects.bulk_create(
-        [
-            Entry(
-                community_id=locked[_pk(e)].community_id,
-                transaction=tx,
-                account_id=_pk(e),
-                amount=e.amount,
-                attributed_person=attributed_person,
-                created_at=now,
-            )
-            for e in entries
-        ]
-    )
-    # One UPDATE of the locked rows for all the postings.
-    deltas = Case(*[When(pk=_pk(e), then=Value(e.amount)) for e in entries], output_field=BigIntegerField())
-    Account.objects.filter(pk__in=list(locked)).update(balance=F("balance") + deltas)
-    for entry in entries:
-        locked[_pk(entry)].balance += entry.amount
-    audit.record(
-        actor=actor,
-        verb=f"timebank.{kind}",
-        obj=tx,
-        community_id=community.pk,
-        after={
-            "kind": str(kind),
-            "memo": memo,
-            "key": key,
-            "entries": [[_pk(e), e.amount] for e in entries],
-            **({"reverses": reverses.pk, "reason": reason} if reverses is not None else {}),
-            **({"counterpart": counterpart.pk} if counterpart is not None else {}),
-            **({"attributed_person": attributed_person.pk} if attributed_person is not None else {}),
-        },
-    )
-    return tx
 
 
 # --- accounts --------------------------------------------------------------------------------------------------
@@ -462,7 +318,7 @@ def points_gift(
                 extra={"sent": sent, "limit": GIFT_MONTHLY_LIMIT},
             )
 
-    _lock_accounts([sender.pk, recipient.pk])  # the same order transfer_post takes them in
+    lock_accounts([sender.pk, recipient.pk])  # the same order transfer_post takes them in
     return transfer_post(
         actor=actor,
         community=_community_of(sender),
@@ -523,7 +379,7 @@ def transaction_reverse(*, actor: Any, transaction: Transaction, reason: str, id
         required=_("冲正必须填写原因"),
         required_code="reason_required",
     )
-    found = _existing(community.pk, _check_key(idempotency_key))
+    found = existing_transaction(community.pk, check_key(idempotency_key))
     if found is not None:
         return found
     if original.kind == TransactionKind.REVERSE:
@@ -535,7 +391,7 @@ def transaction_reverse(*, actor: Any, transaction: Transaction, reason: str, id
         actor=actor,
         community=community,
         kind=TransactionKind.REVERSE,
-        postings=[(accounts[_pk(e)], e.amount) for e in compensating],
+        postings=[(accounts[cast(int, e.account)], e.amount) for e in compensating],
         memo=f"冲正 #{original.pk}",  # stored data, in Chinese like the memos staff type
         idempotency_key=idempotency_key,
         attributed_person=entries[0].attributed_person if entries else None,

@@ -17,7 +17,23 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import CommunityOwned, ScopedQuerySet
 
-# TODO(issue 6): a street's LedgerSettings (individual floor, elderly floor, monthly gift limit); constants for now.
+__all__ = [
+    "COLLECTIVE_KINDS",
+    "ELDERLY_FLOOR_MIN",
+    "GIFT_MONTHLY_LIMIT",
+    "INDIVIDUAL_FLOOR",
+    "SYSTEM_KINDS",
+    "Account",
+    "AccountKind",
+    "AccountManager",
+    "AccountMember",
+    "AppendOnlyQuerySet",
+    "Entry",
+    "Transaction",
+    "TransactionKind",
+]
+
+# Defaults of a street's `LedgerSettings` (models/settings.py), and the bound a street may not go beyond.
 INDIVIDUAL_FLOOR = 0
 ELDERLY_FLOOR_MIN = -50  # the lowest floor a street may allow an elderly resident
 GIFT_MONTHLY_LIMIT = 200

@@ -1,0 +1,5 @@
+"""Time bank services: volunteers (see docs/ARCHITECTURE.md for the part's owner and scope)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

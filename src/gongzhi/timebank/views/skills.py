@@ -1,0 +1,7 @@
+"""Time bank pages: skills."""
+
+from __future__ import annotations
+
+from typing import Any
+
+urlpatterns: list[Any] = []
