@@ -40,6 +40,7 @@ __all__ = [
     "account_open",
     "card_manager_add",
     "card_member_add",
+    "individual_account",
     "points_clear",
     "points_gift",
     "points_issue",
@@ -123,6 +124,29 @@ def system_account(community: Place, kind: AccountKind | str, counterpart: Place
             return Account.objects.create(**lookup, name=name, floor=None)
     except IntegrityError:
         return Account.objects.get(**lookup)
+
+
+def individual_account(person: Person) -> Account:
+    """The person's individual account, opened on first need (a volunteer's first approved service, a gift
+    received); the unique constraint decides a race. Its floor is the individual default."""
+    account: Account | None = Account.objects.filter(kind=AccountKind.INDIVIDUAL, person=person).first()
+    if account is not None:
+        return account
+    try:
+        with transaction.atomic():
+            account = Account.objects.create(
+                community_id=person.community_id, kind=AccountKind.INDIVIDUAL, person=person, name=person.name, floor=0
+            )
+    except IntegrityError:
+        return Account.objects.get(kind=AccountKind.INDIVIDUAL, person=person)
+    audit.record(
+        actor=None,
+        verb="timebank.account_open",
+        obj=account,
+        community_id=person.community_id,
+        after=audit.snapshot(account, ["kind", "person", "name", "floor"]),
+    )
+    return account
 
 
 @transaction.atomic
