@@ -4,5 +4,7 @@ from gongzhi.timebank.selectors.activities import *  # noqa: F403
 from gongzhi.timebank.selectors.catalogue import *  # noqa: F403
 from gongzhi.timebank.selectors.exchange import *  # noqa: F403
 from gongzhi.timebank.selectors.ledger import *  # noqa: F403
+from gongzhi.timebank.selectors.skills import *  # noqa: F403
+from gongzhi.timebank.selectors.stamps import *  # noqa: F403
 from gongzhi.timebank.selectors.stats import *  # noqa: F403
 from gongzhi.timebank.selectors.volunteers import *  # noqa: F403
