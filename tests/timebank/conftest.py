@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import itertools
 from dataclasses import dataclass
 from typing import Any
@@ -7,10 +8,10 @@ from typing import Any
 import pytest
 
 from gongzhi.core.roles import Role
-from gongzhi.people.models import Person
-from gongzhi.people.services import person_account_create
+from gongzhi.people.models import Person, Relation
+from gongzhi.people.services import person_account_create, person_create
 from gongzhi.timebank import services
-from gongzhi.timebank.models import Account, AccountKind
+from gongzhi.timebank.models import Account, AccountKind, LedgerSettings
 from tests import factories
 
 _keys = itertools.count(1)
@@ -86,3 +87,24 @@ def family_site(db) -> factories.Community:
 @pytest.fixture
 def bank(family_site) -> Bank:
     return make_bank(family_site, factories.staff_of(family_site))
+
+
+def make_elder(
+    site: factories.Community, household_index: int = 5, birth: datetime.date = datetime.date(1950, 3, 8)
+) -> Person:
+    """A resident old enough for the street's elderly allowance (the factories' residents are born in 1970)."""
+    return person_create(
+        actor=None,
+        community=site.community,
+        name="王奶奶",
+        id_number=factories.next_id_number(birth),
+        phone=factories.next_phone(),
+        household=site.households[household_index],
+        relation=Relation.MEMBER,
+    )
+
+
+def set_street_rules(street: Any, **values: int) -> LedgerSettings:
+    """The street's time-bank rules without going through the street staff's service (which is tested itself)."""
+    row, _created = LedgerSettings.objects.update_or_create(street=street, defaults=values)
+    return row

@@ -1,6 +1,7 @@
 """The ledger's invariants under random operations (a hypothesis state machine): random earns, spends, gifts,
-clearings, reversals and repeated requests, each checked against a model of what should have happened. After every
-step the deployment's total is zero, every balance is the sum of its entries and no account is below its floor.
+clearings, adjustments, reversals and repeated requests, each checked against a model of what should have happened.
+After every step the deployment's total is zero, every balance is the sum of its entries and no account is below its
+floor.
 
 Each example runs in a savepoint that is rolled back, so the examples share one bank built once."""
 
@@ -19,7 +20,7 @@ from gongzhi.timebank import services
 from gongzhi.timebank.integrity import ledger_check
 from gongzhi.timebank.models import GIFT_MONTHLY_LIMIT, Account, Transaction, TransactionKind
 from tests import factories
-from tests.timebank.conftest import Bank, key, user_of
+from tests.timebank.conftest import Bank, key, make_elder, set_street_rules, user_of
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +34,12 @@ SETTINGS = settings(
 
 @pytest.fixture
 def world(bank: Bank) -> dict[str, Any]:
-    elder_person = bank.site.people[4]
+    set_street_rules(bank.site.street, elderly_floor=-20)
+    elder_person = make_elder(bank.site)
     elder = services.account_open(
-        actor=bank.secretary, community=bank.site.community, kind="individual", person=elder_person, floor=-20
+        actor=bank.secretary, community=bank.site.community, kind="individual", person=elder_person
     )
+    assert elder.floor == -20
     neighbour = factories.make_community(street=bank.site.street, name="邻居社区")
     return {"bank": bank, "elder": elder, "elder_user": user_of(elder_person), "neighbour": neighbour.community}
 
@@ -137,6 +140,20 @@ def test_random_operations_keep_the_ledger_right(world):
             )
             refusal = Overdraft if self._overdraws({account.pk: -amount}) else None
             return self._attempt(call, {account.pk: -amount}, refusal)
+
+        @rule(
+            target=transactions,
+            who=st.integers(0, len(holders) - 1),
+            amount=st.integers(-60, 60).filter(lambda n: n != 0),
+        )
+        def adjust(self, who: int, amount: int) -> Any:
+            account, _user = holders[who]
+            k = key()
+            call = lambda: services.points_adjust(  # noqa: E731
+                actor=bank.secretary, account=account, amount=amount, reason="补录纸质台账", idempotency_key=k
+            )
+            refusal = Overdraft if self._overdraws({account.pk: amount}) else None
+            return self._attempt(call, {account.pk: amount}, refusal)
 
         @rule(target=transactions, forwards=st.booleans(), amount=st.integers(1, 120))
         def gift(self, forwards: bool, amount: int) -> Any:

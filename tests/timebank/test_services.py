@@ -18,7 +18,7 @@ from gongzhi.timebank import selectors, services
 from gongzhi.timebank.integrity import ledger_check
 from gongzhi.timebank.models import Account, AccountKind, Entry, Transaction, TransactionKind
 from tests import factories
-from tests.timebank.conftest import Bank, key, make_bank, user_of
+from tests.timebank.conftest import Bank, key, make_bank, make_elder, set_street_rules, user_of
 
 pytestmark = pytest.mark.django_db
 
@@ -147,13 +147,15 @@ def test_overdraft_is_refused_and_says_how_much(bank: Bank):
     assert state() == before
 
 
-def test_an_elderly_residents_allowance_lets_them_go_a_little_negative(family_site):
+def test_an_elderly_residents_allowance_lets_them_go_exactly_to_the_streets_floor(family_site):
+    set_street_rules(family_site.street, elderly_floor=-20)
     staff = factories.staff_of(family_site)
-    person = family_site.people[5]
+    person = make_elder(family_site)
     user = user_of(person)
     account = services.account_open(
-        actor=staff[Role.SECRETARY], community=family_site.community, kind="individual", person=person, floor=-20
+        actor=staff[Role.SECRETARY], community=family_site.community, kind="individual", person=person
     )
+    assert account.floor == -20
     services.points_spend(actor=user, account=account, amount=20, memo="理发", idempotency_key=key())
     assert balance(account) == -20
     with pytest.raises(Overdraft):
@@ -161,19 +163,27 @@ def test_an_elderly_residents_allowance_lets_them_go_a_little_negative(family_si
     assert_consistent()
 
 
-@pytest.mark.parametrize("floor", [-51, 1])
-def test_an_individual_floor_outside_the_allowance_is_refused(family_site, floor):
+def test_a_younger_resident_may_not_overdraw_even_where_the_street_allows_elders(family_site):
+    set_street_rules(family_site.street, elderly_floor=-20)
     staff = factories.staff_of(family_site)
+    account = services.account_open(
+        actor=staff[Role.SECRETARY], community=family_site.community, kind="individual", person=family_site.people[5]
+    )
+    assert account.floor == 0
+
+
+@pytest.mark.parametrize(("elder", "floor"), [(True, -21), (True, 1), (False, -1), (False, 1)])
+def test_an_individual_floor_outside_the_allowance_is_refused(family_site, elder, floor):
+    set_street_rules(family_site.street, elderly_floor=-20)
+    staff = factories.staff_of(family_site)
+    person = make_elder(family_site) if elder else family_site.people[5]
     with pytest.raises(ValidationFailed) as exc:
         services.account_open(
-            actor=staff[Role.SECRETARY],
-            community=family_site.community,
-            kind="individual",
-            person=family_site.people[5],
-            floor=floor,
+            actor=staff[Role.SECRETARY], community=family_site.community, kind="individual", person=person, floor=floor
         )
     assert exc.value.code == "bad_floor"
-    assert not Account.objects.filter(person=family_site.people[5]).exists()
+    assert ("-20 到 0" if elder else "不能透支") in str(exc.value.message)
+    assert not Account.objects.filter(person=person).exists()
 
 
 def test_a_second_individual_account_is_refused(bank: Bank):
@@ -311,7 +321,7 @@ def test_a_gift_to_family_within_the_monthly_limit(bank: Bank):
     with pytest.raises(ValidationFailed) as exc:
         gift(bank, 1)
     assert exc.value.code == "gift_limit"
-    assert "本月已赠送 200 分" in str(exc.value.message) and "最多还能赠送 0 分" in str(exc.value.message)
+    assert "本月已赠送 200 积分" in str(exc.value.message) and "最多还能赠送 0 积分" in str(exc.value.message)
     assert state() == before
     assert_consistent()
 

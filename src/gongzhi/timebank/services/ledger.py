@@ -11,7 +11,8 @@ import datetime
 from typing import Any, cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, IntegerField, Subquery, Sum, Value
+from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,12 +26,13 @@ from gongzhi.rules import ledger as rules
 from gongzhi.timebank.models import (
     COLLECTIVE_KINDS,
     ELDERLY_FLOOR_MIN,
-    GIFT_MONTHLY_LIMIT,
+    INDIVIDUAL_FLOOR,
     Account,
     AccountKind,
     AccountManager,
     AccountMember,
     Entry,
+    LedgerSettings,
     Transaction,
     TransactionKind,
 )
@@ -40,7 +42,15 @@ __all__ = [
     "account_open",
     "card_manager_add",
     "card_member_add",
+    "elderly_born_by",
+    "gift_month_start",
+    "gifts_sent_since",
     "individual_account",
+    "individual_floor",
+    "ledger_settings",
+    "ledger_settings_for",
+    "ledger_settings_save",
+    "points_adjust",
     "points_clear",
     "points_gift",
     "points_issue",
@@ -102,6 +112,126 @@ def _require_owner(actor: Any, account: Account) -> None:
     raise PermissionDenied(_("只能使用自己的积分账户"))
 
 
+# --- a street's settings --------------------------------------------------------------------------------------
+
+SETTING_FIELDS = ["elderly_floor", "elderly_age", "gift_monthly_limit", "clearing_limit"]
+
+
+def ledger_settings(street: Place | None) -> LedgerSettings:
+    """The street's limits; an unsaved row of the defaults when the street has set none."""
+    if street is None:
+        return LedgerSettings()
+    found: LedgerSettings | None = LedgerSettings.objects.filter(street_id=street.pk).first()
+    return found if found is not None else LedgerSettings(street=street)
+
+
+def ledger_settings_for(community_id: int) -> LedgerSettings:
+    """The limits of the street a community belongs to, in one query."""
+    street = Place.objects.filter(pk=community_id).values("parent_id")
+    found: LedgerSettings | None = LedgerSettings.objects.filter(street_id=Subquery(street)).first()
+    return found if found is not None else LedgerSettings()
+
+
+def elderly_born_by(today: datetime.date, age: int) -> datetime.date:
+    """The latest birth date of someone who is `age` or older on `today` (29 February counts from 28 February)."""
+    try:
+        return today.replace(year=today.year - age)
+    except ValueError:
+        return today.replace(year=today.year - age, day=28)
+
+
+def individual_floor(person: Person, settings: LedgerSettings, today: datetime.date | None = None) -> int:
+    """An individual may not overdraw, except a resident of the street's elderly age, down to its allowance."""
+    cutoff = elderly_born_by(today or timezone.localdate(), settings.elderly_age)
+    return settings.elderly_floor if person.birth_date <= cutoff else INDIVIDUAL_FLOOR
+
+
+def require_street(actor: Any, street: Place, action: Action, message: str) -> None:
+    """404 for an actor with no role on the street or its communities, 403 for one whose roles may not do this."""
+    if street.kind != PlaceKind.STREET:
+        raise NotFound()
+    grants = grants_for(actor)
+    if not any((g.place_path or g.household_path or "").startswith(street.path) for g in grants):
+        # A grid worker's grant names its community, not a path under the street.
+        communities = set(Place.objects.filter(parent_id=street.pk).values_list("pk", flat=True))
+        if not any(g.community_id in communities for g in grants):
+            raise NotFound()
+    if not user_can(actor, action, street):
+        raise PermissionDenied(message)
+
+
+def _setting_int(value: Any, low: int, high: int, field: str, message: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ValidationFailed(message, code=f"bad_{field}", extra={"field": field})
+    return value
+
+
+@transaction.atomic
+def ledger_settings_save(
+    *,
+    actor: Any,
+    street: Place,
+    elderly_floor: int,
+    elderly_age: int,
+    gift_monthly_limit: int,
+    clearing_limit: int,
+) -> LedgerSettings:
+    """Street staff set the street's limits. The floors of the street's individual accounts follow the elderly
+    rule at once (an elder's to the allowance, everyone else's to 0), but a floor never rises above a balance that
+    is already negative: nobody is left below their floor, they just cannot spend until they earn again."""
+    require_street(actor, street, Action.TIMEBANK_SETTINGS, _("只有街道工作人员可以设置时间银行规则"))
+    values = {
+        "elderly_floor": _setting_int(
+            elderly_floor,
+            ELDERLY_FLOOR_MIN,
+            0,
+            "elderly_floor",
+            _("老年人最低余额应在 %(min)s 到 0 之间") % {"min": ELDERLY_FLOOR_MIN},
+        ),
+        "elderly_age": _setting_int(elderly_age, 50, 100, "elderly_age", _("老年人年龄应在 50 到 100 岁之间")),
+        "gift_monthly_limit": _setting_int(
+            gift_monthly_limit, 0, 100_000, "gift_monthly_limit", _("每月家庭赠送上限应在 0 到 100000 积分之间")
+        ),
+        "clearing_limit": _setting_int(
+            clearing_limit, 0, 10_000_000, "clearing_limit", _("通存通兑清算上限应在 0 到 10000000 积分之间")
+        ),
+    }
+    row: LedgerSettings | None = LedgerSettings.objects.select_for_update().filter(street_id=street.pk).first()
+    before = audit.snapshot(row, SETTING_FIELDS) if row is not None else None
+    if row is None:
+        row = LedgerSettings(street=street)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.updated_by = actor
+    row.updated_at = timezone.now()
+    row.save()
+    refloored = _refloor_street(street, row)
+    audit.record(
+        actor=actor,
+        verb="timebank.settings",
+        obj=row,
+        community_id=None,
+        before=before,
+        after={**audit.snapshot(row, SETTING_FIELDS), "accounts_refloored": refloored},
+    )
+    return row
+
+
+def _refloor_street(street: Place, settings: LedgerSettings) -> int:
+    """Moves the floors of the street's individual accounts to the rule, in UPDATEs that take the rows' locks;
+    PostgreSQL re-reads a balance changed meanwhile, so a floor is never set above its balance."""
+    cutoff = elderly_born_by(timezone.localdate(), settings.elderly_age)
+    accounts = Account.objects.filter(kind=AccountKind.INDIVIDUAL, community__parent_id=street.pk)
+    changed = 0
+    for group, target in (
+        (accounts.filter(person__birth_date__lte=cutoff), settings.elderly_floor),
+        (accounts.exclude(person__birth_date__lte=cutoff), INDIVIDUAL_FLOOR),
+    ):
+        floor = Least(Value(target), F("balance"), output_field=IntegerField())
+        changed += group.exclude(floor=floor).update(floor=floor)
+    return changed
+
+
 # --- accounts --------------------------------------------------------------------------------------------------
 
 
@@ -128,14 +258,19 @@ def system_account(community: Place, kind: AccountKind | str, counterpart: Place
 
 def individual_account(person: Person) -> Account:
     """The person's individual account, opened on first need (a volunteer's first approved service, a gift
-    received); the unique constraint decides a race. Its floor is the individual default."""
+    received); the unique constraint decides a race. Its floor is the street's rule (an elder's allowance)."""
     account: Account | None = Account.objects.filter(kind=AccountKind.INDIVIDUAL, person=person).first()
     if account is not None:
         return account
+    floor = individual_floor(person, ledger_settings_for(person.community_id))
     try:
         with transaction.atomic():
             account = Account.objects.create(
-                community_id=person.community_id, kind=AccountKind.INDIVIDUAL, person=person, name=person.name, floor=0
+                community_id=person.community_id,
+                kind=AccountKind.INDIVIDUAL,
+                person=person,
+                name=person.name,
+                floor=floor,
             )
     except IntegrityError:
         return Account.objects.get(kind=AccountKind.INDIVIDUAL, person=person)
@@ -157,21 +292,29 @@ def account_open(
     kind: AccountKind | str,
     person: Person | None = None,
     name: str = "",
-    floor: int = 0,
+    floor: int | None = None,
 ) -> Account:
-    """Staff (书记/社工) open a resident's individual account or a collective card. An individual's floor may go down
-    to the street's elderly allowance; a card's is always 0."""
+    """Staff (书记/社工) open a resident's individual account or a collective card. An individual's floor is the
+    street's rule (None), or stricter: an elder's may go down to the street's allowance, anyone else's stays 0; a
+    card's is always 0."""
     _require_staff(actor, community, Action.TIMEBANK_ACCOUNTS, _("只有社区工作人员可以开设积分账户"))
-    kind = AccountKind(kind)
+    try:
+        kind = AccountKind(kind)
+    except ValueError:
+        raise ValidationFailed(_("请选择账户类型"), code="bad_kind", extra={"field": "kind"}) from None
     if kind == AccountKind.INDIVIDUAL:
         if person is None or person.community_id != community.pk:
             raise NotFound()
-        if not isinstance(floor, int) or not ELDERLY_FLOOR_MIN <= floor <= 0:
-            raise ValidationFailed(
-                _("个人账户的最低余额应在 %(min)s 到 0 之间") % {"min": ELDERLY_FLOOR_MIN},
-                code="bad_floor",
-                extra={"field": "floor"},
-            )
+        settings = ledger_settings_for(community.pk)
+        lowest = individual_floor(person, settings)
+        if floor is None:
+            floor = lowest
+        elif not isinstance(floor, int) or isinstance(floor, bool) or not lowest <= floor <= 0:
+            if lowest == 0:
+                message = _("未满 %(age)s 岁的居民不能透支，最低余额只能为 0") % {"age": settings.elderly_age}
+            else:
+                message = _("这位老年居民的最低余额应在 %(min)s 到 0 之间") % {"min": lowest}
+            raise ValidationFailed(message, code="bad_floor", extra={"field": "floor"})
         if Account.objects.filter(kind=kind, person=person).exists():
             raise Duplicate(_("这位居民已经有积分账户"), code="account_exists")
         name = name or person.name
@@ -279,6 +422,16 @@ def points_spend(*, actor: Any, account: Account, amount: int, memo: str, idempo
     redemption account, never below the account's floor."""
     _require_owner(actor, account)
     amount = _positive(amount)
+    if account.kind in COLLECTIVE_KINDS:
+        # A card's points are everyone's: the ledger says what collective reward they paid for.
+        memo = clean_or_fail(
+            memo,
+            label=_("用途"),
+            max_length=REASON_MAX,
+            field="memo",
+            required=_("请填写集体卡积分的用途"),
+            required_code="memo_required",
+        )
     community = _community_of(account)
     redemption = system_account(community, AccountKind.REDEMPTION)
     return transfer_post(
@@ -289,6 +442,12 @@ def points_spend(*, actor: Any, account: Account, amount: int, memo: str, idempo
         memo=memo,
         idempotency_key=idempotency_key,
     )
+
+
+def gift_month_start(now: datetime.datetime | None = None) -> datetime.datetime:
+    """The start of the local calendar month the gift limit counts in."""
+    local = timezone.localtime(now or timezone.now())
+    return datetime.datetime.combine(rules.month_start(local.date()), datetime.time(), tzinfo=local.tzinfo)
 
 
 def gifts_sent_since(account: Account, since: datetime.datetime) -> int:
@@ -313,8 +472,8 @@ def points_gift(
     idempotency_key: str,
     now: datetime.datetime | None = None,
 ) -> Transaction:
-    """A resident gives points from their own account to a family member's (same household), within the monthly
-    limit, counted under the sender's lock so that racing gifts cannot exceed it."""
+    """A resident gives points from their own account to a family member's (same household), within the street's
+    monthly limit, counted under the sender's lock so that racing gifts cannot exceed it."""
     _require_owner(actor, sender)
     amount = _positive(amount)
     if sender.kind != AccountKind.INDIVIDUAL or recipient.kind != AccountKind.INDIVIDUAL:
@@ -329,17 +488,17 @@ def points_gift(
     household = households.get(sender.person_id)
     if household is None or households.get(recipient.person_id) != household:
         raise ValidationFailed(_("只能赠送给同户的家庭成员"), code="not_family")
-    local = timezone.localtime(now or timezone.now())
-    start = datetime.datetime.combine(rules.month_start(local.date()), datetime.time(), tzinfo=local.tzinfo)
+    start = gift_month_start(now)
+    limit = ledger_settings_for(sender.community_id).gift_monthly_limit
 
     def within_limit(_locked: dict[int, Account]) -> None:
         sent = gifts_sent_since(sender, start)
-        if not rules.gift_allowed(sent, amount, GIFT_MONTHLY_LIMIT):
+        if not rules.gift_allowed(sent, amount, limit):
             raise ValidationFailed(
-                _("超过每月赠送上限：本月已赠送 %(sent)s 分，上限 %(limit)s 分，本次最多还能赠送 %(left)s 分")
-                % {"sent": sent, "limit": GIFT_MONTHLY_LIMIT, "left": max(GIFT_MONTHLY_LIMIT - sent, 0)},
+                _("超过每月赠送上限：本月已赠送 %(sent)s 积分，上限 %(limit)s 积分，本次最多还能赠送 %(left)s 积分")
+                % {"sent": sent, "limit": limit, "left": max(limit - sent, 0)},
                 code="gift_limit",
-                extra={"sent": sent, "limit": GIFT_MONTHLY_LIMIT},
+                extra={"sent": sent, "limit": limit},
             )
 
     lock_accounts([sender.pk, recipient.pk])  # the same order transfer_post takes them in
@@ -360,7 +519,9 @@ def points_clear(
 ) -> Transaction:
     """通存通兑: the holder of an individual account spends it in another community of the same street. Both legs
     in one transaction: the account → its community's clearing-with-B account, B's clearing-with-A → B's
-    redemption. The pair of clearing accounts therefore always nets to zero; their balances say who owes whom."""
+    redemption. The pair of clearing accounts therefore always nets to zero; their balances say who owes whom: a
+    positive clearing-with-B balance at A is what A owes B. Under the four accounts' locks, A may owe B at most the
+    street's clearing limit (B's clearing-with-A not below −limit)."""
     _require_owner(actor, account)
     amount = _positive(amount)
     if account.kind != AccountKind.INDIVIDUAL:
@@ -370,12 +531,35 @@ def points_clear(
         raise ValidationFailed(_("在本社区兑换无需通存通兑"), code="same_community")
     if community.kind not in (PlaceKind.COMMUNITY, PlaceKind.VILLAGE) or community.parent_id != home.parent_id:
         raise ValidationFailed(_("通存通兑只限同一街道的社区之间"), code="other_street")
+    owed_by_home = system_account(community, AccountKind.CLEARING, home)
     postings = [
         (account, -amount),
         (system_account(home, AccountKind.CLEARING, community), amount),
-        (system_account(community, AccountKind.CLEARING, home), -amount),
+        (owed_by_home, -amount),
         (system_account(community, AccountKind.REDEMPTION), amount),
     ]
+    limit = ledger_settings_for(home.pk).clearing_limit
+
+    def within_limit(locked: dict[int, Account]) -> None:
+        owed = -locked[owed_by_home.pk].balance
+        if owed + amount > limit:
+            values = {
+                "home": home.name,
+                "other": community.name,
+                "owed": owed,
+                "limit": limit,
+                "left": max(limit - owed, 0),
+            }
+            raise ValidationFailed(
+                _(
+                    "超过通存通兑清算上限：%(home)s 现应付 %(other)s %(owed)s 积分，上限 %(limit)s 积分，"
+                    "本次最多还能兑换 %(left)s 积分"
+                )
+                % values,
+                code="clearing_limit",
+                extra={"owed": owed, "limit": limit},
+            )
+
     return transfer_post(
         actor=actor,
         community=home,
@@ -384,6 +568,37 @@ def points_clear(
         memo=memo,
         idempotency_key=idempotency_key,
         counterpart=community,
+        before_post=within_limit,
+    )
+
+
+@transaction.atomic
+def points_adjust(*, actor: Any, account: Account, amount: int, reason: str, idempotency_key: str) -> Transaction:
+    """Staff (书记/社工) correct a balance that no single transaction explains (e.g. a paper ledger brought in):
+    issuance ↔ the account, with a reason, never below the account's floor."""
+    community = _community_of(account)
+    _require_staff(actor, community, Action.TIMEBANK_ADJUST, _("只有社区工作人员可以调整积分"))
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount == 0:
+        raise ValidationFailed(_("调整的积分必须是非零整数"), code="bad_amount", extra={"field": "amount"})
+    if account.kind not in (AccountKind.INDIVIDUAL, *COLLECTIVE_KINDS):
+        raise ValidationFailed(_("只能调整个人账户或集体卡的积分"), code="bad_account")
+    reason = clean_or_fail(
+        reason,
+        label=_("调整原因"),
+        max_length=REASON_MAX,
+        field="reason",
+        required=_("调整积分必须填写原因"),
+        required_code="reason_required",
+    )
+    issuance = system_account(community, AccountKind.ISSUANCE)
+    return transfer_post(
+        actor=actor,
+        community=community,
+        kind=TransactionKind.ADJUST,
+        postings=[(issuance, -amount), (account, amount)],
+        memo=reason,
+        idempotency_key=idempotency_key,
+        reason=reason,
     )
 
 
