@@ -108,6 +108,7 @@ class Certificate(CommunityOwned):
     issued_on = models.DateField(_("发证日期"), default=timezone.localdate)
     valid_until = models.DateField(_("有效期至"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("注销时间"), null=True, blank=True)
+    revoke_reason = models.CharField(_("注销原因"), max_length=200, blank=True)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
 
     view_action: ClassVar[str] = Action.TIMEBANK_VIEW
