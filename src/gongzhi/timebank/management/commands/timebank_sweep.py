@@ -1,0 +1,25 @@
+"""Expires the 核销 codes unused past their validity (refunding their points) now; with --schedule, starts the
+hourly background chain instead (idempotent)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from gongzhi.timebank.services.catalogue import redemptions_expire
+from gongzhi.timebank.tasks import ensure_sweep_scheduled
+
+
+class Command(BaseCommand):
+    help = "Expire unused time bank redemption codes and refund them; --schedule starts the hourly sweep."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--schedule", action="store_true", help="start the hourly background sweep")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["schedule"]:
+            started = ensure_sweep_scheduled()
+            self.stdout.write("timebank sweep: scheduled" if started else "timebank sweep: already scheduled")
+            return
+        self.stdout.write(f"timebank sweep: {redemptions_expire()} redemptions expired")

@@ -1,0 +1,48 @@
+"""Background tasks of the time bank: the sweep that expires unused 核销 codes and refunds their points.
+
+One chain, like the voices sweep: `timebank_sweep_task` expires what is due and enqueues its next run about an hour
+later, unless a run is already waiting. `ensure_sweep_scheduled()` starts the chain (`manage.py timebank_sweep
+--schedule`, at deployment). Backends that cannot defer a task (the ImmediateBackend of the tests) never
+self-enqueue, so the chain cannot recurse there."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django_tasks import task
+
+SWEEP_EVERY = timedelta(hours=1)
+_LOCK_ID = 0x74696D65  # "time": one advisory lock for the chain on PostgreSQL
+
+
+@task()
+def timebank_sweep_task() -> dict[str, int]:
+    from gongzhi.timebank.services.catalogue import redemptions_expire
+
+    counts = {"redemptions_expired": redemptions_expire()}
+    ensure_sweep_scheduled(delay=SWEEP_EVERY)
+    return counts
+
+
+def ensure_sweep_scheduled(*, delay: timedelta = timedelta(0)) -> bool:
+    """Enqueues the next sweep `delay` from now unless one is already waiting; True when it enqueued one.
+    Needs a backend that can defer (the database backend of production and the demo)."""
+    backend = timebank_sweep_task.get_backend()
+    if not getattr(backend, "supports_defer", False):
+        return False
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_ID])
+        waiting = DBTaskResult.objects.filter(
+            task_path=timebank_sweep_task.module_path, status=TaskResultStatus.READY
+        ).exists()
+        if waiting:
+            return False
+        timebank_sweep_task.using(run_after=timezone.now() + delay).enqueue()
+    return True
