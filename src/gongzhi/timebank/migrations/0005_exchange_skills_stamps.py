@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [("timebank", "0004_activities")]
-    operations: list[migrations.operations.base.Operation] = [
+    operations = [
         # A revoked certificate says why (the holder and the trainer ask).
         migrations.AddField(
             model_name="certificate",

@@ -1,5 +1,87 @@
-"""Time bank reads: exchange, scoped to what the actor may see."""
+"""Reads of resident exchange: the open offers and requests are public to everyone with a role in the community
+(names masked in the pages); an exchange is seen by its two residents and by those who approve help here."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from gongzhi.core.errors import NotFound
+from gongzhi.core.permissions import Action
+from gongzhi.core.scoping import user_can
+from gongzhi.people.models import Person
+from gongzhi.places.models import Place
+from gongzhi.timebank.models import Exchange, ExchangeStatus, Post, PostKind, PostStatus
+from gongzhi.timebank.services.ledger import _in_community
+
+__all__ = ["exchange_get", "my_exchanges", "my_person", "post_exchanges", "post_get", "post_list"]
+
+
+def _member(actor: Any, community: Place) -> None:
+    if not _in_community(actor, community):
+        raise NotFound()
+
+
+def my_person(*, actor: Any, community: Place) -> Person | None:
+    """The actor's own resident record in the community, or None."""
+    return Person.objects.filter(account_id=actor.pk, community_id=community.pk).first()
+
+
+def post_list(*, actor: Any, community: Place, kind: str = "") -> QuerySet[Post]:
+    """The community's open posts, newest first (the (community, status, created_at) index), with poster and type."""
+    _member(actor, community)
+    qs = Post.objects.filter(community=community, status=PostStatus.OPEN)
+    if kind in PostKind.values:
+        qs = qs.filter(kind=kind)
+    return qs.select_related("person", "service_type__required_skill").order_by("-created_at", "-id")
+
+
+def post_get(*, actor: Any, community: Place, id: int) -> Post:
+    _member(actor, community)
+    post: Post | None = (
+        Post.objects.filter(community=community, pk=id)
+        .select_related("community", "person", "service_type__required_skill")
+        .first()
+    )
+    if post is None:
+        raise NotFound()
+    return post
+
+
+def _can_approve(actor: Any, community: Place) -> bool:
+    return user_can(actor, Action.TIMEBANK_APPROVE_HELP, community)
+
+
+def post_exchanges(*, actor: Any, post: Post) -> list[Exchange]:
+    """The post's exchanges the actor may see: all of them for its poster and for those approving help, else the
+    actor's own."""
+    community: Place = post.community
+    qs = Exchange.objects.filter(post=post).select_related("helper", "helped", "record").order_by("-created_at", "-id")
+    if not (post.person.account_id == actor.pk or _can_approve(actor, community)):
+        qs = qs.filter(Q(helper__account_id=actor.pk) | Q(helped__account_id=actor.pk))
+    return list(qs)
+
+
+def exchange_get(*, actor: Any, community: Place, id: int) -> Exchange:
+    """One exchange the actor may see (a party, or someone approving help here); else 404."""
+    _member(actor, community)
+    qs = Exchange.objects.filter(community=community, pk=id).select_related("post", "helper", "helped", "community")
+    if not _can_approve(actor, community):
+        qs = qs.filter(Q(helper__account_id=actor.pk) | Q(helped__account_id=actor.pk))
+    exchange: Exchange | None = qs.first()
+    if exchange is None:
+        raise NotFound()
+    return exchange
+
+
+def my_exchanges(*, actor: Any, community: Place) -> QuerySet[Exchange]:
+    """The actor's live and recent exchanges in the community, agreed ones first."""
+    _member(actor, community)
+    return (
+        Exchange.objects.filter(community=community)
+        .filter(Q(helper__account_id=actor.pk) | Q(helped__account_id=actor.pk))
+        .exclude(status=ExchangeStatus.CANCELLED)
+        .select_related("post__service_type", "helper", "helped")
+        .order_by("status", "-created_at", "-id")[:20]
+    )
