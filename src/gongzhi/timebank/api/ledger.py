@@ -1,7 +1,170 @@
-"""Time bank JSON API: ledger (mounted at /api/timebank/)."""
+"""Time bank JSON API: ledger (mounted at /api/timebank/). An account with its entries for its holder or the
+community's staff, a family gift and a reversal; each write carries an idempotency key (in the body, or the
+`Idempotency-Key` header) so that a retried request moves nothing twice. Errors are {code, message, extra}."""
 
 from __future__ import annotations
 
-from ninja import Router
+import datetime
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from gongzhi.core.errors import NotFound, ValidationFailed
+from gongzhi.places import selectors as place_selectors
+from gongzhi.timebank import selectors, services
+from gongzhi.timebank.models import Account, Transaction
 
 router = Router(tags=["timebank"])
+
+ENTRIES_MAX = 100
+
+
+class EntryOut(Schema):
+    id: int
+    transaction: int
+    kind: str
+    kind_label: str
+    memo: str
+    amount: int
+    balance_after: int
+    reverses: int | None
+    reversed_by: int | None
+    reason: str
+    at: datetime.datetime
+
+
+class AccountOut(Schema):
+    id: int
+    community: int
+    kind: str
+    kind_label: str
+    name: str
+    balance: int
+    floor: int | None
+    is_active: bool
+    entry_count: int
+    entries: list[EntryOut]
+
+
+class TransactionOut(Schema):
+    id: int
+    kind: str
+    memo: str
+    reverses: int | None
+    reason: str
+    entries: list[list[int]]
+    at: datetime.datetime
+
+
+class GiftIn(Schema):
+    recipient: int
+    amount: int
+    memo: str = ""
+    idempotency_key: str = ""
+
+
+class ReverseIn(Schema):
+    reason: str = ""
+    idempotency_key: str = ""
+
+
+def _key(request: HttpRequest, given: str) -> str:
+    key = given or request.headers.get("Idempotency-Key", "")
+    if not key.strip():
+        raise ValidationFailed(_("缺少请求编号，或请求编号过长"), code="bad_idempotency_key")
+    return key
+
+
+def _account(request: HttpRequest, account_id: int) -> Account:
+    """The account for its holder or the community's staff; the same 404 for anyone else."""
+    community_id = selectors.account_community_id(id=account_id)
+    if community_id is None:
+        raise NotFound()
+    community = place_selectors.community_get(actor=request.user, community_id=community_id)
+    account, _is_staff = selectors.account_for_page(actor=request.user, community=community, account_id=account_id)
+    return account
+
+
+def _tx_out(tx: Transaction) -> TransactionOut:
+    return TransactionOut(
+        id=tx.pk,
+        kind=tx.kind,
+        memo=tx.memo,
+        reverses=tx.reverses_id,
+        reason=tx.reason,
+        entries=[[account, amount] for account, amount in selectors.transaction_postings(transaction=tx)],
+        at=tx.created_at,
+    )
+
+
+@router.get("/accounts/{account_id}", response=AccountOut, summary="An account with its entries, newest first")
+def account_detail(request: HttpRequest, account_id: int, offset: int = 0, limit: int = 50) -> AccountOut:
+    """Its holder (a card's manager) or the community's staff; each entry with the balance right after it."""
+    account = _account(request, account_id)
+    entries = selectors.entries_with_running_balance(account=account)
+    offset, limit = max(offset, 0), min(max(limit, 1), ENTRIES_MAX)
+    page = list(entries[offset : offset + limit])
+    reversals = selectors.reversals_of(transaction_ids=[e.transaction_id for e in page])
+    return AccountOut(
+        id=account.pk,
+        community=account.community_id,
+        kind=account.kind,
+        kind_label=str(account.get_kind_display()),
+        name=account.name,
+        balance=account.balance,
+        floor=account.floor,
+        is_active=account.is_active,
+        entry_count=entries.count(),
+        entries=[
+            EntryOut(
+                id=e.pk,
+                transaction=e.transaction_id,
+                kind=e.transaction.kind,
+                kind_label=str(e.transaction.get_kind_display()),
+                memo=e.transaction.memo,
+                amount=e.amount,
+                balance_after=e.running,  # type: ignore[attr-defined]
+                reverses=e.transaction.reverses_id,
+                reversed_by=reversals.get(e.transaction_id),
+                reason=e.transaction.reason,
+                at=e.created_at,
+            )
+            for e in page
+        ],
+    )
+
+
+@router.post("/accounts/{account_id}/gift", response={201: TransactionOut}, summary="A family gift")
+def account_gift(request: HttpRequest, account_id: int, payload: GiftIn) -> Status[TransactionOut]:
+    """The holder gives to a member of their household, within the street's monthly limit."""
+    sender = _account(request, account_id)
+    recipient = next((a for a in selectors.gift_recipients(sender=sender) if a.pk == payload.recipient), None)
+    if recipient is None:
+        raise ValidationFailed(_("只能赠送给同户的家庭成员"), code="not_family", extra={"field": "recipient"})
+    tx = services.points_gift(
+        actor=request.user,
+        sender=sender,
+        recipient=recipient,
+        amount=payload.amount,
+        memo=payload.memo,
+        idempotency_key=_key(request, payload.idempotency_key),
+    )
+    return Status(201, _tx_out(tx))
+
+
+@router.post("/transactions/{transaction_id}/reverse", response={201: TransactionOut}, summary="Reverse a mistake")
+def transaction_reverse(request: HttpRequest, transaction_id: int, payload: ReverseIn) -> Status[TransactionOut]:
+    """Staff (书记/社工) post the compensating transaction, linked to the original, with a reason."""
+    community_id = selectors.transaction_community_id(id=transaction_id)
+    if community_id is None:
+        raise NotFound()
+    community = place_selectors.community_get(actor=request.user, community_id=community_id)
+    tx = selectors.transaction_get(actor=request.user, community=community, id=transaction_id)
+    reversal = services.transaction_reverse(
+        actor=request.user,
+        transaction=tx,
+        reason=payload.reason,
+        idempotency_key=_key(request, payload.idempotency_key),
+    )
+    return Status(201, _tx_out(reversal))

@@ -20,6 +20,7 @@ from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, ValidationFailed, clean_or_fail
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_for, user_can
+from gongzhi.core.xlsx import Book
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place, PlaceKind
 from gongzhi.rules import ledger as rules
@@ -39,6 +40,7 @@ from gongzhi.timebank.models import (
 from gongzhi.timebank.services.posting import check_key, existing_transaction, lock_accounts, transfer_post
 
 __all__ = [
+    "SETTING_FIELDS",
     "account_open",
     "card_manager_add",
     "card_member_add",
@@ -55,6 +57,8 @@ __all__ = [
     "points_gift",
     "points_issue",
     "points_spend",
+    "settlement_export",
+    "settlement_sentence",
     "system_account",
     "transaction_reverse",
     "transfer_post",
@@ -638,3 +642,39 @@ def transaction_reverse(*, actor: Any, transaction: Transaction, reason: str, id
         reason=reason,
         counterpart=original.counterpart,
     )
+
+
+# --- the street's settlement report ----------------------------------------------------------------------------
+
+
+def settlement_sentence(debtor: str, creditor: str, points: int) -> str:
+    """The one way the report says a debt, on the page and in the workbook (stored data stays Chinese)."""
+    return _("%(debtor)s 应付 %(creditor)s %(points)s 积分") % {
+        "debtor": debtor,
+        "creditor": creditor,
+        "points": points,
+    }
+
+
+def settlement_export(*, actor: Any, data: Any) -> bytes:
+    """The settlement (`selectors.settlement`, already scoped) as a .xlsx 台账; audited once the workbook is built.
+    Headers are a file format, kept in Chinese."""
+    book = Book()
+    debts = book.sheet("往来明细", ["应付社区", "应收社区", "积分", "说明"], [20, 20, 10, 40])
+    for debtor, creditor, points in data.debts:
+        book.row(debts, [debtor.name, creditor.name, points, settlement_sentence(debtor.name, creditor.name, points)])
+    totals = book.sheet("各社区合计", ["社区", "应付", "应收", "净额（正数为应收）"], [20, 10, 10, 18])
+    for community in data.communities:
+        figures = data.totals[community.pk]
+        book.row(totals, [community.name, figures["payable"], figures["receivable"], figures["net"]])
+    body = book.to_bytes()
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            verb="timebank.settlement_export",
+            community_id=None,
+            object_type="places.place",
+            object_id=str(data.street.pk),
+            after={"street": data.street.pk, "rows": len(data.debts), "whole_street": data.whole_street},
+        )
+    return body
