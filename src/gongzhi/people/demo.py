@@ -35,10 +35,13 @@ __all__ = [
     "build_community",
     "build_street",
     "demo_counts",
+    "demo_login",
     "demo_logins",
     "demo_specs",
+    "link_person",
     "lixiong_spec",
     "load_demo",
+    "synthetic_persons",
     "yangxiyuan_spec",
 ]
 
@@ -224,6 +227,34 @@ class _Identities:
             if number not in self.phones and not number.startswith("1380000"):
                 self.phones.add(number)
                 return number
+
+
+def synthetic_persons(community: Place, *, ages: list[int], rng: random.Random, region: str = "510114") -> list[Person]:
+    """Unsaved registered persons of `community` without a household (e.g. 在职党员 of a unit Party organization
+    who serve here), one per age, with ID numbers and phones unique in the community."""
+    ident = _Identities(rng)
+    ident.ids.update(Person.objects.filter(community=community).values_list("id_number", flat=True))
+    ident.phones.update(Person.objects.filter(community=community).exclude(phone="").values_list("phone", flat=True))
+    today = timezone.localdate()
+    persons = []
+    for age in ages:
+        sex = rng.choice((Sex.MALE, Sex.FEMALE))
+        birth = _years_before(today, age) - datetime.timedelta(days=rng.randrange(1, 360))
+        persons.append(
+            Person(
+                community=community,
+                name=rng.choices(_SURNAMES, _SURNAME_WEIGHTS)[0] + _given(rng, sex),
+                sex=sex,
+                birth_date=birth,
+                id_number=ident.id_number(region, birth, sex),
+                phone=ident.phone(),
+                household=None,
+                relation=Relation.NONE,
+                place_path=community.path,
+                grid_path="",
+            )
+        )
+    return persons
 
 
 # ----------------------------------------------------------------------------------------- the trees
@@ -746,6 +777,37 @@ def yangxiyuan_spec(*, residents: int = 3100) -> CommunitySpec:
     )
 
 
+# (name, address, buildings, floors, flats per floor): walk-ups without stairwell units.
+_DONGHUANLU_YARDS = (
+    ("粮站宿舍院", "东环路一段32号", 2, 5, 3),
+    ("供销社宿舍院", "东环路一段40号", 3, 5, 2),
+    ("农机厂宿舍院", "东环路二段5号", 2, 6, 3),
+    ("东环路二段12号院", "东环路二段12号", 3, 6, 2),
+    ("东环路二段27号院", "东环路二段27号", 2, 5, 2),
+    ("邮电宿舍院", "金桂巷3号", 2, 6, 2),
+    ("税务局宿舍院", "马超东路9号", 3, 5, 2),
+    ("卫生院宿舍院", "马超东路15号", 2, 5, 3),
+    ("金桂巷11号院", "金桂巷11号", 3, 6, 2),
+    ("东环路三段6号院", "东环路三段6号", 2, 6, 3),
+    ("桂湖路17号院", "桂湖路17号", 2, 5, 2),
+    ("电力宿舍院", "桂湖路23号", 3, 6, 2),
+    ("水电局宿舍院", "东环路三段20号", 2, 6, 2),
+)
+_DONGHUANLU_COURTYARDS = tuple(
+    CompoundSpec(
+        name=name,
+        kind=PlaceKind.COURTYARD,
+        buildings=buildings,
+        units=0,
+        floors=floors,
+        flats_per_floor=flats,
+        area=("42.00", "88.00"),
+        address=address,
+    )
+    for name, address, buildings, floors, flats in _DONGHUANLU_YARDS
+)
+
+
 def demo_specs(*, residents_lixiong: int = 30000) -> list[tuple[str, str, CommunitySpec]]:
     """(name, kind, spec) of the four demo communities, in the order they are built."""
     donghuanlu = CommunitySpec(
@@ -772,6 +834,30 @@ def demo_specs(*, residents_lixiong: int = 30000) -> list[tuple[str, str, Commun
                 flats_per_floor=3,
                 area=("45.00", "78.00"),
                 address="东环路一段26号",
+            ),
+            # The rest of the article's scale (thousands of residents): old unit dormitories and walk-up
+            # courtyards, each with its own 院落集体卡 in the time bank, and three 小区.
+            *_DONGHUANLU_COURTYARDS,
+            CompoundSpec(name="东环新苑", buildings=12, units=2, floors=6, flats_per_floor=2, area=("60.00", "105.00")),
+            CompoundSpec(
+                name="新都锦苑",
+                buildings=6,
+                units=2,
+                floors=18,
+                flats_per_floor=2,
+                area=("82.00", "138.00"),
+                is_new=True,
+                address="东环路三段66号",
+            ),
+            CompoundSpec(
+                name="桂湖华庭",
+                buildings=4,
+                units=2,
+                floors=11,
+                flats_per_floor=2,
+                area=("78.00", "128.00"),
+                is_new=True,
+                address="桂湖东路88号",
             ),
         ),
         residents_per_household=2.7,
@@ -895,6 +981,16 @@ def _login(n: int, *, role: str, display_name: str, community: Place | None, **n
     )
     role_assign(actor=None, user=user, role=role, **node)
     return user
+
+
+def demo_login(n: int, *, role: str, display_name: str, community: Place | None, **node: Any) -> User:
+    """A demo login 1380000nnnn with the demo password and one role (for the parts' demos: 13800000011 up)."""
+    return _login(n, role=role, display_name=display_name, community=community, **node)
+
+
+def link_person(person: Person, user: User) -> None:
+    """Makes `user` the login of `person` (their record then shows the number they sign in with)."""
+    _link_person(person, user)
 
 
 def _link_person(person: Person, user: User) -> None:
