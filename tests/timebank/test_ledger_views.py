@@ -496,3 +496,55 @@ def test_the_nav_links_accounts_for_staff_only(bank: Bank):
     c = bank.site.community.pk
     assert 'id="tb-nav-accounts"' in text(login(bank.secretary).get(url("home", c)))
     assert 'id="tb-nav-accounts"' not in text(login(bank.alice_user).get(url("home", c)))
+
+
+def adjust_post(bank: Bank, user: Any, **data: Any) -> Any:
+    payload = {"amount": 15, "reason": "补录纸质台账", "key": key("adjust"), **data}
+    return login(user).post(url("account_adjust", bank.site.community.pk, bank.alice_acct.pk), payload)
+
+
+def test_staff_adjust_a_balance_on_the_detail_page(bank: Bank):
+    detail = text(login(bank.secretary).get(url("account_detail", bank.site.community.pk, bank.alice_acct.pk)))
+    assert 'id="adjust-form"' in detail
+    assert adjust_post(bank, bank.secretary, key="once").status_code == 302
+    assert adjust_post(bank, bank.secretary, key="once").status_code == 302  # the same form again
+    assert balance(bank.alice_acct) == 15
+    tx = Transaction.objects.get(kind="adjust")
+    assert tx.reason == "补录纸质台账"
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "message"),
+    [
+        ({"reason": ""}, 400, "调整积分必须填写原因"),
+        ({"amount": "0"}, 400, "非零整数"),
+        ({"amount": "-1"}, 409, "积分余额不足"),
+        ({"amount": "1.5"}, 400, "积分必须是整数"),
+    ],
+)
+def test_a_bad_adjustment_shows_its_message(bank: Bank, data, status, message):
+    before = state()
+    response = adjust_post(bank, bank.secretary, **data)
+    assert response.status_code == status and message in text(response)
+    assert state() == before
+
+
+def test_only_staff_adjust(bank: Bank, other_staff):
+    before = state()
+    assert adjust_post(bank, bank.alice_user).status_code == 403  # the holder sees the page, not the form
+    assert 'id="adjust-form"' not in text(
+        login(bank.alice_user).get(url("account_detail", bank.site.community.pk, bank.alice_acct.pk))
+    )
+    assert adjust_post(bank, bank.staff[Role.GRID_WORKER]).status_code == 404
+    assert adjust_post(bank, other_staff[Role.SECRETARY]).status_code == 404
+    assert state() == before
+
+
+def test_the_nav_links_the_settlement_for_those_who_may_read_it(bank: Bank):
+    c = bank.site.community.pk
+    target = url("street_settlement", bank.site.street.pk)
+    assert target in text(login(bank.secretary).get(url("home", c)))
+    assert target not in text(login(bank.alice_user).get(url("home", c)))
+    street_page = text(login(bank.staff[Role.STREET_STAFF]).get(target))
+    assert url("street_settings", bank.site.street.pk) in street_page
+    assert url("street_settings", bank.site.street.pk) not in text(login(bank.secretary).get(target))

@@ -26,6 +26,10 @@ LINKS: list[tuple[str, str, Any, Action | None]] = [
     ("accounts", "timebank:accounts", _("账户管理"), Action.TIMEBANK_ACCOUNTS),
     ("stats", "timebank:stats", _("统计"), Action.TIMEBANK_STATS),
 ]
+# Street pages, reached from a community of the street (their url takes the street's id).
+STREET_LINKS: list[tuple[str, str, Any, Action]] = [
+    ("settlement", "timebank:street_settlement", _("通存通兑结算"), Action.TIMEBANK_SETTLEMENT),
+]
 
 
 @register.inclusion_tag("timebank/_nav.html", takes_context=True)
@@ -39,5 +43,11 @@ def timebank_nav(context: dict[str, Any], community: Any, current: str = "") -> 
             url = reverse(name, args=[community.pk])
         except NoReverseMatch:  # a part not built yet
             continue
+        links.append({"key": key, "url": url, "label": label, "active": key == current})
+    street_id = getattr(community, "parent_id", None)
+    for key, name, label, street_action in STREET_LINKS:
+        if street_id is None or not user_can(user, street_action, community):
+            continue
+        url = reverse(name, args=[street_id])
         links.append({"key": key, "url": url, "label": label, "active": key == current})
     return {"links": links}

@@ -31,6 +31,7 @@ from gongzhi.timebank.models import COLLECTIVE_KINDS, SYSTEM_KINDS, Account, Acc
 
 __all__ = [
     "AccountForm",
+    "AdjustForm",
     "CardPersonForm",
     "CardSpendForm",
     "GiftForm",
@@ -89,6 +90,12 @@ class CardSpendForm(forms.Form):
 class ReverseForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("冲正原因"), required=False, max_length=200)
     account = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class AdjustForm(forms.Form):
+    amount = _amount_field(gettext_lazy("调整积分（负数为扣减）"))
+    reason = forms.CharField(label=gettext_lazy("调整原因"), required=False, max_length=200)
+    key = forms.CharField(widget=forms.HiddenInput)
 
 
 class AccountForm(forms.Form):
@@ -364,9 +371,13 @@ def _detail(
     *,
     error: str = "",
     failed: int | None = None,
+    adjust_form: AdjustForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     actor = actor_of(request)
+    can_adjust = is_staff and not account.is_system and user_can(actor, Action.TIMEBANK_ADJUST, community)
+    if can_adjust and adjust_form is None:
+        adjust_form = AdjustForm(initial={"key": _new_key("adjust")})
     page = Paginator(selectors.entries_with_running_balance(account=account), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -384,6 +395,7 @@ def _detail(
             is_staff=is_staff,
             can_reverse=is_staff and user_can(actor, Action.TIMEBANK_REVERSE, community),
             reverse_kind=TransactionKind.REVERSE,
+            adjust_form=adjust_form if can_adjust else None,
             error=error,
             failed=failed,
         ),
@@ -396,6 +408,30 @@ def account_detail(request: HttpRequest, community_id: int, account_id: int) -> 
     actor, community = _community(request, community_id)
     account, is_staff = selectors.account_for_page(actor=actor, community=community, account_id=account_id)
     return _detail(request, community, account, is_staff)
+
+
+@login_required
+@require_POST
+def account_adjust(request: HttpRequest, community_id: int, account_id: int) -> HttpResponse:
+    actor, community = _community(request, community_id)
+    account, is_staff = selectors.account_for_page(actor=actor, community=community, account_id=account_id)
+    form = AdjustForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.points_adjust(
+                actor=actor,
+                account=account,
+                amount=data["amount"],
+                reason=data["reason"],
+                idempotency_key=data["key"],
+            )
+        except ApplicationError as exc:
+            _shown(form, exc)
+            return _detail(request, community, account, is_staff, adjust_form=form, status=exc.status)
+        messages.success(request, _("已调整 %(amount)s 积分") % {"amount": data["amount"]})
+        return redirect("timebank:account_detail", community_id=community.pk, account_id=account.pk)
+    return _detail(request, community, account, is_staff, adjust_form=form, status=400)
 
 
 @login_required
@@ -438,7 +474,13 @@ def street_settlement(request: HttpRequest, street_id: int) -> HttpResponse:
     return render(
         request,
         "timebank/ledger_settlement.html",
-        {"street": street, "data": data, "debts": debts, "totals": totals},
+        {
+            "street": street,
+            "data": data,
+            "debts": debts,
+            "totals": totals,
+            "can_settings": user_can(actor, Action.TIMEBANK_SETTINGS, street),
+        },
     )
 
 
@@ -482,6 +524,7 @@ urlpatterns: list[URLPattern] = [
     path("c/<int:community_id>/timebank/accounts/new/", account_new, name="account_new"),
     path("c/<int:community_id>/timebank/accounts/<int:account_id>/", account_detail, name="account_detail"),
     path("c/<int:community_id>/timebank/accounts/<int:account_id>/people/", card_people, name="card_people"),
+    path("c/<int:community_id>/timebank/accounts/<int:account_id>/adjust/", account_adjust, name="account_adjust"),
     path(
         "c/<int:community_id>/timebank/transactions/<int:transaction_id>/reverse/",
         transaction_reverse,
