@@ -1,7 +1,8 @@
 """The catalogue (慈善超市 / 积分兑实物, 积分兑服务): items, donated stock, redemptions and their 核销.
 
-Locks are always taken in one order — the paying accounts (by `transfer_post`, in id order), then the item's row
-(the stock update) — and a redemption's own row before both, so redeeming, cancelling and expiring never deadlock.
+Locks are always taken in one order — a redemption's own row, the item's row, the accounts (by `transfer_post`, in
+id order), and last the community's audit chain (one per transaction: the payment's) — so that redeeming,
+donating, cancelling, completing and expiring never deadlock.
 A redemption's points stay in the item community's redemption account; a cancellation or an expiry gives them back
 by the compensating entries of the payment, linked to it, and puts the unit back on the shelf.
 """
@@ -303,7 +304,6 @@ def _new_code(community: Place) -> str:
     raise ValidationFailed(_("核销码暂时无法生成，请稍后重试"), code="code_exhausted")
 
 
-@transaction.atomic
 def redeem(*, actor: Any, item: Item, account: Account | None = None, idempotency_key: str) -> Redemption:
     """The holder of an individual account (by default the actor's own) or a card's manager (`account=` the card)
     redeems one unit: pays the price (`points_spend`, or `points_clear` for an item of another community of the
@@ -314,30 +314,44 @@ def redeem(*, actor: Any, item: Item, account: Account | None = None, idempotenc
     fresh: Item | None = Item.objects.select_related("community", "community__parent").filter(pk=item.pk).first()
     if fresh is None:
         raise NotFound()
-    item = fresh
-    community = item.community
+    community = fresh.community
     if account is None:
         person = paying_person(actor, community)
         if person is None:
             if not _in_community(actor, community):
                 raise NotFound()
             raise ValidationFailed(_("您还没有登记为本街道的居民，暂时不能兑换"), code="no_account")
-        account = individual_account(person)
+        # Opened (empty) in its own transaction: its audit event must not hold the chain while we lock the item.
+        with transaction.atomic():
+            account = individual_account(person)
     else:
         account = Account.objects.select_related("community").get(pk=account.pk)
+    return _redeem(actor=actor, item=fresh, account=account, idempotency_key=idempotency_key)
+
+
+@transaction.atomic
+def _redeem(*, actor: Any, item: Item, account: Account, idempotency_key: str) -> Redemption:
+    # Locks: the item's row (goods), then the accounts (transfer_post), then the audit chain — the order every
+    # catalogue service keeps.
+    community = item.community
     _require_owner(actor, account)
-    home = cast(Place, account.community)
+    home = account.community
     if home.pk != community.pk and not same_street(home, community):
         raise NotFound()
     key = _redeem_key(item, idempotency_key)
     found = _existing(account, key)
     if found is not None:
         return found
+    if item.kind == ItemKind.GOODS:
+        item = Item.objects.select_for_update(of=("self",)).select_related("community").get(pk=item.pk)
+        found = _existing(account, key)  # a racing request with the same key committed while we waited
+        if found is not None:
+            return found
     if not item.is_active:
         raise ValidationFailed(_("“%(name)s”已下架") % {"name": item.name}, code="item_inactive")
     out_of_stock = ValidationFailed(_("库存不足：“%(name)s”已兑完") % {"name": item.name}, code="out_of_stock")
     if item.kind == ItemKind.GOODS and (item.stock or 0) < 1:
-        raise out_of_stock  # a quick answer; the conditional UPDATE below decides a race
+        raise out_of_stock
     memo = f"兑换：{item.name}"  # stored data, in Chinese like the memos staff type
     if home.pk == community.pk:
         tx = points_spend(actor=actor, account=account, amount=item.price, memo=memo, idempotency_key=key)
@@ -347,12 +361,13 @@ def redeem(*, actor: Any, item: Item, account: Account | None = None, idempotenc
         tx = points_clear(
             actor=actor, account=account, community=community, amount=item.price, memo=memo, idempotency_key=key
         )
-    # A request racing with the same key waited for the first one's account lock and got its transaction.
+    # A service has no row lock: a request racing with the same key waited for the first one's account lock and
+    # got its transaction back.
     raced: Redemption | None = Redemption.objects.filter(transaction=tx).first()
     if raced is not None:
         return raced
     if item.kind == ItemKind.GOODS:
-        taken = Item.objects.filter(pk=item.pk, stock__gte=1, is_active=True).update(stock=F("stock") - 1)
+        taken = Item.objects.filter(pk=item.pk, stock__gte=1).update(stock=F("stock") - 1)
         if not taken:
             raise out_of_stock
     now = timezone.now()
@@ -383,9 +398,12 @@ def redeem(*, actor: Any, item: Item, account: Account | None = None, idempotenc
         actor=actor,
         verb="timebank.redeem",
         obj=redemption,
-        community_id=community.pk,
+        # The payment's chain (the payer's community): one audit chain per transaction, so that two 通存通兑
+        # redemptions in opposite directions never wait on each other's chain.
+        community_id=tx.community_id,
         after={
             "item": item.pk,
+            "community": community.pk,
             "account": account.pk,
             "points": item.price,
             "transaction": tx.pk,
@@ -487,6 +505,9 @@ def redemption_complete(*, actor: Any, community: Place, code: str = "", token: 
 def _refund(redemption: Redemption, *, actor: Any, reason: str, status: RedemptionStatus) -> Redemption:
     """Under the redemption's row lock: the payment's entries negated (all four legs of a 通存通兑), linked to it;
     the unit back on the shelf; the new status."""
+    item = redemption.item
+    if item.kind == ItemKind.GOODS:
+        Item.objects.filter(pk=item.pk).update(stock=F("stock") + 1)  # the item's row before the accounts
     original = cast(
         Transaction, Transaction.objects.select_related("community", "counterpart").get(pk=redemption.transaction_id)
     )
@@ -504,9 +525,6 @@ def _refund(redemption: Redemption, *, actor: Any, reason: str, status: Redempti
         reason=reason,
         counterpart=original.counterpart,
     )
-    item = redemption.item
-    if item.kind == ItemKind.GOODS:
-        Item.objects.filter(pk=item.pk).update(stock=F("stock") + 1)
     redemption.status = status
     redemption.refund = refund
     redemption.save(update_fields=["status", "refund"])
@@ -514,7 +532,7 @@ def _refund(redemption: Redemption, *, actor: Any, reason: str, status: Redempti
         actor=actor,
         verb="timebank.redemption_cancel" if status == RedemptionStatus.CANCELLED else "timebank.redemption_expire",
         obj=redemption,
-        community_id=redemption.community_id,
+        community_id=original.community_id,
         before={"status": RedemptionStatus.RESERVED},
         after={"status": str(status), "refund": refund.pk, "reason": reason},
     )
