@@ -97,7 +97,9 @@ def post_create(
 
 
 def _lock_post(post: Post) -> Post:
-    locked: Post = Post.objects.select_for_update().select_related("community", "service_type").get(pk=post.pk)
+    locked: Post = (
+        Post.objects.select_for_update(of=("self",)).select_related("community", "service_type").get(pk=post.pk)
+    )
     return locked
 
 
@@ -162,7 +164,7 @@ def exchange_agree(*, actor: Any, post: Post) -> Exchange:
 
 def _lock_exchange(exchange: Exchange) -> Exchange:
     locked: Exchange = (
-        Exchange.objects.select_for_update()
+        Exchange.objects.select_for_update(of=("self",))
         .select_related("community", "post__service_type", "helper", "helped__household")
         .get(pk=exchange.pk)
     )
