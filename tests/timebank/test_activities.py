@@ -95,6 +95,11 @@ def test_an_open_ended_weekly_activity_gets_eight_weeks_and_extend_adds_the_next
         services.sessions_extend(actor=world.organiser, activity=activity, today=DAY + datetime.timedelta(days=14))
         == []
     )
+    # Published a year ahead: its first eight weeks are there already.
+    ahead = make_activity(
+        world, title="提前发布", recurrence="weekly", weekdays=[2], today=DAY - datetime.timedelta(days=365)
+    )
+    assert ahead.sessions.count() == 9
 
 
 def test_first_saturday_big_clean(world):
@@ -105,7 +110,7 @@ def test_first_saturday_big_clean(world):
         weekdays=[6],
         month_week=1,
         end_date=datetime.date(2030, 6, 30),
-        today=datetime.date(2030, 5, 10),  # eight weeks ahead reaches past the end date
+        today=datetime.date(2030, 5, 10),  # eight weeks from then reach past the end date
     )
     days = [s.starts_at.astimezone(local(DAY, 0).tzinfo).date() for s in activity.sessions.order_by("starts_at")]
     assert days == [datetime.date(2030, 4, 6), datetime.date(2030, 5, 4), datetime.date(2030, 6, 1)]

@@ -206,7 +206,8 @@ def activity_create(
     today: datetime.date | None = None,
 ) -> Activity:
     """Someone who may organise at the place (社工/书记, a grid worker, building or group head) creates an activity
-    and becomes its organiser; its sessions are made up to the end date or SESSIONS_AHEAD from today."""
+    and becomes its organiser; its sessions are made up to the end date or SESSIONS_AHEAD from today (or from the
+    start date, if later)."""
     _require_member(actor, community)
     if not user_can(actor, Action.TIMEBANK_ORGANISE, community):
         raise PermissionDenied(_("您没有组织志愿活动的权限"))
@@ -250,7 +251,8 @@ def activity_create(
         raise ValidationFailed(
             _("名额应在 1 到 %(max)s 之间") % {"max": CAPACITY_MAX}, code="bad_capacity", extra={"field": "capacity"}
         )
-    horizon = (today or timezone.localdate()) + SESSIONS_AHEAD
+    # Eight weeks from today, or from the start for an activity published ahead of time.
+    horizon = max(today or timezone.localdate(), start_date) + SESSIONS_AHEAD
     dates = rules.occurrences(recurrence, days, month_week, start_date, end_date, horizon)
     if not dates:
         raise ValidationFailed(_("所选日期范围内没有活动场次"), code="no_sessions", extra={"field": "start_date"})
@@ -305,7 +307,7 @@ def sessions_extend(*, actor: Any, activity: Activity, today: datetime.date | No
     _require_runner(actor, activity)
     if activity.status != ActivityStatus.OPEN or activity.recurrence == Recurrence.ONCE:
         return []
-    horizon = (today or timezone.localdate()) + SESSIONS_AHEAD
+    horizon = max(today or timezone.localdate(), activity.start_date) + SESSIONS_AHEAD
     dates = rules.occurrences(
         activity.recurrence, _weekdays(activity), activity.month_week, activity.start_date, activity.end_date, horizon
     )
