@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.test import override_settings
 from django.utils import timezone
 
@@ -129,6 +129,8 @@ def test_the_ledger_verifies_and_matches_the_records(built):
     assert report.ok, report
     assert report.entries_total == 0 and report.balances_total == 0
     assert tb.Entry.objects.aggregate(s=Sum("amount"))["s"] == 0
+    # The services derive keys from pks ("record:<pk>:earn", "redemption:<pk>:refund"): the demo's never collide.
+    assert not tb.Transaction.objects.exclude(idempotency_key__startswith="demo:").exists()
     approved = _approved(dh).select_related("transaction")
     assert not approved.filter(transaction__isnull=True).exists()
     assert not tb.ServiceRecord.objects.exclude(status="approved").filter(transaction__isnull=False).exists()
@@ -301,3 +303,39 @@ def test_the_stats_selector_agrees(built):
     cards = get("cards")
     cards = cards if isinstance(cards, dict) else vars(cards)
     assert (cards["party_org"], cards["enterprise"], cards["courtyard"]) == (12, 3, 15)
+
+
+def test_the_parts_services_work_on_the_demo_data(built):
+    """The demo is data the services accept: the organiser approves a queued record, the 慈善超市 completes a
+    live code, the demo volunteer redeems and signs up, and the next volunteer number is free."""
+    from gongzhi.timebank import services
+
+    c, _street, _spent = built
+    dh = c["东环路社区"]
+    social_worker, market = User.objects.get(phone="13800000002"), User.objects.get(phone="13800000013")
+    queued = tb.ServiceRecord.objects.filter(
+        session__activity__organiser=social_worker, status="pending", card__isnull=True
+    ).first()
+    approved = services.record_approve(actor=social_worker, record=queued)
+    assert approved.status == "approved" and approved.transaction.entries.filter(amount=approved.points).exists()
+
+    live = tb.Redemption.objects.filter(community=dh, status="reserved").exclude(person__account=None).first()
+    stock = live.item.stock
+    assert services.redemption_complete(actor=market, community=dh, code=live.code).status == "completed"
+    assert tb.Item.objects.get(pk=live.item_id).stock == stock
+
+    me = User.objects.get(phone="13800000009")
+    account = tb.Account.objects.get(kind="individual", person__account=me)
+    item = tb.Item.objects.filter(community=dh, kind="goods", stock__gt=0, price__lte=account.balance).first()
+    services.redeem(actor=me, item=item, idempotency_key="test-demo-redeem")
+    assert tb.Item.objects.get(pk=item.pk).stock == item.stock - 1
+    assert tb.Account.objects.get(pk=account.pk).balance == account.balance - item.price
+    upcoming = (
+        tb.Session.objects.filter(community=dh, starts_at__gt=timezone.now(), is_cancelled=False)
+        .exclude(signups__person__account=me)
+        .filter(confirmed_count__lt=F("capacity"))
+        .first()
+    )
+    assert services.signup_create(actor=me, session=upcoming).status == "confirmed"
+    assert not tb.Volunteer.objects.filter(community=dh, number=services.volunteer_number(dh)).exists()
+    assert ledger_check().ok

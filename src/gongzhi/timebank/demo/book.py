@@ -3,7 +3,8 @@
 `transfer_post` would take a row lock, an audit event and an UPDATE per movement (minutes for the demo's thousands
 of postings) and stamp each with today's date; here every transaction still has balanced entries, every balance is
 the sum of its account's entries (set when the account is inserted, never updated) and the deployment's total stays
-zero, which `integrity.ledger_check` verifies."""
+zero, which `integrity.ledger_check` verifies. Every key starts with "demo:", so that no key the services derive
+from a row's pk (f"record:{pk}:earn", f"redemption:{pk}:refund" …) can find a demo transaction instead of its own."""
 
 from __future__ import annotations
 
@@ -88,6 +89,8 @@ class Book:
     ) -> Transaction:
         """Plans one balanced transaction; ValueError if it does not balance or takes an account below its floor
         (the demo spends only what was earned before)."""
+        if not key.startswith("demo:"):
+            raise ValueError(f"demo ledger: key {key!r} does not start with demo:")
         rules.check_balanced(rules.Entry(id(account), amount) for account, amount in postings)
         for account, amount in postings:
             if rules.would_cross_limit(account.balance, amount, account.floor):

@@ -103,13 +103,22 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
         if len(chosen) >= need:
             break
         chosen.setdefault(p.pk, p)
-    heads = {p.household_id: p for p in residents if c.age(p) >= 30}
-    for n, p in enumerate([*chosen.values(), *in_service, *minors], 1):
-        registered = start + datetime.timedelta(days=rng.randint(-400, 700))
-        registered = min(registered, c.today - datetime.timedelta(days=30))
+    parents = {p.household_id: p for p in residents if 30 <= c.age(p) <= 60 and p.phone}
+    registrations = []
+    for p in [*chosen.values(), *in_service, *minors]:
+        if p in minors:  # registered lately, as the minors they still are
+            registered = c.today - datetime.timedelta(days=rng.randint(30, 300))
+        else:
+            registered = min(
+                start + datetime.timedelta(days=rng.randint(-400, 700)), c.today - datetime.timedelta(days=30)
+            )
+        registrations.append((registered, p))
+    # Numbered in order of registration, as `services.volunteer_number` goes on from them.
+    registrations.sort(key=lambda r: (r[0], r[1].pk))
+    for n, (registered, p) in enumerate(registrations, 1):
         extra: dict[str, Any] = {}
         if p in minors:
-            guardian = heads.get(p.household_id)
+            guardian = parents.get(p.household_id)
             extra = {
                 "guardian_name": guardian.name if guardian else "王秀英",
                 "guardian_phone": (guardian.phone if guardian else "") or "13900000000",
@@ -117,7 +126,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
                 "guardian_consent_at": at(registered, 10),
                 "service_areas": "青少年志愿服务、图书整理",
             }
-        volunteer(c, p, f"DHL{registered:%Y}{n:04d}", registered, **extra)
+        volunteer(c, p, f"{dh.pk:04d}-{n:05d}", registered, **extra)
     vols = [c.volunteers[pk].person for pk in c.volunteers]
     adult_vols = [p for p in vols if c.age(p) >= 18]
 
@@ -601,7 +610,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
             book.reverse(
                 dup,
                 reason="与已审核通过的志愿服务记录重复发放，予以冲正",
-                key=f"reverse:manual:{rec.person.pk}:{rec.service_date}",
+                key=f"demo:reverse:manual:{rec.person.pk}:{rec.service_date}",
                 at=rec.reviewed_at + datetime.timedelta(days=1),
                 actor=u1,
             )
@@ -735,7 +744,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
             kind=tb.TransactionKind.SPEND,
             postings=[(account, -item.price), (book.system(dh, tb.AccountKind.REDEMPTION), item.price)],
             memo=f"兑换：{item.name}",
-            key=f"redemption:{len(redemptions) + 1}:reserve",
+            key=f"demo:redemption:{len(redemptions) + 1}:reserve",
             at=when,
             actor=account.person.account if account.person else None,
             attributed=account.person,
@@ -753,7 +762,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
                 person=account.person,
                 points=item.price,
                 code=code,
-                token=f"{rng.getrandbits(192):048x}",
+                token=f"{rng.getrandbits(160):040x}",
                 status=status,
                 expires_at=when + datetime.timedelta(days=item.code_valid_days),
                 created_by=account.person.account if account.person else None,
@@ -770,7 +779,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
                 reason="居民取消兑换，积分退回"
                 if status == tb.RedemptionStatus.CANCELLED
                 else "核销码过期未使用，积分退回",
-                key=f"redemption:{len(redemptions) + 1}:refund",
+                key=f"demo:redemption:{len(redemptions) + 1}:refund",
                 at=red.expires_at if status == tb.RedemptionStatus.EXPIRED else when + datetime.timedelta(days=2),
                 actor=red.created_by if status == tb.RedemptionStatus.CANCELLED else None,
             )
@@ -818,7 +827,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
             kind=tb.TransactionKind.SPEND,
             postings=[(card, -amount), (book.system(dh, tb.AccountKind.REDEMPTION), amount)],
             memo=memo,
-            key=f"card:{card.name}:reward",
+            key=f"demo:card:{card.name}:reward",
             at=c.now - datetime.timedelta(days=rng.randint(20, 200)),
             actor=managers[0].account,
         )
@@ -843,7 +852,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
             kind=tb.TransactionKind.GIFT,
             postings=[(account, -50 - 10 * gifts), (book.individual(elders[0], at=when), 50 + 10 * gifts)],
             memo="赠送给家人",
-            key=f"gift:{giver.pk}:{when:%Y%m}",
+            key=f"demo:gift:{giver.pk}:{when:%Y%m}",
             at=when,
             actor=giver.account,
         )
@@ -862,7 +871,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
                     (book.system(caotanglu, tb.AccountKind.REDEMPTION), amount),
                 ],
                 memo="通存通兑：在草堂路社区兑换生活用品",
-                key=f"clear:{account.person_id}:{k}",
+                key=f"demo:clear:{account.person_id}:{k}",
                 at=c.now - datetime.timedelta(days=40 - 7 * k),
                 counterpart=caotanglu,
             )

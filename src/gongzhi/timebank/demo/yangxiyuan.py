@@ -27,9 +27,10 @@ def build(c: Community) -> dict[str, int]:
     rng.shuffle(villagers)
     party = [p for p in villagers if "party" in c.tags.get(p.pk, ())]
     chosen = list(dict.fromkeys([*party[:60], *villagers]))[:VOLUNTEERS]
-    for n, p in enumerate(chosen, 1):
-        registered = c.today - datetime.timedelta(days=rng.randint(60, 720))
-        volunteer(c, p, f"YXY{registered:%Y}{n:04d}", registered, service_areas="村道保洁、环境整治")
+    dates = sorted(c.today - datetime.timedelta(days=rng.randint(60, 720)) for _ in chosen)
+    for n, (p, registered) in enumerate(zip(chosen, dates, strict=True), 1):
+        # Numbered as `services.volunteer_number` goes on from them.
+        volunteer(c, p, f"{village.pk:04d}-{n:05d}", registered, service_areas="村道保洁、环境整治")
     team = rows.add(
         tb.Team(
             community=village,
