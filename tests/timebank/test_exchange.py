@@ -168,7 +168,7 @@ def test_an_offer_whose_certificate_was_revoked_cannot_be_taken_up(bank: Bank):
     services.certificate_revoke(actor=bank.secretary, certificate=certificate, reason="复查未通过")
     with pytest.raises(ValidationFailed) as exc:
         services.exchange_agree(actor=bank.carol_user, post=post)
-    assert exc.value.code == "certificate_required" and "发布人" in str(exc.value.message)
+    assert exc.value.code == "certificate_required" and "发布人的证书已失效" in str(exc.value.message)
 
 
 def test_bad_agreements_are_refused_and_change_nothing(bank: Bank, other_staff):

@@ -40,19 +40,21 @@ DESCRIPTION_MAX = 2000
 CONTENT_MAX = 200
 
 
-def _certificate_required(service_type: ServiceType, who: str) -> ValidationFailed:
-    skill = service_type.required_skill
-    return ValidationFailed(
-        _("“%(type)s”需要有效的“%(skill)s”技能证书，%(who)s还没有，请先参加社区的技能培训")
-        % {"type": service_type.name, "skill": skill.name if skill else "", "who": who},
-        code="certificate_required",
-        extra={"skill": service_type.required_skill_id},
-    )
+def _certificate_required(service_type: ServiceType, *, poster: bool) -> ValidationFailed:
+    values = {
+        "type": service_type.name,
+        "skill": service_type.required_skill.name if service_type.required_skill else "",
+    }
+    if poster:
+        message = _("“%(type)s”需要有效的“%(skill)s”技能证书，发布人的证书已失效，暂时不能提供这项服务") % values
+    else:
+        message = _("“%(type)s”需要有效的“%(skill)s”技能证书，您还没有，请先参加社区的技能培训") % values
+    return ValidationFailed(message, code="certificate_required", extra={"skill": service_type.required_skill_id})
 
 
-def _helper_certified(service_type: ServiceType, helper: Person, who: str) -> None:
+def _helper_certified(service_type: ServiceType, helper: Person, *, poster: bool = False) -> None:
     if service_type.required_skill_id is not None and not has_live_certificate(helper, service_type.required_skill_id):
-        raise _certificate_required(service_type, who)
+        raise _certificate_required(service_type, poster=poster)
 
 
 def _party(actor: Any, person_id: int) -> bool:
@@ -74,7 +76,7 @@ def post_create(
     title = clean_or_fail(title, label=_("标题"), max_length=TITLE_MAX, field="title", required=_("请填写标题"))
     description = clean_or_fail(description, label=_("说明"), max_length=DESCRIPTION_MAX, field="description")
     if kind == PostKind.OFFER:
-        _helper_certified(service_type, person, _("您"))
+        _helper_certified(service_type, person)
     post = Post(
         community=community,
         kind=kind,
@@ -143,12 +145,12 @@ def exchange_agree(*, actor: Any, post: Post) -> Exchange:
     if post.kind == PostKind.OFFER:
         helper, helped = post.person, person
         # The poster's certificate may have been revoked since posting.
-        _helper_certified(service_type, helper, _("发布人"))
+        _helper_certified(service_type, helper, poster=True)
     else:
         if live.exists():
             raise ValidationFailed(_("已有邻居接下这个请求"), code="request_taken")
         helper, helped = person, post.person
-        _helper_certified(service_type, helper, _("您"))
+        _helper_certified(service_type, helper)
     exchange = Exchange(community=community, post=post, helper=helper, helped=helped)
     exchange.full_clean()
     exchange.save()
