@@ -1,7 +1,434 @@
-"""Time bank pages: catalogue."""
+"""Time bank pages: the catalogue (慈善超市 / 积分兑实物, 积分兑服务) with 通存通兑 across the street, redeeming with
+a 6-digit 核销 code and a QR, my redemptions, the provider's 核销 page, and staff's items and donations."""
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from typing import Any, cast
 
-urlpatterns: list[Any] = []
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
+from gongzhi.core.permissions import Action
+from gongzhi.core.qr import qr_svg
+from gongzhi.core.scoping import user_can
+from gongzhi.places import selectors as place_selectors
+from gongzhi.places.models import Place
+from gongzhi.places.views import _community_context
+from gongzhi.rules import redemption_code
+from gongzhi.timebank import services
+from gongzhi.timebank.models import Item, ItemKind, RedemptionStatus
+from gongzhi.timebank.selectors import catalogue as selectors
+from gongzhi.timebank.services import catalogue as catalogue_services
+
+PER_PAGE = 20
+
+
+def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
+    return {**_community_context(request, community), "nav": "timebank", **extra}
+
+
+def _community(request: HttpRequest, community_id: int) -> Place:
+    return place_selectors.community_get(actor=request.user, community_id=community_id)
+
+
+def _require_catalogue(request: HttpRequest, community: Place) -> None:
+    if not user_can(request.user, Action.TIMEBANK_CATALOGUE, community):
+        raise PermissionDenied(_("只有社区工作人员可以管理积分兑换目录"))
+
+
+def _form_error(form: forms.Form, exc: ApplicationError) -> None:
+    field = exc.extra.get("field")
+    form.add_error(field if field in form.fields else None, str(exc.message))
+
+
+def _status(exc: ApplicationError) -> int:
+    return 409 if exc.status == 409 else 400
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+# --- the catalogue -----------------------------------------------------------------------------------------------
+
+
+@login_required
+def catalogue(request: HttpRequest, community_id: int) -> HttpResponse:
+    community = _community(request, community_id)
+    shown = selectors.catalogue_community_get(
+        actor=request.user, community=community, shown_id=_int_or_none(request.GET.get("c"))
+    )
+    can_manage = shown.pk == community.pk and user_can(request.user, Action.TIMEBANK_CATALOGUE, community)
+    items = list(selectors.item_list(actor=request.user, community=community, shown=shown, filters={"all": can_manage}))
+    return render(
+        request,
+        "timebank/catalogue_list.html",
+        _context(
+            request,
+            community,
+            shown=shown,
+            street=selectors.catalogue_street(community=community),
+            goods=[i for i in items if i.kind == ItemKind.GOODS],
+            service_items=[i for i in items if i.kind == ItemKind.SERVICE],
+            can_manage=can_manage,
+            can_verify=selectors.provides_in(request.user, community),
+        ),
+    )
+
+
+class RedeemForm(forms.Form):
+    account = forms.TypedChoiceField(label=gettext_lazy("用哪个账户的积分"), coerce=int, required=False)
+    key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, accounts: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.TypedChoiceField, self.fields["account"])
+        field.choices = [
+            (a.pk or "", _("%(name)s（余额 %(balance)s 积分）") % {"name": a.name, "balance": a.balance})
+            for a in accounts
+        ]
+
+
+@login_required
+def item_detail(request: HttpRequest, community_id: int, item_id: int) -> HttpResponse:
+    """The item and, for a member, the confirmation: which account pays, its balance, and 确认兑换."""
+    community = _community(request, community_id)
+    item = selectors.item_get(actor=request.user, community=community, id=item_id)
+    accounts = selectors.paying_accounts(actor=request.user, item=item)
+    form = RedeemForm(request.POST or None, accounts=accounts, initial={"key": uuid.uuid4().hex})
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        chosen = next((a for a in accounts if a.pk and a.pk == form.cleaned_data["account"]), None)
+        try:
+            redemption = services.redeem(
+                actor=request.user, item=item, account=chosen, idempotency_key=form.cleaned_data["key"]
+            )
+        except ApplicationError as exc:
+            if exc.status in (403, 404):
+                raise
+            _form_error(form, exc)
+            status = _status(exc)
+        else:
+            messages.success(request, _("兑换成功！请向提供方出示核销码 %(code)s") % {"code": redemption.code})
+            return redirect("timebank:my_redemptions", community_id=community.pk)
+    elif request.method == "POST":
+        status = 400
+    can_manage = item.community_id == community.pk and user_can(request.user, Action.TIMEBANK_CATALOGUE, community)
+    return render(
+        request,
+        "timebank/catalogue_detail.html",
+        _context(
+            request,
+            community,
+            item=item,
+            form=form,
+            accounts=accounts,
+            is_other=item.community_id != community.pk,
+            can_manage=can_manage,
+            donations=list(selectors.donation_list(actor=request.user, item=item)[:20]) if can_manage else [],
+        ),
+        status=status,
+    )
+
+
+# --- staff: items and donations ----------------------------------------------------------------------------------
+
+
+class ItemForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=ItemKind.choices)
+    name = forms.CharField(label=gettext_lazy("名称"), max_length=100)
+    description = forms.CharField(
+        label=gettext_lazy("说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    price = forms.IntegerField(label=gettext_lazy("所需积分"), min_value=1)
+    stock = forms.IntegerField(label=gettext_lazy("库存（实物）"), min_value=0, required=False)
+    service_type = forms.TypedChoiceField(label=gettext_lazy("服务类型（服务）"), coerce=int, required=False)
+    provider_name = forms.CharField(label=gettext_lazy("提供方"), max_length=100, required=False)
+    provider_person = forms.TypedChoiceField(label=gettext_lazy("提供服务的持证志愿者"), coerce=int, required=False)
+    provider_phone = forms.CharField(label=gettext_lazy("提供方核销账号（手机号）"), max_length=11, required=False)
+    code_valid_days = forms.IntegerField(label=gettext_lazy("核销码有效天数"), min_value=1, initial=14)
+
+    def __init__(self, *args: Any, community: Place, editing: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.types = {t.pk: t for t in selectors.item_service_types(community=community)}
+        self.people = {p.pk: p for p in selectors.item_certified_people(community=community)}
+        cast(forms.TypedChoiceField, self.fields["service_type"]).choices = [
+            ("", "—"),
+            *((pk, t.name) for pk, t in self.types.items()),
+        ]
+        cast(forms.TypedChoiceField, self.fields["provider_person"]).choices = [
+            ("", "—"),
+            *((pk, p.masked_name) for pk, p in self.people.items()),
+        ]
+        if editing:
+            del self.fields["stock"]
+            self.fields["kind"].disabled = True
+
+    def clean_provider_phone(self) -> Any:
+        phone = self.cleaned_data.get("provider_phone", "").strip()
+        if not phone:
+            return None
+        user = selectors.provider_user_by_phone(phone=phone)
+        if user is None:
+            raise forms.ValidationError(_("没有找到这个手机号的账号"))
+        return user
+
+
+def _item_kwargs(form: ItemForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    return {
+        "kind": data["kind"],
+        "name": data["name"],
+        "description": data["description"],
+        "price": data["price"],
+        "stock": data.get("stock"),
+        "service_type": form.types.get(data["service_type"]) if data["service_type"] else None,
+        "provider_name": data["provider_name"],
+        "provider_user": data["provider_phone"],
+        "provider_person": form.people.get(data["provider_person"]) if data["provider_person"] else None,
+        "code_valid_days": data["code_valid_days"],
+    }
+
+
+def _item_form_page(request: HttpRequest, community: Place, item: Item | None) -> HttpResponse:
+    _require_catalogue(request, community)
+    initial: dict[str, Any] = {}
+    if item is not None:
+        initial = {
+            "kind": item.kind,
+            "name": item.name,
+            "description": item.description,
+            "price": item.price,
+            "service_type": item.service_type_id or "",
+            "provider_name": item.provider_name,
+            "provider_person": item.provider_person_id or "",
+            "provider_phone": item.provider_user.phone if item.provider_user else "",
+            "code_valid_days": item.code_valid_days,
+        }
+    form = ItemForm(request.POST or None, initial=initial, community=community, editing=item is not None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                saved = services.item_save(actor=request.user, community=community, item=item, **_item_kwargs(form))
+            except ApplicationError as exc:
+                if exc.status in (403, 404):
+                    raise
+                _form_error(form, exc)
+            else:
+                messages.success(request, _("已保存“%(name)s”") % {"name": saved.name})
+                return redirect("timebank:item_detail", community_id=community.pk, item_id=saved.pk)
+    return render(
+        request, "timebank/catalogue_item_form.html", _context(request, community, form=form, item=item), status=status
+    )
+
+
+@login_required
+def item_new(request: HttpRequest, community_id: int) -> HttpResponse:
+    return _item_form_page(request, _community(request, community_id), None)
+
+
+@login_required
+def item_edit(request: HttpRequest, community_id: int, item_id: int) -> HttpResponse:
+    community = _community(request, community_id)
+    item = selectors.item_get(actor=request.user, community=community, id=item_id)
+    if item.community_id != community.pk:
+        raise NotFound()
+    return _item_form_page(request, community, item)
+
+
+@login_required
+@require_POST
+def item_retire(request: HttpRequest, community_id: int, item_id: int) -> HttpResponse:
+    community = _community(request, community_id)
+    item = selectors.item_get(actor=request.user, community=community, id=item_id)
+    if item.community_id != community.pk:
+        raise NotFound()
+    services.item_retire(actor=request.user, item=item)
+    messages.success(request, _("“%(name)s”已下架") % {"name": item.name})
+    return redirect("timebank:catalogue", community_id=community.pk)
+
+
+class DonationForm(forms.Form):
+    donor = forms.CharField(label=gettext_lazy("捐赠人/单位"), max_length=100)
+    quantity = forms.IntegerField(label=gettext_lazy("数量"), min_value=1)
+    note = forms.CharField(label=gettext_lazy("备注"), max_length=200, required=False)
+
+
+@login_required
+def donation_new(request: HttpRequest, community_id: int, item_id: int) -> HttpResponse:
+    community = _community(request, community_id)
+    item = selectors.item_get(actor=request.user, community=community, id=item_id)
+    if item.community_id != community.pk:
+        raise NotFound()
+    _require_catalogue(request, community)
+    form = DonationForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                donation = services.donation_receive(actor=request.user, item=item, **form.cleaned_data)
+            except ApplicationError as exc:
+                if exc.status in (403, 404):
+                    raise
+                _form_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("已入库：%(donor)s 捐赠“%(name)s” %(n)s 件")
+                    % {"donor": donation.donor, "name": item.name, "n": donation.quantity},
+                )
+                return redirect("timebank:item_detail", community_id=community.pk, item_id=item.pk)
+    return render(
+        request,
+        "timebank/catalogue_donation_form.html",
+        _context(request, community, form=form, item=item),
+        status=status,
+    )
+
+
+# --- my redemptions ----------------------------------------------------------------------------------------------
+
+
+@login_required
+def my_redemptions(request: HttpRequest, community_id: int) -> HttpResponse:
+    """My codes, newest first: a RESERVED one shows its 6 digits large and its QR, with a cancel button."""
+    community = _community(request, community_id)
+    page = Paginator(selectors.redemption_list(actor=request.user), PER_PAGE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "r": r,
+            "live": r.status == RedemptionStatus.RESERVED,
+            # The QR carries only the token; the svg is built here from our own data, never from user input.
+            "qr": mark_safe(qr_svg(r.token, size_px=200, label=_("核销二维码")))  # noqa: S308
+            if r.status == RedemptionStatus.RESERVED
+            else "",
+        }
+        for r in page.object_list
+    ]
+    return render(request, "timebank/catalogue_redemptions.html", _context(request, community, page=page, rows=rows))
+
+
+@login_required
+@require_POST
+def redemption_cancel(request: HttpRequest, community_id: int, redemption_id: int) -> HttpResponse:
+    community = _community(request, community_id)
+    redemption = selectors.redemption_get(actor=request.user, id=redemption_id)
+    try:
+        services.redemption_cancel(actor=request.user, redemption=redemption, reason=request.POST.get("reason", ""))
+    except ApplicationError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("已取消兑换，%(points)s 积分已退还") % {"points": redemption.points})
+    return redirect("timebank:my_redemptions", community_id=community.pk)
+
+
+# --- the provider's 核销 page -------------------------------------------------------------------------------------
+
+
+def _verify_community(request: HttpRequest, community_id: int) -> Place:
+    """A member's community, or for a partner business's login without a role here, the community whose item it
+    provides."""
+    try:
+        return _community(request, community_id)
+    except NotFound:
+        community = place_selectors.public_community_get(community_id=community_id)
+        if not selectors.provides_in(request.user, community):
+            raise
+        return community
+
+
+class VerifyForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("6 位核销码，或扫描二维码"), max_length=64)
+
+
+@login_required
+def redeem_complete(request: HttpRequest, community_id: int) -> HttpResponse:
+    """The provider types the 6 digits (or a scanner fills the box from the QR), sees what was redeemed, and
+    confirms the 核销."""
+    community = _verify_community(request, community_id)
+    if not selectors.provides_in(request.user, community):
+        raise PermissionDenied(_("只有兑换物品/服务的提供方或社区工作人员可以核销"))
+    data = request.POST if request.method == "POST" else (request.GET if "q" in request.GET else None)
+    form = VerifyForm(data)
+    found = None
+    problem = ""
+    status = 200
+    if data is not None and form.is_valid():
+        lookup = redemption_code.parse_lookup(form.cleaned_data["q"])
+        if request.method == "POST" and lookup is not None:
+            try:
+                done = services.redemption_complete(
+                    actor=request.user, community=community, code=lookup.code, token=lookup.token
+                )
+            except ApplicationError as exc:
+                if exc.status == 404:
+                    raise
+                problem, status = str(exc.message), (403 if exc.status == 403 else _status(exc))
+            else:
+                messages.success(
+                    request,
+                    _("核销成功：%(item)s（%(points)s 积分）") % {"item": done.item.name, "points": done.points},
+                )
+                return redirect("timebank:redeem_complete", community_id=community.pk)
+        found = selectors.redemption_find(community=community, code=lookup.code, token=lookup.token) if lookup else None
+        if found is None:
+            problem, status = problem or _("核销码不存在，请核对后重新输入"), 400
+        elif not selectors.may_complete(request.user, found.item):
+            found, problem, status = None, _("这个核销码兑换的不是您提供的物品/服务，不能由您核销"), 403
+        elif not problem:
+            try:
+                catalogue_services.check_completable(found, timezone.now())
+            except ApplicationError as exc:
+                problem, status = str(exc.message), 400
+    elif data is not None:
+        status = 400
+    return render(
+        request,
+        "timebank/catalogue_verify.html",
+        _context(
+            request,
+            community,
+            form=form,
+            found=found,
+            problem=problem,
+            reserved=found is not None and found.status == RedemptionStatus.RESERVED,
+        ),
+        status=status,
+    )
+
+
+urlpatterns: list[Any] = [
+    path("c/<int:community_id>/timebank/catalogue/", catalogue, name="catalogue"),
+    path("c/<int:community_id>/timebank/catalogue/new/", item_new, name="item_new"),
+    path("c/<int:community_id>/timebank/catalogue/<int:item_id>/", item_detail, name="item_detail"),
+    path("c/<int:community_id>/timebank/catalogue/<int:item_id>/edit/", item_edit, name="item_edit"),
+    path("c/<int:community_id>/timebank/catalogue/<int:item_id>/retire/", item_retire, name="item_retire"),
+    path("c/<int:community_id>/timebank/catalogue/<int:item_id>/donation/", donation_new, name="donation_new"),
+    path("c/<int:community_id>/timebank/redemptions/", my_redemptions, name="my_redemptions"),
+    path(
+        "c/<int:community_id>/timebank/redemptions/<int:redemption_id>/cancel/",
+        redemption_cancel,
+        name="redemption_cancel",
+    ),
+    path("c/<int:community_id>/timebank/verify/", redeem_complete, name="redeem_complete"),
+]
