@@ -5,8 +5,9 @@
    Django view served by the same server in the same run.
 3. Import of a 30,000-row 台账.
 4. The standalone benches: tally, opinion map, ballot ingest on PostgreSQL (bench/ballots.py), ballot sheets,
-   duplicate search over 100,000 voices (bench/similar.py) and the voice pages at 100,000 voices (bench/voices.py)
-   and time-bank transfers on PostgreSQL next to pgbench (bench/transfers.py).
+   duplicate search over 100,000 voices (bench/similar.py), the voice pages at 100,000 voices (bench/voices.py),
+   time-bank transfers on PostgreSQL next to pgbench (bench/transfers.py) and the time-bank statistics endpoint at
+   100× the demo history (bench/timebank_stats.py).
 
 `python bench/run.py --only ballots` (or `--only tally,opinion_map`) runs only those standalone benches.
 """
@@ -147,6 +148,7 @@ SCRIPTS = {
     "similar": "similar.py",
     "voices": "voices.py",
     "transfers": "transfers.py",
+    "timebank_stats": "timebank_stats.py",
 }
 
 
@@ -188,6 +190,7 @@ def main() -> None:
     similar = run_script("similar.py")
     voices = run_script("voices.py")
     transfers = run_script("transfers.py")  # PostgreSQL, next to pgbench, database gongzhi_bench
+    timebank_stats = run_script("timebank_stats.py")  # SQLite, and PostgreSQL when DATABASE_URL names it
     results = {
         "machine": {
             "cpu": platform.processor() or platform.machine(),
@@ -210,6 +213,7 @@ def main() -> None:
         "similar": similar,
         "voices": voices,
         "transfers": transfers,
+        "timebank_stats": timebank_stats,
         "timings": timings,
     }
     (OUT / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))

@@ -6,9 +6,13 @@ from __future__ import annotations
 import datetime
 import io
 import itertools
+import shutil
+import subprocess
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -242,3 +246,64 @@ def test_proof_pdf_page(site, staff, other_staff, volunteer, vol_user):
         {"since": "2026-05-02", "until": "2026-05-01"},
     )
     assert bad.status_code == 400 and RecordProof.objects.count() == 1
+
+
+def _pdf_text(body: bytes) -> str:
+    command = ["pdftotext", "-layout", "-", "-"]
+    out = subprocess.run(command, input=body, capture_output=True, check=True)
+    return out.stdout.decode()
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (scripts/ensure_fonts.sh --with-poppler)")
+def test_proof_pdf_says_what_the_proof_holds(site, staff, volunteer):
+    make_record(site, volunteer.person, minutes=90, day=datetime.date(2026, 3, 2))
+    proof = services.proof_issue(actor=staff[Role.SECRETARY], volunteer=volunteer)
+    pdf = login(staff[Role.SECRETARY]).get(reverse("timebank:proof_pdf", args=[site.community.pk, proof.pk]))
+    text = "".join(_pdf_text(pdf.content).split())
+    person = volunteer.person
+    assert "志愿服务记录证明" in text and proof.code in text and site.community.name in text
+    assert person.masked_name in text and person.masked_id_number in text
+    assert person.name not in text and person.id_number not in text
+    assert "1次" in text and "1.50小时" in text
+    assert reverse("timebank:proof_verify", args=[proof.code]) in text
+
+
+def _queries(client: Any, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx)
+
+
+def test_record_page_query_count_is_constant(site, staff, volunteer, vol_user):
+    client = login(vol_user)
+    url = reverse("timebank:my_record", args=[site.community.pk])
+    make_record(site, volunteer.person)
+    client.get(url)
+    small = _queries(client, url)
+    for _i in range(25):
+        make_record(site, volunteer.person)
+    services.award_add(
+        actor=staff[Role.SECRETARY], volunteer=volunteer, title="t", awarded_on=datetime.date(2026, 1, 1), issuer="i"
+    )
+    assert _queries(client, url) == small
+
+
+def test_recruitment_and_team_pages_query_counts_are_constant(site, staff):
+    secretary = staff[Role.SECRETARY]
+    client = login(secretary)
+    urls = [
+        reverse("timebank:recruitment_list", args=[site.community.pk]),
+        reverse("timebank:team_list", args=[site.community.pk]),
+    ]
+
+    def add(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            services.recruitment_save(actor=secretary, community=site.community, title=f"招募{i}", description="d")
+            services.team_save(actor=secretary, community=site.community, name=f"队{i}")
+
+    add(1, 0)
+    for url in urls:
+        client.get(url)
+    small = [_queries(client, u) for u in urls]
+    add(25, 1)
+    assert [_queries(client, u) for u in urls] == small

@@ -56,8 +56,8 @@ def build(site: factories.Community, staff: dict[str, Any], scale: int = 1) -> N
         for name, kind, active in (("夕阳红", TeamKind.SELF_ORG, True), ("巧手", TeamKind.SELF_ORG, False)):
             services.team_save(actor=secretary, community=site.community, name=name, kind=kind, is_active=active)
         services.team_save(actor=secretary, community=site.community, name="环境队", kind=TeamKind.TEAM)
-        for kind, name in CARDS:
-            services.account_open(actor=secretary, community=site.community, kind=kind, name=name)
+        for card_kind, card_name in CARDS:
+            services.account_open(actor=secretary, community=site.community, kind=card_kind, name=card_name)
         services.account_open(actor=secretary, community=site.community, kind=AccountKind.INDIVIDUAL, person=people[12])
     team = Team.objects.get(community=site.community, name="环境队")
     for i in range(4 * scale):

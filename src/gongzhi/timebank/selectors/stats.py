@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Count, Exists, OuterRef, Q, Sum
-from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from gongzhi.core.audit import data_version
@@ -65,6 +68,7 @@ STATS_KEYS = (
     "points",
 )
 PUBLIC_KEYS = ("volunteers", "party_member_volunteers", "people_served", "hours", "self_organizations", "cards")
+CHUNK = 5000
 CARD_KINDS = {
     AccountKind.PARTY_ORG: "party_org",
     AccountKind.ENTERPRISE: "enterprise",
@@ -127,15 +131,24 @@ def _dates(qs: Any, field: str, period: Period | None) -> Any:
     return qs
 
 
-def _records(community_id: int, scope: StatsScope, period: Period | None, grid: Grid | None, team: Team | None) -> Any:
-    qs = ServiceRecord.objects.filter(community_id=community_id, status=RecordStatus.APPROVED).filter(
-        scope.q("grid_path")
-    )
+def _records(
+    community_id: int,
+    scope: StatsScope,
+    period: Period | None,
+    grid: Grid | None,
+    team: Team | None,
+    model: Any = ServiceRecord,
+    prefix: str = "",
+) -> Any:
+    """Approved records in the scope and filters; with `model=ServiceRecipient, prefix="record__"` their recipients
+    (a join on the record's primary key, which SQLite runs twice as fast as an IN over 400,000 ids)."""
+    qs = model.objects.filter(community_id=community_id, **{f"{prefix}status": RecordStatus.APPROVED})
+    qs = qs.filter(scope.q(f"{prefix}grid_path"))
     if grid is not None:
-        qs = qs.filter(grid_path__under=grid.path)
+        qs = qs.filter(**{f"{prefix}grid_path__under": grid.path})
     if team is not None:
-        qs = qs.filter(team_id=team.pk)
-    return _dates(qs, "service_date", period)
+        qs = qs.filter(**{f"{prefix}team_id": team.pk})
+    return _dates(qs, f"{prefix}service_date", period)
 
 
 def _volunteer_figures(
@@ -200,54 +213,69 @@ def _hours(minutes: Any) -> int:
     return int(minutes or 0) // 60
 
 
+def _fetch(qs: Any, *fields: str) -> Iterator[tuple[Any, ...]]:
+    """`values_list` without Django's per-value converters, which cost more than the sums at 400,000 records."""
+    try:
+        sql, params = qs.order_by().values_list(*fields).query.get_compiler(using=qs.db).as_sql()
+    except EmptyResultSet:
+        return
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(CHUNK):
+            yield from batch
+
+
+def _month(day: Any) -> str:
+    # SQLite hands back its stored text, PostgreSQL a date.
+    return day[:7] if isinstance(day, str) else day.strftime("%Y-%m")
+
+
+def _groups(totals: dict[Any, list[int]], labels: dict[Any, Any], missing: Any) -> list[dict[str, Any]]:
+    rows = [
+        {"label": labels.get(k, missing) if k else missing, "services": n, "hours": _hours(m)}
+        for k, (n, m) in totals.items()
+    ]
+    rows.sort(key=lambda r: (-r["hours"], -r["services"], str(r["label"])))
+    return rows
+
+
 def _compute(
     community: Place, scope: StatsScope, period: Period | None, grid: Grid | None, team: Team | None
 ) -> dict[str, Any]:
     records = _records(community.pk, scope, period, grid, team)
-    totals = records.aggregate(services=Count("pk"), minutes=Sum("minutes"))
-    served = (
-        ServiceRecipient.objects.filter(record__in=records.values("pk")).values("person_id").distinct().order_by()
-    ).count()
-    months = [
-        {"month": row["month"].strftime("%Y-%m"), "services": row["services"], "hours": _hours(row["minutes"])}
-        for row in records.annotate(month=TruncMonth("service_date"))
-        .values("month")
-        .annotate(services=Count("pk"), minutes=Sum("minutes"))
-        .order_by("month")
-    ]
+    # One pass over the records for the totals, the trend and every breakdown (five scans cost five times as much).
+    services = minutes = 0
+    months: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by: dict[str, dict[Any, list[int]]] = {k: defaultdict(lambda: [0, 0]) for k in ("type", "grid", "team")}
+    month_of: dict[Any, str] = {}
+    for day, m, type_id, grid_path, team_id in _fetch(
+        records, "service_date", "minutes", "service_type_id", "grid_path", "team_id"
+    ):
+        services += 1
+        minutes += m
+        month = month_of.get(day)
+        if month is None:
+            month = month_of[day] = _month(day)
+        for bucket in (months[month], by["type"][type_id], by["grid"][grid_path], by["team"][team_id]):
+            bucket[0] += 1
+            bucket[1] += m
+    recipients = _records(community.pk, scope, period, grid, team, ServiceRecipient, "record__")
+    served = recipients.values("person_id").distinct().order_by().count()
     type_names = dict(ServiceType.objects.filter(community=community).values_list("pk", "name"))
-    by_type = [
-        {"label": type_names.get(row["service_type_id"], "?"), "services": row["services"], "hours": _hours(row["m"])}
-        for row in records.values("service_type_id").annotate(services=Count("pk"), m=Sum("minutes")).order_by()
-    ]
-    grids = dict(Grid.objects.filter(community=community).values_list("path", "name"))
-    by_grid = [
-        {"label": grids.get(row["grid_path"], _("未划网格")), "services": row["services"], "hours": _hours(row["m"])}
-        for row in records.values("grid_path").annotate(services=Count("pk"), m=Sum("minutes")).order_by()
-    ]
+    grid_names = dict(Grid.objects.filter(community=community).values_list("path", "name"))
     team_names = dict(Team.objects.filter(community=community).values_list("pk", "name"))
-    by_team = [
-        {
-            "label": team_names.get(row["team_id"], _("未编队")) if row["team_id"] else _("未编队"),
-            "services": row["services"],
-            "hours": _hours(row["m"]),
-        }
-        for row in records.values("team_id").annotate(services=Count("pk"), m=Sum("minutes")).order_by()
-    ]
-    for rows in (by_type, by_grid, by_team):
-        rows.sort(key=lambda r: (-r["hours"], -r["services"], str(r["label"])))
     start, end = _bounds(period)
     return {
         **_volunteer_figures(community.pk, scope, period, grid, team),
         "people_served": served,
-        "hours": _hours(totals["minutes"]),
-        "services": int(totals["services"] or 0),
+        "hours": _hours(minutes),
+        "services": services,
         **_teams(community.pk),
         **_ledger_figures(community.pk, period),
-        "months": months,
-        "by_service_type": by_type,
-        "by_grid": by_grid,
-        "by_team": by_team,
+        "months": [{"month": k, "services": n, "hours": _hours(m)} for k, (n, m) in sorted(months.items())],
+        "by_service_type": _groups(by["type"], type_names, "?"),
+        "by_grid": _groups(by["grid"], grid_names, _("未划网格")),
+        "by_team": _groups(by["team"], team_names, _("未编队")),
         "since": start,
         "until": end,
     }
@@ -326,9 +354,12 @@ def street_timebank_stats(*, actor: Any, street: Place, period: Period | None = 
         ServiceRecord.objects.filter(community_id__in=ids, status=RecordStatus.APPROVED), "service_date", period
     )
     rec = _by_community(records, services=Count("pk"), minutes=Sum("minutes"))
-    served = _by_community(
-        ServiceRecipient.objects.filter(record__in=records.values("pk")), served=Count("person_id", distinct=True)
+    recipients = _dates(
+        ServiceRecipient.objects.filter(community_id__in=ids, record__status=RecordStatus.APPROVED),
+        "record__service_date",
+        period,
     )
+    served = _by_community(recipients, served=Count("person_id", distinct=True))
     teams = _by_community(
         Team.objects.filter(community_id__in=ids, is_active=True, kind=TeamKind.SELF_ORG), n=Count("pk")
     )

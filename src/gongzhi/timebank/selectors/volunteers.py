@@ -54,6 +54,7 @@ __all__ = [
     "volunteer_get",
     "volunteer_list",
     "volunteer_record",
+    "volunteer_teams",
 ]
 
 Period = tuple[datetime.date | None, datetime.date | None]
@@ -98,6 +99,11 @@ def volunteer_get(*, actor: Any, community: Place, id: int) -> Volunteer:
     if volunteer.person.account_id != actor.pk and not can_manage_volunteers(actor, community):
         raise PermissionDenied(_("只能查看自己的志愿服务记录"))
     return volunteer
+
+
+def volunteer_teams(*, volunteer: Volunteer) -> list[TeamMember]:
+    """The volunteer's team memberships by team name (the caller got the volunteer from `volunteer_get`)."""
+    return list(TeamMember.objects.filter(volunteer=volunteer).select_related("team").order_by("team__name"))
 
 
 def own_volunteer(*, actor: Any, community: Place) -> Volunteer | None:

@@ -172,7 +172,7 @@ def _detail(
         **_base(request, community),
         "volunteer": volunteer,
         "record": record,
-        "memberships": list(volunteer.team_memberships.select_related("team").order_by("team__name")),
+        "memberships": selectors.volunteer_teams(volunteer=volunteer),
         "teams": selectors.team_list(actor=actor, community=community),
         "statuses": VolunteerStatus.choices,
         "award_form": AwardForm(request.POST if error else None),
