@@ -118,6 +118,12 @@ def test_history_over_two_and_a_half_years_with_a_realistic_mix(built):
     assert tb.Activity.objects.filter(community=dh, recurrence="weekly").count() >= 3
     assert tb.Activity.objects.filter(community=dh, recurrence="monthly", month_week=1, weekdays="6").exists()
     assert tb.Activity.objects.filter(community=dh, recurrence="once").count() >= 5
+    # Volunteers serve in activities only once registered.
+    registered = dict(tb.Volunteer.objects.values_list("person_id", "registered_on"))
+    for person_id, day in tb.ServiceRecord.objects.filter(session__isnull=False).values_list(
+        "person_id", "service_date"
+    ):
+        assert registered[person_id] <= day
     upcoming = tb.Session.objects.filter(community=dh, starts_at__gt=timezone.now())
     assert upcoming.count() >= 10 and not tb.ServiceRecord.objects.filter(session__in=upcoming).exists()
 

@@ -108,9 +108,11 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
     for p in [*chosen.values(), *in_service, *minors]:
         if p in minors:  # registered lately, as the minors they still are
             registered = c.today - datetime.timedelta(days=rng.randint(30, 300))
+        elif p.pk == me.pk:
+            registered = start - datetime.timedelta(days=200)
         else:
             registered = min(
-                start + datetime.timedelta(days=rng.randint(-400, 700)), c.today - datetime.timedelta(days=30)
+                start + datetime.timedelta(days=rng.randint(-900, 600)), c.today - datetime.timedelta(days=30)
             )
         registrations.append((registered, p))
     # Numbered in order of registration, as `services.volunteer_number` goes on from them.
@@ -374,14 +376,17 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
         rec = attend(rows, rng, session, p, status=status_for(session), reviewer=reviewer, **kw)
         records.append(rec)
 
-    def crew(pool: list[Person], n: int, *, include_me: bool) -> list[Person]:
-        people = rng.sample(pool, min(n, len(pool)))
+    def crew(session: tb.Session, pool: list[Person], n: int, *, include_me: bool = False) -> list[Person]:
+        """Volunteers registered by the session's day."""
+        day = session.starts_at.date()
+        eligible = [p for p in pool if c.volunteers[p.pk].registered_on <= day]
+        people = rng.sample(eligible, min(n, len(eligible)))
         if include_me and me not in people:
             people[0] = me
         return people
 
     for k, s in enumerate(sessions_of(rows, visits, until=until)):
-        for p in crew(helpers, rng.randint(4, 8), include_me=k % 5 == 0 or s.starts_at > past_end):
+        for p in crew(s, helpers, rng.randint(4, 8), include_me=k % 5 == 0 or s.starts_at > past_end):
             old = elderly_pool.take(1)
             serve(
                 s,
@@ -394,7 +399,9 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
             )
     yard_list = sorted(yard_pools)
     for k, s in enumerate(sessions_of(rows, duty, until=until)):
-        for p in crew(yard_vols + in_service[:40], rng.randint(6, 9), include_me=k % 4 == 0 or s.starts_at > past_end):
+        for p in crew(
+            s, yard_vols + in_service[:40], rng.randint(6, 9), include_me=k % 4 == 0 or s.starts_at > past_end
+        ):
             top = c.top_place_id(p) if p.household_id else yard_list[k % len(yard_list)]
             yard = places[top] if top in yard_pools else places[yard_list[k % len(yard_list)]]
             under = card_of.get(p.pk)
@@ -411,7 +418,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
             )
     compound_list = sorted(compound_pools)
     for k, s in enumerate(sessions_of(rows, clean, until=until)):
-        for p in crew(adult_vols, rng.randint(26, 34), include_me=False):
+        for p in crew(s, adult_vols, rng.randint(26, 34)):
             area = places[compound_list[(k + p.pk) % len(compound_list)]]
             under = card_of.get(p.pk)
             serve(
@@ -425,7 +432,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
                 team=party_team,
             )
     for s in sessions_of(rows, errands, until=until):
-        for p in crew(helpers, rng.randint(2, 4), include_me=False):
+        for p in crew(s, helpers, rng.randint(2, 4)):
             old = elderly_pool.take(1)
             serve(
                 s,
@@ -438,7 +445,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
             )
     for a in one_offs:
         (s,) = sessions_of(rows, a, until=until)
-        for p in crew(adult_vols, rng.randint(35, 50), include_me=False):
+        for p in crew(s, adult_vols, rng.randint(35, 50)):
             under = card_of.get(p.pk)
             if a.service_type.name == "保洁/环境整治":
                 area = places[compound_list[p.pk % len(compound_list)]]

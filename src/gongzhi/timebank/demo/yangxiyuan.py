@@ -74,6 +74,9 @@ def build(c: Community) -> dict[str, int]:
             )
         )
 
+    def registered_by(pool: list[Person], session: tb.Session) -> list[Person]:
+        return [p for p in pool if c.volunteers[p.pk].registered_on <= session.starts_at.date()]
+
     for natural in naturals:
         crew = by_natural.get(natural.pk, [])
         title = f"{natural.name}村道保洁（每周二、周五）"
@@ -95,7 +98,8 @@ def build(c: Community) -> dict[str, int]:
             capacity=15,
         )
         for s in sessions_of(rows, roster, until=until):
-            for p in rng.sample(crew, min(len(crew), rng.randint(3, 6))):
+            ready = registered_by(crew, s)
+            for p in rng.sample(ready, min(len(ready), rng.randint(3, 6))):
                 serve(s, p, f"{natural.name}村道保洁", natural)
     big = make_activity(
         rows,
@@ -117,7 +121,8 @@ def build(c: Community) -> dict[str, int]:
     )
     nat_of = {n.pk: n for n in naturals}
     for s in sessions_of(rows, big, until=c.today + datetime.timedelta(days=40)):
-        for p in rng.sample(chosen, rng.randint(40, 60)):
+        ready = registered_by(chosen, s)
+        for p in rng.sample(ready, min(len(ready), rng.randint(40, 60))):
             serve(s, p, "全村大扫除", nat_of[c.top_place_id(p)])
 
     records.sort(key=lambda r: r.reviewed_at or c.now)
