@@ -383,3 +383,16 @@ def test_api_signup(world, other):
     assert post(other.alice_user).status_code == 404
     assert SignUp.objects.count() == 2
     assert Account.objects.filter(kind=AccountKind.INDIVIDUAL).count() == 0
+
+
+def test_the_organiser_extends_a_recurring_activity_from_its_page(world):
+    activity = make_activity(world, recurrence="weekly", weekdays=[2])
+    assert activity.sessions.count() == 9
+    with time_machine.travel(local(DAY + datetime.timedelta(days=14), 12), tick=False):
+        refused = login(world.other_organiser).post(url(world, "activity_extend", activity.pk))
+        assert refused.status_code == 403 and "组织者" in text(refused)
+        client = login(world.organiser)
+        assert 'id="activity-extend"' in text(client.get(url(world, "activity_detail", activity.pk)))
+        response = client.post(url(world, "activity_extend", activity.pk), follow=True)
+    assert "已续排 2 个场次" in text(response)
+    assert activity.sessions.count() == 11

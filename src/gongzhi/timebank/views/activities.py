@@ -48,7 +48,7 @@ WEEKDAYS = [
     (7, gettext_lazy("周日")),
 ]
 MONTH_WEEKS = [
-    ("", gettext_lazy("——")),
+    ("", gettext_lazy("不适用")),
     ("1", gettext_lazy("第一个")),
     ("2", gettext_lazy("第二个")),
     ("3", gettext_lazy("第三个")),
@@ -221,6 +221,20 @@ def activity_cancel(request: HttpRequest, community_id: int, activity_id: int) -
         context = _detail_context(request, community, activity_id)
         return _page(request, "timebank/activities_detail.html", context, exc)
     messages.success(request, _("活动已取消，已报名的志愿者会收到通知"))
+    return redirect("timebank:activity_detail", community_id=community.pk, activity_id=activity.pk)
+
+
+@login_required
+@require_POST
+def activity_extend(request: HttpRequest, community_id: int, activity_id: int) -> HttpResponse:
+    actor, community = _community(request, community_id)
+    activity = selectors.activity_get(actor=actor, community=community, activity_id=activity_id)
+    try:
+        added = services.sessions_extend(actor=actor, activity=activity)
+    except ApplicationError as exc:
+        context = _detail_context(request, community, activity_id)
+        return _page(request, "timebank/activities_detail.html", context, exc)
+    messages.success(request, _("已续排 %(n)s 个场次") % {"n": len(added)})
     return redirect("timebank:activity_detail", community_id=community.pk, activity_id=activity.pk)
 
 
@@ -517,6 +531,7 @@ urlpatterns: list[Any] = [
     path("c/<int:community_id>/timebank/activities/new/", activity_new, name="activity_new"),
     path("c/<int:community_id>/timebank/activities/<int:activity_id>/", activity_detail, name="activity_detail"),
     path("c/<int:community_id>/timebank/activities/<int:activity_id>/cancel/", activity_cancel, name="activity_cancel"),
+    path("c/<int:community_id>/timebank/activities/<int:activity_id>/extend/", activity_extend, name="activity_extend"),
     path("c/<int:community_id>/timebank/sessions/<int:session_id>/", session_detail, name="session_detail"),
     path("c/<int:community_id>/timebank/sessions/<int:session_id>/signup/", session_signup, name="session_signup"),
     path("c/<int:community_id>/timebank/sessions/<int:session_id>/scan/", session_scan, name="session_scan"),
