@@ -138,7 +138,7 @@ class ConfirmForm(forms.Form):
     )
     service_date = forms.DateField(
         label=gettext_lazy("服务日期"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": gettext_lazy("请填写服务日期"), "invalid": gettext_lazy("服务日期格式不对")},
     )
     content = forms.CharField(label=gettext_lazy("服务内容（可不填）"), required=False, max_length=200)

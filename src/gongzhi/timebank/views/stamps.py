@@ -75,7 +75,7 @@ class TrailForm(forms.Form):
     ends_on = forms.DateField(
         label=gettext_lazy("结束日期（可不填）"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": gettext_lazy("结束日期格式不对")},
     )
     description = forms.CharField(label=gettext_lazy("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
