@@ -222,10 +222,13 @@ def ledger_settings_save(
 
 
 def _refloor_street(street: Place, settings: LedgerSettings) -> int:
-    """Moves the floors of the street's individual accounts to the rule, in UPDATEs that take the rows' locks;
-    PostgreSQL re-reads a balance changed meanwhile, so a floor is never set above its balance."""
+    """Moves the floors of the street's individual accounts to the rule under their row locks, so that no balance
+    changes between reading it and setting a floor that may not rise above it."""
     cutoff = elderly_born_by(timezone.localdate(), settings.elderly_age)
-    accounts = Account.objects.filter(kind=AccountKind.INDIVIDUAL, community__parent_id=street.pk)
+    communities = Place.objects.filter(parent_id=street.pk).values("pk")
+    accounts = Account.objects.filter(kind=AccountKind.INDIVIDUAL, community_id__in=communities)
+    # Locked first in id order, the order transfer_post takes them in, so a racing gift cannot deadlock with us.
+    list(accounts.select_for_update().order_by("id").values_list("pk", flat=True))
     changed = 0
     for group, target in (
         (accounts.filter(person__birth_date__lte=cutoff), settings.elderly_floor),
@@ -267,24 +270,25 @@ def individual_account(person: Person) -> Account:
     if account is not None:
         return account
     floor = individual_floor(person, ledger_settings_for(person.community_id))
-    try:
-        with transaction.atomic():
-            account = Account.objects.create(
-                community_id=person.community_id,
-                kind=AccountKind.INDIVIDUAL,
-                person=person,
-                name=person.name,
-                floor=floor,
-            )
-    except IntegrityError:
-        return Account.objects.get(kind=AccountKind.INDIVIDUAL, person=person)
-    audit.record(
-        actor=None,
-        verb="timebank.account_open",
-        obj=account,
-        community_id=person.community_id,
-        after=audit.snapshot(account, ["kind", "person", "name", "floor"]),
-    )
+    with transaction.atomic():  # the account and its audit row together, also when called outside a service
+        try:
+            with transaction.atomic():
+                account = Account.objects.create(
+                    community_id=person.community_id,
+                    kind=AccountKind.INDIVIDUAL,
+                    person=person,
+                    name=person.name,
+                    floor=floor,
+                )
+        except IntegrityError:
+            return Account.objects.get(kind=AccountKind.INDIVIDUAL, person=person)
+        audit.record(
+            actor=None,
+            verb="timebank.account_open",
+            obj=account,
+            community_id=person.community_id,
+            after=audit.snapshot(account, ["kind", "person", "name", "floor"]),
+        )
     return account
 
 
