@@ -6,10 +6,8 @@ from __future__ import annotations
 import datetime
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from gongzhi.core.errors import ValidationFailed
 from gongzhi.core.http import actor_of
 from gongzhi.places import selectors as place_selectors
 from gongzhi.timebank import services
@@ -92,15 +90,7 @@ def session_signup(request: HttpRequest, session_id: int, payload: SignUpIn) -> 
     `card` is a collective card they serve under. 404 outside the community, 409 for a second sign-up."""
     actor = actor_of(request)
     session = selectors.session_by_id(actor=actor, session_id=session_id)
-    card = None
-    if payload.card is not None:
-        volunteer = selectors.my_volunteer(actor=actor, community=session.community)
-        cards = {c.pk: c for c in selectors.member_cards(person=volunteer.person)} if volunteer is not None else {}
-        card = cards.get(payload.card)
-        if card is None:
-            raise ValidationFailed(
-                _("您不是这张集体卡的成员，不能以它的名义服务"), code="not_a_member", extra={"field": "card"}
-            )
+    card = selectors.card_get(community=session.community, card_id=payload.card) if payload.card else None
     signup = services.signup_create(actor=actor, session=session, card=card)
     return Status(
         201,

@@ -43,6 +43,7 @@ __all__ = [
     "activity_get",
     "activity_sessions",
     "approval_queue",
+    "card_get",
     "member_cards",
     "my_balance",
     "my_records",
@@ -155,6 +156,14 @@ def signup_get(*, actor: Any, community: Place, signup_id: int) -> SignUp:
     if signup is None:
         raise NotFound()
     return signup
+
+
+def card_get(*, community: Place, card_id: int) -> Account:
+    """A collective card of the community by id (a volunteer picks the one they serve under); 404 otherwise."""
+    card: Account | None = Account.objects.filter(pk=card_id, community=community, kind__in=COLLECTIVE_KINDS).first()
+    if card is None:
+        raise NotFound()
+    return card
 
 
 def member_cards(*, person: Person) -> list[Account]:

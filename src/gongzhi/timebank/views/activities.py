@@ -242,16 +242,9 @@ def activity_extend(request: HttpRequest, community_id: int, activity_id: int) -
 
 
 def _card_choice(request: HttpRequest, community: Place) -> Account | None:
+    """The collective card picked on the form; the service checks that the volunteer serves under it."""
     raw = request.POST.get("card", "")
-    if not raw:
-        return None
-    actor = actor_of(request)
-    volunteer = selectors.my_volunteer(actor=actor, community=community)
-    cards = {c.pk: c for c in selectors.member_cards(person=volunteer.person)} if volunteer is not None else {}
-    card = cards.get(int(raw)) if raw.isdigit() else None
-    if card is None:
-        raise ValidationFailed(_("您不是这张集体卡的成员，不能以它的名义服务"), code="not_a_member")
-    return card
+    return selectors.card_get(community=community, card_id=int(raw)) if raw.isdigit() else None
 
 
 @login_required
