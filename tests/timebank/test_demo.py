@@ -344,4 +344,8 @@ def test_the_parts_services_work_on_the_demo_data(built):
     )
     assert services.signup_create(actor=me, session=upcoming).status == "confirmed"
     assert not tb.Volunteer.objects.filter(community=dh, number=services.volunteer_number(dh)).exists()
+    duty = tb.Activity.objects.get(community=dh, title="院落门前三包·周六轮值")
+    last = duty.sessions.order_by("-starts_at").first().starts_at
+    added = services.sessions_extend(actor=User.objects.get(phone="13800000001"), activity=duty)
+    assert all(s.starts_at > last for s in added)
     assert ledger_check().ok
