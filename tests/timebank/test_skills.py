@@ -207,9 +207,21 @@ def test_service_types_page_for_staff_only(bank: Bank, other_staff):
     assert ok.status_code == 302 and ServiceType.objects.filter(name="陪诊").exists()
     skill = staff.post(url, {"do": "skill", "s-name": "理发"})
     assert skill.status_code == 409 and "本社区已有技能“理发”" in skill.content.decode()
+    haircut = ServiceType.objects.get(community=bank.site.community, name="理发")
+    form = staff.get(url, {"edit": haircut.pk}).content.decode()
+    assert 'value="20"' in form and f'value="{haircut.pk}"' in form
+    edit = {"do": "type", "t-name": "理发", "t-points_per_hour": "25", "t-service_type": str(haircut.pk)}
+    edit["t-required_skill"] = str(haircut.required_skill_id)
+    assert staff.post(url, edit).status_code == 302
+    haircut.refresh_from_db()
+    assert (haircut.points_per_hour, haircut.is_active, haircut.required_skill.name) == (25, False, "理发")
+    assert ServiceType.objects.filter(community=bank.site.community).count() == 8
     assert login(bank.alice_user).get(url).status_code == 403
     assert login(bank.staff[Role.GRID_WORKER]).get(url).status_code == 403
     assert login(other_staff[Role.SECRETARY]).get(url).status_code == 404
+    assert login(other_staff[Role.SECRETARY]).post(url, edit).status_code == 404
+    haircut.refresh_from_db()
+    assert haircut.points_per_hour == 25
 
 
 # --- training and certificates ---------------------------------------------------------------------------------

@@ -285,11 +285,16 @@ def training_attend(*, actor: Any, training: Training, person: Person, passed: b
         raise NotFound()
     if timezone.now() < training.starts_at:
         raise ValidationFailed(_("培训还没有开始，不能登记签到"), code="not_started")
+    duplicate = Duplicate(_("%(name)s 已经登记过这次培训") % {"name": person.masked_name}, code="already_attended")
     if TrainingAttendance.objects.filter(training=training, person=person).exists():
-        raise Duplicate(_("%(name)s 已经登记过这次培训") % {"name": person.masked_name}, code="already_attended")
-    attendance = TrainingAttendance.objects.create(
-        community=community, training=training, person=person, passed=bool(passed), recorded_by=actor
-    )
+        raise duplicate
+    try:
+        with transaction.atomic():  # two staff entering the same sheet: the unique constraint keeps one
+            attendance = TrainingAttendance.objects.create(
+                community=community, training=training, person=person, passed=bool(passed), recorded_by=actor
+            )
+    except IntegrityError as exc:
+        raise duplicate from exc
     certificate = None
     if passed and training.skill_id is not None and not has_live_certificate(person, training.skill_id):
         certificate = Certificate(

@@ -68,6 +68,8 @@ class ServiceTypeForm(forms.Form):
         label=gettext_lazy("需要的技能"), coerce=int, required=False, empty_value=None
     )
     assisted_employment = forms.BooleanField(label=gettext_lazy("残疾人辅助性就业"), required=False)
+    is_active = forms.BooleanField(label=gettext_lazy("启用"), required=False, initial=True)
+    service_type = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, skills: list[tuple[int, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -88,7 +90,24 @@ def service_types(request: HttpRequest, community_id: int) -> HttpResponse:
     skills = list(selectors.skill_list(actor=actor, community=community))
     skill_choices = [(s.pk, s.name) for s in skills]
     do = request.POST.get("do", "")
-    type_form = ServiceTypeForm(request.POST if do == "type" else None, skills=skill_choices, prefix="t")
+    editing = None
+    if request.GET.get("edit", "").isdigit():
+        editing = selectors.service_type_get(actor=actor, community=community, id=int(request.GET["edit"]))
+    initial = (
+        {
+            "name": editing.name,
+            "points_per_hour": editing.points_per_hour,
+            "required_skill": editing.required_skill_id,
+            "assisted_employment": editing.assisted_employment,
+            "is_active": editing.is_active,
+            "service_type": editing.pk,
+        }
+        if editing
+        else None
+    )
+    type_form = ServiceTypeForm(
+        request.POST if do == "type" else None, skills=skill_choices, prefix="t", initial=initial
+    )
     skill_form = SkillForm(request.POST if do == "skill" else None, prefix="s")
     status = 200
     if request.method == "POST":
@@ -100,6 +119,9 @@ def service_types(request: HttpRequest, community_id: int) -> HttpResponse:
             if do == "type" and type_form.is_valid():
                 data = type_form.cleaned_data
                 skill = next((s for s in skills if s.pk == data["required_skill"]), None)
+                existing = None
+                if data["service_type"]:
+                    existing = selectors.service_type_get(actor=actor, community=community, id=data["service_type"])
                 row = services.service_type_save(
                     actor=actor,
                     community=community,
@@ -107,6 +129,9 @@ def service_types(request: HttpRequest, community_id: int) -> HttpResponse:
                     points_per_hour=data["points_per_hour"],
                     required_skill=skill,
                     assisted_employment=data["assisted_employment"],
+                    is_active=data["is_active"],
+                    sort_order=existing.sort_order if existing else 0,
+                    service_type=existing,
                 )
                 messages.success(request, _("已保存服务类型“%(name)s”") % {"name": row.name})
                 return redirect("timebank:service_types", community_id=community.pk)
@@ -132,6 +157,7 @@ def service_types(request: HttpRequest, community_id: int) -> HttpResponse:
             skills=skills,
             type_form=type_form,
             skill_form=skill_form,
+            editing=editing or (type_form.data.get("t-service_type") if do == "type" else None),
         ),
         status=status,
     )
