@@ -240,6 +240,9 @@ def test_staff_set_up_a_trail_and_a_point_from_the_page(bank: Bank):
     assert resident.post(new, {"name": "x"}).status_code == 403
     listing = resident.get(reverse("timebank:stamp_list", args=[cid])).content.decode()
     assert "环保集章" in listing and point.token not in listing
+    assert f'id="progress-{trail.pk}"' in listing
+    staff_listing = client.get(reverse("timebank:stamp_list", args=[cid])).content.decode()
+    assert "书屋" in staff_listing and f'id="progress-{trail.pk}"' not in staff_listing  # no card without a home
     assert client.post(reverse("timebank:stamp_trail_close", args=[cid, trail.pk])).status_code == 302
     trail.refresh_from_db()
     assert not trail.is_active

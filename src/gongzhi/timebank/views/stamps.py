@@ -23,6 +23,7 @@ from gongzhi.places.models import Place
 from gongzhi.places.views import _community_context
 from gongzhi.timebank import services
 from gongzhi.timebank.models import Stamp
+from gongzhi.timebank.selectors import exchange as exchange_selectors
 from gongzhi.timebank.selectors import skills as skill_selectors
 from gongzhi.timebank.selectors import stamps as selectors
 from gongzhi.timebank.services.stamps import STAMPS_MAX, TRAIL_POINTS_MAX
@@ -118,6 +119,7 @@ def _list_page(
             community,
             progress=progress,
             staff=staff,
+            resident=exchange_selectors.my_person(actor=actor, community=community) is not None,
             trail_form=trail_form or (TrailForm() if staff else None),
             point_form=point_form,
             point_trail=point_trail,
