@@ -195,6 +195,8 @@ def child() -> None:
     else:
         small = Place.objects.get(parent=street, name="一倍社区")
         big = Place.objects.get(parent=street, name="百倍社区")
+    with connection.cursor() as cursor:  # planner statistics, as autovacuum would have gathered by now
+        cursor.execute("ANALYZE")
     secretary = User.objects.filter(phone=STAFF_PHONE).first()
     if secretary is None:
         secretary = user_create(actor=None, phone=STAFF_PHONE, password="bench-pass-2026", display_name="书记")  # noqa: S106

@@ -214,7 +214,7 @@ def _hours(minutes: Any) -> int:
 
 
 def _fetch(qs: Any, *fields: str) -> Iterator[tuple[Any, ...]]:
-    """`values_list` without Django's per-value converters, which cost more than the sums at 400,000 records."""
+    """`values_list` without Django's per-value converters (the caller reads the few columns it needs)."""
     try:
         sql, params = qs.order_by().values_list(*fields).query.get_compiler(using=qs.db).as_sql()
     except EmptyResultSet:
@@ -243,21 +243,18 @@ def _compute(
     community: Place, scope: StatsScope, period: Period | None, grid: Grid | None, team: Team | None
 ) -> dict[str, Any]:
     records = _records(community.pk, scope, period, grid, team)
-    # One pass over the records for the totals, the trend and every breakdown (five scans cost five times as much).
+    # One grouped pass over the records for the totals, the trend and every breakdown: the database sums, Python
+    # folds the few thousand (day, type, grid, team) groups (five scans would cost five times as much).
     services = minutes = 0
     months: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by: dict[str, dict[Any, list[int]]] = {k: defaultdict(lambda: [0, 0]) for k in ("type", "grid", "team")}
-    month_of: dict[Any, str] = {}
-    for day, m, type_id, grid_path, team_id in _fetch(
-        records, "service_date", "minutes", "service_type_id", "grid_path", "team_id"
-    ):
-        services += 1
+    keys = ("service_date", "service_type_id", "grid_path", "team_id")
+    grouped = records.values(*keys).annotate(n=Count("pk"), m=Sum("minutes"))
+    for day, type_id, grid_path, team_id, n, m in _fetch(grouped, *keys, "n", "m"):
+        services += n
         minutes += m
-        month = month_of.get(day)
-        if month is None:
-            month = month_of[day] = _month(day)
-        for bucket in (months[month], by["type"][type_id], by["grid"][grid_path], by["team"][team_id]):
-            bucket[0] += 1
+        for bucket in (months[_month(day)], by["type"][type_id], by["grid"][grid_path], by["team"][team_id]):
+            bucket[0] += n
             bucket[1] += m
     recipients = _records(community.pk, scope, period, grid, team, ServiceRecipient, "record__")
     served = recipients.values("person_id").distinct().order_by().count()
