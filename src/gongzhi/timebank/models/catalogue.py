@@ -121,7 +121,11 @@ class Redemption(CommunityOwned):
                 fields=["community", "code"], condition=Q(status="reserved"), name="timebank_live_code_unique"
             ),
         ]
-        indexes = [models.Index(fields=["status", "expires_at"], name="timebank_redemption_expiry")]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="timebank_redemption_expiry"),
+            # My redemptions, newest first (the payer is always the one who redeemed).
+            models.Index(fields=["created_by", "-created_at"], name="timebank_redemption_mine"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.item_id} {self.code}"

@@ -114,11 +114,12 @@ def paying_accounts(*, actor: Any, item: Item) -> list[Account]:
 
 
 def redemption_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Redemption]:
-    """The actor's own redemptions (made by them, or for their person), newest first, with item and community."""
+    """The actor's own redemptions (only the payer — the holder or a card's manager — ever redeems), newest first,
+    with item and community."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return Redemption.objects.none()
     filters = filters or {}
-    qs = Redemption.objects.filter(Q(created_by_id=actor.pk) | Q(person__account_id=actor.pk))
+    qs = Redemption.objects.filter(created_by_id=actor.pk)
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
     return qs.select_related("item", "community", "account").order_by("-created_at", "-id")
