@@ -443,13 +443,15 @@ def _my_context(request: HttpRequest, community: Place) -> dict[str, Any]:
     sessions = selectors.upcoming_sessions(actor=actor, community=community)
     mine = selectors.my_signups(actor=actor, sessions=sessions)
     approved = [r for r in records if r.status == RecordStatus.APPROVED]
+    served = {r.session_id for r in records}
     return _context(
         request,
         community,
         records=records,
         volunteer=volunteer,
         balance=balance,
-        upcoming=[{"session": s, "signup": mine[s.pk]} for s in sessions if s.pk in mine],
+        # Sessions still to serve: a session already checked into shows as a record below instead.
+        upcoming=[{"session": s, "signup": mine[s.pk]} for s in sessions if s.pk in mine and s.pk not in served],
         total_hours=f"{sum(r.minutes for r in approved) / 60:.1f}",
         total_points=sum(r.points for r in approved),
         rejected=RecordStatus.REJECTED,
