@@ -1,6 +1,6 @@
 """时间银行 flow 2 on a phone: a volunteer with points redeems a catalogue item and is shown the 6-digit 核销 code;
 the provider, on another phone, types the code on the verify page and completes the 核销; the volunteer's
-redemption then shows 已核销 and the balance is lower."""
+redemption then shows 已核销 (also in the large-font mode) and the balance is lower."""
 
 import re
 
@@ -82,6 +82,10 @@ def test_volunteer_redeems_and_the_provider_completes_the_code(page, browser, li
     page.reload()
     assert page.inner_text(f"#status-{redemption.pk}") == "已核销"
     assert page.locator(f"#code-{redemption.pk}").count() == 0
+    page.click("#toggle-large-font")  # the elderly read their codes in the large-font mode
+    page.wait_for_selector("body.large-font")
+    assert no_sideways_scroll(page)
+    screenshot(page, "timebank_redeem_done_large_font")
     page.goto(f"/c/{c}/timebank/catalogue/{item.pk}/")
     assert "80 积分" in page.inner_text("#redeem-card")
     assert Redemption.objects.get().status == RedemptionStatus.COMPLETED
