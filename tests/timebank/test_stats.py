@@ -210,7 +210,6 @@ def test_public_page_shows_aggregates_only(built):
     assert f'id="pub-stat-hours">{want["hours"]}<' in text
     assert 'id="pub-stat-cards-courtyard">1<' in text
     for person in built.people:
-        assert person.masked_name not in text or person.masked_name == "张*明"  # every factory person is 张三明
         assert person.name not in text and person.phone not in text
     figures = selectors.public_timebank_figures(community=built.community)
     assert set(figures) == set(PUBLIC_KEYS)

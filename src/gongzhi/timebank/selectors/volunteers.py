@@ -187,16 +187,11 @@ def record_totals(volunteer: Volunteer, period: Period | None = None) -> tuple[i
 class RecordView:
     volunteer: Volunteer
     person: Person
-    full_identity: bool
     period: Period
     services: list[ServiceRecord] = field(default_factory=list)
     trainings: list[TrainingAttendance] = field(default_factory=list)
     awards: list[Award] = field(default_factory=list)
     minutes: int = 0
-
-    @property
-    def name(self) -> str:
-        return self.person.name if self.full_identity else self.person.masked_name
 
     @property
     def hours(self) -> float:
@@ -209,7 +204,7 @@ class RecordView:
 
 def volunteer_record(*, actor: Any, volunteer: Volunteer, period: Period | None = None) -> RecordView:
     """The 志愿服务记录: identity, each approved service (content, place, date, hours), trainings attended, awards,
-    totals. The volunteer themself and staff only; the name is shown in full to them, ID and phone masked."""
+    totals. The volunteer themself and staff only (who see the name in full; pages mask the ID number and phone)."""
     community: Place = volunteer.community
     _member(actor, community)
     person: Person = volunteer.person
@@ -234,7 +229,6 @@ def volunteer_record(*, actor: Any, volunteer: Volunteer, period: Period | None 
     return RecordView(
         volunteer=volunteer,
         person=person,
-        full_identity=True,
         period=period,
         services=services,
         trainings=list(trainings.order_by("training__starts_at", "id")),
