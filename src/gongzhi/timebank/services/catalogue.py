@@ -307,8 +307,9 @@ def _new_code(community: Place) -> str:
 def redeem(*, actor: Any, item: Item, account: Account | None = None, idempotency_key: str) -> Redemption:
     """The holder of an individual account (by default the actor's own) or a card's manager (`account=` the card)
     redeems one unit: pays the price (`points_spend`, or `points_clear` for an item of another community of the
-    street), takes one unit of stock with a conditional UPDATE, and gets a 6-digit code and a QR token. Any
-    failure — overdraft, no stock — leaves nothing changed. The same key returns the same redemption."""
+    street), takes one unit of stock with a conditional UPDATE, and gets a 6-digit code and a QR token, all in one
+    transaction: any failure — overdraft, no stock — leaves nothing changed (but an individual account opened on
+    first need stays open, empty). The same key returns the same redemption."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise NotFound()
     fresh: Item | None = Item.objects.select_related("community", "community__parent").filter(pk=item.pk).first()
