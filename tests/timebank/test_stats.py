@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 from typing import Any
 
@@ -245,3 +246,26 @@ def test_query_counts_are_constant_at_two_sizes(site, staff, django_assert_max_n
     assert ServiceRecord.objects.count() > 20
     assert [_count(client, u) for u in urls] == small
     assert _count(Client(), reverse("places:public", args=[site.community.pk])) == anon_small
+
+
+def test_a_period_counts_its_services_and_volunteers_registered_by_its_end(built, staff):
+    march = (datetime.date(2026, 3, 1), datetime.date(2026, 3, 31))
+    data = selectors.timebank_stats(actor=staff[Role.SECRETARY], community=built.community, period=march)
+    rows = [
+        r for r in ServiceRecord.objects.filter(status=RecordStatus.APPROVED) if march[0] <= r.service_date <= march[1]
+    ]
+    assert data["services"] == len(rows) and data["hours"] == sum(r.minutes for r in rows) // 60
+    before = selectors.timebank_stats(
+        actor=staff[Role.SECRETARY], community=built.community, period=(None, datetime.date(2000, 1, 1))
+    )
+    assert before["volunteers"] == 0 and before["services"] == 0 and before["people_served"] == 0
+
+
+def test_street_overview_query_count_is_constant(site, staff):
+    client = login(staff[Role.STREET_STAFF])
+    url = reverse("timebank:street_stats", args=[site.street.pk])
+    build(site, staff)
+    small = _count(client, url)
+    factories.make_community(street=site.street, name="第二社区")
+    build(site, staff, scale=5)
+    assert _count(client, url) == small
