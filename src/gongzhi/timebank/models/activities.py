@@ -205,6 +205,7 @@ class ServiceRecord(CommunityOwned):
 
     view_action: ClassVar[str] = Action.TIMEBANK_VIEW
     scope_place_path: ClassVar[str | None] = "place_path"
+    scope_grid_path: ClassVar[str | None] = "grid_path"
 
     class Meta:
         verbose_name = _("志愿服务记录")

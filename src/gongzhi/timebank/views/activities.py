@@ -112,9 +112,13 @@ class ActivityForm(forms.Form):
     month_week = forms.TypedChoiceField(
         label=gettext_lazy("每月第几周"), choices=MONTH_WEEKS, coerce=int, required=False, empty_value=None
     )
-    start_date = forms.DateField(label=gettext_lazy("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(
+        label=gettext_lazy("开始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     end_date = forms.DateField(
-        label=gettext_lazy("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("结束日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     start_time = forms.TimeField(label=gettext_lazy("开始时间"), widget=forms.TimeInput(attrs={"type": "time"}))
     end_time = forms.TimeField(label=gettext_lazy("结束时间"), widget=forms.TimeInput(attrs={"type": "time"}))
