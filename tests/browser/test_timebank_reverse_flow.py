@@ -72,3 +72,23 @@ def test_staff_reverse_a_wrong_posting_and_see_the_balance_back(page, bank):  # 
     assert page.locator("#account-balance").inner_text() == "5"
     assert no_sideways_scroll(page)
     screenshot(page, "timebank3-refused-large-font")
+
+
+def test_a_resident_gives_points_to_family_on_the_phone(page, bank):  # type: ignore[no-untyped-def]
+    c = bank.site.community.pk
+    bank.issue(bank.alice_acct, 60)
+    log_in(page, bank.alice_user.phone, factories.PASSWORD)
+    page.wait_for_load_state()
+    page.goto(f"/c/{c}/timebank/")
+    assert page.locator("#my-balance").inner_text() == "60"
+    assert "本月还能赠送 200 积分" in page.locator("#gift-left").inner_text()
+    page.select_option("#id_recipient", str(bank.bob_acct.pk))
+    page.fill("#id_amount", "25")
+    page.fill("#id_memo", "给爸爸买菜")
+    page.click("#gift-submit")
+    page.wait_for_selector("text=已赠送 25 积分")
+    assert page.locator("#my-balance").inner_text() == "35"
+    assert "本月还能赠送 175 积分" in page.locator("#gift-left").inner_text()
+    assert Account.objects.get(pk=bank.bob_acct.pk).balance == 25
+    assert no_sideways_scroll(page)
+    screenshot(page, "timebank3-family-gift")
