@@ -1,7 +1,14 @@
-# Reserved for the part that owns it (docs/ARCHITECTURE.md); operations are added by hand, in order.
-from django.db import migrations
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [("timebank", "0003_parts")]
-    operations: list[migrations.operations.base.Operation] = []
+    operations = [
+        migrations.AddIndex(
+            model_name="servicerecord",
+            index=models.Index(
+                fields=["community", "status", "service_date", "service_type", "grid_path", "team", "minutes"],
+                name="timebank_record_stats",
+            ),
+        ),
+    ]

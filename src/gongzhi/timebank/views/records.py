@@ -37,10 +37,14 @@ class PeriodForm(forms.Form):
     """An optional period of local days, both inclusive."""
 
     since = forms.DateField(
-        label=gettext_lazy("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("开始日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     until = forms.DateField(
-        label=gettext_lazy("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("结束日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def clean(self) -> dict[str, Any]:

@@ -47,7 +47,9 @@ class RegisterForm(forms.Form):
 
 class AwardForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("表彰名称"), max_length=100)
-    awarded_on = forms.DateField(label=gettext_lazy("表彰日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    awarded_on = forms.DateField(
+        label=gettext_lazy("表彰日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     issuer = forms.CharField(label=gettext_lazy("授予单位"), max_length=100)
     note = forms.CharField(label=gettext_lazy("说明"), max_length=200, required=False)
 
@@ -57,7 +59,9 @@ class RecruitmentForm(forms.Form):
     description = forms.CharField(label=gettext_lazy("内容"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
     needed = forms.IntegerField(label=gettext_lazy("招募人数"), min_value=0, required=False)
     closes_on = forms.DateField(
-        label=gettext_lazy("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("截止日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
@@ -66,7 +70,9 @@ class TeamForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=TeamKind.choices)
     description = forms.CharField(label=gettext_lazy("简介"), max_length=2000, required=False)
     founded_on = forms.DateField(
-        label=gettext_lazy("成立日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("成立日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     is_mature = forms.BooleanField(label=gettext_lazy("成熟自组织"), required=False)
 
