@@ -24,6 +24,8 @@ from tests.timebank.conftest import Bank, key, make_elder, set_street_rules, use
 
 pytestmark = pytest.mark.django_db
 
+CLEARING_LIMIT = 40  # low enough for two clearings to reach it
+
 SETTINGS = settings(
     max_examples=12,
     stateful_step_count=15,
@@ -34,7 +36,7 @@ SETTINGS = settings(
 
 @pytest.fixture
 def world(bank: Bank) -> dict[str, Any]:
-    set_street_rules(bank.site.street, elderly_floor=-20)
+    set_street_rules(bank.site.street, elderly_floor=-20, clearing_limit=CLEARING_LIMIT)
     elder_person = make_elder(bank.site)
     elder = services.account_open(
         actor=bank.secretary, community=bank.site.community, kind="individual", person=elder_person
@@ -183,7 +185,16 @@ def test_random_operations_keep_the_ledger_right(world):
                 memo="通存通兑",
                 idempotency_key=k,
             )
-            refusal = Overdraft if self._overdraws({bank.alice_acct.pk: -amount}) else None
+            # What the home community owes the neighbour, from the model's balance of its clearing account.
+            clearing = Account.objects.filter(
+                community=bank.site.community, kind="clearing", counterpart=world["neighbour"]
+            ).values_list("pk", flat=True)
+            owed = self.balances.get(clearing[0], 0) if clearing else 0
+            refusal: type[Exception] | None = None
+            if owed + amount > CLEARING_LIMIT:
+                refusal = ValidationFailed
+            elif self._overdraws({bank.alice_acct.pk: -amount}):
+                refusal = Overdraft
             return self._attempt(call, {bank.alice_acct.pk: -amount}, refusal)
 
         @rule(target=transactions, original=transactions)
