@@ -548,3 +548,19 @@ def test_the_nav_links_the_settlement_for_those_who_may_read_it(bank: Bank):
     street_page = text(login(bank.staff[Role.STREET_STAFF]).get(target))
     assert url("street_settings", bank.site.street.pk) in street_page
     assert url("street_settings", bank.site.street.pk) not in text(login(bank.secretary).get(target))
+
+
+def test_the_home_page_has_a_constant_query_count(bank: Bank, django_assert_max_num_queries):
+    client = login(bank.carol_user)  # an individual account and a card
+    target = url("home", bank.site.community.pk)
+    bank.issue(bank.carol_acct, 1)
+    bank.issue(bank.card, 1)
+    client.get(target)
+    with django_assert_max_num_queries(20) as small:
+        client.get(target)
+    for _i in range(15):
+        bank.issue(bank.carol_acct, 1)
+        bank.issue(bank.card, 1)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(target)
+    assert len(response.context["individual_entries"]) == 10
