@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The 社情民意 sweep (reminders, 督办) reschedules itself every 15 minutes once one run is queued.
 .venv/bin/python manage.py voices_schedule
+# The time bank sweep (expired 核销 codes refunded) reschedules itself every hour once one run is queued.
+.venv/bin/python manage.py timebank_sweep --schedule
 .venv/bin/python manage.py db_worker --interval 0.5 --no-reload >var/worker.log 2>&1 &
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
