@@ -45,6 +45,7 @@ CLIENTS = int(os.environ.get("BENCH_TRANSFER_CLIENTS", "32"))
 PROCESSES = int(os.environ.get("BENCH_TRANSFER_PROCESSES", str(CLIENTS)))
 SECONDS = float(os.environ.get("BENCH_TRANSFER_SECONDS", "10"))
 ROUNDS = int(os.environ.get("BENCH_TRANSFER_ROUNDS", "2"))
+ATOMIC = os.environ.get("BENCH_TRANSFER_ATOMIC", "0") == "1"
 FUNDING = 10_000_000
 STREET = "转账基准街道"
 
@@ -118,29 +119,31 @@ def _build_rows() -> None:
         )
 
 
-def workload() -> list[tuple[int, list[int]]]:
-    """Each community's id with its cards' ids."""
+def workload() -> list[tuple[Any, list[Any]]]:
+    """Each community with its cards, loaded once before the clients fork: a caller holds its accounts already, so
+    the clients spend their time in `transfer_post`, not in building its arguments."""
     from gongzhi.places.models import Place
     from gongzhi.timebank.models import Account, AccountKind
 
     out = []
     for community in Place.objects.filter(parent__name=STREET, parent__parent=None).order_by("id"):
-        ids = list(Account.objects.filter(community=community, kind=AccountKind.COURTYARD).values_list("pk", flat=True))
-        out.append((community.pk, ids))
+        cards = list(Account.objects.filter(community=community, kind=AccountKind.COURTYARD).order_by("id"))
+        out.append((community, cards))
     return out
 
 
-def client(n: int, stamp: str, communities: list[tuple[int, list[int]]], barrier: Any, out: Any) -> None:
-    """One client: transfers for SECONDS after the common start, each through `transfer_post`."""
-    from django.db import connection, connections
+def client(n: int, stamp: str, communities: list[tuple[Any, list[Any]]], barrier: Any, out: Any) -> None:
+    """One client: transfers for SECONDS after the common start, each through `transfer_post` (inside
+    `transaction.atomic()` with BENCH_TRANSFER_ATOMIC=1, as the ledger services call it)."""
+    from contextlib import nullcontext
+
+    from django.db import connection, connections, transaction
 
     from gongzhi.core.errors import Overdraft
-    from gongzhi.places.models import Place
     from gongzhi.timebank import services
-    from gongzhi.timebank.models import Account, TransactionKind
+    from gongzhi.timebank.models import TransactionKind
 
     rng = random.Random(n)
-    places = {pk: Place.objects.get(pk=pk) for pk, _ids in communities}
     done = overdrafts = 0
     errors: list[str] = []
     n_errors = 0
@@ -150,18 +153,19 @@ def client(n: int, stamp: str, communities: list[tuple[int, list[int]]], barrier
         start = time.perf_counter()
         stop = start + SECONDS
         while time.perf_counter() < stop:
-            community_id, ids = communities[rng.randrange(len(communities))]
-            a, b = rng.sample(ids, 2)
+            community, cards = communities[rng.randrange(len(communities))]
+            a, b = rng.sample(cards, 2)
             amount = rng.randint(1, 5)
             try:
-                services.transfer_post(
-                    actor=None,
-                    community=places[community_id],
-                    kind=TransactionKind.ADJUST,
-                    postings=[(Account(pk=a), -amount), (Account(pk=b), amount)],
-                    memo="基准转账",
-                    idempotency_key=f"bench-{stamp}-{n}-{done + overdrafts + n_errors}",
-                )
+                with transaction.atomic() if ATOMIC else nullcontext():
+                    services.transfer_post(
+                        actor=None,
+                        community=community,
+                        kind=TransactionKind.ADJUST,
+                        postings=[(a, -amount), (b, amount)],
+                        memo="基准转账",
+                        idempotency_key=f"bench-{stamp}-{n}-{done + overdrafts + n_errors}",
+                    )
                 done += 1
             except Overdraft:
                 overdrafts += 1
@@ -175,7 +179,7 @@ def client(n: int, stamp: str, communities: list[tuple[int, list[int]]], barrier
     out.put((done, overdrafts, n_errors, errors, start, end))
 
 
-def worker(clients: list[int], stamp: str, communities: list[tuple[int, list[int]]], barrier: Any, out: Any) -> None:
+def worker(clients: list[int], stamp: str, communities: list[tuple[Any, list[Any]]], barrier: Any, out: Any) -> None:
     """One process: a thread per client."""
     import threading
 
@@ -186,7 +190,7 @@ def worker(clients: list[int], stamp: str, communities: list[tuple[int, list[int
         t.join()
 
 
-def run_service(stamp: str, communities: list[tuple[int, list[int]]]) -> dict[str, Any]:
+def run_service(stamp: str, communities: list[tuple[Any, list[Any]]]) -> dict[str, Any]:
     from django.db import connections
 
     connections.close_all()  # children are forked: none may inherit an open connection
@@ -280,6 +284,7 @@ def main() -> None:
     result = {
         "clients": CLIENTS,
         "processes": PROCESSES,
+        "atomic": ATOMIC,
         "communities": COMMUNITIES,
         "accounts": COMMUNITIES * ACCOUNTS,
         "seconds": SECONDS,
