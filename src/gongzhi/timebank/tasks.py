@@ -1,4 +1,5 @@
-"""Background tasks of the time bank: the sweep that expires unused 核销 codes and refunds their points.
+"""Background tasks of the time bank: the sweep that expires unused 核销 codes and refunds their points, and keeps
+recurring activities (杨西园村's twice-weekly cleaning) scheduled eight weeks ahead.
 
 One chain, like the voices sweep: `timebank_sweep_task` expires what is due and enqueues its next run about an hour
 later, unless a run is already waiting. `ensure_sweep_scheduled()` starts the chain (`manage.py timebank_sweep
@@ -21,9 +22,21 @@ _LOCK_ID = 0x74696D65  # "time": one advisory lock for the chain on PostgreSQL
 def timebank_sweep_task() -> dict[str, int]:
     from gongzhi.timebank.services.catalogue import redemptions_expire
 
-    counts = {"redemptions_expired": redemptions_expire()}
+    counts = {"redemptions_expired": redemptions_expire(), "sessions_added": recurring_sessions_extend()}
     ensure_sweep_scheduled(delay=SWEEP_EVERY)
     return counts
+
+
+def recurring_sessions_extend() -> int:
+    """Adds the coming sessions of every open recurring activity, on behalf of its organiser; the number added."""
+    from gongzhi.timebank.models import Activity, ActivityStatus, Recurrence
+    from gongzhi.timebank.services.activities import sessions_extend
+
+    added = 0
+    recurring = Activity.objects.filter(status=ActivityStatus.OPEN).exclude(recurrence=Recurrence.ONCE)
+    for activity in recurring.select_related("organiser").order_by("id").iterator():
+        added += len(sessions_extend(actor=activity.organiser, activity=activity))
+    return added
 
 
 def ensure_sweep_scheduled(*, delay: timedelta = timedelta(0)) -> bool:

@@ -1,4 +1,5 @@
-"""Expires the 核销 codes unused past their validity (refunding their points) now; with --schedule, starts the
+"""Expires the 核销 codes unused past their validity (refunding their points) and schedules recurring activities'
+coming sessions now; with --schedule, starts the
 hourly background chain instead (idempotent)."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from gongzhi.timebank.services.catalogue import redemptions_expire
-from gongzhi.timebank.tasks import ensure_sweep_scheduled
+from gongzhi.timebank.tasks import ensure_sweep_scheduled, recurring_sessions_extend
 
 
 class Command(BaseCommand):
@@ -22,4 +23,5 @@ class Command(BaseCommand):
             started = ensure_sweep_scheduled()
             self.stdout.write("timebank sweep: scheduled" if started else "timebank sweep: already scheduled")
             return
-        self.stdout.write(f"timebank sweep: {redemptions_expire()} redemptions expired")
+        expired, added = redemptions_expire(), recurring_sessions_extend()
+        self.stdout.write(f"timebank sweep: {expired} redemptions expired, {added} sessions added")
