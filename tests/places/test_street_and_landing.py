@@ -69,3 +69,13 @@ def test_staff_land_on_their_community(site, staff):
 def test_anonymous_is_sent_to_login_from_street_page(site, client):
     response = client.get(f"/s/{site.street.pk}/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_street_page_links_the_time_bank_pages_street_staff_may_open(site, staff):
+    client = login(staff[Role.STREET_STAFF])
+    html = client.get(f"/s/{site.street.pk}/").content.decode()
+    for link in ("street-timebank-stats-link", "street-settlement-link", "street-timebank-settings-link"):
+        assert f'id="{link}"' in html
+    for path in ("timebank/stats/", "timebank/settlement/", "timebank/settings/"):
+        assert f'href="/s/{site.street.pk}/{path}"' in html
+        assert client.get(f"/s/{site.street.pk}/{path}").status_code == 200
