@@ -349,3 +349,14 @@ def test_the_parts_services_work_on_the_demo_data(built):
     added = services.sessions_extend(actor=User.objects.get(phone="13800000001"), activity=duty)
     assert all(s.starts_at > last for s in added)
     assert ledger_check().ok
+
+
+def test_the_charity_shop_login_has_no_role_and_sees_no_ones_points(built):
+    """The 慈善超市 is a partner business, not a member of the community: it completes its items' codes only."""
+    from gongzhi.core.models import RoleAssignment
+    from gongzhi.timebank import selectors
+
+    market = User.objects.get(phone="13800000013")
+    assert not RoleAssignment.objects.filter(user=market).exists()
+    assert not selectors.account_list(actor=market).exists()
+    assert not tb.ServiceRecord.objects.visible_to(market).exists()

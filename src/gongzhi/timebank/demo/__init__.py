@@ -15,7 +15,8 @@ from django.db import transaction
 from gongzhi.core import audit
 from gongzhi.core.models import User
 from gongzhi.core.roles import Role
-from gongzhi.people.demo import demo_login, link_person
+from gongzhi.core.services import user_create
+from gongzhi.people.demo import DEMO_PASSWORD, demo_login, link_person
 from gongzhi.people.models import Person, Relation
 from gongzhi.places.models import COMMUNITY_KINDS, Household, Place
 from gongzhi.timebank import models as tb
@@ -67,7 +68,12 @@ def _logins(communities: dict[str, Place]) -> dict[int, Any]:
     dh, village = communities[DONGHUANLU], communities.get(YANGXIYUAN)
     phones = [f"1380000{n:04d}" for n in (1, 2, 3, 5, 9, 10)]
     users: dict[int, Any] = {int(u.phone[-4:]): u for u in User.objects.filter(phone__in=phones)}
-    users[13] = demo_login(13, role=Role.VOLUNTEER, display_name="东环路慈善超市（演示）", community=dh, place=dh)
+    # A partner business, not a member of the community: no role, so it sees no one's accounts or records; being
+    # its items' provider is what lets it complete their 核销 codes.
+    market = "13800000013"
+    users[13] = User.objects.filter(phone=market).first() or user_create(
+        actor=None, phone=market, password=DEMO_PASSWORD, display_name="东环路慈善超市（演示）", community_id=dh.pk
+    )
     yard = Place.objects.get(parent=dh, name=COURTYARD_OF_CARD_MANAGER)
     flats = Household.objects.filter(place_path__startswith=yard.path).order_by("pk")
     manager = Person.objects.filter(household__in=flats, relation=Relation.HEAD, account=None).order_by("pk").first()
