@@ -463,7 +463,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
                 card=under if under is not None and under.kind != tb.AccountKind.COURTYARD else None,
             )
     (s,) = sessions_of(rows, dumplings, until=until)
-    for p in [me, *rng.sample(helpers, 22)]:
+    for p in [me, *rng.sample([h for h in helpers if h.pk != me.pk], 22)]:
         sign_up(rows, s, p)
 
     # --- resident exchange: offers and requests, confirmed by the helped, approved by the grid worker
