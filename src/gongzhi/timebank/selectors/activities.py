@@ -37,7 +37,7 @@ from gongzhi.timebank.models import (
     VolunteerStatus,
 )
 from gongzhi.timebank.services.activities import can_decide, can_run_session
-from gongzhi.timebank.services.ledger import _in_community
+from gongzhi.timebank.services.ledger import in_community
 
 __all__ = [
     "activity_get",
@@ -66,7 +66,7 @@ PLACES_LIMIT = 300
 
 
 def _require_member(actor: Any, community: Place) -> None:
-    if not _in_community(actor, community):
+    if not in_community(actor, community):
         raise NotFound()
 
 
@@ -122,7 +122,7 @@ def session_get(*, actor: Any, community: Place, session_id: int) -> Session:
 def session_by_id(*, actor: Any, session_id: int) -> Session:
     """A session by its id alone (the API), for a member of its community; 404 otherwise."""
     session: Session | None = Session.objects.filter(pk=session_id).select_related("activity", "community").first()
-    if session is None or not _in_community(actor, session.community):
+    if session is None or not in_community(actor, session.community):
         raise NotFound()
     return session
 

@@ -24,7 +24,7 @@ from gongzhi.timebank.services.catalogue import (
     provides_in,
     redemption_find,
 )
-from gongzhi.timebank.services.ledger import _in_community
+from gongzhi.timebank.services.ledger import in_community
 
 __all__ = [
     "api_item_get",
@@ -55,7 +55,7 @@ def catalogue_street(*, community: Place) -> list[Place]:
 
 def catalogue_community_get(*, actor: Any, community: Place, shown_id: int | None) -> Place:
     """The community whose catalogue a member of `community` browses: its own, or another of the same street."""
-    if not _in_community(actor, community):
+    if not in_community(actor, community):
         raise NotFound()
     if shown_id is None or shown_id == community.pk:
         return community
@@ -80,7 +80,7 @@ def item_list(*, actor: Any, community: Place, shown: Place, filters: dict[str, 
 
 def item_get(*, actor: Any, community: Place, id: int) -> Item:
     """One item of the community or of another community of its street; missing or out of reach is one 404."""
-    if not _in_community(actor, community):
+    if not in_community(actor, community):
         raise NotFound()
     item = cast(
         Item | None,

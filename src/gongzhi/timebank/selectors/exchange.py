@@ -13,13 +13,13 @@ from gongzhi.core.scoping import user_can
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.timebank.models import Exchange, ExchangeStatus, Post, PostKind, PostStatus
-from gongzhi.timebank.services.ledger import _in_community
+from gongzhi.timebank.services.ledger import in_community
 
 __all__ = ["exchange_get", "my_exchanges", "my_person", "post_exchanges", "post_get", "post_list"]
 
 
 def _member(actor: Any, community: Place) -> None:
-    if not _in_community(actor, community):
+    if not in_community(actor, community):
         raise NotFound()
 
 

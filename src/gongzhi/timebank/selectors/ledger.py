@@ -24,9 +24,9 @@ from gongzhi.timebank.models import (
     Transaction,
 )
 from gongzhi.timebank.services.ledger import (
-    _in_community,
     gift_month_start,
     gifts_sent_since,
+    in_community,
     ledger_settings,
     ledger_settings_for,
     require_street,
@@ -148,7 +148,7 @@ def gift_allowance(*, sender: Account) -> dict[str, int]:
 
 
 def _require_accounts_staff(actor: Any, community: Place) -> None:
-    if not _in_community(actor, community):
+    if not in_community(actor, community):
         raise NotFound()
     if not user_can(actor, Action.TIMEBANK_ACCOUNTS, community):
         raise PermissionDenied(_("只有社区工作人员可以管理积分账户"))
@@ -234,7 +234,7 @@ def transaction_get(*, actor: Any, community: Place, id: int) -> Transaction:
     """A transaction of the community, for its staff; the holder of an account it moved sees it on that account's
     page instead. Missing, elsewhere or invisible: the same 404."""
     tx: Transaction | None = Transaction.objects.filter(pk=id, community_id=community.pk).first()
-    if tx is None or not user_can(actor, Action.TIMEBANK_VIEW, community) or not _in_community(actor, community):
+    if tx is None or not user_can(actor, Action.TIMEBANK_VIEW, community) or not in_community(actor, community):
         raise NotFound()
     return tx
 

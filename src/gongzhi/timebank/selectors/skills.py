@@ -23,7 +23,7 @@ from gongzhi.timebank.models import (
     Training,
     TrainingAttendance,
 )
-from gongzhi.timebank.services.ledger import _in_community
+from gongzhi.timebank.services.ledger import in_community
 
 __all__ = [
     "ChainRow",
@@ -44,7 +44,7 @@ __all__ = [
 
 
 def _member(actor: Any, community: Place) -> None:
-    if not _in_community(actor, community):
+    if not in_community(actor, community):
         raise NotFound()
 
 

@@ -13,7 +13,7 @@ from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.places.models import Place
 from gongzhi.timebank.models import StampCard, StampPoint, StampTrail
-from gongzhi.timebank.services.ledger import _in_community
+from gongzhi.timebank.services.ledger import in_community
 
 __all__ = [
     "TrailProgress",
@@ -28,7 +28,7 @@ __all__ = [
 
 
 def _member(actor: Any, community: Place) -> None:
-    if not _in_community(actor, community):
+    if not in_community(actor, community):
         raise NotFound()
 
 

@@ -33,7 +33,7 @@ from gongzhi.timebank.models import (
     TrainingAttendance,
     Volunteer,
 )
-from gongzhi.timebank.services.ledger import _in_community
+from gongzhi.timebank.services.ledger import in_community
 
 __all__ = [
     "Period",
@@ -65,7 +65,7 @@ def can_manage_volunteers(actor: Any, community: Place) -> bool:
 
 
 def _member(actor: Any, community: Place) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False) or not _in_community(actor, community):
+    if actor is None or not getattr(actor, "is_authenticated", False) or not in_community(actor, community):
         raise NotFound()
 
 

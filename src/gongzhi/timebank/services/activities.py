@@ -48,7 +48,7 @@ from gongzhi.timebank.models import (
     Volunteer,
     VolunteerStatus,
 )
-from gongzhi.timebank.services.ledger import _in_community, individual_account, system_account
+from gongzhi.timebank.services.ledger import in_community, individual_account, system_account
 from gongzhi.timebank.services.posting import transfer_post
 
 __all__ = [
@@ -86,7 +86,7 @@ DISPUTE_MAX = 500
 
 
 def _require_member(actor: Any, community: Place) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False) or not _in_community(actor, community):
+    if actor is None or not getattr(actor, "is_authenticated", False) or not in_community(actor, community):
         raise NotFound()
 
 

@@ -30,7 +30,6 @@ from gongzhi.timebank.models import (
     COLLECTIVE_KINDS,
     Account,
     AccountKind,
-    Certificate,
     Donation,
     Item,
     ItemKind,
@@ -41,14 +40,15 @@ from gongzhi.timebank.models import (
     TransactionKind,
 )
 from gongzhi.timebank.services.ledger import (
-    _in_community,
     _require_owner,
     _require_staff,
+    in_community,
     individual_account,
     points_clear,
     points_spend,
 )
 from gongzhi.timebank.services.posting import check_key, existing_transaction, transfer_post
+from gongzhi.timebank.services.skills import has_live_certificate
 
 __all__ = [
     "donation_receive",
@@ -91,14 +91,6 @@ def _whole(value: Any, low: int, high: int, message: str, code: str, field: str)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise ValidationFailed(message, code=code, extra={"field": field})
     return value
-
-
-def has_live_certificate(person: Person, skill_id: int, today: datetime.date | None = None) -> bool:
-    """Whether the person holds a certificate of the skill that is neither revoked nor past its validity."""
-    today = today or timezone.localdate()
-    return Certificate.objects.filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gte=today), person=person, skill_id=skill_id, revoked_at=None
-    ).exists()
 
 
 # --- items -----------------------------------------------------------------------------------------------------
@@ -319,7 +311,7 @@ def redeem(*, actor: Any, item: Item, account: Account | None = None, idempotenc
     if account is None:
         person = paying_person(actor, community)
         if person is None:
-            if not _in_community(actor, community):
+            if not in_community(actor, community):
                 raise NotFound()
             raise ValidationFailed(_("您还没有登记为本街道的居民，暂时不能兑换"), code="no_account")
         # Opened (empty) in its own transaction: its audit event must not hold the chain while we lock the item.
@@ -474,7 +466,7 @@ def redemption_complete(*, actor: Any, community: Place, code: str = "", token: 
     """The provider — the item's `provider_user`, the login of its `provider_person`, or staff with
     TIMEBANK_CATALOGUE — completes a 核销 by the 6 digits or the QR token, under the redemption's row lock."""
     if not provides_in(actor, community):
-        if not _in_community(actor, community):
+        if not in_community(actor, community):
             raise NotFound()
         raise PermissionDenied(_("只有兑换物品/服务的提供方或社区工作人员可以核销"))
     lookup = code_rules.parse_lookup(token or code)

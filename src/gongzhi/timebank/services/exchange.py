@@ -29,7 +29,7 @@ from gongzhi.timebank.models import (
     ServiceRecord,
     ServiceType,
 )
-from gongzhi.timebank.services.ledger import _in_community
+from gongzhi.timebank.services.ledger import in_community
 from gongzhi.timebank.services.skills import has_live_certificate, own_person
 
 __all__ = ["EXCHANGE_MINUTES_MAX", "exchange_agree", "exchange_cancel", "exchange_confirm", "post_close", "post_create"]
@@ -112,7 +112,7 @@ def post_close(*, actor: Any, post: Post) -> Post:
     post = _lock_post(post)
     community: Place = post.community
     if not _party(actor, post.person_id):
-        if not _in_community(actor, community):
+        if not in_community(actor, community):
             raise NotFound()
         if not user_can(actor, Action.TIMEBANK_APPROVE_HELP, community):
             raise PermissionDenied(_("只有发布人可以关闭这条互助信息"))
@@ -176,7 +176,7 @@ def _lock_exchange(exchange: Exchange) -> Exchange:
 def _require_party(actor: Any, exchange: Exchange, person_id: int, message: str) -> None:
     if _party(actor, person_id):
         return
-    if not _in_community(actor, exchange.community):
+    if not in_community(actor, exchange.community):
         raise NotFound()
     raise PermissionDenied(message)
 
@@ -268,7 +268,7 @@ def exchange_cancel(*, actor: Any, exchange: Exchange) -> Exchange:
     """Either resident calls off an agreed exchange before it is confirmed."""
     exchange = _lock_exchange(exchange)
     if not (_party(actor, exchange.helper_id) or _party(actor, exchange.helped_id)):
-        if not _in_community(actor, exchange.community):
+        if not in_community(actor, exchange.community):
             raise NotFound()
         raise PermissionDenied(_("只有参与互助的居民可以取消"))
     if exchange.status != ExchangeStatus.AGREED:

@@ -47,6 +47,7 @@ __all__ = [
     "elderly_born_by",
     "gift_month_start",
     "gifts_sent_since",
+    "in_community",
     "individual_account",
     "individual_floor",
     "ledger_settings",
@@ -70,7 +71,7 @@ REASON_MAX = 200
 # --- who may ---------------------------------------------------------------------------------------------------
 
 
-def _in_community(actor: Any, community: Place) -> bool:
+def in_community(actor: Any, community: Place) -> bool:
     """Whether the actor holds any role reaching the community (else its accounts do not exist for them)."""
     for grant in grants_for(actor):
         if grant.community_id == community.pk:
@@ -87,7 +88,7 @@ def _community_of(row: Account | Transaction) -> Place:
 
 def _require_staff(actor: Any, community: Place, action: Action, message: str) -> None:
     """404 for an actor without a role in the community, 403 for one whose role may not do this."""
-    if not _in_community(actor, community):
+    if not in_community(actor, community):
         raise NotFound()
     if not user_can(actor, action, community):
         raise PermissionDenied(message)
@@ -109,7 +110,7 @@ def _require_owner(actor: Any, account: Account) -> None:
         raise NotFound()
     if _owns(actor, account):
         return
-    if not _in_community(actor, _community_of(account)):
+    if not in_community(actor, _community_of(account)):
         raise NotFound()
     if account.kind in COLLECTIVE_KINDS:
         raise PermissionDenied(_("只有集体卡的管理人可以使用这张卡的积分"))
@@ -486,7 +487,7 @@ def points_gift(
     amount = _positive(amount)
     if sender.kind != AccountKind.INDIVIDUAL or recipient.kind != AccountKind.INDIVIDUAL:
         raise ValidationFailed(_("只能在个人账户之间赠送积分"), code="bad_account")
-    if recipient.community_id != sender.community_id or not _in_community(actor, _community_of(recipient)):
+    if recipient.community_id != sender.community_id or not in_community(actor, _community_of(recipient)):
         raise NotFound()
     if recipient.pk == sender.pk:
         raise ValidationFailed(_("不能赠送给自己"), code="gift_to_self")

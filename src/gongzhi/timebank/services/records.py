@@ -18,7 +18,7 @@ from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.places.models import Place
 from gongzhi.timebank.models import RecordProof, RecordStatus, ServiceRecord, Volunteer
-from gongzhi.timebank.services.ledger import _in_community
+from gongzhi.timebank.services.ledger import in_community
 
 __all__ = ["PROOF_CODE_ALPHABET", "PROOF_CODE_LENGTH", "proof_issue"]
 
@@ -43,7 +43,7 @@ def proof_issue(
     """The volunteer themself or staff (`TIMEBANK_VOLUNTEERS`) issue a proof of the approved services in the period
     (open ends: from the first / up to today). Others of the community get 403, anyone else 404."""
     community: Place = volunteer.community
-    if actor is None or not getattr(actor, "is_authenticated", False) or not _in_community(actor, community):
+    if actor is None or not getattr(actor, "is_authenticated", False) or not in_community(actor, community):
         raise NotFound()
     if volunteer.person.account_id != actor.pk and not user_can(actor, Action.TIMEBANK_VOLUNTEERS, community):
         raise PermissionDenied(_("只有志愿者本人或社区工作人员可以开具志愿服务记录证明"))

@@ -18,7 +18,7 @@ from gongzhi.core.scoping import user_can
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.timebank.models import Certificate, ServiceType, Skill, Training, TrainingAttendance
-from gongzhi.timebank.services.ledger import _in_community
+from gongzhi.timebank.services.ledger import in_community
 
 __all__ = [
     "POINTS_PER_HOUR_MAX",
@@ -54,7 +54,7 @@ DEFAULT_TYPES = [
 
 def require_staff(actor: Any, community: Place, actions: tuple[Action, ...], message: str) -> None:
     """404 for an actor without a role in the community, 403 for one whose role allows none of `actions`."""
-    if not _in_community(actor, community):
+    if not in_community(actor, community):
         raise NotFound()
     if not any(user_can(actor, action, community) for action in actions):
         raise PermissionDenied(message)
@@ -63,7 +63,7 @@ def require_staff(actor: Any, community: Place, actions: tuple[Action, ...], mes
 def own_person(actor: Any, community: Place, message: str) -> Person:
     """The actor's own resident record in the community: 404 outside it, 403 (`no_person`) for a user with a role
     here but no resident record (staff act for themselves only as residents)."""
-    if actor is None or not getattr(actor, "is_authenticated", False) or not _in_community(actor, community):
+    if actor is None or not getattr(actor, "is_authenticated", False) or not in_community(actor, community):
         raise NotFound()
     person: Person | None = Person.objects.filter(account_id=actor.pk, community_id=community.pk).first()
     if person is None:

@@ -32,7 +32,7 @@ from gongzhi.timebank.models import (
     Volunteer,
     VolunteerStatus,
 )
-from gongzhi.timebank.services.ledger import _in_community, _require_staff
+from gongzhi.timebank.services.ledger import _require_staff, in_community
 
 __all__ = [
     "award_add",
@@ -158,7 +158,7 @@ def recruitment_apply(*, actor: Any, recruitment: Recruitment, note: str = "") -
     """A resident of the community applies to an open recruitment, once."""
     row = Recruitment.objects.select_for_update().select_related("community").get(pk=recruitment.pk)
     community = row.community
-    if actor is None or not getattr(actor, "is_authenticated", False) or not _in_community(actor, community):
+    if actor is None or not getattr(actor, "is_authenticated", False) or not in_community(actor, community):
         raise NotFound()
     person = Person.objects.filter(account_id=actor.pk, community=community).order_by("id").first()
     if person is None:
