@@ -5,9 +5,12 @@
   ledger is right from the start); built once into the database `gongzhi_bench`.
 - Service: `BENCH_TRANSFER_CLIENTS` (32) clients, each a thread with its own connection in one of
   `BENCH_TRANSFER_PROCESSES` (default: one process per client) processes, for
-  `BENCH_TRANSFER_SECONDS` (10) s: each picks a community, two of its cards and 1–5 points and calls
-  `transfer_post` (locks both rows in id order, checks the floors, inserts the transaction and its two entries,
-  moves the cached balances and appends the audit event to the community's hash chain, in one transaction).
+  `BENCH_TRANSFER_SECONDS` (10) s: each picks a community, two of its cards (loaded once, as a caller holds them)
+  and 1–5 points and calls `transfer_post` (locks both rows in id order, checks the floors, inserts the
+  transaction and its two entries, moves the cached balances and appends the audit event to the community's hash
+  chain, in one transaction). On PostgreSQL that is one statement, `gongzhi_transfer_post` (migration 0009), its
+  own transaction; `BENCH_TRANSFER_ATOMIC=1` wraps each call in `transaction.atomic()` as the ledger services do
+  (BEGIN, the statement, COMMIT), and `BENCH_TRANSFER_ORM=1` takes the ORM path instead, for comparison.
 - pgbench: `pgbench -i -s 10` into the database `gongzhi_pgbench` once, then `pgbench -c 32 -j 2 -T 10 -b tpcb-like`.
 - Rounds alternate which goes first; medians are reported. Afterwards `integrity.ledger_check()` must find the
   deployment's total zero, every balance equal to its entries and nothing below its floor.
@@ -46,6 +49,7 @@ PROCESSES = int(os.environ.get("BENCH_TRANSFER_PROCESSES", str(CLIENTS)))
 SECONDS = float(os.environ.get("BENCH_TRANSFER_SECONDS", "10"))
 ROUNDS = int(os.environ.get("BENCH_TRANSFER_ROUNDS", "2"))
 ATOMIC = os.environ.get("BENCH_TRANSFER_ATOMIC", "0") == "1"
+ORM = os.environ.get("BENCH_TRANSFER_ORM", "0") == "1"
 FUNDING = 10_000_000
 STREET = "转账基准街道"
 
@@ -79,11 +83,15 @@ def build() -> dict[str, Any]:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from gongzhi.places.models import Place
 
     call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regproc('gongzhi_transfer_post')")
+        if cursor.fetchone()[0] is None:  # a database that applied 0009 while it was still empty
+            raise SystemExit("gongzhi_transfer_post is missing: run `manage.py migrate timebank 0008`, then migrate")
     if Place.objects.filter(name=STREET, parent=None).exists():
         return {"built": False}
     t0 = time.perf_counter()
@@ -142,7 +150,9 @@ def client(n: int, stamp: str, communities: list[tuple[Any, list[Any]]], barrier
     from gongzhi.core.errors import Overdraft
     from gongzhi.timebank import services
     from gongzhi.timebank.models import TransactionKind
+    from gongzhi.timebank.services import posting
 
+    posting.ONE_STATEMENT = not ORM
     rng = random.Random(n)
     done = overdrafts = 0
     errors: list[str] = []
@@ -285,6 +295,7 @@ def main() -> None:
         "clients": CLIENTS,
         "processes": PROCESSES,
         "atomic": ATOMIC,
+        "path": "orm" if ORM else "one_statement",
         "communities": COMMUNITIES,
         "accounts": COMMUNITIES * ACCOUNTS,
         "seconds": SECONDS,

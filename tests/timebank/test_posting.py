@@ -20,6 +20,7 @@ from gongzhi.timebank.models import Account, AccountKind, Entry, Transaction, Tr
 from gongzhi.timebank.services import posting
 from tests import factories
 from tests.core.test_concurrency import race
+from tests.timebank import test_invariants
 from tests.timebank.conftest import Bank, key, make_bank
 
 pytestmark = pytest.mark.django_db
@@ -432,3 +433,15 @@ def test_outside_a_transaction_the_post_commits_and_bumps_the_version(pg_bank: B
         post(pg_bank, [(pg_bank.alice_acct, -5), (pg_bank.bob_acct, 5)])
     assert balance(pg_bank.alice_acct) == 4 and not connection.in_atomic_block
     assert_clean()
+
+
+# --- the ledger's state machine through the ORM path on PostgreSQL -------------------------------------------
+
+world = test_invariants.world  # its bank, elder and neighbour
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite runs it through the ORM path already")
+def test_random_operations_through_the_orm_path_keep_the_ledger_right(world, monkeypatch):
+    # On PostgreSQL tests/timebank/test_invariants.py runs the same machine through the one-statement path.
+    monkeypatch.setattr(posting, "ONE_STATEMENT", False)
+    test_invariants.test_random_operations_keep_the_ledger_right(world)

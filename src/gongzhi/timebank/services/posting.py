@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC
 from typing import Any, cast
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BigIntegerField, Case, F, ForeignKey, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -117,9 +118,10 @@ def transfer_post(
         entries = rules.check_balanced(rules.Entry(account.pk, amount) for account, amount in postings)
     except ValueError as exc:
         raise ValidationFailed(str(exc), code="unbalanced") from exc
-    if ONE_STATEMENT and before_post is None and reverses is None and connection.vendor == "postgresql":
+    db = connections[DEFAULT_DB_ALIAS]  # once: each use of the `connection` proxy looks it up again
+    if ONE_STATEMENT and before_post is None and reverses is None and db.vendor == "postgresql":
         return _post_in_one_statement(
-            actor, community, kind, entries, memo, key, attributed_person, reason, counterpart
+            db, actor, community, kind, entries, memo, key, attributed_person, reason, counterpart
         )
     return _post_orm(
         actor, community, kind, entries, memo, key, attributed_person, reverses, reason, counterpart, before_post
@@ -155,6 +157,7 @@ def _array(values: list[int]) -> str:
 
 
 def _post_in_one_statement(
+    db: BaseDatabaseWrapper,
     actor: Any,
     community: Place,
     kind: TransactionKind | str,
@@ -198,14 +201,14 @@ def _post_in_one_statement(
     # (committed when it returns, no BEGIN and COMMIT round trips, the hot chain head unlocked at once) and
     # on_commit runs at once. Refusals write nothing and are raised after it, so a caller's transaction needs no
     # savepoint and stays usable, as after the ORM path's rolled-back one.
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(_POST_SQL, params)
         status, pk, balance, floor, name = cursor.fetchone()
     if status == "ok":
-        transaction.on_commit(lambda: audit.bump_version(community.pk))
+        db.on_commit(lambda: audit.bump_version(community.pk))
         # The row as stored, built without a query.
         values = (pk, community.pk, kind, memo, key, None, reason, _id(counterpart), _id(created_by), now)
-        tx = Transaction.from_db(connection.alias, _FIELDS, values)
+        tx = Transaction.from_db(db.alias, _FIELDS, values)
         _COMMUNITY.set_cached_value(tx, community)
         if counterpart is not None:
             _COUNTERPART.set_cached_value(tx, counterpart)
