@@ -89,8 +89,8 @@ def build() -> dict[str, Any]:
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regproc('gongzhi_transfer_post')")
-        if cursor.fetchone()[0] is None:  # a database that applied 0009 while it was still empty
+        cursor.execute("SELECT 1 FROM pg_proc WHERE proname = 'gongzhi_transfer_post'")
+        if cursor.fetchone() is None:  # a database that applied 0009 while it was still empty
             raise SystemExit("gongzhi_transfer_post is missing: run `manage.py migrate timebank 0008`, then migrate")
     if Place.objects.filter(name=STREET, parent=None).exists():
         return {"built": False}
