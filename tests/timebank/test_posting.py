@@ -266,7 +266,7 @@ def test_an_overdraft_names_the_account_and_amount(bank: Bank, path):
     before = state()
     with pytest.raises(Overdraft) as exc:
         post(bank, [(bank.bob_acct, 5), (bank.alice_acct, -5)])
-    assert exc.value.message == f"积分余额不足：账户“{bank.alice_acct.name}”现余额 4，本次需 5 分，最低余额为 0"
+    assert exc.value.message == f"积分余额不足：账户“{bank.alice_acct.name}”现余额 4，本次需 5 积分，最低余额为 0"
     assert exc.value.code == "overdraft"
     assert exc.value.extra == {"account": bank.alice_acct.pk, "balance": 4, "amount": -5, "floor": 0}
     assert state() == before

@@ -4,6 +4,9 @@ Invariants kept here: each transaction's entries sum to zero (so the deployment'
 changes only with its entries under the account's row lock, no account goes below its floor, and an idempotency
 key used again returns the transaction it made and moves nothing. Callers (services.ledger and the parts) decide
 who may move what.
+
+On PostgreSQL the common post (no reversal, no `before_post`) is one statement, `gongzhi_transfer_post` (migration
+0009), doing the ORM path's steps in the same order; tests/timebank/test_posting.py runs both paths side by side.
 """
 
 from __future__ import annotations
@@ -59,11 +62,11 @@ def _overdraft(pk: int, name: str, balance: int, floor: int, amount: int, *, rev
     extra = {"account": pk, "balance": balance, "amount": amount, "floor": floor}
     if reversal:
         message = _(
-            "不能冲正：账户“%(name)s”的积分已被使用，扣回 %(amount)s 分后将低于最低余额 %(floor)s"
+            "不能冲正：账户“%(name)s”的积分已被使用，扣回 %(amount)s 积分后将低于最低余额 %(floor)s"
             "（现余额 %(balance)s）。请先冲正之后的兑换或赠送，再冲正这一笔"
         )
         return Overdraft(message % values, extra={**extra, "reversal": True})
-    message = _("积分余额不足：账户“%(name)s”现余额 %(balance)s，本次需 %(amount)s 分，最低余额为 %(floor)s")
+    message = _("积分余额不足：账户“%(name)s”现余额 %(balance)s，本次需 %(amount)s 积分，最低余额为 %(floor)s")
     return Overdraft(message % values, extra=extra)
 
 
