@@ -23,9 +23,7 @@ from gongzhi.core.http import actor_of
 from gongzhi.core.permissions import Action
 from gongzhi.core.qr import qr_svg
 from gongzhi.core.scoping import user_can
-from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.places.views import _community_context
 from gongzhi.timebank import services
 from gongzhi.timebank.models import (
     Account,
@@ -37,6 +35,7 @@ from gongzhi.timebank.models import (
 )
 from gongzhi.timebank.selectors import activities as selectors
 from gongzhi.timebank.services.activities import AttendanceRow, can_run_session
+from gongzhi.timebank.views.common import add_service_error, community_and_actor, page_context
 
 WEEKDAYS = [
     (1, gettext_lazy("周一")),
@@ -58,15 +57,6 @@ MONTH_WEEKS = [
 PAPER_ROWS = 5
 
 
-def _community(request: HttpRequest, community_id: int) -> tuple[Any, Place]:
-    actor = actor_of(request)
-    return actor, place_selectors.community_get(actor=actor, community_id=community_id)
-
-
-def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**_community_context(request, community), "nav": "timebank", **extra}
-
-
 def _page(request: HttpRequest, template: str, context: dict[str, Any], error: ApplicationError | None) -> HttpResponse:
     if error is not None:
         context["error"] = str(error.message)
@@ -78,14 +68,14 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], error: A
 
 @login_required
 def activity_list(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     sessions = selectors.upcoming_sessions(actor=actor, community=community)
     mine = selectors.my_signups(actor=actor, sessions=sessions)
     rows = [{"session": s, "free": max(s.capacity - s.confirmed_count, 0), "mine": mine.get(s.pk)} for s in sessions]
     return render(
         request,
         "timebank/activities_list.html",
-        _context(
+        page_context(
             request,
             community,
             rows=rows,
@@ -140,14 +130,9 @@ def _set_choices(field: forms.Field, choices: list[tuple[Any, Any]]) -> None:
     field.choices = choices
 
 
-def _form_error(form: forms.Form, exc: ApplicationError) -> None:
-    field = exc.extra.get("field")
-    form.add_error(field if field in form.fields else None, str(exc.message))
-
-
 @login_required
 def activity_new(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     if not user_can(actor, Action.TIMEBANK_ORGANISE, community):
         raise NotFound()
     choices = selectors.organise_choices(actor=actor, community=community)
@@ -176,14 +161,14 @@ def activity_new(request: HttpRequest, community_id: int) -> HttpResponse:
                 capacity=data["capacity"],
             )
         except ApplicationError as exc:
-            _form_error(form, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, _("活动已发布，共 %(n)s 个场次") % {"n": activity.sessions.count()})
             return redirect("timebank:activity_detail", community_id=community.pk, activity_id=activity.pk)
     return render(
         request,
         "timebank/activities_new.html",
-        _context(request, community, form=form),
+        page_context(request, community, form=form),
         status=400 if request.method == "POST" else 200,
     )
 
@@ -196,7 +181,7 @@ def _detail_context(request: HttpRequest, community: Place, activity_id: int) ->
     volunteer = selectors.my_volunteer(actor=actor, community=community)
     cards = selectors.member_cards(person=volunteer.person) if volunteer is not None else []
     rows = [{"session": s, "free": max(s.capacity - s.confirmed_count, 0), "mine": mine.get(s.pk)} for s in sessions]
-    return _context(
+    return page_context(
         request,
         community,
         activity=activity,
@@ -210,14 +195,14 @@ def _detail_context(request: HttpRequest, community: Place, activity_id: int) ->
 
 @login_required
 def activity_detail(request: HttpRequest, community_id: int, activity_id: int) -> HttpResponse:
-    _actor, community = _community(request, community_id)
+    _actor, community = community_and_actor(request, community_id)
     return render(request, "timebank/activities_detail.html", _detail_context(request, community, activity_id))
 
 
 @login_required
 @require_POST
 def activity_cancel(request: HttpRequest, community_id: int, activity_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     activity = selectors.activity_get(actor=actor, community=community, activity_id=activity_id)
     try:
         services.activity_cancel(actor=actor, activity=activity)
@@ -231,7 +216,7 @@ def activity_cancel(request: HttpRequest, community_id: int, activity_id: int) -
 @login_required
 @require_POST
 def activity_extend(request: HttpRequest, community_id: int, activity_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     activity = selectors.activity_get(actor=actor, community=community, activity_id=activity_id)
     try:
         added = services.sessions_extend(actor=actor, activity=activity)
@@ -254,7 +239,7 @@ def _card_choice(request: HttpRequest, community: Place) -> Account | None:
 @login_required
 @require_POST
 def session_signup(request: HttpRequest, community_id: int, session_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     session = selectors.session_get(actor=actor, community=community, session_id=session_id)
     try:
         signup = services.signup_create(actor=actor, session=session, card=_card_choice(request, community))
@@ -271,7 +256,7 @@ def session_signup(request: HttpRequest, community_id: int, session_id: int) -> 
 @login_required
 @require_POST
 def signup_cancel(request: HttpRequest, community_id: int, signup_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     signup = selectors.signup_get(actor=actor, community=community, signup_id=signup_id)
     activity_id = signup.session.activity_id
     try:
@@ -287,13 +272,13 @@ def signup_cancel(request: HttpRequest, community_id: int, signup_id: int) -> Ht
 
 @login_required
 def my_code(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     volunteer = selectors.my_volunteer(actor=actor, community=community)
     code = services.volunteer_code(volunteer.person) if volunteer is not None else ""
     return render(
         request,
         "timebank/activities_my_code.html",
-        _context(
+        page_context(
             request,
             community,
             volunteer=volunteer,
@@ -344,7 +329,7 @@ def _session_context(
     records = {r.person_id: r for r in selectors.session_records(actor=actor, session=session)}
     people = _people_choices(request, community, session, signups) if can_run else {}
     mine = selectors.my_signups(actor=actor, sessions=[session]).get(session.pk)
-    return _context(
+    return page_context(
         request,
         community,
         session=session,
@@ -361,14 +346,14 @@ def _session_context(
 
 @login_required
 def session_detail(request: HttpRequest, community_id: int, session_id: int) -> HttpResponse:
-    _actor, community = _community(request, community_id)
+    _actor, community = community_and_actor(request, community_id)
     return render(request, "timebank/activities_session.html", _session_context(request, community, session_id))
 
 
 @login_required
 @require_POST
 def session_scan(request: HttpRequest, community_id: int, session_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     session = selectors.session_get(actor=actor, community=community, session_id=session_id)
     code = request.POST.get("code", "")[:200]
     try:
@@ -390,7 +375,7 @@ def session_scan(request: HttpRequest, community_id: int, session_id: int) -> Ht
 @login_required
 @require_POST
 def session_paper(request: HttpRequest, community_id: int, session_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     session = selectors.session_get(actor=actor, community=community, session_id=session_id)
     if not can_run_session(actor, session.activity):
         return _page(
@@ -448,7 +433,7 @@ def _my_context(request: HttpRequest, community: Place) -> dict[str, Any]:
     mine = selectors.my_signups(actor=actor, sessions=sessions)
     approved = [r for r in records if r.status == RecordStatus.APPROVED]
     served = {r.session_id for r in records}
-    return _context(
+    return page_context(
         request,
         community,
         records=records,
@@ -464,14 +449,14 @@ def _my_context(request: HttpRequest, community: Place) -> dict[str, Any]:
 
 @login_required
 def my_activities(request: HttpRequest, community_id: int) -> HttpResponse:
-    _actor, community = _community(request, community_id)
+    _actor, community = community_and_actor(request, community_id)
     return render(request, "timebank/activities_mine.html", _my_context(request, community))
 
 
 @login_required
 @require_POST
 def record_dispute(request: HttpRequest, community_id: int, record_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     record = selectors.record_get(actor=actor, community=community, record_id=record_id)
     try:
         services.record_dispute(actor=actor, record=record, reason=request.POST.get("reason", ""))
@@ -483,7 +468,7 @@ def record_dispute(request: HttpRequest, community_id: int, record_id: int) -> H
 
 def _approvals_context(request: HttpRequest, community: Place) -> dict[str, Any]:
     actor = actor_of(request)
-    return _context(
+    return page_context(
         request,
         community,
         records=selectors.approval_queue(actor=actor, community=community),
@@ -493,7 +478,7 @@ def _approvals_context(request: HttpRequest, community: Place) -> dict[str, Any]
 
 @login_required
 def approvals(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     if not (
         user_can(actor, Action.TIMEBANK_ORGANISE, community) or user_can(actor, Action.TIMEBANK_APPROVE_HELP, community)
     ):
@@ -504,7 +489,7 @@ def approvals(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def record_decide(request: HttpRequest, community_id: int, record_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     record = selectors.record_get(actor=actor, community=community, record_id=record_id)
     decision, reason = request.POST.get("decision", ""), request.POST.get("reason", "")
     try:

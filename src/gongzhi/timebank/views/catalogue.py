@@ -25,18 +25,14 @@ from gongzhi.core.qr import qr_svg
 from gongzhi.core.scoping import user_can
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.places.views import _community_context
 from gongzhi.rules import redemption_code
 from gongzhi.timebank import services
 from gongzhi.timebank.models import Item, ItemKind, RedemptionStatus
 from gongzhi.timebank.selectors import catalogue as selectors
 from gongzhi.timebank.services import catalogue as catalogue_services
+from gongzhi.timebank.views.common import add_service_error, page_context
 
 PER_PAGE = 20
-
-
-def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**_community_context(request, community), "nav": "timebank", **extra}
 
 
 def _community(request: HttpRequest, community_id: int) -> Place:
@@ -46,11 +42,6 @@ def _community(request: HttpRequest, community_id: int) -> Place:
 def _require_catalogue(request: HttpRequest, community: Place) -> None:
     if not user_can(request.user, Action.TIMEBANK_CATALOGUE, community):
         raise PermissionDenied(_("只有社区工作人员可以管理积分兑换目录"))
-
-
-def _form_error(form: forms.Form, exc: ApplicationError) -> None:
-    field = exc.extra.get("field")
-    form.add_error(field if field in form.fields else None, str(exc.message))
 
 
 def _status(exc: ApplicationError) -> int:
@@ -78,7 +69,7 @@ def catalogue(request: HttpRequest, community_id: int) -> HttpResponse:
     return render(
         request,
         "timebank/catalogue_list.html",
-        _context(
+        page_context(
             request,
             community,
             shown=shown,
@@ -121,7 +112,7 @@ def item_detail(request: HttpRequest, community_id: int, item_id: int) -> HttpRe
         except ApplicationError as exc:
             if exc.status in (403, 404):
                 raise
-            _form_error(form, exc)
+            add_service_error(form, exc)
             status = _status(exc)
         else:
             messages.success(request, _("兑换成功！请向提供方出示核销码 %(code)s") % {"code": redemption.code})
@@ -132,7 +123,7 @@ def item_detail(request: HttpRequest, community_id: int, item_id: int) -> HttpRe
     return render(
         request,
         "timebank/catalogue_detail.html",
-        _context(
+        page_context(
             request,
             community,
             item=item,
@@ -230,12 +221,15 @@ def _item_form_page(request: HttpRequest, community: Place, item: Item | None) -
             except ApplicationError as exc:
                 if exc.status in (403, 404):
                     raise
-                _form_error(form, exc)
+                add_service_error(form, exc)
             else:
                 messages.success(request, _("已保存“%(name)s”") % {"name": saved.name})
                 return redirect("timebank:item_detail", community_id=community.pk, item_id=saved.pk)
     return render(
-        request, "timebank/catalogue_item_form.html", _context(request, community, form=form, item=item), status=status
+        request,
+        "timebank/catalogue_item_form.html",
+        page_context(request, community, form=form, item=item),
+        status=status,
     )
 
 
@@ -288,7 +282,7 @@ def donation_new(request: HttpRequest, community_id: int, item_id: int) -> HttpR
             except ApplicationError as exc:
                 if exc.status in (403, 404):
                     raise
-                _form_error(form, exc)
+                add_service_error(form, exc)
             else:
                 messages.success(
                     request,
@@ -299,7 +293,7 @@ def donation_new(request: HttpRequest, community_id: int, item_id: int) -> HttpR
     return render(
         request,
         "timebank/catalogue_donation_form.html",
-        _context(request, community, form=form, item=item),
+        page_context(request, community, form=form, item=item),
         status=status,
     )
 
@@ -323,7 +317,9 @@ def my_redemptions(request: HttpRequest, community_id: int) -> HttpResponse:
         }
         for r in page.object_list
     ]
-    return render(request, "timebank/catalogue_redemptions.html", _context(request, community, page=page, rows=rows))
+    return render(
+        request, "timebank/catalogue_redemptions.html", page_context(request, community, page=page, rows=rows)
+    )
 
 
 @login_required
@@ -405,7 +401,7 @@ def redeem_complete(request: HttpRequest, community_id: int) -> HttpResponse:
     return render(
         request,
         "timebank/catalogue_verify.html",
-        _context(
+        page_context(
             request,
             community,
             form=form,

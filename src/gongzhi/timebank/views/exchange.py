@@ -17,45 +17,29 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import Duplicate, ValidationFailed
-from gongzhi.core.http import actor_of
-from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.places.views import _community_context
 from gongzhi.timebank import services
 from gongzhi.timebank.models import ExchangeStatus, Post, PostKind, PostStatus
 from gongzhi.timebank.selectors import exchange as selectors
 from gongzhi.timebank.selectors import skills as skill_selectors
 from gongzhi.timebank.services.exchange import EXCHANGE_MINUTES_MAX
+from gongzhi.timebank.views.common import add_service_error, community_and_actor, page_context
 
 __all__ = ["urlpatterns"]
 
 FORM_ERRORS = (ValidationFailed, Duplicate)
 
 
-def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**_community_context(request, community), "nav": "timebank", **extra}
-
-
-def _community(request: HttpRequest, community_id: int) -> tuple[Any, Place]:
-    actor = actor_of(request)
-    return actor, place_selectors.community_get(actor=actor, community_id=community_id)
-
-
-def _form_error(form: forms.Form, exc: ValidationFailed | Duplicate) -> None:
-    field = exc.extra.get("field")
-    form.add_error(field if field in form.fields else None, str(exc.message))
-
-
 @login_required
 def exchange_list(request: HttpRequest, community_id: int) -> HttpResponse:
     """The community's open offers and requests, newest first, and my exchanges."""
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     kind = request.GET.get("kind", "")
     posts = list(selectors.post_list(actor=actor, community=community, kind=kind)[:100])
     return render(
         request,
         "timebank/exchange_list.html",
-        _context(
+        page_context(
             request,
             community,
             offers=[p for p in posts if p.kind == PostKind.OFFER],
@@ -93,7 +77,7 @@ class PostForm(forms.Form):
 
 @login_required
 def exchange_new(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     types = list(skill_selectors.service_type_list(actor=actor, community=community, active_only=True))
     labels = [
         (t.pk, t.name + (_("（需“%(skill)s”证书）") % {"skill": t.required_skill.name} if t.required_skill else ""))
@@ -116,12 +100,12 @@ def exchange_new(request: HttpRequest, community_id: int) -> HttpResponse:
                     description=data["description"],
                 )
             except FORM_ERRORS as exc:
-                _form_error(form, exc)
+                add_service_error(form, exc)
                 status = exc.status
             else:
                 messages.success(request, _("已发布，邻居们可以看到了"))
                 return redirect("timebank:post_detail", community_id=community.pk, post_id=post.pk)
-    return render(request, "timebank/exchange_new.html", _context(request, community, form=form), status=status)
+    return render(request, "timebank/exchange_new.html", page_context(request, community, form=form), status=status)
 
 
 class ConfirmForm(forms.Form):
@@ -163,7 +147,7 @@ def _post_page(
     return render(
         request,
         "timebank/exchange_post.html",
-        _context(
+        page_context(
             request,
             community,
             post=post,
@@ -183,7 +167,7 @@ def _post_page(
 
 @login_required
 def post_detail(request: HttpRequest, community_id: int, post_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     post = selectors.post_get(actor=actor, community=community, id=post_id)
     return _post_page(request, actor, community, post)
 
@@ -195,7 +179,7 @@ def _back(community: Place, post_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def post_agree(request: HttpRequest, community_id: int, post_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     post = selectors.post_get(actor=actor, community=community, id=post_id)
     try:
         services.exchange_agree(actor=actor, post=post)
@@ -208,7 +192,7 @@ def post_agree(request: HttpRequest, community_id: int, post_id: int) -> HttpRes
 @login_required
 @require_POST
 def post_close(request: HttpRequest, community_id: int, post_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     post = selectors.post_get(actor=actor, community=community, id=post_id)
     try:
         services.post_close(actor=actor, post=post)
@@ -221,7 +205,7 @@ def post_close(request: HttpRequest, community_id: int, post_id: int) -> HttpRes
 @login_required
 @require_POST
 def exchange_confirm(request: HttpRequest, community_id: int, exchange_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     exchange = selectors.exchange_get(actor=actor, community=community, id=exchange_id)
     post = selectors.post_get(actor=actor, community=community, id=exchange.post_id)
     form = ConfirmForm(request.POST)
@@ -237,7 +221,7 @@ def exchange_confirm(request: HttpRequest, community_id: int, exchange_id: int) 
             content=data["content"],
         )
     except FORM_ERRORS as exc:
-        _form_error(form, exc)
+        add_service_error(form, exc)
         return _post_page(request, actor, community, post, confirm_form=form, status=exc.status)
     messages.success(request, _("已确认，服务记录已提交网格员审核，审核通过后对方获得积分"))
     return _back(community, post.pk)
@@ -246,7 +230,7 @@ def exchange_confirm(request: HttpRequest, community_id: int, exchange_id: int) 
 @login_required
 @require_POST
 def exchange_cancel(request: HttpRequest, community_id: int, exchange_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     exchange = selectors.exchange_get(actor=actor, community=community, id=exchange_id)
     post = selectors.post_get(actor=actor, community=community, id=exchange.post_id)
     try:

@@ -23,11 +23,10 @@ from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, Va
 from gongzhi.core.http import actor_of
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
-from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.places.views import _community_context
 from gongzhi.timebank import selectors, services
 from gongzhi.timebank.models import COLLECTIVE_KINDS, SYSTEM_KINDS, Account, AccountKind, TransactionKind
+from gongzhi.timebank.views.common import community_and_actor, page_context
 
 __all__ = [
     "AccountForm",
@@ -136,15 +135,6 @@ class SettingsForm(forms.Form):
             f.error_messages = {"required": _("请填写这一项"), "invalid": _("请填写整数")}
 
 
-def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**_community_context(request, community), "nav": "timebank", **extra}
-
-
-def _community(request: HttpRequest, community_id: int) -> tuple[Any, Place]:
-    actor = actor_of(request)
-    return actor, place_selectors.community_get(actor=actor, community_id=community_id)
-
-
 def _shown(form: forms.Form | None, exc: ApplicationError) -> str:
     """The refusal's Chinese message for the page; an invisible or forbidden object stays a 404/403 page."""
     if isinstance(exc, NotFound | PermissionDenied):
@@ -185,7 +175,7 @@ def _home(
     return render(
         request,
         "timebank/ledger_home.html",
-        _context(
+        page_context(
             request,
             community,
             individual=individual,
@@ -202,14 +192,14 @@ def _home(
 
 @login_required
 def home(request: HttpRequest, community_id: int) -> HttpResponse:
-    _actor, community = _community(request, community_id)
+    _actor, community = community_and_actor(request, community_id)
     return _home(request, community)
 
 
 @login_required
 @require_POST
 def gift(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     individual, _cards = selectors.my_accounts(actor=actor, community=community)
     if individual is None:
         raise ValidationFailed(_("您还没有积分账户"), code="no_account")
@@ -241,7 +231,7 @@ def gift(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def card_spend(request: HttpRequest, community_id: int, account_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     card, _is_staff = selectors.account_for_page(actor=actor, community=community, account_id=account_id)
     if card.kind not in COLLECTIVE_KINDS:
         raise NotFound()
@@ -266,7 +256,7 @@ def card_spend(request: HttpRequest, community_id: int, account_id: int) -> Http
 
 @login_required
 def accounts(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     kind = request.GET.get("kind", "")
     listed = [k for k, _label in OPENABLE_KINDS]
     if kind not in listed:
@@ -279,7 +269,7 @@ def accounts(request: HttpRequest, community_id: int) -> HttpResponse:
     return render(
         request,
         "timebank/ledger_accounts.html",
-        _context(
+        page_context(
             request,
             community,
             page=page,
@@ -293,7 +283,7 @@ def accounts(request: HttpRequest, community_id: int) -> HttpResponse:
 
 @login_required
 def account_new(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     selectors.staff_accounts(actor=actor, community=community)  # 403 for a lower role before the form shows
     form = AccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -321,14 +311,14 @@ def account_new(request: HttpRequest, community_id: int) -> HttpResponse:
     return render(
         request,
         "timebank/ledger_account_new.html",
-        _context(request, community, form=form),
+        page_context(request, community, form=form),
         status=400 if request.method == "POST" else 200,
     )
 
 
 @login_required
 def card_people(request: HttpRequest, community_id: int, account_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     card, _is_staff = selectors.account_for_page(actor=actor, community=community, account_id=account_id)
     if card.kind not in COLLECTIVE_KINDS:
         raise NotFound()
@@ -358,7 +348,7 @@ def card_people(request: HttpRequest, community_id: int, account_id: int) -> Htt
     return render(
         request,
         "timebank/ledger_card_people.html",
-        _context(request, community, card=card, form=form, managers=managers, members=members),
+        page_context(request, community, card=card, form=form, managers=managers, members=members),
         status=status,
     )
 
@@ -387,7 +377,7 @@ def _detail(
     return render(
         request,
         "timebank/ledger_account_detail.html",
-        _context(
+        page_context(
             request,
             community,
             account=account,
@@ -405,7 +395,7 @@ def _detail(
 
 @login_required
 def account_detail(request: HttpRequest, community_id: int, account_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     account, is_staff = selectors.account_for_page(actor=actor, community=community, account_id=account_id)
     return _detail(request, community, account, is_staff)
 
@@ -413,7 +403,7 @@ def account_detail(request: HttpRequest, community_id: int, account_id: int) -> 
 @login_required
 @require_POST
 def account_adjust(request: HttpRequest, community_id: int, account_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     account, is_staff = selectors.account_for_page(actor=actor, community=community, account_id=account_id)
     form = AdjustForm(request.POST)
     if form.is_valid():
@@ -437,7 +427,7 @@ def account_adjust(request: HttpRequest, community_id: int, account_id: int) -> 
 @login_required
 @require_POST
 def transaction_reverse(request: HttpRequest, community_id: int, transaction_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     tx = selectors.transaction_get(actor=actor, community=community, id=transaction_id)
     form = ReverseForm(request.POST)
     form.is_valid()

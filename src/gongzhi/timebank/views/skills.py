@@ -16,35 +16,20 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import Duplicate, PermissionDenied, ValidationFailed
-from gongzhi.core.http import actor_of
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.places.views import _community_context
 from gongzhi.timebank import services
 from gongzhi.timebank.selectors import skills as selectors
 from gongzhi.timebank.services.skills import POINTS_PER_HOUR_MAX
+from gongzhi.timebank.views.common import add_service_error, community_and_actor, page_context
 
 __all__ = ["urlpatterns"]
 
 FORM_ERRORS = (ValidationFailed, Duplicate)
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-
-
-def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**_community_context(request, community), "nav": "timebank", **extra}
-
-
-def _community(request: HttpRequest, community_id: int) -> tuple[Any, Place]:
-    actor = actor_of(request)
-    return actor, place_selectors.community_get(actor=actor, community_id=community_id)
-
-
-def _form_error(form: forms.Form, exc: ValidationFailed | Duplicate) -> None:
-    field = exc.extra.get("field")
-    form.add_error(field if field in form.fields else None, str(exc.message))
 
 
 def _can_set_up(actor: Any, community: Place) -> bool:
@@ -84,7 +69,7 @@ class SkillForm(forms.Form):
 @login_required
 def service_types(request: HttpRequest, community_id: int) -> HttpResponse:
     """Staff set the points rule: the service types, the skills they need, and the default set."""
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     if not _can_set_up(actor, community):
         raise PermissionDenied(_("只有社区工作人员可以设置服务类型"))
     skills = list(selectors.skill_list(actor=actor, community=community))
@@ -143,14 +128,14 @@ def service_types(request: HttpRequest, community_id: int) -> HttpResponse:
                 messages.success(request, _("已添加技能“%(name)s”") % {"name": skill_row.name})
                 return redirect("timebank:service_types", community_id=community.pk)
         except FORM_ERRORS as exc:
-            _form_error(skill_form if do == "skill" else type_form, exc)
+            add_service_error(skill_form if do == "skill" else type_form, exc)
             status = exc.status
         else:
             status = 400
     return render(
         request,
         "timebank/skills_service_types.html",
-        _context(
+        page_context(
             request,
             community,
             types=selectors.service_type_list(actor=actor, community=community),
@@ -198,7 +183,7 @@ def _skill_page(
     return render(
         request,
         "timebank/skills_list.html",
-        _context(
+        page_context(
             request,
             community,
             trainings=selectors.training_list(actor=actor, community=community),
@@ -215,7 +200,7 @@ def _skill_page(
 @login_required
 def skill_list(request: HttpRequest, community_id: int) -> HttpResponse:
     """Trainings, skills and my certificates; staff also schedule a training here."""
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     form = _training_form(request, actor, community) if selectors.can_train(actor, community) else None
     return _skill_page(request, actor, community, form)
 
@@ -223,7 +208,7 @@ def skill_list(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def training_new(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     if not selectors.can_train(actor, community):
         raise PermissionDenied(_("只有社区工作人员可以安排培训"))
     form = _training_form(request, actor, community, request.POST)
@@ -247,7 +232,7 @@ def training_new(request: HttpRequest, community_id: int) -> HttpResponse:
                 ends_at=data["ends_at"],
             )
         except FORM_ERRORS as exc:
-            _form_error(form, exc)
+            add_service_error(form, exc)
             return _skill_page(request, actor, community, form, status=exc.status)
         messages.success(request, _("已安排培训“%(title)s”") % {"title": training.title})
         return redirect("timebank:training_detail", community_id=community.pk, training_id=training.pk)
@@ -274,7 +259,7 @@ def _training_page(
     return render(
         request,
         "timebank/skills_training.html",
-        _context(
+        page_context(
             request,
             community,
             training=training,
@@ -290,7 +275,7 @@ def _training_page(
 @login_required
 def training_detail(request: HttpRequest, community_id: int, training_id: int) -> HttpResponse:
     """A training; for staff its attendance sheet, where a passed attendance issues the certificate."""
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     training = selectors.training_get(actor=actor, community=community, id=training_id)
     staff = selectors.can_train(actor, community)
     if request.method != "POST":
@@ -307,7 +292,7 @@ def training_detail(request: HttpRequest, community_id: int, training_id: int) -
     try:
         services.training_attend(actor=actor, training=training, person=person, passed=form.cleaned_data["passed"])
     except FORM_ERRORS as exc:
-        _form_error(form, exc)
+        add_service_error(form, exc)
         return _training_page(request, actor, community, training, form, status=exc.status)
     messages.success(request, _("已登记 %(name)s 的签到") % {"name": person.masked_name})
     return redirect("timebank:training_detail", community_id=community.pk, training_id=training.pk)
@@ -316,7 +301,7 @@ def training_detail(request: HttpRequest, community_id: int, training_id: int) -
 @login_required
 @require_POST
 def certificate_revoke(request: HttpRequest, community_id: int, certificate_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     certificate = selectors.certificate_get(actor=actor, community=community, id=certificate_id)
     form = RevokeForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -335,9 +320,9 @@ def certificate_revoke(request: HttpRequest, community_id: int, certificate_id: 
 @login_required
 def chain(request: HttpRequest, community_id: int) -> HttpResponse:
     """琼花观's chain (staff): trained → certified → served whom, with the assisted-employment flag."""
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     rows = selectors.skill_chain(actor=actor, community=community)
-    return render(request, "timebank/skills_chain.html", _context(request, community, rows=rows))
+    return render(request, "timebank/skills_chain.html", page_context(request, community, rows=rows))
 
 
 urlpatterns: list[Any] = [

@@ -16,35 +16,20 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import Duplicate, PermissionDenied, ValidationFailed
-from gongzhi.core.http import actor_of
 from gongzhi.core.qr import qr_svg
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.places.views import _community_context
 from gongzhi.timebank import services
 from gongzhi.timebank.models import Stamp
 from gongzhi.timebank.selectors import exchange as exchange_selectors
 from gongzhi.timebank.selectors import skills as skill_selectors
 from gongzhi.timebank.selectors import stamps as selectors
 from gongzhi.timebank.services.stamps import STAMPS_MAX, TRAIL_POINTS_MAX
+from gongzhi.timebank.views.common import add_service_error, community_and_actor, page_context
 
 __all__ = ["urlpatterns"]
 
 FORM_ERRORS = (ValidationFailed, Duplicate)
-
-
-def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**_community_context(request, community), "nav": "timebank", **extra}
-
-
-def _community(request: HttpRequest, community_id: int) -> tuple[Any, Place]:
-    actor = actor_of(request)
-    return actor, place_selectors.community_get(actor=actor, community_id=community_id)
-
-
-def _form_error(form: forms.Form, exc: ValidationFailed | Duplicate) -> None:
-    field = exc.extra.get("field")
-    form.add_error(field if field in form.fields else None, str(exc.message))
 
 
 class TrailForm(forms.Form):
@@ -114,7 +99,7 @@ def _list_page(
     return render(
         request,
         "timebank/stamps_list.html",
-        _context(
+        page_context(
             request,
             community,
             progress=progress,
@@ -132,7 +117,7 @@ def _list_page(
 @login_required
 def stamp_list(request: HttpRequest, community_id: int) -> HttpResponse:
     """The trails with my open card's progress; staff also see the service points and set up trails."""
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     return _list_page(request, actor, community)
 
 
@@ -144,7 +129,7 @@ def _require_staff(actor: Any, community: Place) -> None:
 @login_required
 @require_POST
 def trail_new(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     _require_staff(actor, community)
     form = TrailForm(request.POST)
     if not form.is_valid():
@@ -161,7 +146,7 @@ def trail_new(request: HttpRequest, community_id: int) -> HttpResponse:
             ends_on=data["ends_on"],
         )
     except FORM_ERRORS as exc:
-        _form_error(form, exc)
+        add_service_error(form, exc)
         return _list_page(request, actor, community, trail_form=form, status=exc.status)
     messages.success(request, _("已创建集章活动“%(name)s”，请添加打卡点并打印海报") % {"name": trail.name})
     return redirect("timebank:stamp_list", community_id=community.pk)
@@ -170,7 +155,7 @@ def trail_new(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def trail_close(request: HttpRequest, community_id: int, trail_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     trail = selectors.trail_get(actor=actor, community=community, id=trail_id)
     try:
         services.trail_close(actor=actor, trail=trail)
@@ -184,7 +169,7 @@ def trail_close(request: HttpRequest, community_id: int, trail_id: int) -> HttpR
 @login_required
 @require_POST
 def point_new(request: HttpRequest, community_id: int, trail_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     trail = selectors.trail_get(actor=actor, community=community, id=trail_id)
     _require_staff(actor, community)
     form = PointForm(request.POST, places=skill_selectors.place_choices(community=community))
@@ -194,7 +179,7 @@ def point_new(request: HttpRequest, community_id: int, trail_id: int) -> HttpRes
     try:
         point = services.stamp_point_create(actor=actor, trail=trail, name=form.cleaned_data["name"], place=place)
     except FORM_ERRORS as exc:
-        _form_error(form, exc)
+        add_service_error(form, exc)
         return _list_page(request, actor, community, point_form=form, point_trail=trail.pk, status=exc.status)
     messages.success(request, _("已添加打卡点“%(name)s”") % {"name": point.name})
     return redirect("timebank:stamp_poster", community_id=community.pk, point_id=point.pk)
@@ -203,7 +188,7 @@ def point_new(request: HttpRequest, community_id: int, trail_id: int) -> HttpRes
 @login_required
 def stamp_scan(request: HttpRequest, community_id: int, token: str) -> HttpResponse:
     """What a poster's QR opens: GET shows the point and a button, POST takes today's stamp."""
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     point = selectors.point_by_token(actor=actor, community=community, token=token)
     stamp: Stamp | None = None
     error = ""
@@ -219,7 +204,7 @@ def stamp_scan(request: HttpRequest, community_id: int, token: str) -> HttpRespo
     return render(
         request,
         "timebank/stamps_scan.html",
-        _context(request, community, point=point, stamp=stamp, error=error, progress=progress),
+        page_context(request, community, point=point, stamp=stamp, error=error, progress=progress),
         status=status,
     )
 
@@ -227,7 +212,7 @@ def stamp_scan(request: HttpRequest, community_id: int, token: str) -> HttpRespo
 @login_required
 def stamp_poster(request: HttpRequest, community_id: int, point_id: int) -> HttpResponse:
     """The printable poster (staff): the QR is the absolute scan URL with the point's token."""
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     point = selectors.point_get(actor=actor, community=community, id=point_id)
     url = request.build_absolute_uri(
         reverse("timebank:stamp_scan", kwargs={"community_id": community.pk, "token": point.token})
@@ -235,7 +220,7 @@ def stamp_poster(request: HttpRequest, community_id: int, point_id: int) -> Http
     return render(
         request,
         "timebank/stamps_poster.html",
-        _context(request, community, point=point, scan_url=url, qr=qr_svg(url, size_px=320, label=point.name)),
+        page_context(request, community, point=point, scan_url=url, qr=qr_svg(url, size_px=320, label=point.name)),
     )
 
 

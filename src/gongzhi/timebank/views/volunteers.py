@@ -23,12 +23,12 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.http import actor_of
-from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 from gongzhi.places.views import _community_context
 from gongzhi.timebank import services
 from gongzhi.timebank.models import TeamKind, VolunteerStatus
 from gongzhi.timebank.selectors import volunteers as selectors
+from gongzhi.timebank.views.common import community_and_actor
 
 __all__ = ["urlpatterns"]
 
@@ -84,11 +84,6 @@ def _form_error(form: forms.Form) -> str:
     return _("输入有误，请检查后重试")
 
 
-def _community(request: HttpRequest, community_id: int) -> tuple[Any, Place]:
-    actor = actor_of(request)
-    return actor, place_selectors.community_get(actor=actor, community_id=community_id)
-
-
 def _base(request: HttpRequest, community: Place) -> dict[str, Any]:
     return {**_community_context(request, community), "nav": "timebank"}
 
@@ -99,7 +94,7 @@ def _base(request: HttpRequest, community: Place) -> dict[str, Any]:
 @login_required
 def volunteer_list(request: HttpRequest, community_id: int) -> HttpResponse:
     """Staff: the volunteers, masked names and phones, by team and status, 25 a page."""
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     filters: dict[str, Any] = {}
     status = request.GET.get("status", "")
     if status in VolunteerStatus.values:
@@ -124,7 +119,7 @@ def volunteer_list(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 def volunteer_new(request: HttpRequest, community_id: int) -> HttpResponse:
     """Staff register a resident found by ID number (or from an application); minors need the guardian's consent."""
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     selectors.volunteer_list(actor=actor, community=community)  # 404 / 403 before anything else
     error, status = None, 200
     if request.method == "POST":
@@ -190,7 +185,7 @@ def _detail(
 
 @login_required
 def volunteer_detail(request: HttpRequest, community_id: int, volunteer_id: int) -> HttpResponse:
-    _actor, community = _community(request, community_id)
+    _actor, community = community_and_actor(request, community_id)
     return _detail(request, community, volunteer_id)
 
 
@@ -198,7 +193,7 @@ def volunteer_detail(request: HttpRequest, community_id: int, volunteer_id: int)
 @require_POST
 def volunteer_action(request: HttpRequest, community_id: int, volunteer_id: int, action: str) -> HttpResponse:
     """status / award / team: one form of the volunteer's page (staff)."""
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     volunteer = selectors.volunteer_get(actor=actor, community=community, id=volunteer_id)
     try:
         if action == "status":
@@ -252,7 +247,7 @@ def _recruitment_page(
 @login_required
 def recruitment_list(request: HttpRequest, community_id: int) -> HttpResponse:
     """Residents see the open posts and apply; staff post, close and see the applications."""
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     if request.method == "POST":
         form = RecruitmentForm(request.POST)
         if not form.is_valid():
@@ -280,7 +275,7 @@ def recruitment_list(request: HttpRequest, community_id: int) -> HttpResponse:
 @require_POST
 def recruitment_action(request: HttpRequest, community_id: int, recruitment_id: int, action: str) -> HttpResponse:
     """apply (a resident, once) / close (staff)."""
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     recruitment = selectors.recruitment_get(actor=actor, community=community, id=recruitment_id)
     try:
         if action == "apply":
@@ -301,7 +296,7 @@ def recruitment_action(request: HttpRequest, community_id: int, recruitment_id: 
 @login_required
 def recruitment_detail(request: HttpRequest, community_id: int, recruitment_id: int) -> HttpResponse:
     """Staff: one post's applications, each with a link to register the applicant."""
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     recruitment = selectors.recruitment_get(actor=actor, community=community, id=recruitment_id)
     applications = list(selectors.recruitment_applications(actor=actor, recruitment=recruitment))
     return render(
@@ -317,7 +312,7 @@ def recruitment_detail(request: HttpRequest, community_id: int, recruitment_id: 
 @login_required
 def team_list(request: HttpRequest, community_id: int) -> HttpResponse:
     """Teams and self-organizations with their member counts; staff add new ones."""
-    actor, community = _community(request, community_id)
+    actor, community = community_and_actor(request, community_id)
     error, status = None, 200
     form = TeamForm()
     if request.method == "POST":
