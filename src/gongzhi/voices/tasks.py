@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db import connection, transaction
-from django.utils import timezone
 from django_tasks import task
+
+from gongzhi.core.tasks import ensure_scheduled
 
 SWEEP_EVERY = timedelta(minutes=15)
 _LOCK_ID = 0x766F6963  # "voic": one advisory lock for the chain on PostgreSQL
@@ -33,20 +33,4 @@ def voices_sweep_task() -> dict[str, Any]:
 def ensure_sweep_scheduled(*, delay: timedelta = timedelta(0)) -> bool:
     """Enqueues the next sweep `delay` from now unless one is already waiting; True when it enqueued one.
     Needs a backend that can defer (the database backend of production and the demo)."""
-    backend = voices_sweep_task.get_backend()
-    if not getattr(backend, "supports_defer", False):
-        return False
-    from django_tasks.base import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_ID])
-        waiting = DBTaskResult.objects.filter(
-            task_path=voices_sweep_task.module_path, status=TaskResultStatus.READY
-        ).exists()
-        if waiting:
-            return False
-        voices_sweep_task.using(run_after=timezone.now() + delay).enqueue()
-    return True
+    return ensure_scheduled(voices_sweep_task, lock_id=_LOCK_ID, delay=delay)
