@@ -29,6 +29,7 @@ from gongzhi.timebank.services.ledger import (
     in_community,
     ledger_settings,
     ledger_settings_for,
+    owns,
     require_street,
 )
 
@@ -192,16 +193,6 @@ def card_people(*, actor: Any, account: Account) -> tuple[list[Person], list[Per
     return managers, members
 
 
-def _holds(actor: Any, account: Account) -> bool:
-    if account.kind == AccountKind.INDIVIDUAL:
-        return (
-            account.person_id is not None and Person.objects.filter(pk=account.person_id, account_id=actor.pk).exists()
-        )
-    if account.kind in COLLECTIVE_KINDS:
-        return AccountManager.objects.filter(account=account, person__account_id=actor.pk).exists()
-    return False
-
-
 def account_for_page(*, actor: Any, community: Place, account_id: int) -> tuple[Account, bool]:
     """An account of the community for its staff, or for its holder (a card's manager); (account, is_staff).
     Anyone else — a household member, a field role — gets the same 404 as for a missing account."""
@@ -212,7 +203,7 @@ def account_for_page(*, actor: Any, community: Place, account_id: int) -> tuple[
         raise NotFound()
     if user_can(actor, Action.TIMEBANK_ACCOUNTS, community):
         return account, True
-    if _holds(actor, account):
+    if owns(actor, account):
         return account, False
     raise NotFound()
 

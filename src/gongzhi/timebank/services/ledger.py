@@ -53,6 +53,7 @@ __all__ = [
     "ledger_settings",
     "ledger_settings_for",
     "ledger_settings_save",
+    "owns",
     "points_adjust",
     "points_clear",
     "points_gift",
@@ -94,7 +95,8 @@ def _require_staff(actor: Any, community: Place, action: Action, message: str) -
         raise PermissionDenied(message)
 
 
-def _owns(actor: Any, account: Account) -> bool:
+def owns(actor: Any, account: Account) -> bool:
+    """The actor is the holder of the individual account, or a manager of the card."""
     if account.kind == AccountKind.INDIVIDUAL:
         return (
             account.person_id is not None and Person.objects.filter(pk=account.person_id, account_id=actor.pk).exists()
@@ -108,7 +110,7 @@ def _require_owner(actor: Any, account: Account) -> None:
     """The holder of an individual account, or a manager of a card; 404 outside the community."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise NotFound()
-    if _owns(actor, account):
+    if owns(actor, account):
         return
     if not in_community(actor, _community_of(account)):
         raise NotFound()
