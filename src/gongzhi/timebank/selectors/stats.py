@@ -12,18 +12,16 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterator
 from typing import Any
 
 from django.core.cache import cache
-from django.core.exceptions import EmptyResultSet
-from django.db import connections
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
 
 from gongzhi.core.audit import data_version
 from gongzhi.core.errors import NotFound, PermissionDenied
 from gongzhi.core.permissions import Action
+from gongzhi.core.rows import raw_values
 from gongzhi.core.scoping import grants_allowing
 from gongzhi.people.models import PersonTag
 from gongzhi.places.models import COMMUNITY_KINDS, Grid, Place
@@ -68,7 +66,6 @@ STATS_KEYS = (
     "points",
 )
 PUBLIC_KEYS = ("volunteers", "party_member_volunteers", "people_served", "hours", "self_organizations", "cards")
-CHUNK = 5000
 CARD_KINDS = {
     AccountKind.PARTY_ORG: "party_org",
     AccountKind.ENTERPRISE: "enterprise",
@@ -213,18 +210,6 @@ def _hours(minutes: Any) -> int:
     return int(minutes or 0) // 60
 
 
-def _fetch(qs: Any, *fields: str) -> Iterator[tuple[Any, ...]]:
-    """`values_list` without Django's per-value converters (the caller reads the few columns it needs)."""
-    try:
-        sql, params = qs.order_by().values_list(*fields).query.get_compiler(using=qs.db).as_sql()
-    except EmptyResultSet:
-        return
-    with connections[qs.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        while batch := cursor.fetchmany(CHUNK):
-            yield from batch
-
-
 def _month(day: Any) -> str:
     # SQLite hands back its stored text, PostgreSQL a date.
     return day[:7] if isinstance(day, str) else day.strftime("%Y-%m")
@@ -250,7 +235,7 @@ def _compute(
     by: dict[str, dict[Any, list[int]]] = {k: defaultdict(lambda: [0, 0]) for k in ("type", "grid", "team")}
     keys = ("service_date", "service_type_id", "grid_path", "team_id")
     grouped = records.values(*keys).annotate(n=Count("pk"), m=Sum("minutes"))
-    for day, type_id, grid_path, team_id, n, m in _fetch(grouped, *keys, "n", "m"):
+    for day, type_id, grid_path, team_id, n, m in raw_values(grouped, *keys, "n", "m"):
         services += n
         minutes += m
         for bucket in (months[_month(day)], by["type"][type_id], by["grid"][grid_path], by["team"][team_id]):
