@@ -597,5 +597,5 @@ def test_the_sweep_command_and_task_expire_too(shop: Shop, capsys):
     assert Redemption.objects.get(pk=a.pk).status == RedemptionStatus.EXPIRED
     Redemption.objects.filter(pk=b.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     result = timebank_tasks.timebank_sweep_task.enqueue()
-    assert result.return_value == {"redemptions_expired": 1, "sessions_added": 0}
+    assert result.return_value == {"redemptions_expired": 1, "sessions_added": 0, "elderly_floors": 0}
     assert balance(shop.bank.alice_acct) == 100 and stock(shop.goods) == 5

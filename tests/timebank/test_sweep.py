@@ -35,3 +35,29 @@ def test_the_sweep_adds_the_coming_sessions_of_open_recurring_activities_only(ca
     assert cancelled.sessions.count() == before[cancelled.pk]
     days = sorted(s.starts_at.date() for s in Session.objects.filter(activity=weekly))
     assert all(d.isoweekday() in (2, 5) for d in days)
+
+
+def test_the_sweep_gives_a_resident_who_turned_elderly_the_streets_allowance_once():
+    from gongzhi.core.models import AuditEvent
+    from gongzhi.timebank import services
+    from gongzhi.timebank.models import LedgerSettings
+    from tests import factories
+
+    site = factories.make_community()
+    LedgerSettings.objects.create(street=site.street, elderly_floor=-20, elderly_age=60)
+    today = datetime.date(2030, 6, 1)
+    turning, young = site.people[0], site.people[1]
+    Person = type(turning)
+    Person.objects.filter(pk=turning.pk).update(birth_date=datetime.date(1970, 6, 15))  # 60 on 2030-06-15
+    Person.objects.filter(pk=young.pk).update(birth_date=datetime.date(1990, 1, 1))
+    accounts = [services.individual_account(Person.objects.get(pk=p.pk)) for p in (turning, young)]
+    assert services.elderly_floors_follow(today) == 0  # still 59
+    assert [a.floor for a in type(accounts[0]).objects.filter(pk__in=[a.pk for a in accounts]).order_by("id")] == [0, 0]
+
+    later = datetime.date(2030, 6, 15)
+    assert services.elderly_floors_follow(later) == 1
+    assert services.elderly_floors_follow(later) == 0  # nothing twice
+    floors = dict(type(accounts[0]).objects.filter(pk__in=[a.pk for a in accounts]).values_list("pk", "floor"))
+    assert floors == {accounts[0].pk: -20, accounts[1].pk: 0}
+    event = AuditEvent.objects.filter(verb="timebank.elderly_floors").get()
+    assert event.after["accounts"] == [accounts[0].pk] and event.after["floor"] == -20

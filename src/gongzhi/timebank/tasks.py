@@ -1,5 +1,6 @@
 """Background tasks of the time bank: the sweep that expires unused 核销 codes and refunds their points, and keeps
-recurring activities (杨西园村's twice-weekly cleaning) scheduled eight weeks ahead.
+recurring activities (杨西园村's twice-weekly cleaning) scheduled eight weeks ahead, and gives residents who reached
+their street's elderly age its overdraft allowance.
 
 One chain, like the voices sweep: `timebank_sweep_task` expires what is due and enqueues its next run about an hour
 later, unless a run is already waiting. `ensure_sweep_scheduled()` starts the chain (`manage.py timebank_sweep
@@ -21,8 +22,13 @@ _LOCK_ID = 0x74696D65  # "time": one advisory lock for the chain on PostgreSQL
 @task()
 def timebank_sweep_task() -> dict[str, int]:
     from gongzhi.timebank.services.catalogue import redemptions_expire
+    from gongzhi.timebank.services.ledger import elderly_floors_follow
 
-    counts = {"redemptions_expired": redemptions_expire(), "sessions_added": recurring_sessions_extend()}
+    counts = {
+        "redemptions_expired": redemptions_expire(),
+        "sessions_added": recurring_sessions_extend(),
+        "elderly_floors": elderly_floors_follow(),
+    }
     ensure_sweep_scheduled(delay=SWEEP_EVERY)
     return counts
 

@@ -45,6 +45,7 @@ __all__ = [
     "card_manager_add",
     "card_member_add",
     "elderly_born_by",
+    "elderly_floors_follow",
     "gift_month_start",
     "gifts_sent_since",
     "in_community",
@@ -239,6 +240,36 @@ def _refloor_street(street: Place, settings: LedgerSettings) -> int:
     ):
         floor = Least(Value(target), F("balance"), output_field=IntegerField())
         changed += group.exclude(floor=floor).update(floor=floor)
+    return changed
+
+
+@transaction.atomic
+def elderly_floors_follow(today: datetime.date | None = None) -> int:
+    """Residents who reached their street's elderly age since their account was opened get its allowance (the
+    hourly sweep). Only lowers floors, so no balance can end below one; one audit event per street that changed."""
+    today = today or timezone.localdate()
+    changed = 0
+    for settings in LedgerSettings.objects.filter(elderly_floor__lt=0).order_by("street_id"):
+        cutoff = elderly_born_by(today, settings.elderly_age)
+        due = Account.objects.filter(
+            kind=AccountKind.INDIVIDUAL,
+            community__parent_id=settings.street_id,
+            person__birth_date__lte=cutoff,
+            floor__gt=settings.elderly_floor,
+        )
+        # Locked in id order, the order transfer_post takes them in, so a racing spend cannot deadlock with us.
+        ids = list(due.select_for_update().order_by("id").values_list("pk", flat=True))
+        if not ids:
+            continue
+        Account.objects.filter(pk__in=ids).update(floor=settings.elderly_floor)
+        changed += len(ids)
+        audit.record(
+            actor=None,
+            verb="timebank.elderly_floors",
+            obj=settings,
+            community_id=None,
+            after={"accounts": ids, "floor": settings.elderly_floor, "born_by": cutoff.isoformat()},
+        )
     return changed
 
 

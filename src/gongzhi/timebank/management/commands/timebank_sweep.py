@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from gongzhi.timebank.services.catalogue import redemptions_expire
+from gongzhi.timebank.services.ledger import elderly_floors_follow
 from gongzhi.timebank.tasks import ensure_sweep_scheduled, recurring_sessions_extend
 
 
@@ -23,5 +24,7 @@ class Command(BaseCommand):
             started = ensure_sweep_scheduled()
             self.stdout.write("timebank sweep: scheduled" if started else "timebank sweep: already scheduled")
             return
-        expired, added = redemptions_expire(), recurring_sessions_extend()
-        self.stdout.write(f"timebank sweep: {expired} redemptions expired, {added} sessions added")
+        expired, added, elders = redemptions_expire(), recurring_sessions_extend(), elderly_floors_follow()
+        self.stdout.write(
+            f"timebank sweep: {expired} redemptions expired, {added} sessions added, {elders} elderly floors set"
+        )
