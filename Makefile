@@ -1,5 +1,6 @@
 # make demo: install, migrate, load the demo street, serve http://127.0.0.1:8000 (embedded SQLite).
-# make test: install, then ruff, mypy, pytest on SQLite, pytest on PostgreSQL, Playwright in Debian chromium.
+# make test: install, then ruff, mypy, pytest on SQLite, pytest on PostgreSQL, the date-sensitive tests at every
+# instant of scripts/test_at_dates.sh (SQLite), Playwright in Debian chromium.
 # Both install Debian's CJK font first (scripts/ensure_fonts.sh): PDFs embed it; the tests also need pdftotext.
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -11,7 +12,7 @@ BENCH_STAMP := $(VENV)/.bench-$(shell sha1sum requirements-bench.lock | cut -c1-
 PG_URL ?= $(or $(DATABASE_URL),postgres://gongzhi:gongzhi@127.0.0.1:5432/gongzhi)
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: install demo test lint typecheck test-sqlite test-postgres test-browser bench messages clean
+.PHONY: install demo test lint typecheck test-sqlite test-postgres test-dates test-browser bench messages clean
 
 install: $(STAMP)
 
@@ -45,11 +46,17 @@ test-postgres: install
 	PG_URL='$(PG_URL)' scripts/ensure_postgres.sh
 	DATABASE_URL='$(PG_URL)' $(PYTEST) -q -m "not browser" -n 2
 
+# The tests marked date_sensitive at the 1st at 00:05, 29 February, 31 December at 23:59… (the whole suite at those
+# instants, on both databases, is scripts/test_at_dates.sh without --fast).
+test-dates: install
+	scripts/ensure_fonts.sh --with-poppler
+	scripts/test_at_dates.sh --fast --db sqlite
+
 test-browser: install
 	scripts/ensure_chromium.sh
 	env -u DATABASE_URL $(PYTEST) -q -m browser -p no:xdist
 
-test: lint typecheck test-sqlite test-postgres test-browser
+test: lint typecheck test-sqlite test-postgres test-dates test-browser
 
 # Benchmark-only packages (the Pol.is reference implementation) stay out of the app's own install.
 $(BENCH_STAMP): requirements-bench.lock $(STAMP)

@@ -5,6 +5,48 @@ from django.test import Client
 
 from gongzhi.core.models import User
 from tests import factories
+from tests.clock import INSTANTS, pin_clock, pinned_now
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--at-every-instant",
+        action="store_true",
+        help=f"run each test once at each instant of tests/clock.py ({', '.join(INSTANTS)})",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if config.getoption("--at-every-instant"):
+        return "clock pinned at each of: " + ", ".join(f"{k} {v.isoformat()}" for k, v in INSTANTS.items())
+    return f"clock pinned at {pinned_now().isoformat()} (GONGZHI_TEST_NOW; see tests/clock.py)"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.config.getoption("--at-every-instant") and "pinned_instant" in metafunc.fixturenames:
+        # Module scope: a module's tests run together at one instant, its module-scoped fixtures set up once each.
+        metafunc.parametrize(
+            "pinned_instant", list(INSTANTS.values()), ids=list(INSTANTS), indirect=True, scope="module"
+        )
+
+
+@pytest.fixture(scope="module")
+def pinned_instant(request: pytest.FixtureRequest):
+    return getattr(request, "param", None) or pinned_now()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _pinned_clock_for_module_fixtures(pinned_instant):
+    # Module-scoped fixtures (a demo street loaded once for a module) run before any function-scoped one.
+    with pin_clock(pinned_instant):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock(pinned_instant):
+    # Each test starts at the pinned instant, however long the tests before it took.
+    with pin_clock(pinned_instant):
+        yield
 
 
 @pytest.fixture(autouse=True)

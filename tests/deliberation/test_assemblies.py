@@ -18,7 +18,7 @@ from gongzhi.places.services import place_create
 from gongzhi.rules import assembly
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 
 def meeting_topic(site, secretary, procedure: str = "council", place=None) -> Topic:

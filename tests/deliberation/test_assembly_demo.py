@@ -10,6 +10,8 @@ from gongzhi.people.demo import DEMO_PASSWORD, load_demo
 from gongzhi.places.models import Place, PlaceKind
 from tests.conftest import login
 
+pytestmark = pytest.mark.date_sensitive
+
 
 @pytest.mark.django_db
 def test_demo_representatives_meeting_and_council():

@@ -9,6 +9,8 @@ from gongzhi.deliberation.models import ActionItem, Cluster, Dot, Idea, Status, 
 from gongzhi.people.demo import DEMO_PASSWORD, load_demo
 from tests.conftest import login
 
+pytestmark = pytest.mark.date_sensitive
+
 
 @pytest.mark.django_db
 def test_demo_cocreation_is_decided_with_a_ranking_and_a_three_item_plan():

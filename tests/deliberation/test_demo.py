@@ -7,6 +7,8 @@ from gongzhi.deliberation.selectors import tally
 from gongzhi.people.demo import DEMO_PASSWORD, load_demo
 from gongzhi.people.models import Person
 
+pytestmark = pytest.mark.date_sensitive
+
 
 @pytest.mark.django_db
 def test_demo_topics_from_the_articles():

@@ -9,6 +9,8 @@ from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import ElevatorPlan, Objection, Status
 from tests.conftest import login
 
+pytestmark = pytest.mark.date_sensitive
+
 
 def elevator_topic(site, secretary):
     unit = site.units[0]  # 2 floors, 2 flats a floor, areas 81.50 and 82.50

@@ -9,6 +9,8 @@ from gongzhi.deliberation.demo.opinion import STATEMENTS, VOTER_PHONE_PREFIX
 from gongzhi.deliberation.models import OpinionStatement, Status, Topic
 from gongzhi.people.demo import DEMO_PASSWORD, demo_logins, load_demo
 
+pytestmark = pytest.mark.date_sensitive
+
 
 @pytest.mark.django_db
 def test_demo_opinion_map_has_groups_and_consensus():

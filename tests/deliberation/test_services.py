@@ -10,6 +10,8 @@ from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import Ballot, Comment, Status, Topic, TopicEvent
 from tests.deliberation.conftest import voting_topic
 
+pytestmark = pytest.mark.date_sensitive
+
 
 @pytest.mark.django_db
 def test_full_lifecycle_is_dated_and_audited(site, secretary):

@@ -4,6 +4,8 @@ from gongzhi.deliberation.demo import load_deliberation_demo
 from gongzhi.deliberation.models import Ballot, BallotSheet, Topic
 from gongzhi.people.demo import DEMO_PASSWORD, load_demo
 
+pytestmark = pytest.mark.date_sensitive
+
 
 @pytest.mark.django_db
 def test_demo_courtyard_vote_has_printed_sheets():

@@ -23,14 +23,15 @@ from gongzhi.people.models import Ownership, Person, PersonTag, Relation
 from gongzhi.places.models import Grid, GridKind, Household, Place, PlaceKind
 from gongzhi.rules import idcard
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 SMALL_LIXIONG = 600
 MOBILE = re.compile(r"1[3-9]\d{9}")
 
 
 @pytest.fixture(scope="module")
-def built(django_db_setup, django_db_blocker):
-    """One small demo for the whole module, rolled back at the end (each test runs in a savepoint inside)."""
+def built(django_db_setup, django_db_blocker, pinned_instant):
+    """One small demo for the whole module, rolled back at the end (each test runs in a savepoint inside). Dated
+    from the pinned instant, so built again for each instant of --at-every-instant."""
     with (
         django_db_blocker.unblock(),
         override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),

@@ -18,6 +18,8 @@ from gongzhi.rules.ledger import (
     would_cross_limit,
 )
 
+pytestmark = pytest.mark.date_sensitive
+
 
 def test_a_balanced_pair_is_returned_as_a_list():
     entries = (Entry("issuance", -10), Entry("alice", 10))

@@ -19,6 +19,8 @@ from gongzhi.rules.service_hours import (
     service_minutes,
 )
 
+pytestmark = pytest.mark.date_sensitive
+
 D = datetime.date
 TZ = datetime.timezone(datetime.timedelta(hours=8))
 dates = st.dates(min_value=D(2020, 1, 1), max_value=D(2030, 12, 31))

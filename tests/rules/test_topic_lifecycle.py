@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 
 from gongzhi.rules import topic_lifecycle as lc
 
+pytestmark = pytest.mark.date_sensitive
+
 NOW = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
 
 

@@ -9,6 +9,8 @@ import pytest
 
 from gongzhi.rules import voice_feedback as vf
 
+pytestmark = pytest.mark.date_sensitive
+
 CLOSED_AT = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=datetime.UTC)
 
 

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from gongzhi.rules.workdays import add_working_days, is_working_day, working_days_between
 
+pytestmark = pytest.mark.date_sensitive
+
 SH = ZoneInfo("Asia/Shanghai")
 DATA = Path(__file__).resolve().parents[2] / "src" / "gongzhi" / "voices" / "holidays_cn.json"
 CAL_2026 = {date.fromisoformat(r["date"]): r["is_workday"] for r in json.loads(DATA.read_text("utf-8"))["days"]}

@@ -44,6 +44,8 @@ from tests.timebank.test_activities_world import (
     served,
 )
 
+pytestmark = pytest.mark.date_sensitive
+
 BEFORE = local(DAY, 8) - datetime.timedelta(days=1)
 
 

@@ -155,6 +155,7 @@ def offer(shop: Shop, service_type: ServiceType):
     )
 
 
+@pytest.mark.date_sensitive
 def test_a_certified_service_needs_the_volunteers_live_certificate(shop: Shop):
     service_type, skill = certified_type(shop)
     community = shop.bank.site.community
@@ -250,6 +251,7 @@ def test_donations_are_goods_only_and_staff_only(shop: Shop, other_staff):
 # --- redeeming -----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.date_sensitive
 def test_redeeming_pays_takes_one_unit_and_issues_a_code(shop: Shop):
     bank = shop.bank
     bank.issue(bank.alice_acct, 100)
@@ -489,6 +491,7 @@ def test_a_code_of_another_community_is_unknown_here(shop: Shop):
     )
 
 
+@pytest.mark.date_sensitive
 def test_an_expired_code_is_refused_and_nothing_changes(shop: Shop):
     shop.bank.issue(shop.bank.alice_acct, 100)
     r = redeem(shop)

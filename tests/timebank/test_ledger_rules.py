@@ -19,7 +19,7 @@ from gongzhi.timebank.models import Account, AccountKind, Entry, LedgerSettings,
 from tests import factories
 from tests.timebank.conftest import Bank, key, make_elder, set_street_rules, user_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 
 def state() -> tuple[int, int, tuple[int, ...], tuple[int | None, ...], int]:

@@ -38,7 +38,7 @@ from tests.conftest import login
 from tests.timebank.conftest import key
 from tests.timebank.test_records import make_record
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 
 def build(site: factories.Community, staff: dict[str, Any], scale: int = 1) -> None:

@@ -13,7 +13,7 @@ from gongzhi.timebank import tasks
 from gongzhi.timebank.models import Session
 from tests.timebank.test_activities_world import DAY, make_activity, make_world
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 
 def test_the_sweep_adds_the_coming_sessions_of_open_recurring_activities_only(capsys):

@@ -24,7 +24,7 @@ from gongzhi.voices.models import EventKind, FollowKind, Voice, VoiceEvent, Voic
 from gongzhi.voices.services import workflow
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 GPS = 0x8825
 ORIENTATION = 0x0112

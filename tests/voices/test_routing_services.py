@@ -13,6 +13,8 @@ from gongzhi.voices import services
 from gongzhi.voices.models import CalendarDay, Category, Party, PartyKind, PartyMember, Route
 from tests import factories
 
+pytestmark = pytest.mark.date_sensitive
+
 
 def secretary(desk):
     return desk.staff[Role.SECRETARY]

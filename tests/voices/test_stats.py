@@ -19,6 +19,8 @@ from gongzhi.voices import services
 from gongzhi.voices.models import Voice
 from gongzhi.voices.selectors import stats as selectors
 
+pytestmark = pytest.mark.date_sensitive
+
 TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)  # a Monday
 NOW = T0 + datetime.timedelta(days=30)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 from django.utils import timezone
 
@@ -14,6 +15,8 @@ from gongzhi.notifications.models import Notification, OutboxMessage
 from gongzhi.voices import services
 from gongzhi.voices.models import EventKind, Party, PartyKind, PartyMember, Voice, VoiceEvent
 from gongzhi.voices.tasks import ensure_sweep_scheduled, voices_sweep_task
+
+pytestmark = pytest.mark.date_sensitive
 
 SH = ZoneInfo("Asia/Shanghai")
 
