@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime
-import time
 from collections import Counter
 
 import pytest
@@ -31,23 +30,21 @@ from gongzhi.voices.models import (
 from gongzhi.voices.selectors import surveys as survey_selectors
 from gongzhi.voices.services.routing import route_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 
 @pytest.fixture
 def demo():
     street = load_demo(residents_lixiong=300).street
     load_deliberation_demo(street=street, password=DEMO_PASSWORD)
-    started = time.monotonic()
     made = load_voices_demo(street=street, password=DEMO_PASSWORD)
-    spent = time.monotonic() - started
     communities = {p.name: p for p in Place.objects.filter(parent=street)}
-    return street, communities, made, spent
+    return street, communities, made
 
 
 def test_huayuan_survey_covers_50_households_and_with_the_meetings_makes_150_suggestions(demo):
     """With, on the same load (the demo takes seconds), every community's desk."""
-    _street, c, _made, _spent = demo
+    _street, c, _made = demo
     _every_community_has_a_desk_and_the_demo_logins_act_for_their_parties(c)
     courtyard = Place.objects.get(community=c["东环路社区"], name="花园颐院")
     survey = Survey.objects.get(place=courtyard)
@@ -90,7 +87,7 @@ def _outcomes(survey):
 
 
 def test_lixiong_has_a_year_of_handled_and_rated_voices_and_a_second_load_changes_nothing(demo):
-    street, c, made, spent = demo
+    street, c, made = demo
     lx = c["瀝雄社区"]
     voices = Voice.objects.filter(community=lx)
     n = voices.count()
@@ -98,15 +95,24 @@ def test_lixiong_has_a_year_of_handled_and_rated_voices_and_a_second_load_change
     now = timezone.now()
     first, last = voices.order_by("created_at").first().created_at, voices.order_by("-created_at").first().created_at
     assert now - first > datetime.timedelta(days=330) and now - last < datetime.timedelta(days=7)
-    months = Counter(timezone.localtime(t).strftime("%Y-%m") for t in voices.values_list("created_at", flat=True))
-    assert len(months) >= 12 and min(months.values()) > 40
+    # The statistics page counts by month: the twelve months before this one are full on any day of the month,
+    # and this month holds only what came in before today (none at all on the 1st).
+    today = timezone.localdate()
+    months = Counter(timezone.localdate(t).replace(day=1) for t in voices.values_list("created_at", flat=True))
+    full, month = [], lixiong.year_ago_month_start(today)
+    while month < today.replace(day=1):
+        full.append(month)
+        month = (month + datetime.timedelta(days=31)).replace(day=1)
+    assert len(full) == 12 and all(months[m] > 40 for m in full), months
+    assert set(months) - set(full) <= {today.replace(day=1)}
+    assert all(timezone.localdate(t) < today for t in voices.values_list("created_at", flat=True))
     codes = Counter(voices.values_list("category__code", flat=True))
     assert {"parking", "lighting", "fencing", "refuse", "security"} <= set(codes)
     closed = voices.filter(is_open=False).exclude(status=Status.MERGED)
     assert closed.count() > 0.85 * n
-    late = sum(1 for d, cl in closed.values_list("due_at", "closed_at") if cl > d)
-    assert 0.05 < late / n < 0.12
-    assert voices.filter(escalated_at__isnull=False).count() >= late
+    late = [escalated for d, cl, escalated in closed.values_list("due_at", "closed_at", "escalated_at") if cl > d]
+    assert 0.05 < len(late) / n < 0.12
+    assert all(late), "a voice closed after its deadline without 督办"
     assert all(
         a and f and a <= f <= cl
         for a, f, cl in closed.exclude(status=Status.REJECTED).values_list(
@@ -134,7 +140,7 @@ def test_lixiong_has_a_year_of_handled_and_rated_voices_and_a_second_load_change
     )
     assert all(e.created_at <= now for e in VoiceEvent.objects.filter(community=lx).only("created_at"))
     assert AuditEvent.objects.filter(verb="demo.voices_history", community_id=lx.pk).count() == 1
-    _the_demo_loaded_quickly_and_a_second_load_changes_nothing(street, made, spent)
+    _a_second_load_changes_nothing(street, made)
 
 
 def _every_community_has_a_desk_and_the_demo_logins_act_for_their_parties(c):
@@ -162,9 +168,9 @@ def _every_community_has_a_desk_and_the_demo_logins_act_for_their_parties(c):
     assert Voice.objects.visible_to(prop).filter(community=lx).count() > 50
 
 
-def _the_demo_loaded_quickly_and_a_second_load_changes_nothing(street, made, spent):
+def _a_second_load_changes_nothing(street, made):
+    # How long the load takes is measured by bench/demo.py, not asserted here.
     assert made == 150 + lixiong.VOICES
-    assert spent < 15, spent
     before = (Voice.objects.count(), VoiceEvent.objects.count(), SurveyVisit.objects.count(), Category.objects.count())
     assert load_voices_demo(street=street, password=DEMO_PASSWORD) == 0
     after = (Voice.objects.count(), VoiceEvent.objects.count(), SurveyVisit.objects.count(), Category.objects.count())

@@ -11,8 +11,9 @@ import datetime
 import random
 from dataclasses import dataclass
 
+from gongzhi.rules.workdays import is_working_day
 from gongzhi.voices.models import EventKind, Party, Status, Voice, VoiceEvent
-from gongzhi.voices.services.routing import voice_due_at
+from gongzhi.voices.services.routing import calendar_exceptions, voice_due_at
 
 __all__ = ["REPLIES", "Plan", "work_time", "write_lifecycle"]
 
@@ -47,13 +48,15 @@ REOPEN_REASONS = ("问题又出现了，请再处理", "只是临时处理，没
 
 
 def work_time(t: datetime.datetime, rng: random.Random) -> datetime.datetime:
-    """The next moment the office is working (9:00–18:00, Monday to Friday) at or after t."""
+    """The next moment the office is working (9:00–18:00 of a working day by the deployment's calendar, the one
+    deadlines are counted in: no holidays, and the 调休 Saturdays worked) at or after t."""
+    exceptions = calendar_exceptions()
     local = t.astimezone(datetime.timezone(datetime.timedelta(hours=8)))
     if local.hour >= 18:
         local = (local + DAY).replace(hour=9, minute=rng.randrange(0, 50))
     elif local.hour < 9:
         local = local.replace(hour=9, minute=rng.randrange(0, 50))
-    while local.weekday() >= 5:
+    while not is_working_day(local.date(), exceptions):
         local = (local + DAY).replace(hour=9, minute=rng.randrange(0, 50))
     return local.astimezone(datetime.UTC)
 
@@ -110,6 +113,12 @@ def write_lifecycle(
     v.status, v.accepted_at, v.first_response_at = Status.ACCEPTED, accepted, accepted
     if plan.outcome == "rejected":
         at = work_time(accepted + rng.uniform(1, 20) * HOUR, rng)
+        if at > v.due_at:
+            # Still undecided at the deadline: the sweep sent it to 督办 before the rejection, as it would have.
+            escalated = _escalate(t, v, supervisor, rng)
+            if escalated is None:
+                return t.events
+            at = max(at, escalated + HOUR)
         reason = rng.choice(REJECT_REASONS)
         if t.add(
             EventKind.REJECTED, at, actor_label="居委会", body=reason, from_status="accepted", to_status="rejected"
@@ -132,17 +141,8 @@ def write_lifecycle(
     # A reply that only came near the deadline cannot close in time either: that voice goes to 督办 as well.
     late = plan.outcome == "late" or replied + HOUR >= v.due_at
     if late:
-        escalated = v.due_at + rng.uniform(0.5, 3) * HOUR
-        if not t.add(
-            EventKind.ESCALATED,
-            escalated,
-            actor_label=supervisor.name if supervisor else "居委会",
-            body="已超过办理期限，转督办",
-            party=supervisor,
-            is_public=True,
-        ):
+        if _escalate(t, v, supervisor, rng) is None:
             return t.events
-        v.escalated_at, v.escalation_level = escalated, 1
         closed = max(work_time(v.due_at + rng.uniform(6, 6 * 24) * HOUR, rng), replied + HOUR)
     else:
         span = max((v.due_at - replied).total_seconds(), 3600)
@@ -195,6 +195,24 @@ def write_lifecycle(
     if t.add(EventKind.RATED, rerated, actor_label="居民", body="4分 这次修好了", is_public=True):
         v.rating, v.rating_comment, v.rated_at = 4, "这次修好了", rerated
     return t.events
+
+
+def _escalate(t: _Timeline, v: Voice, supervisor: Party | None, rng: random.Random) -> datetime.datetime | None:
+    """督办 within hours of the deadline, as `voices_sweep` does, at the moment returned; None while that moment has
+    not come yet."""
+    assert v.due_at is not None
+    escalated = v.due_at + rng.uniform(0.5, 3) * HOUR
+    if not t.add(
+        EventKind.ESCALATED,
+        escalated,
+        actor_label=supervisor.name if supervisor else "居委会",
+        body="已超过办理期限，转督办",
+        party=supervisor,
+        is_public=True,
+    ):
+        return None
+    v.escalated_at, v.escalation_level = escalated, 1
+    return escalated
 
 
 HISTORY_FIELDS = [

@@ -29,7 +29,7 @@ from gongzhi.voices.demo.history import Plan, write_lifecycle
 from gongzhi.voices.models import Category, Channel, EventKind, Party, Route, Status, Voice, VoiceEvent
 from gongzhi.voices.services.routing import voice_due_at
 
-__all__ = ["CLUSTER_DUPLICATES", "CLUSTER_ME_TOO", "VOICES", "Cluster", "Year", "build"]
+__all__ = ["CLUSTER_DUPLICATES", "CLUSTER_ME_TOO", "VOICES", "Cluster", "Year", "build", "year_ago_month_start"]
 
 VOICES = 1500
 CLUSTER_DUPLICATES = 14
@@ -85,9 +85,11 @@ class _Home:
 
 
 def _moments(rng: random.Random, now: datetime.datetime, n: int) -> list[tuple[datetime.datetime, str]]:
-    """n (time, category) pairs over the last 365 days, weighted by weekday, season and category."""
-    today = timezone.localdate()
-    days = [today - datetime.timedelta(days=d) for d in range(1, 366)]
+    """n (time, category) pairs from the 1st of the month a year ago until yesterday, weighted by weekday, season
+    and category: the statistics' twelve full months are full on any day the demo is loaded."""
+    today = timezone.localdate(now)
+    first = year_ago_month_start(today)
+    days = [first + datetime.timedelta(days=d) for d in range((today - first).days)]
     keys, weights = [], []
     for day in days:
         quiet = 0.35 if abs((day - SPRING_FESTIVAL).days) <= 4 else 1.0
@@ -104,6 +106,11 @@ def _moments(rng: random.Random, now: datetime.datetime, n: int) -> list[tuple[d
         )
         out.append((min(timezone.make_aware(t), now - datetime.timedelta(hours=1)), code))
     return sorted(out)
+
+
+def year_ago_month_start(today: datetime.date) -> datetime.date:
+    """The 1st of the month twelve months before today's (2026-12-07 → 2025-12-01)."""
+    return today.replace(year=today.year - 1, day=1)
 
 
 def _route(routes: list[Route], category_id: int, path: str) -> Party | None:
