@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gongzhi.rules.volunteer_age import age_on, birthday_in, is_minor
+from gongzhi.rules.volunteer_age import age_on, birthday_in, is_minor, latest_birth_date
+
+pytestmark = pytest.mark.date_sensitive
 
 D = datetime.date
 
@@ -63,3 +65,25 @@ def test_age_never_decreases(birth: datetime.date, days: int) -> None:
     if nxt > D(2100, 12, 31):
         return
     assert age_on(birth, on) <= age_on(birth, nxt) <= age_on(birth, on) + 1
+
+
+@pytest.mark.parametrize(
+    ("on", "age", "latest"),
+    [
+        (D(2026, 12, 1), 18, D(2008, 12, 1)),
+        (D(2028, 2, 29), 18, D(2010, 2, 28)),  # 2010 has no 29 February
+        (D(2028, 2, 29), 20, D(2008, 2, 29)),  # 2008 has one
+        (D(2027, 3, 1), 60, D(1967, 3, 1)),
+        (D(2029, 2, 28), 61, D(1968, 2, 28)),  # born 29 February 1968: 61 only on 1 March 2029
+        (D(2026, 1, 1), 0, D(2026, 1, 1)),
+    ],
+)
+def test_latest_birth_date_of_an_age(on: datetime.date, age: int, latest: datetime.date) -> None:
+    assert latest_birth_date(on, age) == latest
+
+
+@given(birth=dates, on=dates, age=st.integers(min_value=0, max_value=120))
+def test_latest_birth_date_is_the_query_form_of_age_on(birth: datetime.date, on: datetime.date, age: int) -> None:
+    if birth > on or on.year - age < 1:
+        return
+    assert (birth <= latest_birth_date(on, age)) is (age_on(birth, on) >= age)

@@ -13,6 +13,7 @@ from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, Validatio
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
 from gongzhi.people.services import person_create
+from gongzhi.rules.volunteer_age import latest_birth_date
 from gongzhi.timebank import services
 from gongzhi.timebank.models import (
     Award,
@@ -27,12 +28,17 @@ from tests import factories
 from tests.conftest import login
 from tests.timebank.conftest import user_of
 
-pytestmark = pytest.mark.django_db
+
+def ninety_days_ago() -> datetime.date:
+    return timezone.localdate() - datetime.timedelta(days=90)
+
+
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 
 def minor(site: factories.Community, years: int = 15):
-    today = timezone.localdate()
-    birth = today.replace(year=today.year - years) - datetime.timedelta(days=1)
+    # Turned `years` yesterday (a day earlier than the last birth date of that age).
+    birth = latest_birth_date(timezone.localdate(), years) - datetime.timedelta(days=1)
     return person_create(
         actor=None,
         community=site.community,
@@ -116,11 +122,7 @@ def test_a_minor_with_consent_is_registered(site, staff):
 
 def test_the_eighteenth_birthday_is_adult(site, staff):
     # On the 18th birthday itself no guardian is needed (rules.volunteer_age).
-    today = timezone.localdate()
-    try:
-        birth = today.replace(year=today.year - 18)
-    except ValueError:
-        birth = datetime.date(today.year - 18, 2, 28)
+    birth = latest_birth_date(timezone.localdate(), 18)
     person = person_create(
         actor=None,
         community=site.community,
@@ -215,16 +217,24 @@ def test_teams_members_and_awards(site, staff):
         services.team_member_add(actor=secretary, team=team, volunteer=v)
     assert TeamMember.objects.count() == 1 and Team.objects.get().kind == TeamKind.SELF_ORG
     award = services.award_add(
-        actor=secretary, volunteer=v, title="优秀志愿者", awarded_on=datetime.date(2026, 3, 5), issuer="街道办"
+        actor=secretary,
+        volunteer=v,
+        title="优秀志愿者",
+        awarded_on=ninety_days_ago(),
+        issuer="街道办",
     )
     assert award.volunteer == v
     with pytest.raises(ValidationFailed) as exc:
-        services.award_add(actor=secretary, volunteer=v, title="", awarded_on=datetime.date(2026, 3, 5), issuer="x")
+        services.award_add(
+            actor=secretary,
+            volunteer=v,
+            title="",
+            awarded_on=ninety_days_ago(),
+            issuer="x",
+        )
     assert "表彰名称" in str(exc.value.message)
     with pytest.raises(ValidationFailed) as future:
-        services.award_add(
-            actor=secretary, volunteer=v, title="t", awarded_on=timezone.localdate().replace(year=2999), issuer="x"
-        )
+        services.award_add(actor=secretary, volunteer=v, title="t", awarded_on=datetime.date(2999, 1, 1), issuer="x")
     assert future.value.code == "future_date"
     assert Award.objects.count() == 1
 

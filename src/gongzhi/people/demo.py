@@ -25,6 +25,7 @@ from gongzhi.people.models import Ownership, Person, PersonTag, Relation, Sex, T
 from gongzhi.places.models import COMMUNITY_KINDS, Grid, GridKind, Household, Place, PlaceKind
 from gongzhi.places.services import place_create
 from gongzhi.rules import idcard
+from gongzhi.rules.volunteer_age import age_on, latest_birth_date
 
 __all__ = [
     "DEMO_PASSWORD",
@@ -179,17 +180,6 @@ def _given(rng: random.Random, sex: str) -> str:
     return rng.choice(chars) + (rng.choice(chars) if rng.random() < 0.7 else "")
 
 
-def _years_before(day: datetime.date, years: int) -> datetime.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
-def _age(birth: datetime.date, today: datetime.date) -> int:
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-
-
 def _apportion(total: int, weights: list[float]) -> list[int]:
     """Splits total into integer shares proportional to weights (largest remainder), summing to total."""
     whole = sum(weights)
@@ -239,7 +229,7 @@ def synthetic_persons(community: Place, *, ages: list[int], rng: random.Random, 
     persons = []
     for age in ages:
         sex = rng.choice((Sex.MALE, Sex.FEMALE))
-        birth = _years_before(today, age) - datetime.timedelta(days=rng.randrange(1, 360))
+        birth = latest_birth_date(today, age) - datetime.timedelta(days=rng.randrange(1, 360))
         persons.append(
             Person(
                 community=community,
@@ -444,8 +434,8 @@ def _populate(
     people = _People()
 
     def add(*, age: int, sex: str, surname: str, region: str, relation: str, household: int) -> int:
-        start = _years_before(today, age + 1) + datetime.timedelta(days=1)
-        birth = start + datetime.timedelta(days=rng.randrange((_years_before(today, age) - start).days + 1))
+        start = latest_birth_date(today, age + 1) + datetime.timedelta(days=1)
+        birth = start + datetime.timedelta(days=rng.randrange((latest_birth_date(today, age) - start).days + 1))
         # Under-16s get no phone; some of the very old have none either.
         has_phone = age >= 16 and (age < 80 or rng.random() < 0.6)
         hh = households[household] if household >= 0 else None
@@ -1006,7 +996,7 @@ def _create_logins(street: Place) -> None:
     huayuan = Place.objects.get(parent=donghuanlu, name=HUAYUAN)
     flats = list(Household.objects.filter(place_path__under=huayuan.path).select_related("grid").order_by("pk"))
     heads = list(Person.objects.filter(household__in=flats, relation=Relation.HEAD).order_by("pk"))
-    resident = next(p for p in heads if 30 <= _age(p.birth_date, timezone.localdate()) <= 70)
+    resident = next(p for p in heads if 30 <= age_on(p.birth_date, timezone.localdate()) <= 70)
     volunteer = next(p for p in heads if p.household_id != resident.household_id)
     grid = flats[0].grid
     assert grid is not None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 
-__all__ = ["ADULT_AGE", "age_on", "birthday_in", "is_minor"]
+__all__ = ["ADULT_AGE", "age_on", "birthday_in", "is_minor", "latest_birth_date"]
 
 ADULT_AGE = 18
 
@@ -31,6 +31,16 @@ def age_on(birth_date: datetime.date, on: datetime.date) -> int:
     if on < birthday_in(birth_date, on.year):
         years -= 1
     return years
+
+
+def latest_birth_date(on: datetime.date, age: int) -> datetime.date:
+    """The last birth date of someone who is `age` or older on the day `on`, so that a query can ask
+    `birth_date <= latest_birth_date(on, age)` for `age_on(birth_date, on) >= age`. On 29 February, when the year
+    `age` back is common, it is that year's 28 February."""
+    try:
+        return on.replace(year=on.year - age)
+    except ValueError:  # `on` is 29 February and `age` years back is a common year
+        return datetime.date(on.year - age, 2, 28)
 
 
 def is_minor(birth_date: datetime.date, on: datetime.date) -> bool:

@@ -28,6 +28,7 @@ from gongzhi.deliberation.models import (
 from gongzhi.people.models import Person
 from gongzhi.places.models import Household, Place
 from gongzhi.rules import assembly
+from gongzhi.rules.volunteer_age import ADULT_AGE, latest_birth_date
 
 __all__ = [
     "DECIDING_KINDS",
@@ -136,10 +137,7 @@ def resolution_get(*, actor: Any, community: Place, resolution_id: int) -> Resol
 
 def adult_cutoff(day: datetime.date) -> datetime.date:
     """Born on or before this date means aged 18 or over on `day`; a 29 February birthday counts from 1 March."""
-    try:
-        return day.replace(year=day.year - 18)
-    except ValueError:  # day is 29 February and that year is not a leap year
-        return day.replace(year=day.year - 18, day=28)
+    return latest_birth_date(day, ADULT_AGE)
 
 
 @dataclass

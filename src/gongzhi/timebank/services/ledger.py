@@ -24,6 +24,7 @@ from gongzhi.core.xlsx import Book
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place, PlaceKind
 from gongzhi.rules import ledger as rules
+from gongzhi.rules.volunteer_age import latest_birth_date
 from gongzhi.timebank.models import (
     COLLECTIVE_KINDS,
     ELDERLY_FLOOR_MIN,
@@ -141,11 +142,8 @@ def ledger_settings_for(community_id: int) -> LedgerSettings:
 
 
 def elderly_born_by(today: datetime.date, age: int) -> datetime.date:
-    """The latest birth date of someone who is `age` or older on `today` (29 February counts from 28 February)."""
-    try:
-        return today.replace(year=today.year - age)
-    except ValueError:
-        return today.replace(year=today.year - age, day=28)
+    """The latest birth date of someone who is `age` or older on `today` (29 February birthdays count from 1 March)."""
+    return latest_birth_date(today, age)
 
 
 def individual_floor(person: Person, settings: LedgerSettings, today: datetime.date | None = None) -> int:
