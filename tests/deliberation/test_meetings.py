@@ -15,7 +15,7 @@ from gongzhi.deliberation.models import Attendance, Meeting, MeetingStatus, Sugg
 from tests import factories
 from tests.deliberation.conftest import voting_topic
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 HOUR = datetime.timedelta(hours=1)
 
 
@@ -58,6 +58,7 @@ def test_two_meetings_never_share_a_token(site, secretary):
     ],
 )
 def test_schedule_refuses_bad_input(site, secretary, changes, code):
+    changes = dict(changes)  # the parametrized dict is shared by every run of this case (e.g. at every instant)
     args = {
         "actor": secretary,
         "place": site.compound,

@@ -36,9 +36,20 @@ from tests import factories
 from tests.conftest import login
 from tests.timebank.conftest import user_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 _days = itertools.count(1)
+
+
+def past_month(back: int) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of the month `back` months before this one: in the past at any pinned instant."""
+    first = timezone.localdate().replace(day=1)
+    for _i in range(back):
+        first = (first - datetime.timedelta(days=1)).replace(day=1)
+    return first, (first + datetime.timedelta(days=31)).replace(day=1) - datetime.timedelta(days=1)
+
+
+MARCH, APRIL = 8, 7  # months back: two consecutive months well before today
 
 
 def service_type(site: factories.Community, name: str = "助老陪伴") -> ServiceType:
@@ -61,7 +72,7 @@ def make_record(
     content: str = "陪伴独居老人",
 ) -> ServiceRecord:
     """A service record as the activities part leaves it (its own services are another engineer's part)."""
-    day = day or datetime.date(2026, 3, 1) + datetime.timedelta(days=next(_days) % 200)
+    day = day or timezone.localdate() - datetime.timedelta(days=250 - next(_days) % 200)
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9, 0)))
     record = ServiceRecord.objects.create(
         community=site.community,
@@ -98,8 +109,9 @@ def vol_user(volunteer):
 
 
 def test_record_holds_approved_services_trainings_awards_and_totals(site, staff, volunteer, vol_user):
-    make_record(site, volunteer.person, minutes=90, day=datetime.date(2026, 3, 2))
-    make_record(site, volunteer.person, minutes=45, day=datetime.date(2026, 4, 2))
+    march, april = past_month(MARCH), past_month(APRIL)
+    make_record(site, volunteer.person, minutes=90, day=march[0] + datetime.timedelta(days=1))
+    make_record(site, volunteer.person, minutes=45, day=april[0] + datetime.timedelta(days=1))
     make_record(site, volunteer.person, minutes=600, status=RecordStatus.REJECTED)
     make_record(site, volunteer.person, minutes=600, status=RecordStatus.PENDING)
     make_record(site, site.people[1], minutes=30)
@@ -107,17 +119,15 @@ def test_record_holds_approved_services_trainings_awards_and_totals(site, staff,
         actor=staff[Role.SECRETARY],
         volunteer=volunteer,
         title="优秀志愿者",
-        awarded_on=datetime.date(2026, 3, 5),
+        awarded_on=march[0] + datetime.timedelta(days=4),
         issuer="街道办",
     )
     record = selectors.volunteer_record(actor=vol_user, volunteer=volunteer)
     assert [r.minutes for r in record.services] == [90, 45]
     assert record.minutes == 135 and record.hours == 2.25 and record.service_count == 2
     assert [a.title for a in record.awards] == ["优秀志愿者"]
-    march = selectors.volunteer_record(
-        actor=staff[Role.SECRETARY], volunteer=volunteer, period=(datetime.date(2026, 3, 1), datetime.date(2026, 3, 31))
-    )
-    assert march.minutes == 90 and len(march.awards) == 1
+    in_march = selectors.volunteer_record(actor=staff[Role.SECRETARY], volunteer=volunteer, period=march)
+    assert in_march.minutes == 90 and len(in_march.awards) == 1
 
 
 def test_record_permissions(site, staff, other_staff, volunteer):
@@ -182,17 +192,15 @@ def test_community_export_is_for_staff(site, staff, other_staff, volunteer):
 
 
 def test_proof_freezes_totals_and_verifies(site, staff, volunteer, vol_user, client):
-    make_record(site, volunteer.person, minutes=90, day=datetime.date(2026, 3, 2))
-    make_record(site, volunteer.person, minutes=30, day=datetime.date(2026, 4, 2))
+    march, april = past_month(MARCH), past_month(APRIL)
+    make_record(site, volunteer.person, minutes=90, day=march[0] + datetime.timedelta(days=1))
+    make_record(site, volunteer.person, minutes=30, day=april[0] + datetime.timedelta(days=1))
     proof = services.proof_issue(actor=vol_user, volunteer=volunteer)
     assert (proof.services, proof.minutes) == (2, 120) and len(proof.code) == 12
-    march = services.proof_issue(
-        actor=staff[Role.SECRETARY],
-        volunteer=volunteer,
-        period_start=datetime.date(2026, 3, 1),
-        period_end=datetime.date(2026, 3, 31),
+    in_march = services.proof_issue(
+        actor=staff[Role.SECRETARY], volunteer=volunteer, period_start=march[0], period_end=march[1]
     )
-    assert (march.services, march.minutes) == (1, 90) and march.code != proof.code
+    assert (in_march.services, in_march.minutes) == (1, 90) and in_march.code != proof.code
     make_record(site, volunteer.person, minutes=600)  # later services do not change an issued proof
     page = client.get(reverse("timebank:proof_verify", args=[proof.code]))
     text = page.content.decode()
@@ -214,14 +222,12 @@ def test_proof_bad_input_and_permissions(site, staff, other_staff, volunteer):
         services.proof_issue(
             actor=staff[Role.SECRETARY],
             volunteer=volunteer,
-            period_start=datetime.date(2026, 5, 2),
-            period_end=datetime.date(2026, 5, 1),
+            period_start=past_month(MARCH)[0] + datetime.timedelta(days=1),
+            period_end=past_month(MARCH)[0],
         )
     assert exc.value.code == "bad_period"
     with pytest.raises(ValidationFailed) as future:
-        services.proof_issue(
-            actor=staff[Role.SECRETARY], volunteer=volunteer, period_end=timezone.localdate().replace(year=2999)
-        )
+        services.proof_issue(actor=staff[Role.SECRETARY], volunteer=volunteer, period_end=datetime.date(2999, 1, 1))
     assert future.value.code == "future_date"
     with pytest.raises(NotFound):
         services.proof_issue(actor=other_staff[Role.SECRETARY], volunteer=volunteer)
@@ -256,7 +262,7 @@ def _pdf_text(body: bytes) -> str:
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (scripts/ensure_fonts.sh --with-poppler)")
 def test_proof_pdf_says_what_the_proof_holds(site, staff, volunteer):
-    make_record(site, volunteer.person, minutes=90, day=datetime.date(2026, 3, 2))
+    make_record(site, volunteer.person, minutes=90, day=past_month(MARCH)[0])
     proof = services.proof_issue(actor=staff[Role.SECRETARY], volunteer=volunteer)
     pdf = login(staff[Role.SECRETARY]).get(reverse("timebank:proof_pdf", args=[site.community.pk, proof.pk]))
     text = "".join(_pdf_text(pdf.content).split())
@@ -283,7 +289,7 @@ def test_record_page_query_count_is_constant(site, staff, volunteer, vol_user):
     for _i in range(25):
         make_record(site, volunteer.person)
     services.award_add(
-        actor=staff[Role.SECRETARY], volunteer=volunteer, title="t", awarded_on=datetime.date(2026, 1, 1), issuer="i"
+        actor=staff[Role.SECRETARY], volunteer=volunteer, title="t", awarded_on=past_month(MARCH)[0], issuer="i"
     )
     assert _queries(client, url) == small
 
