@@ -7,7 +7,7 @@
 4. The standalone benches: tally, opinion map, ballot ingest on PostgreSQL (bench/ballots.py), ballot sheets,
    duplicate search over 100,000 voices (bench/similar.py), the voice pages at 100,000 voices (bench/voices.py),
    time-bank transfers on PostgreSQL next to pgbench (bench/transfers.py) and the time-bank statistics endpoint at
-   100× the demo history (bench/timebank_stats.py).
+   100× the demo history (bench/timebank_stats.py), and the demo's load part by part (bench/demo.py).
 
 `python bench/run.py --only ballots` (or `--only tally,opinion_map`) runs only those standalone benches.
 """
@@ -149,6 +149,7 @@ SCRIPTS = {
     "voices": "voices.py",
     "transfers": "transfers.py",
     "timebank_stats": "timebank_stats.py",
+    "demo": "demo.py",
 }
 
 
@@ -191,6 +192,7 @@ def main() -> None:
     voices = run_script("voices.py")
     transfers = run_script("transfers.py")  # PostgreSQL, next to pgbench, database gongzhi_bench
     timebank_stats = run_script("timebank_stats.py")  # SQLite, and PostgreSQL when DATABASE_URL names it
+    demo_load = run_script("demo.py")  # SQLite, a fresh file per round
     results = {
         "machine": {
             "cpu": platform.processor() or platform.machine(),
@@ -214,6 +216,7 @@ def main() -> None:
         "voices": voices,
         "transfers": transfers,
         "timebank_stats": timebank_stats,
+        "demo": demo_load,
         "timings": timings,
     }
     (OUT / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))

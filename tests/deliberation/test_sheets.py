@@ -320,9 +320,7 @@ def test_staff_pages_permission_matrix(owners, secretary, staff, other_staff, cl
     for lower in (staff[Role.BUILDING_HEAD], owners.accounts[0]):
         assert getattr(login(lower), method)(url, data).status_code == 403
     allowed = getattr(login(secretary), method)(url, data)
-    assert allowed.status_code in (200, 302)
-    if method == "get":
-        assert allowed.status_code == 200
+    assert allowed.status_code == (200 if method == "get" else 302)
     assert BallotSheet.objects.filter(voided_at__isnull=False).count() == (1 if name == "reissue" else 0)
 
 
@@ -376,7 +374,7 @@ def test_ballots_page_enters_a_sheet_by_serial_without_id_number(owners, secreta
     assert ok.status_code == 302
     assert Ballot.objects.get().voter_id == sheets[1].voter_id
     again = client.post(url, {"channel": "paper", "serial_no": sheets[1].serial_no, "choice": "agree"}).content.decode()
-    assert "不能重复表决" in again or "该编号的表决票已录入" in again
+    assert "该编号的表决票已录入" in again
     unknown = client.post(url, {"channel": "paper", "serial_no": f"T{topic.pk}-00999", "choice": "agree"})
     assert "没有编号为" in unknown.content.decode()
     blank = client.post(url, {"channel": "paper", "serial_no": "", "choice": "agree"}).content.decode()
@@ -389,10 +387,10 @@ def test_ballots_page_enters_a_sheet_by_serial_without_id_number(owners, secreta
     assert "请填写业主身份证号" in proxy_without_id and Ballot.objects.count() == 2
 
 
-def test_a_thousand_sheets_render_in_reasonable_time(settings):
-    """No database: the renderer alone, timed; the report quotes this figure."""
+def test_sheets_stream_from_a_generator_one_page_each(settings):
+    """No database: the renderer alone, fed lazily as the chunked query feeds it. Its speed (1,000 sheets) is
+    measured by bench/sheets.py, not asserted here."""
     import io
-    import time
     from types import SimpleNamespace
 
     from gongzhi.deliberation.printing import render_sheets
@@ -401,19 +399,16 @@ def test_a_thousand_sheets_render_in_reasonable_time(settings):
     topic = Topic(pk=7, title="花园颐院院落管理制度", matter="ordinary")
     rows = (
         SheetRow(f"T7-{i:05d}", "0123456789abcdef", i, "花园颐院 3栋 2单元 502", Decimal("89.35"), False, "张*明")
-        for i in range(1, 1001)
+        for i in range(1, 61)
     )
     out = io.BytesIO()
-    started = time.perf_counter()
     n = render_sheets(
         out,
         community=SimpleNamespace(name="东环路社区"),
         topic=topic,
         rows=rows,
-        pages=1000,
+        pages=60,
         entry_url="https://x/b/",
         shares={},
     )
-    elapsed = time.perf_counter() - started
-    print(f"1000 sheets: {elapsed:.1f} s, {len(out.getvalue()) // 1024} KiB")
-    assert n == 1000 and page_count(out.getvalue()) == 1000 and elapsed < 60
+    assert n == 60 and page_count(out.getvalue()) == 60
