@@ -49,7 +49,7 @@ def test_ledger_rows_can_be_neither_changed_nor_deleted(bank: Bank):
     assert client.get(admin_url(Transaction, f"{tx.pk}/delete/")).status_code == 403
     assert client.post(admin_url(Entry, f"{entry.pk}/delete/"), {"post": "yes"}).status_code == 403
     bulk = client.post(admin_url(Entry), {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"})
-    assert bulk.status_code in (200, 302)
+    assert bulk.status_code == 200  # the delete action is not offered: the list comes back, nothing deleted
     tx.refresh_from_db()
     assert tx.memo == "服务" and Entry.objects.filter(transaction=tx).count() == 2
 
@@ -62,7 +62,7 @@ def test_rows_are_scoped_to_the_admins_community(shop: Shop, other_staff):
     assert mine.get(admin_url(Redemption, f"{r.pk}/change/")).status_code == 200
     outsider = login(other_staff[Role.SECRETARY])
     assert "大米 5 斤" not in outsider.get(admin_url(type(shop.goods))).content.decode()
-    assert outsider.get(admin_url(Redemption, f"{r.pk}/change/")).status_code in (302, 404)
+    assert outsider.get(admin_url(Redemption, f"{r.pk}/change/"))["Location"] == "/admin/"  # as if missing
     neighbour = login(shop.neighbour_secretary)  # the same street, another community
     assert "大米 5 斤" not in neighbour.get(admin_url(type(shop.goods))).content.decode()
 

@@ -286,7 +286,11 @@ def test_bad_item_input_on_the_page(shop: Shop):
     response = client.post(
         url("item_new", shop), {"kind": "goods", "name": "<script>x</script>", "price": "8", "code_valid_days": "7"}
     )
-    assert (response.status_code == 400 and "库存" in text(response)) or "名称" in text(response)
+    assert response.status_code == 400 and "名称不能包含HTML或脚本代码" in text(response)
+    response = client.post(
+        url("item_new", shop), {"kind": "goods", "name": "毛巾", "price": "8", "code_valid_days": "7"}
+    )
+    assert response.status_code == 400 and "请填写库存数量（0 或正整数）" in text(response)
     response = client.post(
         url("item_new", shop),
         {

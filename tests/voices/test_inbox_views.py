@@ -48,7 +48,7 @@ def test_inbox_permission_matrix(desk, other_desk, voices):
     assert Client().get(url).status_code == 302  # anonymous → login
     assert login(other_desk.staff[Role.SECRETARY]).get(url).status_code == 404
     assert login(desk.resident).get(url).status_code == 403
-    assert login(desk.staff[Role.STREET_STAFF]).get(url).status_code in (403, 404)
+    assert login(desk.staff[Role.STREET_STAFF]).get(url).status_code == 403
     seen = {}
     for role in (Role.SECRETARY, Role.SOCIAL_WORKER, Role.PROPERTY, Role.GRID_WORKER, Role.BUILDING_HEAD):
         response = login(desk.staff[role]).get(url)

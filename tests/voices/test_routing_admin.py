@@ -38,7 +38,8 @@ def test_voices_are_scoped_and_phones_masked(desk, other_desk):
     assert voice.token not in page
     other = login(other_desk.staff[Role.SECRETARY])
     assert "垃圾房三天没清运" not in other.get("/admin/voices/voice/").content.decode()
-    assert other.get(f"/admin/voices/voice/{voice.pk}/change/").status_code in (302, 404)
+    # Django's admin answers an object outside the queryset by sending back to the index with a message.
+    assert other.get(f"/admin/voices/voice/{voice.pk}/change/")["Location"] == "/admin/"
 
 
 @pytest.mark.parametrize("model", ["voice", "party", "route", "category"])
@@ -51,7 +52,7 @@ def test_read_only(desk, model):
 def test_a_party_cannot_be_changed_here(desk):
     client = login(desk.staff[Role.SECRETARY])
     response = client.post(f"/admin/voices/party/{desk.property.pk}/change/", {"name": "改名", "kind": "property"})
-    assert response.status_code in (302, 403) or "改名" not in response.content.decode()
+    assert response.status_code == 403
     desk.property.refresh_from_db()
     assert desk.property.name == "花园物业"
 

@@ -91,7 +91,8 @@ def people(
 
 @router.get("/{community_id}/people/{person_id}", response=PersonOut)
 def person(request: HttpRequest, community_id: int, person_id: int) -> PersonOut:
-    community = _community(request, community_id)
+    # A resident the actor may not see is a 404, as on the page: invisible means nonexistent.
+    community = place_selectors.community_get(actor=request.user, community_id=community_id)
     return _out(selectors.person_get(actor=request.user, community=community, person_id=person_id))
 
 
