@@ -141,3 +141,45 @@ def test_mask_contacts_masks_phones_and_id_numbers_typed_into_text():
     assert "1234567890123456789" in masked  # a longer run of digits is not an ID number
     assert mask_contacts(masked) == masked
     assert mask_contacts("") == ""
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("电话 139 1234 5678", "电话 139 **** 5678"),
+        ("电话139-1234-5678。", "电话139-****-5678。"),
+        ("１３９１２３４５６７８", "１３９****５６７８"),  # full-width, as a Chinese input method types them
+        ("身份证110105 19491231 0021号", "身份证110*** ******** 0021号"),
+        ("身份证11010519491231002x", "身份证110***********002x"),
+        ("微信wx13912345678", "微信wx139****5678"),
+        ("2026-12-07 13912345678", "2026-12-07 139****5678"),
+        ("编号2024121312345678901", "编号2024121312345678901"),  # 19 digits: neither a phone nor an ID number
+        ("座机028-12345678", "座机028-12345678"),  # a landline is an office's, not a person's
+        ("12345678901", "12345678901"),  # no mobile starts 12
+    ],
+)
+def test_mask_contacts_finds_numbers_typed_with_separators_or_full_width(typed: str, shown: str) -> None:
+    assert mask_contacts(typed) == shown
+    assert mask_contacts(shown) == shown
+
+
+@given(
+    prefix=st.text(alphabet="你好，。abc ", max_size=5),
+    digits=st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+    seps=st.lists(st.sampled_from(["", " ", "-"]), min_size=10, max_size=10),
+    suffix=st.text(alphabet="你好，。abc", max_size=5),
+)
+def test_a_typed_mobile_never_survives_whatever_separates_its_digits(
+    prefix: str, digits: str, seps: list[str], suffix: str
+) -> None:
+    typed = digits[0] + "".join(sep + d for sep, d in zip(seps, digits[1:], strict=True))
+    masked = mask_contacts(prefix + typed + suffix)
+    kept = [ch for ch in masked if ch.isdigit()]
+    assert kept == list(digits[:3] + digits[-4:]) and masked.count("*") == 4
+
+
+def test_a_reveal_of_one_kind_keeps_the_other_masked():
+    text = "车主13987654321，身份证110105194912310021"
+    assert mask_contacts(text, phones=False) == "车主13987654321，身份证110***********0021"
+    assert mask_contacts(text, id_numbers=False) == "车主139****4321，身份证110105194912310021"
+    assert mask_contacts(text, phones=False, id_numbers=False) == text

@@ -53,13 +53,31 @@ def mask_phone(phone: str) -> str:
     return _keep_ends(phone, 0, 2)
 
 
-# A mobile number or an 18-character ID number typed into free text, not part of a longer run of digits.
-_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
-_ID_NUMBER_IN_TEXT = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
+# A mobile number or an 18-character ID number typed into free text, not part of a longer run of digits. People
+# type them with spaces or hyphens between groups ("138 1234 5678", "138-1234-5678") and, with a Chinese input
+# method, in full-width digits ("１３８…"): `\d` on str patterns matches those too, and one separator may stand
+# between any two digits.
+_SEP = r"[ \-－\u3000]?"
+_MOBILE_IN_TEXT = re.compile(rf"(?<!\d)[1１]{_SEP}[3-9３-９](?:{_SEP}\d){{9}}(?![\d])")
+_ID_NUMBER_IN_TEXT = re.compile(rf"(?<!\d)[1-9１-９](?:{_SEP}\d){{16}}{_SEP}[\dXxＸｘ](?![\dA-Za-zＡ-Ｚａ-ｚ])")
+_DIGIT = re.compile(r"[\dXxＸｘ]")
 
 
-def mask_contacts(text: str) -> str:
-    """Masks the phones and ID numbers someone typed into a text shown to others (a voice, a reply): neighbours
-    read the problem, not the number."""
-    masked = _ID_NUMBER_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), str(text or ""))
-    return _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), masked)
+def _mask_digits(found: str, head: int, tail: int) -> str:
+    """Stars every digit of `found` but the first `head` and the last `tail`, keeping the separators."""
+    positions = [m.start() for m in _DIGIT.finditer(found)]
+    hidden = set(positions[head : len(positions) - tail])
+    return "".join(STAR if i in hidden else ch for i, ch in enumerate(found))
+
+
+def mask_contacts(text: str, *, phones: bool = True, id_numbers: bool = True) -> str:
+    """Masks the phones and ID numbers someone typed into a text shown to others (a voice, a reply, a comment):
+    neighbours read the problem, not the number. As `mask_id_number` and `mask_phone` do, the first three and the
+    last four characters stay, so the writer still recognises their own number. A reader allowed to see one kind in
+    full (a logged reveal) gets the text with only the other kind masked."""
+    masked = str(text or "")
+    if id_numbers:
+        masked = _ID_NUMBER_IN_TEXT.sub(lambda m: _mask_digits(m.group(0), 3, 4), masked)
+    if phones:
+        masked = _MOBILE_IN_TEXT.sub(lambda m: _mask_digits(m.group(0), 3, 4), masked)
+    return masked
