@@ -104,6 +104,8 @@ TEMPLATES = [
                 "gongzhi.core.context_processors.preferences",
                 "gongzhi.notifications.context_processors.unread",
             ],
+            # Free text leaves masked from every template without a {% load %} (core/usertext.py).
+            "builtins": ["gongzhi.core.templatetags.usertext"],
         },
     }
 ]

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from gongzhi.core.audit import bump_version
-from gongzhi.core.models import AuditEvent
+from gongzhi.core.models import AuditEvent, SensitiveAccess
 from gongzhi.core.roles import Role
 from gongzhi.voices import services
 from gongzhi.voices.models import Channel, CustomStatus, Voice, VoiceEvent
@@ -465,8 +465,8 @@ def test_repeated_complaints_are_grouped_with_their_count(desk):
     assert 'id="inbox-groups"' not in login(desk.staff[Role.PROPERTY]).get(f"{base(desk)}/inbox/").content.decode()
 
 
-def test_phones_typed_into_a_voice_are_masked_in_lists_and_the_api_but_whole_for_handling(desk):
-    voice = submit(desk, text="车主电话13987654321，请联系挪车")
+def test_numbers_typed_into_a_voice_are_masked_everywhere_and_revealed_to_a_handler_only_through_a_logged_view(desk):
+    voice = submit(desk, text="车主电话13987654321，身份证110105194912310021，请联系挪车")
     client = login(desk.staff[Role.SECRETARY])
     listing = client.get(f"{base(desk)}/inbox/").content.decode()
     assert "139****4321" in listing and "13987654321" not in listing
@@ -474,7 +474,19 @@ def test_phones_typed_into_a_voice_are_masked_in_lists_and_the_api_but_whole_for
     assert "139****4321" in api and "13987654321" not in api
     detail = client.get(f"/api/communities/{desk.site.community.pk}/voices/{voice.pk}").content.decode()
     assert "13987654321" not in detail
-    assert "13987654321" in client.get(f"{base(desk)}/{voice.pk}/handle/").content.decode()
+    page = client.get(f"{base(desk)}/{voice.pk}/handle/").content.decode()
+    assert "139****4321" in page and "13987654321" not in page and 'id="btn-reveal-text"' in page
+    assert not SensitiveAccess.objects.exists()
+    shown = client.post(f"{base(desk)}/{voice.pk}/handle/reveal-text/").content.decode()
+    assert "13987654321" in shown and "110105194912310021" in shown
+    assert sorted(SensitiveAccess.objects.values_list("field", flat=True)) == ["text.id_number", "text.phone"]
+    # A grid worker may reveal phones but not ID numbers; 物业 neither, and is refused.
+    worker = login(desk.staff[Role.GRID_WORKER]).post(f"{base(desk)}/{voice.pk}/handle/reveal-text/")
+    assert "13987654321" in worker.content.decode() and "110***********0021" in worker.content.decode()
+    prop = login(desk.staff[Role.PROPERTY])
+    assert 'id="btn-reveal-text"' not in prop.get(f"{base(desk)}/{voice.pk}/handle/").content.decode()
+    assert prop.post(f"{base(desk)}/{voice.pk}/handle/reveal-text/").status_code == 403
+    assert SensitiveAccess.objects.count() == 3
 
 
 def test_the_voices_endpoints_are_in_the_openapi_schema(db):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.roles import Role
 from gongzhi.core.scoping import CommunityOwned, ScopedManager
+from gongzhi.rules.masking import mask_phone
 
 
 class UserManager(BaseUserManager["User"]):
@@ -50,7 +51,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("账号")
 
     def __str__(self) -> str:
-        return self.display_name or self.phone
+        return self.display_name or mask_phone(self.phone)  # shown in lists and the admin
 
 
 class RoleAssignment(models.Model):

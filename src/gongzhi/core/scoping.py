@@ -59,6 +59,12 @@ def forget_grants(user: User) -> None:
     user.__dict__.pop("_gongzhi_communities", None)
 
 
+def belongs_to(user: Any, community_id: int | None) -> bool:
+    """Whether the user holds a role inside this community (its staff, field roles, parties and residents), as
+    opposed to above it: street staff get figures, and on the pages they may open, no one's name in full."""
+    return community_id is not None and any(g.community_id == community_id for g in grants_for(user))
+
+
 def grants_allowing(user: Any, action: Action | str) -> list[Grant]:
     return [g for g in grants_for(user) if role_allows(g.role, Action(action))]
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
+from gongzhi.core.usertext import masked
 from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import Topic
 from gongzhi.places import selectors as place_selectors
@@ -67,7 +68,7 @@ class BallotOut(Schema):
 def _out(topic: Topic) -> dict[str, Any]:
     return {
         "id": topic.pk,
-        "title": topic.title,
+        "title": masked(topic.title),
         "status": topic.status,
         "status_label": str(topic.get_status_display()),
         "procedure": topic.procedure,
@@ -100,13 +101,15 @@ def topic(request: HttpRequest, community_id: int, topic_id: int) -> TopicDetail
         result = selectors.live_tally(topic=found)
     return TopicDetailOut(
         **_out(found),
-        summary=found.summary,
-        decline_reason=found.decline_reason,
-        resolution=found.resolution,
-        report=found.report,
+        summary=masked(found.summary),
+        decline_reason=masked(found.decline_reason),
+        resolution=masked(found.resolution),
+        report=masked(found.report),
         current_version=versions[-1].number if versions else None,
-        current_body=versions[-1].body if versions else "",
-        timeline=[EventOut(status=e.status, at=e.at, note=e.note) for e in selectors.topic_timeline(topic=found)],
+        current_body=masked(versions[-1].body) if versions else "",
+        timeline=[
+            EventOut(status=e.status, at=e.at, note=masked(e.note)) for e in selectors.topic_timeline(topic=found)
+        ],
         result=result,
     )
 

@@ -13,6 +13,8 @@ from django.utils import timezone
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment
 
+from gongzhi.core.columns import export_columns
+from gongzhi.core.usertext import masked
 from gongzhi.core.xlsx import Book
 from gongzhi.deliberation.models import Attendance, Meeting, Suggestion
 
@@ -52,8 +54,8 @@ def meeting_register_workbook(*, meetings: Iterable[Meeting]) -> bytes:
                 at.strftime("%H:%M"),
                 m.get_kind_display(),
                 m.place.name,
-                m.title,
-                m.location,
+                masked(m.title),
+                masked(m.location),
                 getattr(m, "n_attendance", 0),
                 getattr(m, "n_suggestions", 0),
                 m.get_status_display(),
@@ -63,24 +65,26 @@ def meeting_register_workbook(*, meetings: Iterable[Meeting]) -> bytes:
 
 
 def meeting_workbook(
-    *, meeting: Meeting, attendances: Sequence[Attendance], suggestions: Sequence[Suggestion]
+    *, actor: Any, meeting: Meeting, attendances: Sequence[Attendance], suggestions: Sequence[Suggestion]
 ) -> bytes:
+    """One meeting's sheets; who signed in is named as core.columns gives names to the actor."""
+    columns = export_columns(actor, meeting.community)
     book = Book()
     info = book.sheet("基本信息", None, [14, 80])
     at = _local(meeting)
     for label, value in [
-        ("会议主题", meeting.title),
+        ("会议主题", masked(meeting.title)),
         ("会议类型", meeting.get_kind_display()),
         ("范围", meeting.place.name),
         ("时间", at.strftime("%Y-%m-%d %H:%M")),
-        ("地点", meeting.location),
+        ("地点", masked(meeting.location)),
         ("状态", meeting.get_status_display()),
-        ("相关议题", meeting.topic.title if meeting.topic else ""),
+        ("相关议题", masked(meeting.topic.title) if meeting.topic else ""),
         ("签到人数", len(attendances)),
         ("建议条数", len(suggestions)),
     ]:
         book.row(info, [label, value])
-    minutes_cell = WriteOnlyCell(info, value=meeting.minutes or "")
+    minutes_cell = WriteOnlyCell(info, value=masked(meeting.minutes))
     minutes_cell.alignment = Alignment(wrap_text=True, vertical="top")
     minutes_cell.data_type = "s"
     info.append([WriteOnlyCell(info, value="会议纪要"), minutes_cell])
@@ -91,7 +95,7 @@ def meeting_workbook(
             signin,
             [
                 number,
-                a.name,
+                columns.name(a.name),
                 _where(a),
                 a.household.room if a.household else "",
                 a.get_method_display(),
@@ -105,12 +109,12 @@ def meeting_workbook(
             sheet,
             [
                 number,
-                s.body,
-                s.raised_by,
+                masked(s.body),
+                columns.name(s.raised_by) if s.raised_by else "",
                 s.category,
                 s.get_status_display(),
-                s.response,
-                s.topic.title if s.topic else "",
+                masked(s.response),
+                masked(s.topic.title) if s.topic else "",
             ],
         )
     return book.to_bytes()

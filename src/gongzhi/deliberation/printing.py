@@ -13,6 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from gongzhi.core import pdf
+from gongzhi.core.usertext import masked
 from gongzhi.deliberation.models import Matter, Topic
 from gongzhi.deliberation.selectors.sheets import SheetRow
 from gongzhi.places.models import Place
@@ -59,11 +60,11 @@ def render_sheets(
     """Draws one sheet per row; what is the same on every page (title, matter, thresholds) is laid out once."""
     font = pdf.cjk_font()
     frame = pdf.PageFrame(community=community.name, title=_("业主表决票"))
-    canvas = pdf.new_canvas(out, title=_("业主表决票") + " " + topic.title)
+    canvas = pdf.new_canvas(out, title=_("业主表决票") + " " + masked(topic.title))
     width = pdf.PAGE_WIDTH - 2 * pdf.MARGIN
     left = pdf.MARGIN
     qr_size = 38 * mm
-    title_lines = pdf.wrap_text(topic.title, font_size=16, width=width - qr_size - 6 * mm)
+    title_lines = pdf.wrap_text(masked(topic.title), font_size=16, width=width - qr_size - 6 * mm)
     rule_lines = pdf.wrap_text(
         f"{topic.get_matter_display()}。{THRESHOLDS.get(topic.matter, '')}", font_size=10, width=width
     )
@@ -178,15 +179,15 @@ def render_notice(out: IO[bytes], *, community: Place, topic: Topic, elevator: A
         canvas.frame = pdf.PageFrame(community=community.name, title=_("公示"))
         return canvas
 
-    canvas = pdf.new_canvas(out, title=_("公示") + " " + topic.title, canvasmaker=maker)
+    canvas = pdf.new_canvas(out, title=_("公示") + " " + masked(topic.title), canvasmaker=maker)
     w = _Writer(canvas)
     canvas.setFont(font, 22)
     canvas.drawCentredString(pdf.PAGE_WIDTH / 2, w.y - 22, _("公 示"))
     w.y -= 34
-    w.text(topic.title, size=15)
+    w.text(masked(topic.title), size=15)
     w.text(_("议事规则：%(p)s") % {"p": topic.get_procedure_display()}, size=10)
     w.text(_("决议"), size=13, gap=0.5)
-    w.text(topic.resolution)
+    w.text(masked(topic.resolution))
     w.text(_("表决结果"), size=13, gap=0.5)
     w.text(topic.get_matter_display(), size=10)
     for line in result.get("thresholds", []):

@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
 
 from gongzhi.core import audit, pdf
+from gongzhi.core.columns import export_columns
 from gongzhi.core.models import SensitiveAccess
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import user_can
+from gongzhi.core.usertext import masked
 from gongzhi.core.xlsx import Book
 from gongzhi.places.models import Place
 from gongzhi.timebank.models import RecordProof, ServiceRecord
@@ -59,14 +59,17 @@ def _local(at: Any) -> str:
 def _project(record: ServiceRecord) -> str:
     session = record.session
     if session is not None:
-        return str(session.activity.title)
+        return masked(session.activity.title)
     return str(record.service_type.name)
 
 
-def record_workbook(*, actor: Any, community: Place, records: QuerySet[ServiceRecord], purpose: str = "") -> bytes:
-    """Approved records (already scoped by the caller: staff, or the volunteer's own) as the import sheet. Full ID
-    numbers only with REVEAL_ID_NUMBER in the community; audited after the workbook is built (a short write)."""
-    reveal_id = user_can(actor, Action.REVEAL_ID_NUMBER, community)
+def record_workbook(
+    *, actor: Any, community: Place, records: QuerySet[ServiceRecord], purpose: str = "", own: bool = False
+) -> bytes:
+    """Approved records (already scoped by the caller: staff, or the volunteer's own, `own`) as the import sheet.
+    Names, ID numbers and phones as core.columns gives them to the actor (a volunteer's own in full); audited after
+    the workbook is built (a short write)."""
+    columns = export_columns(actor, community, own=own)
     book = Book()
     sheet = book.sheet("志愿服务记录", RECORD_COLUMNS, RECORD_WIDTHS)
     rows = 0
@@ -78,23 +81,23 @@ def record_workbook(*, actor: Any, community: Place, records: QuerySet[ServiceRe
         book.row(
             sheet,
             [
-                person.name,
+                columns.name(person.name),
                 ID_TYPE,
-                person.id_number if reveal_id else person.masked_id_number,
-                person.masked_phone,
+                columns.id_number(person.id_number),
+                columns.phone(person.phone),
                 r.service_date.isoformat(),
                 _local(r.started_at),
                 _local(r.ended_at),
                 round(r.minutes / 60, 2),
                 r.place.name,
-                r.content,
+                masked(r.content),
                 _project(r),
                 community.name,
             ],
         )
         rows += 1
     body = book.to_bytes()
-    full = ["id_number"] if reveal_id and rows else []
+    full = [kind for kind in ("id_number", "phone") if columns.shows(kind)] if rows else []
     with transaction.atomic():
         SensitiveAccess.objects.bulk_create(
             [

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from gongzhi.core.errors import ValidationFailed
+from gongzhi.core.usertext import masked
 from gongzhi.places import selectors as place_selectors
-from gongzhi.rules.masking import mask_contacts
 from gongzhi.voices import services
 from gongzhi.voices.models import Voice, status_label
 from gongzhi.voices.selectors import inbox as selectors
@@ -83,7 +83,7 @@ def _out(voice: Voice, custom: dict[str, str], now: datetime.datetime) -> dict[s
         "category_name": voice.category.name,
         "place_id": voice.place_id,
         "place_name": voice.place.name,
-        "text": mask_contacts(voice.text),
+        "text": masked(voice.text),
         "status": voice.status,
         "status_label": status_label(voice.status, custom),
         "is_open": voice.is_open,
@@ -141,14 +141,14 @@ def voice_detail(request: HttpRequest, community_id: int, voice_id: int) -> Voic
     events = selectors.public_timeline(voice=voice)
     return VoiceDetailOut(
         **_out(voice, custom, timezone.now()),
-        public_reason=voice.public_reason,
+        public_reason=masked(voice.public_reason),
         rating=voice.rating,
         timeline=[
             EventOut(
                 kind=e.kind,
                 label=str(e.get_kind_display()),
                 by=e.actor_label,
-                body=mask_contacts(e.body),
+                body=masked(e.body),
                 from_status=e.from_status,
                 to_status=e.to_status,
                 at=e.created_at,

@@ -9,7 +9,7 @@ from gongzhi.core.permissions import Action, role_allows
 from gongzhi.core.scoping import grants_allowing, user_can_at
 from gongzhi.voices.models import Voice, party_ids_of
 
-__all__ = ["can_enter", "can_handle", "can_manage", "can_manage_community"]
+__all__ = ["can_enter", "can_handle", "can_manage", "can_manage_community", "text_reveals"]
 
 
 def can_manage(user: Any, voice: Voice) -> bool:
@@ -49,3 +49,13 @@ def can_handle(user: Any, voice: Voice) -> bool:
 def can_enter(user: Any, community: Any) -> bool:
     """Entering a voice on a resident's behalf (hotline, counter, meeting) somewhere in the community."""
     return user_can_at(user, Action.VOICE_ENTER, community_id=community.pk, path=community.path)
+
+
+def text_reveals(user: Any, voice: Voice) -> dict[str, bool]:
+    """Which kinds of number typed into the voice's text a handler may see in full (a logged reveal): phones and ID
+    numbers, by the role's reveal rights at the voice's place. Nobody else ever sees them (core/usertext.py)."""
+    handler = can_handle(user, voice)
+    return {
+        kind: handler and user_can_at(user, action, community_id=voice.community_id, path=voice.place_path)
+        for kind, action in (("phone", Action.REVEAL_PHONE), ("id_number", Action.REVEAL_ID_NUMBER))
+    }

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import CommunityOwned
+from gongzhi.core.usertext import masked
 from gongzhi.rules import dot_vote
 
 __all__ = ["ActionItem", "ActionStatus", "Cluster", "CocreationSession", "Dot", "Idea", "IdeaSource"]
@@ -136,4 +137,4 @@ class ActionItem(CommunityOwned):
         ordering = ["due", "id"]
 
     def __str__(self) -> str:
-        return self.title
+        return masked(self.title)

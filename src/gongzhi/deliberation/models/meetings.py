@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core.paths import PathField
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import CommunityOwned, ScopedQuerySet, grants_allowing
+from gongzhi.core.usertext import masked
 from gongzhi.deliberation.models.topics import ancestor_paths
 
 __all__ = [
@@ -109,7 +110,7 @@ class Meeting(CommunityOwned):
         indexes = [models.Index(fields=["community", "starts_at"], name="meeting_community_starts")]
 
     def __str__(self) -> str:
-        return self.title
+        return masked(self.title)
 
 
 class AttendanceMethod(models.TextChoices):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import CommunityOwned
+from gongzhi.core.usertext import masked
 
 __all__ = ["OpinionStatement", "OpinionVote", "Stance", "StatementStatus"]
 
@@ -58,7 +59,7 @@ class OpinionStatement(CommunityOwned):
         constraints = [models.UniqueConstraint(fields=["topic", "text_key"], name="opinion_statement_unique_text")]
 
     def __str__(self) -> str:
-        return self.text
+        return masked(self.text)
 
 
 class OpinionVote(CommunityOwned):

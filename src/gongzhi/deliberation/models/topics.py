@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core.paths import PathField
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import CommunityOwned, Grant, ScopedQuerySet, grants_allowing
+from gongzhi.core.usertext import masked
 from gongzhi.rules import topic_lifecycle as lc
 
 
@@ -113,7 +114,7 @@ class Topic(CommunityOwned):
         indexes = [models.Index(fields=["community", "status"], name="topic_community_status")]
 
     def __str__(self) -> str:
-        return self.title
+        return masked(self.title)
 
 
 class TopicEvent(CommunityOwned):

@@ -409,6 +409,7 @@ def meeting_export(request: HttpRequest, community_id: int, meeting_id: int) -> 
     actor, _community, meeting = _meeting(request, community_id, meeting_id)
     _require_record(actor, meeting)
     body = exporting.meeting_workbook(
+        actor=actor,
         meeting=meeting,
         attendances=selectors.attendance_list(meeting=meeting),
         suggestions=selectors.suggestion_list(meeting=meeting),

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from gongzhi.core.http import actor_of
+from gongzhi.core.usertext import masked
 from gongzhi.places import selectors as place_selectors
 from gongzhi.timebank import services
 from gongzhi.timebank.models import Session
@@ -53,7 +54,7 @@ def _out(session: Session, status: str | None, position: int | None) -> SessionO
     return SessionOut(
         id=session.pk,
         activity_id=activity.pk,
-        title=activity.title,
+        title=masked(activity.title),
         kind=activity.kind,
         service_type=activity.service_type.name,
         points_per_hour=activity.service_type.points_per_hour,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from gongzhi.core.errors import ValidationFailed
+from gongzhi.core.usertext import masked
 from gongzhi.places import selectors as place_selectors
 from gongzhi.rules import redemption_code
 from gongzhi.timebank import services
@@ -69,7 +70,7 @@ def _item_out(item: Item) -> ItemOut:
         community_id=item.community_id,
         kind=item.kind,
         name=item.name,
-        description=item.description,
+        description=masked(item.description),
         price=item.price,
         stock=item.stock,
         service_type=item.service_type.name if item.service_type else None,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from gongzhi.core.errors import NotFound, ValidationFailed
+from gongzhi.core.usertext import masked
 from gongzhi.places import selectors as place_selectors
 from gongzhi.timebank import selectors, services
 from gongzhi.timebank.models import Account, Transaction
@@ -90,9 +91,9 @@ def _tx_out(tx: Transaction) -> TransactionOut:
     return TransactionOut(
         id=tx.pk,
         kind=tx.kind,
-        memo=tx.memo,
+        memo=masked(tx.memo),
         reverses=tx.reverses_id,
-        reason=tx.reason,
+        reason=masked(tx.reason),
         entries=[[account, amount] for account, amount in selectors.transaction_postings(transaction=tx)],
         at=tx.created_at,
     )
@@ -122,12 +123,12 @@ def account_detail(request: HttpRequest, account_id: int, offset: int = 0, limit
                 transaction=e.transaction_id,
                 kind=e.transaction.kind,
                 kind_label=str(e.transaction.get_kind_display()),
-                memo=e.transaction.memo,
+                memo=masked(e.transaction.memo),
                 amount=e.amount,
                 balance_after=e.running,  # type: ignore[attr-defined]
                 reverses=e.transaction.reverses_id,
                 reversed_by=reversals.get(e.transaction_id),
-                reason=e.transaction.reason,
+                reason=masked(e.transaction.reason),
                 at=e.created_at,
             )
             for e in page

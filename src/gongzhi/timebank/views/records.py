@@ -118,7 +118,10 @@ def record_export(request: HttpRequest, community_id: int, volunteer_id: int) ->
     if not form.is_valid():
         return _record_page(request, community, volunteer, own=volunteer.person.account_id == actor.pk)
     records = selectors.approved_records(community.pk, volunteer.person_id, form.period())
-    body = exporting.record_workbook(actor=actor, community=community, records=records, purpose="志愿服务记录导出")
+    own = volunteer.person.account_id == actor.pk
+    body = exporting.record_workbook(
+        actor=actor, community=community, records=records, purpose="志愿服务记录导出", own=own
+    )
     return _xlsx(body, f"volunteer-record-{volunteer.number}.xlsx")
 
 

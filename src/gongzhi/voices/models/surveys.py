@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core.paths import PathField
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import CommunityOwned
+from gongzhi.core.usertext import masked
 
 __all__ = ["Survey", "SurveyVisit", "VisitOutcome"]
 
@@ -35,7 +36,7 @@ class Survey(CommunityOwned):
         ordering = ["-starts_on", "-id"]
 
     def __str__(self) -> str:
-        return self.title
+        return masked(self.title)
 
 
 class VisitOutcome(models.TextChoices):

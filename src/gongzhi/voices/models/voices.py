@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core.paths import PathField
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import CommunityOwned, ScopedQuerySet, grants_allowing, grants_for
+from gongzhi.core.usertext import masked_cut
 
 __all__ = [
     "OPEN_STATUSES",
@@ -290,11 +291,13 @@ class Voice(CommunityOwned):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.text[:20]}"
+        return f"#{self.pk} {masked_cut(self.text, 21)}"
 
     @property
     def summary(self) -> str:
-        return self.text if len(self.text) <= 40 else self.text[:40] + "…"
+        """The first 40 characters, as others may read them (notifications, lists): masked first, then cut, so that
+        a number cut in two cannot slip past the mask."""
+        return masked_cut(self.text, 41)
 
 
 class VoicePhoto(CommunityOwned):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, PhaseClosed, ValidationFailed, clean_or_fail
+from gongzhi.rules.masking import mask_contacts
 from gongzhi.voices.models import (
     TEXT_MAX,
     Category,
@@ -31,7 +32,7 @@ from gongzhi.voices.models import (
     party_ids_of,
     status_label,
 )
-from gongzhi.voices.predicates import can_handle, can_manage, can_manage_community
+from gongzhi.voices.predicates import can_handle, can_manage, can_manage_community, text_reveals
 from gongzhi.voices.services.common import event_append, followers_notify, status_is_open, voice_lock
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "voice_reject",
     "voice_reply",
     "voice_status_set",
+    "voice_text_reveal",
 ]
 
 REASON_MAX = 200
@@ -495,6 +497,29 @@ def voice_contact_reveal(*, actor: Any, voice: Voice, purpose: str = "") -> str:
         verb="voice.reveal_phone",
     )
     return phone
+
+
+@transaction.atomic
+def voice_text_reveal(*, actor: Any, voice: Voice, purpose: str = "") -> str:
+    """The voice's text with the numbers typed into it (a car owner's phone to move the car) for a handler whose
+    role may reveal phones or ID numbers there; the kind it may not reveal stays masked. Logged like the
+    reporter's phone: everyone else, the handler included, reads the text masked."""
+    from gongzhi.people.services import sensitive_view_log
+
+    _visible_or_404(actor, voice)
+    allowed = text_reveals(actor, voice)
+    if not any(allowed.values()):
+        raise PermissionDenied(_("您的角色无权查看完整内容"))
+    sensitive_view_log(
+        actor=actor,
+        community_id=voice.community_id,
+        fields=[f"text.{kind}" for kind, ok in allowed.items() if ok],
+        object_type="voices.voice",
+        object_id=str(voice.pk),
+        purpose=purpose,
+        verb="voice.reveal_text",
+    )
+    return mask_contacts(voice.text, phones=not allowed["phone"], id_numbers=not allowed["id_number"])
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """`{% load voices_public %}{% public_voices community %}`: the latest public voices on the community's public page,
-and the `voice_status` filter that names a status, built-in or the community's own."""
+and the `voice_status` filter that names a status, built-in or the community's own. (Free text is masked by the
+built-in `masked` filters, core/templatetags/usertext.py.)"""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from typing import Any
 
 from django import template
 
-from gongzhi.rules import masking
 from gongzhi.voices.models import EventKind, status_label
 from gongzhi.voices.selectors.voices import custom_status_names
 from gongzhi.voices.selectors.voices import public_voices as select_public_voices
@@ -16,12 +16,6 @@ register = template.Library()
 
 PANEL_SIZE = 20
 REPLY_KINDS = frozenset({EventKind.REPLIED, EventKind.CLOSED, EventKind.REJECTED, EventKind.STATUS})
-
-
-@register.filter
-def mask_contacts(text: str) -> str:
-    """`rules.masking.mask_contacts` as a filter. Returns plain text; autoescape still applies."""
-    return masking.mask_contacts(text)
 
 
 @register.filter

@@ -29,11 +29,11 @@ from gongzhi.core.scoping import user_can_at
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 from gongzhi.places.views import _community_context
-from gongzhi.rules.masking import mask_phone
+from gongzhi.rules.masking import mask_contacts, mask_phone
 from gongzhi.voices import services
 from gongzhi.voices.forms import CategoryPlaceForm
 from gongzhi.voices.models import OPEN_STATUSES, TEXT_MAX, Channel, Status, Voice, status_label
-from gongzhi.voices.predicates import can_enter, can_manage, can_manage_community
+from gongzhi.voices.predicates import can_enter, can_manage, can_manage_community, text_reveals
 from gongzhi.voices.selectors import inbox as selectors
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "handle_action",
     "inbox",
     "reveal_phone",
+    "reveal_text",
     "statuses",
     "urlpatterns",
 ]
@@ -224,6 +225,8 @@ def _handle_context(request: HttpRequest, community: Place, voice: Voice, **extr
         status_name=status_label(voice.status, custom),
         overdue=voice.is_open and voice.due_at is not None and voice.due_at < now,
         reporter=_reporter(actor, voice),
+        # Offered only when the text has a number masked in it and the handler may see that kind in full.
+        text_revealable=mask_contacts(voice.text) != voice.text and any(text_reveals(actor, voice).values()),
         photos=selectors.voice_photos(voice=voice),
         events=events,
         followers=selectors.voice_followers_count(voice=voice),
@@ -355,6 +358,16 @@ def handle_action(request: HttpRequest, community_id: int, voice_id: int, action
         return render(request, "voices/inbox_handle.html", context, status=400)
     messages.success(request, message)
     return redirect(url or reverse("voices:handle", kwargs={"community_id": community.pk, "voice_id": voice.pk}))
+
+
+@login_required
+@require_POST
+def reveal_text(request: HttpRequest, community_id: int, voice_id: int) -> HttpResponse:
+    """The htmx fragment that replaces the masked text with the numbers the handler may see, logged."""
+    actor, community = _community(request, community_id)
+    voice = selectors.voice_for_handling(actor=actor, voice_id=voice_id, community=community)
+    text = services.voice_text_reveal(actor=actor, voice=voice, purpose=request.POST.get("purpose", "")[:100])
+    return render(request, "voices/inbox_revealed_text.html", {"text": text})
 
 
 @login_required
@@ -518,5 +531,6 @@ urlpatterns: list[URLPattern] = [
     path("c/<int:community_id>/voices/from-meeting/<int:meeting_id>/", from_meeting, name="from_meeting"),
     path("c/<int:community_id>/voices/<int:voice_id>/handle/", handle, name="handle"),
     path("c/<int:community_id>/voices/<int:voice_id>/handle/reveal-phone/", reveal_phone, name="reveal_phone"),
+    path("c/<int:community_id>/voices/<int:voice_id>/handle/reveal-text/", reveal_text, name="reveal_text"),
     path("c/<int:community_id>/voices/<int:voice_id>/handle/<slug:action>/", handle_action, name="handle_action"),
 ]
