@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from gongzhi.core.audit import data_version
 from gongzhi.core.errors import NotFound
 from gongzhi.core.permissions import Action
-from gongzhi.people.models import CorrectionRequest, CorrectionStatus, ImportJob, Person, PersonTag, Tag
+from gongzhi.people.models import CorrectionRequest, CorrectionStatus, ImportJob, Person, PersonTag, SensitiveAs, Tag
 from gongzhi.people.services import tag_visible_categories
 from gongzhi.places.models import Place
 
@@ -73,7 +73,9 @@ def person_get(*, actor: Any, community: Place, person_id: int) -> Person:
 class PersonTagView:
     plain: list[Tag]  # not sensitive: shown as they are
     sensitive: list[Tag]  # sensitive and in a category the actor may see: shown only through a logged reveal
-    hidden: int  # sensitive in a category the actor may not see
+    # Whether the actor's role cannot see some sensitive category at all. It is said of the role, never counted per
+    # person: "1 hidden tag" told a 社工, who sees every category but Party membership, who is a member.
+    partial: bool
 
     @property
     def categories(self) -> list[str]:
@@ -85,7 +87,7 @@ def person_tags(*, actor: Any, person: Person) -> PersonTagView:
     tags = [pt.tag for pt in PersonTag.objects.filter(person=person).select_related("tag")]
     sensitive = [t for t in tags if t.sensitive_as and t.sensitive_as in categories]
     plain = [t for t in tags if not t.sensitive_as]
-    return PersonTagView(plain, sensitive, len(tags) - len(plain) - len(sensitive))
+    return PersonTagView(plain, sensitive, len(categories) < len(SensitiveAs.values) - 1)
 
 
 def my_persons(*, actor: Any) -> QuerySet[Person]:

@@ -119,7 +119,6 @@ def person_detail(request: HttpRequest, community_id: int, person_id: int) -> Ht
             "person": person,
             "tags": tag_view.plain,
             "sensitive_categories": [(c, SensitiveAs(c).label) for c in tag_view.categories],
-            "hidden_tags": tag_view.hidden,
             "label": place_selectors.path_label(
                 person.place_path, names, community, person.household.room if person.household else ""
             ),
@@ -306,7 +305,7 @@ def person_tags(request: HttpRequest, community_id: int, person_id: int) -> Http
         {
             **_community_context(request, community),
             "person": person,
-            "hidden_tags": tag_view.hidden,
+            "partial_view": tag_view.partial,
             "choices": [(t, t.pk in current) for t in visible.values()],
         },
     )
