@@ -181,9 +181,19 @@ def test_households_workbook(site, staff, tagged):
     assert rows[0] == HOUSEHOLD_COLUMNS
     assert len(rows) == 1 + len(site.households)
     head = site.people[0]
-    assert rows[1] == ["1栋", "1单元", "101", 1, 81.5, site.micro_grid.name, head.masked_name, 2, 2]
-    assert head.name not in [cell for r in rows for cell in r]
+    # One table (core.permissions.EXPORT_COLUMNS) for every export: the 书记 gets the household head's name as the
+    # people register gives it to her, in full; a building head (no export right) gets it masked in both.
+    assert rows[1] == ["1栋", "1单元", "101", 1, 81.5, site.micro_grid.name, head.name, 2, 2]
     assert rows[-1][:3] == ["2栋", "2单元", "202"] and rows[-1][5] == site.grid.name and rows[-1][8] == 0
     assert Ownership.objects.filter(household=household).count() == 2
     assert AuditEvent.objects.filter(verb="household.export", actor_id=secretary.pk, object_id="16").exists()
     assert not SensitiveAccess.objects.filter(actor=secretary).exists()
+    people_rows = sheets.read(people_workbook(actor=secretary, community=site.community, people=Person.objects.all()))
+    assert head.name in [r[0] for r in people_rows]
+    building_head = staff[Role.BUILDING_HEAD]
+    for book in (
+        households_workbook(actor=building_head, community=site.community, households=Household.objects.all()),
+        people_workbook(actor=building_head, community=site.community, people=Person.objects.all()),
+    ):
+        cells = [cell for r in sheets.read(book) for cell in r]
+        assert head.name not in cells and head.masked_name in cells

@@ -191,6 +191,11 @@ REVEAL_ACTIONS: dict[str, Action] = {
     "low_income": Action.REVEAL_LOW_INCOME,
 }
 
+# The personal columns of every export (the .xlsx 台账 and the PDFs), and the action a role needs to get each in
+# full; everyone else gets it masked (rules.masking), whatever the export. One table, so that the people and the
+# household registers can no longer disagree about the same role (core/columns.py applies it).
+EXPORT_COLUMNS: dict[str, Action] = {"name": Action.PERSON_EXPORT, **REVEAL_ACTIONS}
+
 
 def role_allows(role: str, action: Action) -> bool:
     return action in ROLE_ACTIONS.get(role, frozenset())

@@ -20,6 +20,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from gongzhi.core import audit
+from gongzhi.core.columns import export_columns
 from gongzhi.core.errors import PermissionDenied
 from gongzhi.core.models import SensitiveAccess, User
 from gongzhi.core.permissions import Action
@@ -27,7 +28,6 @@ from gongzhi.core.scoping import user_can
 from gongzhi.people.models import Ownership, Person, PersonTag, Relation, SensitiveAs
 from gongzhi.people.services import tag_visible_categories
 from gongzhi.places.models import Grid, Household, Place, PlaceKind
-from gongzhi.rules.masking import mask_name
 
 CHUNK = 2000
 # Column headers match the import's so an exported sheet reads as a 台账; they are a file format, not UI text.
@@ -139,8 +139,7 @@ def _log_export(
 
 def _write_people(sheet: _Sheet, *, actor: User, community: Place, people: QuerySet[Person]) -> list[str]:
     """Writes one row per person; returns the sensitive field kinds that went out in full."""
-    reveal_id = user_can(actor, Action.REVEAL_ID_NUMBER, community)
-    reveal_phone = user_can(actor, Action.REVEAL_PHONE, community)
+    columns = export_columns(actor, community)
     categories = tag_visible_categories(actor, community)
     places = _Places(community)
     shown: set[str] = set()
@@ -162,11 +161,11 @@ def _write_people(sheet: _Sheet, *, actor: User, community: Place, people: Query
             building, unit = places.building_and_unit(household.place_id if household else None)
             sheet.append(
                 [
-                    person.name,
+                    columns.name(person.name),
                     str(person.get_sex_display()),
                     person.birth_date.isoformat(),
-                    person.id_number if reveal_id else person.masked_id_number,
-                    person.phone if reveal_phone else person.masked_phone,
+                    columns.id_number(person.id_number),
+                    columns.phone(person.phone),
                     building,
                     unit,
                     household.room if household else "",
@@ -176,7 +175,7 @@ def _write_people(sheet: _Sheet, *, actor: User, community: Place, people: Query
             )
     if not sheet.rows:
         return []
-    kinds = (["id_number"] if reveal_id else []) + (["phone"] if reveal_phone else [])
+    kinds = [kind for kind in ("id_number", "phone") if columns.shows(kind)]
     return kinds + sorted(shown)
 
 
@@ -224,7 +223,9 @@ def party_members_workbook(*, actor: User, community: Place, purpose: str = "") 
 
 
 def households_workbook(*, actor: User, community: Place, households: QuerySet[Household], purpose: str = "") -> bytes:
-    """Households as .xlsx with their head's masked name and resident and owner counts."""
+    """Households as .xlsx with their head's name (as core.columns gives it to the actor) and resident and owner
+    counts."""
+    columns = export_columns(actor, community)
     places = _Places(community)
     grids = dict(Grid.objects.filter(community=community).values_list("id", "name"))
     sheet = _Sheet(_("户"), HOUSEHOLD_COLUMNS, HOUSEHOLD_WIDTHS)
@@ -255,7 +256,7 @@ def households_workbook(*, actor: User, community: Place, households: QuerySet[H
                     household.floor,
                     household.area,
                     grids.get(household.grid_id, "") if household.grid_id else "",
-                    mask_name(heads[household.pk]) if household.pk in heads else "",
+                    columns.name(heads[household.pk]) if household.pk in heads else "",
                     residents[household.pk],
                     owners.get(household.pk, 0),
                 ]
