@@ -1,6 +1,7 @@
 # make demo: install, migrate, load the demo street, serve http://127.0.0.1:8000 (embedded SQLite).
 # make test: install, then ruff, mypy, pytest on SQLite, pytest on PostgreSQL, the date-sensitive tests at every
 # instant of scripts/test_at_dates.sh (SQLite), Playwright in Debian chromium.
+# Demo commands run with GONGZHI_DEMO=1, which keeps a random SECRET_KEY in var/secret_key (settings.secret_key_from).
 # Both install Debian's CJK font first (scripts/ensure_fonts.sh): PDFs embed it; the tests also need pdftotext.
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -26,8 +27,8 @@ $(STAMP): requirements.lock
 demo: install
 	scripts/ensure_fonts.sh
 	mkdir -p var
-	env -u DATABASE_URL $(BIN)/python manage.py migrate --noinput -v0
-	env -u DATABASE_URL $(BIN)/python manage.py load_demo
+	env -u DATABASE_URL GONGZHI_DEMO=1 $(BIN)/python manage.py migrate --noinput -v0
+	env -u DATABASE_URL GONGZHI_DEMO=1 $(BIN)/python manage.py load_demo
 	env -u DATABASE_URL GONGZHI_DEMO=1 scripts/serve_demo.sh
 
 lint: install
@@ -68,7 +69,7 @@ bench: install $(BENCH_STAMP)
 	env -u DATABASE_URL $(BIN)/python bench/run.py
 
 messages: install
-	$(BIN)/python manage.py makemessages -l en --no-obsolete -i ".venv/*" -i "tests/*" -i "bench/*"
+	GONGZHI_DEMO=1 $(BIN)/python manage.py makemessages -l en --no-obsolete -i ".venv/*" -i "tests/*" -i "bench/*"
 	msgfmt --check -o locale/en/LC_MESSAGES/django.mo locale/en/LC_MESSAGES/django.po
 
 clean:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sqlite3
 import statistics
 import sys
@@ -22,6 +23,8 @@ RESIDENTS = int(os.environ.get("BENCH_DEMO_RESIDENTS", "300"))
 ROUNDS = int(os.environ.get("BENCH_DEMO_ROUNDS", "3"))
 sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
+# The app has no default key: a benchmark brings its own, made for this run.
+os.environ.setdefault("GONGZHI_SECRET_KEY", secrets.token_urlsafe(50))
 os.environ["DATABASE_URL"] = f"sqlite:///{DB}"
 
 import django  # noqa: E402

@@ -7,6 +7,7 @@ import datetime
 import io
 import json
 import os
+import secrets
 import statistics
 import sys
 import time
@@ -16,6 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
+# The app has no default key: a benchmark brings its own, made for this run.
+os.environ.setdefault("GONGZHI_SECRET_KEY", secrets.token_urlsafe(50))
 
 import django  # noqa: E402
 

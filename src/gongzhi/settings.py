@@ -1,9 +1,13 @@
 """Django settings. Environment variables: DATABASE_URL, GONGZHI_SECRET_KEY, GONGZHI_DEBUG, GONGZHI_DEMO."""
 
 import os
+import secrets
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -14,7 +18,68 @@ DEBUG = os.environ.get("GONGZHI_DEBUG", "1") == "1"
 DEMO_MODE = os.environ.get("GONGZHI_DEMO", "0") == "1"
 # Benchmarks add a bare view to compare against, served by the same server in the same run.
 BENCH_MODE = os.environ.get("GONGZHI_BENCH", "0") == "1"
-SECRET_KEY = os.environ.get("GONGZHI_SECRET_KEY", "dev-only-insecure-key-change-me-" + "0" * 20)
+
+
+# Keys that were published with the code: whoever has the source can sign with them.
+PUBLISHED_KEYS = frozenset({"dev-only-insecure-key-change-me-" + "0" * 20})
+SECRET_KEY_MIN_LENGTH = 32
+MISSING_KEY = (
+    "GONGZHI_SECRET_KEY is not set (未设置密钥). Set GONGZHI_SECRET_KEY to a random string of at least "
+    f"{SECRET_KEY_MIN_LENGTH} characters, kept out of the source, for example the output of "
+    "`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`; "
+    "or set GONGZHI_DEMO=1 to run the demo with a key generated in var/secret_key."
+)
+
+
+def secret_key_from(env: Mapping[str, str], *, var_dir: Path, throwaway: bool) -> str:
+    """The deployment's key from GONGZHI_SECRET_KEY; a published, short or missing one refuses to start.
+
+    There is no default: a key in the source lets anyone sign sessions, password-reset links and tokens. The demo
+    (GONGZHI_DEMO=1) keeps a random key in var/secret_key (mode 600), made on its first start and shared by the web
+    server, the task worker and manage.py. `throwaway` (a test run, or mypy's Django plugin reading the models) gets
+    a random key that lives as long as the process.
+    """
+    key = env.get("GONGZHI_SECRET_KEY", "").strip()
+    if key:
+        if key in PUBLISHED_KEYS:
+            raise ImproperlyConfigured("GONGZHI_SECRET_KEY is the key published in the source. " + MISSING_KEY)
+        if len(key) < SECRET_KEY_MIN_LENGTH:
+            raise ImproperlyConfigured(f"GONGZHI_SECRET_KEY is shorter than {SECRET_KEY_MIN_LENGTH}. " + MISSING_KEY)
+        return key
+    if env.get("GONGZHI_DEMO", "0") == "1":
+        return demo_secret_key(var_dir / "secret_key")
+    if throwaway:
+        return secrets.token_urlsafe(50)
+    raise ImproperlyConfigured(MISSING_KEY)
+
+
+def demo_secret_key(path: Path) -> str:
+    """The demo's key in `path`, written once with mode 600. The file appears whole or not at all (written aside,
+    then linked into place), so a worker starting beside the server never reads half a key."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        aside = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(50) + "\n")
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            aside.unlink()
+    key = path.read_text().strip()
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        raise ImproperlyConfigured(f"{path} does not hold a key: delete it and start again.")
+    return key
+
+
+SECRET_KEY = secret_key_from(
+    os.environ,
+    var_dir=VAR_DIR,
+    # pytest sets PYTEST_VERSION for its run; mypy's Django plugin imports these settings to read the models.
+    throwaway="PYTEST_VERSION" in os.environ or "mypy" in sys.modules,
+)
 ALLOWED_HOSTS = os.environ.get("GONGZHI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 

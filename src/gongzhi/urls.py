@@ -1,7 +1,6 @@
 from typing import Any
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -23,5 +22,5 @@ if settings.BENCH_MODE:
     from django.http import HttpResponse
 
     urlpatterns.append(path("bench/bare/", lambda request: HttpResponse("ok"), name="bench_bare"))
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No route serves MEDIA_ROOT, in DEBUG or not: uploads are private, and each leaves only through a view that checks
+# who may see it (core.files.private_file_response).

@@ -9,6 +9,7 @@ from gongzhi.core.roles import Role
 from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import Ballot, Comment, Status, Topic, TopicEvent
 from tests.deliberation.conftest import voting_topic
+from tests.uploads import real_pdf
 
 pytestmark = pytest.mark.date_sensitive
 
@@ -174,7 +175,7 @@ def test_paper_ballot_serial_is_used_once_and_proxy_needs_evidence(owners, secre
             actor=secretary, topic=topic, voter=site.people[2], choice="agree", proxy_name="李代理", evidence=None
         )
     assert "委托书" in str(err.value.message)
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed) as err:
         services.ballot_enter_proxy(
             actor=secretary,
             topic=topic,
@@ -183,7 +184,8 @@ def test_paper_ballot_serial_is_used_once_and_proxy_needs_evidence(owners, secre
             proxy_name="李代理",
             evidence=SimpleUploadedFile("a.exe", b"MZ\x90\x00"),
         )
-    pdf = SimpleUploadedFile("委托书.pdf", b"%PDF-1.4 test")
+    assert err.value.code == "bad_type"
+    pdf = SimpleUploadedFile("委托书.pdf", real_pdf())
     ballot = services.ballot_enter_proxy(
         actor=secretary, topic=topic, voter=site.people[2], choice="disagree", proxy_name="李代理", evidence=pdf
     )

@@ -511,6 +511,20 @@ def test_failure_midway_keeps_the_complete_batches(upload_job, confirm, monkeypa
     assert AuditEvent.objects.filter(verb="person.import").count() == 2
 
 
+def test_a_failed_job_does_not_keep_the_register_either(settings, upload_job, confirm, monkeypatch):
+    """PIPL data minimisation: a failed job asks for a new upload, so the old one has no use left."""
+    job = upload_job([person_row(new_id())])
+    assert len(media_files(settings)) == 1
+
+    def broken(self, batch):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importing._Importer, "write", broken)
+    job = confirm(job)
+    assert job.status == ImportStatus.FAILED and "请核对后重新导入" in job.failure
+    assert media_files(settings) == [] and not job.file
+
+
 def test_import_rechecks_rows_against_the_database(site, upload_job, confirm):
     taken = new_id()
     job = upload_job([person_row(taken), person_row(new_id())])

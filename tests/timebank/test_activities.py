@@ -5,11 +5,14 @@ message, nothing changed) and who may do what."""
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
 from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, Throttled, ValidationFailed
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
 from gongzhi.notifications.models import OutboxMessage
@@ -30,6 +33,7 @@ from gongzhi.timebank.models import (
     SignUpStatus,
     Transaction,
     TransactionKind,
+    Volunteer,
 )
 from tests import factories
 from tests.timebank.conftest import user_of
@@ -285,18 +289,134 @@ def test_serving_under_a_card_needs_membership(world):
 # --- QR check-in and check-out ---------------------------------------------------------------------------------
 
 
-def test_the_code_names_the_person_and_cannot_be_forged(world, other):
+def unused_code(*taken: str) -> str:
+    """Six digits that are none of `taken` (and, in a world of a few volunteers, nobody's code)."""
+    return next(c for c in (f"{n:06d}" for n in range(1000, 10**6, 7919)) if c not in taken)
+
+
+def test_the_code_is_six_random_digits_kept_for_the_volunteer(world, other):
     code = services.volunteer_code(world.alice)
+    assert len(code) == 6 and code.isdigit()
+    assert services.volunteer_code(world.alice) == code  # issued once, then the same
+    assert Volunteer.objects.get(person=world.alice).code == code
+    [issued] = AuditEvent.objects.filter(verb="timebank.volunteer_code_issue")
+    assert code not in json.dumps([issued.before, issued.after])  # whoever reads the trail cannot check anyone in
     assert services.person_from_code(world.community, code) == world.alice
-    assert services.person_from_code(world.community, " ".join([code[:6], code[6:]])) == world.alice
-    forged = signing.Signer(salt="something else").sign(str(world.bob.pk))
-    for bad in (str(world.alice.pk), code[:-1] + ("A" if code[-1] != "A" else "B"), forged, ""):
+    full_width = code.translate({ord("0") + i: ord("０") + i for i in range(10)})
+    for typed in (f"{code[:3]} {code[3:]}", f"{code[:3]}-{code[3:]}", full_width):
+        assert services.person_from_code(world.community, typed) == world.alice
+    forged = signing.Signer(salt="gongzhi.timebank.volunteer_code").sign(str(world.bob.pk))  # the old signed code
+    for bad in (str(world.alice.pk), unused_code(code), forged, code[:5], ""):
         with pytest.raises(ValidationFailed) as caught:
             services.person_from_code(world.community, bad)
         assert caught.value.code == "bad_code"
+    # A code is looked up in the organiser's community only: another community's volunteer is unknown here.
+    theirs = services.volunteer_code(other.alice)
+    if theirs != code:
+        with pytest.raises(ValidationFailed) as caught:
+            services.person_from_code(world.community, theirs)
+        assert caught.value.code == "bad_code"
+    assert services.person_from_code(other.community, theirs) == other.alice
+    with pytest.raises(NotFound):
+        services.volunteer_code(world.dave)  # not a volunteer: no code
+
+
+def test_codes_are_unique_in_a_community_and_may_repeat_across_communities(world, other):
+    code = services.volunteer_code(world.alice)
+    Volunteer.objects.filter(person=other.alice).update(code=code)
+    assert services.person_from_code(other.community, code) == other.alice
+    assert services.person_from_code(world.community, code) == world.alice
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Volunteer.objects.filter(person=world.bob).update(code=code)
+
+
+def test_a_suspended_volunteers_code_checks_no_one_in(world):
+    code = services.volunteer_code(world.alice)
+    services.volunteer_status_set(
+        actor=world.secretary, volunteer=Volunteer.objects.get(person=world.alice), status="suspended"
+    )
     with pytest.raises(ValidationFailed) as caught:
-        services.person_from_code(world.community, services.volunteer_code(other.alice))
-    assert caught.value.code == "other_community"
+        services.person_from_code(world.community, code)
+    assert caught.value.code == "bad_code"
+
+
+def test_a_code_signed_with_the_old_published_key_checks_no_one_in(world):
+    """The old code was the person's id signed with SECRET_KEY, whose default was published in settings.py."""
+    session = first_session(make_activity(world))
+    signup(world, session, world.alice_user)
+    published = "dev-only-insecure-key-change-me-" + "0" * 20
+    forged = signing.Signer(key=published, salt="gongzhi.timebank.volunteer_code").sign(str(world.alice.pk))
+    with pytest.raises(ValidationFailed) as caught:
+        services.check_in(actor=world.organiser, session=session, code=forged, now=local(DAY, 9))
+    assert caught.value.code == "bad_code"
+    assert not ServiceRecord.objects.exists()
+
+
+def test_a_rotated_code_stops_working_at_once(world):
+    session = first_session(make_activity(world))
+    signup(world, session, world.alice_user)
+    old = services.volunteer_code(world.alice)
+    row = services.volunteer_code_rotate(actor=world.alice_user, community=world.community)
+    assert row.code != old and len(row.code) == 6 and services.volunteer_code(world.alice) == row.code
+    with pytest.raises(ValidationFailed) as caught:
+        services.check_in(actor=world.organiser, session=session, code=old, now=local(DAY, 9))
+    assert caught.value.code == "bad_code"
+    services.check_in(actor=world.organiser, session=session, code=row.code, now=local(DAY, 9))
+    [rotated] = AuditEvent.objects.filter(verb="timebank.volunteer_code_rotate")
+    assert rotated.actor_id == world.alice_user.pk
+    assert old not in json.dumps([rotated.before, rotated.after]) and row.code not in json.dumps(rotated.after)
+
+
+def test_only_the_volunteer_rotates_their_code(world, other):
+    code = services.volunteer_code(world.alice)
+    with pytest.raises(NotFound):
+        services.volunteer_code_rotate(actor=world.dave_user, community=world.community)  # not a volunteer
+    with pytest.raises(NotFound):
+        services.volunteer_code_rotate(actor=other.alice_user, community=world.community)  # not of this community
+    # Staff rotate no one's code but their own: the secretary is not a volunteer here.
+    with pytest.raises(NotFound):
+        services.volunteer_code_rotate(actor=world.secretary, community=world.community)
+    assert services.volunteer_code(world.alice) == code
+    assert not AuditEvent.objects.filter(verb="timebank.volunteer_code_rotate").exists()
+
+
+def test_wrong_codes_are_throttled_per_organiser(world, time_machine):
+    session = first_session(make_activity(world))
+    signup(world, session, world.alice_user)
+    code = services.volunteer_code(world.alice)
+    wrong = unused_code(code)
+    at = local(DAY, 9)
+    for _ in range(services.CODE_FAILURES_MAX):
+        with pytest.raises(ValidationFailed) as caught:
+            services.check_in(actor=world.organiser, session=session, code=wrong, now=at)
+        assert caught.value.code == "bad_code"
+    with pytest.raises(Throttled) as caught:  # now even the right code waits
+        services.check_in(actor=world.organiser, session=session, code=code, now=at)
+    assert caught.value.code == "too_many_attempts" and caught.value.status == 429
+    assert "输错次数过多" in str(caught.value.message) and "10 分钟后再试" in str(caught.value.message)
+    with pytest.raises(Throttled):
+        services.check_out(actor=world.organiser, session=session, code=code, now=at)
+    assert not ServiceRecord.objects.exists()
+    # The count is the organiser's: staff at the same session scan on.
+    services.check_in(actor=world.social_worker, session=session, code=code, now=at)
+    time_machine.move_to(timezone.now() + services.CODE_FAILURE_WINDOW + datetime.timedelta(seconds=1))
+    record = services.check_out(actor=world.organiser, session=session, code=code, now=local(DAY, 10))
+    assert record.status == RecordStatus.PENDING
+
+
+def test_right_codes_do_not_count_towards_the_limit(world):
+    session = first_session(make_activity(world, capacity=3))
+    for user in (world.alice_user, world.bob_user, world.carol_user):
+        signup(world, session, user)
+    codes = [services.volunteer_code(p) for p in (world.alice, world.bob, world.carol)]
+    wrong = unused_code(*codes)
+    at = local(DAY, 9)
+    for _ in range(services.CODE_FAILURES_MAX - 1):
+        with pytest.raises(ValidationFailed):
+            services.check_in(actor=world.organiser, session=session, code=wrong, now=at)
+    for code in codes:
+        services.check_in(actor=world.organiser, session=session, code=code, now=at)
+    assert ServiceRecord.objects.count() == 3
 
 
 def test_check_in_and_out_count_only_the_time_inside_the_session(world):
@@ -334,7 +454,7 @@ def test_check_in_bad_inputs_change_nothing(world, other):
     refused(ValidationFailed, "waitlisted", person=world.bob)
     refused(ValidationFailed, "not_now", when=local(DAY, 6, 59))
     refused(ValidationFailed, "not_now", when=local(DAY + datetime.timedelta(days=1), 9))
-    refused(ValidationFailed, "other_community", person=other.alice)
+    refused(ValidationFailed, "bad_code", person=other.alice)  # another community's code is unknown here
     refused(ValidationFailed, "not_checked_in", out=True)
     refused(PermissionDenied, "forbidden", user=world.other_organiser)
     refused(PermissionDenied, "forbidden", user=world.alice_user)

@@ -11,6 +11,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from gongzhi.core.qr import qr_svg
 from gongzhi.timebank import services
 from gongzhi.timebank.models import (
     Account,
@@ -224,6 +225,48 @@ def test_my_code_shows_the_qr_and_the_text(world):
     assert services.person_from_code(world.community, page.context["code_groups"]) == world.alice
     none = login(world.dave_user).get(url(world, "my_code"))
     assert "您还不是本社区在册的志愿者" in text(none) and "<svg" not in text(none)
+
+
+def test_my_code_page_shows_six_digits_and_the_qr_carries_them(world):
+    page = login(world.alice_user).get(url(world, "my_code"))
+    code = services.volunteer_code(world.alice)
+    assert len(code) == 6 and code.isdigit()
+    assert page.context["code_groups"] == f"{code[:3]} {code[3:]}"
+    assert page.context["qr"] == qr_svg(code, size_px=280, label="我的志愿者码")
+    assert 'id="rotate-code"' in text(page)
+
+
+def test_rotating_my_code_permission_matrix(world, other):
+    from django.test import Client
+
+    code = services.volunteer_code(world.alice)
+    rotate = url(world, "my_code_rotate")
+    anonymous = Client().post(rotate)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/")
+    assert login(other.alice_user).post(rotate).status_code == 404  # another community
+    assert login(world.dave_user).post(rotate).status_code == 404  # a resident who is not a volunteer
+    assert login(world.secretary).post(rotate).status_code == 404  # staff have no code of their own here
+    assert login(world.alice_user).get(rotate).status_code == 405
+    assert services.volunteer_code(world.alice) == code
+    response = login(world.alice_user).post(rotate, follow=True)
+    assert response.status_code == 200 and "已换成新的志愿者码" in text(response)
+    fresh = services.volunteer_code(world.alice)
+    assert fresh != code and f'data-code="{fresh}"' in text(response)
+
+
+def test_too_many_wrong_codes_show_a_chinese_message_with_429(world):
+    session = first_session(make_activity(world))
+    services.signup_create(actor=world.alice_user, session=session, now=BEFORE)
+    code = services.volunteer_code(world.alice)
+    wrong = "000000" if code != "000000" else "000001"
+    with time_machine.travel(local(DAY, 9), tick=False):
+        client = login(world.organiser)
+        for _ in range(services.CODE_FAILURES_MAX):
+            response = client.post(url(world, "session_scan", session.pk), {"code": wrong, "action": "in"})
+            assert response.status_code == 400 and "无法识别这个志愿者码" in text(response)
+        response = client.post(url(world, "session_scan", session.pk), {"code": code, "action": "in"})
+    assert response.status_code == 429 and "志愿者码输错次数过多" in text(response)
+    assert not ServiceRecord.objects.exists()
 
 
 def test_the_organiser_scans_in_and_out_on_the_session_page(world):

@@ -180,7 +180,10 @@ def test_a_resident_reports_with_a_photo(desk):
     assert "/media/" not in detail
     served = login(desk.resident).get(f"/c/{s.community.pk}/voices/{voice.pk}/photos/{photo.pk}/")
     assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
-    assert "private" in served["Cache-Control"]
+    assert served["Cache-Control"].startswith("private")
+    # The same headers as every private file (core.files): shown inline as the image it was decoded as, never sniffed.
+    assert served["Content-Disposition"] == f'inline; filename="voice-{voice.pk}-{photo.pk}.jpg"'
+    assert served["X-Content-Type-Options"] == "nosniff" and "sandbox" in served["Content-Security-Policy"]
 
 
 @pytest.mark.parametrize(

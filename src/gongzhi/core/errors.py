@@ -64,6 +64,14 @@ class AccountLocked(ApplicationError):
     default_message = _("登录失败次数过多，账号已暂时锁定，请稍后再试")
 
 
+class Throttled(ApplicationError):
+    """Too many wrong tries in a window (a code guessed digit by digit); the message says when to try again."""
+
+    code = "too_many_attempts"
+    status = 429
+    default_message = _("尝试次数过多，请稍后再试")
+
+
 class Overdraft(ApplicationError):
     """Moving the points would take an account below its floor (the lowest balance it may reach)."""
 

@@ -13,6 +13,11 @@ urlpatterns = [
     path("c/<int:community_id>/topics/<int:topic_id>/vote/", views.topic_vote, name="vote"),
     path("c/<int:community_id>/topics/<int:topic_id>/step/<slug:step>/", views.topic_step, name="step"),
     path("c/<int:community_id>/topics/<int:topic_id>/ballots/", views.topic_ballots, name="ballots"),
+    path(
+        "c/<int:community_id>/topics/<int:topic_id>/ballots/<int:ballot_id>/evidence/",
+        views.ballot_evidence,
+        name="ballot_evidence",
+    ),
     path("c/<int:community_id>/topics/<int:topic_id>/result/", views.topic_result, name="result"),
     *cocreation.urlpatterns,
     *opinion.urlpatterns,

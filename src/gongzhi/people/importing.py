@@ -515,7 +515,8 @@ def _reload(job_id: int) -> ImportJob:
 
 
 def _discard_upload(job: ImportJob) -> None:
-    """PIPL data minimisation: the uploaded register is not kept once its job has ended (a failed job keeps it)."""
+    """PIPL data minimisation: the uploaded register is not kept once its job has ended, done, cancelled or failed
+    (a failed job asks for a new upload; the old file would only sit on the disk with everyone's ID numbers)."""
     name, storage = job.file.name, job.file.storage
     job.file = ""
     job.save(update_fields=["file"])
@@ -528,6 +529,7 @@ def _fail(job_id: int, failure: str, *, actor: Any = None) -> None:
         job = ImportJob.objects.select_for_update().get(pk=job_id)
         job.status, job.failure, job.finished_at = ImportStatus.FAILED, failure[:500], timezone.now()
         job.save(update_fields=["status", "failure", "finished_at"])
+        _discard_upload(job)
         audit.record(
             actor=actor,
             verb="import_job.fail",

@@ -84,6 +84,14 @@ def ballot_list(*, actor: Any, topic: Topic) -> QuerySet[Ballot]:
     return Ballot.objects.visible_to(actor).filter(topic=topic).select_related("voter", "entered_by").order_by("-id")
 
 
+def ballot_get(*, actor: Any, topic: Topic, ballot_id: int) -> Ballot:
+    """A ballot of the topic the actor may see (those who manage the topic's place); NotFound otherwise."""
+    ballot: Ballot | None = Ballot.objects.visible_to(actor).filter(topic=topic, pk=ballot_id).first()
+    if ballot is None:
+        raise NotFound()
+    return ballot
+
+
 def designated_owner_ids(*, topic: Topic) -> dict[int, int]:
     """household id → the owner who votes for it: with several owners of record, the first one registered."""
     designated: dict[int, int] = {}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import audit
+from gongzhi.core import audit, uploads
 from gongzhi.core.errors import (
     AlreadyVoted,
     NotFound,
@@ -31,7 +32,8 @@ from gongzhi.people.models import Ownership, Person
 from gongzhi.rules import topic_lifecycle as lc
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
-EVIDENCE_TYPES = {b"%PDF": "pdf", b"\x89PNG": "png", b"\xff\xd8\xff": "jpg"}
+EVIDENCE_KINDS = (uploads.PDF, "PNG", "JPEG")
+EVIDENCE_MAX_SIDE = 4096  # an A4 page scanned at 300 dpi (3508 px) stays legible
 
 
 def _designated(topic: Topic, person_id: Any) -> QuerySet[Ownership]:
@@ -114,17 +116,25 @@ def _shared(topic_id: int) -> Topic:
     return rows[0]
 
 
-def _check_evidence(upload: UploadedFile | None, *, required: bool) -> None:
+def _check_evidence(upload: UploadedFile | None, *, required: bool) -> uploads.Inspected | None:
+    """The scan or proxy letter as it will be kept: a PDF whose structure holds, or a PNG/JPEG decoded and
+    re-encoded without its metadata; refused with a Chinese message before anything is saved."""
     if upload is None:
         if required:
             raise ValidationFailed(_("委托表决须上传书面委托书"), code="evidence_required", extra={"field": "evidence"})
-        return
-    if upload.size and upload.size > EVIDENCE_MAX_BYTES:
-        raise ValidationFailed(_("文件不能超过10MB"), code="too_large", extra={"field": "evidence"})
-    head = upload.read(4)
-    upload.seek(0)
-    if not any(head.startswith(magic) for magic in EVIDENCE_TYPES):
-        raise ValidationFailed(_("凭证须为PDF、PNG或JPG文件"), code="bad_type", extra={"field": "evidence"})
+        return None
+    try:
+        return uploads.inspect(upload, kinds=EVIDENCE_KINDS, max_bytes=EVIDENCE_MAX_BYTES, max_side=EVIDENCE_MAX_SIDE)
+    except uploads.UploadRefused as refused:
+        if refused.reason == "too_big":
+            raise ValidationFailed(_("文件不能超过10MB"), code="too_large", extra={"field": "evidence"}) from refused
+        if refused.reason == "too_many_pixels":
+            raise ValidationFailed(
+                _("图片像素过多，请缩小后再上传"), code="too_many_pixels", extra={"field": "evidence"}
+            ) from refused
+        raise ValidationFailed(
+            _("凭证须为完整的PDF、PNG或JPG文件，请重新扫描或导出后上传"), code="bad_type", extra={"field": "evidence"}
+        ) from refused
 
 
 def _cast(
@@ -136,9 +146,10 @@ def _cast(
     channel: str,
     serial_no: str = "",
     proxy_name: str = "",
-    evidence: UploadedFile | None = None,
+    evidence: uploads.Inspected | None = None,
 ) -> Ballot:
-    """Expects the topic and the voter from `_topic_and_voter`, in the caller's transaction."""
+    """Expects the topic and the voter from `_topic_and_voter`, in the caller's transaction, and the evidence from
+    `_check_evidence`: it is written under a random name before the row, and removed again if the row is refused."""
     if topic.procedure not in VOTING_PROCEDURES:
         raise PhaseClosed(_("该议题不进行业主表决"), code="no_vote")
     if not lc.phase_allows("vote", topic.status, timezone.now(), topic.voting_opens_at, topic.voting_closes_at):
@@ -159,13 +170,15 @@ def _cast(
         place_path=topic.place_path,
     )
     if evidence is not None:
-        ballot.evidence = evidence
+        ballot.evidence.save(evidence.stored_name(), ContentFile(evidence.data), save=False)
     try:
         # The partial unique constraints decide a race: a second live ballot of the owner (or a serial used twice)
         # waits for the first one's transaction and then fails here. No savepoint: the refusal rolls back the
         # service's own transaction (its savepoint when nested), and nothing more runs in it.
         ballot.save()
     except IntegrityError as exc:
+        if evidence is not None:
+            ballot.evidence.delete(save=False)
         # PostgreSQL names the constraint (paper_serial_used_once), SQLite the column (….serial_no).
         if serial_no and "serial" in str(exc):
             raise ValidationFailed(_("该编号的表决票已录入"), code="serial_used", extra={"field": "serial_no"}) from exc
@@ -206,7 +219,7 @@ def ballot_enter_paper(
         required=_("请填写表决票编号"),
         required_code="serial_required",
     )
-    _check_evidence(scan, required=False)
+    evidence = _check_evidence(scan, required=False)
     return _cast(
         actor=actor,
         topic=topic,
@@ -214,7 +227,7 @@ def ballot_enter_paper(
         choice=choice,
         channel=Channel.PAPER,
         serial_no=serial_no,
-        evidence=scan,
+        evidence=evidence,
     )
 
 
@@ -234,7 +247,7 @@ def ballot_enter_proxy(
         required=_("请填写受托人姓名"),
         required_code="proxy_required",
     )
-    _check_evidence(evidence, required=True)
+    kept = _check_evidence(evidence, required=True)
     return _cast(
         actor=actor,
         topic=topic,
@@ -242,7 +255,7 @@ def ballot_enter_proxy(
         choice=choice,
         channel=Channel.PROXY,
         proxy_name=proxy_name,
-        evidence=evidence,
+        evidence=kept,
     )
 
 

@@ -1,6 +1,7 @@
 """议事厅 pages, one module per part; urls.py joins the parts' url patterns."""
 
 from gongzhi.deliberation.views.topics import (
+    ballot_evidence,
     hall,
     hot_archive,
     propose,
@@ -13,6 +14,7 @@ from gongzhi.deliberation.views.topics import (
 )
 
 __all__ = [
+    "ballot_evidence",
     "hall",
     "hot_archive",
     "propose",

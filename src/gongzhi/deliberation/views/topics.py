@@ -10,12 +10,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.files import private_file_response
 from gongzhi.core.http import actor_of
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_allowing
@@ -371,6 +373,22 @@ def topic_ballots(request: HttpRequest, community_id: int, topic_id: int) -> Htt
             ballots=selectors.ballot_list(actor=actor, topic=topic)[:200],
         ),
     )
+
+
+@login_required
+@require_GET
+def ballot_evidence(request: HttpRequest, community_id: int, topic_id: int, ballot_id: int) -> HttpResponseBase:
+    """A ballot's scan or written authorisation, to those who may enter and void the topic's ballots: a resident
+    who sees the topic is refused (403), a ballot or topic they cannot see is a 404. Always a download."""
+    actor = actor_of(request)
+    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
+    if not services._can_manage(actor, topic):
+        raise PermissionDenied(_("只有议题的组织者可以查看表决票的扫描件和委托书"))
+    ballot = selectors.ballot_get(actor=actor, topic=topic, ballot_id=ballot_id)
+    if not ballot.evidence:
+        raise NotFound()
+    return private_file_response(ballot.evidence, name=f"ballot-{topic.pk}-{ballot.pk}")
 
 
 @login_required

@@ -49,6 +49,9 @@ class Volunteer(CommunityOwned):
     guardian_consent_at = models.DateTimeField(_("监护人同意时间"), null=True, blank=True)
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # The check-in code (我的志愿者码): six random digits, issued on first need and replaced at the volunteer's
+    # request. Only this row knows it, so it cannot be computed from anything else; the QR carries the same digits.
+    code = models.CharField(_("志愿者码"), max_length=6, blank=True, default="")
 
     view_action: ClassVar[str] = Action.TIMEBANK_VIEW
 
@@ -58,6 +61,10 @@ class Volunteer(CommunityOwned):
         constraints = [
             models.UniqueConstraint(fields=["community", "person"], name="timebank_volunteer_once"),
             models.UniqueConstraint(fields=["community", "number"], name="timebank_volunteer_number"),
+            # The six digits alone find the volunteer in the organiser's community.
+            models.UniqueConstraint(
+                fields=["community", "code"], condition=~Q(code=""), name="timebank_volunteer_code_unique"
+            ),
         ]
         indexes = [models.Index(fields=["community", "registered_on"], name="timebank_volunteer_reg")]
 

@@ -8,11 +8,12 @@ approved (and its points posted, with the key `record:<pk>:earn`) at most once.
 from __future__ import annotations
 
 import datetime
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core import signing
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.urls import reverse
@@ -20,12 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
-from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, ValidationFailed, clean_or_fail
+from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, Throttled, ValidationFailed, clean_or_fail
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_allowing, user_can
 from gongzhi.notifications.services import notify
 from gongzhi.people.models import Person
 from gongzhi.places.models import Household, Place
+from gongzhi.rules import redemption_code as code_rules
 from gongzhi.rules import service_hours as rules
 from gongzhi.timebank.models import (
     COLLECTIVE_KINDS,
@@ -53,6 +55,8 @@ from gongzhi.timebank.services.posting import transfer_post
 
 __all__ = [
     "CHECK_IN_GRACE",
+    "CODE_FAILURES_MAX",
+    "CODE_FAILURE_WINDOW",
     "SESSIONS_AHEAD",
     "AttendanceRow",
     "activity_cancel",
@@ -71,13 +75,16 @@ __all__ = [
     "signup_cancel",
     "signup_create",
     "volunteer_code",
+    "volunteer_code_rotate",
 ]
 
 SESSIONS_AHEAD = datetime.timedelta(weeks=8)  # recurring activities get sessions this far ahead; extend adds more
 MAX_SESSIONS = 400
 CAPACITY_MAX = 1000
 CHECK_IN_GRACE = datetime.timedelta(hours=2)  # a scan this long before or after the session's span still counts
-CODE_SALT = "gongzhi.timebank.volunteer_code"
+CODE_ATTEMPTS = 20  # draws of a fresh volunteer code before giving up (a community uses a tiny share of 10⁶)
+CODE_FAILURES_MAX = 10  # wrong codes one organiser may enter…
+CODE_FAILURE_WINDOW = datetime.timedelta(minutes=10)  # …in this window, counted from the first of them
 REASON_MAX = 200
 DISPUTE_MAX = 500
 
@@ -516,25 +523,113 @@ def signup_cancel(*, actor: Any, signup: SignUp, now: datetime.datetime | None =
 # --- QR check-in and check-out ---------------------------------------------------------------------------------
 
 
+def _draw_code(row: Volunteer, *, avoid: str = "") -> None:
+    """Gives the locked volunteer row a fresh code unique in its community. A draw that races another volunteer's
+    to the same digits fails the unique constraint in its savepoint and draws again."""
+    for _attempt in range(CODE_ATTEMPTS):
+        code = code_rules.code_from(secrets.randbelow)
+        if code == avoid or Volunteer.objects.filter(community_id=row.community_id, code=code).exists():
+            continue
+        row.code = code
+        try:
+            with transaction.atomic():
+                row.save(update_fields=["code"])
+        except IntegrityError:
+            continue
+        return
+    raise ValidationFailed(_("志愿者码暂时无法生成，请稍后重试"), code="code_exhausted")
+
+
 def volunteer_code(person: Person) -> str:
-    """The volunteer's personal code, shown as a QR and as text: the person's id, signed so that it cannot be
-    guessed or forged."""
-    return signing.Signer(salt=CODE_SALT).sign(str(person.pk))
+    """The check-in code of the person's active registration in their community: six random digits, shown as a
+    QR and as text, issued on first need (under the volunteer's row lock, audited). NotFound for a person who is
+    not an active volunteer there."""
+    code: str | None = (
+        Volunteer.objects.filter(community_id=person.community_id, person=person, status=VolunteerStatus.ACTIVE)
+        .values_list("code", flat=True)
+        .first()
+    )
+    if code is None:
+        raise NotFound()
+    return code or _issue_code(person)
+
+
+@transaction.atomic
+def _issue_code(person: Person) -> str:
+    row: Volunteer | None = (
+        Volunteer.objects.select_for_update()
+        .filter(community_id=person.community_id, person=person, status=VolunteerStatus.ACTIVE)
+        .first()
+    )
+    if row is None:
+        raise NotFound()
+    if not row.code:  # another request may have issued it while this one waited for the lock
+        _draw_code(row)
+        # The code itself stays out of the audit trail: whoever reads the trail must not be able to check anyone in.
+        audit.record(actor=None, verb="timebank.volunteer_code_issue", obj=row, community_id=row.community_id)
+    return row.code
+
+
+@transaction.atomic
+def volunteer_code_rotate(*, actor: Any, community: Place) -> Volunteer:
+    """The volunteer replaces their own code (photographed, lent, seen by the wrong person): the old code stops
+    checking them in at once. Only the volunteer may; anyone else is not an active volunteer here (NotFound)."""
+    _require_member(actor, community)
+    row: Volunteer | None = (
+        Volunteer.objects.select_for_update()
+        .filter(community=community, person__account_id=actor.pk, status=VolunteerStatus.ACTIVE)
+        .order_by("id")
+        .first()
+    )
+    if row is None:
+        raise NotFound()
+    _draw_code(row, avoid=row.code)
+    audit.record(actor=actor, verb="timebank.volunteer_code_rotate", obj=row, community_id=row.community_id)
+    return row
 
 
 def person_from_code(community: Place, code: str) -> Person:
-    """The person a scanned or typed code names (spaces ignored), who must belong to the community; a Chinese
-    error otherwise."""
-    try:
-        pk = int(signing.Signer(salt=CODE_SALT).unsign("".join((code or "").split())))
-    except (signing.BadSignature, ValueError):
+    """The active volunteer of the community whose code was scanned or typed (full-width digits, spaces and
+    dashes between them allowed); a Chinese error otherwise. A code of another community is unknown here."""
+    lookup = code_rules.parse_lookup(code)
+    row: Volunteer | None = None
+    if lookup is not None and lookup.code:
+        row = (
+            Volunteer.objects.filter(community=community, code=lookup.code, status=VolunteerStatus.ACTIVE)
+            .select_related("person")
+            .first()
+        )
+    if row is None:
         raise ValidationFailed(
-            _("无法识别这个志愿者码，请重新扫描"), code="bad_code", extra={"field": "code"}
-        ) from None
-    person: Person | None = Person.objects.filter(pk=pk, community=community).first()
-    if person is None:
-        raise ValidationFailed(_("这不是本社区志愿者的志愿者码"), code="other_community", extra={"field": "code"})
-    return person
+            _("无法识别这个志愿者码，请核对后重新输入（6位数字）"), code="bad_code", extra={"field": "code"}
+        )
+    return row.person
+
+
+def _failures_key(actor: Any) -> str:
+    return f"gongzhi:volunteer-code-failures:{actor.pk}"
+
+
+def _scanned_person(actor: Any, session: Session, code: str) -> Person:
+    """`person_from_code`, limited to CODE_FAILURES_MAX wrong codes per organiser in CODE_FAILURE_WINDOW, so six
+    digits cannot be tried one after another. The count lives in the cache, not in a table: a wrong code rolls
+    back the service's transaction, and a row counting it would roll back too. With the default per-process
+    LocMemCache each server process counts on its own; a shared cache in CACHES makes it one count."""
+    key = _failures_key(actor)
+    if cache.get(key, 0) >= CODE_FAILURES_MAX:
+        raise Throttled(
+            _("志愿者码输错次数过多，请 %(minutes)s 分钟后再试，或改用纸质签到表")
+            % {"minutes": int(CODE_FAILURE_WINDOW.total_seconds() // 60)}
+        )
+    try:
+        return person_from_code(session.community, code)
+    except ValidationFailed:
+        cache.add(key, 0, timeout=int(CODE_FAILURE_WINDOW.total_seconds()))
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr: this failure opens a new window
+            cache.set(key, 1, timeout=int(CODE_FAILURE_WINDOW.total_seconds()))
+        raise
 
 
 def _scan_checks(actor: Any, session: Session, now: datetime.datetime) -> None:
@@ -556,7 +651,7 @@ def check_in(*, actor: Any, session: Session, code: str, now: datetime.datetime 
     session = _lock_session(session)
     now = now or timezone.now()
     _scan_checks(actor, session, now)
-    person = person_from_code(session.community, code)
+    person = _scanned_person(actor, session, code)
     signup: SignUp | None = SignUp.objects.filter(session=session, person=person).first()
     if signup is None or signup.status == SignUpStatus.CANCELLED:
         raise ValidationFailed(
@@ -608,7 +703,7 @@ def check_out(*, actor: Any, session: Session, code: str, now: datetime.datetime
     session = _lock_session(session)
     now = now or timezone.now()
     _scan_checks(actor, session, now)
-    person = person_from_code(session.community, code)
+    person = _scanned_person(actor, session, code)
     record: ServiceRecord | None = (
         ServiceRecord.objects.select_for_update().filter(session=session, person=person).first()
     )

@@ -283,12 +283,21 @@ def my_code(request: HttpRequest, community_id: int) -> HttpResponse:
             community,
             volunteer=volunteer,
             code=code,
-            # In groups, so the long code wraps on a phone and can be read out; spaces are ignored when entered.
-            code_groups=" ".join(code[i : i + 6] for i in range(0, len(code), 6)),
+            # Two groups of three, as a code is read out; spaces are ignored when it is typed in.
+            code_groups=f"{code[:3]} {code[3:]}" if code else "",
             # qr_svg escapes its label and draws only rectangles: safe to inline.
             qr=mark_safe(qr_svg(code, size_px=280, label=_("我的志愿者码"))) if code else "",  # noqa: S308
         ),
     )
+
+
+@login_required
+@require_POST
+def my_code_rotate(request: HttpRequest, community_id: int) -> HttpResponse:
+    actor, community = community_and_actor(request, community_id)
+    services.volunteer_code_rotate(actor=actor, community=community)
+    messages.success(request, _("已换成新的志愿者码，旧码不能再用于签到"))
+    return redirect("timebank:my_code", community_id=community.pk)
 
 
 # --- the session page: scan, paper sheet, roster --------------------------------------------------------------
@@ -522,6 +531,7 @@ urlpatterns: list[Any] = [
     path("c/<int:community_id>/timebank/sessions/<int:session_id>/paper/", session_paper, name="session_paper"),
     path("c/<int:community_id>/timebank/signups/<int:signup_id>/cancel/", signup_cancel, name="signup_cancel"),
     path("c/<int:community_id>/timebank/my-code/", my_code, name="my_code"),
+    path("c/<int:community_id>/timebank/my-code/rotate/", my_code_rotate, name="my_code_rotate"),
     path("c/<int:community_id>/timebank/my-activities/", my_activities, name="my_activities"),
     path("c/<int:community_id>/timebank/my-activities/<int:record_id>/dispute/", record_dispute, name="record_dispute"),
     path("c/<int:community_id>/timebank/approvals/", approvals, name="approvals"),

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gongzhi.core.audit import data_version
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
+from gongzhi.core.files import private_file_response
 from gongzhi.core.http import actor_of
 from gongzhi.core.pagination import CachedCountPaginator
 from gongzhi.core.permissions import Action
@@ -344,15 +345,8 @@ def photo(request: HttpRequest, community_id: int, voice_id: int, photo_id: int)
         community = place_selectors.public_community_get(community_id=community_id)
         voice = selectors.public_voice_get(community=community, voice_id=voice_id)
     item = selectors.voice_photo_get(voice=voice, photo_id=photo_id)
-    try:
-        handle = item.image.open("rb")
-    except FileNotFoundError as exc:  # the row outlived its file (a restore without media): nothing to show
-        raise NotFound() from exc
-    response = FileResponse(handle, content_type=item.content_type)
     # Private to the viewer's browser: a shared cache must not hand one resident's photo to another.
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Disposition"] = "inline"
-    return response
+    return private_file_response(item.image, content_type=item.content_type, name=f"voice-{voice.pk}-{item.pk}")
 
 
 @require_GET
