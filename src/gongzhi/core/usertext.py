@@ -118,7 +118,7 @@ NOT_FREE_TEXT: dict[str, tuple[str, ...]] = {
     "timebank.Certificate": ("number",),
     "timebank.StampTrail": ("name",),
     "timebank.StampPoint": ("name", "token"),
-    "timebank.Volunteer": ("number", "guardian_name", "guardian_phone", "guardian_relation"),
+    "timebank.Volunteer": ("number", "code", "guardian_name", "guardian_phone", "guardian_relation"),
     "timebank.Team": ("name",),
     "timebank.Award": ("issuer",),
     "timebank.RecordProof": ("code",),
