@@ -444,6 +444,37 @@ def test_a_key_also_sees_its_own_private_requests_but_never_their_contact(desk, 
     assert key.last_used_at is not None
 
 
+ID_NUMBER = "11010519491231002X"
+TYPED = f"3栋门口路灯坏了，请打{PHONE}找我，身份证{ID_NUMBER}"
+TYPED_MASKED = "3栋门口路灯坏了，请打138****5678找我，身份证110***********002X"
+
+
+def test_typed_phones_and_id_numbers_are_masked_for_every_caller(desk, client):
+    """Anonymous callers and a key reading its own private request get the text as /api/ and the public list
+    show it: phones and ID numbers typed into the description, a public reply or a public reason are masked."""
+    public = submit(desk, text=TYPED)
+    event_append(voice=public, kind=EventKind.REPLIED, actor=None, body=f"电工电话13711112222，工号{ID_NUMBER}")
+    rejected = submit(desk, text=f"我的身份证{ID_NUMBER}被冒用", category=desk.categories["refuse"])
+    Voice.objects.filter(pk=rejected.pk).update(
+        status=Status.REJECTED, is_open=False, public_reason=f"请致电派出所13900001111，证件{ID_NUMBER}"
+    )
+    _key, raw = issue(desk)
+    mine = body(client.post(f"{BASE}requests.json", spec_post(raw, description=TYPED)))[0]["service_request_id"]
+    c = desk.site.community.pk
+    listing = client.get(f"{BASE}requests.json", {"jurisdiction_id": c})
+    one = client.get(f"{BASE}requests/{public.pk}.json", {"jurisdiction_id": c})
+    keyed = client.get(f"{BASE}requests/{mine}.json", {"jurisdiction_id": c, "api_key": raw})
+    rows = {r["service_request_id"]: r for r in body(listing) + body(one) + body(keyed)}
+    assert rows[str(public.pk)]["description"] == TYPED_MASKED
+    assert rows[str(public.pk)]["status_notes"] == "电工电话137****2222，工号110***********002X"
+    assert rows[str(rejected.pk)]["description"] == "我的身份证110***********002X被冒用"
+    assert rows[str(rejected.pk)]["status_notes"] == "请致电派出所139****1111，证件110***********002X"
+    assert rows[mine]["description"] == TYPED_MASKED
+    everything = "".join(r.content.decode() for r in (listing, one, keyed))
+    for secret in (PHONE, ID_NUMBER, "13711112222", "13900001111", "19491231"):
+        assert secret not in everything, secret
+
+
 # --- query counts ----------------------------------------------------------------------------------------------
 
 

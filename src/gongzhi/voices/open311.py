@@ -5,7 +5,9 @@
 - Services are the community's active categories (`metadata` false, `attributes: []`); `address` is the place's full
   name from the community down and `address_id` its id; statuses map to open/closed by their type.
 - GET shows what the community's public page shows: public voices that are not merged, never a name, a phone or an
-  email. A live `api_key` of the community also shows its own integration's requests, public or not.
+  email. A live `api_key` of the community also shows its own integration's requests, public or not. Every text
+  someone typed (description, status_notes, the names in address, agency_responsible and the services) leaves
+  with typed phones and ID numbers masked, for every caller, the key that posted the request included.
 - POST needs an `api_key` issued by the community's 书记 or 社工 (403 without a live one). The voice is private
   unless the extension field `is_public=true` is sent: the spec has no such field and the resident's consent to
   publish cannot be assumed. `media_url` is recorded for staff, never fetched.
@@ -40,6 +42,7 @@ from gongzhi.core.scoping import user_can
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import COMMUNITY_KINDS, Place
 from gongzhi.places.views import _community_context
+from gongzhi.rules.masking import mask_contacts
 from gongzhi.voices.models import Open311Key, Voice
 from gongzhi.voices.selectors import open311 as selectors
 from gongzhi.voices.services import open311 as services
@@ -125,15 +128,21 @@ def _key(request: HttpRequest, params: QueryDict, community: Place) -> Open311Ke
     return services.open311_key_use(community=community, api_key=raw) if raw else None
 
 
+def _shown(text: str | None) -> str | None:
+    """Text someone typed, as every Open311 caller reads it: phones and ID numbers masked, as on the public list
+    and in /api/. A key reading its own private request gets it the same way: the contact is for staff."""
+    return mask_contacts(text) if text else None
+
+
 def _service(category: Any) -> dict[str, Any]:
     return {
         "service_code": category.code,
-        "service_name": category.name,
-        "description": category.description or category.name,
+        "service_name": _shown(category.name),
+        "description": _shown(category.description or category.name),
         "metadata": False,
         "type": "realtime",
-        "keywords": category.name,
-        "group": category.group or category.name,
+        "keywords": _shown(category.name),
+        "group": _shown(category.group or category.name),
     }
 
 
@@ -148,16 +157,16 @@ def _request(request: HttpRequest, voice: Voice, addresses: dict[str, str]) -> d
     return {
         "service_request_id": str(voice.pk),
         "status": "open" if voice.is_open else "closed",
-        "status_notes": selectors.status_notes(voice),
-        "service_name": voice.category.name,
+        "status_notes": _shown(selectors.status_notes(voice)),
+        "service_name": _shown(voice.category.name),
         "service_code": voice.category.code,
-        "description": voice.text,
-        "agency_responsible": voice.party.name if voice.party_id and voice.party else None,
+        "description": _shown(voice.text),
+        "agency_responsible": _shown(voice.party.name) if voice.party_id and voice.party else None,
         "service_notice": None,
         "requested_datetime": _w3c(voice.created_at),
         "updated_datetime": _w3c(voice.updated_at),
         "expected_datetime": _w3c(voice.due_at),
-        "address": addresses.get(voice.place_path, ""),
+        "address": _shown(addresses.get(voice.place_path)),
         "address_id": str(voice.place_id),
         "zipcode": None,
         "lat": float(voice.lat) if voice.lat is not None else None,
@@ -191,7 +200,7 @@ def discovery(request: HttpRequest) -> HttpResponse:
                 }
             ],
             "jurisdictions": [
-                {"jurisdiction_id": str(pk), "name": name, "note": _("jurisdiction_id 即社区编号")}
+                {"jurisdiction_id": str(pk), "name": _shown(name), "note": _("jurisdiction_id 即社区编号")}
                 for pk, name in communities
             ],
         }
