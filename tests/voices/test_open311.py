@@ -8,6 +8,7 @@ import hashlib
 import json
 from decimal import Decimal
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from django.core.cache import cache
@@ -71,15 +72,64 @@ def spec_post(raw_key: str, **overrides: str) -> dict[str, str]:
     return {k: v for k, v in data.items() if v is not None}
 
 
+JSON_TYPE = "application/json; charset=utf-8"
+XML_TYPE = "text/xml; charset=utf-8"
+XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
+# The spec's lists and the element of each item (<services><service>…, <errors><error>…).
+XML_LISTS = {
+    "services": "service",
+    "service_requests": "request",
+    "errors": "error",
+    "attributes": "attribute",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "jurisdictions": "jurisdiction",
+}
+
+
 def body(response: Any) -> Any:
-    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    assert response["Content-Type"] == JSON_TYPE, response["Content-Type"]
     return json.loads(response.content.decode())
 
 
+def xml_body(response: Any) -> ElementTree.Element:
+    assert response["Content-Type"] == XML_TYPE, response["Content-Type"]
+    assert response.content.decode().startswith(XML_DECLARATION)
+    return ElementTree.fromstring(response.content)  # noqa: S314 - our own answer, read back by the test
+
+
+def spark(element: ElementTree.Element) -> Any:
+    """The JSON an XML element maps to by the spec's Spark convention, every leaf as text (None when empty)."""
+    if element.tag in XML_LISTS:
+        assert all(child.tag == XML_LISTS[element.tag] for child in element), element.tag
+        return [spark(child) for child in element]
+    if len(element):
+        return {child.tag: spark(child) for child in element}
+    return element.text or None
+
+
+def as_text(value: Any) -> Any:
+    """A JSON value as the XML carries it: text, true/false, and an empty element for null or ""."""
+    if isinstance(value, list):
+        return [as_text(v) for v in value]
+    if isinstance(value, dict):
+        return {k: as_text(v) for k, v in value.items()}
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return None if value is None or value == "" else str(value)
+
+
 def assert_error(response: Any, status: int, code: str) -> str:
-    """The spec's error format: [{"code": <status>, "description": "…"}], our code in a header."""
+    """The spec's error format: [{"code": <status>, "description": "…"}], or <errors><error><code>… for a .xml
+    address; our code in a header."""
     assert response.status_code == status, (response.status_code, response.content.decode())
-    data = body(response)
+    if response.request["PATH_INFO"].endswith(".xml"):
+        element = xml_body(response)
+        assert element.tag == "errors"
+        assert [[child.tag for child in error] for error in element] == [["code", "description"]]
+        data = [{"code": int(e["code"]), "description": e["description"]} for e in spark(element)]
+    else:
+        data = body(response)
     assert isinstance(data, list) and len(data) == 1 and set(data[0]) == {"code", "description"}
     assert data[0]["code"] == status
     assert response["X-Gongzhi-Error"] == code
@@ -273,6 +323,66 @@ def test_media_url_points_at_the_first_photo_of_a_public_voice(desk, client):
     assert row["media_url"] == f"http://testserver/c/{voice.community_id}/voices/{voice.pk}/photos/{photo.pk}/"
 
 
+# --- XML, the spec's required format -------------------------------------------------------------------------
+
+
+def test_every_endpoint_answers_in_xml_with_the_same_data_as_in_json(desk, client):
+    replied = submit(desk)
+    event_append(voice=replied, kind=EventKind.REPLIED, actor=None, body="已报修，明天更换灯泡")
+    _key, raw = issue(desk)
+    mine = body(client.post(f"{BASE}requests.json", spec_post(raw)))[0]["service_request_id"]
+    c = desk.site.community.pk
+    cases = [
+        ("discovery", {}, "discovery"),
+        ("services", {"jurisdiction_id": c}, "services"),
+        ("services/lighting", {"jurisdiction_id": c}, "service_definition"),
+        ("requests", {"jurisdiction_id": c}, "service_requests"),
+        ("requests", {"jurisdiction_id": c, "api_key": raw, "status": "open"}, "service_requests"),
+        (f"requests/{replied.pk}", {"jurisdiction_id": c}, "service_requests"),
+        (f"requests/{mine}", {"jurisdiction_id": c, "api_key": raw}, "service_requests"),
+        (f"tokens/{replied.token}", {"jurisdiction_id": c}, "service_requests"),
+    ]
+    for path, params, root in cases:
+        as_json = body(client.get(f"{BASE}{path}.json", params))
+        response = client.get(f"{BASE}{path}.xml", params)
+        assert response.status_code == 200, (path, response.content.decode())
+        element = xml_body(response)
+        assert element.tag == root, path
+        assert spark(element) == as_text(as_json), path
+    services = xml_body(client.get(f"{BASE}services.xml", {"jurisdiction_id": c}))
+    first = services.find("service")
+    assert first is not None and first.findtext("service_code") == "parking" and first.findtext("metadata") == "false"
+    requests = xml_body(client.get(f"{BASE}requests.xml", {"jurisdiction_id": c}))
+    assert [r.findtext("service_request_id") for r in requests] == [str(replied.pk)]
+    assert requests[0].findtext("status_notes") == "已报修，明天更换灯泡"
+    assert [child.tag for child in requests[0]] == list(
+        body(client.get(f"{BASE}requests.json", {"jurisdiction_id": c}))[0]
+    )
+
+
+def test_a_post_to_requests_xml_answers_in_xml(desk, client):
+    _key, raw = issue(desk)
+    response = client.post(f"{BASE}requests.xml", spec_post(raw))
+    assert response.status_code == 200, response.content.decode()
+    element = xml_body(response)
+    voice = Voice.objects.get()
+    assert element.tag == "service_requests" and [r.tag for r in element] == ["request"]
+    assert element[0].findtext("service_request_id") == str(voice.pk)
+    assert f"#{voice.pk}" in (element[0].findtext("service_notice") or "")
+    account = element[0].find("account_id")
+    assert account is not None and account.text is None
+    refused = client.post(f"{BASE}requests.xml", spec_post(raw, service_code="001"))
+    assert_error(refused, 404, "unknown_service")
+    assert Voice.objects.count() == 1
+
+
+def test_xml_stays_well_formed_whatever_characters_the_text_holds(desk, client):
+    voice = submit(desk, text="路灯\x0b坏了\x1f三天 & <5 个 ]]> 😀")
+    row = xml_body(client.get(f"{BASE}requests/{voice.pk}.xml", {"jurisdiction_id": desk.site.community.pk}))[0]
+    # XML 1.0 has no control characters: they are replaced, never left to break the document.
+    assert row.findtext("description") == "路灯\ufffd坏了\ufffd三天 & <5 个 ]]> 😀"
+
+
 # --- bad input: the spec's error format, and nothing changes -----------------------------------------------------
 
 
@@ -356,10 +466,14 @@ J = {"jurisdiction_id": "<community>"}
         ("requests/abc.json", J, 404, "unknown_request"),
         ("requests/1.json", {}, 400, "jurisdiction_required"),
         ("tokens/abc.json", {}, 400, "jurisdiction_required"),
-        ("services.xml", J, 400, "xml_unsupported"),
-        ("requests.xml", J, 400, "xml_unsupported"),
-        ("requests/1.xml", J, 400, "xml_unsupported"),
+        ("services.xml", {}, 400, "jurisdiction_required"),
+        ("requests.xml", {**J, "status": "pending"}, 400, "bad_status"),
+        ("requests/1.xml", J, 404, "unknown_request"),
+        ("tokens/abc.xml", J, 404, "unknown_token"),
+        ("services/033.xml", J, 404, "unknown_service"),
         ("nothing.json", J, 404, "unknown_endpoint"),
+        ("nothing.xml", J, 404, "unknown_endpoint"),
+        ("requests.csv", J, 404, "unknown_endpoint"),
     ],
 )
 def test_bad_gets_get_the_specs_error(desk, client, url, params, status, code):
@@ -371,6 +485,9 @@ def test_wrong_method_and_english_callers(desk, client):
     response = client.put(f"{BASE}services.json")
     assert_error(response, 405, "method_not_allowed")
     assert response["Allow"] == "GET"
+    as_xml = client.delete(f"{BASE}requests.xml")
+    assert_error(as_xml, 405, "method_not_allowed")
+    assert as_xml["Allow"] == "GET, POST"
     english = client.get(
         f"{BASE}requests/999.json",
         {"jurisdiction_id": desk.site.community.pk},
@@ -391,7 +508,7 @@ def test_the_post_needs_no_csrf_token(desk):
 def test_discovery_names_the_jurisdictions(desk, other_desk, client):
     data = body(client.get(f"{BASE}discovery.json"))
     assert data["endpoints"][0]["url"] == "http://testserver/open311/v2/"
-    assert data["endpoints"][0]["formats"] == ["application/json"]
+    assert data["endpoints"][0]["formats"] == ["text/xml", "application/json"]
     ids = {j["jurisdiction_id"] for j in data["jurisdictions"]}
     assert {str(desk.site.community.pk), str(other_desk.site.community.pk)} <= ids
     assert str(desk.site.street.pk) not in ids
@@ -470,7 +587,16 @@ def test_typed_phones_and_id_numbers_are_masked_for_every_caller(desk, client):
     assert rows[str(rejected.pk)]["description"] == "我的身份证110***********002X被冒用"
     assert rows[str(rejected.pk)]["status_notes"] == "请致电派出所139****1111，证件110***********002X"
     assert rows[mine]["description"] == TYPED_MASKED
-    everything = "".join(r.content.decode() for r in (listing, one, keyed))
+    as_xml = [
+        client.get(f"{BASE}requests.xml", {"jurisdiction_id": c}),
+        client.get(f"{BASE}requests/{mine}.xml", {"jurisdiction_id": c, "api_key": raw}),
+    ]
+    xml_rows = {r["service_request_id"]: r for response in as_xml for r in spark(xml_body(response))}
+    assert xml_rows[str(public.pk)]["description"] == TYPED_MASKED
+    assert xml_rows[str(public.pk)]["status_notes"] == "电工电话137****2222，工号110***********002X"
+    assert xml_rows[str(rejected.pk)]["status_notes"] == "请致电派出所139****1111，证件110***********002X"
+    assert xml_rows[mine]["description"] == TYPED_MASKED
+    everything = "".join(r.content.decode() for r in (listing, one, keyed, *as_xml))
     for secret in (PHONE, ID_NUMBER, "13711112222", "13900001111", "19491231"):
         assert secret not in everything, secret
 
