@@ -301,7 +301,8 @@ def _create(request: HttpRequest) -> list[dict[str, Any]]:
     )
     due = timezone.localtime(voice.due_at).strftime("%Y-%m-%d") if voice.due_at else ""
     notice = _("已收到您反映的问题（#%(id)s），将在 %(due)s 前答复。") % {"id": voice.pk, "due": due}
-    return [{"service_request_id": str(voice.pk), "token": voice.token, "service_notice": notice, "account_id": None}]
+    # The spec returns the id or a token, never both: the voice exists at once ("realtime"), so the id.
+    return [{"service_request_id": str(voice.pk), "service_notice": notice, "account_id": None}]
 
 
 @_api("GET", "POST", root="service_requests")

@@ -120,8 +120,9 @@ def request_get(*, community: Place, key: Open311Key | None, request_id: str) ->
 
 
 def token_get(*, community: Place, token: str) -> Voice:
-    """The token was handed to whoever POSTed the request, so it maps to its id whether or not the voice is public;
-    nothing else about the voice is returned."""
+    """The spec's token lookup. A POST returns the id, never a token (the spec gives one or the other), but a
+    voice's token is a secret its holder has, so it maps to the id whether or not the voice is public; nothing else
+    about the voice is returned."""
     voice: Voice | None = Voice.objects.filter(community=community, token=token).only("pk", "token").first()
     if voice is None:
         raise NotFound(_("未找到该 token"), code="unknown_token")
