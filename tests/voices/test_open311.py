@@ -313,6 +313,41 @@ def test_status_notes_are_the_latest_public_reply_or_the_public_reason(desk, cli
     assert "电工老王" not in json.dumps(data, ensure_ascii=False)
 
 
+def test_updated_datetime_is_the_last_change_a_caller_can_see_and_a_closed_requests_close(desk, client, time_machine):
+    """Not `updated_at`, which any write touches (the reminder sweep, the demo's load): the latest public event
+    of an open request, and for a closed one the time it was closed, as the spec says, a later rating or not."""
+    start, secretary = timezone.now(), desk.staff[Role.SECRETARY]
+    replied = submit(desk)
+    closed = submit(desk, text="垃圾房门坏了", category=desk.categories["refuse"], actor=desk.resident)
+    silent = submit(desk, text="没有答复的问题")
+    time_machine.move_to(start + datetime.timedelta(hours=1))
+    services.voice_reply(actor=secretary, voice=replied, body="已报修，明天更换灯泡")
+    time_machine.move_to(start + datetime.timedelta(hours=2))
+    services.voice_close(actor=secretary, voice=closed, body="已修好")
+    time_machine.move_to(start + datetime.timedelta(hours=3))
+    services.voice_reply(actor=secretary, voice=replied, body="内部：电工老王", is_public=False)
+    services.voice_rate(actor=desk.resident, voice=closed, rating=5)
+    time_machine.move_to(start + datetime.timedelta(hours=4))
+    Voice.objects.filter(community=desk.site.community).update(updated_at=timezone.now())  # e.g. a bulk load
+
+    def w3c(value: datetime.datetime | None) -> str:
+        assert value is not None
+        return timezone.localtime(value).isoformat(timespec="seconds")
+
+    rows = {
+        r["service_request_id"]: r
+        for r in body(client.get(f"{BASE}requests.json", {"jurisdiction_id": desk.site.community.pk}))
+    }
+    reply = VoiceEvent.objects.get(voice=replied, kind=EventKind.REPLIED, is_public=True)
+    closed.refresh_from_db()
+    assert rows[str(replied.pk)]["updated_datetime"] == w3c(reply.created_at)
+    assert rows[str(closed.pk)]["status"] == "closed"
+    assert rows[str(closed.pk)]["updated_datetime"] == w3c(closed.closed_at)
+    assert VoiceEvent.objects.filter(voice=closed, kind=EventKind.RATED, created_at__gt=closed.closed_at).exists()
+    assert rows[str(silent.pk)]["updated_datetime"] == w3c(silent.created_at)
+    assert rows[str(silent.pk)]["updated_datetime"] == rows[str(silent.pk)]["requested_datetime"]
+
+
 def test_media_url_points_at_the_first_photo_of_a_public_voice(desk, client):
     voice = submit(desk)
     photo = VoicePhoto.objects.create(

@@ -6,7 +6,8 @@
 - `jurisdiction_id` is the community's id (the number in its pages' addresses, /c/<id>/); `discovery.json` lists
   them. Every GET needs it (400 when missing, 404 when unknown); a POST may leave it out, the key names its community.
 - Services are the community's active categories (`metadata` false, `attributes: []`); `address` is the place's full
-  name from the community down and `address_id` its id; statuses map to open/closed by their type.
+  name from the community down and `address_id` its id; statuses map to open/closed by their type;
+  `updated_datetime` is the last change the caller can see (a closed request's close, else its latest public event).
 - GET shows what the community's public page shows: public voices that are not merged, never a name, a phone or an
   email. A live `api_key` of the community also shows its own integration's requests, public or not. Every text
   someone typed (description, status_notes, the names in address, agency_responsible and the services) leaves
@@ -191,7 +192,7 @@ def _request(request: HttpRequest, voice: Voice, addresses: dict[str, str]) -> d
         "agency_responsible": _shown(voice.party.name) if voice.party_id and voice.party else None,
         "service_notice": None,
         "requested_datetime": _w3c(voice.created_at),
-        "updated_datetime": _w3c(voice.updated_at),
+        "updated_datetime": _w3c(selectors.last_change(voice)),
         "expected_datetime": _w3c(voice.due_at),
         "address": _shown(addresses.get(voice.place_path)),
         "address_id": str(voice.place_id),

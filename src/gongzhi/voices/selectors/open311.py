@@ -18,6 +18,7 @@ from gongzhi.voices.models import Category, EventKind, Open311Key, Status, Voice
 __all__ = [
     "MAX_REQUESTS",
     "jurisdiction_get",
+    "last_change",
     "open311_key_get",
     "open311_key_list",
     "place_addresses",
@@ -70,11 +71,16 @@ def _readable(community: Place, key: Open311Key | None) -> QuerySet[Voice]:
         .order_by("-created_at", "-id")
         .values("body")[:1]
     )
+    last_public = (
+        VoiceEvent.objects.filter(voice=OuterRef("pk"), is_public=True).order_by("-created_at").values("created_at")[:1]
+    )
     first_photo = VoicePhoto.objects.filter(voice=OuterRef("pk")).order_by("id").values("id")[:1]
     queryset: QuerySet[Voice] = (
         Voice.objects.filter(shown, community=community)
         .select_related("category", "party")
-        .annotate(latest_note=Subquery(notes), first_photo_id=Subquery(first_photo))
+        .annotate(
+            latest_note=Subquery(notes), last_public_at=Subquery(last_public), first_photo_id=Subquery(first_photo)
+        )
         .order_by("-created_at", "-id")
     )
     return queryset
@@ -141,6 +147,16 @@ def place_addresses(community: Place, voices: Iterable[Voice]) -> dict[str, str]
             parts = parts[parts.index(community.pk) :]
         out[path] = " ".join(names.get(i, "") for i in parts).strip()
     return out
+
+
+def last_change(voice: Voice) -> datetime:
+    """updated_datetime: the last change a caller can see, so never `updated_at`, which any write touches (the
+    reminder sweep, a bulk load). A closed request's is when it was closed, as the spec says, even if it was rated
+    afterwards; an open one's is its latest public event (a reply, a status change, a reopening)."""
+    if not voice.is_open and voice.closed_at is not None:
+        return voice.closed_at
+    seen: datetime | None = getattr(voice, "last_public_at", None)
+    return max(voice.created_at, seen) if seen is not None else voice.created_at
 
 
 def status_notes(voice: Voice) -> str | None:
