@@ -238,7 +238,8 @@ def test_get_requests_with_the_specs_date_range_and_status(desk, client, time_ma
     assert row["requested_datetime"] == "2010-06-01T18:00:00+08:00"  # W3C with the offset
     assert row["expected_datetime"] == timezone.localtime(inside.due_at).isoformat(timespec="seconds")
     assert row["expected_datetime"].endswith("+08:00")
-    assert row["address"] == f"{c.name} 花园小区 1栋" and row["address_id"] == str(desk.site.buildings[0].pk)
+    # Most specific first, as the spec asks of address ("address number …, street name, neighborhood …").
+    assert row["address"] == f"1栋，花园小区，{c.name}" and row["address_id"] == str(desk.site.buildings[0].pk)
     assert row["agency_responsible"] == "花园物业"
     closed_rows = body(client.get(f"{BASE}requests.json", {**params, "status": "closed"}))
     assert [(r["service_request_id"], r["status"]) for r in closed_rows] == [(str(closed.pk), "closed")]

@@ -5,8 +5,9 @@
 
 - `jurisdiction_id` is the community's id (the number in its pages' addresses, /c/<id>/); `discovery.json` lists
   them. Every GET needs it (400 when missing, 404 when unknown); a POST may leave it out, the key names its community.
-- Services are the community's active categories (`metadata` false, `attributes: []`); `address` is the place's full
-  name from the community down and `address_id` its id; statuses map to open/closed by their type;
+- Services are the community's active categories (`metadata` false, `attributes: []`); `address` names the place up
+  to the community, most specific first as the spec asks ("3栋，花园颐院，东环路社区"), and `address_id` is its id;
+  statuses map to open/closed by their type;
   `updated_datetime` is the last change the caller can see (a closed request's close, else its latest public event).
 - GET shows what the community's public page shows: public voices that are not merged, never a name, a phone or an
   email. A live `api_key` of the community also shows its own integration's requests, public or not. Every text

@@ -135,8 +135,12 @@ def token_get(*, community: Place, token: str) -> Voice:
     return voice
 
 
+ADDRESS_SEPARATOR = "，"
+
+
 def place_addresses(community: Place, voices: Iterable[Voice]) -> dict[str, str]:
-    """Each place path's full name from the community down ("东环路社区 花园颐院 3栋"), in one query for the page."""
+    """Each place path's name up to the community, most specific first as the spec asks of `address`
+    ("3栋，花园颐院，东环路社区"), in one query for the page."""
     paths = {v.place_path for v in voices}
     ids = {int(i) for p in paths for i in p.strip("/").split("/") if i}
     names = dict(Place.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
@@ -145,7 +149,7 @@ def place_addresses(community: Place, voices: Iterable[Voice]) -> dict[str, str]
         parts = [int(i) for i in path.strip("/").split("/") if i]
         if community.pk in parts:
             parts = parts[parts.index(community.pk) :]
-        out[path] = " ".join(names.get(i, "") for i in parts).strip()
+        out[path] = ADDRESS_SEPARATOR.join(names[i] for i in reversed(parts) if names.get(i))
     return out
 
 
