@@ -214,6 +214,38 @@ def test_post_with_an_address_id_and_the_public_extension_field(desk, client):
 
 
 @pytest.mark.date_sensitive
+def test_description_is_optional_and_may_run_to_the_specs_4000_characters(desk, client):
+    _key, raw = issue(desk)
+    long_text = "楼道灯" + "长" * 3997
+    assert len(long_text) == 4000
+    long_id = body(client.post(f"{BASE}requests.json", spec_post(raw, description=long_text)))[0]
+    assert Voice.objects.get(pk=long_id["service_request_id"]).text == long_text
+    # No description: the spec asks only for the service_code and a location, which the category and place carry.
+    bare = client.post(f"{BASE}requests.json", spec_post(raw, description=None, is_public="true"))
+    assert bare.status_code == 200, bare.content.decode()
+    voice = Voice.objects.get(pk=body(bare)[0]["service_request_id"])
+    assert voice.text == "" and voice.category == desk.categories["parking"] and voice.lat is not None
+    c = desk.site.community.pk
+    row = body(client.get(f"{BASE}requests/{voice.pk}.json", {"jurisdiction_id": c}))[0]
+    assert row["description"] is None and row["service_code"] == "parking"
+    element = xml_body(client.get(f"{BASE}requests/{voice.pk}.xml", {"jurisdiction_id": c}))
+    description = element[0].find("description")
+    assert description is not None and description.text is None
+
+
+@pytest.mark.parametrize(("text", "code"), [("长" * 1001, "bad_text"), ("  ", "text_required")])
+def test_every_other_channel_keeps_the_web_forms_limit_and_needs_a_text(desk, text, code):
+    with pytest.raises(ValidationFailed) as exc:
+        submit(desk, text=text)
+    assert exc.value.code == code
+    on_behalf = {"actor": desk.staff[Role.SECRETARY], "channel": Channel.HOTLINE, "contact_name": "李四"}
+    with pytest.raises(ValidationFailed) as exc:
+        submit(desk, text=text, **on_behalf)
+    assert exc.value.code == code
+    assert Voice.objects.count() == 0
+    assert len(submit(desk, text="长" * 1000).text) == 1000
+
+
 def test_get_requests_with_the_specs_date_range_and_status(desk, client, time_machine):
     # GET requests.json?start_date=2010-05-24T00:00:00Z&end_date=2010-06-24T00:00:00Z&status=open
     time_machine.move_to(datetime.datetime(2010, 6, 1, 10, 0, tzinfo=datetime.UTC))
@@ -440,10 +472,10 @@ def _nothing_changed(key: Open311Key) -> None:
         ({"api_key": "xyz"}, 403, "bad_key"),
         ({"service_code": ""}, 400, "service_code_required"),
         ({"service_code": "001"}, 404, "unknown_service"),
-        ({"description": "  "}, 400, "description_required"),
-        ({"description": None}, 400, "description_required"),
+        ({"description": None, "service_code": ""}, 400, "service_code_required"),
+        ({"description": None, "lat": "", "long": ""}, 400, "location_required"),
         ({"description": "<script>alert(1)</script>路灯坏了"}, 400, "bad_text"),
-        ({"description": "长" * 1001}, 400, "bad_text"),
+        ({"description": "长" * 4001}, 400, "bad_text"),
         ({"phone": "111111111"}, 400, "bad_phone"),
         ({"lat": "", "long": ""}, 400, "location_required"),
         ({"lat": "north"}, 400, "bad_location"),
