@@ -298,6 +298,29 @@ def test_get_requests_defaults_to_the_last_90_days(desk, client, time_machine):
     assert {r["service_request_id"] for r in by_id} == {str(old.pk), str(recent.pk)}  # ids ignore the dates
 
 
+@pytest.mark.date_sensitive
+def test_a_date_range_spans_at_most_90_days(desk, client, time_machine):
+    time_machine.move_to(datetime.datetime(2010, 1, 1, 2, 0, tzinfo=datetime.UTC))  # 10:00 in Shanghai
+    first = submit(desk, text="一月一日的问题")
+    time_machine.move_to(datetime.datetime(2010, 3, 31, 2, 0, tzinfo=datetime.UTC))
+    last = submit(desk, text="三月三十一日的问题")
+    time_machine.move_to(datetime.datetime(2010, 4, 1, 2, 0, tzinfo=datetime.UTC))
+    after = submit(desk, text="四月一日的问题")
+    params = {"jurisdiction_id": desk.site.community.pk}
+
+    def ids(**dates: str) -> list[str]:
+        return [r["service_request_id"] for r in body(client.get(f"{BASE}requests.json", {**params, **dates}))]
+
+    # 1 January to 31 March: 90 days counting both, the longest range there is.
+    assert ids(start_date="2010-01-01", end_date="2010-03-31") == [str(last.pk), str(first.pk)]
+    assert ids(start_date="2010-01-01T00:00:00+08:00", end_date="2010-03-31T00:00:00+08:00") == [str(first.pk)]
+    # A lone start_date covers the 90 days from it, as a lone end_date covers the 90 days before it.
+    assert ids(start_date="2010-01-01T00:00:00+08:00") == [str(last.pk), str(first.pk)]
+    assert ids(end_date="2010-04-01") == [str(after.pk), str(last.pk)]
+    too_long = client.get(f"{BASE}requests.json", {**params, "start_date": "2010-01-01", "end_date": "2010-04-01"})
+    assert "90" in assert_error(too_long, 400, "date_range_too_long")
+
+
 def test_get_requests_returns_at_most_the_limit_newest_first(desk, client, monkeypatch):
     from gongzhi.voices.selectors import open311 as selectors
 
@@ -516,6 +539,7 @@ def test_a_revoked_key_and_a_key_of_another_community_are_refused(desk, other_de
 
 
 J = {"jurisdiction_id": "<community>"}
+RANGE = "date_range_too_long"
 
 
 @pytest.mark.parametrize(
@@ -532,6 +556,9 @@ J = {"jurisdiction_id": "<community>"}
         ("requests.json", {**J, "end_date": "yesterday"}, 400, "bad_date"),
         ("requests.json", {**J, "start_date": "2010-06-24T00:00:00Z", "end_date": "2010-05-24"}, 400, "bad_date"),
         ("requests.json", {**J, "status": "pending"}, 400, "bad_status"),
+        ("requests.json", {**J, "start_date": "2010-01-01T00:00:00Z", "end_date": "2010-04-01T00:00:01Z"}, 400, RANGE),
+        ("requests.json", {**J, "start_date": "2010-01-01", "end_date": "2010-04-01"}, 400, RANGE),
+        ("requests.xml", {**J, "start_date": "2009-01-01", "end_date": "2010-01-01"}, 400, RANGE),
         ("requests.json", {**J, "service_request_id": "1,abc"}, 400, "bad_request_id"),
         ("requests.json", {**J, "api_key": "xyz"}, 403, "bad_key"),
         ("requests/abc.json", J, 404, "unknown_request"),

@@ -56,7 +56,8 @@ from gongzhi.voices.services import open311 as services
 __all__ = ["staff_urlpatterns", "urlpatterns"]
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
-DEFAULT_DAYS = 90
+# The longest range of requested_datetime a GET may ask for, and the range it gets when it names none.
+RANGE_DAYS = 90
 JSON_DUMPS = {"ensure_ascii": False}
 STATUS_VALUES = {"open": True, "closed": False}
 # The spec's content types; discovery lists them without the charset, as its example does.
@@ -138,9 +139,11 @@ def _when(raw: str, field: str, *, end: bool = False) -> datetime:
     value = raw.strip()
     parsed: datetime | None = None
     try:
-        parsed = parse_datetime(value)
-        if parsed is None and (day := parse_date(value)) is not None:
+        # The date first: parse_datetime reads "2010-05-24" as its midnight, which would cut an end_date's day.
+        if (day := parse_date(value)) is not None:
             parsed = datetime.combine(day, time.max if end else time.min)
+        else:
+            parsed = parse_datetime(value)
     except ValueError:
         parsed = None
     if parsed is None:
@@ -268,6 +271,30 @@ def _status(raw: str) -> bool | None:
     return STATUS_VALUES[values.pop()] if len(values) == 1 else None
 
 
+def _date_range(params: QueryDict) -> tuple[datetime, datetime | None]:
+    """The range of requested_datetime, which the spec limits to 90 days. Neither date: the last 90 days; one
+    alone: the 90 days before end_date or after start_date; a date without a time covers the whole day."""
+    window = timedelta(days=RANGE_DAYS)
+    raw_start, raw_end = params.get("start_date") or "", params.get("end_date") or ""
+    start = _when(raw_start, "start_date") if raw_start else None
+    end = _when(raw_end, "end_date", end=True) if raw_end else None
+    if start is not None and end is None:
+        end = start + window
+    elif start is None and end is not None:
+        start = end - window
+    elif start is None or end is None:
+        return timezone.now() - window, None
+    if start > end:
+        raise ValidationFailed(_("start_date 不能晚于 end_date"), code="bad_date", extra={"field": "start_date"})
+    if end - start > window:
+        raise ValidationFailed(
+            _("start_date 与 end_date 相隔不能超过 %(days)s 天") % {"days": RANGE_DAYS},
+            code="date_range_too_long",
+            extra={"field": "end_date"},
+        )
+    return start, end
+
+
 def _list(request: HttpRequest) -> list[dict[str, Any]]:
     params = request.GET
     community = selectors.jurisdiction_get(jurisdiction_id=params.get("jurisdiction_id"))
@@ -275,14 +302,7 @@ def _list(request: HttpRequest) -> list[dict[str, Any]]:
     if raw_ids := params.get("service_request_id", "").strip():
         voices = selectors.request_list(community=community, key=key, ids=_ids(raw_ids))
         return _requests(request, community, voices)
-    start = _when(params["start_date"], "start_date") if params.get("start_date") else None
-    end = _when(params["end_date"], "end_date", end=True) if params.get("end_date") else None
-    if start is None and end is None:
-        start = timezone.now() - timedelta(days=DEFAULT_DAYS)
-    elif start is None and end is not None:
-        start = end - timedelta(days=DEFAULT_DAYS)
-    if start is not None and end is not None and start > end:
-        raise ValidationFailed(_("start_date 不能晚于 end_date"), code="bad_date", extra={"field": "start_date"})
+    start, end = _date_range(params)
     voices = selectors.request_list(
         community=community,
         key=key,
