@@ -221,7 +221,7 @@ def _base(request: HttpRequest) -> str:
 @_api("GET", root="discovery")
 def discovery(request: HttpRequest) -> dict[str, Any]:
     """The discovery document, with the jurisdictions (communities) this deployment serves."""
-    communities = Place.objects.filter(kind__in=COMMUNITY_KINDS).order_by("path").values_list("pk", "name")
+    communities = Place.objects.filter(kind__in=COMMUNITY_KINDS).order_by("pk").values_list("pk", "name")
     return {
         "changeset": "2026-12-01T00:00:00+08:00",
         "contact": _("请联系所在社区居委会获取接入密钥（api_key）"),
