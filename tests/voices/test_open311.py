@@ -612,6 +612,14 @@ def test_discovery_names_the_jurisdictions(desk, other_desk, client):
     assert str(desk.site.street.pk) not in ids
 
 
+def test_the_api_docs_point_to_open311(db, client):
+    """/api/docs shows the schema's description: it names Open311 beside the OpenAPI operations."""
+    description = client.get("/api/openapi.json").json()["info"]["description"]
+    assert "Open311 GeoReport v2" in description
+    assert "(/open311/v2/discovery.xml)" in description and "(/open311/v2/discovery.json)" in description
+    assert client.get("/open311/v2/discovery.xml").status_code == 200
+
+
 # --- privacy -------------------------------------------------------------------------------------------------------
 
 
@@ -767,6 +775,7 @@ def test_issuing_shows_the_key_once_and_keeps_only_its_hash(desk, client):
     again = secretary.get(keys_url(desk)).content.decode()
     assert raw not in again and f"{key.prefix}…" in again and "12345 市民热线" in again
     assert f"<code>{desk.site.community.pk}</code>" in again  # the jurisdiction_id to give the integrator
+    assert 'href="http://testserver/open311/v2/discovery.xml"' in again and "只提供 JSON" not in again
 
 
 @pytest.mark.parametrize(("name", "code"), [("", "name_required"), ("<script>x</script>", "bad_text")])
