@@ -6,7 +6,13 @@ from ninja import NinjaAPI
 from gongzhi.core.api import AUTH
 from gongzhi.core.errors import ApplicationError
 
-api = NinjaAPI(title="gongzhi 共治 API", version="1", urls_namespace="api", auth=AUTH)
+# The docs page (/api/docs) shows the description: it points integrators to the other standard interface.
+DESCRIPTION = (
+    "Resident reports (社情民意) are also served as [Open311 GeoReport v2](https://wiki.open311.org/GeoReport_v2) "
+    "at /open311/v2/, in XML or JSON: [/open311/v2/discovery.xml](/open311/v2/discovery.xml), "
+    "[/open311/v2/discovery.json](/open311/v2/discovery.json); its `jurisdiction_id` is the community id."
+)
+api = NinjaAPI(title="gongzhi 共治 API", version="1", description=DESCRIPTION, urls_namespace="api", auth=AUTH)
 
 
 @api.exception_handler(ApplicationError)

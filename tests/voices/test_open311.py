@@ -8,6 +8,7 @@ import hashlib
 import json
 from decimal import Decimal
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from django.core.cache import cache
@@ -71,15 +72,64 @@ def spec_post(raw_key: str, **overrides: str) -> dict[str, str]:
     return {k: v for k, v in data.items() if v is not None}
 
 
+JSON_TYPE = "application/json; charset=utf-8"
+XML_TYPE = "text/xml; charset=utf-8"
+XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
+# The spec's lists and the element of each item (<services><service>…, <errors><error>…).
+XML_LISTS = {
+    "services": "service",
+    "service_requests": "request",
+    "errors": "error",
+    "attributes": "attribute",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "jurisdictions": "jurisdiction",
+}
+
+
 def body(response: Any) -> Any:
-    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    assert response["Content-Type"] == JSON_TYPE, response["Content-Type"]
     return json.loads(response.content.decode())
 
 
+def xml_body(response: Any) -> ElementTree.Element:
+    assert response["Content-Type"] == XML_TYPE, response["Content-Type"]
+    assert response.content.decode().startswith(XML_DECLARATION)
+    return ElementTree.fromstring(response.content)  # noqa: S314 - our own answer, read back by the test
+
+
+def spark(element: ElementTree.Element) -> Any:
+    """The JSON an XML element maps to by the spec's Spark convention, every leaf as text (None when empty)."""
+    if element.tag in XML_LISTS:
+        assert all(child.tag == XML_LISTS[element.tag] for child in element), element.tag
+        return [spark(child) for child in element]
+    if len(element):
+        return {child.tag: spark(child) for child in element}
+    return element.text or None
+
+
+def as_text(value: Any) -> Any:
+    """A JSON value as the XML carries it: text, true/false, and an empty element for null or ""."""
+    if isinstance(value, list):
+        return [as_text(v) for v in value]
+    if isinstance(value, dict):
+        return {k: as_text(v) for k, v in value.items()}
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return None if value is None or value == "" else str(value)
+
+
 def assert_error(response: Any, status: int, code: str) -> str:
-    """The spec's error format: [{"code": <status>, "description": "…"}], our code in a header."""
+    """The spec's error format: [{"code": <status>, "description": "…"}], or <errors><error><code>… for a .xml
+    address; our code in a header."""
     assert response.status_code == status, (response.status_code, response.content.decode())
-    data = body(response)
+    if response.request["PATH_INFO"].endswith(".xml"):
+        element = xml_body(response)
+        assert element.tag == "errors"
+        assert [[child.tag for child in error] for error in element] == [["code", "description"]]
+        data = [{"code": int(e["code"]), "description": e["description"]} for e in spark(element)]
+    else:
+        data = body(response)
     assert isinstance(data, list) and len(data) == 1 and set(data[0]) == {"code", "description"}
     assert data[0]["code"] == status
     assert response["X-Gongzhi-Error"] == code
@@ -130,9 +180,10 @@ def test_the_specs_example_post_creates_a_private_voice_through_intake(desk, cli
     response = client.post(f"{BASE}requests.json", spec_post(raw))
     assert response.status_code == 200, response.content
     data = body(response)
-    assert len(data) == 1 and set(data[0]) == {"service_request_id", "token", "service_notice", "account_id"}
+    # The spec returns the id or a token, never both; ours is created at once, so the id (the "realtime" type).
+    assert len(data) == 1 and list(data[0]) == ["service_request_id", "service_notice", "account_id"]
     voice = Voice.objects.get()
-    assert data[0]["service_request_id"] == str(voice.pk) and data[0]["token"] == voice.token
+    assert data[0]["service_request_id"] == str(voice.pk)
     assert data[0]["account_id"] is None and f"#{voice.pk}" in data[0]["service_notice"]
     assert voice.channel == Channel.OPEN311 and voice.open311_key == key
     assert voice.reporter is None and voice.entered_by is None
@@ -163,6 +214,38 @@ def test_post_with_an_address_id_and_the_public_extension_field(desk, client):
 
 
 @pytest.mark.date_sensitive
+def test_description_is_optional_and_may_run_to_the_specs_4000_characters(desk, client):
+    _key, raw = issue(desk)
+    long_text = "楼道灯" + "长" * 3997
+    assert len(long_text) == 4000
+    long_id = body(client.post(f"{BASE}requests.json", spec_post(raw, description=long_text)))[0]
+    assert Voice.objects.get(pk=long_id["service_request_id"]).text == long_text
+    # No description: the spec asks only for the service_code and a location, which the category and place carry.
+    bare = client.post(f"{BASE}requests.json", spec_post(raw, description=None, is_public="true"))
+    assert bare.status_code == 200, bare.content.decode()
+    voice = Voice.objects.get(pk=body(bare)[0]["service_request_id"])
+    assert voice.text == "" and voice.category == desk.categories["parking"] and voice.lat is not None
+    c = desk.site.community.pk
+    row = body(client.get(f"{BASE}requests/{voice.pk}.json", {"jurisdiction_id": c}))[0]
+    assert row["description"] is None and row["service_code"] == "parking"
+    element = xml_body(client.get(f"{BASE}requests/{voice.pk}.xml", {"jurisdiction_id": c}))
+    description = element[0].find("description")
+    assert description is not None and description.text is None
+
+
+@pytest.mark.parametrize(("text", "code"), [("长" * 1001, "bad_text"), ("  ", "text_required")])
+def test_every_other_channel_keeps_the_web_forms_limit_and_needs_a_text(desk, text, code):
+    with pytest.raises(ValidationFailed) as exc:
+        submit(desk, text=text)
+    assert exc.value.code == code
+    on_behalf = {"actor": desk.staff[Role.SECRETARY], "channel": Channel.HOTLINE, "contact_name": "李四"}
+    with pytest.raises(ValidationFailed) as exc:
+        submit(desk, text=text, **on_behalf)
+    assert exc.value.code == code
+    assert Voice.objects.count() == 0
+    assert len(submit(desk, text="长" * 1000).text) == 1000
+
+
 def test_get_requests_with_the_specs_date_range_and_status(desk, client, time_machine):
     # GET requests.json?start_date=2010-05-24T00:00:00Z&end_date=2010-06-24T00:00:00Z&status=open
     time_machine.move_to(datetime.datetime(2010, 6, 1, 10, 0, tzinfo=datetime.UTC))
@@ -187,7 +270,8 @@ def test_get_requests_with_the_specs_date_range_and_status(desk, client, time_ma
     assert row["requested_datetime"] == "2010-06-01T18:00:00+08:00"  # W3C with the offset
     assert row["expected_datetime"] == timezone.localtime(inside.due_at).isoformat(timespec="seconds")
     assert row["expected_datetime"].endswith("+08:00")
-    assert row["address"] == f"{c.name} 花园小区 1栋" and row["address_id"] == str(desk.site.buildings[0].pk)
+    # Most specific first, as the spec asks of address ("address number …, street name, neighborhood …").
+    assert row["address"] == f"1栋，花园小区，{c.name}" and row["address_id"] == str(desk.site.buildings[0].pk)
     assert row["agency_responsible"] == "花园物业"
     closed_rows = body(client.get(f"{BASE}requests.json", {**params, "status": "closed"}))
     assert [(r["service_request_id"], r["status"]) for r in closed_rows] == [(str(closed.pk), "closed")]
@@ -214,6 +298,29 @@ def test_get_requests_defaults_to_the_last_90_days(desk, client, time_machine):
     assert {r["service_request_id"] for r in by_id} == {str(old.pk), str(recent.pk)}  # ids ignore the dates
 
 
+@pytest.mark.date_sensitive
+def test_a_date_range_spans_at_most_90_days(desk, client, time_machine):
+    time_machine.move_to(datetime.datetime(2010, 1, 1, 2, 0, tzinfo=datetime.UTC))  # 10:00 in Shanghai
+    first = submit(desk, text="一月一日的问题")
+    time_machine.move_to(datetime.datetime(2010, 3, 31, 2, 0, tzinfo=datetime.UTC))
+    last = submit(desk, text="三月三十一日的问题")
+    time_machine.move_to(datetime.datetime(2010, 4, 1, 2, 0, tzinfo=datetime.UTC))
+    after = submit(desk, text="四月一日的问题")
+    params = {"jurisdiction_id": desk.site.community.pk}
+
+    def ids(**dates: str) -> list[str]:
+        return [r["service_request_id"] for r in body(client.get(f"{BASE}requests.json", {**params, **dates}))]
+
+    # 1 January to 31 March: 90 days counting both, the longest range there is.
+    assert ids(start_date="2010-01-01", end_date="2010-03-31") == [str(last.pk), str(first.pk)]
+    assert ids(start_date="2010-01-01T00:00:00+08:00", end_date="2010-03-31T00:00:00+08:00") == [str(first.pk)]
+    # A lone start_date covers the 90 days from it, as a lone end_date covers the 90 days before it.
+    assert ids(start_date="2010-01-01T00:00:00+08:00") == [str(last.pk), str(first.pk)]
+    assert ids(end_date="2010-04-01") == [str(after.pk), str(last.pk)]
+    too_long = client.get(f"{BASE}requests.json", {**params, "start_date": "2010-01-01", "end_date": "2010-04-01"})
+    assert "90" in assert_error(too_long, 400, "date_range_too_long")
+
+
 def test_get_requests_returns_at_most_the_limit_newest_first(desk, client, monkeypatch):
     from gongzhi.voices.selectors import open311 as selectors
 
@@ -233,9 +340,10 @@ def test_get_one_request_and_a_token(desk, client):
     assert len(one) == 1 and set(one[0]) == REQUEST_FIELDS
     assert one[0]["service_request_id"] == post["service_request_id"] and one[0]["lat"] == 30.657401
     assert one[0]["address"] == desk.site.community.name and one[0]["media_url"] is None
-    # GET tokens/123456.json
-    token = body(client.get(f"{BASE}tokens/{post['token']}.json", {"jurisdiction_id": c}))
-    assert token == [{"service_request_id": post["service_request_id"], "token": post["token"]}]
+    # GET tokens/123456.json: we never hand out a token, but the endpoint answers for the voice's own one.
+    raw_token = Voice.objects.get(pk=post["service_request_id"]).token
+    token = body(client.get(f"{BASE}tokens/{raw_token}.json", {"jurisdiction_id": c}))
+    assert token == [{"service_request_id": post["service_request_id"], "token": raw_token}]
     assert_error(client.get(f"{BASE}tokens/123456.json", {"jurisdiction_id": c}), 404, "unknown_token")
     assert_error(client.get(f"{BASE}requests/638344.json", {"jurisdiction_id": c}), 404, "unknown_request")
 
@@ -261,6 +369,41 @@ def test_status_notes_are_the_latest_public_reply_or_the_public_reason(desk, cli
     assert "电工老王" not in json.dumps(data, ensure_ascii=False)
 
 
+def test_updated_datetime_is_the_last_change_a_caller_can_see_and_a_closed_requests_close(desk, client, time_machine):
+    """Not `updated_at`, which any write touches (the reminder sweep, the demo's load): the latest public event
+    of an open request, and for a closed one the time it was closed, as the spec says, a later rating or not."""
+    start, secretary = timezone.now(), desk.staff[Role.SECRETARY]
+    replied = submit(desk)
+    closed = submit(desk, text="垃圾房门坏了", category=desk.categories["refuse"], actor=desk.resident)
+    silent = submit(desk, text="没有答复的问题")
+    time_machine.move_to(start + datetime.timedelta(hours=1))
+    services.voice_reply(actor=secretary, voice=replied, body="已报修，明天更换灯泡")
+    time_machine.move_to(start + datetime.timedelta(hours=2))
+    services.voice_close(actor=secretary, voice=closed, body="已修好")
+    time_machine.move_to(start + datetime.timedelta(hours=3))
+    services.voice_reply(actor=secretary, voice=replied, body="内部：电工老王", is_public=False)
+    services.voice_rate(actor=desk.resident, voice=closed, rating=5)
+    time_machine.move_to(start + datetime.timedelta(hours=4))
+    Voice.objects.filter(community=desk.site.community).update(updated_at=timezone.now())  # e.g. a bulk load
+
+    def w3c(value: datetime.datetime | None) -> str:
+        assert value is not None
+        return timezone.localtime(value).isoformat(timespec="seconds")
+
+    rows = {
+        r["service_request_id"]: r
+        for r in body(client.get(f"{BASE}requests.json", {"jurisdiction_id": desk.site.community.pk}))
+    }
+    reply = VoiceEvent.objects.get(voice=replied, kind=EventKind.REPLIED, is_public=True)
+    closed.refresh_from_db()
+    assert rows[str(replied.pk)]["updated_datetime"] == w3c(reply.created_at)
+    assert rows[str(closed.pk)]["status"] == "closed"
+    assert rows[str(closed.pk)]["updated_datetime"] == w3c(closed.closed_at)
+    assert VoiceEvent.objects.filter(voice=closed, kind=EventKind.RATED, created_at__gt=closed.closed_at).exists()
+    assert rows[str(silent.pk)]["updated_datetime"] == w3c(silent.created_at)
+    assert rows[str(silent.pk)]["updated_datetime"] == rows[str(silent.pk)]["requested_datetime"]
+
+
 def test_media_url_points_at_the_first_photo_of_a_public_voice(desk, client):
     voice = submit(desk)
     photo = VoicePhoto.objects.create(
@@ -271,6 +414,67 @@ def test_media_url_points_at_the_first_photo_of_a_public_voice(desk, client):
     )
     row = body(client.get(f"{BASE}requests/{voice.pk}.json", {"jurisdiction_id": desk.site.community.pk}))[0]
     assert row["media_url"] == f"http://testserver/c/{voice.community_id}/voices/{voice.pk}/photos/{photo.pk}/"
+
+
+# --- XML, the spec's required format -------------------------------------------------------------------------
+
+
+def test_every_endpoint_answers_in_xml_with_the_same_data_as_in_json(desk, client):
+    replied = submit(desk)
+    event_append(voice=replied, kind=EventKind.REPLIED, actor=None, body="已报修，明天更换灯泡")
+    _key, raw = issue(desk)
+    mine = body(client.post(f"{BASE}requests.json", spec_post(raw)))[0]["service_request_id"]
+    c = desk.site.community.pk
+    cases = [
+        ("discovery", {}, "discovery"),
+        ("services", {"jurisdiction_id": c}, "services"),
+        ("services/lighting", {"jurisdiction_id": c}, "service_definition"),
+        ("requests", {"jurisdiction_id": c}, "service_requests"),
+        ("requests", {"jurisdiction_id": c, "api_key": raw, "status": "open"}, "service_requests"),
+        (f"requests/{replied.pk}", {"jurisdiction_id": c}, "service_requests"),
+        (f"requests/{mine}", {"jurisdiction_id": c, "api_key": raw}, "service_requests"),
+        (f"tokens/{replied.token}", {"jurisdiction_id": c}, "service_requests"),
+    ]
+    for path, params, root in cases:
+        as_json = body(client.get(f"{BASE}{path}.json", params))
+        response = client.get(f"{BASE}{path}.xml", params)
+        assert response.status_code == 200, (path, response.content.decode())
+        element = xml_body(response)
+        assert element.tag == root, path
+        assert spark(element) == as_text(as_json), path
+    services = xml_body(client.get(f"{BASE}services.xml", {"jurisdiction_id": c}))
+    first = services.find("service")
+    assert first is not None and first.findtext("service_code") == "parking" and first.findtext("metadata") == "false"
+    requests = xml_body(client.get(f"{BASE}requests.xml", {"jurisdiction_id": c}))
+    assert [r.findtext("service_request_id") for r in requests] == [str(replied.pk)]
+    assert requests[0].findtext("status_notes") == "已报修，明天更换灯泡"
+    assert [child.tag for child in requests[0]] == list(
+        body(client.get(f"{BASE}requests.json", {"jurisdiction_id": c}))[0]
+    )
+
+
+def test_a_post_to_requests_xml_answers_in_xml(desk, client):
+    _key, raw = issue(desk)
+    response = client.post(f"{BASE}requests.xml", spec_post(raw))
+    assert response.status_code == 200, response.content.decode()
+    element = xml_body(response)
+    voice = Voice.objects.get()
+    assert element.tag == "service_requests" and [r.tag for r in element] == ["request"]
+    assert [child.tag for child in element[0]] == ["service_request_id", "service_notice", "account_id"]
+    assert element[0].findtext("service_request_id") == str(voice.pk)
+    assert f"#{voice.pk}" in (element[0].findtext("service_notice") or "")
+    account = element[0].find("account_id")
+    assert account is not None and account.text is None
+    refused = client.post(f"{BASE}requests.xml", spec_post(raw, service_code="001"))
+    assert_error(refused, 404, "unknown_service")
+    assert Voice.objects.count() == 1
+
+
+def test_xml_stays_well_formed_whatever_characters_the_text_holds(desk, client):
+    voice = submit(desk, text="路灯\x0b坏了\x1f三天 & <5 个 ]]> 😀")
+    row = xml_body(client.get(f"{BASE}requests/{voice.pk}.xml", {"jurisdiction_id": desk.site.community.pk}))[0]
+    # XML 1.0 has no control characters: they are replaced, never left to break the document.
+    assert row.findtext("description") == "路灯\ufffd坏了\ufffd三天 & <5 个 ]]> 😀"
 
 
 # --- bad input: the spec's error format, and nothing changes -----------------------------------------------------
@@ -291,10 +495,10 @@ def _nothing_changed(key: Open311Key) -> None:
         ({"api_key": "xyz"}, 403, "bad_key"),
         ({"service_code": ""}, 400, "service_code_required"),
         ({"service_code": "001"}, 404, "unknown_service"),
-        ({"description": "  "}, 400, "description_required"),
-        ({"description": None}, 400, "description_required"),
+        ({"description": None, "service_code": ""}, 400, "service_code_required"),
+        ({"description": None, "lat": "", "long": ""}, 400, "location_required"),
         ({"description": "<script>alert(1)</script>路灯坏了"}, 400, "bad_text"),
-        ({"description": "长" * 1001}, 400, "bad_text"),
+        ({"description": "长" * 4001}, 400, "bad_text"),
         ({"phone": "111111111"}, 400, "bad_phone"),
         ({"lat": "", "long": ""}, 400, "location_required"),
         ({"lat": "north"}, 400, "bad_location"),
@@ -335,6 +539,7 @@ def test_a_revoked_key_and_a_key_of_another_community_are_refused(desk, other_de
 
 
 J = {"jurisdiction_id": "<community>"}
+RANGE = "date_range_too_long"
 
 
 @pytest.mark.parametrize(
@@ -351,15 +556,22 @@ J = {"jurisdiction_id": "<community>"}
         ("requests.json", {**J, "end_date": "yesterday"}, 400, "bad_date"),
         ("requests.json", {**J, "start_date": "2010-06-24T00:00:00Z", "end_date": "2010-05-24"}, 400, "bad_date"),
         ("requests.json", {**J, "status": "pending"}, 400, "bad_status"),
+        ("requests.json", {**J, "start_date": "2010-01-01T00:00:00Z", "end_date": "2010-04-01T00:00:01Z"}, 400, RANGE),
+        ("requests.json", {**J, "start_date": "2010-01-01", "end_date": "2010-04-01"}, 400, RANGE),
+        ("requests.xml", {**J, "start_date": "2009-01-01", "end_date": "2010-01-01"}, 400, RANGE),
         ("requests.json", {**J, "service_request_id": "1,abc"}, 400, "bad_request_id"),
         ("requests.json", {**J, "api_key": "xyz"}, 403, "bad_key"),
         ("requests/abc.json", J, 404, "unknown_request"),
         ("requests/1.json", {}, 400, "jurisdiction_required"),
         ("tokens/abc.json", {}, 400, "jurisdiction_required"),
-        ("services.xml", J, 400, "xml_unsupported"),
-        ("requests.xml", J, 400, "xml_unsupported"),
-        ("requests/1.xml", J, 400, "xml_unsupported"),
+        ("services.xml", {}, 400, "jurisdiction_required"),
+        ("requests.xml", {**J, "status": "pending"}, 400, "bad_status"),
+        ("requests/1.xml", J, 404, "unknown_request"),
+        ("tokens/abc.xml", J, 404, "unknown_token"),
+        ("services/033.xml", J, 404, "unknown_service"),
         ("nothing.json", J, 404, "unknown_endpoint"),
+        ("nothing.xml", J, 404, "unknown_endpoint"),
+        ("requests.csv", J, 404, "unknown_endpoint"),
     ],
 )
 def test_bad_gets_get_the_specs_error(desk, client, url, params, status, code):
@@ -371,6 +583,9 @@ def test_wrong_method_and_english_callers(desk, client):
     response = client.put(f"{BASE}services.json")
     assert_error(response, 405, "method_not_allowed")
     assert response["Allow"] == "GET"
+    as_xml = client.delete(f"{BASE}requests.xml")
+    assert_error(as_xml, 405, "method_not_allowed")
+    assert as_xml["Allow"] == "GET, POST"
     english = client.get(
         f"{BASE}requests/999.json",
         {"jurisdiction_id": desk.site.community.pk},
@@ -391,10 +606,18 @@ def test_the_post_needs_no_csrf_token(desk):
 def test_discovery_names_the_jurisdictions(desk, other_desk, client):
     data = body(client.get(f"{BASE}discovery.json"))
     assert data["endpoints"][0]["url"] == "http://testserver/open311/v2/"
-    assert data["endpoints"][0]["formats"] == ["application/json"]
+    assert data["endpoints"][0]["formats"] == ["text/xml", "application/json"]
     ids = {j["jurisdiction_id"] for j in data["jurisdictions"]}
     assert {str(desk.site.community.pk), str(other_desk.site.community.pk)} <= ids
     assert str(desk.site.street.pk) not in ids
+
+
+def test_the_api_docs_point_to_open311(db, client):
+    """/api/docs shows the schema's description: it names Open311 beside the OpenAPI operations."""
+    description = client.get("/api/openapi.json").json()["info"]["description"]
+    assert "Open311 GeoReport v2" in description
+    assert "(/open311/v2/discovery.xml)" in description and "(/open311/v2/discovery.json)" in description
+    assert client.get("/open311/v2/discovery.xml").status_code == 200
 
 
 # --- privacy -------------------------------------------------------------------------------------------------------
@@ -442,6 +665,46 @@ def test_a_key_also_sees_its_own_private_requests_but_never_their_contact(desk, 
         assert secret not in text, secret
     key.refresh_from_db()
     assert key.last_used_at is not None
+
+
+ID_NUMBER = "11010519491231002X"
+TYPED = f"3栋门口路灯坏了，请打{PHONE}找我，身份证{ID_NUMBER}"
+TYPED_MASKED = "3栋门口路灯坏了，请打138****5678找我，身份证110***********002X"
+
+
+def test_typed_phones_and_id_numbers_are_masked_for_every_caller(desk, client):
+    """Anonymous callers and a key reading its own private request get the text as /api/ and the public list
+    show it: phones and ID numbers typed into the description, a public reply or a public reason are masked."""
+    public = submit(desk, text=TYPED)
+    event_append(voice=public, kind=EventKind.REPLIED, actor=None, body=f"电工电话13711112222，工号{ID_NUMBER}")
+    rejected = submit(desk, text=f"我的身份证{ID_NUMBER}被冒用", category=desk.categories["refuse"])
+    Voice.objects.filter(pk=rejected.pk).update(
+        status=Status.REJECTED, is_open=False, public_reason=f"请致电派出所13900001111，证件{ID_NUMBER}"
+    )
+    _key, raw = issue(desk)
+    mine = body(client.post(f"{BASE}requests.json", spec_post(raw, description=TYPED)))[0]["service_request_id"]
+    c = desk.site.community.pk
+    listing = client.get(f"{BASE}requests.json", {"jurisdiction_id": c})
+    one = client.get(f"{BASE}requests/{public.pk}.json", {"jurisdiction_id": c})
+    keyed = client.get(f"{BASE}requests/{mine}.json", {"jurisdiction_id": c, "api_key": raw})
+    rows = {r["service_request_id"]: r for r in body(listing) + body(one) + body(keyed)}
+    assert rows[str(public.pk)]["description"] == TYPED_MASKED
+    assert rows[str(public.pk)]["status_notes"] == "电工电话137****2222，工号110***********002X"
+    assert rows[str(rejected.pk)]["description"] == "我的身份证110***********002X被冒用"
+    assert rows[str(rejected.pk)]["status_notes"] == "请致电派出所139****1111，证件110***********002X"
+    assert rows[mine]["description"] == TYPED_MASKED
+    as_xml = [
+        client.get(f"{BASE}requests.xml", {"jurisdiction_id": c}),
+        client.get(f"{BASE}requests/{mine}.xml", {"jurisdiction_id": c, "api_key": raw}),
+    ]
+    xml_rows = {r["service_request_id"]: r for response in as_xml for r in spark(xml_body(response))}
+    assert xml_rows[str(public.pk)]["description"] == TYPED_MASKED
+    assert xml_rows[str(public.pk)]["status_notes"] == "电工电话137****2222，工号110***********002X"
+    assert xml_rows[str(rejected.pk)]["status_notes"] == "请致电派出所139****1111，证件110***********002X"
+    assert xml_rows[mine]["description"] == TYPED_MASKED
+    everything = "".join(r.content.decode() for r in (listing, one, keyed, *as_xml))
+    for secret in (PHONE, ID_NUMBER, "13711112222", "13900001111", "19491231"):
+        assert secret not in everything, secret
 
 
 # --- query counts ----------------------------------------------------------------------------------------------
@@ -512,6 +775,7 @@ def test_issuing_shows_the_key_once_and_keeps_only_its_hash(desk, client):
     again = secretary.get(keys_url(desk)).content.decode()
     assert raw not in again and f"{key.prefix}…" in again and "12345 市民热线" in again
     assert f"<code>{desk.site.community.pk}</code>" in again  # the jurisdiction_id to give the integrator
+    assert 'href="http://testserver/open311/v2/discovery.xml"' in again and "只提供 JSON" not in again
 
 
 @pytest.mark.parametrize(("name", "code"), [("", "name_required"), ("<script>x</script>", "bad_text")])

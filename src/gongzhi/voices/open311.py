@@ -1,16 +1,23 @@
-"""Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2) at /open311/v2/, JSON only.
+"""Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2) at /open311/v2/, in XML and JSON.
+
+- Every endpoint answers in the format its address ends with, `.xml` (the spec's required format, `text/xml`) or
+  `.json` (`application/json`), both with `charset=utf-8`, from the same data (`open311_xml` writes the XML).
 
 - `jurisdiction_id` is the community's id (the number in its pages' addresses, /c/<id>/); `discovery.json` lists
   them. Every GET needs it (400 when missing, 404 when unknown); a POST may leave it out, the key names its community.
-- Services are the community's active categories (`metadata` false, `attributes: []`); `address` is the place's full
-  name from the community down and `address_id` its id; statuses map to open/closed by their type.
+- Services are the community's active categories (`metadata` false, `attributes: []`); `address` names the place up
+  to the community, most specific first as the spec asks ("3栋，花园颐院，东环路社区"), and `address_id` is its id;
+  statuses map to open/closed by their type;
+  `updated_datetime` is the last change the caller can see (a closed request's close, else its latest public event).
 - GET shows what the community's public page shows: public voices that are not merged, never a name, a phone or an
-  email. A live `api_key` of the community also shows its own integration's requests, public or not.
+  email. A live `api_key` of the community also shows its own integration's requests, public or not. Every text
+  someone typed (description, status_notes, the names in address, agency_responsible and the services) leaves
+  with typed phones and ID numbers masked, for every caller, the key that posted the request included.
 - POST needs an `api_key` issued by the community's 书记 or 社工 (403 without a live one). The voice is private
   unless the extension field `is_public=true` is sent: the spec has no such field and the resident's consent to
   publish cannot be assumed. `media_url` is recorded for staff, never fetched.
-- Errors use the spec's format `[{"code": <http status>, "description": "..."}]`, in Chinese, or English for an
-  `Accept-Language: en` caller; our own error code is in the `X-Gongzhi-Error` header. `.xml` answers 400 in JSON.
+- Errors use the spec's format, `[{"code": <http status>, "description": "..."}]` or `<errors><error>…`, in
+  Chinese, or English for an `Accept-Language: en` caller; our own error code is in the `X-Gongzhi-Error` header.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, re_path, reverse
+from django.urls import URLPattern, path, re_path, register_converter, reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -40,16 +47,21 @@ from gongzhi.core.scoping import user_can
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import COMMUNITY_KINDS, Place
 from gongzhi.places.views import _community_context
+from gongzhi.rules.masking import mask_contacts
 from gongzhi.voices.models import Open311Key, Voice
+from gongzhi.voices.open311_xml import to_xml
 from gongzhi.voices.selectors import open311 as selectors
 from gongzhi.voices.services import open311 as services
 
 __all__ = ["staff_urlpatterns", "urlpatterns"]
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
-DEFAULT_DAYS = 90
+# The longest range of requested_datetime a GET may ask for, and the range it gets when it names none.
+RANGE_DAYS = 90
 JSON_DUMPS = {"ensure_ascii": False}
 STATUS_VALUES = {"open": True, "closed": False}
+# The spec's content types; discovery lists them without the charset, as its example does.
+CONTENT_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 
 
 # --- the API ---------------------------------------------------------------------------------------------------
@@ -62,33 +74,54 @@ def _language(request: HttpRequest) -> str:
     return "en" if first.startswith("en") else translation.get_language() or "zh-hans"
 
 
-def _json(data: Any, status: int = 200) -> JsonResponse:
-    return JsonResponse(data, status=status, safe=False, json_dumps_params=JSON_DUMPS)
+class FormatConverter:
+    """The format an address ends with: `requests.xml`, `services/lighting.json`."""
+
+    regex = "json|xml"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
 
 
-def _error(status: int, description: str, code: str) -> JsonResponse:
-    response = _json([{"code": status, "description": description}], status=status)
+register_converter(FormatConverter, "open311_format")
+
+
+def _render(data: Any, *, fmt: str, root: str, status: int = 200) -> HttpResponse:
+    """One answer in the caller's format: `root` names the XML document's element (the JSON has none)."""
+    if fmt == "xml":
+        return HttpResponse(to_xml(data, root=root), status=status, content_type=CONTENT_TYPES["xml"])
+    return JsonResponse(
+        data, status=status, safe=False, json_dumps_params=JSON_DUMPS, content_type=CONTENT_TYPES["json"]
+    )
+
+
+def _error(status: int, description: str, code: str, fmt: str) -> HttpResponse:
+    response = _render([{"code": status, "description": description}], fmt=fmt, root="errors", status=status)
     response["X-Gongzhi-Error"] = code
     return response
 
 
-def _api(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Method check, the caller's language and the spec's error format around one endpoint."""
+def _api(*methods: str, root: str) -> Callable[[Callable[..., Any]], Callable[..., HttpResponse]]:
+    """Method check, the caller's language, the format the address asks for and the spec's error format around one
+    endpoint. The view returns the data; `root` is its XML element."""
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(view: Callable[..., Any]) -> Callable[..., HttpResponse]:
         @csrf_exempt
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
             language = _language(request)
             with translation.override(language):
                 if request.method not in methods:
-                    response: HttpResponse = _error(405, _("不支持该请求方法"), "method_not_allowed")
+                    response = _error(405, _("不支持该请求方法"), "method_not_allowed", fmt)
                     response["Allow"] = ", ".join(methods)
                 else:
                     try:
-                        response = view(request, *args, **kwargs)
+                        response = _render(view(request, *args, **kwargs), fmt=fmt, root=root)
                     except ApplicationError as exc:
-                        response = _error(exc.status, str(exc.message), exc.code)
+                        response = _error(exc.status, str(exc.message), exc.code, fmt)
             response["Content-Language"] = language
             return response
 
@@ -106,9 +139,11 @@ def _when(raw: str, field: str, *, end: bool = False) -> datetime:
     value = raw.strip()
     parsed: datetime | None = None
     try:
-        parsed = parse_datetime(value)
-        if parsed is None and (day := parse_date(value)) is not None:
+        # The date first: parse_datetime reads "2010-05-24" as its midnight, which would cut an end_date's day.
+        if (day := parse_date(value)) is not None:
             parsed = datetime.combine(day, time.max if end else time.min)
+        else:
+            parsed = parse_datetime(value)
     except ValueError:
         parsed = None
     if parsed is None:
@@ -125,15 +160,21 @@ def _key(request: HttpRequest, params: QueryDict, community: Place) -> Open311Ke
     return services.open311_key_use(community=community, api_key=raw) if raw else None
 
 
+def _shown(text: str | None) -> str | None:
+    """Text someone typed, as every Open311 caller reads it: phones and ID numbers masked, as on the public list
+    and in /api/. A key reading its own private request gets it the same way: the contact is for staff."""
+    return mask_contacts(text) if text else None
+
+
 def _service(category: Any) -> dict[str, Any]:
     return {
         "service_code": category.code,
-        "service_name": category.name,
-        "description": category.description or category.name,
+        "service_name": _shown(category.name),
+        "description": _shown(category.description or category.name),
         "metadata": False,
         "type": "realtime",
-        "keywords": category.name,
-        "group": category.group or category.name,
+        "keywords": _shown(category.name),
+        "group": _shown(category.group or category.name),
     }
 
 
@@ -148,16 +189,16 @@ def _request(request: HttpRequest, voice: Voice, addresses: dict[str, str]) -> d
     return {
         "service_request_id": str(voice.pk),
         "status": "open" if voice.is_open else "closed",
-        "status_notes": selectors.status_notes(voice),
-        "service_name": voice.category.name,
+        "status_notes": _shown(selectors.status_notes(voice)),
+        "service_name": _shown(voice.category.name),
         "service_code": voice.category.code,
-        "description": voice.text,
-        "agency_responsible": voice.party.name if voice.party_id and voice.party else None,
+        "description": _shown(voice.text),
+        "agency_responsible": _shown(voice.party.name) if voice.party_id and voice.party else None,
         "service_notice": None,
         "requested_datetime": _w3c(voice.created_at),
-        "updated_datetime": _w3c(voice.updated_at),
+        "updated_datetime": _w3c(selectors.last_change(voice)),
         "expected_datetime": _w3c(voice.due_at),
-        "address": addresses.get(voice.place_path, ""),
+        "address": _shown(addresses.get(voice.place_path)),
         "address_id": str(voice.place_id),
         "zipcode": None,
         "lat": float(voice.lat) if voice.lat is not None else None,
@@ -166,49 +207,52 @@ def _request(request: HttpRequest, voice: Voice, addresses: dict[str, str]) -> d
     }
 
 
-def _requests(request: HttpRequest, community: Place, voices: list[Voice]) -> JsonResponse:
+def _requests(request: HttpRequest, community: Place, voices: list[Voice]) -> list[dict[str, Any]]:
     addresses = selectors.place_addresses(community, voices)
-    return _json([_request(request, v, addresses) for v in voices])
+    return [_request(request, v, addresses) for v in voices]
 
 
-@_api("GET")
-def discovery(request: HttpRequest) -> HttpResponse:
+def _base(request: HttpRequest) -> str:
+    """The endpoint's absolute address, ending with a slash (discovery names it, the key page shows it)."""
+    discovery_path = reverse("open311:discovery", kwargs={"fmt": "json"})
+    return request.build_absolute_uri(discovery_path.removesuffix("discovery.json"))
+
+
+@_api("GET", root="discovery")
+def discovery(request: HttpRequest) -> dict[str, Any]:
     """The discovery document, with the jurisdictions (communities) this deployment serves."""
-    base = request.build_absolute_uri(reverse("open311:services").rsplit("/", 1)[0] + "/")
-    communities = Place.objects.filter(kind__in=COMMUNITY_KINDS).order_by("path").values_list("pk", "name")
-    return _json(
-        {
-            "changeset": "2026-12-01T00:00:00+08:00",
-            "contact": _("请联系所在社区居委会获取接入密钥（api_key）"),
-            "key_service": _("由社区书记或社工在“社情民意 → Open311 接入密钥”页面发放"),
-            "endpoints": [
-                {
-                    "specification": SPEC,
-                    "url": base,
-                    "changeset": "2026-12-01T00:00:00+08:00",
-                    "type": "production",
-                    "formats": ["application/json"],
-                }
-            ],
-            "jurisdictions": [
-                {"jurisdiction_id": str(pk), "name": name, "note": _("jurisdiction_id 即社区编号")}
-                for pk, name in communities
-            ],
-        }
-    )
+    communities = Place.objects.filter(kind__in=COMMUNITY_KINDS).order_by("pk").values_list("pk", "name")
+    return {
+        "changeset": "2026-12-01T00:00:00+08:00",
+        "contact": _("请联系所在社区居委会获取接入密钥（api_key）"),
+        "key_service": _("由社区书记或社工在“社情民意 → Open311 接入密钥”页面发放"),
+        "endpoints": [
+            {
+                "specification": SPEC,
+                "url": _base(request),
+                "changeset": "2026-12-01T00:00:00+08:00",
+                "type": "production",
+                "formats": [CONTENT_TYPES[f].split(";")[0] for f in ("xml", "json")],
+            }
+        ],
+        "jurisdictions": [
+            {"jurisdiction_id": str(pk), "name": _shown(name), "note": _("jurisdiction_id 即社区编号")}
+            for pk, name in communities
+        ],
+    }
 
 
-@_api("GET")
-def service_list(request: HttpRequest) -> HttpResponse:
+@_api("GET", root="services")
+def service_list(request: HttpRequest) -> list[dict[str, Any]]:
     community = selectors.jurisdiction_get(jurisdiction_id=request.GET.get("jurisdiction_id"))
-    return _json([_service(c) for c in selectors.service_list(community=community)])
+    return [_service(c) for c in selectors.service_list(community=community)]
 
 
-@_api("GET")
-def service_definition(request: HttpRequest, service_code: str) -> HttpResponse:
+@_api("GET", root="service_definition")
+def service_definition(request: HttpRequest, service_code: str) -> dict[str, Any]:
     community = selectors.jurisdiction_get(jurisdiction_id=request.GET.get("jurisdiction_id"))
     category = selectors.service_get(community=community, service_code=service_code)
-    return _json({"service_code": category.code, "attributes": []})
+    return {"service_code": category.code, "attributes": []}
 
 
 def _ids(raw: str) -> list[int]:
@@ -227,21 +271,38 @@ def _status(raw: str) -> bool | None:
     return STATUS_VALUES[values.pop()] if len(values) == 1 else None
 
 
-def _list(request: HttpRequest) -> HttpResponse:
+def _date_range(params: QueryDict) -> tuple[datetime, datetime | None]:
+    """The range of requested_datetime, which the spec limits to 90 days. Neither date: the last 90 days; one
+    alone: the 90 days before end_date or after start_date; a date without a time covers the whole day."""
+    window = timedelta(days=RANGE_DAYS)
+    raw_start, raw_end = params.get("start_date") or "", params.get("end_date") or ""
+    start = _when(raw_start, "start_date") if raw_start else None
+    end = _when(raw_end, "end_date", end=True) if raw_end else None
+    if start is not None and end is None:
+        end = start + window
+    elif start is None and end is not None:
+        start = end - window
+    elif start is None or end is None:
+        return timezone.now() - window, None
+    if start > end:
+        raise ValidationFailed(_("start_date 不能晚于 end_date"), code="bad_date", extra={"field": "start_date"})
+    if end - start > window:
+        raise ValidationFailed(
+            _("start_date 与 end_date 相隔不能超过 %(days)s 天") % {"days": RANGE_DAYS},
+            code="date_range_too_long",
+            extra={"field": "end_date"},
+        )
+    return start, end
+
+
+def _list(request: HttpRequest) -> list[dict[str, Any]]:
     params = request.GET
     community = selectors.jurisdiction_get(jurisdiction_id=params.get("jurisdiction_id"))
     key = _key(request, params, community)
     if raw_ids := params.get("service_request_id", "").strip():
         voices = selectors.request_list(community=community, key=key, ids=_ids(raw_ids))
         return _requests(request, community, voices)
-    start = _when(params["start_date"], "start_date") if params.get("start_date") else None
-    end = _when(params["end_date"], "end_date", end=True) if params.get("end_date") else None
-    if start is None and end is None:
-        start = timezone.now() - timedelta(days=DEFAULT_DAYS)
-    elif start is None and end is not None:
-        start = end - timedelta(days=DEFAULT_DAYS)
-    if start is not None and end is not None and start > end:
-        raise ValidationFailed(_("start_date 不能晚于 end_date"), code="bad_date", extra={"field": "start_date"})
+    start, end = _date_range(params)
     voices = selectors.request_list(
         community=community,
         key=key,
@@ -253,7 +314,7 @@ def _list(request: HttpRequest) -> HttpResponse:
     return _requests(request, community, voices)
 
 
-def _create(request: HttpRequest) -> HttpResponse:
+def _create(request: HttpRequest) -> list[dict[str, Any]]:
     params = request.POST
     raw_jurisdiction = params.get("jurisdiction_id", "").strip()
     community = selectors.jurisdiction_get(jurisdiction_id=raw_jurisdiction) if raw_jurisdiction else None
@@ -262,51 +323,46 @@ def _create(request: HttpRequest) -> HttpResponse:
     )
     due = timezone.localtime(voice.due_at).strftime("%Y-%m-%d") if voice.due_at else ""
     notice = _("已收到您反映的问题（#%(id)s），将在 %(due)s 前答复。") % {"id": voice.pk, "due": due}
-    return _json(
-        [{"service_request_id": str(voice.pk), "token": voice.token, "service_notice": notice, "account_id": None}]
-    )
+    # The spec returns the id or a token, never both: the voice exists at once ("realtime"), so the id.
+    return [{"service_request_id": str(voice.pk), "service_notice": notice, "account_id": None}]
 
 
-@_api("GET", "POST")
-def requests(request: HttpRequest) -> HttpResponse:
+@_api("GET", "POST", root="service_requests")
+def requests(request: HttpRequest) -> list[dict[str, Any]]:
     return _create(request) if request.method == "POST" else _list(request)
 
 
-@_api("GET")
-def request_detail(request: HttpRequest, request_id: str) -> HttpResponse:
+@_api("GET", root="service_requests")
+def request_detail(request: HttpRequest, request_id: str) -> list[dict[str, Any]]:
     community = selectors.jurisdiction_get(jurisdiction_id=request.GET.get("jurisdiction_id"))
     key = _key(request, request.GET, community)
     voice = selectors.request_get(community=community, key=key, request_id=request_id)
     return _requests(request, community, [voice])
 
 
-@_api("GET")
-def token_detail(request: HttpRequest, token: str) -> HttpResponse:
+@_api("GET", root="service_requests")
+def token_detail(request: HttpRequest, token: str) -> list[dict[str, Any]]:
     community = selectors.jurisdiction_get(jurisdiction_id=request.GET.get("jurisdiction_id"))
     voice = selectors.token_get(community=community, token=token)
-    return _json([{"service_request_id": str(voice.pk), "token": voice.token}])
+    return [{"service_request_id": str(voice.pk), "token": voice.token}]
 
 
-@_api("GET", "POST")
-def xml_unsupported(request: HttpRequest, rest: str) -> HttpResponse:
-    raise ValidationFailed(_("本接口只提供 JSON 格式：请把地址中的 .xml 改为 .json"), code="xml_unsupported")
-
-
-@_api("GET", "POST")
-def unknown_endpoint(request: HttpRequest, rest: str) -> HttpResponse:
+@_api("GET", "POST", root="errors")
+def unknown_endpoint(request: HttpRequest, rest: str) -> Any:
     raise NotFound(_("没有这个接口，请查看 discovery.json"), code="unknown_endpoint")
 
 
 app_name = "open311"
 urlpatterns: list[Any] = [
-    path("discovery.json", discovery, name="discovery"),
-    path("services.json", service_list, name="services"),
-    path("services/<str:service_code>.json", service_definition, name="service"),
-    path("requests.json", requests, name="requests"),
-    path("requests/<str:request_id>.json", request_detail, name="request"),
-    path("tokens/<str:token>.json", token_detail, name="token"),
-    re_path(r"^(?P<rest>.*)\.xml$", xml_unsupported, name="xml"),
-    re_path(r"^(?P<rest>.*)$", unknown_endpoint, name="unknown"),
+    path("discovery.<open311_format:fmt>", discovery, name="discovery"),
+    path("services.<open311_format:fmt>", service_list, name="services"),
+    path("services/<str:service_code>.<open311_format:fmt>", service_definition, name="service"),
+    path("requests.<open311_format:fmt>", requests, name="requests"),
+    path("requests/<str:request_id>.<open311_format:fmt>", request_detail, name="request"),
+    path("tokens/<str:token>.<open311_format:fmt>", token_detail, name="token"),
+    # Anything else is the spec's 404, in XML when the address ends with .xml, else in JSON (.csv, no suffix).
+    re_path(r"^(?P<rest>.*)\.(?P<fmt>xml)$", unknown_endpoint, name="unknown_xml"),
+    re_path(r"^(?P<rest>.*)$", unknown_endpoint, {"fmt": "json"}, name="unknown"),
 ]
 
 
@@ -326,7 +382,7 @@ def _manager(request: HttpRequest, community_id: int) -> tuple[Any, Place]:
 
 
 def _keys_page(request: HttpRequest, community: Place, actor: Any, status: int = 200, **extra: Any) -> HttpResponse:
-    base = request.build_absolute_uri(reverse("open311:discovery").removesuffix("discovery.json"))
+    base = _base(request)
     return render(
         request,
         "voices/open311_keys.html",

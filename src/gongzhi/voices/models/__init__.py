@@ -10,6 +10,7 @@ from gongzhi.voices.models.voices import *  # noqa: F403
 from gongzhi.voices.models.voices import party_ids_of
 
 __all__ = [  # noqa: F405
+    "OPEN311_TEXT_MAX",
     "OPEN_STATUSES",
     "TEXT_MAX",
     "CalendarDay",

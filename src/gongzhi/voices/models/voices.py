@@ -18,6 +18,7 @@ from gongzhi.core.scoping import CommunityOwned, ScopedQuerySet, grants_allowing
 from gongzhi.core.usertext import masked_cut
 
 __all__ = [
+    "OPEN311_TEXT_MAX",
     "OPEN_STATUSES",
     "TEXT_MAX",
     "Category",
@@ -36,6 +37,9 @@ __all__ = [
 ]
 
 TEXT_MAX = 1000
+# Open311's description: optional and "free form text limited to 4,000 characters" (GeoReport v2). Only that
+# channel may use it; voice_submit keeps every other one at TEXT_MAX and requires their text.
+OPEN311_TEXT_MAX = 4000
 
 
 class Channel(models.TextChoices):
@@ -179,7 +183,7 @@ class Voice(CommunityOwned):
         "places.Grid", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("网格")
     )
     grid_path = PathField(blank=True, default="")
-    text = models.TextField(_("内容"), max_length=TEXT_MAX)
+    text = models.TextField(_("内容"), max_length=OPEN311_TEXT_MAX, blank=True)
     is_public = models.BooleanField(_("公开"), default=False, help_text=_("公开时只显示内容与办理情况，不显示身份"))
     channel = models.CharField(_("来源"), max_length=10, choices=Channel.choices, default=Channel.WEB)
 

@@ -18,6 +18,7 @@ from gongzhi.voices.models import Category, EventKind, Open311Key, Status, Voice
 __all__ = [
     "MAX_REQUESTS",
     "jurisdiction_get",
+    "last_change",
     "open311_key_get",
     "open311_key_list",
     "place_addresses",
@@ -70,11 +71,16 @@ def _readable(community: Place, key: Open311Key | None) -> QuerySet[Voice]:
         .order_by("-created_at", "-id")
         .values("body")[:1]
     )
+    last_public = (
+        VoiceEvent.objects.filter(voice=OuterRef("pk"), is_public=True).order_by("-created_at").values("created_at")[:1]
+    )
     first_photo = VoicePhoto.objects.filter(voice=OuterRef("pk")).order_by("id").values("id")[:1]
     queryset: QuerySet[Voice] = (
         Voice.objects.filter(shown, community=community)
         .select_related("category", "party")
-        .annotate(latest_note=Subquery(notes), first_photo_id=Subquery(first_photo))
+        .annotate(
+            latest_note=Subquery(notes), last_public_at=Subquery(last_public), first_photo_id=Subquery(first_photo)
+        )
         .order_by("-created_at", "-id")
     )
     return queryset
@@ -120,16 +126,21 @@ def request_get(*, community: Place, key: Open311Key | None, request_id: str) ->
 
 
 def token_get(*, community: Place, token: str) -> Voice:
-    """The token was handed to whoever POSTed the request, so it maps to its id whether or not the voice is public;
-    nothing else about the voice is returned."""
+    """The spec's token lookup. A POST returns the id, never a token (the spec gives one or the other), but a
+    voice's token is a secret its holder has, so it maps to the id whether or not the voice is public; nothing else
+    about the voice is returned."""
     voice: Voice | None = Voice.objects.filter(community=community, token=token).only("pk", "token").first()
     if voice is None:
         raise NotFound(_("未找到该 token"), code="unknown_token")
     return voice
 
 
+ADDRESS_SEPARATOR = "，"
+
+
 def place_addresses(community: Place, voices: Iterable[Voice]) -> dict[str, str]:
-    """Each place path's full name from the community down ("东环路社区 花园颐院 3栋"), in one query for the page."""
+    """Each place path's name up to the community, most specific first as the spec asks of `address`
+    ("3栋，花园颐院，东环路社区"), in one query for the page."""
     paths = {v.place_path for v in voices}
     ids = {int(i) for p in paths for i in p.strip("/").split("/") if i}
     names = dict(Place.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
@@ -138,8 +149,18 @@ def place_addresses(community: Place, voices: Iterable[Voice]) -> dict[str, str]
         parts = [int(i) for i in path.strip("/").split("/") if i]
         if community.pk in parts:
             parts = parts[parts.index(community.pk) :]
-        out[path] = " ".join(names.get(i, "") for i in parts).strip()
+        out[path] = ADDRESS_SEPARATOR.join(names[i] for i in reversed(parts) if names.get(i))
     return out
+
+
+def last_change(voice: Voice) -> datetime:
+    """updated_datetime: the last change a caller can see, so never `updated_at`, which any write touches (the
+    reminder sweep, a bulk load). A closed request's is when it was closed, as the spec says, even if it was rated
+    afterwards; an open one's is its latest public event (a reply, a status change, a reopening)."""
+    if not voice.is_open and voice.closed_at is not None:
+        return voice.closed_at
+    seen: datetime | None = getattr(voice, "last_public_at", None)
+    return max(voice.created_at, seen) if seen is not None else voice.created_at
 
 
 def status_notes(voice: Voice) -> str | None:

@@ -16,7 +16,16 @@ from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can_at
 from gongzhi.places.models import Grid, Household, Place
 from gongzhi.rules import phone
-from gongzhi.voices.models import TEXT_MAX, Category, Channel, EventKind, FollowKind, Voice, VoiceFollower
+from gongzhi.voices.models import (
+    OPEN311_TEXT_MAX,
+    TEXT_MAX,
+    Category,
+    Channel,
+    EventKind,
+    FollowKind,
+    Voice,
+    VoiceFollower,
+)
 from gongzhi.voices.services.common import event_append
 from gongzhi.voices.services.routing import voice_due_at, voice_route_new
 
@@ -100,12 +109,15 @@ def voice_submit(
         or (not household.place_path.startswith(place.path) and not place.path.startswith(household.place_path))
     ):
         raise ValidationFailed(_("所选住户不在该地点"), code="household_place", extra={"field": "household"})
+    # Open311's POST follows its spec: the description is optional (the category and the place say what and
+    # where) and may run to 4,000 characters. Every other channel keeps the web form's limit and needs a text.
+    by_spec = channel == Channel.OPEN311
     body = clean_or_fail(
         text,
         label=_("内容"),
-        max_length=TEXT_MAX,
+        max_length=OPEN311_TEXT_MAX if by_spec else TEXT_MAX,
         field="text",
-        required=_("请填写您要反映的问题"),
+        required=None if by_spec else _("请填写您要反映的问题"),
         required_code="text_required",
     )
     if contact_phone:

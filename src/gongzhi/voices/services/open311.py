@@ -21,7 +21,7 @@ from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed, cl
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.places.models import Place
-from gongzhi.voices.models import TEXT_MAX, Category, Channel, EventKind, Open311Key, Voice
+from gongzhi.voices.models import OPEN311_TEXT_MAX, TEXT_MAX, Category, Channel, EventKind, Open311Key, Voice
 from gongzhi.voices.services.common import event_append
 from gongzhi.voices.services.intake import voice_submit
 
@@ -163,9 +163,10 @@ def open311_request_create(
     *, api_key: str, community: Place | None, data: Mapping[str, str], now: datetime | None = None
 ) -> Voice:
     """POST requests.json: the key is locked first (a revocation in flight wins), then every field is checked, then
-    `voice_submit` (actor None, the key) makes the voice. Contact name and phone are kept private on the voice;
-    email, address_string, media_url (never fetched), device_id and account_id go into one internal note. The
-    voice is private unless the extension field `is_public=true` is sent."""
+    `voice_submit` (actor None, the key) makes the voice. As the spec says, service_code and a location are
+    required and the description is optional (up to 4,000 characters). Contact name and phone are kept private on
+    the voice; email, address_string, media_url (never fetched), device_id and account_id go into one internal
+    note. The voice is private unless the extension field `is_public=true` is sent."""
     now = now or timezone.now()
     key = _key_for(community, api_key, lock=True)
     community = key.community
@@ -175,13 +176,12 @@ def open311_request_create(
     category: Category | None = Category.objects.filter(community=community, code=code, is_active=True).first()
     if category is None:
         raise NotFound(_("未知的 service_code：%(code)s") % {"code": code[:40]}, code="unknown_service")
+    # Optional in the spec, up to 4,000 characters; without it the service_code and the location say it all.
     description = clean_or_fail(
         data.get("description", ""),
         label=_("诉求内容（description）"),
-        max_length=TEXT_MAX,
+        max_length=OPEN311_TEXT_MAX,
         field="description",
-        required=_("缺少 description：请填写诉求内容"),
-        required_code="description_required",
     )
     lat_raw, long_raw = (data.get("lat") or "").strip(), (data.get("long") or "").strip()
     address_string = _text(data, "address_string", _("地址描述（address_string）"), 200)
