@@ -158,6 +158,10 @@ def _cast(
         raise ValidationFailed(_("请选择同意、反对或弃权"), code="bad_choice")
     if voter_id is None:
         raise PermissionDenied(_("该业主不在本议题的表决范围内"), code="not_an_owner")
+    # A sheet entered twice breaks both unique constraints (its serial and its owner's live ballot), and PostgreSQL
+    # reports whichever index it checks first; asking first makes the clerk read about the serial either way.
+    if serial_no and Ballot.objects.filter(topic=topic, serial_no=serial_no).exists():
+        raise ValidationFailed(_("该编号的表决票已录入"), code="serial_used", extra={"field": "serial_no"})
     ballot = Ballot(
         community_id=topic.community_id,
         topic=topic,
