@@ -386,7 +386,7 @@ def test_wrong_codes_are_throttled_per_organiser(world, time_machine):
     code = services.volunteer_code(world.alice)
     wrong = unused_code(code)
     at = local(DAY, 9)
-    for _ in range(services.CODE_FAILURES_MAX):
+    for _ in range(services.CODE_GUESSES.limit):
         with pytest.raises(ValidationFailed) as caught:
             services.check_in(actor=world.organiser, session=session, code=wrong, now=at)
         assert caught.value.code == "bad_code"
@@ -399,7 +399,7 @@ def test_wrong_codes_are_throttled_per_organiser(world, time_machine):
     assert not ServiceRecord.objects.exists()
     # The count is the organiser's: staff at the same session scan on.
     services.check_in(actor=world.social_worker, session=session, code=code, now=at)
-    time_machine.move_to(timezone.now() + services.CODE_FAILURE_WINDOW + datetime.timedelta(seconds=1))
+    time_machine.move_to(timezone.now() + services.CODE_GUESSES.window + datetime.timedelta(seconds=1))
     record = services.check_out(actor=world.organiser, session=session, code=code, now=local(DAY, 10))
     assert record.status == RecordStatus.PENDING
 
@@ -411,7 +411,7 @@ def test_right_codes_do_not_count_towards_the_limit(world):
     codes = [services.volunteer_code(p) for p in (world.alice, world.bob, world.carol)]
     wrong = unused_code(*codes)
     at = local(DAY, 9)
-    for _ in range(services.CODE_FAILURES_MAX - 1):
+    for _ in range(services.CODE_GUESSES.limit - 1):
         with pytest.raises(ValidationFailed):
             services.check_in(actor=world.organiser, session=session, code=wrong, now=at)
     for code in codes:

@@ -261,7 +261,7 @@ def test_too_many_wrong_codes_show_a_chinese_message_with_429(world):
     wrong = "000000" if code != "000000" else "000001"
     with time_machine.travel(local(DAY, 9), tick=False):
         client = login(world.organiser)
-        for _ in range(services.CODE_FAILURES_MAX):
+        for _ in range(services.CODE_GUESSES.limit):
             response = client.post(url(world, "session_scan", session.pk), {"code": wrong, "action": "in"})
             assert response.status_code == 400 and "无法识别这个志愿者码" in text(response)
         response = client.post(url(world, "session_scan", session.pk), {"code": code, "action": "in"})

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from gongzhi.core.errors import NotFound, Overdraft, PermissionDenied, ValidationFailed
+from gongzhi.core.errors import NotFound, Overdraft, PermissionDenied, Throttled, ValidationFailed
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
 from gongzhi.timebank import services
@@ -475,6 +475,23 @@ def test_an_unknown_or_malformed_code_is_code_unknown(shop: Shop, typed):
     with pytest.raises(ValidationFailed) as exc:
         complete(shop, shop.bank.secretary, code=typed)
     assert exc.value.code == "code_unknown" and "核销码不存在" in str(exc.value.message)
+
+
+def test_a_provider_guessing_codes_is_stopped_after_ten_wrong_ones_for_ten_minutes(shop: Shop, time_machine):
+    shop.bank.issue(shop.bank.alice_acct, 100)
+    rice = redeem(shop)  # the 慈善超市's rice: for the barber, a code of someone else's item counts as wrong too
+    haircut = redeem(shop, shop.service)  # the barber's own: refused too once the limit is reached
+    wrong = "000000" if rice.code != "000000" else "111111"
+    for guess in [wrong] * (catalogue_services.REDEMPTION_GUESSES.limit - 1) + [rice.code]:
+        with pytest.raises((ValidationFailed, PermissionDenied)):
+            complete(shop, shop.partner, code=guess)
+    with pytest.raises(Throttled) as exc:
+        complete(shop, shop.partner, code=haircut.code)
+    assert exc.value.status == 429 and "核销码输错次数过多，请 10 分钟后再试" in str(exc.value.message)
+    # The count is the barber's: staff at the same counter complete the rice.
+    assert complete(shop, shop.bank.secretary, code=rice.code).status == RedemptionStatus.COMPLETED
+    time_machine.move_to(timezone.now() + catalogue_services.REDEMPTION_GUESSES.window + datetime.timedelta(seconds=1))
+    assert complete(shop, shop.partner, code=haircut.code).status == RedemptionStatus.COMPLETED
 
 
 def test_a_code_of_another_community_is_unknown_here(shop: Shop):

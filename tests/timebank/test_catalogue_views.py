@@ -13,6 +13,7 @@ from django.utils import timezone
 from gongzhi.core.roles import Role
 from gongzhi.timebank import services
 from gongzhi.timebank.models import Donation, Item, ItemKind, Redemption, RedemptionStatus
+from gongzhi.timebank.services import catalogue as catalogue_services
 from tests import factories
 from tests.conftest import login
 from tests.timebank.conftest import Bank, key
@@ -243,6 +244,19 @@ def test_an_expired_or_unknown_code_on_the_page(shop: Shop):
     other = "000000" if r.code != "000000" else "111111"
     unknown = client.get(url("redeem_complete", shop), {"q": other})
     assert unknown.status_code == 400 and "核销码不存在" in text(unknown)
+    assert Redemption.objects.get(pk=r.pk).status == RedemptionStatus.RESERVED
+
+
+def test_wrong_codes_typed_on_the_page_count_once_each_and_then_a_chinese_429(shop: Shop):
+    shop.bank.issue(shop.bank.alice_acct, 100)
+    r = services.redeem(actor=shop.bank.alice_user, item=shop.goods, idempotency_key="a")
+    other = "000000" if r.code != "000000" else "111111"
+    client = login(shop.bank.secretary)
+    for _ in range(catalogue_services.REDEMPTION_GUESSES.limit // 2):  # a preview and a confirmation: one guess each
+        assert client.get(url("redeem_complete", shop), {"q": other}).status_code == 400
+        assert client.post(url("redeem_complete", shop), {"q": other}).status_code == 400
+    refused = client.post(url("redeem_complete", shop), {"q": r.code})
+    assert refused.status_code == 429 and "核销码输错次数过多" in text(refused)
     assert Redemption.objects.get(pk=r.pk).status == RedemptionStatus.RESERVED
 
 

@@ -13,15 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gongzhi.core import audit
-from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, Throttled, ValidationFailed, clean_or_fail
+from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, ValidationFailed, clean_or_fail
+from gongzhi.core.guesses import GuessLimit
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_allowing, user_can
 from gongzhi.notifications.services import notify
@@ -55,8 +56,7 @@ from gongzhi.timebank.services.posting import transfer_post
 
 __all__ = [
     "CHECK_IN_GRACE",
-    "CODE_FAILURES_MAX",
-    "CODE_FAILURE_WINDOW",
+    "CODE_GUESSES",
     "SESSIONS_AHEAD",
     "AttendanceRow",
     "activity_cancel",
@@ -83,8 +83,12 @@ MAX_SESSIONS = 400
 CAPACITY_MAX = 1000
 CHECK_IN_GRACE = datetime.timedelta(hours=2)  # a scan this long before or after the session's span still counts
 CODE_ATTEMPTS = 20  # draws of a fresh volunteer code before giving up (a community uses a tiny share of 10⁶)
-CODE_FAILURES_MAX = 10  # wrong codes one organiser may enter…
-CODE_FAILURE_WINDOW = datetime.timedelta(minutes=10)  # …in this window, counted from the first of them
+CODE_GUESSES = GuessLimit(
+    name="volunteer-code",
+    limit=10,  # wrong codes one organiser may enter in the window, counted from the first of them
+    window=datetime.timedelta(minutes=10),
+    message=gettext_lazy("志愿者码输错次数过多，请 %(minutes)s 分钟后再试，或改用纸质签到表"),
+)
 REASON_MAX = 200
 DISPUTE_MAX = 500
 
@@ -606,29 +610,14 @@ def person_from_code(community: Place, code: str) -> Person:
     return row.person
 
 
-def _failures_key(actor: Any) -> str:
-    return f"gongzhi:volunteer-code-failures:{actor.pk}"
-
-
 def _scanned_person(actor: Any, session: Session, code: str) -> Person:
-    """`person_from_code`, limited to CODE_FAILURES_MAX wrong codes per organiser in CODE_FAILURE_WINDOW, so six
-    digits cannot be tried one after another. The count lives in the cache, not in a table: a wrong code rolls
-    back the service's transaction, and a row counting it would roll back too. With the default per-process
-    LocMemCache each server process counts on its own; a shared cache in CACHES makes it one count."""
-    key = _failures_key(actor)
-    if cache.get(key, 0) >= CODE_FAILURES_MAX:
-        raise Throttled(
-            _("志愿者码输错次数过多，请 %(minutes)s 分钟后再试，或改用纸质签到表")
-            % {"minutes": int(CODE_FAILURE_WINDOW.total_seconds() // 60)}
-        )
+    """`person_from_code`, limited to CODE_GUESSES wrong codes per organiser, so six digits cannot be tried one
+    after another."""
+    CODE_GUESSES.check(actor)
     try:
         return person_from_code(session.community, code)
     except ValidationFailed:
-        cache.add(key, 0, timeout=int(CODE_FAILURE_WINDOW.total_seconds()))
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr: this failure opens a new window
-            cache.set(key, 1, timeout=int(CODE_FAILURE_WINDOW.total_seconds()))
+        CODE_GUESSES.missed(actor)
         raise
 
 

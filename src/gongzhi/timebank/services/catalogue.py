@@ -17,9 +17,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gongzhi.core import audit
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed, clean_or_fail
+from gongzhi.core.guesses import GuessLimit
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.people.models import Person
@@ -51,12 +53,14 @@ from gongzhi.timebank.services.posting import check_key, existing_transaction, t
 from gongzhi.timebank.services.skills import has_live_certificate
 
 __all__ = [
+    "REDEMPTION_GUESSES",
     "donation_receive",
     "item_retire",
     "item_save",
     "redeem",
     "redemption_cancel",
     "redemption_complete",
+    "redemption_for_provider",
     "redemptions_expire",
 ]
 
@@ -67,6 +71,12 @@ QUANTITY_MAX = 100_000
 VALID_DAYS_MAX = 365
 REASON_MAX = 200
 CODE_ATTEMPTS = 20
+REDEMPTION_GUESSES = GuessLimit(
+    name="redemption-code",
+    limit=10,  # wrong 核销 codes one provider may enter in the window, counted from the first of them
+    window=datetime.timedelta(minutes=10),
+    message=gettext_lazy("核销码输错次数过多，请 %(minutes)s 分钟后再试，或请兑换人出示二维码"),
+)
 ITEM_FIELDS = [
     "kind",
     "name",
@@ -446,6 +456,25 @@ def redemption_find(*, community: Place, code: str = "", token: str = "", lock: 
     return cast(Redemption | None, qs.filter(code=code).order_by("-created_at", "-id").first())
 
 
+def redemption_for_provider(
+    *, actor: Any, community: Place, lookup: code_rules.Lookup | None, lock: bool = False
+) -> Redemption:
+    """The redemption behind what the provider typed or scanned, if it is theirs to complete. An unknown code and
+    another provider's code both count against REDEMPTION_GUESSES, so a provider cannot try the 10⁶ codes one after
+    another to learn what other people redeemed."""
+    REDEMPTION_GUESSES.check(actor)
+    redemption = (
+        redemption_find(community=community, code=lookup.code, token=lookup.token, lock=lock) if lookup else None
+    )
+    if redemption is None:
+        REDEMPTION_GUESSES.missed(actor)
+        raise ValidationFailed(_("核销码不存在，请核对后重新输入"), code="code_unknown", extra={"field": "code"})
+    if not may_complete(actor, redemption.item):
+        REDEMPTION_GUESSES.missed(actor)
+        raise PermissionDenied(_("这个核销码兑换的不是您提供的物品/服务，不能由您核销"))
+    return redemption
+
+
 def check_completable(redemption: Redemption, now: datetime.datetime) -> None:
     """A clear Chinese refusal for a code that was used, cancelled or has expired."""
     if redemption.status == RedemptionStatus.COMPLETED:
@@ -469,15 +498,10 @@ def redemption_complete(*, actor: Any, community: Place, code: str = "", token: 
         if not in_community(actor, community):
             raise NotFound()
         raise PermissionDenied(_("只有兑换物品/服务的提供方或社区工作人员可以核销"))
-    lookup = code_rules.parse_lookup(token or code)
-    redemption = (
-        redemption_find(community=community, code=lookup.code, token=lookup.token, lock=True) if lookup else None
+    redemption = redemption_for_provider(
+        actor=actor, community=community, lookup=code_rules.parse_lookup(token or code), lock=True
     )
-    if redemption is None:
-        raise ValidationFailed(_("核销码不存在，请核对后重新输入"), code="code_unknown", extra={"field": "code"})
     item = redemption.item
-    if not may_complete(actor, item):
-        raise PermissionDenied(_("这个核销码兑换的不是您提供的物品/服务，不能由您核销"))
     now = timezone.now()
     check_completable(redemption, now)
     redemption.status = RedemptionStatus.COMPLETED

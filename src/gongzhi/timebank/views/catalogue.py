@@ -371,7 +371,14 @@ def redeem_complete(request: HttpRequest, community_id: int) -> HttpResponse:
     status = 200
     if data is not None and form.is_valid():
         lookup = redemption_code.parse_lookup(form.cleaned_data["q"])
-        if request.method == "POST" and lookup is not None:
+        try:
+            # A wrong code counts once against the provider's guesses, whether previewed or confirmed.
+            found = services.redemption_for_provider(actor=request.user, community=community, lookup=lookup)
+        except ApplicationError as exc:
+            if exc.status == 404:
+                raise
+            problem, status = str(exc.message), (_status(exc) if exc.status == 400 else exc.status)
+        if found is not None and lookup is not None and request.method == "POST":
             try:
                 done = services.redemption_complete(
                     actor=request.user, community=community, code=lookup.code, token=lookup.token
@@ -379,19 +386,14 @@ def redeem_complete(request: HttpRequest, community_id: int) -> HttpResponse:
             except ApplicationError as exc:
                 if exc.status == 404:
                     raise
-                problem, status = str(exc.message), (403 if exc.status == 403 else _status(exc))
+                problem, status = str(exc.message), (exc.status if exc.status in (403, 429) else _status(exc))
             else:
                 messages.success(
                     request,
                     _("核销成功：%(item)s（%(points)s 积分）") % {"item": done.item.name, "points": done.points},
                 )
                 return redirect("timebank:redeem_complete", community_id=community.pk)
-        found = selectors.redemption_find(community=community, code=lookup.code, token=lookup.token) if lookup else None
-        if found is None:
-            problem, status = problem or _("核销码不存在，请核对后重新输入"), 400
-        elif not selectors.may_complete(request.user, found.item):
-            found, problem, status = None, _("这个核销码兑换的不是您提供的物品/服务，不能由您核销"), 403
-        elif not problem:
+        if found is not None and not problem:
             try:
                 catalogue_services.check_completable(found, timezone.now())
             except ApplicationError as exc:

@@ -1,0 +1,47 @@
+"""A limit on wrong guesses of a short code (a volunteer's 6 digits, a 核销 code) per person, so that a million
+codes cannot be tried one after another by whoever is allowed to type one.
+
+The count lives in the cache, not in a table: a wrong code rolls back the service's transaction, and a row counting
+it would roll back with it. With the default per-process LocMemCache each server process counts on its own; a
+shared cache in CACHES (production) makes it one count."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.utils.functional import Promise
+
+from gongzhi.core.errors import Throttled
+
+__all__ = ["GuessLimit"]
+
+
+@dataclass(frozen=True)
+class GuessLimit:
+    """At most `limit` wrong guesses per actor in `window`, counted from the first of them. `message` is formatted
+    with `minutes` (the window's length) when the limit is reached."""
+
+    name: str
+    limit: int
+    window: datetime.timedelta
+    message: str | Promise
+
+    def _key(self, actor: Any) -> str:
+        return f"gongzhi:guesses:{self.name}:{actor.pk}"
+
+    def check(self, actor: Any) -> None:
+        """Raises Throttled once the actor has used up the window's wrong guesses; call before looking the code up."""
+        if cache.get(self._key(actor), 0) >= self.limit:
+            raise Throttled(str(self.message) % {"minutes": int(self.window.total_seconds() // 60)})
+
+    def missed(self, actor: Any) -> None:
+        """Counts one wrong guess."""
+        key, timeout = self._key(actor), int(self.window.total_seconds())
+        cache.add(key, 0, timeout=timeout)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr: this wrong guess opens a new window
+            cache.set(key, 1, timeout=timeout)
