@@ -131,6 +131,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    # For its bundled Swagger UI: without the app, /api/docs loads Swagger from a CDN at run time.
+    "ninja",
     "gongzhi.core",
     "gongzhi.places",
     "gongzhi.people",
