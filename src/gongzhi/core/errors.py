@@ -58,18 +58,19 @@ class AlreadyVoted(ApplicationError):
     default_message = _("该业主已经表决过，不能重复表决")
 
 
-class AccountLocked(ApplicationError):
-    code = "account_locked"
-    status = 403
-    default_message = _("登录失败次数过多，账号已暂时锁定，请稍后再试")
-
-
 class Throttled(ApplicationError):
     """Too many wrong tries in a window (a code guessed digit by digit); the message says when to try again."""
 
     code = "too_many_attempts"
     status = 429
     default_message = _("尝试次数过多，请稍后再试")
+
+
+class LoginThrottled(Throttled):
+    """Too many wrong passwords for this phone or from this address (`rules.login_throttle`). The same words whether
+    or not the phone has an account; `extra` carries `retry_after` (ISO 8601) and `retry_after_seconds`."""
+
+    code = "throttled"
 
 
 class Overdraft(ApplicationError):

@@ -35,8 +35,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("有效"), default=True)
     is_staff = models.BooleanField(_("可进入后台"), default=False)
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
-    failed_logins = models.PositiveSmallIntegerField(_("连续登录失败次数"), default=0)
-    locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
     must_change_password = models.BooleanField(_("须修改密码"), default=False)
     large_font = models.BooleanField(_("大字模式"), default=False)
     language = models.CharField(_("语言"), max_length=10, blank=True)
@@ -172,6 +170,23 @@ class SensitiveAccess(CommunityOwned):
 
     def __str__(self) -> str:
         return f"{self.actor} {self.field} {self.object_type}#{self.object_id}"
+
+
+class LoginThrottle(models.Model):
+    """Wrong-password counts per phone and per client address (`rules.login_throttle`). Keyed by the phone as
+    typed, registered or not, so a throttled answer says nothing about whether the number has an account."""
+
+    key = models.CharField(_("限制对象"), max_length=64, unique=True, help_text=_("phone:手机号 或 ip:客户端地址"))
+    failures = models.PositiveIntegerField(_("连续失败次数"), default=0)
+    blocked_until = models.DateTimeField(_("等待至"), null=True, blank=True)
+    last_failed_at = models.DateTimeField(_("最近失败时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("登录限制")
+        verbose_name_plural = _("登录限制")
+
+    def __str__(self) -> str:
+        return f"{self.key} × {self.failures}"
 
 
 class ApiToken(models.Model):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.auth import user_login_attempt
-from gongzhi.core.errors import ApplicationError
+from gongzhi.core.errors import ApplicationError, LoginThrottled
 from gongzhi.core.forms import LoginForm, PasswordForm
 from gongzhi.core.http import actor_of
 from gongzhi.core.middleware import LARGE_FONT_COOKIE, SUPPORTED
@@ -32,9 +32,16 @@ def _next_url(request: HttpRequest, fallback: str = "/") -> str:
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     error = None
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            user = user_login_attempt(phone=form.cleaned_data["phone"], password=form.cleaned_data["password"])
+            user = user_login_attempt(
+                phone=form.cleaned_data["phone"],
+                password=form.cleaned_data["password"],
+                client=request.META.get("REMOTE_ADDR", ""),
+            )
+        except LoginThrottled as exc:
+            error, status = exc.message, exc.status
         except ApplicationError as exc:
             error = exc.message
         else:
@@ -52,6 +59,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         request,
         "core/login.html",
         {"form": form, "error": error, "demo_logins": demo_logins, "next": _next_url(request, "")},
+        status=status,
     )
 
 
