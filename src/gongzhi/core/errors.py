@@ -26,6 +26,15 @@ class ValidationFailed(ApplicationError):
     default_message = _("输入有误，请检查后重试")
 
 
+class Unauthenticated(ApplicationError):
+    """No session and no usable bearer token (401); the code says which: missing, unknown, expired, revoked, or an
+    account that has been locked."""
+
+    code = "unauthenticated"
+    status = 401
+    default_message = _("请先登录，或提供有效的接口令牌")
+
+
 class PermissionDenied(ApplicationError):
     """The actor can see the object but may not act on it (403). Invisible objects are 404 instead."""
 

@@ -190,15 +190,17 @@ class LoginThrottle(models.Model):
 
 
 class ApiToken(models.Model):
-    """A bearer token for an integration (e.g. 天府市民云); only its SHA-256 is stored."""
+    """A bearer token for an integration (e.g. 天府市民云); only its SHA-256 is stored. It works until `expires_at`
+    (API_TOKEN_LIFETIME_DAYS after issue) unless revoked, and only while its account is active."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("用途"), max_length=100)
     prefix = models.CharField(max_length=8)
     token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked = models.BooleanField(default=False)
+    created_at = models.DateTimeField(_("签发时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("到期时间"))
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("接口令牌")
@@ -206,3 +208,6 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def is_live(self, now: Any) -> bool:
+        return self.revoked_at is None and now < self.expires_at

@@ -159,6 +159,34 @@ def my_data_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def my_tokens_view(request: HttpRequest) -> HttpResponse:
+    """The account's API tokens: name, prefix, dates and state; the secret itself is shown only when issued."""
+    from django.utils import timezone
+
+    from gongzhi.core.selectors import api_token_list
+
+    now = timezone.now()
+    tokens = [(t, t.is_live(now)) for t in api_token_list(actor=actor_of(request))]
+    return render(request, "core/tokens.html", {"tokens": tokens, "now": now})
+
+
+@login_required
+@require_POST
+def my_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+    from gongzhi.core.selectors import api_token_get
+    from gongzhi.core.services import api_token_revoke
+
+    token = api_token_get(actor=actor_of(request), id=token_id)
+    try:
+        api_token_revoke(actor=actor_of(request), token=token)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("令牌 %(prefix)s… 已撤销") % {"prefix": token.prefix})
+    return redirect("core:me_tokens")
+
+
+@login_required
 def my_data_export_view(request: HttpRequest) -> HttpResponse:
     body = json.dumps(my_data_payload(request.user), ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
