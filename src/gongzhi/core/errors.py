@@ -43,6 +43,13 @@ class PermissionDenied(ApplicationError):
     default_message = _("您没有权限执行此操作")
 
 
+class PasswordChangeRequired(PermissionDenied):
+    """An account opened by staff with a first password must choose its own before anything else (the middleware)."""
+
+    code = "password_change_required"
+    default_message = _("请先修改初始密码，再继续使用")
+
+
 class NotFound(ApplicationError):
     code = "not_found"
     status = 404
