@@ -53,7 +53,7 @@ _DUMMY_HASHES: dict[str, str] = {}
 def dummy_hash() -> str:
     """A hash of a random password made once per process with the default hasher and its current parameters, so
     checking an unknown phone's password costs what checking a real account's does."""
-    algorithm = get_hasher("default").algorithm
+    algorithm = str(get_hasher("default").algorithm)
     if algorithm not in _DUMMY_HASHES:
         _DUMMY_HASHES[algorithm] = make_password(secrets.token_urlsafe(24))
     return _DUMMY_HASHES[algorithm]
