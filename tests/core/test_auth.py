@@ -114,6 +114,29 @@ def test_tries_during_a_wait_are_refused_uncounted_and_unhashed(time_machine):
 
 
 @pytest.mark.django_db
+def test_a_wait_started_while_the_right_password_was_being_checked_still_refuses_it(time_machine):
+    """The first look at the counts is unlocked (a throttled try costs no hash); the decision re-reads them under
+    the row locks, so a stranger's fifth failure landing during the owner's hashing wins."""
+    from unittest import mock
+
+    time_machine.move_to(timezone.now(), tick=False)
+    user = factories.make_user()
+    fail_times(4, user.phone)
+    real = User.check_password
+
+    def check_while_a_stranger_fails(self, raw):  # type: ignore[no-untyped-def]
+        with mock.patch.object(User, "check_password", real):
+            fail_times(1, user.phone)
+        return real(self, raw)
+
+    with mock.patch.object(User, "check_password", check_while_a_stranger_fails), pytest.raises(LoginThrottled):
+        attempt(user.phone, factories.PASSWORD, OWNER)
+    assert LoginThrottle.objects.get(key=f"phone:{user.phone}").failures == 5  # the refused try is not counted
+    time_machine.shift(30)
+    assert attempt(user.phone, factories.PASSWORD, OWNER).pk == user.pk
+
+
+@pytest.mark.django_db
 def test_one_client_guessing_many_phones_waits_from_its_twentieth_failure(time_machine):
     time_machine.move_to(timezone.now(), tick=False)
     user = factories.make_user()
