@@ -150,6 +150,7 @@ SCRIPTS = {
     "transfers": "transfers.py",
     "timebank_stats": "timebank_stats.py",
     "demo": "demo.py",
+    "login": "login.py",
 }
 
 

@@ -124,6 +124,14 @@ def make_user(
     return user
 
 
+def password_changed(user: User) -> User:
+    """An account staff opened (must_change_password) whose owner has since chosen a password: the state every
+    later visit is in. PasswordChangeRequiredMiddleware would otherwise send each of its requests to /password/."""
+    User.objects.filter(pk=user.pk).update(must_change_password=False)
+    user.must_change_password = False
+    return user
+
+
 def builtin_tag(key: str) -> Tag:
     return Tag.objects.get(community=None, key=key)
 

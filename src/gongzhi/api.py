@@ -2,9 +2,10 @@
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
 
 from gongzhi.core.api import AUTH
-from gongzhi.core.errors import ApplicationError
+from gongzhi.core.errors import ApplicationError, Unauthenticated
 
 # The docs page (/api/docs) shows the description: it points integrators to the other standard interface.
 DESCRIPTION = (
@@ -18,6 +19,13 @@ api = NinjaAPI(title="gongzhi 共治 API", version="1", description=DESCRIPTION,
 @api.exception_handler(ApplicationError)
 def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def not_authenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    # Neither a session nor a bearer token: the same {code, message, extra} as every other refusal.
+    error = Unauthenticated()
+    return api.create_response(request, error.as_dict(), status=error.status)
 
 
 from gongzhi.deliberation.api import router as deliberation_router  # noqa: E402

@@ -150,6 +150,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the session and the user are known: an account that must change its password reaches nothing else.
+    "gongzhi.core.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gongzhi.core.middleware.ApplicationErrorMiddleware",
 ]
@@ -190,9 +192,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Lock an account after this many failed logins in a row, for this long.
-LOGIN_MAX_FAILURES = 5
-LOGIN_LOCK_MINUTES = 15
+# Login back-off (rules.login_throttle), no lock: from the `from_failure`-th consecutive wrong password for one phone
+# (registered or not), or the `from_failure`-th from one client address (REMOTE_ADDR; IPv6 by /64), each next try
+# waits `first_wait_seconds`, doubling up to `max_wait_seconds`; a count left alone `forget_after_seconds` restarts.
+# A success clears the phone's count, never the address's. Behind a reverse proxy, REMOTE_ADDR must be the client's.
+LOGIN_THROTTLE_PHONE = {"from_failure": 5, "first_wait_seconds": 30, "max_wait_seconds": 15 * 60}
+LOGIN_THROTTLE_CLIENT = {"from_failure": 20, "first_wait_seconds": 60, "max_wait_seconds": 60 * 60}
+LOGIN_THROTTLE_FORGET_AFTER_SECONDS = 24 * 3600
+# Bearer tokens (core.ApiToken) expire this many days after they are issued; a new one is issued to continue.
+API_TOKEN_LIFETIME_DAYS = 90
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

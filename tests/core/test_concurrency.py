@@ -13,7 +13,7 @@ from django.db import connection, connections, transaction
 from gongzhi.core import audit
 from gongzhi.core.auth import user_login_attempt
 from gongzhi.core.errors import ApplicationError, Duplicate
-from gongzhi.core.models import AuditEvent, User
+from gongzhi.core.models import AuditEvent, LoginThrottle
 from gongzhi.people.models import Person
 from gongzhi.people.services import person_create
 from tests import factories
@@ -84,14 +84,14 @@ def test_same_person_registered_twice_at_once_gives_one_row_and_a_clear_message(
 
 def test_parallel_failed_logins_are_all_counted():
     user = factories.make_user()
-    workers = settings.LOGIN_MAX_FAILURES - 1
+    workers = settings.LOGIN_THROTTLE_PHONE["from_failure"] - 1
 
-    def fail(_i: int) -> str:
+    def fail(i: int) -> str:
         try:
-            user_login_attempt(phone=user.phone, password="wrong-password")
+            user_login_attempt(phone=user.phone, password="wrong-password", client=f"192.0.2.{i + 1}")
         except ApplicationError as exc:
             return exc.code
         return "ok"
 
     assert race(workers, fail) == ["invalid_credentials"] * workers
-    assert User.objects.get(pk=user.pk).failed_logins == workers
+    assert LoginThrottle.objects.get(key=f"phone:{user.phone}").failures == workers

@@ -25,7 +25,9 @@ def owners(site) -> Owners:
     accounts = []
     for person in site.people:
         ownership_add(actor=None, household=person.household, person=person)
-        accounts.append(person_account_create(actor=None, person=person, password=factories.PASSWORD))
+        accounts.append(
+            factories.password_changed(person_account_create(actor=None, person=person, password=factories.PASSWORD))
+        )
     return Owners(site, accounts)
 
 

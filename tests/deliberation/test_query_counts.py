@@ -48,7 +48,9 @@ def scene(name: str, size: int) -> Scene:
     for household in households[:size]:
         person = factories.make_person(site.community, household)
         ownership_add(actor=None, household=household, person=person)
-        accounts.append(person_account_create(actor=None, person=person, password=factories.PASSWORD))
+        accounts.append(
+            factories.password_changed(person_account_create(actor=None, person=person, password=factories.PASSWORD))
+        )
     topic = voting_topic(site, secretary)
     for i, account in enumerate(accounts):
         services.ballot_cast(actor=account, topic=topic, choice=("agree", "disagree", "abstain")[i % 3])

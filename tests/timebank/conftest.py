@@ -22,7 +22,7 @@ def key(prefix: str = "k") -> str:
 
 
 def user_of(person: Person) -> Any:
-    return person_account_create(actor=None, person=person, password=factories.PASSWORD)
+    return factories.password_changed(person_account_create(actor=None, person=person, password=factories.PASSWORD))
 
 
 @dataclass

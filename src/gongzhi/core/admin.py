@@ -57,3 +57,14 @@ def _login_via_app(request: HttpRequest, extra_context: Any = None) -> Any:
 
 
 admin.site.login = _login_via_app  # type: ignore[method-assign]
+
+
+def _password_change_via_app(request: HttpRequest, extra_context: Any = None) -> Any:
+    # One password change: the app's page checks the old password, validates the new one, clears
+    # must_change_password and writes the audit event (services.user_change_password); the admin's own form did none.
+    from django.shortcuts import redirect
+
+    return redirect("core:password")
+
+
+admin.site.password_change = _password_change_via_app  # type: ignore[method-assign]

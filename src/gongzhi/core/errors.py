@@ -26,12 +26,28 @@ class ValidationFailed(ApplicationError):
     default_message = _("输入有误，请检查后重试")
 
 
+class Unauthenticated(ApplicationError):
+    """No session and no usable bearer token (401); the code says which: missing, unknown, expired, revoked, or an
+    account that has been locked."""
+
+    code = "unauthenticated"
+    status = 401
+    default_message = _("请先登录，或提供有效的接口令牌")
+
+
 class PermissionDenied(ApplicationError):
     """The actor can see the object but may not act on it (403). Invisible objects are 404 instead."""
 
     code = "forbidden"
     status = 403
     default_message = _("您没有权限执行此操作")
+
+
+class PasswordChangeRequired(PermissionDenied):
+    """An account opened by staff with a first password must choose its own before anything else (the middleware)."""
+
+    code = "password_change_required"
+    default_message = _("请先修改初始密码，再继续使用")
 
 
 class NotFound(ApplicationError):
@@ -58,18 +74,19 @@ class AlreadyVoted(ApplicationError):
     default_message = _("该业主已经表决过，不能重复表决")
 
 
-class AccountLocked(ApplicationError):
-    code = "account_locked"
-    status = 403
-    default_message = _("登录失败次数过多，账号已暂时锁定，请稍后再试")
-
-
 class Throttled(ApplicationError):
     """Too many wrong tries in a window (a code guessed digit by digit); the message says when to try again."""
 
     code = "too_many_attempts"
     status = 429
     default_message = _("尝试次数过多，请稍后再试")
+
+
+class LoginThrottled(Throttled):
+    """Too many wrong passwords for this phone or from this address (`rules.login_throttle`). The same words whether
+    or not the phone has an account; `extra` carries `retry_after` (ISO 8601) and `retry_after_seconds`."""
+
+    code = "throttled"
 
 
 class Overdraft(ApplicationError):

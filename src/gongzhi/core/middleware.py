@@ -4,11 +4,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 
-from gongzhi.core.errors import ApplicationError
+from gongzhi.core.errors import ApplicationError, PasswordChangeRequired
 
 LARGE_FONT_COOKIE = "gongzhi_large_font"
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
@@ -56,3 +57,55 @@ class ApplicationErrorMiddleware:
             return None
         template = "core/_error.html" if request.headers.get("HX-Request") else "core/error.html"
         return render(request, template, {"error": exception}, status=exception.status)
+
+
+# What an account that must change its password may still reach: the page that changes it, logging out (ours and
+# the admin's), and the language / large-font switch (an elderly resident may need large type to read the form).
+PASSWORD_CHANGE_OPEN = frozenset({"core:password", "core:logout", "admin:logout", "core:prefs"})
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """The API, Open311, `.json` downloads and clients that ask for JSON rather than a page."""
+    path = request.path_info
+    if path.startswith(("/api/", "/open311/")) or path.endswith(".json"):
+        return True
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+class PasswordChangeRequiredMiddleware:
+    """A session whose account must change its password (`User.must_change_password`, set when staff open an account
+    with a first password) reaches nothing but PASSWORD_CHANGE_OPEN and static files: pages redirect to the password
+    page, JSON answers 403 `password_change_required`. Refusing here, before any view, covers every URL the project
+    has or will have; a redirect in the login view alone did not stop a typed URL. Bearer tokens are not sessions
+    and are not affected."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.must_change_password:
+            return self.get_response(request)
+        if request.path_info.startswith(settings.STATIC_URL):
+            return self.get_response(request)
+        try:
+            view_name = resolve(request.path_info).view_name
+        except Resolver404:
+            view_name = ""
+        if view_name in PASSWORD_CHANGE_OPEN:
+            return self.get_response(request)
+        if wants_json(request):
+            return JsonResponse(
+                PasswordChangeRequired().as_dict(),
+                status=PasswordChangeRequired.status,
+                json_dumps_params={"ensure_ascii": False},
+                content_type="application/json; charset=utf-8",
+            )
+        target = reverse("core:password")
+        if request.headers.get("HX-Request"):
+            # htmx would swap a followed redirect into a fragment; HX-Redirect makes it load the whole page.
+            response = HttpResponse(str(PasswordChangeRequired().message), status=PasswordChangeRequired.status)
+            response["HX-Redirect"] = target
+            return response
+        return redirect(target)

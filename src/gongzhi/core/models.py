@@ -35,8 +35,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("有效"), default=True)
     is_staff = models.BooleanField(_("可进入后台"), default=False)
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
-    failed_logins = models.PositiveSmallIntegerField(_("连续登录失败次数"), default=0)
-    locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
     must_change_password = models.BooleanField(_("须修改密码"), default=False)
     large_font = models.BooleanField(_("大字模式"), default=False)
     language = models.CharField(_("语言"), max_length=10, blank=True)
@@ -174,16 +172,35 @@ class SensitiveAccess(CommunityOwned):
         return f"{self.actor} {self.field} {self.object_type}#{self.object_id}"
 
 
+class LoginThrottle(models.Model):
+    """Wrong-password counts per phone and per client address (`rules.login_throttle`). Keyed by the phone as
+    typed, registered or not, so a throttled answer says nothing about whether the number has an account."""
+
+    key = models.CharField(_("限制对象"), max_length=64, unique=True, help_text=_("phone:手机号 或 ip:客户端地址"))
+    failures = models.PositiveIntegerField(_("连续失败次数"), default=0)
+    blocked_until = models.DateTimeField(_("等待至"), null=True, blank=True)
+    last_failed_at = models.DateTimeField(_("最近失败时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("登录限制")
+        verbose_name_plural = _("登录限制")
+
+    def __str__(self) -> str:
+        return f"{self.key} × {self.failures}"
+
+
 class ApiToken(models.Model):
-    """A bearer token for an integration (e.g. 天府市民云); only its SHA-256 is stored."""
+    """A bearer token for an integration (e.g. 天府市民云); only its SHA-256 is stored. It works until `expires_at`
+    (API_TOKEN_LIFETIME_DAYS after issue) unless revoked, and only while its account is active."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("用途"), max_length=100)
     prefix = models.CharField(max_length=8)
     token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked = models.BooleanField(default=False)
+    created_at = models.DateTimeField(_("签发时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("到期时间"))
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("接口令牌")
@@ -191,3 +208,6 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def is_live(self, now: Any) -> bool:
+        return self.revoked_at is None and now < self.expires_at

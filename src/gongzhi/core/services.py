@@ -1,15 +1,20 @@
 """Writes on accounts and roles. Each is one transaction with one audit event."""
 
+import hashlib
+import secrets
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, PermissionDenied, ValidationFailed, clean_or_fail
-from gongzhi.core.models import RoleAssignment, User
+from gongzhi.core.models import ApiToken, RoleAssignment, User
 from gongzhi.core.permissions import Action
 from gongzhi.core.roles import Role
 from gongzhi.core.scoping import forget_grants, user_can
@@ -131,21 +136,94 @@ def user_change_password(*, actor: User, old_password: str, new_password: str) -
 
 
 @transaction.atomic
-def api_token_create(*, actor: Any, user: User, name: str) -> tuple[Any, str]:
-    """Issues a token; the plain value is returned once and never stored."""
-    import hashlib
-    import secrets
-
-    from gongzhi.core.models import ApiToken
-
+def api_token_create(*, actor: Any, user: User, name: str, now: datetime | None = None) -> tuple[ApiToken, str]:
+    """Issues a token that expires API_TOKEN_LIFETIME_DAYS from now; the plain value is returned once and never
+    stored. The system (actor None) or the account itself may issue."""
     if actor is not None and actor.pk != user.pk:
         raise PermissionDenied()
+    if not user.is_active:
+        raise ValidationFailed(_("该账号已停用，不能签发接口令牌"), code="account_inactive")
+    now = now or timezone.now()
     plain = secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
+    token = ApiToken(
         user=user,
         name=clean_or_fail(name, label=_("用途"), max_length=100),
         prefix=plain[:8],
         token_hash=hashlib.sha256(plain.encode()).hexdigest(),
+        expires_at=now + timedelta(days=settings.API_TOKEN_LIFETIME_DAYS),
     )
-    audit.record(actor=actor, verb="api_token.create", obj=token, community_id=None, after={"name": token.name})
+    token.full_clean()
+    token.save()
+    audit.record(
+        actor=actor,
+        verb="api_token.create",
+        obj=token,
+        community_id=None,
+        after={"name": token.name, "user": user.pk, "expires_at": token.expires_at},
+    )
     return token, plain
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: Any, token: ApiToken, now: datetime | None = None) -> ApiToken:
+    """Revokes one token under its row lock; its owner or the system (actor None, management commands) may."""
+    locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if actor is not None and actor.pk != locked.user_id:
+        raise PermissionDenied()
+    if locked.revoked_at is not None:
+        raise ValidationFailed(_("该令牌已撤销"), code="already_revoked")
+    locked.revoked_at = now or timezone.now()
+    locked.save(update_fields=["revoked_at"])
+    audit.record(
+        actor=actor,
+        verb="api_token.revoke",
+        obj=locked,
+        community_id=None,
+        after={"revoked_at": locked.revoked_at, "prefix": locked.prefix, "user": locked.user_id},
+    )
+    return locked
+
+
+def _revoke_live_tokens(user: User, now: datetime) -> list[int]:
+    ids = list(
+        ApiToken.objects.select_for_update()
+        .filter(user=user, revoked_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    ApiToken.objects.filter(pk__in=ids).update(revoked_at=now)
+    return ids
+
+
+@transaction.atomic
+def api_token_revoke_all(*, actor: Any, user: User, now: datetime | None = None) -> list[int]:
+    """Revokes every unrevoked token of `user` (a lost laptop, a leaked config); returns their ids. The account
+    itself or the system may; one audit event lists them."""
+    if actor is not None and actor.pk != user.pk:
+        raise PermissionDenied()
+    ids = _revoke_live_tokens(user, now or timezone.now())
+    audit.record(actor=actor, verb="api_token.revoke_all", obj=user, community_id=None, after={"tokens": ids})
+    return ids
+
+
+@transaction.atomic
+def user_lock(*, actor: Any, user: User, reason: str, now: datetime | None = None) -> User:
+    """Locks an account: inactive (its sessions stop at the next request, PhoneBackend refuses it at login, with
+    the same message as a wrong password) and every token revoked. The system only (management command `lock_user`)."""
+    if actor is not None:
+        raise PermissionDenied()
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    why = clean_or_fail(reason, label=_("原因"), max_length=200, required=_("请填写锁定原因"), required_code="reason")
+    before = {"is_active": locked.is_active}
+    locked.is_active = False
+    locked.save(update_fields=["is_active"])
+    ids = _revoke_live_tokens(locked, now or timezone.now())
+    audit.record(
+        actor=actor,
+        verb="user.lock",
+        obj=locked,
+        community_id=None,
+        before=before,
+        after={"is_active": False, "reason": why, "tokens_revoked": ids},
+    )
+    return locked

@@ -12,4 +12,6 @@ urlpatterns = [
     path("me/", views.my_data_view, name="me"),
     path("me/export.json", views.my_data_export_view, name="me_export"),
     path("me/correction/", views.my_correction_view, name="me_correction"),
+    path("me/tokens/", views.my_tokens_view, name="me_tokens"),
+    path("me/tokens/<int:token_id>/revoke/", views.my_token_revoke_view, name="me_token_revoke"),
 ]

@@ -68,6 +68,7 @@ NOT_FREE_TEXT: dict[str, tuple[str, ...]] = {
     "core.AuditChainHead": ("hash",),
     "core.SensitiveAccess": ("object_type", "object_id", "field", "purpose"),
     "core.ApiToken": ("name", "prefix", "token_hash"),
+    "core.LoginThrottle": ("key",),
     "places.Place": ("name", "path", "sort_key", "address", "contact_phone", "office_hours"),
     "places.Grid": ("name", "path"),
     "places.Household": ("place_path", "grid_path", "room"),

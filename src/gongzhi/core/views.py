@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.auth import user_login_attempt
-from gongzhi.core.errors import ApplicationError
+from gongzhi.core.errors import ApplicationError, LoginThrottled
 from gongzhi.core.forms import LoginForm, PasswordForm
 from gongzhi.core.http import actor_of
 from gongzhi.core.middleware import LARGE_FONT_COOKIE, SUPPORTED
@@ -32,9 +32,16 @@ def _next_url(request: HttpRequest, fallback: str = "/") -> str:
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     error = None
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            user = user_login_attempt(phone=form.cleaned_data["phone"], password=form.cleaned_data["password"])
+            user = user_login_attempt(
+                phone=form.cleaned_data["phone"],
+                password=form.cleaned_data["password"],
+                client=request.META.get("REMOTE_ADDR", ""),
+            )
+        except LoginThrottled as exc:
+            error, status = exc.message, exc.status
         except ApplicationError as exc:
             error = exc.message
         else:
@@ -52,6 +59,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         request,
         "core/login.html",
         {"form": form, "error": error, "demo_logins": demo_logins, "next": _next_url(request, "")},
+        status=status,
     )
 
 
@@ -148,6 +156,34 @@ def my_data_view(request: HttpRequest) -> HttpResponse:
 
     payload = my_data_payload(request.user)
     return render(request, "core/me.html", {"payload": payload, "fields": CORRECTABLE_FIELDS})
+
+
+@login_required
+def my_tokens_view(request: HttpRequest) -> HttpResponse:
+    """The account's API tokens: name, prefix, dates and state; the secret itself is shown only when issued."""
+    from django.utils import timezone
+
+    from gongzhi.core.selectors import api_token_list
+
+    now = timezone.now()
+    tokens = [(t, t.is_live(now)) for t in api_token_list(actor=actor_of(request))]
+    return render(request, "core/tokens.html", {"tokens": tokens, "now": now})
+
+
+@login_required
+@require_POST
+def my_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+    from gongzhi.core.selectors import api_token_get
+    from gongzhi.core.services import api_token_revoke
+
+    token = api_token_get(actor=actor_of(request), id=token_id)
+    try:
+        api_token_revoke(actor=actor_of(request), token=token)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("令牌 %(prefix)s… 已撤销") % {"prefix": token.prefix})
+    return redirect("core:me_tokens")
 
 
 @login_required
