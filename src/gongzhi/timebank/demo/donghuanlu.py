@@ -467,10 +467,12 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
         sign_up(rows, s, p)
 
     # --- resident exchange: offers and requests, confirmed by the helped, approved by the grid worker
+    # Helpers are drawn among adults rather than skipped when under 18: who is 18 moves with the load date, and a
+    # skip could drop every one of the few pending records the grid worker's login is meant to find.
+    adults = [p for p in residents if c.age(p) >= 18]
     for i in range(36):
-        helper, helped = rng.sample(residents, 2)
-        if c.age(helper) < 18 or helper.pk == helped.pk:
-            continue
+        helper = rng.choice(adults)
+        helped = rng.choice([p for p in residents if p.pk != helper.pk])
         st = T["代购代办"] if i % 2 else T["助老陪伴"]
         kind = tb.PostKind.REQUEST if i % 3 else tb.PostKind.OFFER
         poster = helped if kind == tb.PostKind.REQUEST else helper
