@@ -6,7 +6,9 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
+from gongzhi.core.errors import CsrfFailed
 from gongzhi.core.models import ApiToken
 
 
@@ -26,7 +28,15 @@ class TokenAuth(HttpBearer):
 
 
 class SessionUser(SessionAuth):
-    """Pages' session; CSRF is enforced by ninja for unsafe methods."""
+    """Pages' session, with CSRF checked for unsafe methods. CSRF guards a session only: a caller signed in by
+    none (anonymous, or a wrong bearer token) gets 401 not_authenticated, not a CSRF failure."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request) is not None:
+            raise CsrfFailed()
+        return request.COOKIES.get(self.param_name)
 
 
 AUTH: list[Any] = [TokenAuth(), SessionUser()]

@@ -1,5 +1,6 @@
 """Per-user preferences (language, large font) and one place that turns ApplicationError into a page."""
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -8,8 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 
-from gongzhi.core.errors import ApplicationError
+from gongzhi.core.api_errors import error_for_status, error_response, invalid_input, is_api
+from gongzhi.core.errors import ApplicationError, ServerError
 
+logger = logging.getLogger("django.request")
 LARGE_FONT_COOKIE = "gongzhi_large_font"
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
@@ -56,3 +59,39 @@ class ApplicationErrorMiddleware:
             return None
         template = "core/_error.html" if request.headers.get("HX-Request") else "core/error.html"
         return render(request, template, {"error": exception}, status=exception.status)
+
+
+class ApiErrorMiddleware:
+    """Under /api/: refuses a path, query or JSON body that is not storable text before any endpoint sees it, and
+    gives Django's own error answers (an unknown path, a method not allowed, a bug outside ninja) the API's shape.
+    Sits inside PreferencesMiddleware so that messages are in the caller's language."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not is_api(request):
+            return self.get_response(request)
+        refused = invalid_input(request)
+        if refused is not None:
+            return error_response(refused)
+        response = self.get_response(request)
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
+            shaped = error_response(error_for_status(response.status_code))
+            if response.has_header("Allow"):
+                shaped["Allow"] = response["Allow"]
+            return shaped
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_api(request):
+            return None
+        if isinstance(exception, ApplicationError):
+            return error_response(exception)
+        logger.error(
+            "Internal Server Error: %s",
+            request.path,
+            exc_info=exception,
+            extra={"status_code": 500, "request": request},
+        )
+        return error_response(ServerError())
