@@ -29,9 +29,10 @@ def bearer(staff) -> Client:
 
 @pytest.mark.django_db
 def test_validation_errors_are_400_invalid_with_the_fields(site, bearer):
-    body = shaped(bearer.get(f"/api/communities/{site.community.pk}/people?limit=abc"), 400, "invalid")
+    body = shaped(bearer.get(f"/api/communities/{site.community.pk}/people?limit=abc&offset=-1"), 400, "invalid")
     fields = {(e["in"], e["field"]): e for e in body["extra"]["errors"]}
     assert fields[("query", "limit")]["type"] == "int_parsing"
+    assert fields[("query", "offset")]["message"] == "不能小于 0"
 
 
 @pytest.mark.django_db

@@ -125,7 +125,8 @@ def _text_or_none(raw: bytes) -> str | None:
 
 def invalid_input(request: HttpRequest) -> InvalidText | None:
     """The path, query and JSON body must be text: UTF-8 without surrogates or NUL (400 `invalid_text`)."""
-    path = _text_or_none(request.META.get("PATH_INFO", "").encode("iso-8859-1", errors="replace"))
+    # Django re-percent-encodes bytes of the path that are not UTF-8 ("%ED%A0%80"), so decode them again to see.
+    path = _text_or_none(unquote_to_bytes(request.path_info))
     if path is None or UNSTORABLE.search(path):
         return InvalidText(extra={"in": "path"})
     query = _text_or_none(unquote_to_bytes(request.META.get("QUERY_STRING", "").replace("+", " ")))

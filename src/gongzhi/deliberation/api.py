@@ -6,8 +6,9 @@ import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
+from gongzhi.core.api_schema import Id, Paging
 from gongzhi.core.usertext import masked
 from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import Topic
@@ -83,15 +84,15 @@ def _out(topic: Topic) -> dict[str, Any]:
 
 
 @router.get("/{community_id}/topics", response=TopicPage, summary="Topics of the 议事厅 the caller may see")
-def topics(request: HttpRequest, community_id: int, status: str = "", offset: int = 0, limit: int = 25) -> TopicPage:
+def topics(request: HttpRequest, community_id: Id, paging: Query[Paging], status: str = "") -> TopicPage:
     community = place_selectors.community_get(actor=request.user, community_id=community_id)
     qs = selectors.topic_list(actor=request.user, community=community, status=status)
-    offset, limit = max(offset, 0), min(max(limit, 1), 100)
-    return TopicPage(count=qs.count(), results=[TopicOut(**_out(t)) for t in qs[offset : offset + limit]])
+    page = qs[paging.offset : paging.offset + paging.limit]
+    return TopicPage(count=qs.count(), results=[TopicOut(**_out(t)) for t in page])
 
 
 @router.get("/{community_id}/topics/{topic_id}", response=TopicDetailOut, summary="One topic, its timeline and outcome")
-def topic(request: HttpRequest, community_id: int, topic_id: int) -> TopicDetailOut:
+def topic(request: HttpRequest, community_id: Id, topic_id: Id) -> TopicDetailOut:
     """The outcome is the tally frozen at the decision; before it, an owners' vote reports the live tally."""
     community = place_selectors.community_get(actor=request.user, community_id=community_id)
     found = selectors.topic_get(actor=request.user, community=community, topic_id=topic_id)
@@ -115,7 +116,7 @@ def topic(request: HttpRequest, community_id: int, topic_id: int) -> TopicDetail
 
 
 @router.post("/{community_id}/topics/{topic_id}/ballot", response={201: BallotOut}, summary="An owner votes online")
-def ballot(request: HttpRequest, community_id: int, topic_id: int, payload: BallotIn) -> Status[BallotOut]:
+def ballot(request: HttpRequest, community_id: Id, topic_id: Id, payload: BallotIn) -> Status[BallotOut]:
     """The same service as the page: one live ballot per owner, inside the window, on the owner's own place."""
     community = place_selectors.community_get(actor=request.user, community_id=community_id)
     found = selectors.topic_get(actor=request.user, community=community, topic_id=topic_id)

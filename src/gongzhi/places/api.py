@@ -1,11 +1,17 @@
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 
+from gongzhi.core.api_schema import LIMIT_MAX, OFFSET_MAX, Id, Paging
 from gongzhi.places import selectors
 
 router = Router(tags=["places"])
+
+
+class HouseholdPaging(Paging):
+    offset: int = Field(0, ge=0, le=OFFSET_MAX, description="Rows to skip")
+    limit: int = Field(100, ge=1, le=LIMIT_MAX, description="Rows to return")
 
 
 class CommunityOut(Schema):
@@ -38,7 +44,7 @@ def communities(request: HttpRequest) -> list[CommunityOut]:
 
 
 @router.get("/{community_id}/places", response=list[PlaceOut], summary="Children of a place (or the roots)")
-def places(request: HttpRequest, community_id: int, parent: int | None = None) -> list[PlaceOut]:
+def places(request: HttpRequest, community_id: Id, parent: Id | None = None) -> list[PlaceOut]:
     community = selectors.community_get(actor=request.user, community_id=community_id)
     if parent is None:
         nodes = selectors.place_roots(actor=request.user, community=community)
@@ -52,11 +58,11 @@ def places(request: HttpRequest, community_id: int, parent: int | None = None) -
 
 @router.get("/{community_id}/places/{place_id}/households", response=list[HouseholdOut])
 def households(
-    request: HttpRequest, community_id: int, place_id: int, offset: int = 0, limit: int = 100
+    request: HttpRequest, community_id: Id, place_id: Id, paging: Query[HouseholdPaging]
 ) -> list[HouseholdOut]:
     community = selectors.community_get(actor=request.user, community_id=community_id)
     place = selectors.place_get(actor=request.user, community=community, place_id=place_id)
-    rows = selectors.household_list(actor=request.user, place=place)[max(offset, 0) : max(offset, 0) + min(limit, 500)]
+    rows = selectors.household_list(actor=request.user, place=place)[paging.offset : paging.offset + paging.limit]
     return [
         HouseholdOut(id=h.pk, room=h.room, floor=h.floor, area=h.area, place_id=h.place_id, grid_id=h.grid_id)
         for h in rows

@@ -10,8 +10,9 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
+from gongzhi.core.api_schema import Id, Paging
 from gongzhi.core.errors import ValidationFailed
 from gongzhi.core.usertext import masked
 from gongzhi.places import selectors as place_selectors
@@ -67,7 +68,7 @@ class VoiceDetailOut(VoiceOut):
 
 class VoiceIn(Schema):
     category: str
-    place: int
+    place: Id
     text: str
     is_public: bool = False
 
@@ -103,16 +104,15 @@ def _out(voice: Voice, custom: dict[str, str], now: datetime.datetime) -> dict[s
 @router.get("/{community_id}/voices", response=VoicePage, summary="Voices: the inbox, or a resident's own")
 def voice_list(
     request: HttpRequest,
-    community_id: int,
+    community_id: Id,
+    paging: Query[Paging],
     state: str = "",
-    category: int | None = None,
-    party: int | None = None,
+    category: Id | None = None,
+    party: Id | None = None,
     overdue: bool = False,
-    place: int | None = None,
+    place: Id | None = None,
     q: str = "",
     order: str = "new",
-    offset: int = 0,
-    limit: int = 25,
 ) -> VoicePage:
     """Those who handle voices get their inbox, with its filters; everyone else the voices they raised or follow."""
     actor = request.user
@@ -127,13 +127,13 @@ def voice_list(
         order=order if order in selectors.ORDERINGS else "new",
     )
     qs = selectors.api_voice_list(actor=actor, community=community, filters=filters)
-    offset, limit = max(offset, 0), min(max(limit, 1), 100)
     custom, now = _custom(community.pk), timezone.now()
-    return VoicePage(count=qs.count(), results=[VoiceOut(**_out(v, custom, now)) for v in qs[offset : offset + limit]])
+    page = qs[paging.offset : paging.offset + paging.limit]
+    return VoicePage(count=qs.count(), results=[VoiceOut(**_out(v, custom, now)) for v in page])
 
 
 @router.get("/{community_id}/voices/{voice_id}", response=VoiceDetailOut, summary="One voice and its public timeline")
-def voice_detail(request: HttpRequest, community_id: int, voice_id: int) -> VoiceDetailOut:
+def voice_detail(request: HttpRequest, community_id: Id, voice_id: Id) -> VoiceDetailOut:
     """Whoever may see the voice; the timeline is the public one (no internal notes), labelled by party, not name."""
     community = place_selectors.community_get(actor=request.user, community_id=community_id)
     voice = selectors.api_voice_get(actor=request.user, community=community, voice_id=voice_id)
@@ -159,7 +159,7 @@ def voice_detail(request: HttpRequest, community_id: int, voice_id: int) -> Voic
 
 
 @router.post("/{community_id}/voices", response={201: VoiceDetailOut}, summary="A resident files a voice")
-def voice_create(request: HttpRequest, community_id: int, payload: VoiceIn) -> Status[VoiceDetailOut]:
+def voice_create(request: HttpRequest, community_id: Id, payload: VoiceIn) -> Status[VoiceDetailOut]:
     """The same service as the report page: the category by its code, the place by its id in the community."""
     community = place_selectors.community_get(actor=request.user, community_id=community_id)
     category = selectors.category_by_code(community=community, code=payload.category)

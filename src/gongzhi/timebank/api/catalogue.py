@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from gongzhi.core.api_schema import Id
 from gongzhi.core.errors import ValidationFailed
 from gongzhi.core.usertext import masked
 from gongzhi.places import selectors as place_selectors
@@ -41,7 +42,7 @@ class CatalogueOut(Schema):
 
 
 class RedeemIn(Schema):
-    account: int | None = None
+    account: Id | None = None
     idempotency_key: str | None = None
 
 
@@ -97,7 +98,7 @@ def _redemption_out(redemption: Redemption, *, with_code: bool) -> RedemptionOut
 
 
 @router.get("/communities/{community_id}/catalogue", response=CatalogueOut, summary="The catalogue of a community")
-def catalogue(request: HttpRequest, community_id: int) -> CatalogueOut:
+def catalogue(request: HttpRequest, community_id: Id) -> CatalogueOut:
     """Goods and services on the shelf, for members of the community or of another community of its street."""
     home, shown = selectors.catalogue_reach(actor=request.user, community_id=community_id)
     items = selectors.item_list(actor=request.user, community=home, shown=shown)
@@ -105,7 +106,7 @@ def catalogue(request: HttpRequest, community_id: int) -> CatalogueOut:
 
 
 @router.post("/items/{item_id}/redeem", response={201: RedemptionOut}, summary="Redeem one unit of an item")
-def redeem(request: HttpRequest, item_id: int, payload: RedeemIn) -> Status[RedemptionOut]:
+def redeem(request: HttpRequest, item_id: Id, payload: RedeemIn) -> Status[RedemptionOut]:
     """Pays from the actor's own account, or from `account` (a card they manage). The `Idempotency-Key` header (or
     the body's `idempotency_key`) is required; repeating it returns the same redemption and moves nothing."""
     key = request.headers.get("Idempotency-Key") or payload.idempotency_key or ""
@@ -124,7 +125,7 @@ def redeem(request: HttpRequest, item_id: int, payload: RedeemIn) -> Status[Rede
     response=RedemptionOut,
     summary="The provider completes a 核销 by its code or QR token",
 )
-def complete(request: HttpRequest, community_id: int, payload: CompleteIn) -> RedemptionOut:
+def complete(request: HttpRequest, community_id: Id, payload: CompleteIn) -> RedemptionOut:
     community = place_selectors.public_community_get(community_id=community_id)
     lookup = redemption_code.parse_lookup(payload.token or payload.code)
     done = services.redemption_complete(
