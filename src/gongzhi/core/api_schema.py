@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import annotated_types
 from ninja import Field, Schema
+from ninja.params.functions import Header as HeaderParam
 
 # BigAutoField on both databases (settings.DEFAULT_AUTO_FIELD): a signed 64-bit integer.
 DB_ID_MAX = 2**63 - 1
@@ -43,3 +44,16 @@ def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
     """The error responses of an operation for `response=`: `{200: Out, **errors(403, 404)}`. 400, 401 and 500 are
     always added, since any operation may answer them."""
     return dict.fromkeys(sorted({*ALWAYS, *statuses}), ErrorOut)
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParam(
+        None,
+        alias="Idempotency-Key",
+        max_length=100,
+        description="A key of the caller's choosing, one per intended write: repeating it returns the first "
+        "answer and changes nothing (the body's `idempotency_key` may carry it instead)",
+    ),
+]
+"""The `Idempotency-Key` header of the writes that read it, documented in the schema."""

@@ -1,9 +1,11 @@
+from enum import StrEnum
+
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from gongzhi.core.api_schema import Id, Paging
+from gongzhi.core.api_schema import Id, Paging, errors
 from gongzhi.core.errors import NotFound, PermissionDenied
-from gongzhi.core.permissions import Action
+from gongzhi.core.permissions import REVEAL_ACTIONS, Action
 from gongzhi.core.scoping import user_can
 from gongzhi.people import selectors, services
 from gongzhi.people.models import Person
@@ -11,6 +13,9 @@ from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 
 router = Router(tags=["people"])
+
+# The fields a logged reveal can show in full, each with its own permission (core.permissions.REVEAL_ACTIONS).
+RevealField = StrEnum("RevealField", {name.upper(): name for name in REVEAL_ACTIONS})  # type: ignore[misc]
 
 
 class PersonOut(Schema):
@@ -65,7 +70,7 @@ def _out(p: Person) -> PersonOut:
     )
 
 
-@router.get("/{community_id}/people", response=PersonPage, summary="Residents, masked")
+@router.get("/{community_id}/people", response={200: PersonPage, **errors(403, 404)}, summary="Residents, masked")
 def people(
     request: HttpRequest,
     community_id: Id,
@@ -88,7 +93,7 @@ def people(
     return PersonPage(count=qs.count(), results=[_out(p) for p in qs[paging.offset : paging.offset + paging.limit]])
 
 
-@router.get("/{community_id}/people/{person_id}", response=PersonOut)
+@router.get("/{community_id}/people/{person_id}", response={200: PersonOut, **errors(404)})
 def person(request: HttpRequest, community_id: Id, person_id: Id) -> PersonOut:
     # A resident the actor may not see is a 404, as on the page: invisible means nonexistent.
     community = place_selectors.community_get(actor=request.user, community_id=community_id)
@@ -97,16 +102,17 @@ def person(request: HttpRequest, community_id: Id, person_id: Id) -> PersonOut:
 
 @router.post(
     "/{community_id}/people/{person_id}/reveal/{field}",
-    response=RevealOut,
+    response={200: RevealOut, **errors(403, 404)},
     summary="One sensitive field in full; the view is logged",
 )
-def reveal(request: HttpRequest, community_id: Id, person_id: Id, field: str) -> RevealOut:
+def reveal(request: HttpRequest, community_id: Id, person_id: Id, field: RevealField) -> RevealOut:
     community = place_selectors.community_get(actor=request.user, community_id=community_id)
     found = selectors.person_get(actor=request.user, community=community, person_id=person_id)
-    return RevealOut(field=field, value=services.person_reveal(actor=request.user, person=found, field=field))
+    value = services.person_reveal(actor=request.user, person=found, field=field.value)
+    return RevealOut(field=field.value, value=value)
 
 
-@router.post("/{community_id}/people", response={201: PersonOut})
+@router.post("/{community_id}/people", response={201: PersonOut, **errors(403, 404, 409)})
 def create(request: HttpRequest, community_id: Id, payload: PersonIn) -> Status[PersonOut]:
     community = place_selectors.community_get(actor=request.user, community_id=community_id)
     household = None

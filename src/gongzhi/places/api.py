@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from gongzhi.core.api_schema import LIMIT_MAX, OFFSET_MAX, Id, Paging
+from gongzhi.core.api_schema import LIMIT_MAX, OFFSET_MAX, Id, Paging, errors
 from gongzhi.places import selectors
 
 router = Router(tags=["places"])
@@ -38,12 +38,16 @@ class HouseholdOut(Schema):
     grid_id: int | None
 
 
-@router.get("", response=list[CommunityOut], summary="Communities the caller has a role in")
+@router.get("", response={200: list[CommunityOut], **errors()}, summary="Communities the caller has a role in")
 def communities(request: HttpRequest) -> list[CommunityOut]:
     return [CommunityOut(id=c.pk, name=c.name, kind=c.kind) for c in selectors.communities_for(actor=request.user)]
 
 
-@router.get("/{community_id}/places", response=list[PlaceOut], summary="Children of a place (or the roots)")
+@router.get(
+    "/{community_id}/places",
+    response={200: list[PlaceOut], **errors(404)},
+    summary="Children of a place (or the roots)",
+)
 def places(request: HttpRequest, community_id: Id, parent: Id | None = None) -> list[PlaceOut]:
     community = selectors.community_get(actor=request.user, community_id=community_id)
     if parent is None:
@@ -56,7 +60,7 @@ def places(request: HttpRequest, community_id: Id, parent: Id | None = None) -> 
     return [PlaceOut(id=n.pk, name=n.name, kind=n.kind, parent_id=n.parent_id, **counts.get(n.pk, {})) for n in nodes]
 
 
-@router.get("/{community_id}/places/{place_id}/households", response=list[HouseholdOut])
+@router.get("/{community_id}/places/{place_id}/households", response={200: list[HouseholdOut], **errors(404)})
 def households(
     request: HttpRequest, community_id: Id, place_id: Id, paging: Query[HouseholdPaging]
 ) -> list[HouseholdOut]:

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from gongzhi.core.api_schema import OFFSET_MAX, Id, Paging
+from gongzhi.core.api_schema import OFFSET_MAX, Id, IdempotencyKey, Paging, errors
 from gongzhi.core.errors import NotFound, ValidationFailed
 from gongzhi.core.usertext import masked
 from gongzhi.places import selectors as place_selectors
@@ -79,8 +79,8 @@ class ReverseIn(Schema):
     idempotency_key: str = ""
 
 
-def _key(request: HttpRequest, given: str) -> str:
-    key = given or request.headers.get("Idempotency-Key", "")
+def _key(given: str, header: str | None) -> str:
+    key = given or header or ""
     if not key.strip():
         raise ValidationFailed(_("缺少请求编号，或请求编号过长"), code="bad_idempotency_key")
     return key
@@ -108,7 +108,11 @@ def _tx_out(tx: Transaction) -> TransactionOut:
     )
 
 
-@router.get("/accounts/{account_id}", response=AccountOut, summary="An account with its entries, newest first")
+@router.get(
+    "/accounts/{account_id}",
+    response={200: AccountOut, **errors(404)},
+    summary="An account with its entries, newest first",
+)
 def account_detail(request: HttpRequest, account_id: Id, paging: Query[EntryPaging]) -> AccountOut:
     """Its holder (a card's manager) or the community's staff; each entry with the balance right after it."""
     account = _account(request, account_id)
@@ -144,8 +148,12 @@ def account_detail(request: HttpRequest, account_id: Id, paging: Query[EntryPagi
     )
 
 
-@router.post("/accounts/{account_id}/gift", response={201: TransactionOut}, summary="A family gift")
-def account_gift(request: HttpRequest, account_id: Id, payload: GiftIn) -> Status[TransactionOut]:
+@router.post(
+    "/accounts/{account_id}/gift", response={201: TransactionOut, **errors(403, 404, 409)}, summary="A family gift"
+)
+def account_gift(
+    request: HttpRequest, account_id: Id, payload: GiftIn, idempotency_key: IdempotencyKey = None
+) -> Status[TransactionOut]:
     """The holder gives to a member of their household, within the street's monthly limit."""
     sender = _account(request, account_id)
     recipient = next((a for a in selectors.gift_recipients(sender=sender) if a.pk == payload.recipient), None)
@@ -157,13 +165,19 @@ def account_gift(request: HttpRequest, account_id: Id, payload: GiftIn) -> Statu
         recipient=recipient,
         amount=payload.amount,
         memo=payload.memo,
-        idempotency_key=_key(request, payload.idempotency_key),
+        idempotency_key=_key(payload.idempotency_key, idempotency_key),
     )
     return Status(201, _tx_out(tx))
 
 
-@router.post("/transactions/{transaction_id}/reverse", response={201: TransactionOut}, summary="Reverse a mistake")
-def transaction_reverse(request: HttpRequest, transaction_id: Id, payload: ReverseIn) -> Status[TransactionOut]:
+@router.post(
+    "/transactions/{transaction_id}/reverse",
+    response={201: TransactionOut, **errors(403, 404, 409)},
+    summary="Reverse a mistake",
+)
+def transaction_reverse(
+    request: HttpRequest, transaction_id: Id, payload: ReverseIn, idempotency_key: IdempotencyKey = None
+) -> Status[TransactionOut]:
     """Staff (书记/社工) post the compensating transaction, linked to the original, with a reason."""
     community_id = selectors.transaction_community_id(id=transaction_id)
     if community_id is None:
@@ -174,6 +188,6 @@ def transaction_reverse(request: HttpRequest, transaction_id: Id, payload: Rever
         actor=request.user,
         transaction=tx,
         reason=payload.reason,
-        idempotency_key=_key(request, payload.idempotency_key),
+        idempotency_key=_key(payload.idempotency_key, idempotency_key),
     )
     return Status(201, _tx_out(reversal))
