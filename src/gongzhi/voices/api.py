@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
+from ninja.params.functions import Query as QueryParam
 
 from gongzhi.core.api_schema import Id, Paging, errors
 from gongzhi.core.errors import ValidationFailed
@@ -123,14 +124,14 @@ def voice_list(
     community_id: Id,
     paging: Query[Paging],
     # Not an enum: besides open, closed and the built-in statuses, a community defines statuses of its own.
-    state: str = Query(
+    state: str = QueryParam(
         "", max_length=30, description="open, closed, or a status code (built-in or the community's own)"
     ),
     category: Id | None = None,
     party: Id | None = None,
     overdue: bool = False,
     place: Id | None = None,
-    q: str = Query("", max_length=50),
+    q: str = QueryParam("", max_length=50),
     order: VoiceOrder = VoiceOrder.NEW,
 ) -> VoicePage:
     """Those who handle voices get their inbox, with its filters; everyone else the voices they raised or follow."""
