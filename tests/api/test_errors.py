@@ -79,6 +79,7 @@ def test_forbidden_and_not_found(site, staff, bearer):
     )
     shaped(bearer.get(f"/api/communities/{site.community.pk}/people/2147483647"), 404, "not_found")
     shaped(bearer.get("/api/no/such/path"), 404, "not_found")
+    shaped(bearer.get("/api/"), 404, "not_found")  # ninja's root view raises Http404 outside its handlers
 
 
 @pytest.mark.django_db

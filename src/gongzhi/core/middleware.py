@@ -5,12 +5,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 
 from gongzhi.core.api_errors import error_for_status, error_response, invalid_input, is_api
-from gongzhi.core.errors import ApplicationError, ServerError
+from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ServerError, ValidationFailed
 
 logger = logging.getLogger("django.request")
 LARGE_FONT_COOKIE = "gongzhi_large_font"
@@ -88,6 +90,12 @@ class ApiErrorMiddleware:
             return None
         if isinstance(exception, ApplicationError):
             return error_response(exception)
+        if isinstance(exception, Http404):  # ninja's root view (/api/) raises it
+            return error_response(NotFound())
+        if isinstance(exception, DjangoPermissionDenied):
+            return error_response(PermissionDenied())
+        if isinstance(exception, (BadRequest, SuspiciousOperation)):
+            return error_response(ValidationFailed())
         logger.error(
             "Internal Server Error: %s",
             request.path,
