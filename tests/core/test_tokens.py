@@ -45,7 +45,7 @@ def test_a_token_expires_after_its_lifetime(settings, time_machine):
 
 def test_unknown_token_and_no_credentials_get_the_one_error_shape():
     assert_refused(bearer("wrong").get(API), "token_invalid")
-    assert_refused(Client().get(API), "unauthenticated")
+    assert_refused(Client().get(API), "not_authenticated")
 
 
 def test_a_revoked_token_is_refused_and_revoking_twice_says_so():

@@ -151,8 +151,15 @@ def test_clean_text_result_is_stripped_safe_and_short(text: str, limit: int) -> 
         result = clean_text(text, field="内容", max_length=limit)
     except ValueError as exc:
         message = str(exc)
-        assert message in {"内容不能包含HTML或脚本代码", f"内容不能超过{limit}个字"}
+        assert message in {"内容不能包含HTML或脚本代码", f"内容不能超过{limit}个字", "内容含有无效字符"}
     else:
         assert result == text.strip()
         assert len(result) <= limit
         assert find_markup(result) is None
+
+
+@pytest.mark.parametrize("text", ["\ud800", "楼道灯坏了\udfff", "a\x00b"])
+def test_clean_text_refuses_what_no_database_can_store(text: str) -> None:
+    # A lone surrogate (from JSON's "\\ud800") cannot be encoded; PostgreSQL refuses NUL.
+    with pytest.raises(ValueError, match="内容含有无效字符"):
+        clean_text(text, field="内容")

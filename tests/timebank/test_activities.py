@@ -392,7 +392,7 @@ def test_wrong_codes_are_throttled_per_organiser(world, time_machine):
         assert caught.value.code == "bad_code"
     with pytest.raises(Throttled) as caught:  # now even the right code waits
         services.check_in(actor=world.organiser, session=session, code=code, now=at)
-    assert caught.value.code == "too_many_attempts" and caught.value.status == 429
+    assert caught.value.code == "throttled" and caught.value.status == 429
     assert "输错次数过多" in str(caught.value.message) and "10 分钟后再试" in str(caught.value.message)
     with pytest.raises(Throttled):
         services.check_out(actor=world.organiser, session=session, code=code, now=at)

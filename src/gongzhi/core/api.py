@@ -7,8 +7,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
-from gongzhi.core.errors import Unauthenticated
+from gongzhi.core.errors import CsrfFailed, NotAuthenticated
 from gongzhi.core.models import ApiToken
 
 
@@ -22,20 +23,28 @@ class TokenAuth(HttpBearer):
         digest = hashlib.sha256(token.encode()).hexdigest()
         found = ApiToken.objects.filter(token_hash=digest).select_related("user").first()
         if found is None:
-            raise Unauthenticated(_("接口令牌无效"), code="token_invalid")
+            raise NotAuthenticated(_("接口令牌无效"), code="token_invalid")
         if found.revoked_at is not None:
-            raise Unauthenticated(_("接口令牌已撤销"), code="token_revoked")
+            raise NotAuthenticated(_("接口令牌已撤销"), code="token_revoked")
         if now >= found.expires_at:
-            raise Unauthenticated(_("接口令牌已过期，请重新申请"), code="token_expired")
+            raise NotAuthenticated(_("接口令牌已过期，请重新申请"), code="token_expired")
         if not found.user.is_active:
-            raise Unauthenticated(_("该账号已停用，其接口令牌不能使用"), code="account_inactive")
+            raise NotAuthenticated(_("该账号已停用，其接口令牌不能使用"), code="account_inactive")
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.user
         return found.user
 
 
 class SessionUser(SessionAuth):
-    """Pages' session; CSRF is enforced by ninja for unsafe methods."""
+    """Pages' session, with CSRF checked for unsafe methods. CSRF guards a session only: a caller signed in by
+    none (anonymous, or a wrong bearer token) gets 401 not_authenticated, not a CSRF failure."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request) is not None:
+            raise CsrfFailed()
+        return request.COOKIES.get(self.param_name)
 
 
 AUTH: list[Any] = [TokenAuth(), SessionUser()]

@@ -26,15 +26,6 @@ class ValidationFailed(ApplicationError):
     default_message = _("输入有误，请检查后重试")
 
 
-class Unauthenticated(ApplicationError):
-    """No session and no usable bearer token (401); the code says which: missing, unknown, expired, revoked, or an
-    account that has been locked."""
-
-    code = "unauthenticated"
-    status = 401
-    default_message = _("请先登录，或提供有效的接口令牌")
-
-
 class PermissionDenied(ApplicationError):
     """The actor can see the object but may not act on it (403). Invisible objects are 404 instead."""
 
@@ -56,6 +47,13 @@ class NotFound(ApplicationError):
     default_message = _("未找到该记录，或您无权查看")
 
 
+class InvalidText(ValidationFailed):
+    """Text no database can store: a lone UTF-16 surrogate, bytes that are not UTF-8, or a NUL character."""
+
+    code = "invalid_text"
+    default_message = _("请求中含有无效字符（无效的 Unicode 编码或空字符）")
+
+
 class Duplicate(ApplicationError):
     code = "duplicate"
     status = 409
@@ -74,12 +72,54 @@ class AlreadyVoted(ApplicationError):
     default_message = _("该业主已经表决过，不能重复表决")
 
 
-class Throttled(ApplicationError):
-    """Too many wrong tries in a window (a code guessed digit by digit); the message says when to try again."""
+class NotAuthenticated(ApplicationError):
+    """No session and no usable bearer token (401): the API never answers a stranger with a CSRF failure. The code
+    says which when a token was sent: unknown, expired, revoked, or an account that has been locked."""
 
-    code = "too_many_attempts"
+    code = "not_authenticated"
+    status = 401
+    default_message = _("请先登录，或提供有效的 API 令牌")
+
+
+class CsrfFailed(PermissionDenied):
+    """A request signed in by the session cookie without the CSRF token the pages send."""
+
+    code = "csrf_failed"
+    default_message = _("请求缺少有效的 CSRF 令牌，请刷新页面后重试")
+
+
+class MethodNotAllowed(ApplicationError):
+    code = "method_not_allowed"
+    status = 405
+    default_message = _("该地址不支持此请求方法")
+
+
+class Throttled(ApplicationError):
+    """Too many tries in a window (a code guessed digit by digit, a login, an API rate): 429, with the seconds to
+    wait in `retry_after` when known (the API sends them as Retry-After). Subclass it for a throttle of your own."""
+
+    code = "throttled"
     status = 429
     default_message = _("尝试次数过多，请稍后再试")
+
+    def __init__(
+        self,
+        message: Any = None,
+        *,
+        code: str | None = None,
+        extra: dict[str, Any] | None = None,
+        retry_after: int | None = None,
+    ):
+        super().__init__(message, code=code, extra=extra)
+        self.retry_after = retry_after
+
+
+class ServerError(ApplicationError):
+    """What the API answers for a bug: the traceback goes to the log, never to the caller."""
+
+    code = "server_error"
+    status = 500
+    default_message = _("服务器内部错误，请稍后再试")
 
 
 class LoginThrottled(Throttled):

@@ -1,16 +1,28 @@
 """Per-user preferences (language, large font) and one place that turns ApplicationError into a page."""
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 
-from gongzhi.core.errors import ApplicationError, PasswordChangeRequired
+from gongzhi.core.api_errors import error_for_status, error_response, invalid_input, is_api
+from gongzhi.core.errors import (
+    ApplicationError,
+    NotFound,
+    PasswordChangeRequired,
+    PermissionDenied,
+    ServerError,
+    ValidationFailed,
+)
 
+logger = logging.getLogger("django.request")
 LARGE_FONT_COOKIE = "gongzhi_large_font"
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
@@ -96,12 +108,7 @@ class PasswordChangeRequiredMiddleware:
         if view_name in PASSWORD_CHANGE_OPEN:
             return self.get_response(request)
         if wants_json(request):
-            return JsonResponse(
-                PasswordChangeRequired().as_dict(),
-                status=PasswordChangeRequired.status,
-                json_dumps_params={"ensure_ascii": False},
-                content_type="application/json; charset=utf-8",
-            )
+            return error_response(PasswordChangeRequired())
         target = reverse("core:password")
         if request.headers.get("HX-Request"):
             # htmx would swap a followed redirect into a fragment; HX-Redirect makes it load the whole page.
@@ -109,3 +116,45 @@ class PasswordChangeRequiredMiddleware:
             response["HX-Redirect"] = target
             return response
         return redirect(target)
+
+
+class ApiErrorMiddleware:
+    """Under /api/: refuses a path, query or JSON body that is not storable text before any endpoint sees it, and
+    gives Django's own error answers (an unknown path, a method not allowed, a bug outside ninja) the API's shape.
+    Sits inside PreferencesMiddleware so that messages are in the caller's language."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not is_api(request):
+            return self.get_response(request)
+        refused = invalid_input(request)
+        if refused is not None:
+            return error_response(refused)
+        response = self.get_response(request)
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
+            shaped = error_response(error_for_status(response.status_code))
+            if response.has_header("Allow"):
+                shaped["Allow"] = response["Allow"]
+            return shaped
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_api(request):
+            return None
+        if isinstance(exception, ApplicationError):
+            return error_response(exception)
+        if isinstance(exception, Http404):  # ninja's root view (/api/) raises it
+            return error_response(NotFound())
+        if isinstance(exception, DjangoPermissionDenied):
+            return error_response(PermissionDenied())
+        if isinstance(exception, (BadRequest, SuspiciousOperation)):
+            return error_response(ValidationFailed())
+        logger.error(
+            "Internal Server Error: %s",
+            request.path,
+            exc_info=exception,
+            extra={"status_code": 500, "request": request},
+        )
+        return error_response(ServerError())

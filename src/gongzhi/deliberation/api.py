@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import ConfigDict
 
+from gongzhi.core.api_schema import Id, Paging, errors
 from gongzhi.core.usertext import masked
 from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import Topic
+from gongzhi.deliberation.models.topics import Status as TopicStatuses
 from gongzhi.places import selectors as place_selectors
 
 router = Router(tags=["deliberation"])
+
+# The lifecycle's steps as an enum in the schema (a filter, so integrators see the values they may pass).
+TopicStatus = StrEnum("TopicStatus", {s.name: s.value for s in TopicStatuses})  # type: ignore[misc]
 
 
 class TopicOut(Schema):
@@ -36,10 +43,103 @@ class TopicPage(Schema):
     results: list[TopicOut]
 
 
-class EventOut(Schema):
+class TopicEventOut(Schema):
+    """A step of the topic's timeline (named apart from voices' VoiceEventOut: one name, one schema)."""
+
     status: str
     at: datetime.datetime
     note: str
+
+
+class OwnerVoteResultOut(Schema):
+    """An owners' vote (民法典第二百七十八条, also 加装电梯): areas in m² as exact decimal strings."""
+
+    matter: str
+    quorum_met: bool
+    passed: bool
+    total_area: str
+    total_owners: int
+    participating_area: str
+    participating_owners: int
+    agree_area: str
+    agree_owners: int
+    thresholds: list[str] = Field(description="Each threshold with its figures and ✓/✗")
+    households: int
+    counted: int
+    ballots: int
+
+
+class AssemblyMeetingOut(Schema):
+    id: int
+    title: str
+    starts_at: str
+    location: str
+
+
+class AssemblyResolutionOut(Schema):
+    id: int
+    text: str
+
+
+class AssemblyCountsOut(Schema):
+    members: int
+    present: int
+    agree: int
+    disagree: int
+    abstain: int
+    not_voting: int
+    households: int
+    households_represented: int
+
+
+class AssemblyResultOut(Schema):
+    """A resolution of a 议事会 or 村民(代表)会议 (村民委员会组织法), frozen at the decision."""
+
+    kind: str
+    meeting: AssemblyMeetingOut
+    resolution: AssemblyResolutionOut
+    body: str
+    counts: AssemblyCountsOut
+    attendance: int
+    thresholds: list[str]
+    quorum_any: bool
+    quorum_met: bool
+    passed: bool
+    outcome: str
+
+
+class CocreationRankOut(Schema):
+    cluster: int
+    name: str
+    dots: int
+    supporters: int
+    rank: int
+    top: bool
+    decided_by: str
+
+
+class CocreationResultOut(Schema):
+    """团队共创: the ranking of the clusters by dots, frozen at the decision."""
+
+    procedure: Literal["cocreation"]
+    dots_per_person: int
+    max_per_cluster: int
+    top: int
+    participants: int
+    dots: int
+    ranking: list[CocreationRankOut]
+    frozen_at: str | None = None
+
+
+class OpinionResultOut(Schema):
+    """民意征集: the opinion map's figures, groups and statements frozen at the decision (no memberships)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    procedure: Literal["opinion"]
+
+
+TopicResultOut = OwnerVoteResultOut | AssemblyResultOut | CocreationResultOut | OpinionResultOut
 
 
 class TopicDetailOut(TopicOut):
@@ -49,8 +149,8 @@ class TopicDetailOut(TopicOut):
     report: str
     current_version: int | None
     current_body: str
-    timeline: list[EventOut]
-    result: dict[str, Any] | None
+    timeline: list[TopicEventOut]
+    result: TopicResultOut | None = Field(description="The outcome frozen at the decision, or an open vote's tally")
 
 
 class BallotIn(Schema):
@@ -82,16 +182,26 @@ def _out(topic: Topic) -> dict[str, Any]:
     }
 
 
-@router.get("/{community_id}/topics", response=TopicPage, summary="Topics of the 议事厅 the caller may see")
-def topics(request: HttpRequest, community_id: int, status: str = "", offset: int = 0, limit: int = 25) -> TopicPage:
+@router.get(
+    "/{community_id}/topics",
+    response={200: TopicPage, **errors(404)},
+    summary="Topics of the 议事厅 the caller may see",
+)
+def topics(
+    request: HttpRequest, community_id: Id, paging: Query[Paging], status: TopicStatus | None = None
+) -> TopicPage:
     community = place_selectors.community_get(actor=request.user, community_id=community_id)
-    qs = selectors.topic_list(actor=request.user, community=community, status=status)
-    offset, limit = max(offset, 0), min(max(limit, 1), 100)
-    return TopicPage(count=qs.count(), results=[TopicOut(**_out(t)) for t in qs[offset : offset + limit]])
+    qs = selectors.topic_list(actor=request.user, community=community, status=status.value if status else "")
+    page = qs[paging.offset : paging.offset + paging.limit]
+    return TopicPage(count=qs.count(), results=[TopicOut(**_out(t)) for t in page])
 
 
-@router.get("/{community_id}/topics/{topic_id}", response=TopicDetailOut, summary="One topic, its timeline and outcome")
-def topic(request: HttpRequest, community_id: int, topic_id: int) -> TopicDetailOut:
+@router.get(
+    "/{community_id}/topics/{topic_id}",
+    response={200: TopicDetailOut, **errors(404)},
+    summary="One topic, its timeline and outcome",
+)
+def topic(request: HttpRequest, community_id: Id, topic_id: Id) -> TopicDetailOut:
     """The outcome is the tally frozen at the decision; before it, an owners' vote reports the live tally."""
     community = place_selectors.community_get(actor=request.user, community_id=community_id)
     found = selectors.topic_get(actor=request.user, community=community, topic_id=topic_id)
@@ -108,14 +218,18 @@ def topic(request: HttpRequest, community_id: int, topic_id: int) -> TopicDetail
         current_version=versions[-1].number if versions else None,
         current_body=masked(versions[-1].body) if versions else "",
         timeline=[
-            EventOut(status=e.status, at=e.at, note=masked(e.note)) for e in selectors.topic_timeline(topic=found)
+            TopicEventOut(status=e.status, at=e.at, note=masked(e.note)) for e in selectors.topic_timeline(topic=found)
         ],
         result=result,
     )
 
 
-@router.post("/{community_id}/topics/{topic_id}/ballot", response={201: BallotOut}, summary="An owner votes online")
-def ballot(request: HttpRequest, community_id: int, topic_id: int, payload: BallotIn) -> Status[BallotOut]:
+@router.post(
+    "/{community_id}/topics/{topic_id}/ballot",
+    response={201: BallotOut, **errors(403, 404, 409)},
+    summary="An owner votes online",
+)
+def ballot(request: HttpRequest, community_id: Id, topic_id: Id, payload: BallotIn) -> Status[BallotOut]:
     """The same service as the page: one live ballot per owner, inside the window, on the owner's own place."""
     community = place_selectors.community_get(actor=request.user, community_id=community_id)
     found = selectors.topic_get(actor=request.user, community=community, topic_id=topic_id)

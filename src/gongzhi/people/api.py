@@ -1,8 +1,11 @@
-from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from enum import StrEnum
 
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+
+from gongzhi.core.api_schema import Id, Paging, errors
 from gongzhi.core.errors import NotFound, PermissionDenied
-from gongzhi.core.permissions import Action
+from gongzhi.core.permissions import REVEAL_ACTIONS, Action
 from gongzhi.core.scoping import user_can
 from gongzhi.people import selectors, services
 from gongzhi.people.models import Person
@@ -10,6 +13,9 @@ from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 
 router = Router(tags=["people"])
+
+# The fields a logged reveal can show in full, each with its own permission (core.permissions.REVEAL_ACTIONS).
+RevealField = StrEnum("RevealField", {name.upper(): name for name in REVEAL_ACTIONS})  # type: ignore[misc]
 
 
 class PersonOut(Schema):
@@ -34,7 +40,7 @@ class PersonIn(Schema):
     name: str
     id_number: str
     phone: str = ""
-    household_id: int | None = None
+    household_id: Id | None = None
     relation: str = "member"
 
 
@@ -64,16 +70,15 @@ def _out(p: Person) -> PersonOut:
     )
 
 
-@router.get("/{community_id}/people", response=PersonPage, summary="Residents, masked")
+@router.get("/{community_id}/people", response={200: PersonPage, **errors(403, 404)}, summary="Residents, masked")
 def people(
     request: HttpRequest,
-    community_id: int,
+    community_id: Id,
+    paging: Query[Paging],
     q: str = "",
-    place: int | None = None,
-    tag: int | None = None,
+    place: Id | None = None,
+    tag: Id | None = None,
     owners: bool = False,
-    offset: int = 0,
-    limit: int = 25,
 ) -> PersonPage:
     community = _community(request, community_id)
     place_obj = place_selectors.place_get(actor=request.user, community=community, place_id=place) if place else None
@@ -85,12 +90,11 @@ def people(
     qs = selectors.person_list(
         actor=request.user, community=community, q=q, place=place_obj, tag=tag_obj, include_non_residents=owners
     )
-    offset, limit = max(offset, 0), min(max(limit, 1), 200)
-    return PersonPage(count=qs.count(), results=[_out(p) for p in qs[offset : offset + limit]])
+    return PersonPage(count=qs.count(), results=[_out(p) for p in qs[paging.offset : paging.offset + paging.limit]])
 
 
-@router.get("/{community_id}/people/{person_id}", response=PersonOut)
-def person(request: HttpRequest, community_id: int, person_id: int) -> PersonOut:
+@router.get("/{community_id}/people/{person_id}", response={200: PersonOut, **errors(404)})
+def person(request: HttpRequest, community_id: Id, person_id: Id) -> PersonOut:
     # A resident the actor may not see is a 404, as on the page: invisible means nonexistent.
     community = place_selectors.community_get(actor=request.user, community_id=community_id)
     return _out(selectors.person_get(actor=request.user, community=community, person_id=person_id))
@@ -98,17 +102,18 @@ def person(request: HttpRequest, community_id: int, person_id: int) -> PersonOut
 
 @router.post(
     "/{community_id}/people/{person_id}/reveal/{field}",
-    response=RevealOut,
+    response={200: RevealOut, **errors(403, 404)},
     summary="One sensitive field in full; the view is logged",
 )
-def reveal(request: HttpRequest, community_id: int, person_id: int, field: str) -> RevealOut:
+def reveal(request: HttpRequest, community_id: Id, person_id: Id, field: RevealField) -> RevealOut:
     community = place_selectors.community_get(actor=request.user, community_id=community_id)
     found = selectors.person_get(actor=request.user, community=community, person_id=person_id)
-    return RevealOut(field=field, value=services.person_reveal(actor=request.user, person=found, field=field))
+    value = services.person_reveal(actor=request.user, person=found, field=field.value)
+    return RevealOut(field=field.value, value=value)
 
 
-@router.post("/{community_id}/people", response={201: PersonOut})
-def create(request: HttpRequest, community_id: int, payload: PersonIn) -> Status[PersonOut]:
+@router.post("/{community_id}/people", response={201: PersonOut, **errors(403, 404, 409)})
+def create(request: HttpRequest, community_id: Id, payload: PersonIn) -> Status[PersonOut]:
     community = place_selectors.community_get(actor=request.user, community_id=community_id)
     household = None
     if payload.household_id is not None:

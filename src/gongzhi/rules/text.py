@@ -27,6 +27,9 @@ _NAMED_REF = re.compile(r"&[A-Za-z][A-Za-z0-9]{1,31};")
 _DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:text/html")
 
 _SNIPPET_LENGTH = 20
+# A lone UTF-16 surrogate is not a character: no encoder can write it (a database driver fails on it), and
+# PostgreSQL refuses NUL in text. Neither can be typed by a person.
+_UNENCODABLE = re.compile("[\ud800-\udfff\x00]")
 
 
 def _snippet(text: str) -> str:
@@ -77,6 +80,8 @@ def clean_text(text: str, *, field: str, max_length: int | None = None) -> str:
     stripped = text.strip()
     if find_markup(stripped) is not None:
         raise ValueError(f"{field}不能包含HTML或脚本代码")
+    if _UNENCODABLE.search(stripped):
+        raise ValueError(f"{field}含有无效字符")
     if max_length is not None and len(stripped) > max_length:
         raise ValueError(f"{field}不能超过{max_length}个字")
     return stripped

@@ -5,13 +5,16 @@ integrations get the problem and its handling, not the person; phones and ID num
 from __future__ import annotations
 
 import datetime
+from enum import StrEnum
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
+from ninja.params.functions import Query as QueryParam
 
+from gongzhi.core.api_schema import Id, Paging, errors
 from gongzhi.core.errors import ValidationFailed
 from gongzhi.core.usertext import masked
 from gongzhi.places import selectors as place_selectors
@@ -20,6 +23,15 @@ from gongzhi.voices.models import Voice, status_label
 from gongzhi.voices.selectors import inbox as selectors
 
 router = Router(tags=["voices"])
+
+
+class VoiceOrder(StrEnum):
+    """The inbox's orderings (selectors.inbox.ORDERINGS): newest, oldest, soonest due, most "me too"s."""
+
+    NEW = "new"
+    OLD = "old"
+    DUE = "due"
+    SUPPORT = "support"
 
 
 class VoiceOut(Schema):
@@ -49,7 +61,9 @@ class VoicePage(Schema):
     results: list[VoiceOut]
 
 
-class EventOut(Schema):
+class VoiceEventOut(Schema):
+    """A public step of a voice's timeline (named apart from the topic's TopicEventOut)."""
+
     kind: str
     label: str
     by: str
@@ -62,12 +76,12 @@ class EventOut(Schema):
 class VoiceDetailOut(VoiceOut):
     public_reason: str
     rating: int | None
-    timeline: list[EventOut]
+    timeline: list[VoiceEventOut]
 
 
 class VoiceIn(Schema):
     category: str
-    place: int
+    place: Id
     text: str
     is_public: bool = False
 
@@ -100,40 +114,50 @@ def _out(voice: Voice, custom: dict[str, str], now: datetime.datetime) -> dict[s
     }
 
 
-@router.get("/{community_id}/voices", response=VoicePage, summary="Voices: the inbox, or a resident's own")
+@router.get(
+    "/{community_id}/voices",
+    response={200: VoicePage, **errors(404)},
+    summary="Voices: the inbox, or a resident's own",
+)
 def voice_list(
     request: HttpRequest,
-    community_id: int,
-    state: str = "",
-    category: int | None = None,
-    party: int | None = None,
+    community_id: Id,
+    paging: Query[Paging],
+    # Not an enum: besides open, closed and the built-in statuses, a community defines statuses of its own.
+    state: str = QueryParam(
+        "", max_length=30, description="open, closed, or a status code (built-in or the community's own)"
+    ),
+    category: Id | None = None,
+    party: Id | None = None,
     overdue: bool = False,
-    place: int | None = None,
-    q: str = "",
-    order: str = "new",
-    offset: int = 0,
-    limit: int = 25,
+    place: Id | None = None,
+    q: str = QueryParam("", max_length=50),
+    order: VoiceOrder = VoiceOrder.NEW,
 ) -> VoicePage:
     """Those who handle voices get their inbox, with its filters; everyone else the voices they raised or follow."""
     actor = request.user
     community = place_selectors.community_get(actor=actor, community_id=community_id)
     filters = selectors.InboxFilters(
-        state=state[:30],
+        state=state,
         category=category,
         party=party,
         overdue=overdue,
         place=place,
-        q=q[:50],
-        order=order if order in selectors.ORDERINGS else "new",
+        q=q,
+        order=order.value,
     )
     qs = selectors.api_voice_list(actor=actor, community=community, filters=filters)
-    offset, limit = max(offset, 0), min(max(limit, 1), 100)
     custom, now = _custom(community.pk), timezone.now()
-    return VoicePage(count=qs.count(), results=[VoiceOut(**_out(v, custom, now)) for v in qs[offset : offset + limit]])
+    page = qs[paging.offset : paging.offset + paging.limit]
+    return VoicePage(count=qs.count(), results=[VoiceOut(**_out(v, custom, now)) for v in page])
 
 
-@router.get("/{community_id}/voices/{voice_id}", response=VoiceDetailOut, summary="One voice and its public timeline")
-def voice_detail(request: HttpRequest, community_id: int, voice_id: int) -> VoiceDetailOut:
+@router.get(
+    "/{community_id}/voices/{voice_id}",
+    response={200: VoiceDetailOut, **errors(404)},
+    summary="One voice and its public timeline",
+)
+def voice_detail(request: HttpRequest, community_id: Id, voice_id: Id) -> VoiceDetailOut:
     """Whoever may see the voice; the timeline is the public one (no internal notes), labelled by party, not name."""
     community = place_selectors.community_get(actor=request.user, community_id=community_id)
     voice = selectors.api_voice_get(actor=request.user, community=community, voice_id=voice_id)
@@ -144,7 +168,7 @@ def voice_detail(request: HttpRequest, community_id: int, voice_id: int) -> Voic
         public_reason=masked(voice.public_reason),
         rating=voice.rating,
         timeline=[
-            EventOut(
+            VoiceEventOut(
                 kind=e.kind,
                 label=str(e.get_kind_display()),
                 by=e.actor_label,
@@ -158,8 +182,12 @@ def voice_detail(request: HttpRequest, community_id: int, voice_id: int) -> Voic
     )
 
 
-@router.post("/{community_id}/voices", response={201: VoiceDetailOut}, summary="A resident files a voice")
-def voice_create(request: HttpRequest, community_id: int, payload: VoiceIn) -> Status[VoiceDetailOut]:
+@router.post(
+    "/{community_id}/voices",
+    response={201: VoiceDetailOut, **errors(403, 404)},
+    summary="A resident files a voice",
+)
+def voice_create(request: HttpRequest, community_id: Id, payload: VoiceIn) -> Status[VoiceDetailOut]:
     """The same service as the report page: the category by its code, the place by its id in the community."""
     community = place_selectors.community_get(actor=request.user, community_id=community_id)
     category = selectors.category_by_code(community=community, code=payload.category)

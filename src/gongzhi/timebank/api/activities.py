@@ -8,6 +8,7 @@ import datetime
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
+from gongzhi.core.api_schema import Id, errors
 from gongzhi.core.http import actor_of
 from gongzhi.core.usertext import masked
 from gongzhi.places import selectors as place_selectors
@@ -38,7 +39,7 @@ class SessionOut(Schema):
 
 
 class SignUpIn(Schema):
-    card: int | None = None
+    card: Id | None = None
 
 
 class SignUpOut(Schema):
@@ -71,8 +72,12 @@ def _out(session: Session, status: str | None, position: int | None) -> SessionO
     )
 
 
-@router.get("/communities/{community_id}/activities", response=list[SessionOut], summary="Upcoming sessions")
-def session_list(request: HttpRequest, community_id: int) -> list[SessionOut]:
+@router.get(
+    "/communities/{community_id}/activities",
+    response={200: list[SessionOut], **errors(404)},
+    summary="Upcoming sessions",
+)
+def session_list(request: HttpRequest, community_id: Id) -> list[SessionOut]:
     """Every member of the community: its open activities' sessions not yet over, soonest first, with free places,
     the waitlist's length and the caller's own sign-up."""
     actor = actor_of(request)
@@ -85,8 +90,12 @@ def session_list(request: HttpRequest, community_id: int) -> list[SessionOut]:
     ]
 
 
-@router.post("/sessions/{session_id}/signup", response={201: SignUpOut}, summary="Sign up for a session")
-def session_signup(request: HttpRequest, session_id: int, payload: SignUpIn) -> Status[SignUpOut]:
+@router.post(
+    "/sessions/{session_id}/signup",
+    response={201: SignUpOut, **errors(403, 404, 409)},
+    summary="Sign up for a session",
+)
+def session_signup(request: HttpRequest, session_id: Id, payload: SignUpIn) -> Status[SignUpOut]:
     """An active volunteer of the session's community signs up (a full session puts them on the waitlist);
     `card` is a collective card they serve under. 404 outside the community, 409 for a second sign-up."""
     actor = actor_of(request)

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from gongzhi.core.api_schema import Id, IdempotencyKey, errors
 from gongzhi.core.errors import ValidationFailed
 from gongzhi.core.usertext import masked
 from gongzhi.places import selectors as place_selectors
@@ -41,7 +42,7 @@ class CatalogueOut(Schema):
 
 
 class RedeemIn(Schema):
-    account: int | None = None
+    account: Id | None = None
     idempotency_key: str | None = None
 
 
@@ -96,19 +97,29 @@ def _redemption_out(redemption: Redemption, *, with_code: bool) -> RedemptionOut
     )
 
 
-@router.get("/communities/{community_id}/catalogue", response=CatalogueOut, summary="The catalogue of a community")
-def catalogue(request: HttpRequest, community_id: int) -> CatalogueOut:
+@router.get(
+    "/communities/{community_id}/catalogue",
+    response={200: CatalogueOut, **errors(404)},
+    summary="The catalogue of a community",
+)
+def catalogue(request: HttpRequest, community_id: Id) -> CatalogueOut:
     """Goods and services on the shelf, for members of the community or of another community of its street."""
     home, shown = selectors.catalogue_reach(actor=request.user, community_id=community_id)
     items = selectors.item_list(actor=request.user, community=home, shown=shown)
     return CatalogueOut(community_id=shown.pk, community_name=shown.name, items=[_item_out(i) for i in items])
 
 
-@router.post("/items/{item_id}/redeem", response={201: RedemptionOut}, summary="Redeem one unit of an item")
-def redeem(request: HttpRequest, item_id: int, payload: RedeemIn) -> Status[RedemptionOut]:
+@router.post(
+    "/items/{item_id}/redeem",
+    response={201: RedemptionOut, **errors(403, 404, 409)},
+    summary="Redeem one unit of an item",
+)
+def redeem(
+    request: HttpRequest, item_id: Id, payload: RedeemIn, idempotency_key: IdempotencyKey = None
+) -> Status[RedemptionOut]:
     """Pays from the actor's own account, or from `account` (a card they manage). The `Idempotency-Key` header (or
     the body's `idempotency_key`) is required; repeating it returns the same redemption and moves nothing."""
-    key = request.headers.get("Idempotency-Key") or payload.idempotency_key or ""
+    key = idempotency_key or payload.idempotency_key or ""
     if not key.strip():
         raise ValidationFailed(_("缺少请求编号，或请求编号过长"), code="bad_idempotency_key")
     item = selectors.api_item_get(actor=request.user, id=item_id)
@@ -121,10 +132,10 @@ def redeem(request: HttpRequest, item_id: int, payload: RedeemIn) -> Status[Rede
 
 @router.post(
     "/communities/{community_id}/redemptions/complete",
-    response=RedemptionOut,
+    response={200: RedemptionOut, **errors(403, 404, 409)},
     summary="The provider completes a 核销 by its code or QR token",
 )
-def complete(request: HttpRequest, community_id: int, payload: CompleteIn) -> RedemptionOut:
+def complete(request: HttpRequest, community_id: Id, payload: CompleteIn) -> RedemptionOut:
     community = place_selectors.public_community_get(community_id=community_id)
     lookup = redemption_code.parse_lookup(payload.token or payload.code)
     done = services.redemption_complete(

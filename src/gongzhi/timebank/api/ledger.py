@@ -8,8 +8,9 @@ import datetime
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
+from gongzhi.core.api_schema import OFFSET_MAX, Id, IdempotencyKey, Paging, errors
 from gongzhi.core.errors import NotFound, ValidationFailed
 from gongzhi.core.usertext import masked
 from gongzhi.places import selectors as place_selectors
@@ -19,6 +20,14 @@ from gongzhi.timebank.models import Account, Transaction
 router = Router(tags=["timebank"])
 
 ENTRIES_MAX = 100
+# No gift comes near a billion points; the bound keeps the number inside a BIGINT (zero and negatives still reach
+# the service, which refuses them with its own message).
+AMOUNT_MAX = 1_000_000_000
+
+
+class EntryPaging(Paging):
+    offset: int = Field(0, ge=0, le=OFFSET_MAX, description="Entries to skip")
+    limit: int = Field(50, ge=1, le=ENTRIES_MAX, description="Entries to return")
 
 
 class EntryOut(Schema):
@@ -59,8 +68,8 @@ class TransactionOut(Schema):
 
 
 class GiftIn(Schema):
-    recipient: int
-    amount: int
+    recipient: Id
+    amount: int = Field(ge=-AMOUNT_MAX, le=AMOUNT_MAX)
     memo: str = ""
     idempotency_key: str = ""
 
@@ -70,8 +79,8 @@ class ReverseIn(Schema):
     idempotency_key: str = ""
 
 
-def _key(request: HttpRequest, given: str) -> str:
-    key = given or request.headers.get("Idempotency-Key", "")
+def _key(given: str, header: str | None) -> str:
+    key = given or header or ""
     if not key.strip():
         raise ValidationFailed(_("缺少请求编号，或请求编号过长"), code="bad_idempotency_key")
     return key
@@ -99,13 +108,16 @@ def _tx_out(tx: Transaction) -> TransactionOut:
     )
 
 
-@router.get("/accounts/{account_id}", response=AccountOut, summary="An account with its entries, newest first")
-def account_detail(request: HttpRequest, account_id: int, offset: int = 0, limit: int = 50) -> AccountOut:
+@router.get(
+    "/accounts/{account_id}",
+    response={200: AccountOut, **errors(404)},
+    summary="An account with its entries, newest first",
+)
+def account_detail(request: HttpRequest, account_id: Id, paging: Query[EntryPaging]) -> AccountOut:
     """Its holder (a card's manager) or the community's staff; each entry with the balance right after it."""
     account = _account(request, account_id)
     entries = selectors.entries_with_running_balance(account=account)
-    offset, limit = max(offset, 0), min(max(limit, 1), ENTRIES_MAX)
-    page = list(entries[offset : offset + limit])
+    page = list(entries[paging.offset : paging.offset + paging.limit])
     reversals = selectors.reversals_of(transaction_ids=[e.transaction_id for e in page])
     return AccountOut(
         id=account.pk,
@@ -136,8 +148,12 @@ def account_detail(request: HttpRequest, account_id: int, offset: int = 0, limit
     )
 
 
-@router.post("/accounts/{account_id}/gift", response={201: TransactionOut}, summary="A family gift")
-def account_gift(request: HttpRequest, account_id: int, payload: GiftIn) -> Status[TransactionOut]:
+@router.post(
+    "/accounts/{account_id}/gift", response={201: TransactionOut, **errors(403, 404, 409)}, summary="A family gift"
+)
+def account_gift(
+    request: HttpRequest, account_id: Id, payload: GiftIn, idempotency_key: IdempotencyKey = None
+) -> Status[TransactionOut]:
     """The holder gives to a member of their household, within the street's monthly limit."""
     sender = _account(request, account_id)
     recipient = next((a for a in selectors.gift_recipients(sender=sender) if a.pk == payload.recipient), None)
@@ -149,13 +165,19 @@ def account_gift(request: HttpRequest, account_id: int, payload: GiftIn) -> Stat
         recipient=recipient,
         amount=payload.amount,
         memo=payload.memo,
-        idempotency_key=_key(request, payload.idempotency_key),
+        idempotency_key=_key(payload.idempotency_key, idempotency_key),
     )
     return Status(201, _tx_out(tx))
 
 
-@router.post("/transactions/{transaction_id}/reverse", response={201: TransactionOut}, summary="Reverse a mistake")
-def transaction_reverse(request: HttpRequest, transaction_id: int, payload: ReverseIn) -> Status[TransactionOut]:
+@router.post(
+    "/transactions/{transaction_id}/reverse",
+    response={201: TransactionOut, **errors(403, 404, 409)},
+    summary="Reverse a mistake",
+)
+def transaction_reverse(
+    request: HttpRequest, transaction_id: Id, payload: ReverseIn, idempotency_key: IdempotencyKey = None
+) -> Status[TransactionOut]:
     """Staff (书记/社工) post the compensating transaction, linked to the original, with a reason."""
     community_id = selectors.transaction_community_id(id=transaction_id)
     if community_id is None:
@@ -166,6 +188,6 @@ def transaction_reverse(request: HttpRequest, transaction_id: int, payload: Reve
         actor=request.user,
         transaction=tx,
         reason=payload.reason,
-        idempotency_key=_key(request, payload.idempotency_key),
+        idempotency_key=_key(payload.idempotency_key, idempotency_key),
     )
     return Status(201, _tx_out(reversal))

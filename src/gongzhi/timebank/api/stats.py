@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from gongzhi.core.api_schema import Id, errors
 from gongzhi.core.errors import ValidationFailed
 from gongzhi.places import selectors as place_selectors
 from gongzhi.timebank.selectors import stats as selectors
@@ -62,9 +63,9 @@ class StatsOut(Schema):
     by_team: list[GroupOut]
 
 
-@router.get("/stats", response=StatsOut, summary="Time bank statistics of a community")
+@router.get("/stats", response={200: StatsOut, **errors(403, 404)}, summary="Time bank statistics of a community")
 def stats(
-    request: HttpRequest, community: int, since: datetime.date | None = None, until: datetime.date | None = None
+    request: HttpRequest, community: Id, since: datetime.date | None = None, until: datetime.date | None = None
 ) -> StatsOut:
     """Volunteers, Party-member volunteers, people served, hours, self-organizations, teams, cards by type and
     points, with the monthly trend and breakdowns; optionally for a period of local days (both inclusive)."""
