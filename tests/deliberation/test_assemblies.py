@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
 from django.utils import timezone
@@ -17,6 +18,7 @@ from gongzhi.places.models import PlaceKind
 from gongzhi.places.services import place_create
 from gongzhi.rules import assembly
 from tests import factories
+from tests.conftest import login
 
 pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
@@ -171,6 +173,25 @@ def test_council_vote_decides_the_topic(site, secretary):
     with pytest.raises(errors.PhaseClosed) as e:
         services.member_vote_void(actor=secretary, vote=vote, reason="录错")
     assert codes(e) == "already_decided"
+
+
+def test_the_api_masks_numbers_typed_into_a_frozen_result(site, secretary):
+    """The result is frozen text too (the resolution, the meeting's title): the API masks it like the pages do."""
+    members = site.people[:7]
+    council(site, secretary, members)
+    topic = meeting_topic(site, secretary)
+    meeting = held_meeting(secretary, topic, attendees=members[:5])
+    resolution = services.resolution_create(
+        actor=secretary, meeting=meeting, text="同意收费，异议请联系13912345678，身份证110105194912310021"
+    )
+    figures = selectors.resolution_figures(resolution)
+    ids = [m.pk for m in figures.members if m.person_id in {p.pk for p in members[:5]}]
+    services.member_votes_record(actor=secretary, resolution=resolution, votes=dict.fromkeys(ids, "agree"))
+    services.topic_decide(actor=secretary, topic=topic, resolution="通过")
+    answer = login(secretary).get(f"/api/communities/{site.community.pk}/topics/{topic.pk}").json()
+    body = json.dumps(answer, ensure_ascii=False)
+    assert answer["result"]["resolution"]["text"].startswith("同意收费")
+    assert "13912345678" not in body and "110105194912310021" not in body
 
 
 def test_quorum_not_met_is_recorded_as_void_decision(site, secretary):

@@ -11,6 +11,8 @@ neither here nor in `NOT_FREE_TEXT`, and for a template that prints one of these
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.text import Truncator
 
 from gongzhi.rules.masking import mask_contacts
@@ -139,3 +141,15 @@ def masked(text: object) -> str:
 def masked_cut(text: object, length: int) -> str:
     """Masked, then cut to `length` characters with an ellipsis (in this order: a cut number is not recognised)."""
     return Truncator(masked(text)).chars(length)
+
+
+def masked_tree(value: Any) -> Any:
+    """`masked` applied to every string inside a JSON-like value (a frozen result: meeting titles, resolution text,
+    statements), leaving numbers, keys and structure as they are."""
+    if isinstance(value, str):
+        return masked(value)
+    if isinstance(value, dict):
+        return {key: masked_tree(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [masked_tree(item) for item in value]
+    return value

@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from gongzhi.core.api_schema import Id, Paging, errors
-from gongzhi.core.usertext import masked
+from gongzhi.core.usertext import masked, masked_tree
 from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import Topic
 from gongzhi.deliberation.models.topics import Status as TopicStatuses
@@ -220,7 +220,7 @@ def topic(request: HttpRequest, community_id: Id, topic_id: Id) -> TopicDetailOu
         timeline=[
             TopicEventOut(status=e.status, at=e.at, note=masked(e.note)) for e in selectors.topic_timeline(topic=found)
         ],
-        result=result,
+        result=masked_tree(result),
     )
 
 
