@@ -132,7 +132,7 @@ def redeem(
 
 @router.post(
     "/communities/{community_id}/redemptions/complete",
-    response={200: RedemptionOut, **errors(403, 404, 409)},
+    response={200: RedemptionOut, **errors(403, 404, 409, 429)},
     summary="The provider completes a 核销 by its code or QR token",
 )
 def complete(request: HttpRequest, community_id: Id, payload: CompleteIn) -> RedemptionOut:
