@@ -14,8 +14,8 @@ from gongzhi.deliberation import models as dm
 from gongzhi.notifications.models import Notification
 from gongzhi.people.demo import DEMO_PASSWORD, load_demo
 from gongzhi.people.importing import import_job_create
-from gongzhi.people.models import Person
-from gongzhi.people.services import correction_request_create
+from gongzhi.people.models import Ownership, Person
+from gongzhi.people.services import correction_request_create, person_account_create
 from gongzhi.places.models import Grid, Household, Place
 from gongzhi.timebank import models as tb
 from gongzhi.timebank.services.records import proof_issue
@@ -23,6 +23,7 @@ from gongzhi.voices import models as vm
 from gongzhi.voices.services.intake import voice_submit
 from gongzhi.voices.services.open311 import open311_key_issue
 from tests import factories
+from tests.deliberation.conftest import voting_topic
 from tests.matrix.world import World
 from tests.people.sheets import upload
 
@@ -137,6 +138,12 @@ def _objects(w: World) -> dict:
         o[name] = rows.order_by("pk").first()
         assert o[name] is not None, name
     o["council_topic"] = o["resolution"].topic
+    # An owners' vote open now over the whole community, and an owner of record with a login.
+    o["voting_topic"] = voting_topic(None, secretary, place=dh)
+    owner = Ownership.objects.filter(community=dh).select_related("person").order_by("pk")[0].person
+    w.users[("dh", "owner")] = owner.account or person_account_create(
+        actor=None, person=owner, password=factories.PASSWORD
+    )
     o["suggestion"] = dm.Suggestion.objects.filter(meeting=o["meeting"]).order_by("pk").first()
     return o
 

@@ -25,6 +25,7 @@ ACTORS = (
     "resident",
     "street",
     "other",
+    "owner",  # an owner of record of 东环路, who may vote on the open owners' vote
 )
 
 
