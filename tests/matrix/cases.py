@@ -701,7 +701,7 @@ CASES: list[Case] = [
     ),
     Case("timebank:street_settings", S, allowed="street", ok=200, lower="grid_worker", refused=403, other=403),
     Case("timebank:activity_list", ck(), allowed="resident", ok=200, other=404),
-    Case("timebank:activity_new", ck(), allowed="building_head", ok=200, lower="property", refused=404, other=404),
+    Case("timebank:activity_new", ck(), allowed="building_head", ok=200, lower="property", refused=403, other=404),
     Case("timebank:activity_detail", ck(activity_id="activity"), allowed="resident", ok=200, other=404),
     Case(
         "timebank:activity_cancel",
@@ -777,7 +777,7 @@ CASES: list[Case] = [
         refused=404,
         other=404,
     ),
-    Case("timebank:approvals", ck(), allowed="building_head", ok=200, lower="property", refused=404, other=404),
+    Case("timebank:approvals", ck(), allowed="building_head", ok=200, lower="property", refused=403, other=404),
     Case(
         "timebank:record_decide",
         ck(record_id="record"),
