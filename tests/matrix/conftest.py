@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 from PIL import Image
 
 from gongzhi.core.models import User
@@ -60,9 +63,12 @@ def _users(communities: dict[str, Place], street: Place) -> dict[tuple[str, str]
     users[("lx", "volunteer")] = factories.make_user(Role.VOLUNTEER, household=lx_households[0], name="志愿者")
     users[("lx", "resident")] = factories.make_user(Role.RESIDENT, household=lx_households[1], name="居民")
     street_staff, other = _demo_user(7), _demo_user(12)  # 街道工作人员; 秦巷村's secretary
+    elsewhere = factories.make_community(name="别处社区")  # another street, for the street's own pages
+    other_street = factories.make_user(Role.STREET_STAFF, place=elsewhere.street, name="别的街道")
     for key in ("dh", "lx"):
         users[(key, "street")] = street_staff
         users[(key, "other")] = other
+        users[(key, "other_street")] = other_street
     return users
 
 
@@ -72,7 +78,7 @@ def _png() -> SimpleUploadedFile:
     return SimpleUploadedFile("photo.png", out.getvalue(), content_type="image/png")
 
 
-def _objects(w: World) -> dict:
+def _objects(w: World, pinned: datetime.datetime) -> dict:
     dh, lx = w.communities["dh"], w.communities["lx"]
     secretary, resident = w.user("dh", "secretary"), w.user("dh", "resident")
     o: dict = {}
@@ -138,8 +144,21 @@ def _objects(w: World) -> dict:
         o[name] = rows.order_by("pk").first()
         assert o[name] is not None, name
     o["council_topic"] = o["resolution"].topic
+    o["reserved"] = tb.Redemption.objects.filter(community=dh, status=tb.RedemptionStatus.RESERVED).order_by("pk")[0]
+    # A session to come that the volunteer login has not signed up for.
+    volunteer_person = Person.objects.get(account=w.user("dh", "volunteer"))
+    o["open_session"] = (
+        tb.Session.objects.filter(
+            community=dh, starts_at__gt=timezone.now(), is_cancelled=False, activity__status=tb.ActivityStatus.OPEN
+        )
+        .exclude(pk__in=tb.SignUp.objects.filter(person=volunteer_person).values("session"))
+        .order_by("starts_at", "pk")
+        .first()
+    )
     # An owners' vote open now over the whole community, and an owner of record with a login.
-    o["voting_topic"] = voting_topic(None, secretary, place=dh)
+    # Opened an hour before the pinned instant: every test starts there, before the world was built.
+    with time_machine.travel(pinned - datetime.timedelta(hours=1), tick=False):
+        o["voting_topic"] = voting_topic(None, secretary, place=dh)
     owner = Ownership.objects.filter(community=dh).select_related("person").order_by("pk")[0].person
     w.users[("dh", "owner")] = owner.account or person_account_create(
         actor=None, person=owner, password=factories.PASSWORD
@@ -183,6 +202,6 @@ def world(django_db_setup, django_db_blocker, pinned_instant, media_root):
             "qx": by_name["秦巷村"],
         }
         w = World(street=street, communities=communities, users=_users(communities, street))
-        w.objects = _objects(w)
+        w.objects = _objects(w, pinned_instant)
         yield w
         transaction.set_rollback(True)

@@ -42,7 +42,11 @@ def _operations():
         for path, path_view in router.path_operations.items():
             for operation in path_view.operations:
                 for method in operation.methods:
-                    yield f"api:{operation.view_func.__name__}", method.lower(), prefix + path
+                    yield (
+                        f"api:{operation.view_func.__name__}",
+                        method.lower(),
+                        "/api/" + "/".join(p.strip("/") for p in (prefix, path) if p.strip("/")),
+                    )
 
 
 def _exempt(name: str) -> bool:

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from gongzhi.core.models import AuditEvent
 from tests.matrix.cases import CASES, Case
 from tests.matrix.world import World
 
@@ -39,6 +40,20 @@ def _runs() -> list:
 
 @pytest.mark.parametrize(("case", "column"), _runs())
 def test_matrix(world, case: Case, column: str):
+    audited = AuditEvent.objects.count()
+    _check(world, case, column)
+    if case.method != "get" and _refused(case, column):
+        # A refused write changes nothing: every service writes one audit event, and none was written.
+        assert AuditEvent.objects.count() == audited
+
+
+def _refused(case: Case, column: str) -> bool:
+    if column == "anonymous":
+        return case.anonymous is None or case.anonymous >= 400
+    return {"other": case.other, "lower": case.refused, "allowed": case.ok or 0}[column] >= 400
+
+
+def _check(world: World, case: Case, column: str) -> None:
     if column == "anonymous":
         response = _request(case, world)
         if case.anonymous is not None:
@@ -49,7 +64,7 @@ def test_matrix(world, case: Case, column: str):
             assert response.status_code == 302
             assert response["Location"].startswith("/login/")
         return
-    actor = {"other": "other", "lower": case.lower, "allowed": case.allowed}[column]
+    actor = {"other": case.other_actor, "lower": case.lower, "allowed": case.allowed}[column]
     expected = {"other": case.other, "lower": case.refused, "allowed": case.ok}[column]
     response = _request(case, world, world.user(case.community, actor))
     assert response.status_code == expected, (case.route, actor, response.status_code)

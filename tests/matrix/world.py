@@ -25,6 +25,7 @@ ACTORS = (
     "resident",
     "street",
     "other",
+    "other_street",  # street staff of another street, the "another community" of the street's own pages
     "owner",  # an owner of record of 东环路, who may vote on the open owners' vote
 )
 
