@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from gongzhi.core.http import actor_of
 from gongzhi.core.permissions import Action
 from gongzhi.core.qr import qr_svg
