@@ -272,7 +272,14 @@ CASES: list[Case] = [
         refused=403,
         other=404,
     ),
-    Case("deliberation:ballot_evidence", ck(topic_id="topic", ballot_id="ballot"), allowed=None, ok=None, other=404),
+    # Left out: the allowed cell (the demo's ballots carry no evidence file).
+    Case(
+        "deliberation:ballot_evidence",
+        ck(topic_id="topic", ballot_id="ballot"),
+        lower="grid_worker",
+        refused=403,
+        other=404,
+    ),
     Case("deliberation:result", ck(topic_id="topic"), allowed="resident", ok=200, other=404),
     Case(
         "deliberation:cocreation_idea",
@@ -289,8 +296,11 @@ CASES: list[Case] = [
         "deliberation:cocreation_dot",
         ck("lx", topic_id="cocreation_topic"),
         method="post",
-        allowed=None,
-        ok=None,
+        data=lambda w: {"cluster": str(w.pk("cluster"))},
+        allowed="resident",
+        ok=302,
+        lower="street",  # street staff supervise; they do not take part
+        refused=403,
         other=404,
         community="lx",
     ),
@@ -326,8 +336,11 @@ CASES: list[Case] = [
         "deliberation:opinion_vote",
         ck("lx", topic_id="opinion_topic"),
         method="post",
-        allowed=None,
-        ok=None,
+        data=lambda w: {"statement": str(w.pk("statement")), "stance": "agree"},
+        allowed="resident",
+        ok=302,
+        lower="street",  # street staff supervise; they do not take part
+        refused=403,
         other=404,
         community="lx",
     ),
@@ -919,7 +932,15 @@ CASES: list[Case] = [
         refused=404,
         other=404,
     ),
-    Case("timebank:exchange_cancel", ck(exchange_id="exchange"), method="post", allowed=None, ok=None, other=404),
+    # Left out: the allowed cell (one of the exchange's two people, who have no login in the demo).
+    Case(
+        "timebank:exchange_cancel",
+        ck(exchange_id="exchange"),
+        method="post",
+        lower="grid_worker",  # sees the exchange, is not part of it
+        refused=403,
+        other=404,
+    ),
     Case("timebank:service_types", ck(), allowed="social_worker", ok=200, lower="street", refused=403, other=404),
     Case("timebank:skill_list", ck(), allowed="resident", ok=200, other=404),
     Case("timebank:chain", ck(), allowed="social_worker", ok=200, lower="street", refused=403, other=404),

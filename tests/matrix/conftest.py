@@ -144,6 +144,8 @@ def _objects(w: World, pinned: datetime.datetime) -> dict:
         o[name] = rows.order_by("pk").first()
         assert o[name] is not None, name
     o["council_topic"] = o["resolution"].topic
+    o["cluster"] = dm.Cluster.objects.filter(topic=o["cocreation_topic"]).order_by("pk")[0]
+    o["statement"] = dm.OpinionStatement.objects.filter(topic=o["opinion_topic"]).order_by("pk")[0]
     o["reserved"] = tb.Redemption.objects.filter(community=dh, status=tb.RedemptionStatus.RESERVED).order_by("pk")[0]
     # A session to come that the volunteer login has not signed up for.
     volunteer_person = Person.objects.get(account=w.user("dh", "volunteer"))
