@@ -251,7 +251,17 @@ CASES: list[Case] = [
     Case("deliberation:hot_archive", ck(), allowed="resident", ok=200, other=404),
     Case("deliberation:propose", ck(), allowed="resident", ok=200, other=404),
     Case("deliberation:topic", ck(topic_id="topic"), allowed="resident", ok=200, other=404),
-    Case("deliberation:comment", ck(topic_id="topic"), method="post", allowed="resident", ok=302, other=404),
+    Case(
+        "deliberation:comment",
+        ck(topic_id="voting_topic"),
+        method="post",
+        data=lambda w: {"body": "同意重新划线"},
+        allowed="resident",
+        ok=302,
+        lower="street",  # sees the topic, is not in its audience
+        refused=403,
+        other=404,
+    ),
     Case("deliberation:vote", ck(topic_id="topic"), method="post", allowed="resident", ok=302, other=404),
     Case(
         "deliberation:step",
