@@ -448,8 +448,11 @@ CASES: list[Case] = [
         "deliberation:meeting_suggestion_respond",
         ck(meeting_id="meeting", suggestion_id="suggestion"),
         method="post",
-        allowed="resident",
+        data=lambda w: {"status": "answered", "response": "已转交物业处理"},
+        allowed="social_worker",
         ok=302,
+        lower="resident",
+        refused=403,
         other=404,
     ),
     Case(
