@@ -208,8 +208,9 @@ def test_a_bad_activity_form_shows_why_and_makes_nothing(world, changes, message
 
 
 def test_residents_and_volunteers_cannot_reach_the_new_activity_page(world, other):
-    assert login(world.alice_user).get(url(world, "activity_new")).status_code == 404
-    assert login(world.alice_user).post(url(world, "activity_new"), form(world)).status_code == 404
+    # A resident sees the community's time bank but may not organise: 403; another community's staff: 404.
+    assert login(world.alice_user).get(url(world, "activity_new")).status_code == 403
+    assert login(world.alice_user).post(url(world, "activity_new"), form(world)).status_code == 403
     assert login(other.secretary).get(url(world, "activity_new")).status_code == 404
     assert not Activity.objects.exists()
 
@@ -358,7 +359,7 @@ def test_approve_on_the_queue_and_the_volunteer_sees_the_points(world):
     page = login(world.organiser).get(url(world, "approvals"))
     assert f'id="approve-{record.pk}"' in text(page) and world.alice.masked_name in text(page)
     assert f'id="record-{record.pk}"' not in text(login(world.other_organiser).get(url(world, "approvals")))
-    assert login(world.alice_user).get(url(world, "approvals")).status_code == 404
+    assert login(world.alice_user).get(url(world, "approvals")).status_code == 403
     refused = login(world.other_organiser).post(url(world, "record_decide", record.pk), {"decision": "approve"})
     assert refused.status_code == 404  # another organiser's record does not exist for them
     response = login(world.organiser).post(url(world, "record_decide", record.pk), {"decision": "approve"}, follow=True)

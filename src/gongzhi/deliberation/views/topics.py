@@ -191,6 +191,8 @@ def topic_comment(request: HttpRequest, community_id: int, topic_id: int) -> Htt
                 parent=comments.get(form.cleaned_data.get("parent") or 0),
             )
         except ApplicationError as exc:
+            if exc.status in (403, 404):  # refused, not a message on the page (ARCHITECTURE, Scoping)
+                raise
             messages.error(request, str(exc.message))
         else:
             messages.success(request, _("意见已发表"))

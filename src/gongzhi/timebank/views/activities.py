@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from gongzhi.core.http import actor_of
 from gongzhi.core.permissions import Action
 from gongzhi.core.qr import qr_svg
@@ -134,7 +134,7 @@ def _set_choices(field: forms.Field, choices: list[tuple[Any, Any]]) -> None:
 def activity_new(request: HttpRequest, community_id: int) -> HttpResponse:
     actor, community = community_and_actor(request, community_id)
     if not user_can(actor, Action.TIMEBANK_ORGANISE, community):
-        raise NotFound()
+        raise PermissionDenied(_("您没有组织志愿活动的权限"))
     choices = selectors.organise_choices(actor=actor, community=community)
     initial = {"start_date": timezone.localdate(), "capacity": 10, "recurrence": Recurrence.ONCE}
     form = ActivityForm(request.POST or None, initial=initial, choices=choices)
@@ -491,7 +491,7 @@ def approvals(request: HttpRequest, community_id: int) -> HttpResponse:
     if not (
         user_can(actor, Action.TIMEBANK_ORGANISE, community) or user_can(actor, Action.TIMEBANK_APPROVE_HELP, community)
     ):
-        raise NotFound()
+        raise PermissionDenied(_("只有本活动的组织者或社区工作人员可以审核服务时长"))
     return render(request, "timebank/activities_approvals.html", _approvals_context(request, community))
 
 
