@@ -9,6 +9,7 @@ from django.test import Client
 from gongzhi.core.roles import Role
 from gongzhi.timebank import services
 from gongzhi.timebank.models import ItemKind, Redemption, RedemptionStatus
+from tests import factories
 from tests.conftest import login
 from tests.timebank.conftest import Bank
 from tests.timebank.test_catalogue_helpers import Shop, balance, make_shop, stock
@@ -83,6 +84,9 @@ def test_redeem_without_a_key_is_refused(shop: Shop):
     shop.bank.issue(shop.bank.alice_acct, 100)
     response = post(login(shop.bank.alice_user), redeem_url(shop.goods.pk), {})
     assert response.status_code == 400 and response.json()["code"] == "bad_idempotency_key"
+    # Someone who cannot see the item gets its 404 first, key or no key: the answer tells nothing about the item.
+    outsider = post(login(factories.make_user()), redeem_url(shop.goods.pk), {})
+    assert outsider.status_code == 404 and outsider.json()["code"] == "not_found"
     assert not Redemption.objects.exists()
 
 

@@ -119,10 +119,11 @@ def redeem(
 ) -> Status[RedemptionOut]:
     """Pays from the actor's own account, or from `account` (a card they manage). The `Idempotency-Key` header (or
     the body's `idempotency_key`) is required; repeating it returns the same redemption and moves nothing."""
+    # The item first: someone who cannot see it learns nothing from a missing key but the 404 everyone gets.
+    item = selectors.api_item_get(actor=request.user, id=item_id)
     key = idempotency_key or payload.idempotency_key or ""
     if not key.strip():
         raise ValidationFailed(_("缺少请求编号，或请求编号过长"), code="bad_idempotency_key")
-    item = selectors.api_item_get(actor=request.user, id=item_id)
     account: Account | None = None
     if payload.account is not None:
         account = ledger_selectors.account_get(actor=request.user, id=payload.account)
