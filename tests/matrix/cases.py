@@ -87,6 +87,15 @@ CASES: list[Case] = [
     Case("core:me", N, allowed="resident", ok=200, other=200),
     Case("core:me_export", N, allowed="resident", ok=200, other=200),
     Case("core:me_correction", N, method="post", allowed="resident", ok=302, other=302),
+    Case("core:me_tokens", N, allowed="resident", ok=200, other=200),  # each account sees only its own tokens
+    Case(
+        "core:me_token_revoke",
+        lambda w: {"token_id": w.pk("api_token")},
+        method="post",
+        allowed="resident",
+        ok=302,
+        other=404,
+    ),
     Case("places:community_home", ck(), allowed="resident", ok=200, other=404),
     Case(
         "places:place_detail",
@@ -1247,7 +1256,7 @@ CASES: list[Case] = [
         "api:account_gift",
         lambda w: {"account_id": w.pk("account")},
         method="post",
-        data=lambda w: {"recipient": 0, "amount": 1, "idempotency_key": "matrix-gift"},
+        data=lambda w: {"recipient": 9_000_000_000, "amount": 1, "idempotency_key": "matrix-gift"},
         allowed="resident",
         ok=400,  # the holder, past the permission: no such family member
         lower="volunteer",

@@ -13,6 +13,7 @@ from PIL import Image
 
 from gongzhi.core.models import User
 from gongzhi.core.roles import Role
+from gongzhi.core.services import api_token_create
 from gongzhi.deliberation import models as dm
 from gongzhi.notifications.models import Notification
 from gongzhi.people.demo import DEMO_PASSWORD, load_demo
@@ -92,6 +93,7 @@ def _objects(w: World, pinned: datetime.datetime) -> dict:
     o["correction"] = correction_request_create(
         actor=resident, person=o["resident_person"], field="phone", proposed="13912345678"
     )
+    o["api_token"], _secret = api_token_create(actor=None, user=resident, name="测试令牌")
     o["open311_key"], _raw = open311_key_issue(actor=secretary, community=dh, name="测试接入")
     volunteer = tb.Volunteer.objects.filter(community=dh, person__account__isnull=False).order_by("pk").first()
     o["volunteer"] = volunteer
