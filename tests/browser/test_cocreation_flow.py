@@ -21,7 +21,9 @@ PHONE = {"width": 390, "height": 844}
 def session(transactional_db):
     site = factories.make_community(name="瀝雄社区")
     secretary = factories.make_user(Role.SECRETARY, place=site.community, name="谈书记")
-    resident = person_account_create(actor=None, person=site.people[0], password=factories.PASSWORD)
+    resident = factories.password_changed(
+        person_account_create(actor=None, person=site.people[0], password=factories.PASSWORD)
+    )
     topic = services.topic_propose(
         actor=secretary, place=site.compound, title="老旧院落公共空间改造", summary="院子怎么用，大家来出主意。"
     )
@@ -37,7 +39,6 @@ def test_cocreation_from_ideas_to_dots_ranking_and_action_plan(page, browser, li
 
     # A resident adds an idea from the phone.
     log_in(page, resident.phone, factories.PASSWORD)
-    page.wait_for_url("**/password/")  # an account opened by staff changes its password first
     page.goto(topic_url)
     page.fill("#id_idea_body", "大榕树下加几张带靠背的长椅")
     page.click("#idea-submit")
