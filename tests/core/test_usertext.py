@@ -97,6 +97,8 @@ def unmasked_free_text(source: str, app: str | None = None) -> list[str]:
             lookups = getattr(expression.var, "lookups", None)
             if not lookups or lookups[-1] not in names:
                 continue
+            if any(part.endswith("form") for part in lookups[:-1]):
+                continue  # a form's field prints an input for the person editing it, not text for others to read
             first = expression.filters[0][0].__name__ if expression.filters else None
             if first not in MASKING_FILTERS:
                 found.append(expression.token)
