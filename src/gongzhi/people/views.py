@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.http import actor_of
+from gongzhi.core.pages import page_context
 from gongzhi.core.pagination import CachedCountPaginator, count_key
 from gongzhi.core.permissions import REVEAL_ACTIONS, Action
 from gongzhi.core.scoping import user_can
@@ -22,7 +23,7 @@ from gongzhi.people.forms import AccountForm, ImportUploadForm, PersonFilterForm
 from gongzhi.people.models import CorrectionRequest, Person, SensitiveAs, Tag
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.places.views import PAGE_SIZE, _community_context
+from gongzhi.places.views import PAGE_SIZE
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -91,7 +92,7 @@ def person_list(request: HttpRequest, community_id: int) -> HttpResponse:
         for p in page
     ]
     context = {
-        **_community_context(request, community),
+        **page_context(request, community),
         "page": page,
         "rows": rows,
         "form": form,
@@ -115,7 +116,7 @@ def person_detail(request: HttpRequest, community_id: int, person_id: int) -> Ht
         request,
         "people/person_detail.html",
         {
-            **_community_context(request, community),
+            **page_context(request, community),
             "person": person,
             "tags": tag_view.plain,
             "sensitive_categories": [(c, SensitiveAs(c).label) for c in tag_view.categories],
@@ -218,7 +219,7 @@ def import_list(request: HttpRequest, community_id: int) -> HttpResponse:
         request,
         "people/import_list.html",
         {
-            **_community_context(request, community),
+            **page_context(request, community),
             "form": form,
             "targets": targets,
             "error": error,
@@ -231,7 +232,7 @@ def import_list(request: HttpRequest, community_id: int) -> HttpResponse:
 def import_detail(request: HttpRequest, community_id: int, job_id: int) -> HttpResponse:
     community = place_selectors.community_get(actor=actor_of(request), community_id=community_id)
     job = selectors.import_job_get(actor=actor_of(request), community=community, job_id=job_id)
-    context = {**_community_context(request, community), "job": job, "errors": job.errors[:500]}
+    context = {**page_context(request, community), "job": job, "errors": job.errors[:500]}
     template = "people/_import_status.html" if request.headers.get("HX-Request") else "people/import_detail.html"
     return render(request, template, context)
 
@@ -270,7 +271,7 @@ def correction_list(request: HttpRequest, community_id: int) -> HttpResponse:
             messages.success(request, _("已处理"))
         return redirect("people:corrections", community_id=community.pk)
     items: list[CorrectionRequest] = list(selectors.correction_list(actor=actor_of(request), community=community))
-    return render(request, "people/corrections.html", {**_community_context(request, community), "items": items})
+    return render(request, "people/corrections.html", {**page_context(request, community), "items": items})
 
 
 @login_required
@@ -303,7 +304,7 @@ def person_tags(request: HttpRequest, community_id: int, person_id: int) -> Http
         request,
         "people/person_tags.html",
         {
-            **_community_context(request, community),
+            **page_context(request, community),
             "person": person,
             "partial_view": tag_view.partial,
             "choices": [(t, t.pk in current) for t in visible.values()],
@@ -331,7 +332,7 @@ def household_register(request: HttpRequest, community_id: int, household_id: in
     return render(
         request,
         "people/register.html",
-        {**_community_context(request, community), "form": form, "household": household},
+        {**page_context(request, community), "form": form, "household": household},
     )
 
 
@@ -358,7 +359,7 @@ def tag_list(request: HttpRequest, community_id: int) -> HttpResponse:
         request,
         "people/tags.html",
         {
-            **_community_context(request, community),
+            **page_context(request, community),
             "form": form,
             "tags": selectors.tag_list(actor=actor, community=community),
         },

@@ -7,8 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import user_can
+from gongzhi.core.pages import page_context
 from gongzhi.places import selectors
 from gongzhi.places.models import Place
 
@@ -32,19 +31,6 @@ def tree_rows(community: Place, nodes: list[Place], counts: dict[int, dict[str, 
     return rows
 
 
-def _community_context(request: HttpRequest, community: Place) -> dict[str, object]:
-    actor = request.user
-    return {
-        "community": community,
-        "communities": selectors.communities_for(actor=actor),
-        "can_people": user_can(actor, Action.PERSON_VIEW, community),
-        "can_import": user_can(actor, Action.PERSON_IMPORT, community),
-        "can_corrections": user_can(actor, Action.CORRECTION_HANDLE, community),
-        "can_change": user_can(actor, Action.PERSON_CHANGE, community),
-        "can_admin": user_can(actor, Action.ADMIN, community),
-    }
-
-
 @login_required
 def community_home(request: HttpRequest, community_id: int) -> HttpResponse:
     community = selectors.community_get(actor=request.user, community_id=community_id)
@@ -56,7 +42,7 @@ def community_home(request: HttpRequest, community_id: int) -> HttpResponse:
         request,
         "places/community_home.html",
         {
-            **_community_context(request, community),
+            **page_context(request, community),
             "nav": "home",
             "figures": selectors.community_figures(actor=request.user, community=community),
             "tree": tree_rows(community, roots, counts),
@@ -75,7 +61,7 @@ def place_detail(request: HttpRequest, community_id: int, place_id: int) -> Http
         page = Paginator(selectors.household_list(actor=request.user, place=place), PAGE_SIZE)
         households = page.get_page(request.GET.get("page"))
     context = {
-        **_community_context(request, community),
+        **page_context(request, community),
         "place": place,
         "breadcrumbs": selectors.place_breadcrumbs(actor=request.user, place=place),
         "children": tree_rows(community, children, counts),
@@ -96,7 +82,7 @@ def household_detail(request: HttpRequest, community_id: int, household_id: int)
         request,
         "places/household_detail.html",
         {
-            **_community_context(request, community),
+            **page_context(request, community),
             "household": household,
             "label": selectors.path_label(household.place_path, names, community, household.room),
             "breadcrumbs": selectors.place_breadcrumbs(actor=request.user, place=household.place),

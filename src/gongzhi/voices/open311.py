@@ -42,11 +42,11 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.http import actor_of
+from gongzhi.core.pages import page_context
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import COMMUNITY_KINDS, Place
-from gongzhi.places.views import _community_context
 from gongzhi.rules.masking import mask_contacts
 from gongzhi.voices.models import Open311Key, Voice
 from gongzhi.voices.open311_xml import to_xml
@@ -387,7 +387,7 @@ def _keys_page(request: HttpRequest, community: Place, actor: Any, status: int =
         request,
         "voices/open311_keys.html",
         {
-            **_community_context(request, community),
+            **page_context(request, community),
             "nav": "voices",
             "keys": list(selectors.open311_key_list(actor=actor, community=community)[:200]),
             "form": extra.pop("form", None) or KeyForm(),

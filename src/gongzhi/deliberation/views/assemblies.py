@@ -19,11 +19,11 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.http import actor_of
+from gongzhi.core.pages import page_context
 from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import BodyKind, Choice, MeetingStatus, MemberRole, Status, Topic
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place, PlaceKind
-from gongzhi.places.views import _community_context
 from gongzhi.rules import assembly
 
 __all__ = [
@@ -85,7 +85,7 @@ class CountForm(forms.Form):
 
 
 def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**_community_context(request, community), "nav": "topics", **extra}
+    return {**page_context(request, community), "nav": "topics", **extra}
 
 
 def _attempt(request: HttpRequest, write: Callable[[], Any], done: str) -> bool:

@@ -19,11 +19,11 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.http import actor_of
+from gongzhi.core.pages import page_context
 from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import ActionStatus, Procedure, Status, Topic
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.places.views import _community_context
 from gongzhi.rules import dot_vote
 from gongzhi.rules import topic_lifecycle as lc
 
@@ -184,7 +184,7 @@ def board(request: HttpRequest, community_id: int, topic_id: int) -> HttpRespons
         request,
         "deliberation/cocreation_board.html",
         {
-            **_community_context(request, community),
+            **page_context(request, community),
             "nav": "topics",
             "topic": topic,
             "board": data,
@@ -248,7 +248,7 @@ def plan(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse
         request,
         "deliberation/cocreation_plan.html",
         {
-            **_community_context(request, community),
+            **page_context(request, community),
             "nav": "topics",
             "topic": topic,
             "board": data_board,

@@ -20,13 +20,13 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.http import actor_of
+from gongzhi.core.pages import page_context
 from gongzhi.core.qr import qr_svg
 from gongzhi.deliberation import exporting, services
 from gongzhi.deliberation.models import Meeting, MeetingKind, MeetingStatus, SuggestionStatus
 from gongzhi.deliberation.selectors import meetings as selectors
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.places.views import _community_context
 
 __all__ = [
     "MinutesForm",
@@ -83,7 +83,7 @@ class RespondForm(forms.Form):
 
 
 def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**_community_context(request, community), "nav": "topics", **extra}
+    return {**page_context(request, community), "nav": "topics", **extra}
 
 
 def _meeting(request: HttpRequest, community_id: int, meeting_id: int) -> tuple[Any, Place, Meeting]:

@@ -20,11 +20,11 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.http import actor_of
+from gongzhi.core.pages import page_context
 from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import Procedure, StatementStatus, Topic
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.places.views import _community_context
 from gongzhi.rules import topic_lifecycle as lc
 
 __all__ = [
@@ -55,7 +55,7 @@ class QuestionnaireForm(forms.Form):
 
 
 def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**_community_context(request, community), "nav": "topics", **extra}
+    return {**page_context(request, community), "nav": "topics", **extra}
 
 
 def _topic(request: HttpRequest, community_id: int, topic_id: int) -> tuple[Any, Place, Topic]:

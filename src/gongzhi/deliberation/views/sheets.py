@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, PermissionDenied, PhaseClosed
 from gongzhi.core.http import actor_of
+from gongzhi.core.pages import page_context
 from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import Procedure, Status, Topic
 from gongzhi.deliberation.printing import render_notice, render_sheets
@@ -25,13 +26,12 @@ from gongzhi.deliberation.services.elevator import can_set_coefficients
 from gongzhi.deliberation.services.sheets import check_printable
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.places.views import _community_context
 
 DECIDED = (Status.DECIDED, Status.IMPLEMENTING, Status.REPORTED)
 
 
 def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**_community_context(request, community), "nav": "topics", **extra}
+    return {**page_context(request, community), "nav": "topics", **extra}
 
 
 def _managed_topic(request: HttpRequest, community_id: int, topic_id: int) -> tuple[Any, Place, Topic]:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.files import private_file_response
 from gongzhi.core.http import actor_of
+from gongzhi.core.pages import page_context
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_allowing
 from gongzhi.deliberation import selectors, services
@@ -29,7 +30,6 @@ from gongzhi.deliberation.views import assemblies, cocreation, opinion
 from gongzhi.people.models import Person
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.places.views import _community_context
 from gongzhi.rules import topic_lifecycle as lc
 
 # Procedures with a panel of their own on the topic page: (template part, context function).
@@ -41,7 +41,7 @@ PANELS: dict[str, tuple[str, Callable[..., dict[str, Any]]]] = {
 
 
 def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**_community_context(request, community), "nav": "topics", **extra}
+    return {**page_context(request, community), "nav": "topics", **extra}
 
 
 @login_required

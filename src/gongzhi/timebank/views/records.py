@@ -19,9 +19,9 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound
 from gongzhi.core.http import actor_of
+from gongzhi.core.pages import page_context
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.places.views import _community_context
 from gongzhi.timebank import exporting
 from gongzhi.timebank.models import Volunteer
 from gongzhi.timebank.selectors import volunteers as selectors
@@ -72,7 +72,7 @@ def _record_page(request: HttpRequest, community: Place, volunteer: Volunteer | 
     if volunteer is not None and valid:
         record = selectors.volunteer_record(actor=actor, volunteer=volunteer, period=form.period())
     context = {
-        **_community_context(request, community),
+        **page_context(request, community),
         "nav": "timebank",
         "form": form,
         "volunteer": volunteer,
@@ -136,7 +136,7 @@ def records_export(request: HttpRequest, community_id: int) -> HttpResponse:
         return render(
             request,
             "timebank/records_record.html",
-            {**_community_context(request, community), "nav": "timebank", "form": form, "record": None},
+            {**page_context(request, community), "nav": "timebank", "form": form, "record": None},
             status=400,
         )
     records = selectors.approved_records(community.pk, None, form.period())
@@ -170,7 +170,7 @@ def proof_issue(request: HttpRequest, community_id: int, volunteer_id: int) -> H
         error = " ".join(str(e) for e in form.non_field_errors()) or _("日期格式不正确")
     record = selectors.volunteer_record(actor=actor, volunteer=volunteer)
     context = {
-        **_community_context(request, community),
+        **page_context(request, community),
         "nav": "timebank",
         "form": PeriodForm(),
         "proof_form": form,

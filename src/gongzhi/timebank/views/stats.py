@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import NotFound
 from gongzhi.core.http import actor_of
+from gongzhi.core.pages import page_context
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Grid, Place
-from gongzhi.places.views import _community_context
 from gongzhi.timebank import exporting
 from gongzhi.timebank.models import Team
 from gongzhi.timebank.selectors import stats as selectors
@@ -87,7 +87,7 @@ def stats(request: HttpRequest, community_id: int) -> HttpResponse:
     form, filters, grids, teams = _filters(request, community)
     data = selectors.timebank_stats(actor=actor, community=community, **filters) if filters is not None else None
     context = {
-        **_community_context(request, community),
+        **page_context(request, community),
         "nav": "timebank",
         "form": form,
         "data": data,

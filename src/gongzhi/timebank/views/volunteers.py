@@ -23,8 +23,8 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.http import actor_of
+from gongzhi.core.pages import page_context
 from gongzhi.places.models import Place
-from gongzhi.places.views import _community_context
 from gongzhi.timebank import services
 from gongzhi.timebank.models import TeamKind, VolunteerStatus
 from gongzhi.timebank.selectors import volunteers as selectors
@@ -85,7 +85,7 @@ def _form_error(form: forms.Form) -> str:
 
 
 def _base(request: HttpRequest, community: Place) -> dict[str, Any]:
-    return {**_community_context(request, community), "nav": "timebank"}
+    return {**page_context(request, community), "nav": "timebank"}
 
 
 # --- the roster ------------------------------------------------------------------------------------------------

@@ -23,12 +23,12 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.audit import data_version
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.http import actor_of
+from gongzhi.core.pages import page_context
 from gongzhi.core.pagination import CachedCountPaginator
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can_at
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.places.views import _community_context
 from gongzhi.rules.masking import mask_contacts, mask_phone
 from gongzhi.voices import services
 from gongzhi.voices.forms import CategoryPlaceForm
@@ -85,7 +85,7 @@ class StatusForm(forms.Form):
 
 
 def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**_community_context(request, community), "nav": "voices", **extra}
+    return {**page_context(request, community), "nav": "voices", **extra}
 
 
 def _community(request: HttpRequest, community_id: int) -> tuple[Any, Place]:

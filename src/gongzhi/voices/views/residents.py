@@ -23,12 +23,12 @@ from gongzhi.core.audit import data_version
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.files import private_file_response
 from gongzhi.core.http import actor_of
+from gongzhi.core.pages import page_context
 from gongzhi.core.pagination import CachedCountPaginator
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_allowing, grants_for, user_can
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.places.views import _community_context
 from gongzhi.rules import voice_feedback
 from gongzhi.voices import services
 from gongzhi.voices.forms import CategoryPlaceForm
@@ -96,7 +96,7 @@ class ReopenForm(forms.Form):
 
 
 def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**_community_context(request, community), "nav": "voices", **extra}
+    return {**page_context(request, community), "nav": "voices", **extra}
 
 
 def _community(request: HttpRequest, community_id: int) -> tuple[Any, Place]:

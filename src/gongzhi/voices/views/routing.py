@@ -23,11 +23,11 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.http import actor_of
 from gongzhi.core.models import User
+from gongzhi.core.pages import page_context
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_allowing, user_can
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.places.views import _community_context
 from gongzhi.rules import phone
 from gongzhi.rules.masking import mask_phone
 from gongzhi.voices import services
@@ -125,7 +125,7 @@ def _pick(rows: Any, pk: int | None) -> Any:
 
 
 def _context(request: HttpRequest, community: Place, tab: str, **extra: Any) -> dict[str, Any]:
-    return {**_community_context(request, community), "nav": "voices", "tab": tab, **extra}
+    return {**page_context(request, community), "nav": "voices", "tab": tab, **extra}
 
 
 def _form_error(form: forms.Form, exc: ApplicationError) -> None:

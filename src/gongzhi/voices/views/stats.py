@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongzhi.core.http import actor_of
+from gongzhi.core.pages import page_context
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.places.views import _community_context
 from gongzhi.voices import exporting
 from gongzhi.voices.selectors import stats as selectors
 
@@ -128,7 +128,7 @@ def stats(request: HttpRequest, community_id: int) -> HttpResponse:
             actor=actor, community=community, since=filters["since"], until=filters["until"], by=filters["by"]
         )
     context = {
-        **_community_context(request, community),
+        **page_context(request, community),
         "nav": "voices",
         "form": form,
         "data": data,

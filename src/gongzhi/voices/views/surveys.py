@@ -19,11 +19,11 @@ from django.utils.translation import gettext_lazy
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
 from gongzhi.core.http import actor_of
+from gongzhi.core.pages import page_context
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.places.views import _community_context
 from gongzhi.voices import services
 from gongzhi.voices.models import Category, Survey, VisitOutcome
 from gongzhi.voices.selectors import surveys as selectors
@@ -55,7 +55,7 @@ class VisitForm(forms.Form):
 
 
 def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**_community_context(request, community), "nav": "voices", **extra}
+    return {**page_context(request, community), "nav": "voices", **extra}
 
 
 def _form_error(form: forms.Form, exc: ApplicationError) -> None:
