@@ -21,7 +21,7 @@ from gongzhi.core.roles import Role
 from gongzhi.notifications.models import Notification
 from gongzhi.voices import services
 from gongzhi.voices.models import EventKind, FollowKind, Voice, VoiceEvent, VoiceFollower, VoicePhoto
-from gongzhi.voices.services import workflow
+from gongzhi.voices.services import merging, workflow
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
@@ -234,7 +234,7 @@ def test_me_too_on_a_closed_voice_is_refused(desk):
 def test_me_too_on_a_merged_duplicate_goes_to_the_voice_it_was_merged_into(desk):
     main = submit(desk, is_public=True, text="东门路灯坏了")
     dup = submit(desk, actor=neighbour(desk), is_public=True, text="东门的路灯不亮")
-    workflow.voice_merge(actor=desk.staff[Role.SECRETARY], duplicate=dup, into=main)
+    merging.voice_merge(actor=desk.staff[Role.SECRETARY], duplicate=dup, into=main)
     main.refresh_from_db()
     before = main.support_count
     third = factories.make_user(Role.RESIDENT, household=desk.site.households[2])
@@ -290,7 +290,7 @@ def test_rating_a_voice_that_is_not_closed_changes_nothing(desk):
 def test_a_merged_duplicate_is_not_rated(desk):
     main = submit(desk, is_public=True)
     dup = submit(desk, is_public=True, text="东门路灯也坏了")
-    workflow.voice_merge(actor=desk.staff[Role.SECRETARY], duplicate=dup, into=main)
+    merging.voice_merge(actor=desk.staff[Role.SECRETARY], duplicate=dup, into=main)
     with pytest.raises(ValidationFailed) as exc:
         services.voice_rate(actor=desk.resident, voice=dup, rating=3)
     assert exc.value.code == "not_closed"

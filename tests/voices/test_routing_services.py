@@ -274,13 +274,13 @@ def test_the_calendar_is_read_once_per_version(db, django_assert_num_queries):
     CalendarDay.objects.create(date=date(2026, 12, 30), is_workday=False, name="另一进程写入")
     from django.core.cache import cache
 
-    cache.delete(services.routing.CALENDAR_VERSION_KEY)  # as another process's bump would change it
+    cache.delete(services.deadlines.CALENDAR_VERSION_KEY)  # as another process's bump would change it
     with django_assert_num_queries(1):
         assert date(2026, 12, 30) in services.calendar_exceptions()
 
 
 def test_the_process_copy_of_the_calendar_expires(db, monkeypatch, django_assert_num_queries):
     services.calendar_exceptions()
-    monkeypatch.setattr(services.routing, "CALENDAR_MAX_AGE", 0.0)
+    monkeypatch.setattr(services.deadlines, "CALENDAR_MAX_AGE", 0.0)
     with django_assert_num_queries(1):
         services.calendar_exceptions()

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core.errors import NotFound
-from gongzhi.voices.models import OPEN_STATUSES, CustomStatus, EventKind, Voice, VoiceEvent, VoiceFollower
+from gongzhi.core.errors import NotFound, PermissionDenied, PhaseClosed, clean_or_fail
+from gongzhi.voices.models import (
+    OPEN_STATUSES,
+    TEXT_MAX,
+    CustomStatus,
+    EventKind,
+    Party,
+    Status,
+    Voice,
+    VoiceEvent,
+    VoiceFollower,
+    party_ids_of,
+)
+from gongzhi.voices.predicates import can_handle, can_manage
 
 
 def voice_lock(voice: Voice | int) -> Voice:
@@ -83,3 +96,67 @@ def followers_notify(*, voice: Voice, title: str, body: str = "", kind: str = "v
 
 def voice_title(voice: Voice) -> str:
     return _("您反映的问题 #%(id)s") % {"id": voice.pk}
+
+
+# --- the steps the workflow services share -------------------------------------------------------------------
+
+REASON_MAX = 200
+
+
+def voice_visible_or_404(actor: Any, voice: Voice) -> None:
+    if not Voice.objects.visible_to(actor).filter(pk=voice.pk).exists():
+        raise NotFound()
+
+
+def voice_lock_for(actor: Any, voice: Voice | int, *, manage: bool = False) -> Voice:
+    """Locks the voice, then: invisible → 404; visible but not the actor's to handle (or manage) → 403."""
+    locked = voice_lock(voice)
+    voice_visible_or_404(actor, locked)
+    if manage:
+        if not can_manage(actor, locked):
+            raise PermissionDenied(_("只有社区书记或社工可以进行此操作"))
+    elif not can_handle(actor, locked):
+        raise PermissionDenied(_("该诉求不由您办理"))
+    return locked
+
+
+def voice_require_open(voice: Voice) -> None:
+    if voice.status == Status.MERGED or voice.merged_into_id:
+        raise PhaseClosed(
+            _("该诉求已合并到 #%(id)s，请在合并后的诉求上办理") % {"id": voice.merged_into_id},
+            code="voice_merged",
+            extra={"into": voice.merged_into_id},
+        )
+    if not voice.is_open:
+        raise PhaseClosed(_("该诉求已办结，不能再进行此操作"), code="voice_closed")
+
+
+def voice_actor_label(actor: Any, voice: Voice) -> str:
+    """The public name of who acted: their party on this voice, another party of theirs, or 社区工作人员 — never a
+    person's name."""
+    ids = party_ids_of(actor) if getattr(actor, "is_authenticated", False) else []
+    if voice.party_id and voice.party_id in ids:
+        return str(Party.objects.filter(pk=voice.party_id).values_list("name", flat=True).first() or "")
+    if ids:
+        name = Party.objects.filter(pk__in=ids, community_id=voice.community_id).values_list("name", flat=True).first()
+        if name:
+            return str(name)
+    return _("社区工作人员")
+
+
+def text_required(value: str, *, label: str, field: str, required: str, code: str, max_length: int = TEXT_MAX) -> str:
+    return clean_or_fail(value, label=label, max_length=max_length, field=field, required=required, required_code=code)
+
+
+def text_optional(value: str, *, label: str, field: str, max_length: int = TEXT_MAX) -> str:
+    return clean_or_fail(value, label=label, max_length=max_length, field=field)
+
+
+def voices_reindex(*voice_ids: int) -> None:
+    def run() -> None:
+        from gongzhi.voices.similarity import index_voice_changed
+
+        for voice_id in voice_ids:
+            index_voice_changed(voice_id=voice_id)
+
+    transaction.on_commit(run)

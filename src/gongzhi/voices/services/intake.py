@@ -27,7 +27,8 @@ from gongzhi.voices.models import (
     VoiceFollower,
 )
 from gongzhi.voices.services.common import event_append
-from gongzhi.voices.services.routing import voice_due_at, voice_route_new
+from gongzhi.voices.services.deadlines import voice_due_at
+from gongzhi.voices.services.routing import voice_route_new
 
 __all__ = ["voice_submit"]
 

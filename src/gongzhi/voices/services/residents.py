@@ -17,7 +17,7 @@ from gongzhi.core.scoping import user_can_at
 from gongzhi.rules import voice_feedback as rules
 from gongzhi.voices.models import EventKind, FollowKind, Status, Voice, VoiceFollower
 from gongzhi.voices.services.common import event_append, voice_lock
-from gongzhi.voices.services.routing import voice_due_at
+from gongzhi.voices.services.deadlines import voice_due_at
 
 __all__ = ["RATING_COMMENT_MAX", "REOPEN_REASON_MAX", "voice_me_too", "voice_rate", "voice_reopen"]
 

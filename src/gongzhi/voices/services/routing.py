@@ -1,31 +1,16 @@
-"""Routing a voice to its responsible party, its deadline in working days, and the reminders and 督办 that follow.
+"""Routing a voice to its responsible party: the routing table, the parties and the categories.
 
 - `route_for` / `voice_route_new`: the most specific row of the routing table (category × place subtree).
-- `voice_due_at`: the deadline in working days (`rules.workdays`) with the deployment's holiday calendar.
 - The table, the parties and the categories are edited by VOICE_MANAGE users (书记, 社工) through the services here;
-  the holiday calendar is deployment-wide and edited by superusers only.
-- `voices_sweep` sends reminders before a deadline and escalates (督办) overdue voices; `tasks.voices_sweep_task`
-  runs it every 15 minutes.
-- `holidays_load()` loads the bundled State Council calendar (`voices/holidays_cn.json`); the demo loader and
-  `manage.py load_holidays` call it.
+  deadlines and the holiday calendar are in `deadlines`, reminders and 督办 in `sweep`.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import time
-import uuid
-from datetime import date, datetime
-from pathlib import Path
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, Max, Q
-from django.utils import timezone
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
@@ -33,26 +18,18 @@ from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, Validatio
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import CommunityOwned, grants_for, user_can
 from gongzhi.places.models import Place
-from gongzhi.rules.workdays import add_working_days, working_days_between
 from gongzhi.voices.models import (
-    CalendarDay,
     Category,
-    EventKind,
     Party,
     PartyKind,
     PartyMember,
     Route,
     Voice,
 )
-from gongzhi.voices.services.common import event_append, voice_lock
 
 __all__ = [
-    "calendar_day_clear",
-    "calendar_day_set",
-    "calendar_exceptions",
     "category_create",
     "category_update",
-    "holidays_load",
     "party_create",
     "party_member_add",
     "party_member_remove",
@@ -60,18 +37,10 @@ __all__ = [
     "route_delete",
     "route_for",
     "route_set",
-    "voice_due_at",
     "voice_route_new",
-    "voices_sweep",
 ]
 
-log = logging.getLogger(__name__)
-
-HOLIDAYS_FILE = Path(__file__).resolve().parent.parent / "holidays_cn.json"
-CALENDAR_VERSION_KEY = "voices:calendar:version"
 _UNSET: Any = object()
-_Date = date  # `calendar_day_set` takes a keyword named `date`
-
 
 # --- routing -------------------------------------------------------------------------------------------------
 
@@ -100,48 +69,6 @@ def voice_route_new(*, voice: Voice) -> Party | None:
 
 
 # --- the calendar and deadlines ------------------------------------------------------------------------------
-
-# version → (loaded at, exceptions). The version lives in the shared cache; with a per-process cache (LocMem,
-# the default) another process's change reaches this one after CALENDAR_MAX_AGE at the latest.
-_calendar_cache: dict[str, tuple[float, dict[date, bool]]] = {}
-CALENDAR_MAX_AGE = 600.0
-
-
-def _calendar_version() -> str:
-    version = cache.get(CALENDAR_VERSION_KEY)
-    if version is None:
-        cache.add(CALENDAR_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(CALENDAR_VERSION_KEY) or "none"
-    return str(version)
-
-
-def _calendar_changed() -> None:
-    # Now (so this process and transaction see the change) and again on commit (so no other process keeps
-    # a copy it read before the commit under the new version).
-    cache.set(CALENDAR_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-    transaction.on_commit(lambda: cache.set(CALENDAR_VERSION_KEY, uuid.uuid4().hex, timeout=None))
-
-
-def calendar_exceptions() -> dict[date, bool]:
-    """The deployment's holidays and make-up days, read once per process per calendar version (a few dozen rows
-    a year)."""
-    version = _calendar_version()
-    cached = _calendar_cache.get(version)
-    if cached is not None and time.monotonic() - cached[0] < CALENDAR_MAX_AGE:
-        return cached[1]
-    exceptions = dict(CalendarDay.objects.values_list("date", "is_workday"))
-    _calendar_cache.clear()
-    _calendar_cache[version] = (time.monotonic(), exceptions)
-    return exceptions
-
-
-def _tz() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def voice_due_at(*, category: Category, start: datetime) -> datetime:
-    """The end of the category's N-th working day after the day the voice came in (see `rules.workdays`)."""
-    return add_working_days(start, category.deadline_days, calendar_exceptions(), tz=_tz())
 
 
 # --- permission helpers --------------------------------------------------------------------------------------
@@ -492,241 +419,3 @@ def category_update(
         after=audit.snapshot(locked, fields),
     )
     return locked
-
-
-# --- the holiday calendar (deployment-wide) ------------------------------------------------------------------
-
-
-def _require_superuser(actor: Any) -> None:
-    if not getattr(actor, "is_superuser", False):
-        raise PermissionDenied(_("节假日安排全平台通用，只有系统管理员可以修改"))
-
-
-@transaction.atomic
-def calendar_day_set(*, actor: Any, date: date, is_workday: bool, name: str) -> CalendarDay:
-    """Marks a date as a holiday or a make-up working day. Superusers only; deadlines set later use it."""
-    _require_superuser(actor)
-    if not isinstance(date, _Date) or isinstance(date, datetime):
-        raise ValidationFailed(_("请填写日期"), code="bad_date", extra={"field": "date"})
-    name = clean_or_fail(name, label=_("名称"), max_length=40, field="name")
-    day = CalendarDay.objects.select_for_update().filter(date=date).first()
-    before = {"is_workday": day.is_workday, "name": day.name} if day else None
-    if day is None:
-        day = CalendarDay(date=date)
-    day.is_workday, day.name = bool(is_workday), name
-    day.full_clean(validate_unique=False)
-    day.save()
-    _calendar_changed()
-    audit.record(
-        actor=actor,
-        verb="voice.calendar_set",
-        obj=day,
-        community_id=None,
-        before=before,
-        after={"date": date.isoformat(), "is_workday": day.is_workday, "name": name},
-    )
-    return day
-
-
-@transaction.atomic
-def calendar_day_clear(*, actor: Any, date: date) -> None:
-    """Returns a date to the ordinary week. Superusers only."""
-    _require_superuser(actor)
-    day = CalendarDay.objects.select_for_update().filter(date=date).first()
-    if day is None:
-        raise NotFound()
-    before = {"date": date.isoformat(), "is_workday": day.is_workday, "name": day.name}
-    pk = day.pk
-    day.delete()
-    _calendar_changed()
-    audit.record(
-        actor=actor,
-        verb="voice.calendar_clear",
-        community_id=None,
-        object_type="voices.calendarday",
-        object_id=str(pk),
-        before=before,
-    )
-
-
-@transaction.atomic
-def holidays_load(*, path: Path | None = None) -> int:
-    """Loads the bundled public holidays and make-up days (idempotent; returns how many dates were written).
-    The demo loader and `manage.py load_holidays` call this; a system action, audited without an actor."""
-    data = json.loads((path or HOLIDAYS_FILE).read_text("utf-8"))
-    written = 0
-    for row in data["days"]:
-        day = date.fromisoformat(row["date"])
-        CalendarDay.objects.update_or_create(
-            date=day, defaults={"is_workday": bool(row["is_workday"]), "name": row.get("name", "")[:40]}
-        )
-        written += 1
-    _calendar_changed()
-    audit.record(
-        actor=None,
-        verb="voice.calendar_load",
-        community_id=None,
-        object_type="voices.calendarday",
-        after={"source": data.get("source", ""), "days": written},
-    )
-    return written
-
-
-# --- reminders and 督办 --------------------------------------------------------------------------------------
-
-
-def _member_ids(party: Party | None) -> list[int]:
-    if party is None:
-        return []
-    return list(PartyMember.objects.filter(party=party).values_list("user_id", flat=True))
-
-
-def _committee_of(community_id: int) -> Party | None:
-    committee: Party | None = (
-        Party.objects.filter(community_id=community_id, kind=PartyKind.COMMITTEE, is_active=True).order_by("id").first()
-    )
-    return committee
-
-
-def _voice_url(voice: Voice) -> str:
-    return f"/c/{voice.community_id}/voices/{voice.pk}/"
-
-
-def _reminded_for_deadline(voice: Voice, category: Category, exceptions: dict[date, bool]) -> bool:
-    # A reminder sent for an earlier deadline (before a reopen gave a new one) does not count.
-    if voice.reminded_at is None or voice.due_at is None:
-        return False
-    return voice.reminded_at <= voice.due_at and working_days_between(
-        voice.reminded_at, voice.due_at, exceptions, tz=_tz()
-    ) <= max(category.remind_days_before, 0)
-
-
-def _escalated_for_deadline(voice: Voice) -> bool:
-    return voice.escalated_at is not None and voice.due_at is not None and voice.escalated_at >= voice.due_at
-
-
-def _remind(voice: Voice, now: datetime) -> None:
-    from gongzhi.notifications.services import notify
-
-    party = voice.party
-    notify(
-        users=_member_ids(party),
-        community_id=voice.community_id,
-        kind="voice.remind",
-        title=_("诉求 #%(id)s 即将到期") % {"id": voice.pk},
-        body=_("请在 %(due)s 前办结：%(text)s")
-        % {"due": timezone.localtime(voice.due_at, _tz()).strftime("%Y-%m-%d"), "text": voice.summary},
-        url=_voice_url(voice),
-        dedupe_key=f"voice:{voice.pk}:remind:{voice.due_at.isoformat() if voice.due_at else ''}",
-    )
-    voice.reminded_at = now
-    voice.save(update_fields=["reminded_at", "updated_at"])
-    event_append(
-        voice=voice,
-        kind=EventKind.REMINDED,
-        actor=None,
-        party=party,
-        actor_label=party.name if party else "",
-        body=_("距办理期限不足 %(n)s 个工作日，已提醒责任方") % {"n": voice.category.remind_days_before},
-        is_public=False,
-        at=now,
-    )
-    audit.record(
-        actor=None,
-        verb="voice.remind",
-        obj=voice,
-        community_id=voice.community_id,
-        after={"party": party.pk if party else None, "due_at": voice.due_at},
-    )
-
-
-def _escalate(voice: Voice, now: datetime) -> None:
-    from gongzhi.notifications.services import notify
-
-    party = voice.party
-    committee = _committee_of(voice.community_id)
-    if party is None:
-        supervisor = committee
-    elif party.supervisor_id:
-        supervisor = party.supervisor
-    else:
-        supervisor = committee if committee is not None and committee.pk != party.pk else None
-    users = _member_ids(supervisor) + _member_ids(party)
-    level = voice.escalation_level + 1
-    notify(
-        users=users,
-        community_id=voice.community_id,
-        kind="voice.escalate",
-        title=_("督办：诉求 #%(id)s 已超期") % {"id": voice.pk},
-        body=_("%(party)s 未在期限内办结：%(text)s")
-        % {"party": party.name if party else _("（未分派）"), "text": voice.summary},
-        url=_voice_url(voice),
-        dedupe_key=f"voice:{voice.pk}:escalate:{voice.due_at.isoformat() if voice.due_at else ''}",
-    )
-    voice.escalated_at, voice.escalation_level = now, level
-    voice.save(update_fields=["escalated_at", "escalation_level", "updated_at"])
-    event_append(
-        voice=voice,
-        kind=EventKind.ESCALATED,
-        actor=None,
-        party=supervisor,
-        actor_label=supervisor.name if supervisor else "",
-        body=_("已督办"),
-        is_public=True,
-        at=now,
-    )
-    audit.record(
-        actor=None,
-        verb="voice.escalate",
-        obj=voice,
-        community_id=voice.community_id,
-        before={"escalation_level": level - 1},
-        after={
-            "escalation_level": level,
-            "party": party.pk if party else None,
-            "supervisor": supervisor.pk if supervisor else None,
-            "due_at": voice.due_at,
-        },
-    )
-
-
-def voices_sweep(*, now: datetime | None = None) -> dict[str, int]:
-    """Reminds the responsible party before a deadline and escalates (督办) overdue voices to the supervisor.
-    One transaction per voice under `voice_lock`, re-checked after the lock, so racing sweeps act once.
-    Called by the background task; not a user action."""
-    now = now or timezone.now()
-    exceptions = calendar_exceptions()
-    # Nothing is due for a reminder beyond the largest reminder window of any category.
-    widest = Category.objects.aggregate(n=Max("remind_days_before"))["n"] or 0
-    horizon = add_working_days(now, widest, exceptions, tz=_tz())
-    candidates = list(
-        Voice.objects.filter(is_open=True, due_at__isnull=False, merged_into__isnull=True, due_at__lte=horizon)
-        .filter(Q(escalated_at__isnull=True) | Q(escalated_at__lt=F("due_at")))
-        .order_by("due_at", "id")
-        .values_list("pk", flat=True)
-    )
-    counts = {"checked": len(candidates), "reminded": 0, "escalated": 0}
-    for pk in candidates:
-        try:
-            with transaction.atomic():
-                voice = voice_lock(pk)
-                if not voice.is_open or voice.due_at is None or voice.merged_into_id:
-                    continue
-                voice = Voice.objects.select_related("category", "party", "party__supervisor").get(pk=pk)
-                if now > voice.due_at:
-                    if not _escalated_for_deadline(voice):
-                        _escalate(voice, now)
-                        counts["escalated"] += 1
-                elif (
-                    voice.category.remind_days_before > 0
-                    and working_days_between(now, voice.due_at, exceptions, tz=_tz())
-                    <= voice.category.remind_days_before
-                    and not _reminded_for_deadline(voice, voice.category, exceptions)
-                ):
-                    _remind(voice, now)
-                    counts["reminded"] += 1
-        except NotFound:
-            continue
-        except Exception:  # one bad row must not stop the sweep for every other voice
-            log.exception("voices sweep failed for voice %s", pk)
-    return counts
