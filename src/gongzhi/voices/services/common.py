@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import NotFound, PermissionDenied, PhaseClosed, clean_or_fail
+from gongzhi.core.models import User
+from gongzhi.voices.errors import Code
 from gongzhi.voices.models import (
     OPEN_STATUSES,
     TEXT_MAX,
@@ -48,7 +50,7 @@ def event_append(
     *,
     voice: Voice,
     kind: EventKind | str,
-    actor: Any,
+    actor: User | None,
     body: str = "",
     is_public: bool = True,
     from_status: str = "",
@@ -103,12 +105,12 @@ def voice_title(voice: Voice) -> str:
 REASON_MAX = 200
 
 
-def voice_visible_or_404(actor: Any, voice: Voice) -> None:
+def voice_visible_or_404(actor: User, voice: Voice) -> None:
     if not Voice.objects.visible_to(actor).filter(pk=voice.pk).exists():
         raise NotFound()
 
 
-def voice_lock_for(actor: Any, voice: Voice | int, *, manage: bool = False) -> Voice:
+def voice_lock_for(actor: User, voice: Voice | int, *, manage: bool = False) -> Voice:
     """Locks the voice, then: invisible → 404; visible but not the actor's to handle (or manage) → 403."""
     locked = voice_lock(voice)
     voice_visible_or_404(actor, locked)
@@ -124,14 +126,14 @@ def voice_require_open(voice: Voice) -> None:
     if voice.status == Status.MERGED or voice.merged_into_id:
         raise PhaseClosed(
             _("该诉求已合并到 #%(id)s，请在合并后的诉求上办理") % {"id": voice.merged_into_id},
-            code="voice_merged",
+            code=Code.VOICE_MERGED,
             extra={"into": voice.merged_into_id},
         )
     if not voice.is_open:
-        raise PhaseClosed(_("该诉求已办结，不能再进行此操作"), code="voice_closed")
+        raise PhaseClosed(_("该诉求已办结，不能再进行此操作"), code=Code.VOICE_CLOSED)
 
 
-def voice_actor_label(actor: Any, voice: Voice) -> str:
+def voice_actor_label(actor: User, voice: Voice) -> str:
     """The public name of who acted: their party on this voice, another party of theirs, or 社区工作人员 — never a
     person's name."""
     ids = party_ids_of(actor) if getattr(actor, "is_authenticated", False) else []

@@ -13,7 +13,6 @@ import time
 import uuid
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -23,11 +22,14 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
 from gongzhi.rules.workdays import add_working_days
+from gongzhi.voices.errors import Code
 from gongzhi.voices.models import (
     CalendarDay,
     Category,
 )
+from gongzhi.voices.predicates import can_edit_calendar
 
 __all__ = [
     "calendar_day_clear",
@@ -88,17 +90,17 @@ def voice_due_at(*, category: Category, start: datetime) -> datetime:
 # --- the holiday calendar (deployment-wide) ------------------------------------------------------------------
 
 
-def _require_superuser(actor: Any) -> None:
-    if not getattr(actor, "is_superuser", False):
+def _refuse_unless_superuser(actor: User) -> None:
+    if not can_edit_calendar(actor):
         raise PermissionDenied(_("节假日安排全平台通用，只有系统管理员可以修改"))
 
 
 @transaction.atomic
-def calendar_day_set(*, actor: Any, date: date, is_workday: bool, name: str) -> CalendarDay:
+def calendar_day_set(*, actor: User, date: date, is_workday: bool, name: str) -> CalendarDay:
     """Marks a date as a holiday or a make-up working day. Superusers only; deadlines set later use it."""
-    _require_superuser(actor)
+    _refuse_unless_superuser(actor)
     if not isinstance(date, _Date) or isinstance(date, datetime):
-        raise ValidationFailed(_("请填写日期"), code="bad_date", extra={"field": "date"})
+        raise ValidationFailed(_("请填写日期"), code=Code.BAD_DATE, extra={"field": "date"})
     name = clean_or_fail(name, label=_("名称"), max_length=40, field="name")
     day = CalendarDay.objects.select_for_update().filter(date=date).first()
     before = {"is_workday": day.is_workday, "name": day.name} if day else None
@@ -120,9 +122,9 @@ def calendar_day_set(*, actor: Any, date: date, is_workday: bool, name: str) -> 
 
 
 @transaction.atomic
-def calendar_day_clear(*, actor: Any, date: date) -> None:
+def calendar_day_clear(*, actor: User, date: date) -> None:
     """Returns a date to the ordinary week. Superusers only."""
-    _require_superuser(actor)
+    _refuse_unless_superuser(actor)
     day = CalendarDay.objects.select_for_update().filter(date=date).first()
     if day is None:
         raise NotFound()

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
+from gongzhi.core.models import User
+from gongzhi.voices.errors import Code
 from gongzhi.voices.models import (
     Category,
     Channel,
@@ -41,12 +43,12 @@ __all__ = [
 
 
 @transaction.atomic
-def voice_merge(*, actor: Any, duplicate: Voice, into: Voice, reason: str = "") -> Voice:
+def voice_merge(*, actor: User, duplicate: Voice, into: Voice, reason: str = "") -> Voice:
     """Merges a duplicate into an open voice of the same community: the duplicate closes as 已合并, its reporter
     and followers follow `into` (and are told), and its support counts toward `into`, each person once. Both rows
     are locked in id order so that two merges of the same pair cannot deadlock. Staff only."""
     if duplicate.pk == into.pk:
-        raise ValidationFailed(_("不能合并到自身"), code="merge_self")
+        raise ValidationFailed(_("不能合并到自身"), code=Code.MERGE_SELF)
     first, second = sorted([duplicate.pk, into.pk])
     locked = {first: voice_lock(first), second: voice_lock(second)}
     dup, target = locked[duplicate.pk], locked[into.pk]
@@ -56,15 +58,15 @@ def voice_merge(*, actor: Any, duplicate: Voice, into: Voice, reason: str = "") 
     if not (can_manage(actor, dup) and can_manage(actor, target)):
         raise PermissionDenied(_("只有社区书记或社工可以合并诉求"))
     if dup.status == Status.MERGED or dup.merged_into_id:
-        raise PhaseClosed(_("该诉求已合并过"), code="already_merged", extra={"into": dup.merged_into_id})
+        raise PhaseClosed(_("该诉求已合并过"), code=Code.ALREADY_MERGED, extra={"into": dup.merged_into_id})
     if not dup.is_open:
-        raise PhaseClosed(_("该诉求已办结，不能再合并"), code="voice_closed")
+        raise PhaseClosed(_("该诉求已办结，不能再合并"), code=Code.VOICE_CLOSED)
     if target.status == Status.MERGED or target.merged_into_id:
         raise PhaseClosed(
-            _("不能合并到已被合并的诉求"), code="merge_into_merged", extra={"into": target.merged_into_id}
+            _("不能合并到已被合并的诉求"), code=Code.MERGE_INTO_MERGED, extra={"into": target.merged_into_id}
         )
     if not target.is_open:
-        raise PhaseClosed(_("不能合并到已办结的诉求"), code="merge_into_closed")
+        raise PhaseClosed(_("不能合并到已办结的诉求"), code=Code.MERGE_INTO_CLOSED)
     reason = text_optional(reason, label=_("合并说明"), field="reason", max_length=REASON_MAX)
     now = timezone.now()
     before = dup.status
@@ -143,14 +145,14 @@ def _common_place(voices: Sequence[Voice]) -> Any:
 
 
 @transaction.atomic
-def voice_promote_topic(*, actor: Any, voices: Sequence[Voice], title: str, summary: str) -> Any:
+def voice_promote_topic(*, actor: User, voices: Sequence[Voice], title: str, summary: str) -> Any:
     """Turns one voice, or a group of similar ones, into a 议事厅 topic on their common place (or the community),
     linking each voice to it. Staff only; a voice is promoted once."""
     from gongzhi.deliberation.services import topic_propose
 
     ids = sorted({v.pk for v in voices})
     if not ids:
-        raise ValidationFailed(_("请选择要转为议题的诉求"), code="no_voices")
+        raise ValidationFailed(_("请选择要转为议题的诉求"), code=Code.NO_VOICES)
     locked = [voice_lock(pk) for pk in ids]
     visible = set(Voice.objects.visible_to(actor).filter(pk__in=ids).values_list("pk", flat=True))
     if len(visible) != len(ids) or len({v.community_id for v in locked}) != 1:
@@ -162,7 +164,7 @@ def voice_promote_topic(*, actor: Any, voices: Sequence[Voice], title: str, summ
             voice_require_open(v)
         if v.topic_id:
             raise PhaseClosed(
-                _("诉求 #%(id)s 已转为议题") % {"id": v.pk}, code="already_promoted", extra={"topic": v.topic_id}
+                _("诉求 #%(id)s 已转为议题") % {"id": v.pk}, code=Code.ALREADY_PROMOTED, extra={"topic": v.topic_id}
             )
     if not (summary or "").strip():
         summary = "\n".join(f"#{v.pk} {v.summary}" for v in locked)
@@ -197,7 +199,7 @@ def voice_promote_topic(*, actor: Any, voices: Sequence[Voice], title: str, summ
 
 
 @transaction.atomic
-def voice_from_suggestion(*, actor: Any, suggestion: Any, category: Category, place: Any = None) -> Voice:
+def voice_from_suggestion(*, actor: User, suggestion: Any, category: Category, place: Any = None) -> Voice:
     """A 坝坝会 or 院落夜话 suggestion becomes a voice entered against its meeting, once per suggestion (the
     suggestion row is locked so that two recorders cannot both file it). For those who enter voices there."""
     from gongzhi.deliberation.models import Meeting, Suggestion
@@ -212,7 +214,7 @@ def voice_from_suggestion(*, actor: Any, suggestion: Any, category: Category, pl
     if meeting is None:
         raise NotFound()
     if Voice.objects.filter(suggestion_id=row.pk).exists():
-        raise Duplicate(_("该建议已登记为诉求"), code="suggestion_done")
+        raise Duplicate(_("该建议已登记为诉求"), code=Code.SUGGESTION_DONE)
     place = place or meeting.place
     if place.community_id != row.community_id:
         raise NotFound()

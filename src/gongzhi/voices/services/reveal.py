@@ -3,17 +3,17 @@ reveal is logged as a SensitiveAccess row (PIPL Art. 28)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import NotFound, PermissionDenied
+from gongzhi.core.models import User
 from gongzhi.rules.masking import mask_contacts
+from gongzhi.voices.errors import Code
 from gongzhi.voices.models import (
     Voice,
 )
-from gongzhi.voices.predicates import can_handle, text_reveals
+from gongzhi.voices.predicates import can_handle, can_reveal_phone, text_reveals
 from gongzhi.voices.services.common import (
     voice_visible_or_404,
 )
@@ -37,21 +37,17 @@ def voice_contact_phone(voice: Voice) -> str:
 
 
 @transaction.atomic
-def voice_contact_reveal(*, actor: Any, voice: Voice, purpose: str = "") -> str:
+def voice_contact_reveal(*, actor: User, voice: Voice, purpose: str = "") -> str:
     """The reporter's full phone for a call back, to a handler whose role may reveal phones there (not 物业);
     each view is logged as a SensitiveAccess row with its audit event (PIPL Art. 28), as on the people pages."""
-    from gongzhi.core.permissions import Action
-    from gongzhi.core.scoping import user_can_at
     from gongzhi.people.services import sensitive_view_log
 
     voice_visible_or_404(actor, voice)
-    if not can_handle(actor, voice) or not user_can_at(
-        actor, Action.REVEAL_PHONE, community_id=voice.community_id, path=voice.place_path
-    ):
+    if not can_handle(actor, voice) or not can_reveal_phone(actor, voice):
         raise PermissionDenied(_("您的角色无权查看完整电话"))
     phone = voice_contact_phone(voice)
     if not phone:
-        raise NotFound(_("该诉求没有留联系电话"), code="no_phone")
+        raise NotFound(_("该诉求没有留联系电话"), code=Code.NO_PHONE)
     sensitive_view_log(
         actor=actor,
         community_id=voice.community_id,
@@ -65,7 +61,7 @@ def voice_contact_reveal(*, actor: Any, voice: Voice, purpose: str = "") -> str:
 
 
 @transaction.atomic
-def voice_text_reveal(*, actor: Any, voice: Voice, purpose: str = "") -> str:
+def voice_text_reveal(*, actor: User, voice: Voice, purpose: str = "") -> str:
     """The voice's text with the numbers typed into it (a car owner's phone to move the car) for a handler whose
     role may reveal phones or ID numbers there; the kind it may not reveal stays masked. Logged like the
     reporter's phone: everyone else, the handler included, reads the text masked."""

@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, ValidationFailed, clean_or_fail
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import CommunityOwned, grants_for, user_can
+from gongzhi.core.models import User
+from gongzhi.core.scoping import CommunityOwned, grants_for
 from gongzhi.places.models import Place
+from gongzhi.voices.errors import Code
 from gongzhi.voices.models import (
     Category,
     Party,
@@ -26,6 +27,7 @@ from gongzhi.voices.models import (
     Route,
     Voice,
 )
+from gongzhi.voices.predicates import can_configure
 
 __all__ = [
     "category_create",
@@ -74,24 +76,24 @@ def voice_route_new(*, voice: Voice) -> Party | None:
 # --- permission helpers --------------------------------------------------------------------------------------
 
 
-def _require_manage(actor: Any, community: Place) -> None:
-    if not user_can(actor, Action.VOICE_MANAGE, community):
+def _refuse_unless_configures(actor: User, community: Place) -> None:
+    if not can_configure(actor, community):
         raise PermissionDenied(_("只有社区书记或社工可以维护分派规则、责任方和类别"))
 
 
 M = TypeVar("M", bound=CommunityOwned)
 
 
-def _lock_managed(model: type[M], pk: Any, actor: Any) -> M:
+def _lock_managed(model: type[M], pk: Any, actor: User) -> M:
     """The row locked FOR UPDATE with its community, for an actor who may manage that community (else 404/403)."""
     locked: M | None = model.objects.select_for_update().filter(pk=pk).select_related("community").first()
     if locked is None:
         raise NotFound()
-    _require_manage(actor, locked.community)
+    _refuse_unless_configures(actor, locked.community)
     return locked
 
 
-def _delete_managed(*, actor: Any, row: CommunityOwned, verb: str, before: dict[str, Any]) -> None:
+def _delete_managed(*, actor: User, row: CommunityOwned, verb: str, before: dict[str, Any]) -> None:
     """Deletes a configuration row (a route, a membership) the actor manages, with its audit event."""
     pk = row.pk
     row.delete()
@@ -115,15 +117,15 @@ def _in_community(community: Place, obj: Any) -> None:
 
 
 @transaction.atomic
-def route_set(*, actor: Any, community: Place, place: Place, category: Category | None, party: Party) -> Route:
+def route_set(*, actor: User, community: Place, place: Place, category: Category | None, party: Party) -> Route:
     """Upserts the one row for (category or "any", place subtree). VOICE_MANAGE over the community."""
-    _require_manage(actor, community)
+    _refuse_unless_configures(actor, community)
     _in_community(community, place)
     _in_community(community, party)
     if category is not None:
         _in_community(community, category)
     if not Party.objects.filter(pk=party.pk, is_active=True).exists():  # as stored, not as the caller holds it
-        raise ValidationFailed(_("该责任方已停用，请另选"), code="party_inactive", extra={"field": "party"})
+        raise ValidationFailed(_("该责任方已停用，请另选"), code=Code.PARTY_INACTIVE, extra={"field": "party"})
     route = (
         Route.objects.select_for_update()
         .filter(community_id=community.pk, place=place, category=category)
@@ -156,7 +158,7 @@ def route_set(*, actor: Any, community: Place, place: Place, category: Category 
 
 
 @transaction.atomic
-def route_delete(*, actor: Any, route: Route) -> None:
+def route_delete(*, actor: User, route: Route) -> None:
     """Removes a row; voices already assigned keep their party. The community-wide default row stays deletable:
     voices without a route then wait unassigned for staff."""
     locked = _lock_managed(Route, route.pk, actor)
@@ -174,13 +176,13 @@ def _party_name(name: str) -> str:
         max_length=60,
         field="name",
         required=_("请填写责任方名称"),
-        required_code="name_required",
+        required_code=Code.NAME_REQUIRED,
     )
 
 
 def _check_kind(kind: str) -> None:
     if kind not in PartyKind.values:
-        raise ValidationFailed(_("请选择责任方类型"), code="bad_kind", extra={"field": "kind"})
+        raise ValidationFailed(_("请选择责任方类型"), code=Code.BAD_KIND, extra={"field": "kind"})
 
 
 def _check_supervisor(party: Party | None, supervisor: Party | None, community: Place) -> None:
@@ -193,7 +195,7 @@ def _check_supervisor(party: Party | None, supervisor: Party | None, community: 
         if party is not None and node.pk == party.pk:
             raise ValidationFailed(
                 _("督办关系不能形成循环（责任方不能直接或间接督办自己）"),
-                code="supervisor_cycle",
+                code=Code.SUPERVISOR_CYCLE,
                 extra={"field": "supervisor"},
             )
         if node.pk in seen:  # an older cycle elsewhere; stop walking
@@ -207,15 +209,15 @@ def _name_taken(community: Place, name: str, exclude: int | None = None) -> None
     if exclude:
         qs = qs.exclude(pk=exclude)
     if qs.exists():
-        raise Duplicate(_("已有同名的责任方"), code="party_name_taken", extra={"field": "name"})
+        raise Duplicate(_("已有同名的责任方"), code=Code.PARTY_NAME_TAKEN, extra={"field": "name"})
 
 
 @transaction.atomic
 def party_create(
-    *, actor: Any, community: Place, name: str, kind: str, supervisor: Party | None = None, contact: str = ""
+    *, actor: User, community: Place, name: str, kind: str, supervisor: Party | None = None, contact: str = ""
 ) -> Party:
     """A responsible party of the community. VOICE_MANAGE."""
-    _require_manage(actor, community)
+    _refuse_unless_configures(actor, community)
     name = _party_name(name)
     _check_kind(kind)
     contact = clean_or_fail(contact, label=_("联系方式"), max_length=60, field="contact")
@@ -237,7 +239,7 @@ def party_create(
 @transaction.atomic
 def party_update(
     *,
-    actor: Any,
+    actor: User,
     party: Party,
     name: str | None = None,
     kind: str | None = None,
@@ -277,15 +279,15 @@ def party_update(
 
 
 @transaction.atomic
-def party_member_add(*, actor: Any, party: Party, user: Any, is_lead: bool = False) -> PartyMember:
+def party_member_add(*, actor: User, party: Party, user: Any, is_lead: bool = False) -> PartyMember:
     """Adds a user who acts for the party; they must hold a role in the party's community. VOICE_MANAGE."""
     locked = _lock_managed(Party, party.pk, actor)
     if user is None or not any(g.community_id == locked.community_id for g in grants_for(user)):
         raise ValidationFailed(
-            _("该用户在本社区没有角色，不能加入责任方"), code="member_not_in_community", extra={"field": "user"}
+            _("该用户在本社区没有角色，不能加入责任方"), code=Code.MEMBER_NOT_IN_COMMUNITY, extra={"field": "user"}
         )
     if PartyMember.objects.filter(party=locked, user=user).exists():
-        raise Duplicate(_("该用户已是此责任方的成员"), code="already_member", extra={"field": "user"})
+        raise Duplicate(_("该用户已是此责任方的成员"), code=Code.ALREADY_MEMBER, extra={"field": "user"})
     member = PartyMember.objects.create(
         community_id=locked.community_id, party=locked, user=user, is_lead=bool(is_lead)
     )
@@ -301,7 +303,7 @@ def party_member_add(*, actor: Any, party: Party, user: Any, is_lead: bool = Fal
 
 
 @transaction.atomic
-def party_member_remove(*, actor: Any, member: PartyMember) -> None:
+def party_member_remove(*, actor: User, member: PartyMember) -> None:
     """Removes a member; the voices stay with the party. VOICE_MANAGE."""
     locked = _lock_managed(PartyMember, member.pk, actor)
     before = {"party": locked.party_id, "user": locked.user_id, "lead": locked.is_lead}
@@ -313,17 +315,17 @@ def party_member_remove(*, actor: Any, member: PartyMember) -> None:
 
 def _check_days(deadline_days: int, remind_days_before: int) -> None:
     if not 1 <= int(deadline_days) <= 60:
-        raise ValidationFailed(_("办理时限应为1至60个工作日"), code="bad_deadline", extra={"field": "deadline_days"})
+        raise ValidationFailed(_("办理时限应为1至60个工作日"), code=Code.BAD_DEADLINE, extra={"field": "deadline_days"})
     if not 0 <= int(remind_days_before) < int(deadline_days):
         raise ValidationFailed(
-            _("提前提醒的天数应小于办理时限"), code="bad_remind", extra={"field": "remind_days_before"}
+            _("提前提醒的天数应小于办理时限"), code=Code.BAD_REMIND, extra={"field": "remind_days_before"}
         )
 
 
 @transaction.atomic
 def category_create(
     *,
-    actor: Any,
+    actor: User,
     community: Place,
     code: str,
     name: str,
@@ -333,7 +335,7 @@ def category_create(
     description: str = "",
 ) -> Category:
     """A category of voices (also an Open311 service, its code the service_code). VOICE_MANAGE."""
-    _require_manage(actor, community)
+    _refuse_unless_configures(actor, community)
     code = (code or "").strip().lower()
     category = Category(
         community_id=community.pk,
@@ -344,7 +346,7 @@ def category_create(
             max_length=40,
             field="name",
             required=_("请填写类别名称"),
-            required_code="name_required",
+            required_code=Code.NAME_REQUIRED,
         ),
         deadline_days=deadline_days,
         remind_days_before=remind_days_before,
@@ -357,10 +359,10 @@ def category_create(
         category.full_clean(exclude=["community"], validate_constraints=False)
     except Exception as exc:
         raise ValidationFailed(
-            _("编码只能使用英文字母、数字、连字符和下划线"), code="bad_code", extra={"field": "code"}
+            _("编码只能使用英文字母、数字、连字符和下划线"), code=Code.BAD_CODE, extra={"field": "code"}
         ) from exc
     if Category.objects.filter(community_id=community.pk, code=code).exists():
-        raise Duplicate(_("该编码已被使用"), code="category_code_taken", extra={"field": "code"})
+        raise Duplicate(_("该编码已被使用"), code=Code.CATEGORY_CODE_TAKEN, extra={"field": "code"})
     category.save()
     audit.record(
         actor=actor,
@@ -375,7 +377,7 @@ def category_create(
 @transaction.atomic
 def category_update(
     *,
-    actor: Any,
+    actor: User,
     category: Category,
     name: str | None = None,
     deadline_days: int | None = None,
@@ -396,7 +398,7 @@ def category_update(
             max_length=40,
             field="name",
             required=_("请填写类别名称"),
-            required_code="name_required",
+            required_code=Code.NAME_REQUIRED,
         )
     new_deadline = locked.deadline_days if deadline_days is None else deadline_days
     new_remind = locked.remind_days_before if remind_days_before is None else remind_days_before

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
+from gongzhi.core.models import User
+from gongzhi.voices.errors import Code
 from gongzhi.voices.models import (
     CustomStatus,
     EventKind,
@@ -58,7 +60,7 @@ def _status_name(voice: Voice, code: str) -> str:
 
 
 def _close(
-    *, actor: Any, voice: Voice, status: str, body: str, kind: str, now: Any, verb: str, reason: str = ""
+    *, actor: User, voice: Voice, status: str, body: str, kind: str, now: Any, verb: str, reason: str = ""
 ) -> Voice:
     """The closing step shared by 已办结, 不予受理 and a custom closed status: the voice leaves the open list, the
     reply goes on the public timeline, and the reporter and followers are asked for 满意度回访 (or told why not)."""
@@ -113,12 +115,12 @@ def _close(
 
 
 @transaction.atomic
-def voice_accept(*, actor: Any, voice: Voice, note: str = "") -> Voice:
+def voice_accept(*, actor: User, voice: Voice, note: str = "") -> Voice:
     """待受理 → 已受理; the first response if none yet. For whoever handles the voice."""
     voice = voice_lock_for(actor, voice)
     voice_require_open(voice)
     if voice.status != Status.PENDING:
-        raise PhaseClosed(_("该诉求已受理"), code="already_accepted")
+        raise PhaseClosed(_("该诉求已受理"), code=Code.ALREADY_ACCEPTED)
     note = text_optional(note, label=_("受理说明"), field="note")
     now = timezone.now()
     voice.status, voice.accepted_at = Status.ACCEPTED, now
@@ -149,21 +151,21 @@ def voice_accept(*, actor: Any, voice: Voice, note: str = "") -> Voice:
 
 
 @transaction.atomic
-def voice_assign(*, actor: Any, voice: Voice, party: Party, reason: str = "") -> Voice:
+def voice_assign(*, actor: User, voice: Voice, party: Party, reason: str = "") -> Voice:
     """Assigns the voice to a party, or reassigns it with a reason (staff only). The deadline stays the resident's:
     reassigning does not restart it. The party's members are told."""
     voice = voice_lock_for(actor, voice, manage=True)
     voice_require_open(voice)
     if party.community_id != voice.community_id:
-        raise NotFound(_("未找到该责任方"), code="party_not_found")
+        raise NotFound(_("未找到该责任方"), code=Code.PARTY_NOT_FOUND)
     if not party.is_active:
-        raise ValidationFailed(_("该责任方已停用，请另选"), code="party_inactive", extra={"field": "party"})
+        raise ValidationFailed(_("该责任方已停用，请另选"), code=Code.PARTY_INACTIVE, extra={"field": "party"})
     if voice.party_id == party.pk:
-        raise ValidationFailed(_("该诉求已由%(name)s办理") % {"name": party.name}, code="same_party")
+        raise ValidationFailed(_("该诉求已由%(name)s办理") % {"name": party.name}, code=Code.SAME_PARTY)
     reassign = voice.party_id is not None
     reason = text_optional(reason, label=_("改派理由"), field="reason", max_length=REASON_MAX)
     if reassign and not reason:
-        raise ValidationFailed(_("改派须写明理由"), code="reason_required", extra={"field": "reason"})
+        raise ValidationFailed(_("改派须写明理由"), code=Code.REASON_REQUIRED, extra={"field": "reason"})
     now = timezone.now()
     before = voice.party_id
     voice.party, voice.assigned_at = party, now
@@ -205,14 +207,14 @@ def voice_assign(*, actor: Any, voice: Voice, party: Party, reason: str = "") ->
 
 
 @transaction.atomic
-def voice_reply(*, actor: Any, voice: Voice, body: str, is_public: bool = True) -> Voice:
+def voice_reply(*, actor: User, voice: Voice, body: str, is_public: bool = True) -> Voice:
     """A reply on the public timeline, or an internal note (is_public False) only staff see. A public reply is a
     response: it sets the first response and moves a pending or accepted voice to 处理中. Replies stay possible
     after closing (answering a rating), not on a merged duplicate."""
     voice = voice_lock_for(actor, voice)
     if voice.status == Status.MERGED or voice.merged_into_id:
         voice_require_open(voice)
-    body = text_required(body, label=_("答复"), field="body", required=_("请填写答复内容"), code="body_required")
+    body = text_required(body, label=_("答复"), field="body", required=_("请填写答复内容"), code=Code.BODY_REQUIRED)
     now = timezone.now()
     before = voice.status
     fields = []
@@ -253,7 +255,7 @@ def voice_reply(*, actor: Any, voice: Voice, body: str, is_public: bool = True) 
 
 
 @transaction.atomic
-def voice_status_set(*, actor: Any, voice: Voice, status: str, body: str = "") -> Voice:
+def voice_status_set(*, actor: User, voice: Voice, status: str, body: str = "") -> Voice:
     """Moves an open voice to a built-in open status or one of the community's own; a custom closed status
     closes it as 已办结 does (a closing reply is required and followers are asked for 满意度回访)."""
     voice = voice_lock_for(actor, voice)
@@ -261,14 +263,14 @@ def voice_status_set(*, actor: Any, voice: Voice, status: str, body: str = "") -
     is_open = status_is_open(voice.community_id, status)
     if is_open is None or status in (Status.RESOLVED, Status.REJECTED, Status.MERGED):
         raise ValidationFailed(
-            _("请选择有效的状态；办结、不予受理与合并请用相应的操作"), code="bad_status", extra={"field": "status"}
+            _("请选择有效的状态；办结、不予受理与合并请用相应的操作"), code=Code.BAD_STATUS, extra={"field": "status"}
         )
     if status == voice.status:
-        raise ValidationFailed(_("该诉求已是此状态"), code="same_status", extra={"field": "status"})
+        raise ValidationFailed(_("该诉求已是此状态"), code=Code.SAME_STATUS, extra={"field": "status"})
     now = timezone.now()
     if not is_open:
         body = text_required(
-            body, label=_("办结答复"), field="body", required=_("办结须填写答复"), code="body_required"
+            body, label=_("办结答复"), field="body", required=_("办结须填写答复"), code=Code.BODY_REQUIRED
         )
         return _close(
             actor=actor, voice=voice, status=status, body=body, kind=EventKind.CLOSED, now=now, verb="voice.status"
@@ -313,11 +315,11 @@ def voice_status_set(*, actor: Any, voice: Voice, status: str, body: str = "") -
 
 
 @transaction.atomic
-def voice_close(*, actor: Any, voice: Voice, body: str) -> Voice:
+def voice_close(*, actor: User, voice: Voice, body: str) -> Voice:
     """已办结 with the closing reply (required); the reporter and followers are asked for 满意度回访."""
     voice = voice_lock_for(actor, voice)
     voice_require_open(voice)
-    body = text_required(body, label=_("办结答复"), field="body", required=_("办结须填写答复"), code="body_required")
+    body = text_required(body, label=_("办结答复"), field="body", required=_("办结须填写答复"), code=Code.BODY_REQUIRED)
     return _close(
         actor=actor,
         voice=voice,
@@ -330,7 +332,7 @@ def voice_close(*, actor: Any, voice: Voice, body: str) -> Voice:
 
 
 @transaction.atomic
-def voice_reject(*, actor: Any, voice: Voice, reason: str) -> Voice:
+def voice_reject(*, actor: User, voice: Voice, reason: str) -> Voice:
     """不予受理 with a public reason (required); closes the voice. Staff only: a party may not turn a resident away."""
     voice = voice_lock_for(actor, voice, manage=True)
     voice_require_open(voice)
@@ -339,7 +341,7 @@ def voice_reject(*, actor: Any, voice: Voice, reason: str) -> Voice:
         label=_("不予受理理由"),
         field="reason",
         required=_("不予受理须写明理由"),
-        code="reason_required",
+        code=Code.REASON_REQUIRED,
         max_length=REASON_MAX,
     )
     return _close(
@@ -355,7 +357,7 @@ def voice_reject(*, actor: Any, voice: Voice, reason: str) -> Voice:
 
 
 @transaction.atomic
-def custom_status_create(*, actor: Any, community: Any, code: str, name: str, is_open: bool) -> CustomStatus:
+def custom_status_create(*, actor: User, community: Any, code: str, name: str, is_open: bool) -> CustomStatus:
     """A status the community adds beside the built-in ones, typed open or closed. For 书记 and 社工."""
     if not can_manage_community(actor, community):
         raise PermissionDenied(_("只有社区书记或社工可以设置状态"))
@@ -364,24 +366,26 @@ def custom_status_create(*, actor: Any, community: Any, code: str, name: str, is
         community_id=community.pk,
         code=code,
         name=text_required(
-            name, label=_("名称"), field="name", required=_("请填写状态名称"), code="name_required", max_length=20
+            name, label=_("名称"), field="name", required=_("请填写状态名称"), code=Code.NAME_REQUIRED, max_length=20
         ),
         is_open=bool(is_open),
         created_by=actor,
     )
     if not code:
-        raise ValidationFailed(_("请填写状态编码"), code="code_required", extra={"field": "code"})
+        raise ValidationFailed(_("请填写状态编码"), code=Code.CODE_REQUIRED, extra={"field": "code"})
     if code in Status.values:
-        raise ValidationFailed(_("该编码是系统内置状态，请另取"), code="status_code_builtin", extra={"field": "code"})
+        raise ValidationFailed(
+            _("该编码是系统内置状态，请另取"), code=Code.STATUS_CODE_BUILTIN, extra={"field": "code"}
+        )
     if CustomStatus.objects.filter(community_id=community.pk, code=code).exists():
-        raise Duplicate(_("该状态编码已存在"), code="status_code_taken", extra={"field": "code"})
+        raise Duplicate(_("该状态编码已存在"), code=Code.STATUS_CODE_TAKEN, extra={"field": "code"})
     if CustomStatus.objects.filter(community_id=community.pk, name=row.name).exists():
-        raise Duplicate(_("该状态名称已存在"), code="status_name_taken", extra={"field": "name"})
+        raise Duplicate(_("该状态名称已存在"), code=Code.STATUS_NAME_TAKEN, extra={"field": "name"})
     try:
         row.full_clean(exclude=["created_by", "community"])
     except Exception as exc:  # Django's ValidationError: the slug check
         raise ValidationFailed(
-            _("编码只能使用英文字母、数字、连字符和下划线"), code="bad_code", extra={"field": "code"}
+            _("编码只能使用英文字母、数字、连字符和下划线"), code=Code.BAD_CODE, extra={"field": "code"}
         ) from exc
     row.save()
     audit.record(

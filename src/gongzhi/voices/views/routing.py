@@ -15,7 +15,6 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -23,15 +22,25 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.http import actor_of
 from gongzhi.core.models import User
-from gongzhi.core.pages import page_context
+from gongzhi.core.pages import community_page, form_error, page_context
 from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import grants_allowing, user_can
-from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 from gongzhi.rules import phone
 from gongzhi.rules.masking import mask_phone
-from gongzhi.voices import services
 from gongzhi.voices.models import CalendarDay, Category, Party, PartyKind, PartyMember, Route
+from gongzhi.voices.predicates import can_configure, can_read_calendar
+from gongzhi.voices.services import routing as routing_services
+from gongzhi.voices.services.deadlines import calendar_day_clear, calendar_day_set
+from gongzhi.voices.services.routing import (
+    category_create,
+    category_update,
+    party_create,
+    party_member_add,
+    party_member_remove,
+    party_update,
+    route_for,
+    route_set,
+)
 
 __all__ = [
     "CalendarForm",
@@ -44,7 +53,6 @@ __all__ = [
     "parties",
     "party_edit",
     "routes",
-    "urlpatterns",
 ]
 
 
@@ -92,9 +100,8 @@ class CalendarForm(forms.Form):
 
 def _manager_community(request: HttpRequest, community_id: int) -> tuple[User, Place]:
     """The community if the actor can see it (else 404) and manages 社情民意 there (else 403)."""
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    if not user_can(actor, Action.VOICE_MANAGE, community):
+    actor, community = community_page(request, community_id)
+    if not can_configure(actor, community):
         raise PermissionDenied(_("只有社区书记或社工可以维护分派规则、责任方和类别"))
     return actor, community
 
@@ -124,15 +131,6 @@ def _pick(rows: Any, pk: int | None) -> Any:
     return found
 
 
-def _context(request: HttpRequest, community: Place, tab: str, **extra: Any) -> dict[str, Any]:
-    return {**page_context(request, community), "nav": "voices", "tab": tab, **extra}
-
-
-def _form_error(form: forms.Form, exc: ApplicationError) -> None:
-    field = exc.extra.get("field")
-    form.add_error(field if field in form.fields else None, str(exc.message))
-
-
 def _int(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isdigit() else None
 
@@ -152,9 +150,9 @@ def routes(request: HttpRequest, community_id: int) -> HttpResponse:
         place, party = _pick(places, data["place"]), _pick(parties, data["party"])
         category = _pick(cats, data["category"])
         try:
-            services.route_set(actor=actor, community=community, place=place, category=category, party=party)
+            route_set(actor=actor, community=community, place=place, category=category, party=party)
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("分派规则已保存"))
             return redirect("voices:routes", community_id=community.pk)
@@ -172,17 +170,18 @@ def routes(request: HttpRequest, community_id: int) -> HttpResponse:
         preview = {
             "place": place,
             "category": category,
-            "party": services.route_for(
+            "party": route_for(
                 community_id=community.pk, category_id=category.pk if category else None, place_path=place.path
             ),
         }
     return render(
         request,
         "voices/routing_routes.html",
-        _context(
+        page_context(
             request,
             community,
-            "routes",
+            nav="voices",
+            tab="routes",
             form=form,
             table=table,
             places=places,
@@ -200,7 +199,7 @@ def route_delete(request: HttpRequest, community_id: int, route_id: int) -> Http
     route = Route.objects.restrict(actor, Action.VOICE_MANAGE).filter(community=community, pk=route_id).first()
     if route is None:
         raise NotFound()
-    services.route_delete(actor=actor, route=route)
+    routing_services.route_delete(actor=actor, route=route)
     messages.success(request, _("分派规则已删除"))
     return redirect("voices:routes", community_id=community.pk)
 
@@ -241,7 +240,7 @@ def parties(request: HttpRequest, community_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            party = services.party_create(
+            party = party_create(
                 actor=actor,
                 community=community,
                 name=data["name"],
@@ -250,14 +249,14 @@ def parties(request: HttpRequest, community_id: int) -> HttpResponse:
                 contact=data["contact"],
             )
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("责任方“%(name)s”已添加") % {"name": party.name})
             return redirect("voices:parties", community_id=community.pk)
     return render(
         request,
         "voices/routing_parties.html",
-        _context(request, community, "parties", parties=rows, form=form, kinds=PartyKind.choices),
+        page_context(request, community, nav="voices", tab="parties", parties=rows, form=form, kinds=PartyKind.choices),
     )
 
 
@@ -283,23 +282,21 @@ def party_edit(request: HttpRequest, community_id: int, party_id: int) -> HttpRe
         if member_form.is_valid():
             user = _member_user(member_form.cleaned_data["phone"])
             try:
-                services.party_member_add(
-                    actor=actor, party=party, user=user, is_lead=member_form.cleaned_data["is_lead"]
-                )
+                party_member_add(actor=actor, party=party, user=user, is_lead=member_form.cleaned_data["is_lead"])
             except ApplicationError as exc:
-                _form_error(member_form, exc)
+                form_error(member_form, exc)
             else:
                 messages.success(request, _("成员已加入"))
                 return redirect("voices:party", community_id=community.pk, party_id=party.pk)
     elif request.method == "POST" and request.POST.get("action") == "member_remove":
         member = _pick(list(party.members.all()), _int(request.POST.get("member")))
-        services.party_member_remove(actor=actor, member=member)
+        party_member_remove(actor=actor, member=member)
         messages.success(request, _("成员已移出"))
         return redirect("voices:party", community_id=community.pk, party_id=party.pk)
     elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.party_update(
+            party_update(
                 actor=actor,
                 party=party,
                 name=data["name"],
@@ -309,17 +306,18 @@ def party_edit(request: HttpRequest, community_id: int, party_id: int) -> HttpRe
                 is_active=data["is_active"],
             )
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("责任方已保存"))
             return redirect("voices:parties", community_id=community.pk)
     return render(
         request,
         "voices/routing_party.html",
-        _context(
+        page_context(
             request,
             community,
-            "parties",
+            nav="voices",
+            tab="parties",
             party=party,
             form=form,
             member_form=member_form,
@@ -340,7 +338,7 @@ def categories(request: HttpRequest, community_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            category = services.category_create(
+            category = category_create(
                 actor=actor,
                 community=community,
                 code=data["code"],
@@ -351,14 +349,21 @@ def categories(request: HttpRequest, community_id: int) -> HttpResponse:
                 description=data["description"],
             )
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("类别“%(name)s”已添加") % {"name": category.name})
             return redirect("voices:categories", community_id=community.pk)
     return render(
         request,
         "voices/routing_categories.html",
-        _context(request, community, "categories", categories=list(_categories(actor, community)), form=form),
+        page_context(
+            request,
+            community,
+            nav="voices",
+            tab="categories",
+            categories=list(_categories(actor, community)),
+            form=form,
+        ),
     )
 
 
@@ -383,7 +388,7 @@ def category_edit(request: HttpRequest, community_id: int, category_id: int) -> 
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.category_update(
+            category_update(
                 actor=actor,
                 category=category,
                 name=data["name"],
@@ -394,29 +399,25 @@ def category_edit(request: HttpRequest, community_id: int, category_id: int) -> 
                 is_active=data["is_active"],
             )
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("类别已保存"))
             return redirect("voices:categories", community_id=community.pk)
     return render(
         request,
         "voices/routing_category.html",
-        _context(request, community, "categories", category=category, form=form),
+        page_context(request, community, nav="voices", tab="categories", category=category, form=form),
     )
 
 
 # --- the holiday calendar ------------------------------------------------------------------------------------
 
 
-def _may_read_calendar(actor: User) -> bool:
-    return bool(actor.is_superuser or grants_allowing(actor, Action.VOICE_HANDLE))
-
-
 @login_required
 def calendar(request: HttpRequest) -> HttpResponse:
     """The holidays and make-up days deadlines are counted with; staff read it, superusers change it."""
     actor = actor_of(request)
-    if not _may_read_calendar(actor):
+    if not can_read_calendar(actor):
         raise PermissionDenied(_("只有社区工作人员可以查看节假日安排"))
     form = CalendarForm(request.POST or None)
     if request.method == "POST":
@@ -426,19 +427,17 @@ def calendar(request: HttpRequest) -> HttpResponse:
                 day = date.fromisoformat(raw)
             except ValueError as exc:
                 raise NotFound() from exc
-            services.calendar_day_clear(actor=actor, date=day)
+            calendar_day_clear(actor=actor, date=day)
             messages.success(request, _("已恢复为正常作息"))
             return redirect("voices:calendar")
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.calendar_day_set(
-                    actor=actor, date=data["date"], is_workday=data["is_workday"], name=data["name"]
-                )
+                calendar_day_set(actor=actor, date=data["date"], is_workday=data["is_workday"], name=data["name"])
             except ApplicationError as exc:
                 if exc.status == 403:
                     raise
-                _form_error(form, exc)
+                form_error(form, exc)
             else:
                 messages.success(request, _("节假日安排已保存"))
                 return redirect("voices:calendar")
@@ -451,14 +450,3 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "voices/routing_calendar.html",
         {"days": days, "year": year, "form": form, "can_edit": actor.is_superuser, "nav": "voices"},
     )
-
-
-urlpatterns: list[URLPattern] = [
-    path("c/<int:community_id>/voices/routes/", routes, name="routes"),
-    path("c/<int:community_id>/voices/routes/<int:route_id>/delete/", route_delete, name="route_delete"),
-    path("c/<int:community_id>/voices/parties/", parties, name="parties"),
-    path("c/<int:community_id>/voices/parties/<int:party_id>/", party_edit, name="party"),
-    path("c/<int:community_id>/voices/categories/", categories, name="categories"),
-    path("c/<int:community_id>/voices/categories/<int:category_id>/", category_edit, name="category"),
-    path("voices/calendar/", calendar, name="calendar"),
-]
