@@ -19,10 +19,10 @@ from gongzhi.core.errors import PermissionDenied, ValidationFailed
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
 from gongzhi.voices.models import Channel, EventKind, Open311Key, Status, Voice, VoiceEvent, VoicePhoto
-from gongzhi.voices.services.common import event_append
 from gongzhi.voices.services.intake import voice_submit
 from gongzhi.voices.services.open311 import open311_key_issue, open311_key_revoke
 from gongzhi.voices.services.residents import voice_rate
+from gongzhi.voices.services.voice_steps import event_append
 from gongzhi.voices.services.workflow import voice_close, voice_reply
 from tests.conftest import login
 

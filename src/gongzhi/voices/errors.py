@@ -7,7 +7,7 @@ from enum import StrEnum
 
 
 class Code(StrEnum):
-    # Handling a voice: its state, merging and promoting (services.workflow, services.merging, services.common)
+    # Handling a voice: its state, merging and promoting (services.workflow, services.merging, services.voice_steps)
     ALREADY_ACCEPTED = "already_accepted"
     ALREADY_MERGED = "already_merged"
     ALREADY_PROMOTED = "already_promoted"

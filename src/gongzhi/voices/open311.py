@@ -43,7 +43,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.models import User
 from gongzhi.core.pages import community_page, page_context
-from gongzhi.places.models import COMMUNITY_KINDS, Place
+from gongzhi.places.models import Place
 from gongzhi.rules.masking import mask_contacts
 from gongzhi.voices.errors import Code
 from gongzhi.voices.models import Open311Key, Voice
@@ -230,7 +230,7 @@ def _base(request: HttpRequest) -> str:
 @_api("GET", root="discovery")
 def discovery(request: HttpRequest) -> dict[str, Any]:
     """The discovery document, with the jurisdictions (communities) this deployment serves."""
-    communities = Place.objects.filter(kind__in=COMMUNITY_KINDS).order_by("pk").values_list("pk", "name")
+    communities = selectors.open311_jurisdictions()
     return {
         "changeset": "2026-12-01T00:00:00+08:00",
         "contact": _("请联系所在社区居委会获取接入密钥（api_key）"),
@@ -381,8 +381,7 @@ def _keys_page(request: HttpRequest, community: Place, actor: User, status: int 
         request,
         "voices/open311_keys.html",
         {
-            **page_context(request, community),
-            "nav": "voices",
+            **page_context(request, community, nav="voices"),
             "keys": list(selectors.open311_key_list(actor=actor, community=community)[:200]),
             "form": extra.pop("form", None) or KeyForm(),
             "base": base,

@@ -9,9 +9,10 @@ from gongzhi.core.models import User
 from gongzhi.core.permissions import Action, role_allows
 from gongzhi.core.scoping import grants_allowing, grants_for, user_can, user_can_at
 from gongzhi.places.models import Place
-from gongzhi.voices.models import Party, Voice, party_ids_of
+from gongzhi.voices.models import Party, Survey, Voice, party_ids_of
 
 __all__ = [
+    "can_close_survey",
     "can_configure",
     "can_edit_calendar",
     "can_enter",
@@ -119,6 +120,11 @@ def can_read_calendar(user: User) -> bool:
 def can_organize_survey(user: Any, place: Place) -> bool:
     """Opening and running 双找 surveys over a place: VOICE_MANAGE over it (the caller has made sure it is seen)."""
     return Place.objects.restrict(user, Action.VOICE_MANAGE).filter(pk=place.pk).exists()
+
+
+def can_close_survey(user: Any, survey: Survey) -> bool:
+    """Closing a survey: VOICE_MANAGE over its place."""
+    return Place.objects.restrict(user, Action.VOICE_MANAGE).filter(pk=survey.place_id).exists()
 
 
 def can_work_surveys(user: Any, community: Place) -> bool:

@@ -20,6 +20,7 @@ __all__ = [
     "MAX_REQUESTS",
     "jurisdiction_get",
     "last_change",
+    "open311_jurisdictions",
     "open311_key_get",
     "open311_key_list",
     "place_addresses",
@@ -186,3 +187,8 @@ def open311_key_get(*, actor: User, community: Place, key_id: int) -> Open311Key
     if key is None:
         raise NotFound()
     return key
+
+
+def open311_jurisdictions() -> list[tuple[int, str]]:
+    """Every community this deployment serves, as (jurisdiction_id, name) for the public discovery document."""
+    return list(Place.objects.filter(kind__in=COMMUNITY_KINDS).order_by("pk").values_list("pk", "name"))

@@ -32,7 +32,6 @@ __all__ = [
     "survey_household_visits",
     "survey_households",
     "survey_list",
-    "survey_may_manage",
     "survey_next_household",
     "survey_places",
     "survey_progress",
@@ -259,11 +258,6 @@ def survey_progress(*, survey: Survey, by: str = "grid") -> list[ProgressRow]:
     if other[1]:
         rows.append(ProgressRow(str(_("其他")), other[0], other[1]))
     return rows
-
-
-def survey_may_manage(*, actor: User, survey: Survey) -> bool:
-    """Whether the actor may close the survey (VOICE_MANAGE over its place)."""
-    return bool(Place.objects.restrict(actor, Action.VOICE_MANAGE).filter(pk=survey.place_id).exists())
 
 
 def survey_categories(*, community: Place) -> list[Category]:

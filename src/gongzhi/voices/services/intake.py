@@ -27,9 +27,9 @@ from gongzhi.voices.models import (
     VoiceFollower,
 )
 from gongzhi.voices.predicates import can_enter_at, can_submit_at
-from gongzhi.voices.services.common import event_append
 from gongzhi.voices.services.deadlines import voice_due_at
 from gongzhi.voices.services.routing import voice_route_new
+from gongzhi.voices.services.voice_steps import event_append
 
 __all__ = ["voice_submit"]
 

@@ -24,7 +24,7 @@ from gongzhi.voices.models import (
     VoiceFollower,
 )
 from gongzhi.voices.predicates import can_manage
-from gongzhi.voices.services.common import (
+from gongzhi.voices.services.voice_steps import (
     REASON_MAX,
     event_append,
     followers_notify,

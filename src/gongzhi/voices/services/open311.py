@@ -22,8 +22,8 @@ from gongzhi.places.models import Place
 from gongzhi.voices.errors import Code
 from gongzhi.voices.models import OPEN311_TEXT_MAX, TEXT_MAX, Category, Channel, EventKind, Open311Key, Voice
 from gongzhi.voices.predicates import can_configure
-from gongzhi.voices.services.common import event_append
 from gongzhi.voices.services.intake import voice_submit
+from gongzhi.voices.services.voice_steps import event_append
 
 __all__ = [
     "key_hash",

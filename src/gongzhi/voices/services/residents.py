@@ -17,8 +17,8 @@ from gongzhi.rules import voice_feedback as rules
 from gongzhi.voices.errors import Code
 from gongzhi.voices.models import EventKind, FollowKind, Status, Voice, VoiceFollower
 from gongzhi.voices.predicates import can_submit_at
-from gongzhi.voices.services.common import event_append, voice_lock
 from gongzhi.voices.services.deadlines import voice_due_at
+from gongzhi.voices.services.voice_steps import event_append, voice_lock
 
 __all__ = ["RATING_COMMENT_MAX", "REOPEN_REASON_MAX", "voice_me_too", "voice_rate", "voice_reopen"]
 

@@ -14,7 +14,7 @@ from gongzhi.voices.models import (
     Voice,
 )
 from gongzhi.voices.predicates import can_handle, can_reveal_phone, text_reveals
-from gongzhi.voices.services.common import (
+from gongzhi.voices.services.voice_steps import (
     voice_visible_or_404,
 )
 

@@ -22,8 +22,8 @@ from gongzhi.voices.models import (
     PartyMember,
     Voice,
 )
-from gongzhi.voices.services.common import event_append, voice_lock
 from gongzhi.voices.services.deadlines import calendar_exceptions, deadline_tz
+from gongzhi.voices.services.voice_steps import event_append, voice_lock
 
 __all__ = ["voices_sweep"]
 

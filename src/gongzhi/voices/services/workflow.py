@@ -27,7 +27,7 @@ from gongzhi.voices.models import (
     status_label,
 )
 from gongzhi.voices.predicates import can_manage_community
-from gongzhi.voices.services.common import (
+from gongzhi.voices.services.voice_steps import (
     REASON_MAX,
     event_append,
     followers_notify,

@@ -100,11 +100,6 @@ class StatusForm(forms.Form):
     )
 
 
-def _require_inbox(actor: User, community: Place) -> None:
-    if not has_inbox(actor, community):
-        raise PermissionDenied(_("只有办理诉求的工作人员和责任方可以查看诉求办理"))
-
-
 def _int(value: str | None) -> int | None:
     value = (value or "").strip()
     return int(value) if value.isdigit() else None
@@ -140,7 +135,8 @@ def _count_key(actor: User, community: Place, filters: selectors.InboxFilters) -
 @login_required
 def inbox(request: HttpRequest, community_id: int) -> HttpResponse:
     actor, community = community_page(request, community_id)
-    _require_inbox(actor, community)
+    if not has_inbox(actor, community):
+        raise PermissionDenied(_("只有办理诉求的工作人员和责任方可以查看诉求办理"))
     filters = _filters(request)
     qs = selectors.inbox_list(actor=actor, community=community, filters=filters)
     paginator: Paginator = (  # type: ignore[type-arg]
@@ -291,13 +287,9 @@ def _act_reject(actor: User, community: Place, voice: Voice, post: Any) -> tuple
     return _("已不予受理"), None
 
 
-def _require_manage(actor: User, voice: Voice) -> None:
+def _act_merge(actor: User, community: Place, voice: Voice, post: Any) -> tuple[str, Any]:
     if not can_manage(actor, voice):
         raise PermissionDenied(_("只有社区书记或社工可以进行此操作"))
-
-
-def _act_merge(actor: User, community: Place, voice: Voice, post: Any) -> tuple[str, Any]:
-    _require_manage(actor, voice)
     raw = post.get("into_number", "").strip() or post.get("into", "")
     into_id = _int(raw.lstrip("#"))
     if into_id is None:
@@ -314,7 +306,8 @@ def _act_merge(actor: User, community: Place, voice: Voice, post: Any) -> tuple[
 
 
 def _act_promote(actor: User, community: Place, voice: Voice, post: Any) -> tuple[str, Any]:
-    _require_manage(actor, voice)
+    if not can_manage(actor, voice):
+        raise PermissionDenied(_("只有社区书记或社工可以进行此操作"))
     ids = [pk for pk in (_int(v) for v in post.getlist("group")) if pk is not None and pk != voice.pk]
     group = [voice, *selectors.handled_voices_by_ids(actor=actor, community=community, ids=ids)]
     if len(group) != len(ids) + 1:

@@ -1,8 +1,8 @@
 """Pages for the routing table, the responsible parties, the categories (VOICE_MANAGE: 书记, 社工) and the
 holiday calendar (read by staff, edited by superusers). Parse → read → permission → one service → render.
 
-The reads here are small and local to these pages; they start from `restrict(actor, VOICE_MANAGE)` so that a
-manager only ever sees their own community's rows."""
+The reads are `selectors.routing`; they start from `restrict(actor, VOICE_MANAGE)` so that a manager only ever
+sees their own community's rows."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -23,12 +22,11 @@ from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.http import actor_of
 from gongzhi.core.models import User
 from gongzhi.core.pages import community_page, form_error, page_context
-from gongzhi.core.permissions import Action
 from gongzhi.places.models import Place
-from gongzhi.rules import phone
 from gongzhi.rules.masking import mask_phone
-from gongzhi.voices.models import CalendarDay, Category, Party, PartyKind, PartyMember, Route
-from gongzhi.voices.predicates import can_configure, can_read_calendar
+from gongzhi.voices.models import PartyKind, PartyMember
+from gongzhi.voices.predicates import can_configure, can_edit_calendar, can_read_calendar
+from gongzhi.voices.selectors import routing as selectors
 from gongzhi.voices.services import routing as routing_services
 from gongzhi.voices.services.deadlines import calendar_day_clear, calendar_day_set
 from gongzhi.voices.services.routing import (
@@ -95,7 +93,7 @@ class CalendarForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("名称"), max_length=40, required=False)
 
 
-# --- reads ---------------------------------------------------------------------------------------------------
+# --- parsing ---------------------------------------------------------------------------------------------------
 
 
 def _manager_community(request: HttpRequest, community_id: int) -> tuple[User, Place]:
@@ -104,21 +102,6 @@ def _manager_community(request: HttpRequest, community_id: int) -> tuple[User, P
     if not can_configure(actor, community):
         raise PermissionDenied(_("只有社区书记或社工可以维护分派规则、责任方和类别"))
     return actor, community
-
-
-def _places(actor: User, community: Place) -> list[Place]:
-    rows: QuerySet[Place] = Place.objects.restrict(actor, Action.VOICE_MANAGE).filter(community=community)
-    return [community, *rows.exclude(pk=community.pk).order_by("path")]
-
-
-def _parties(actor: User, community: Place) -> QuerySet[Party]:
-    rows: QuerySet[Party] = Party.objects.restrict(actor, Action.VOICE_MANAGE).filter(community=community)
-    return rows
-
-
-def _categories(actor: User, community: Place) -> QuerySet[Category]:
-    rows: QuerySet[Category] = Category.objects.restrict(actor, Action.VOICE_MANAGE).filter(community=community)
-    return rows
 
 
 def _pick(rows: Any, pk: int | None) -> Any:
@@ -141,9 +124,9 @@ def _int(raw: str | None) -> int | None:
 @login_required
 def routes(request: HttpRequest, community_id: int) -> HttpResponse:
     actor, community = _manager_community(request, community_id)
-    places = _places(actor, community)
-    parties = list(_parties(actor, community).filter(is_active=True))
-    cats = list(_categories(actor, community))
+    places = selectors.routing_places(actor=actor, community=community)
+    parties = list(selectors.party_list(actor=actor, community=community).filter(is_active=True))
+    cats = list(selectors.category_list(actor=actor, community=community))
     form = RouteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -156,12 +139,7 @@ def routes(request: HttpRequest, community_id: int) -> HttpResponse:
         else:
             messages.success(request, _("分派规则已保存"))
             return redirect("voices:routes", community_id=community.pk)
-    table = list(
-        Route.objects.restrict(actor, Action.VOICE_MANAGE)
-        .filter(community=community)
-        .select_related("place", "category", "party")
-        .order_by("place_path", "category_id")
-    )
+    table = selectors.route_list(actor=actor, community=community)
     preview: dict[str, Any] = {}
     try_place, try_category = _int(request.GET.get("try_place")), _int(request.GET.get("try_category"))
     if try_place:
@@ -196,9 +174,7 @@ def routes(request: HttpRequest, community_id: int) -> HttpResponse:
 @require_POST
 def route_delete(request: HttpRequest, community_id: int, route_id: int) -> HttpResponse:
     actor, community = _manager_community(request, community_id)
-    route = Route.objects.restrict(actor, Action.VOICE_MANAGE).filter(community=community, pk=route_id).first()
-    if route is None:
-        raise NotFound()
+    route = selectors.route_get(actor=actor, community=community, route_id=route_id)
     routing_services.route_delete(actor=actor, route=route)
     messages.success(request, _("分派规则已删除"))
     return redirect("voices:routes", community_id=community.pk)
@@ -207,35 +183,15 @@ def route_delete(request: HttpRequest, community_id: int, route_id: int) -> Http
 # --- parties -------------------------------------------------------------------------------------------------
 
 
-def _members_prefetch() -> Prefetch[Any]:
-    return Prefetch("members", queryset=PartyMember.objects.select_related("user").order_by("-is_lead", "id"))
-
-
 def _masked(member: PartyMember) -> PartyMember:
     member.phone_masked = mask_phone(member.user.phone)  # type: ignore[attr-defined]
     return member
 
 
-def _member_user(raw: str) -> User | None:
-    """The account with this mobile number, if any; the service then requires a role in the community (so a
-    manager cannot tell an unknown number from an outsider's)."""
-    try:
-        number = phone.validate(raw)
-    except ValueError:
-        return None
-    found: User | None = User.objects.filter(phone=number).first()
-    return found
-
-
 @login_required
 def parties(request: HttpRequest, community_id: int) -> HttpResponse:
     actor, community = _manager_community(request, community_id)
-    rows = list(
-        _parties(actor, community)
-        .select_related("supervisor")
-        .prefetch_related(_members_prefetch())
-        .order_by("kind", "name")
-    )
+    rows = list(selectors.party_list_with_members(actor=actor, community=community).order_by("kind", "name"))
     form = PartyForm(request.POST or None, initial={"is_active": True})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -263,7 +219,7 @@ def parties(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 def party_edit(request: HttpRequest, community_id: int, party_id: int) -> HttpResponse:
     actor, community = _manager_community(request, community_id)
-    rows = list(_parties(actor, community).select_related("supervisor").prefetch_related(_members_prefetch()))
+    rows = list(selectors.party_list_with_members(actor=actor, community=community))
     party = _pick(rows, party_id)
     form = PartyForm(
         request.POST or None,
@@ -280,7 +236,7 @@ def party_edit(request: HttpRequest, community_id: int, party_id: int) -> HttpRe
         member_form = MemberForm(request.POST)
         form = PartyForm(initial=form.initial)
         if member_form.is_valid():
-            user = _member_user(member_form.cleaned_data["phone"])
+            user = selectors.member_user_by_phone(raw=member_form.cleaned_data["phone"])
             try:
                 party_member_add(actor=actor, party=party, user=user, is_lead=member_form.cleaned_data["is_lead"])
             except ApplicationError as exc:
@@ -361,7 +317,7 @@ def categories(request: HttpRequest, community_id: int) -> HttpResponse:
             community,
             nav="voices",
             tab="categories",
-            categories=list(_categories(actor, community)),
+            categories=list(selectors.category_list(actor=actor, community=community)),
             form=form,
         ),
     )
@@ -370,7 +326,7 @@ def categories(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 def category_edit(request: HttpRequest, community_id: int, category_id: int) -> HttpResponse:
     actor, community = _manager_community(request, community_id)
-    category = _categories(actor, community).filter(pk=category_id).first()
+    category = selectors.category_list(actor=actor, community=community).filter(pk=category_id).first()
     if category is None:
         raise NotFound()
     form = CategoryForm(
@@ -441,12 +397,12 @@ def calendar(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("节假日安排已保存"))
                 return redirect("voices:calendar")
-        elif not actor.is_superuser:
+        elif not can_edit_calendar(actor):
             raise PermissionDenied(_("节假日安排全平台通用，只有系统管理员可以修改"))
     year = _int(request.GET.get("year")) or date.today().year
-    days = list(CalendarDay.objects.filter(date__year=year).order_by("date"))
+    days = selectors.calendar_day_list(year=year)
     return render(
         request,
         "voices/routing_calendar.html",
-        {"days": days, "year": year, "form": form, "can_edit": actor.is_superuser, "nav": "voices"},
+        {"days": days, "year": year, "form": form, "can_edit": can_edit_calendar(actor), "nav": "voices"},
     )

@@ -127,8 +127,7 @@ def stats(request: HttpRequest, community_id: int) -> HttpResponse:
             actor=actor, community=community, since=filters["since"], until=filters["until"], by=filters["by"]
         )
     context = {
-        **page_context(request, community),
-        "nav": "voices",
+        **page_context(request, community, nav="voices"),
         "form": form,
         "data": data,
         "chart": _chart_data(data) if data else None,

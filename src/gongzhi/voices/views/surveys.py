@@ -22,7 +22,7 @@ from gongzhi.core.pages import community_page, form_error, page_context
 from gongzhi.places.models import Place
 from gongzhi.voices.errors import Code
 from gongzhi.voices.models import Category, Survey, VisitOutcome
-from gongzhi.voices.predicates import can_work_surveys
+from gongzhi.voices.predicates import can_close_survey, can_work_surveys
 from gongzhi.voices.selectors import surveys as selectors
 from gongzhi.voices.services import surveys as surveys_services
 from gongzhi.voices.services.surveys import NeedInput, survey_close, survey_create, survey_visit_record
@@ -106,7 +106,7 @@ _STATE_LABELS = {
 @login_required
 def survey_detail(request: HttpRequest, community_id: int, survey_id: int) -> HttpResponse:
     actor, community, survey = _survey(request, community_id, survey_id)
-    can_manage = selectors.survey_may_manage(actor=actor, survey=survey)
+    can_manage = can_close_survey(actor, survey)
     if request.method == "POST":
         if request.POST.get("action") != "close":
             raise NotFound()

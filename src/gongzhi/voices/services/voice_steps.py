@@ -1,4 +1,5 @@
-"""What every voices service shares: locking a voice, appending to its timeline, telling its followers."""
+"""The steps voices services share on a voice: locking it, checking who may act, appending to its timeline, telling
+its followers, and cleaning the text they take."""
 
 from __future__ import annotations
 
