@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from gongzhi.api import api
+from gongzhi.voices.urls import open311_urlpatterns
 
 urlpatterns: list[Any] = [
     path("admin/", admin.site.urls),
@@ -16,7 +17,7 @@ urlpatterns: list[Any] = [
     path("", include("gongzhi.voices.urls")),
     path("", include("gongzhi.notifications.urls")),
     path("", include("gongzhi.timebank.urls")),
-    path("open311/v2/", include("gongzhi.voices.open311")),
+    path("open311/v2/", include((open311_urlpatterns, "open311"))),
 ]
 if settings.BENCH_MODE:
     from django.http import HttpResponse

@@ -8,8 +8,8 @@ message asks for a rating."""
 import pytest
 
 from gongzhi.core.roles import Role
-from gongzhi.voices import services
 from gongzhi.voices.models import Voice
+from gongzhi.voices.services.intake import voice_submit
 from tests import factories
 from tests.browser.conftest import log_in, screenshot
 from tests.voices.conftest import make_desk
@@ -22,7 +22,7 @@ def garden(transactional_db):
     site = factories.make_community(name="花园颐院社区")
     staff = factories.staff_of(site)
     desk = make_desk(site, staff)
-    voice = services.voice_submit(
+    voice = voice_submit(
         actor=desk.resident,
         community=site.community,
         place=site.buildings[0],

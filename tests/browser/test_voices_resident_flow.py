@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from gongzhi.core.roles import Role
-from gongzhi.voices import services
 from gongzhi.voices.models import EventKind, FollowKind, Voice, VoiceEvent, VoiceFollower, VoicePhoto
 from gongzhi.voices.services import workflow
+from gongzhi.voices.services.intake import voice_submit
 from tests import factories
 from tests.browser.conftest import log_in, screenshot
 from tests.voices.conftest import make_desk
@@ -35,7 +35,7 @@ def garden(transactional_db):
     staff = factories.staff_of(site)
     desk = make_desk(site, staff)
     neighbour = factories.make_user(Role.RESIDENT, household=site.households[3], name="王阿姨")
-    lamp = services.voice_submit(
+    lamp = voice_submit(
         actor=neighbour,
         community=site.community,
         place=site.buildings[0],
@@ -111,7 +111,7 @@ def test_resident_reports_with_a_photo_and_adds_me_too_to_a_similar_voice(page, 
 def test_resident_rates_and_reopens_a_closed_voice(page, garden):
     desk, _lamp = garden
     c = desk.site.community.pk
-    mine = services.voice_submit(
+    mine = voice_submit(
         actor=desk.resident,
         community=desk.site.community,
         place=desk.site.buildings[0],

@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 
 from gongzhi.core.roles import Role
-from gongzhi.voices import services
 from gongzhi.voices.models import EventKind, VoiceEvent
+from gongzhi.voices.services.intake import voice_submit
+from gongzhi.voices.services.sweep import voices_sweep
 from tests import factories
 from tests.browser.conftest import log_in, screenshot
 from tests.voices.conftest import make_desk
@@ -48,7 +49,7 @@ def test_route_then_escalate_then_read_the_message(page, live_server, garden):
     assert no_sideways_scroll(page)
     screenshot(page, "voices-routing-table")
 
-    voice = services.voice_submit(
+    voice = voice_submit(
         actor=desk.resident,
         community=s.community,
         place=s.units[0],
@@ -57,7 +58,7 @@ def test_route_then_escalate_then_read_the_message(page, live_server, garden):
         is_public=True,
     )
     assert voice.party == desk.property
-    counts = services.voices_sweep(now=voice.due_at + timedelta(hours=1))
+    counts = voices_sweep(now=voice.due_at + timedelta(hours=1))
     assert counts["escalated"] == 1
     assert VoiceEvent.objects.filter(voice=voice, kind=EventKind.ESCALATED, is_public=True).exists()
 

@@ -8,8 +8,8 @@ import datetime
 import pytest
 
 from gongzhi.core.roles import Role
-from gongzhi.voices import services
 from gongzhi.voices.models import Voice
+from gongzhi.voices.services.intake import voice_submit
 from tests.browser.conftest import log_in, screenshot
 from tests.factories import PASSWORD
 from tests.voices.conftest import make_desk
@@ -33,7 +33,7 @@ def test_charts_draw_on_a_phone_and_resize(page, site, staff):
     for i, (code, place) in enumerate(
         [("parking", s.buildings[0]), ("parking", s.buildings[1]), ("refuse", s.compound), ("security", s.units[0])]
     ):
-        voice = services.voice_submit(
+        voice = voice_submit(
             actor=desk.resident,
             community=s.community,
             place=place,

@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from gongzhi.core.roles import Role
-from gongzhi.voices import services
 from gongzhi.voices.models import Channel, SurveyVisit, Voice
+from gongzhi.voices.services.surveys import survey_create
 from tests import factories
 from tests.browser.conftest import log_in, screenshot
 from tests.voices.conftest import make_desk
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 def survey(transactional_db):
     site = factories.make_community(name="东环路社区")
     desk = make_desk(site, factories.staff_of(site))
-    survey = services.survey_create(
+    survey = survey_create(
         actor=desk.staff[Role.SECRETARY],
         place=site.compound,
         title="花园小区双找入户走访",

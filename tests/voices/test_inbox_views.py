@@ -11,8 +11,9 @@ from django.test import Client
 from gongzhi.core.audit import bump_version
 from gongzhi.core.models import AuditEvent, SensitiveAccess
 from gongzhi.core.roles import Role
-from gongzhi.voices import services
 from gongzhi.voices.models import Channel, CustomStatus, Voice, VoiceEvent
+from gongzhi.voices.services.residents import voice_me_too
+from gongzhi.voices.services.workflow import voice_close
 from tests.conftest import login
 from tests.voices.test_workflow import submit
 
@@ -79,7 +80,7 @@ def test_inbox_filters_counts_and_support(desk, voices):
     assert ids_on(secretary.get(url, {"q": f"#{voices['public'].pk}"}).content.decode()) == {voices["public"].pk}
     order = secretary.get(url, {"order": "support"}).content.decode()
     assert order.index(f'data-voice="{voices["refuse"].pk}"') < order.index(f'data-voice="{voices["parking"].pk}"')
-    services.voice_close(actor=desk.staff[Role.SECRETARY], voice=voices["public"], body="已修好")
+    voice_close(actor=desk.staff[Role.SECRETARY], voice=voices["public"], body="已修好")
     assert ids_on(secretary.get(url, {"state": "closed"}).content.decode()) == {voices["public"].pk}
     assert ids_on(secretary.get(url, {"state": "resolved"}).content.decode()) == {voices["public"].pk}
     # Overdue: due in the past and still open.
@@ -233,7 +234,7 @@ def test_merge_and_promote_through_the_page(desk, voices):
     refuse, public = voices["refuse"], voices["public"]
     from tests import factories
 
-    services.voice_me_too(actor=factories.make_user(Role.RESIDENT, household=desk.site.households[10]), voice=public)
+    voice_me_too(actor=factories.make_user(Role.RESIDENT, household=desk.site.households[10]), voice=public)
     response = client.post(f"{base(desk)}/{public.pk}/handle/merge/", {"into": refuse.pk, "reason": "同一处"})
     assert response.status_code == 302 and response["Location"].endswith(f"/{refuse.pk}/handle/")
     public.refresh_from_db()

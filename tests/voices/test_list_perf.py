@@ -15,10 +15,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gongzhi.core.roles import Role
-from gongzhi.voices import services
 from gongzhi.voices.models import Voice
 from gongzhi.voices.selectors import inbox as inbox_selectors
 from gongzhi.voices.selectors import voices as voice_selectors
+from gongzhi.voices.services.residents import voice_me_too
+from gongzhi.voices.services.workflow import voice_close
 from tests.conftest import login
 from tests.voices.test_workflow import submit
 
@@ -60,7 +61,7 @@ def test_inbox_counts_are_cached_and_refresh_after_a_committed_close(desk, djang
     Voice.objects.filter(pk=voices[0].pk).update(is_open=True, status="pending")
     committed(
         django_capture_on_commit_callbacks,
-        lambda: services.voice_close(actor=desk.staff[Role.SECRETARY], voice=voices[1], body="已修好"),
+        lambda: voice_close(actor=desk.staff[Role.SECRETARY], voice=voices[1], body="已修好"),
     )
     html = client.get(inbox_url(desk)).content.decode()
     assert figure(html, "open") == 2 and tab(html, "pending") == 2 and tab(html, "resolved") == 1
@@ -160,7 +161,7 @@ def test_my_voices_are_mine_and_followed_in_this_community_only(desk, other_desk
     resident = desk.resident
     own = submit(desk)
     followed = submit(desk, text="别人反映的路灯", actor=desk.staff[Role.SECRETARY], is_public=True)
-    services.voice_me_too(actor=resident, voice=followed)
+    voice_me_too(actor=resident, voice=followed)
     elsewhere = submit(other_desk)
     Voice.objects.filter(pk=elsewhere.pk).update(reporter=resident)  # mine, but in another community
     submit(desk, text="邻居的私事", actor=desk.staff[Role.SECRETARY])

@@ -18,9 +18,12 @@ from django.utils import timezone
 from gongzhi.core.errors import PermissionDenied, ValidationFailed
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
-from gongzhi.voices import services
 from gongzhi.voices.models import Channel, EventKind, Open311Key, Status, Voice, VoiceEvent, VoicePhoto
-from gongzhi.voices.services.common import event_append
+from gongzhi.voices.services.intake import voice_submit
+from gongzhi.voices.services.open311 import open311_key_issue, open311_key_revoke
+from gongzhi.voices.services.residents import voice_rate
+from gongzhi.voices.services.voice_steps import event_append
+from gongzhi.voices.services.workflow import voice_close, voice_reply
 from tests.conftest import login
 
 BASE = "/open311/v2/"
@@ -48,7 +51,7 @@ PHONE = "13812345678"
 
 
 def issue(desk: Any, name: str = "12345 市民热线") -> tuple[Open311Key, str]:
-    return services.open311_key_issue(actor=desk.staff[Role.SECRETARY], community=desk.site.community, name=name)
+    return open311_key_issue(actor=desk.staff[Role.SECRETARY], community=desk.site.community, name=name)
 
 
 def spec_post(raw_key: str, **overrides: str) -> dict[str, str]:
@@ -149,7 +152,7 @@ def submit(desk: Any, **kwargs: Any) -> Voice:
         "is_public": True,
     }
     defaults.update(kwargs)
-    return services.voice_submit(**defaults)
+    return voice_submit(**defaults)
 
 
 # --- the spec's example requests -----------------------------------------------------------------------------
@@ -377,12 +380,12 @@ def test_updated_datetime_is_the_last_change_a_caller_can_see_and_a_closed_reque
     closed = submit(desk, text="垃圾房门坏了", category=desk.categories["refuse"], actor=desk.resident)
     silent = submit(desk, text="没有答复的问题")
     time_machine.move_to(start + datetime.timedelta(hours=1))
-    services.voice_reply(actor=secretary, voice=replied, body="已报修，明天更换灯泡")
+    voice_reply(actor=secretary, voice=replied, body="已报修，明天更换灯泡")
     time_machine.move_to(start + datetime.timedelta(hours=2))
-    services.voice_close(actor=secretary, voice=closed, body="已修好")
+    voice_close(actor=secretary, voice=closed, body="已修好")
     time_machine.move_to(start + datetime.timedelta(hours=3))
-    services.voice_reply(actor=secretary, voice=replied, body="内部：电工老王", is_public=False)
-    services.voice_rate(actor=desk.resident, voice=closed, rating=5)
+    voice_reply(actor=secretary, voice=replied, body="内部：电工老王", is_public=False)
+    voice_rate(actor=desk.resident, voice=closed, rating=5)
     time_machine.move_to(start + datetime.timedelta(hours=4))
     Voice.objects.filter(community=desk.site.community).update(updated_at=timezone.now())  # e.g. a bulk load
 
@@ -523,7 +526,7 @@ def test_bad_posts_get_the_specs_error_and_change_nothing(desk, client, change, 
 
 def test_a_revoked_key_and_a_key_of_another_community_are_refused(desk, other_desk, client):
     key, raw = issue(desk)
-    services.open311_key_revoke(actor=desk.staff[Role.SECRETARY], key=key)
+    open311_key_revoke(actor=desk.staff[Role.SECRETARY], key=key)
     assert_error(client.post(f"{BASE}requests.json", spec_post(raw)), 403, "key_revoked")
     _nothing_changed(key)
     other_key, other_raw = issue(other_desk)
@@ -814,10 +817,10 @@ def test_revoke_matrix_and_a_second_revoke(desk, other_desk, client):
     assert key.revoked_at == revoked_at
     assert AuditEvent.objects.filter(verb="open311_key.revoke").count() == 1
     with pytest.raises(ValidationFailed) as exc:
-        services.open311_key_revoke(actor=desk.staff[Role.SECRETARY], key=key)
+        open311_key_revoke(actor=desk.staff[Role.SECRETARY], key=key)
     assert exc.value.code == "already_revoked"
     with pytest.raises(PermissionDenied):
-        services.open311_key_revoke(actor=desk.staff[Role.SECRETARY], key=other_key)
+        open311_key_revoke(actor=desk.staff[Role.SECRETARY], key=other_key)
     assert_error(
         client.get(f"{BASE}requests.json", {"jurisdiction_id": desk.site.community.pk, "api_key": raw}),
         403,

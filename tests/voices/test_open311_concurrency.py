@@ -6,8 +6,8 @@ from django.db import connection
 from gongzhi.core.errors import PermissionDenied
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
-from gongzhi.voices import services
 from gongzhi.voices.models import Open311Key, Voice
+from gongzhi.voices.services.open311 import open311_key_issue, open311_key_revoke, open311_request_create
 from tests.core.test_concurrency import race
 from tests.voices.test_open311 import spec_post
 
@@ -22,13 +22,13 @@ def _postgres_only():
 
 def test_posts_racing_a_revocation_are_all_accepted_before_it_or_refused(desk):
     secretary = desk.staff[Role.SECRETARY]
-    key, raw = services.open311_key_issue(actor=secretary, community=desk.site.community, name="12345 市民热线")
+    key, raw = open311_key_issue(actor=secretary, community=desk.site.community, name="12345 市民热线")
     data = spec_post(raw)
 
     def work(i: int):
         if i == 4:
-            return services.open311_key_revoke(actor=secretary, key=key)
-        return services.open311_request_create(api_key=raw, community=None, data=data)
+            return open311_key_revoke(actor=secretary, key=key)
+        return open311_request_create(api_key=raw, community=None, data=data)
 
     results = race(9, work)
     assert isinstance(results[4], Open311Key)

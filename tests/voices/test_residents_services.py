@@ -19,9 +19,11 @@ from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
 from gongzhi.notifications.models import Notification
-from gongzhi.voices import services
 from gongzhi.voices.models import EventKind, FollowKind, Voice, VoiceEvent, VoiceFollower, VoicePhoto
-from gongzhi.voices.services import workflow
+from gongzhi.voices.services import merging, workflow
+from gongzhi.voices.services.intake import voice_submit
+from gongzhi.voices.services.photos import PHOTO_MAX_BYTES, photo_validate
+from gongzhi.voices.services.residents import voice_me_too, voice_rate, voice_reopen
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
@@ -61,7 +63,7 @@ def upload(data: bytes, name: str = "photo.jpg", content_type: str = "image/jpeg
 
 def submit(desk, *, actor=None, text="小区东门路灯不亮", category="lighting", place=None, **kw) -> Voice:  # type: ignore[no-untyped-def]
     s = desk.site
-    return services.voice_submit(
+    return voice_submit(
         actor=actor or desk.resident,
         community=s.community,
         place=place or s.buildings[0],
@@ -159,8 +161,8 @@ def test_a_real_gif_is_refused_too(desk):
 
 
 def test_a_photo_over_10_mb_is_refused(desk):
-    big = upload(jpeg() + b"\x00" * (services.PHOTO_MAX_BYTES + 1 - len(jpeg())))
-    assert big.size == services.PHOTO_MAX_BYTES + 1
+    big = upload(jpeg() + b"\x00" * (PHOTO_MAX_BYTES + 1 - len(jpeg())))
+    assert big.size == PHOTO_MAX_BYTES + 1
     with pytest.raises(ValidationFailed) as exc:
         submit(desk, photos=[big])
     assert exc.value.code == "photo_too_big"
@@ -170,8 +172,8 @@ def test_a_photo_over_10_mb_is_refused(desk):
 
 def test_exactly_10_mb_is_accepted():
     data = jpeg()
-    exact = upload(data + b"\x00" * (services.PHOTO_MAX_BYTES - len(data)))
-    assert services.photo_validate(exact) == "JPEG"
+    exact = upload(data + b"\x00" * (PHOTO_MAX_BYTES - len(data)))
+    assert photo_validate(exact) == "JPEG"
 
 
 def test_more_than_five_photos_are_refused(desk):
@@ -198,7 +200,7 @@ def test_the_decompression_bomb_guard_is_on(desk, monkeypatch):
 def test_me_too_counts_once_follows_and_tells_no_name(desk):
     voice = submit(desk, is_public=True)
     other = neighbour(desk)
-    counted = services.voice_me_too(actor=other, voice=voice)
+    counted = voice_me_too(actor=other, voice=voice)
     assert counted.pk == voice.pk
     voice.refresh_from_db()
     assert voice.support_count == 2
@@ -207,7 +209,7 @@ def test_me_too_counts_once_follows_and_tells_no_name(desk):
     assert event.is_public and other.display_name not in event.actor_label + event.body
     assert AuditEvent.objects.filter(verb="voice.me_too", object_id=str(voice.pk)).count() == 1
     with pytest.raises(ValidationFailed) as exc:
-        services.voice_me_too(actor=other, voice=voice)
+        voice_me_too(actor=other, voice=voice)
     assert exc.value.code == "already_me_too"
     voice.refresh_from_db()
     assert voice.support_count == 2
@@ -216,7 +218,7 @@ def test_me_too_counts_once_follows_and_tells_no_name(desk):
 def test_me_too_on_ones_own_voice_is_refused(desk):
     voice = submit(desk, is_public=True)
     with pytest.raises(ValidationFailed) as exc:
-        services.voice_me_too(actor=desk.resident, voice=voice)
+        voice_me_too(actor=desk.resident, voice=voice)
     assert exc.value.code == "own_voice"
     voice.refresh_from_db()
     assert voice.support_count == 1 and not VoiceEvent.objects.filter(kind=EventKind.ME_TOO).exists()
@@ -225,7 +227,7 @@ def test_me_too_on_ones_own_voice_is_refused(desk):
 def test_me_too_on_a_closed_voice_is_refused(desk):
     voice = close(desk, submit(desk, is_public=True))
     with pytest.raises(ValidationFailed) as exc:
-        services.voice_me_too(actor=neighbour(desk), voice=voice)
+        voice_me_too(actor=neighbour(desk), voice=voice)
     assert exc.value.code == "voice_closed"
     voice.refresh_from_db()
     assert voice.support_count == 1
@@ -234,11 +236,11 @@ def test_me_too_on_a_closed_voice_is_refused(desk):
 def test_me_too_on_a_merged_duplicate_goes_to_the_voice_it_was_merged_into(desk):
     main = submit(desk, is_public=True, text="东门路灯坏了")
     dup = submit(desk, actor=neighbour(desk), is_public=True, text="东门的路灯不亮")
-    workflow.voice_merge(actor=desk.staff[Role.SECRETARY], duplicate=dup, into=main)
+    merging.voice_merge(actor=desk.staff[Role.SECRETARY], duplicate=dup, into=main)
     main.refresh_from_db()
     before = main.support_count
     third = factories.make_user(Role.RESIDENT, household=desk.site.households[2])
-    counted = services.voice_me_too(actor=third, voice=dup)
+    counted = voice_me_too(actor=third, voice=dup)
     assert counted.pk == main.pk
     main.refresh_from_db()
     dup.refresh_from_db()
@@ -251,9 +253,9 @@ def test_me_too_on_an_invisible_voice_is_not_found(desk, other_desk):
     private = submit(desk)  # not public: a neighbour cannot see it
     public = submit(desk, is_public=True)
     with pytest.raises(NotFound):
-        services.voice_me_too(actor=neighbour(desk), voice=private)
+        voice_me_too(actor=neighbour(desk), voice=private)
     with pytest.raises(NotFound):
-        services.voice_me_too(actor=other_desk.resident, voice=public)
+        voice_me_too(actor=other_desk.resident, voice=public)
     assert VoiceFollower.objects.filter(kind=FollowKind.ME_TOO).count() == 0
 
 
@@ -263,14 +265,14 @@ def test_me_too_on_an_invisible_voice_is_not_found(desk, other_desk):
 
 def test_the_reporter_rates_a_closed_voice_once(desk):
     voice = close(desk, submit(desk))
-    rated = services.voice_rate(actor=desk.resident, voice=voice, rating=2, comment="灯还是一闪一闪")
+    rated = voice_rate(actor=desk.resident, voice=voice, rating=2, comment="灯还是一闪一闪")
     assert (rated.rating, rated.rating_comment) == (2, "灯还是一闪一闪")
     assert rated.rated_at is not None
     event = VoiceEvent.objects.get(voice=voice, kind=EventKind.RATED)
     assert event.is_public and "2/5" in event.body and "一闪" not in event.body
     assert AuditEvent.objects.filter(verb="voice.rate").count() == 1
     with pytest.raises(ValidationFailed) as exc:
-        services.voice_rate(actor=desk.resident, voice=voice, rating=5)
+        voice_rate(actor=desk.resident, voice=voice, rating=5)
     assert exc.value.code == "already_rated"
     voice.refresh_from_db()
     assert voice.rating == 2
@@ -279,7 +281,7 @@ def test_the_reporter_rates_a_closed_voice_once(desk):
 def test_rating_a_voice_that_is_not_closed_changes_nothing(desk):
     voice = submit(desk)
     with pytest.raises(ValidationFailed) as exc:
-        services.voice_rate(actor=desk.resident, voice=voice, rating=5)
+        voice_rate(actor=desk.resident, voice=voice, rating=5)
     assert exc.value.code == "not_closed"
     assert "办结" in str(exc.value.message)
     voice.refresh_from_db()
@@ -290,9 +292,9 @@ def test_rating_a_voice_that_is_not_closed_changes_nothing(desk):
 def test_a_merged_duplicate_is_not_rated(desk):
     main = submit(desk, is_public=True)
     dup = submit(desk, is_public=True, text="东门路灯也坏了")
-    workflow.voice_merge(actor=desk.staff[Role.SECRETARY], duplicate=dup, into=main)
+    merging.voice_merge(actor=desk.staff[Role.SECRETARY], duplicate=dup, into=main)
     with pytest.raises(ValidationFailed) as exc:
-        services.voice_rate(actor=desk.resident, voice=dup, rating=3)
+        voice_rate(actor=desk.resident, voice=dup, rating=3)
     assert exc.value.code == "not_closed"
 
 
@@ -300,7 +302,7 @@ def test_a_merged_duplicate_is_not_rated(desk):
 def test_a_rating_outside_1_to_5_is_refused(desk, rating):
     voice = close(desk, submit(desk))
     with pytest.raises(ValidationFailed) as exc:
-        services.voice_rate(actor=desk.resident, voice=voice, rating=rating)
+        voice_rate(actor=desk.resident, voice=voice, rating=rating)
     assert exc.value.code == "bad_rating"
     assert exc.value.extra["field"] == "rating"
     voice.refresh_from_db()
@@ -310,10 +312,10 @@ def test_a_rating_outside_1_to_5_is_refused(desk, rating):
 def test_only_the_reporter_rates_and_a_script_comment_is_refused(desk):
     voice = close(desk, submit(desk, is_public=True))
     with pytest.raises(PermissionDenied) as exc:
-        services.voice_rate(actor=neighbour(desk), voice=voice, rating=5)
+        voice_rate(actor=neighbour(desk), voice=voice, rating=5)
     assert exc.value.code == "not_reporter"
     with pytest.raises(ValidationFailed) as exc2:
-        services.voice_rate(actor=desk.resident, voice=voice, rating=4, comment="<script>alert(1)</script>")
+        voice_rate(actor=desk.resident, voice=voice, rating=4, comment="<script>alert(1)</script>")
     assert exc2.value.code == "bad_text"
     voice.refresh_from_db()
     assert voice.rating is None
@@ -329,7 +331,7 @@ def test_the_reporter_reopens_once_with_a_reason(desk):
         reminded_at=timezone.now(), escalated_at=timezone.now(), due_at=timezone.now() - datetime.timedelta(days=9)
     )
     voice = close(desk, voice)
-    reopened = services.voice_reopen(actor=desk.resident, voice=voice, reason="换了灯泡第二天又不亮了")
+    reopened = voice_reopen(actor=desk.resident, voice=voice, reason="换了灯泡第二天又不亮了")
     reopened.refresh_from_db()
     assert (reopened.status, reopened.is_open, reopened.reopen_count) == ("in_progress", True, 1)
     assert reopened.reopen_reason == "换了灯泡第二天又不亮了"
@@ -345,7 +347,7 @@ def test_the_responsible_party_is_told_of_a_reopening(desk, django_capture_on_co
     voice = close(desk, submit(desk))
     Notification.objects.all().delete()
     with django_capture_on_commit_callbacks(execute=True):  # delivery runs on commit
-        services.voice_reopen(actor=desk.resident, voice=voice, reason="又坏了")
+        voice_reopen(actor=desk.resident, voice=voice, reason="又坏了")
     told = Notification.objects.filter(kind="voice.reopened")
     assert set(told.values_list("user_id", flat=True)) == {desk.staff[Role.PROPERTY].pk}
     assert told.get().url == f"/c/{desk.site.community.pk}/voices/{voice.pk}/"
@@ -353,13 +355,13 @@ def test_the_responsible_party_is_told_of_a_reopening(desk, django_capture_on_co
 
 def test_a_second_reopen_is_refused(desk):
     voice = close(desk, submit(desk))
-    services.voice_reopen(actor=desk.resident, voice=voice, reason="又坏了")
+    voice_reopen(actor=desk.resident, voice=voice, reason="又坏了")
     with pytest.raises(ValidationFailed) as exc:  # still open again
-        services.voice_reopen(actor=desk.resident, voice=voice, reason="还是坏的")
+        voice_reopen(actor=desk.resident, voice=voice, reason="还是坏的")
     assert exc.value.code == "already_reopened"
     voice = close(desk, Voice.objects.get(pk=voice.pk))
     with pytest.raises(ValidationFailed) as exc:  # closed a second time
-        services.voice_reopen(actor=desk.resident, voice=voice, reason="还是坏的")
+        voice_reopen(actor=desk.resident, voice=voice, reason="还是坏的")
     assert exc.value.code == "already_reopened"
     voice.refresh_from_db()
     assert (voice.reopen_count, voice.status) == (1, "resolved")
@@ -377,13 +379,13 @@ def test_a_reopen_after_the_window_is_refused(desk):
         voice = close(desk, submit(desk))
     late = datetime.datetime(2026, 3, 9, 9, 0, 1, tzinfo=datetime.UTC)
     with time_machine.travel(late, tick=False), pytest.raises(ValidationFailed) as exc:
-        services.voice_reopen(actor=desk.resident, voice=voice, reason="又坏了")
+        voice_reopen(actor=desk.resident, voice=voice, reason="又坏了")
     assert exc.value.code == "reopen_window_passed"
     assert "7" in str(exc.value.message)
     voice.refresh_from_db()
     assert (voice.status, voice.is_open, voice.reopen_count) == ("resolved", False, 0)
     with time_machine.travel(datetime.datetime(2026, 3, 9, 9, 0, 0, tzinfo=datetime.UTC), tick=False):
-        assert services.voice_reopen(actor=desk.resident, voice=voice, reason="又坏了").is_open
+        assert voice_reopen(actor=desk.resident, voice=voice, reason="又坏了").is_open
 
 
 @pytest.mark.parametrize(
@@ -392,7 +394,7 @@ def test_a_reopen_after_the_window_is_refused(desk):
 def test_a_reopen_needs_a_plain_reason(desk, reason, code):
     voice = close(desk, submit(desk))
     with pytest.raises(ValidationFailed) as exc:
-        services.voice_reopen(actor=desk.resident, voice=voice, reason=reason)
+        voice_reopen(actor=desk.resident, voice=voice, reason=reason)
     assert exc.value.code == code
     voice.refresh_from_db()
     assert (voice.is_open, voice.reopen_count) == (False, 0)
@@ -401,11 +403,11 @@ def test_a_reopen_needs_a_plain_reason(desk, reason, code):
 def test_reopening_an_open_voice_or_someone_elses_is_refused(desk):
     voice = submit(desk, is_public=True)
     with pytest.raises(ValidationFailed) as exc:
-        services.voice_reopen(actor=desk.resident, voice=voice, reason="想催一下")
+        voice_reopen(actor=desk.resident, voice=voice, reason="想催一下")
     assert exc.value.code == "not_closed"
     close(desk, voice)
     with pytest.raises(PermissionDenied) as exc2:
-        services.voice_reopen(actor=neighbour(desk), voice=voice, reason="我家也不亮")
+        voice_reopen(actor=neighbour(desk), voice=voice, reason="我家也不亮")
     assert exc2.value.code == "not_reporter"
     voice.refresh_from_db()
     assert voice.reopen_count == 0
@@ -415,7 +417,7 @@ def test_a_reporter_who_rated_it_satisfied_cannot_reopen(desk):
     from gongzhi.voices.services import workflow
 
     s = desk.site
-    voice = services.voice_submit(
+    voice = voice_submit(
         actor=desk.resident,
         community=s.community,
         place=s.compound,
@@ -423,9 +425,9 @@ def test_a_reporter_who_rated_it_satisfied_cannot_reopen(desk):
         text="垃圾房满了",
     )
     workflow.voice_close(actor=desk.staff["secretary"], voice=voice, body="已清运")
-    services.voice_rate(actor=desk.resident, voice=voice, rating=5)
+    voice_rate(actor=desk.resident, voice=voice, rating=5)
     with pytest.raises(ValidationFailed) as exc:
-        services.voice_reopen(actor=desk.resident, voice=voice, reason="又满了")
+        voice_reopen(actor=desk.resident, voice=voice, reason="又满了")
     assert exc.value.code == "rated_satisfied"
     voice.refresh_from_db()
     assert not voice.is_open and voice.reopen_count == 0
@@ -436,7 +438,7 @@ def test_after_a_reopen_the_resident_rates_the_final_outcome(desk):
     from gongzhi.voices.services import workflow
 
     s, secretary = desk.site, desk.staff["secretary"]
-    voice = services.voice_submit(
+    voice = voice_submit(
         actor=desk.resident,
         community=s.community,
         place=s.compound,
@@ -444,12 +446,12 @@ def test_after_a_reopen_the_resident_rates_the_final_outcome(desk):
         text="垃圾房满",
     )
     workflow.voice_close(actor=secretary, voice=voice, body="已清运")
-    services.voice_rate(actor=desk.resident, voice=voice, rating=2, comment="没清干净")
-    services.voice_reopen(actor=desk.resident, voice=voice, reason="还有一半没运走")
+    voice_rate(actor=desk.resident, voice=voice, rating=2, comment="没清干净")
+    voice_reopen(actor=desk.resident, voice=voice, reason="还有一半没运走")
     voice.refresh_from_db()
     assert voice.rating == 2 and voice.is_open  # the unhappy rating counts until the final one replaces it
     workflow.voice_close(actor=secretary, voice=voice, body="已全部清运")
-    services.voice_rate(actor=desk.resident, voice=voice, rating=5)
+    voice_rate(actor=desk.resident, voice=voice, rating=5)
     voice.refresh_from_db()
     assert voice.rating == 5
     rated = list(VoiceEvent.objects.filter(voice=voice, kind=EventKind.RATED).values_list("body", flat=True))

@@ -17,9 +17,9 @@ from django.utils.html import escape
 from PIL import Image
 
 from gongzhi.core.roles import Role
-from gongzhi.voices import services
 from gongzhi.voices.models import Channel, EventKind, Voice, VoiceEvent, VoiceFollower, VoicePhoto
 from gongzhi.voices.services import workflow
+from gongzhi.voices.services.intake import voice_submit
 from tests import factories
 from tests.conftest import login
 
@@ -49,7 +49,7 @@ def jpeg(width: int = 40, height: int = 30) -> bytes:
 
 
 def submit(desk, *, actor=None, text="1栋门口路灯不亮", category="lighting", place=None, **kw) -> Voice:  # type: ignore[no-untyped-def]
-    return services.voice_submit(
+    return voice_submit(
         actor=actor or desk.resident,
         community=desk.site.community,
         place=place or desk.site.buildings[0],

@@ -8,15 +8,16 @@ import pytest
 
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
-from gongzhi.voices import services
 from gongzhi.voices.models import CalendarDay, Channel, Voice
+from gongzhi.voices.services.deadlines import calendar_exceptions
+from gongzhi.voices.services.intake import voice_submit
 from tests import factories
 from tests.conftest import login
 
 
 def hotline_voice(desk):
     s = desk.site
-    return services.voice_submit(
+    return voice_submit(
         actor=desk.staff[Role.SECRETARY],
         community=s.community,
         place=s.compound,
@@ -77,7 +78,7 @@ def test_the_calendar_is_edited_by_superusers_through_the_service(desk):
     day = CalendarDay.objects.get(date=date(2026, 12, 31))
     assert not day.is_workday and day.name == "测试假日"
     assert AuditEvent.objects.filter(verb="voice.calendar_set").count() == 1
-    assert date(2026, 12, 31) in services.calendar_exceptions()
+    assert date(2026, 12, 31) in calendar_exceptions()
     client.post(f"/admin/voices/calendarday/{day.pk}/delete/", {"post": "yes"})
     assert not CalendarDay.objects.exists()
     assert AuditEvent.objects.filter(verb="voice.calendar_clear").count() == 1

@@ -9,8 +9,20 @@ import pytest
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
-from gongzhi.voices import services
 from gongzhi.voices.models import CalendarDay, Category, Party, PartyKind, PartyMember, Route
+from gongzhi.voices.services import deadlines
+from gongzhi.voices.services.deadlines import calendar_day_clear, calendar_day_set, calendar_exceptions, holidays_load
+from gongzhi.voices.services.routing import (
+    category_create,
+    category_update,
+    party_create,
+    party_member_add,
+    party_member_remove,
+    party_update,
+    route_delete,
+    route_for,
+    route_set,
+)
 from tests import factories
 
 pytestmark = pytest.mark.date_sensitive
@@ -24,10 +36,10 @@ def test_route_set_adds_then_changes_the_one_row(desk):
     s, actor = desk.site, secretary(desk)
     unit = s.units[0]
     assert (
-        services.route_for(community_id=s.community.pk, category_id=desk.categories["refuse"].pk, place_path=unit.path)
+        route_for(community_id=s.community.pk, category_id=desk.categories["refuse"].pk, place_path=unit.path)
         == desk.committee
     )
-    route = services.route_set(
+    route = route_set(
         actor=actor,
         community=s.community,
         place=s.buildings[0],
@@ -35,10 +47,10 @@ def test_route_set_adds_then_changes_the_one_row(desk):
         party=desk.property,
     )
     assert (
-        services.route_for(community_id=s.community.pk, category_id=desk.categories["refuse"].pk, place_path=unit.path)
+        route_for(community_id=s.community.pk, category_id=desk.categories["refuse"].pk, place_path=unit.path)
         == desk.property
     )
-    again = services.route_set(
+    again = route_set(
         actor=actor,
         community=s.community,
         place=s.buildings[0],
@@ -52,16 +64,14 @@ def test_route_set_adds_then_changes_the_one_row(desk):
 
 def test_a_default_row_for_any_category(desk):
     s = desk.site
-    services.route_set(
-        actor=secretary(desk), community=s.community, place=s.buildings[1], category=None, party=desk.grid_party
-    )
+    route_set(actor=secretary(desk), community=s.community, place=s.buildings[1], category=None, party=desk.grid_party)
     cat = desk.categories["refuse"]
-    assert services.route_for(community_id=s.community.pk, category_id=cat.pk, place_path=s.buildings[1].path) == (
+    assert route_for(community_id=s.community.pk, category_id=cat.pk, place_path=s.buildings[1].path) == (
         desk.grid_party
     )
     # A named category deeper up still loses to the deeper "any" row; at the same depth the named one wins.
     assert (
-        services.route_for(
+        route_for(
             community_id=s.community.pk, category_id=desk.categories["parking"].pk, place_path=s.buildings[1].path
         )
         == desk.grid_party
@@ -71,12 +81,10 @@ def test_a_default_row_for_any_category(desk):
 def test_route_delete(desk):
     s = desk.site
     route = Route.objects.get(category=desk.categories["security"])
-    services.route_delete(actor=secretary(desk), route=route)
+    route_delete(actor=secretary(desk), route=route)
     assert not Route.objects.filter(pk=route.pk).exists()
     assert (
-        services.route_for(
-            community_id=s.community.pk, category_id=desk.categories["security"].pk, place_path=s.units[0].path
-        )
+        route_for(community_id=s.community.pk, category_id=desk.categories["security"].pk, place_path=s.units[0].path)
         == desk.committee
     )
 
@@ -85,15 +93,11 @@ def test_route_delete(desk):
 def test_lower_roles_cannot_edit_the_table(desk, role):
     s = desk.site
     with pytest.raises(PermissionDenied):
-        services.route_set(
-            actor=desk.staff[role], community=s.community, place=s.compound, category=None, party=desk.property
-        )
+        route_set(actor=desk.staff[role], community=s.community, place=s.compound, category=None, party=desk.property)
     with pytest.raises(PermissionDenied):
-        services.party_create(actor=desk.staff[role], community=s.community, name="新物业", kind=PartyKind.PROPERTY)
+        party_create(actor=desk.staff[role], community=s.community, name="新物业", kind=PartyKind.PROPERTY)
     with pytest.raises(PermissionDenied):
-        services.category_create(
-            actor=desk.staff[role], community=s.community, code="fence", name="围栏", deadline_days=3
-        )
+        category_create(actor=desk.staff[role], community=s.community, code="fence", name="围栏", deadline_days=3)
     assert not Route.objects.filter(place=s.compound, category=None).exists()
     assert not Party.objects.filter(name="新物业").exists()
 
@@ -101,16 +105,16 @@ def test_lower_roles_cannot_edit_the_table(desk, role):
 def test_another_community_cannot_touch_this_one(desk, other_desk):
     s = desk.site
     with pytest.raises(PermissionDenied):
-        services.route_set(
+        route_set(
             actor=secretary(other_desk), community=s.community, place=s.compound, category=None, party=desk.property
         )
     # A party, place or category of another community is invisible here.
     with pytest.raises(NotFound):
-        services.route_set(
+        route_set(
             actor=secretary(desk), community=s.community, place=s.compound, category=None, party=other_desk.property
         )
     with pytest.raises(NotFound):
-        services.route_set(
+        route_set(
             actor=secretary(desk),
             community=s.community,
             place=other_desk.site.compound,
@@ -118,7 +122,7 @@ def test_another_community_cannot_touch_this_one(desk, other_desk):
             party=desk.property,
         )
     with pytest.raises(NotFound):
-        services.route_set(
+        route_set(
             actor=secretary(desk),
             community=s.community,
             place=s.compound,
@@ -126,13 +130,13 @@ def test_another_community_cannot_touch_this_one(desk, other_desk):
             party=desk.property,
         )
     with pytest.raises(PermissionDenied):
-        services.route_delete(actor=secretary(other_desk), route=Route.objects.filter(community=s.community).first())
+        route_delete(actor=secretary(other_desk), route=Route.objects.filter(community=s.community).first())
 
 
 def test_an_inactive_party_is_refused(desk):
-    services.party_update(actor=secretary(desk), party=desk.grid_party, is_active=False)
+    party_update(actor=secretary(desk), party=desk.grid_party, is_active=False)
     with pytest.raises(ValidationFailed) as exc:
-        services.route_set(
+        route_set(
             actor=secretary(desk),
             community=desk.site.community,
             place=desk.site.compound,
@@ -144,7 +148,7 @@ def test_an_inactive_party_is_refused(desk):
 
 def test_party_create_and_bad_input(desk):
     s, actor = desk.site, secretary(desk)
-    party = services.party_create(
+    party = party_create(
         actor=actor,
         community=s.community,
         name="供电所",
@@ -160,7 +164,7 @@ def test_party_create_and_bad_input(desk):
         ({"name": "供电所", "kind": PartyKind.UTILITY}, "party_name_taken"),
     ]:
         with pytest.raises((ValidationFailed, Duplicate)) as exc:
-            services.party_create(actor=actor, community=s.community, **kwargs)
+            party_create(actor=actor, community=s.community, **kwargs)
         assert exc.value.code == code
     assert Party.objects.filter(community=s.community).count() == 4
 
@@ -168,22 +172,22 @@ def test_party_create_and_bad_input(desk):
 def test_no_supervisor_cycles(desk):
     actor = secretary(desk)
     with pytest.raises(ValidationFailed) as exc:
-        services.party_update(actor=actor, party=desk.committee, supervisor=desk.property)
+        party_update(actor=actor, party=desk.committee, supervisor=desk.property)
     assert exc.value.code == "supervisor_cycle"
     with pytest.raises(ValidationFailed) as exc:
-        services.party_update(actor=actor, party=desk.committee, supervisor=desk.committee)
+        party_update(actor=actor, party=desk.committee, supervisor=desk.committee)
     assert exc.value.code == "supervisor_cycle"
     desk.committee.refresh_from_db()
     assert desk.committee.supervisor_id is None
     # A longer chain: 物业 → 居委会 → 街道, then 街道 under 物业 would close the loop.
-    street = services.party_create(
+    street = party_create(
         actor=actor, community=desk.site.community, name="街道城管科", kind=PartyKind.STREET_DEPARTMENT
     )
-    services.party_update(actor=actor, party=desk.committee, supervisor=street)
+    party_update(actor=actor, party=desk.committee, supervisor=street)
     with pytest.raises(ValidationFailed) as exc:
-        services.party_update(actor=actor, party=street, supervisor=desk.property)
+        party_update(actor=actor, party=street, supervisor=desk.property)
     assert exc.value.code == "supervisor_cycle"
-    services.party_update(actor=actor, party=desk.property, supervisor=None)
+    party_update(actor=actor, party=desk.property, supervisor=None)
     desk.property.refresh_from_db()
     assert desk.property.supervisor_id is None
 
@@ -192,23 +196,23 @@ def test_members_must_hold_a_role_in_the_community(desk, other_desk):
     actor = secretary(desk)
     outsider = other_desk.resident
     with pytest.raises(ValidationFailed) as exc:
-        services.party_member_add(actor=actor, party=desk.property, user=outsider)
+        party_member_add(actor=actor, party=desk.property, user=outsider)
     assert exc.value.code == "member_not_in_community"
     no_role = factories.make_user()
     with pytest.raises(ValidationFailed):
-        services.party_member_add(actor=actor, party=desk.property, user=no_role)
-    member = services.party_member_add(actor=actor, party=desk.property, user=desk.staff[Role.BUILDING_HEAD])
+        party_member_add(actor=actor, party=desk.property, user=no_role)
+    member = party_member_add(actor=actor, party=desk.property, user=desk.staff[Role.BUILDING_HEAD])
     with pytest.raises(Duplicate) as exc:
-        services.party_member_add(actor=actor, party=desk.property, user=desk.staff[Role.BUILDING_HEAD])
+        party_member_add(actor=actor, party=desk.property, user=desk.staff[Role.BUILDING_HEAD])
     assert exc.value.code == "already_member"
-    services.party_member_remove(actor=actor, member=member)
+    party_member_remove(actor=actor, member=member)
     assert not PartyMember.objects.filter(pk=member.pk).exists()
     assert AuditEvent.objects.filter(verb__startswith="voice.party_member").count() == 2
 
 
 def test_category_create_update_and_bad_input(desk):
     s, actor = desk.site, secretary(desk)
-    cat = services.category_create(
+    cat = category_create(
         actor=actor, community=s.community, code="Fence", name="围栏", deadline_days=4, remind_days_before=2
     )
     assert cat.code == "fence" and cat.deadline_days == 4
@@ -221,14 +225,14 @@ def test_category_create_update_and_bad_input(desk):
         ({"code": "ok", "name": "x", "deadline_days": 3, "remind_days_before": 3}, "bad_remind"),
     ]:
         with pytest.raises((ValidationFailed, Duplicate)) as exc:
-            services.category_create(actor=actor, community=s.community, **kwargs)
+            category_create(actor=actor, community=s.community, **kwargs)
         assert exc.value.code == code, kwargs
     assert Category.objects.filter(community=s.community).count() == 5
-    services.category_update(actor=actor, category=cat, deadline_days=10, is_active=False)
+    category_update(actor=actor, category=cat, deadline_days=10, is_active=False)
     cat.refresh_from_db()
     assert cat.deadline_days == 10 and not cat.is_active and cat.remind_days_before == 2
     with pytest.raises(ValidationFailed) as exc:
-        services.category_update(actor=actor, category=cat, remind_days_before=10)
+        category_update(actor=actor, category=cat, remind_days_before=10)
     assert exc.value.code == "bad_remind"
     cat.refresh_from_db()
     assert cat.remind_days_before == 2
@@ -237,24 +241,24 @@ def test_category_create_update_and_bad_input(desk):
 def test_the_calendar_is_for_superusers_only(desk):
     day = date(2026, 12, 25)
     with pytest.raises(PermissionDenied):
-        services.calendar_day_set(actor=secretary(desk), date=day, is_workday=False, name="x")
+        calendar_day_set(actor=secretary(desk), date=day, is_workday=False, name="x")
     assert not CalendarDay.objects.exists()
     root = factories.make_user()
     root.is_superuser = True
-    services.calendar_day_set(actor=root, date=day, is_workday=False, name="测试")
-    services.calendar_day_set(actor=root, date=day, is_workday=True, name="调休")
+    calendar_day_set(actor=root, date=day, is_workday=False, name="测试")
+    calendar_day_set(actor=root, date=day, is_workday=True, name="调休")
     assert CalendarDay.objects.get(date=day).is_workday
-    assert services.calendar_exceptions()[day] is True
+    assert calendar_exceptions()[day] is True
     with pytest.raises(ValidationFailed) as exc:
-        services.calendar_day_set(actor=root, date="2026-12-26", is_workday=True, name="")
+        calendar_day_set(actor=root, date="2026-12-26", is_workday=True, name="")
     assert exc.value.code == "bad_date"
-    services.calendar_day_clear(actor=root, date=day)
-    assert day not in services.calendar_exceptions()
+    calendar_day_clear(actor=root, date=day)
+    assert day not in calendar_exceptions()
 
 
 def test_holidays_load_is_idempotent(db):
-    assert services.holidays_load() == 39
-    assert services.holidays_load() == 39
+    assert holidays_load() == 39
+    assert holidays_load() == 39
     assert CalendarDay.objects.count() == 39
     assert CalendarDay.objects.get(date=date(2026, 9, 20)).is_workday
     assert not CalendarDay.objects.get(date=date(2026, 10, 1)).is_workday
@@ -268,19 +272,19 @@ def test_load_holidays_command(db):
 
 
 def test_the_calendar_is_read_once_per_version(db, django_assert_num_queries):
-    services.calendar_exceptions()
+    calendar_exceptions()
     with django_assert_num_queries(0):
-        services.calendar_exceptions()
+        calendar_exceptions()
     CalendarDay.objects.create(date=date(2026, 12, 30), is_workday=False, name="另一进程写入")
     from django.core.cache import cache
 
-    cache.delete(services.routing.CALENDAR_VERSION_KEY)  # as another process's bump would change it
+    cache.delete(deadlines.CALENDAR_VERSION_KEY)  # as another process's bump would change it
     with django_assert_num_queries(1):
-        assert date(2026, 12, 30) in services.calendar_exceptions()
+        assert date(2026, 12, 30) in calendar_exceptions()
 
 
 def test_the_process_copy_of_the_calendar_expires(db, monkeypatch, django_assert_num_queries):
-    services.calendar_exceptions()
-    monkeypatch.setattr(services.routing, "CALENDAR_MAX_AGE", 0.0)
+    calendar_exceptions()
+    monkeypatch.setattr(deadlines, "CALENDAR_MAX_AGE", 0.0)
     with django_assert_num_queries(1):
-        services.calendar_exceptions()
+        calendar_exceptions()

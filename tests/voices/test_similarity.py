@@ -15,8 +15,11 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from gongzhi.core.roles import Role
-from gongzhi.voices import services, similarity
+from gongzhi.voices import similarity
 from gongzhi.voices.models import Voice
+from gongzhi.voices.services import intake as intake_services
+from gongzhi.voices.services.merging import voice_merge
+from gongzhi.voices.services.workflow import voice_close
 from gongzhi.voices.similarity import similar_open_voices
 
 LAMP = "3栋2单元楼道灯坏了一个星期，晚上上楼看不见"
@@ -25,7 +28,7 @@ LAMP_QUERY = "楼道的灯坏了，晚上看不见"
 
 def submit(desk, text=LAMP, *, place=None, category="lighting", actor=None):
     s = desk.site
-    return services.voice_submit(
+    return intake_services.voice_submit(
         actor=actor or desk.resident,
         community=s.community,
         place=place or s.units[0],
@@ -84,7 +87,7 @@ def test_best_first_and_k_respected(desk):
 def test_not_a_closed_voice(desk):
     voice = submit(desk)
     assert similar(desk) == [voice.pk]
-    services.voice_close(actor=desk.staff[Role.PROPERTY], voice=voice, body="已更换灯泡")
+    voice_close(actor=desk.staff[Role.PROPERTY], voice=voice, body="已更换灯泡")
     assert similar(desk) == []
 
 
@@ -92,7 +95,7 @@ def test_not_a_merged_duplicate_but_the_voice_it_was_merged_into(desk):
     first = submit(desk)
     duplicate = submit(desk, "3栋2单元楼道灯坏了，晚上上楼看不见")
     assert set(similar(desk)) == {first.pk, duplicate.pk}
-    services.voice_merge(actor=desk.staff[Role.SECRETARY], duplicate=duplicate, into=first)
+    voice_merge(actor=desk.staff[Role.SECRETARY], duplicate=duplicate, into=first)
     assert similar(desk) == [first.pk]
 
 
@@ -173,7 +176,7 @@ def test_the_on_commit_hook_applies_a_close_at_once(desk, django_capture_on_comm
     assert similar(desk) == [voice.pk]
     entry = similarity._communities[desk.site.community.pk]
     with django_capture_on_commit_callbacks(execute=True):
-        services.voice_close(actor=desk.staff[Role.PROPERTY], voice=voice, body="已更换灯泡")
+        voice_close(actor=desk.staff[Role.PROPERTY], voice=voice, body="已更换灯泡")
     assert str(voice.pk) not in entry.index
     with django_capture_on_commit_callbacks(execute=True):
         added = submit(desk, "3栋楼道灯坏了一个星期")

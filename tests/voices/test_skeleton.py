@@ -6,13 +6,13 @@ import pytest
 
 from gongzhi.core.errors import PermissionDenied, ValidationFailed
 from gongzhi.core.models import AuditEvent
-from gongzhi.voices import services
 from gongzhi.voices.models import Channel, Voice, VoiceEvent
+from gongzhi.voices.services.intake import voice_submit
 
 
 def test_resident_voice_goes_to_the_property_for_parking_in_the_compound(desk):
     s = desk.site
-    voice = services.voice_submit(
+    voice = voice_submit(
         actor=desk.resident,
         community=s.community,
         place=s.buildings[0],
@@ -28,14 +28,14 @@ def test_resident_voice_goes_to_the_property_for_parking_in_the_compound(desk):
 
 def test_refuse_falls_back_to_the_committee_and_security_to_the_building_grid(desk):
     s = desk.site
-    refuse = services.voice_submit(
+    refuse = voice_submit(
         actor=desk.resident,
         community=s.community,
         place=s.compound,
         category=desk.categories["refuse"],
         text="垃圾房满了",
     )
-    security = services.voice_submit(
+    security = voice_submit(
         actor=desk.resident,
         community=s.community,
         place=s.units[0],
@@ -50,7 +50,7 @@ def test_empty_or_scripted_text_changes_nothing(desk):
     s = desk.site
     for text, code in [("   ", "text_required"), ("<script>alert(1)</script>", "bad_text"), ("长" * 1001, "bad_text")]:
         with pytest.raises(ValidationFailed) as exc:
-            services.voice_submit(
+            voice_submit(
                 actor=desk.resident,
                 community=s.community,
                 place=s.compound,
@@ -64,7 +64,7 @@ def test_empty_or_scripted_text_changes_nothing(desk):
 
 def test_a_resident_of_another_community_cannot_file_here(desk, other_desk):
     with pytest.raises(PermissionDenied):
-        services.voice_submit(
+        voice_submit(
             actor=other_desk.resident,
             community=desk.site.community,
             place=desk.site.compound,
@@ -72,7 +72,7 @@ def test_a_resident_of_another_community_cannot_file_here(desk, other_desk):
             text="垃圾房满了",
         )
     with pytest.raises(PermissionDenied):
-        services.voice_submit(
+        voice_submit(
             actor=desk.resident,
             community=desk.site.community,
             place=desk.site.compound,
@@ -87,14 +87,14 @@ def test_visibility_by_role(desk, other_desk):
     from gongzhi.core.roles import Role
 
     s = desk.site
-    parking = services.voice_submit(
+    parking = voice_submit(
         actor=desk.resident,
         community=s.community,
         place=s.buildings[1],
         category=desk.categories["parking"],
         text="车位",
     )
-    public = services.voice_submit(
+    public = voice_submit(
         actor=desk.resident,
         community=s.community,
         place=s.compound,

@@ -1,6 +1,6 @@
 """社情民意 statistics on a known set of voices: medians, overdue rate, satisfaction, groupings, periods and scope.
 
-Voices are filed through `services.voice_submit(now=...)`; the handling timestamps are set directly (the figures
+Voices are filed through `voice_submit(now=...)`; the handling timestamps are set directly (the figures
 read only the timestamps, whichever service wrote them)."""
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ import time_machine
 from gongzhi.core import audit
 from gongzhi.core.errors import NotFound, PermissionDenied
 from gongzhi.core.roles import Role
-from gongzhi.voices import services
 from gongzhi.voices.models import Voice
 from gongzhi.voices.selectors import stats as selectors
+from gongzhi.voices.services.intake import voice_submit
+from gongzhi.voices.services.residents import voice_rate, voice_reopen
+from gongzhi.voices.services.workflow import voice_accept, voice_close, voice_reply
 
 pytestmark = pytest.mark.date_sensitive
 
@@ -29,7 +31,7 @@ D = datetime.timedelta(days=1)
 
 
 def _file(desk, place, category, *, at, text="反映的问题"):
-    return services.voice_submit(
+    return voice_submit(
         actor=desk.resident,
         community=desk.site.community,
         place=place,
@@ -211,17 +213,17 @@ def test_figures_follow_the_workflow_services(desk):
     a = _file(desk, s.compound, "refuse", at=T0)
     b = _file(desk, s.buildings[0], "parking", at=T0)
     with time_machine.travel(T0 + 2 * H, tick=False):
-        services.voice_reply(actor=staff, voice=a, body="已联系环卫公司")
+        voice_reply(actor=staff, voice=a, body="已联系环卫公司")
     with time_machine.travel(T0 + 30 * H, tick=False):
-        services.voice_close(actor=staff, voice=a, body="已清运")
+        voice_close(actor=staff, voice=a, body="已清运")
     with time_machine.travel(T0 + 1 * H, tick=False):
-        services.voice_accept(actor=desk.staff[Role.PROPERTY], voice=b)
+        voice_accept(actor=desk.staff[Role.PROPERTY], voice=b)
     with time_machine.travel(T0 + 10 * H, tick=False):
-        services.voice_close(actor=desk.staff[Role.PROPERTY], voice=b, body="已挪车")
-    services.voice_rate(actor=desk.resident, voice=Voice.objects.get(pk=a.pk), rating=4, now=T0 + 31 * H)
-    services.voice_rate(actor=desk.resident, voice=Voice.objects.get(pk=b.pk), rating=1, now=T0 + 11 * H)
+        voice_close(actor=desk.staff[Role.PROPERTY], voice=b, body="已挪车")
+    voice_rate(actor=desk.resident, voice=Voice.objects.get(pk=a.pk), rating=4, now=T0 + 31 * H)
+    voice_rate(actor=desk.resident, voice=Voice.objects.get(pk=b.pk), rating=1, now=T0 + 11 * H)
     Voice.objects.filter(pk=b.pk).update(escalation_level=1)  # 督办 before it was closed
-    services.voice_reopen(actor=desk.resident, voice=Voice.objects.get(pk=b.pk), reason="车又停回来了", now=T0 + 12 * H)
+    voice_reopen(actor=desk.resident, voice=Voice.objects.get(pk=b.pk), reason="车又停回来了", now=T0 + 12 * H)
     t = _stats(desk, **MARCH)["total"]
     assert (t["total"], t["open"], t["closed"]) == (2, 1, 1)
     assert t["first_response_hours"] == Decimal("1.5")  # 2 h and 1 h

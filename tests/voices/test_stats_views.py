@@ -17,8 +17,8 @@ from openpyxl import load_workbook
 
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
-from gongzhi.voices import services
 from gongzhi.voices.models import Channel, Voice
+from gongzhi.voices.services.intake import voice_submit
 from tests.conftest import login
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -30,7 +30,7 @@ def _file(desk, n=1, *, category="parking", place=None):
     made = []
     for i in range(n):
         made.append(
-            services.voice_submit(
+            voice_submit(
                 actor=desk.resident,
                 community=s.community,
                 place=place or s.buildings[i % 2],
@@ -43,7 +43,7 @@ def _file(desk, n=1, *, category="parking", place=None):
 
 def _hotline(desk):
     """A voice entered by staff for a caller who gave a name and a phone: neither may reach the 台账."""
-    return services.voice_submit(
+    return voice_submit(
         actor=desk.staff[Role.SECRETARY],
         community=desk.site.community,
         place=desk.site.buildings[0],

@@ -12,17 +12,16 @@ from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, Ph
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
 from gongzhi.people.models import Person, Relation
-from gongzhi.voices import services
 from gongzhi.voices.models import Channel, Survey, SurveyVisit, Voice
 from gongzhi.voices.selectors import surveys as selectors
-from gongzhi.voices.services import NeedInput
+from gongzhi.voices.services.surveys import MAX_NEEDS, NeedInput, survey_close, survey_create, survey_visit_record
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.timedelta(days=1)
 
 
 def open_survey(desk, *, place=None, starts_on=None) -> Survey:
-    return services.survey_create(
+    return survey_create(
         actor=desk.staff[Role.SECRETARY],
         place=place or desk.site.compound,
         title="花园小区双找走访",
@@ -31,7 +30,7 @@ def open_survey(desk, *, place=None, starts_on=None) -> Survey:
 
 
 def visit(desk, survey, household, *, actor=None, outcome="visited", **kwargs) -> SurveyVisit:
-    return services.survey_visit_record(
+    return survey_visit_record(
         actor=actor or desk.staff[Role.GRID_WORKER], survey=survey, household=household, outcome=outcome, **kwargs
     )
 
@@ -61,7 +60,7 @@ def test_staff_open_a_survey_over_the_compound_audited(desk):
 def test_opening_a_survey_refuses_bad_input(desk, title, ends_in, code):
     today = timezone.localdate()
     with pytest.raises(ValidationFailed) as exc:
-        services.survey_create(
+        survey_create(
             actor=desk.staff[Role.SECRETARY],
             place=desk.site.compound,
             title=title,
@@ -73,7 +72,7 @@ def test_opening_a_survey_refuses_bad_input(desk, title, ends_in, code):
 
 def test_only_managers_open_surveys(desk, other_desk):
     with pytest.raises(PermissionDenied):  # sees the building, may not organise
-        services.survey_create(
+        survey_create(
             actor=desk.staff[Role.BUILDING_HEAD],
             place=desk.site.buildings[0],
             title="走访",
@@ -81,19 +80,19 @@ def test_only_managers_open_surveys(desk, other_desk):
         )
     for actor in (desk.staff[Role.GRID_WORKER], desk.resident, other_desk.staff[Role.SECRETARY]):
         with pytest.raises(NotFound):
-            services.survey_create(actor=actor, place=desk.site.compound, title="走访", starts_on=timezone.localdate())
+            survey_create(actor=actor, place=desk.site.compound, title="走访", starts_on=timezone.localdate())
     assert not Survey.objects.exists()
 
 
 def test_closing_a_survey_refuses_visits_and_a_second_close(desk):
     survey = open_survey(desk)
     with pytest.raises(NotFound):
-        services.survey_close(actor=desk.staff[Role.GRID_WORKER], survey=survey)
-    services.survey_close(actor=desk.staff[Role.SECRETARY], survey=survey)
+        survey_close(actor=desk.staff[Role.GRID_WORKER], survey=survey)
+    survey_close(actor=desk.staff[Role.SECRETARY], survey=survey)
     survey.refresh_from_db()
     assert survey.is_closed and survey.ends_on == timezone.localdate()
     with pytest.raises(PhaseClosed) as exc:
-        services.survey_close(actor=desk.staff[Role.SECRETARY], survey=survey)
+        survey_close(actor=desk.staff[Role.SECRETARY], survey=survey)
     assert exc.value.code == "survey_closed"
     before = snapshot()
     with pytest.raises(PhaseClosed) as exc:
@@ -185,7 +184,7 @@ def test_bad_visits_get_a_message_and_change_nothing(desk, change, code):
         "empty": [NeedInput(lighting, "   ")],
         "second_bad": [NeedInput(lighting, "路灯不亮"), NeedInput(lighting, "<iframe src=x>")],
         "ok": [NeedInput(lighting, "路灯不亮")],
-        "many": [NeedInput(lighting, f"第{i}件事") for i in range(services.MAX_NEEDS + 1)],
+        "many": [NeedInput(lighting, f"第{i}件事") for i in range(MAX_NEEDS + 1)],
     }
     kwargs: dict = {"outcome": change.get("outcome", "visited")}
     if "needs" in change:

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from gongzhi.core.errors import PhaseClosed
 from gongzhi.core.roles import Role
-from gongzhi.voices import services
 from gongzhi.voices.models import Survey, SurveyVisit, Voice
+from gongzhi.voices.services.surveys import NeedInput, survey_close, survey_create, survey_visit_record
 from tests.core.test_concurrency import race
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -25,7 +25,7 @@ def _postgres_only():
 
 
 def _survey(desk) -> Survey:
-    return services.survey_create(
+    return survey_create(
         actor=desk.staff[Role.SECRETARY],
         place=desk.site.compound,
         title="双找走访",
@@ -38,12 +38,12 @@ def test_racing_visits_with_needs_all_land_with_their_voices(desk):
     households = desk.site.households[:8]
 
     def work(i: int):
-        return services.survey_visit_record(
+        return survey_visit_record(
             actor=desk.staff[Role.SECRETARY] if i % 2 else desk.staff[Role.GRID_WORKER],
             survey=survey,
             household=households[i],
             outcome="visited",
-            needs=[services.NeedInput(desk.categories["refuse"], f"第{i}户：垃圾桶满了")],
+            needs=[NeedInput(desk.categories["refuse"], f"第{i}户：垃圾桶满了")],
         )
 
     results = race(8, work)
@@ -58,13 +58,13 @@ def test_a_close_racing_visits_leaves_no_visit_after_it(desk):
 
     def work(i: int):
         if i == 7:
-            return services.survey_close(actor=desk.staff[Role.SECRETARY], survey=survey)
-        return services.survey_visit_record(
+            return survey_close(actor=desk.staff[Role.SECRETARY], survey=survey)
+        return survey_visit_record(
             actor=desk.staff[Role.SECRETARY],
             survey=survey,
             household=households[i],
             outcome="visited",
-            needs=[services.NeedInput(desk.categories["lighting"], "楼道灯坏了")],
+            needs=[NeedInput(desk.categories["lighting"], "楼道灯坏了")],
         )
 
     results = race(8, work)

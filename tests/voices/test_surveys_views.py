@@ -12,8 +12,8 @@ from django.utils import timezone
 from gongzhi.core.roles import Role
 from gongzhi.places.models import PlaceKind
 from gongzhi.places.services import household_create, place_create
-from gongzhi.voices import services
 from gongzhi.voices.models import Channel, Survey, SurveyVisit, Voice
+from gongzhi.voices.services.surveys import NeedInput, survey_create, survey_visit_record
 from tests import factories
 from tests.conftest import login
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def open_survey(desk, place=None, title="花园小区双找走访") -> Survey:
-    return services.survey_create(
+    return survey_create(
         actor=desk.staff[Role.SECRETARY],
         place=place or desk.site.compound,
         title=title,
@@ -220,12 +220,12 @@ def _scene(desk, n: int, name: str) -> Survey:
         factories.make_person(c.community, h)
     survey = open_survey(desk, place=building, title=f"{name}走访")
     for i, h in enumerate(households):
-        services.survey_visit_record(
+        survey_visit_record(
             actor=desk.staff[Role.SECRETARY],
             survey=survey,
             household=h,
             outcome="visited" if i % 2 == 0 else "nobody_home",
-            needs=[services.NeedInput(desk.categories["refuse"], "垃圾清运不及时")] if i % 2 == 0 else (),
+            needs=[NeedInput(desk.categories["refuse"], "垃圾清运不及时")] if i % 2 == 0 else (),
         )
     return survey
 

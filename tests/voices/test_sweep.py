@@ -12,8 +12,11 @@ from django.utils import timezone
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
 from gongzhi.notifications.models import Notification, OutboxMessage
-from gongzhi.voices import services
 from gongzhi.voices.models import EventKind, Party, PartyKind, PartyMember, Voice, VoiceEvent
+from gongzhi.voices.services.deadlines import calendar_day_set, holidays_load
+from gongzhi.voices.services.intake import voice_submit
+from gongzhi.voices.services.residents import voice_reopen
+from gongzhi.voices.services.sweep import voices_sweep
 from gongzhi.voices.tasks import ensure_sweep_scheduled, voices_sweep_task
 
 pytestmark = pytest.mark.date_sensitive
@@ -27,7 +30,7 @@ def at(m: int, d: int, hh: int = 10, y: int = 2026) -> datetime:
 
 def submit(desk, code="parking", place=None, when=None):
     s = desk.site
-    return services.voice_submit(
+    return voice_submit(
         actor=desk.resident,
         community=s.community,
         place=place or s.buildings[0],
@@ -40,7 +43,7 @@ def submit(desk, code="parking", place=None, when=None):
 
 def sweep(capture, when):
     with time_machine.travel(when, tick=False), capture(execute=True):
-        return services.voices_sweep()
+        return voices_sweep()
 
 
 def inbox(user):
@@ -96,7 +99,7 @@ def test_a_second_sweep_does_nothing_twice(desk, django_capture_on_commit_callba
 
 
 def test_a_holiday_in_between_moves_the_deadline(desk, django_capture_on_commit_callbacks):
-    services.holidays_load()
+    holidays_load()
     voice = submit(desk, when=at(9, 30))  # the day before 国庆; 5 working days: 8, 9, 10 (Sat), 12, 13 Oct
     assert voice.due_at.astimezone(SH).date().isoformat() == "2026-10-13"
     assert sweep(django_capture_on_commit_callbacks, at(10, 9))["escalated"] == 0
@@ -107,7 +110,7 @@ def test_a_calendar_change_is_seen_by_the_next_deadline(desk):
     admin = desk.staff[Role.SECRETARY]
     admin.is_superuser = True
     before = submit(desk, code="refuse", when=at(12, 1)).due_at  # 2 working days → Thursday 3 Dec
-    services.calendar_day_set(actor=admin, date=at(12, 2).date(), is_workday=False, name="测试假日")
+    calendar_day_set(actor=admin, date=at(12, 2).date(), is_workday=False, name="测试假日")
     after = submit(desk, code="refuse", when=at(12, 1)).due_at
     assert before.date().isoformat() == "2026-12-03" and after.date().isoformat() == "2026-12-04"
 
@@ -126,7 +129,7 @@ def test_a_reopened_voice_gets_a_new_deadline_and_is_escalated_again(desk, djang
     # Closed on 12 Nov, reopened by the resident on 13 Nov (the residents part's service).
     Voice.objects.filter(pk=voice.pk).update(is_open=False, status="resolved", closed_at=at(11, 12))
     with time_machine.travel(at(11, 13), tick=False):
-        services.voice_reopen(actor=desk.resident, voice=voice, reason="车还是停在通道上")
+        voice_reopen(actor=desk.resident, voice=voice, reason="车还是停在通道上")
     voice.refresh_from_db()
     assert voice.due_at.astimezone(SH).date().isoformat() == "2026-11-20"
     assert sweep(django_capture_on_commit_callbacks, at(11, 16))["escalated"] == 0

@@ -10,8 +10,9 @@ from django.db import connection, connections
 
 from gongzhi.core.roles import Role
 from gongzhi.notifications.models import Notification
-from gongzhi.voices import services
 from gongzhi.voices.models import EventKind, Voice, VoiceEvent
+from gongzhi.voices.services.intake import voice_submit
+from gongzhi.voices.services.sweep import voices_sweep
 from tests.core.test_concurrency import race
 from tests.voices.conftest import make_desk
 
@@ -28,7 +29,7 @@ def _postgres_only():
 def test_racing_sweeps_escalate_once(site, staff):
     desk = make_desk(site, staff)
     voices = [
-        services.voice_submit(
+        voice_submit(
             actor=desk.resident,
             community=site.community,
             place=site.buildings[0],
@@ -42,7 +43,7 @@ def test_racing_sweeps_escalate_once(site, staff):
 
     def work(i: int) -> dict[str, int]:
         try:
-            return services.voices_sweep(now=later)
+            return voices_sweep(now=later)
         finally:
             connections.close_all()
 

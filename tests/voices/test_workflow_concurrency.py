@@ -9,8 +9,9 @@ from django.db import connection
 from gongzhi.core.errors import PhaseClosed
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
-from gongzhi.voices import services
 from gongzhi.voices.models import Voice, VoiceEvent, VoiceFollower
+from gongzhi.voices.services.merging import voice_from_suggestion, voice_merge
+from gongzhi.voices.services.workflow import voice_close
 from tests.core.test_concurrency import race
 from tests.voices.test_workflow import submit
 
@@ -32,7 +33,7 @@ def _neighbour(desk):
 def test_two_staff_closing_the_same_voice_one_wins(desk):
     voice = submit(desk)
     staff = [desk.staff[Role.SECRETARY], desk.staff[Role.SOCIAL_WORKER]]
-    results = race(2, lambda i: services.voice_close(actor=staff[i], voice=voice, body=f"第{i}位办结"))
+    results = race(2, lambda i: voice_close(actor=staff[i], voice=voice, body=f"第{i}位办结"))
     assert sum(isinstance(r, Voice) for r in results) == 1
     [error] = [r for r in results if not isinstance(r, Voice)]
     assert isinstance(error, PhaseClosed) and error.code == "voice_closed" and "已办结" in str(error.message)
@@ -45,7 +46,7 @@ def test_two_staff_merging_the_same_duplicate_into_different_voices_one_wins(des
     duplicate = submit(desk, text="消防通道又停满了", actor=_neighbour(desk))
     staff = [desk.staff[Role.SECRETARY], desk.staff[Role.SOCIAL_WORKER]]
     targets = [a, b]
-    results = race(2, lambda i: services.voice_merge(actor=staff[i], duplicate=duplicate, into=targets[i]))
+    results = race(2, lambda i: voice_merge(actor=staff[i], duplicate=duplicate, into=targets[i]))
     winners = [r for r in results if isinstance(r, Voice)]
     assert len(winners) == 1
     [error] = [r for r in results if not isinstance(r, Voice)]
@@ -62,7 +63,7 @@ def test_opposite_merges_of_a_pair_do_not_deadlock(desk):
     pairs = [(a, b), (b, a)]
     results = race(
         2,
-        lambda i: services.voice_merge(actor=desk.staff[Role.SECRETARY], duplicate=pairs[i][0], into=pairs[i][1]),
+        lambda i: voice_merge(actor=desk.staff[Role.SECRETARY], duplicate=pairs[i][0], into=pairs[i][1]),
     )
     assert sum(isinstance(r, Voice) for r in results) == 1
     [error] = [r for r in results if not isinstance(r, Voice)]
@@ -76,8 +77,8 @@ def test_a_close_racing_a_merge_of_the_same_voice(desk):
 
     def work(i: int):
         if i:
-            return services.voice_merge(actor=desk.staff[Role.SECRETARY], duplicate=duplicate, into=into)
-        return services.voice_close(actor=desk.staff[Role.SOCIAL_WORKER], voice=duplicate, body="已清运")
+            return voice_merge(actor=desk.staff[Role.SECRETARY], duplicate=duplicate, into=into)
+        return voice_close(actor=desk.staff[Role.SOCIAL_WORKER], voice=duplicate, body="已清运")
 
     results = race(2, work)
     assert sum(isinstance(r, Voice) for r in results) == 1
@@ -115,9 +116,7 @@ def test_two_recorders_filing_the_same_suggestion_leave_one_voice(desk):
     staff = [secretary, desk.staff[Role.SOCIAL_WORKER]]
     results = race(
         2,
-        lambda i: services.voice_from_suggestion(
-            actor=staff[i], suggestion=suggestion, category=desk.categories["parking"]
-        ),
+        lambda i: voice_from_suggestion(actor=staff[i], suggestion=suggestion, category=desk.categories["parking"]),
     )
     assert sum(isinstance(r, Voice) for r in results) == 1
     [error] = [r for r in results if not isinstance(r, Voice)]

@@ -11,10 +11,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.admin_scoping import ScopedAdmin
+from gongzhi.core.http import actor_of
 from gongzhi.core.permissions import Action
 from gongzhi.rules.masking import mask_name, mask_phone
-from gongzhi.voices import services
 from gongzhi.voices.models import CalendarDay, Category, Party, Route, Voice
+from gongzhi.voices.services import deadlines as deadlines_services
 
 
 @admin.register(Voice)
@@ -102,13 +103,15 @@ class CalendarDayAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
         if change and "date" in form.changed_data:
-            services.calendar_day_clear(actor=request.user, date=form.initial["date"])
-        saved = services.calendar_day_set(actor=request.user, date=obj.date, is_workday=obj.is_workday, name=obj.name)
+            deadlines_services.calendar_day_clear(actor=actor_of(request), date=form.initial["date"])
+        saved = deadlines_services.calendar_day_set(
+            actor=actor_of(request), date=obj.date, is_workday=obj.is_workday, name=obj.name
+        )
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: CalendarDay) -> None:
-        services.calendar_day_clear(actor=request.user, date=obj.date)
+        deadlines_services.calendar_day_clear(actor=actor_of(request), date=obj.date)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for day in list(queryset):
-            services.calendar_day_clear(actor=request.user, date=day.date)
+            deadlines_services.calendar_day_clear(actor=actor_of(request), date=day.date)

@@ -16,11 +16,13 @@ from ninja.params.functions import Query as QueryParam
 
 from gongzhi.core.api_schema import Id, Paging, errors
 from gongzhi.core.errors import ValidationFailed
+from gongzhi.core.http import actor_of
 from gongzhi.core.usertext import masked
 from gongzhi.places import selectors as place_selectors
-from gongzhi.voices import services
+from gongzhi.voices.errors import Code
 from gongzhi.voices.models import Voice, status_label
 from gongzhi.voices.selectors import inbox as selectors
+from gongzhi.voices.services.intake import voice_submit
 
 router = Router(tags=["voices"])
 
@@ -135,7 +137,7 @@ def voice_list(
     order: VoiceOrder = VoiceOrder.NEW,
 ) -> VoicePage:
     """Those who handle voices get their inbox, with its filters; everyone else the voices they raised or follow."""
-    actor = request.user
+    actor = actor_of(request)
     community = place_selectors.community_get(actor=actor, community_id=community_id)
     filters = selectors.InboxFilters(
         state=state,
@@ -159,8 +161,8 @@ def voice_list(
 )
 def voice_detail(request: HttpRequest, community_id: Id, voice_id: Id) -> VoiceDetailOut:
     """Whoever may see the voice; the timeline is the public one (no internal notes), labelled by party, not name."""
-    community = place_selectors.community_get(actor=request.user, community_id=community_id)
-    voice = selectors.api_voice_get(actor=request.user, community=community, voice_id=voice_id)
+    community = place_selectors.community_get(actor=actor_of(request), community_id=community_id)
+    voice = selectors.api_voice_get(actor=actor_of(request), community=community, voice_id=voice_id)
     custom = _custom(community.pk)
     events = selectors.public_timeline(voice=voice)
     return VoiceDetailOut(
@@ -189,15 +191,15 @@ def voice_detail(request: HttpRequest, community_id: Id, voice_id: Id) -> VoiceD
 )
 def voice_create(request: HttpRequest, community_id: Id, payload: VoiceIn) -> Status[VoiceDetailOut]:
     """The same service as the report page: the category by its code, the place by its id in the community."""
-    community = place_selectors.community_get(actor=request.user, community_id=community_id)
+    community = place_selectors.community_get(actor=actor_of(request), community_id=community_id)
     category = selectors.category_by_code(community=community, code=payload.category)
     if category is None:
-        raise ValidationFailed(_("请选择有效的类别"), code="bad_category", extra={"field": "category"})
+        raise ValidationFailed(_("请选择有效的类别"), code=Code.BAD_CATEGORY, extra={"field": "category"})
     place = selectors.place_in_or_none(community=community, place_id=payload.place)
     if place is None:
-        raise ValidationFailed(_("请选择本社区内的地点"), code="bad_place", extra={"field": "place"})
-    voice = services.voice_submit(
-        actor=request.user,
+        raise ValidationFailed(_("请选择本社区内的地点"), code=Code.BAD_PLACE, extra={"field": "place"})
+    voice = voice_submit(
+        actor=actor_of(request),
         community=community,
         place=place,
         category=category,

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from gongzhi.core import audit
+from gongzhi.core.models import User
 from gongzhi.core.xlsx import Book
 from gongzhi.places.models import Place
 from gongzhi.places.selectors import path_label
@@ -116,7 +117,7 @@ def _write_ledger(book: Book, *, community: Place, ledger: Iterable[Voice], name
 
 
 def voice_stats_workbook(
-    *, actor: Any, community: Place, data: dict[str, Any], ledger: Iterable[Voice], names: dict[int, str]
+    *, actor: User, community: Place, data: dict[str, Any], ledger: Iterable[Voice], names: dict[int, str]
 ) -> bytes:
     """The workbook bytes; the export is audited once it is built (a short write instead of one held open)."""
     book = Book()

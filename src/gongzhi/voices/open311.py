@@ -32,7 +32,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, re_path, register_converter, reverse
+from django.urls import register_converter, reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -41,19 +41,28 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
-from gongzhi.core.http import actor_of
-from gongzhi.core.pages import page_context
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import user_can
-from gongzhi.places import selectors as place_selectors
-from gongzhi.places.models import COMMUNITY_KINDS, Place
+from gongzhi.core.models import User
+from gongzhi.core.pages import community_page, page_context
+from gongzhi.places.models import Place
 from gongzhi.rules.masking import mask_contacts
+from gongzhi.voices.errors import Code
 from gongzhi.voices.models import Open311Key, Voice
 from gongzhi.voices.open311_xml import to_xml
+from gongzhi.voices.predicates import can_configure
 from gongzhi.voices.selectors import open311 as selectors
 from gongzhi.voices.services import open311 as services
 
-__all__ = ["staff_urlpatterns", "urlpatterns"]
+__all__ = [
+    "discovery",
+    "key_revoke",
+    "keys",
+    "request_detail",
+    "requests",
+    "service_definition",
+    "service_list",
+    "token_detail",
+    "unknown_endpoint",
+]
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 # The longest range of requested_datetime a GET may ask for, and the range it gets when it names none.
@@ -115,7 +124,7 @@ def _api(*methods: str, root: str) -> Callable[[Callable[..., Any]], Callable[..
             language = _language(request)
             with translation.override(language):
                 if request.method not in methods:
-                    response = _error(405, _("不支持该请求方法"), "method_not_allowed", fmt)
+                    response = _error(405, _("不支持该请求方法"), Code.METHOD_NOT_ALLOWED, fmt)
                     response["Allow"] = ", ".join(methods)
                 else:
                     try:
@@ -149,7 +158,7 @@ def _when(raw: str, field: str, *, end: bool = False) -> datetime:
     if parsed is None:
         raise ValidationFailed(
             _("%(field)s 不是有效的 W3C 日期时间（如 2026-05-24T00:00:00+08:00）") % {"field": field},
-            code="bad_date",
+            code=Code.BAD_DATE,
             extra={"field": field},
         )
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
@@ -221,7 +230,7 @@ def _base(request: HttpRequest) -> str:
 @_api("GET", root="discovery")
 def discovery(request: HttpRequest) -> dict[str, Any]:
     """The discovery document, with the jurisdictions (communities) this deployment serves."""
-    communities = Place.objects.filter(kind__in=COMMUNITY_KINDS).order_by("pk").values_list("pk", "name")
+    communities = selectors.open311_jurisdictions()
     return {
         "changeset": "2026-12-01T00:00:00+08:00",
         "contact": _("请联系所在社区居委会获取接入密钥（api_key）"),
@@ -259,7 +268,7 @@ def _ids(raw: str) -> list[int]:
     parts = [p.strip() for p in raw.split(",") if p.strip()]
     if not parts or not all(p.isdigit() and len(p) < 12 for p in parts):
         raise ValidationFailed(
-            _("service_request_id 应为逗号分隔的编号"), code="bad_request_id", extra={"field": "service_request_id"}
+            _("service_request_id 应为逗号分隔的编号"), code=Code.BAD_REQUEST_ID, extra={"field": "service_request_id"}
         )
     return [int(p) for p in parts]
 
@@ -267,7 +276,7 @@ def _ids(raw: str) -> list[int]:
 def _status(raw: str) -> bool | None:
     values = {v.strip().lower() for v in raw.split(",") if v.strip()}
     if not values <= set(STATUS_VALUES):
-        raise ValidationFailed(_("status 只能是 open 或 closed"), code="bad_status", extra={"field": "status"})
+        raise ValidationFailed(_("status 只能是 open 或 closed"), code=Code.BAD_STATUS, extra={"field": "status"})
     return STATUS_VALUES[values.pop()] if len(values) == 1 else None
 
 
@@ -285,11 +294,11 @@ def _date_range(params: QueryDict) -> tuple[datetime, datetime | None]:
     elif start is None or end is None:
         return timezone.now() - window, None
     if start > end:
-        raise ValidationFailed(_("start_date 不能晚于 end_date"), code="bad_date", extra={"field": "start_date"})
+        raise ValidationFailed(_("start_date 不能晚于 end_date"), code=Code.BAD_DATE, extra={"field": "start_date"})
     if end - start > window:
         raise ValidationFailed(
             _("start_date 与 end_date 相隔不能超过 %(days)s 天") % {"days": RANGE_DAYS},
-            code="date_range_too_long",
+            code=Code.DATE_RANGE_TOO_LONG,
             extra={"field": "end_date"},
         )
     return start, end
@@ -349,21 +358,7 @@ def token_detail(request: HttpRequest, token: str) -> list[dict[str, Any]]:
 
 @_api("GET", "POST", root="errors")
 def unknown_endpoint(request: HttpRequest, rest: str) -> Any:
-    raise NotFound(_("没有这个接口，请查看 discovery.json"), code="unknown_endpoint")
-
-
-app_name = "open311"
-urlpatterns: list[Any] = [
-    path("discovery.<open311_format:fmt>", discovery, name="discovery"),
-    path("services.<open311_format:fmt>", service_list, name="services"),
-    path("services/<str:service_code>.<open311_format:fmt>", service_definition, name="service"),
-    path("requests.<open311_format:fmt>", requests, name="requests"),
-    path("requests/<str:request_id>.<open311_format:fmt>", request_detail, name="request"),
-    path("tokens/<str:token>.<open311_format:fmt>", token_detail, name="token"),
-    # Anything else is the spec's 404, in XML when the address ends with .xml, else in JSON (.csv, no suffix).
-    re_path(r"^(?P<rest>.*)\.(?P<fmt>xml)$", unknown_endpoint, name="unknown_xml"),
-    re_path(r"^(?P<rest>.*)$", unknown_endpoint, {"fmt": "json"}, name="unknown"),
-]
+    raise NotFound(_("没有这个接口，请查看 discovery.json"), code=Code.UNKNOWN_ENDPOINT)
 
 
 # --- staff pages: issuing and revoking keys ----------------------------------------------------------------------
@@ -374,21 +369,19 @@ class KeyForm(forms.Form):
 
 
 def _manager(request: HttpRequest, community_id: int) -> tuple[Any, Place]:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    if not user_can(actor, Action.VOICE_MANAGE, community):
+    actor, community = community_page(request, community_id)
+    if not can_configure(actor, community):
         raise PermissionDenied(_("只有书记或社工可以管理 Open311 接入密钥"))
     return actor, community
 
 
-def _keys_page(request: HttpRequest, community: Place, actor: Any, status: int = 200, **extra: Any) -> HttpResponse:
+def _keys_page(request: HttpRequest, community: Place, actor: User, status: int = 200, **extra: Any) -> HttpResponse:
     base = _base(request)
     return render(
         request,
         "voices/open311_keys.html",
         {
-            **page_context(request, community),
-            "nav": "voices",
+            **page_context(request, community, nav="voices"),
             "keys": list(selectors.open311_key_list(actor=actor, community=community)[:200]),
             "form": extra.pop("form", None) or KeyForm(),
             "base": base,
@@ -426,9 +419,3 @@ def key_revoke(request: HttpRequest, community_id: int, key_id: int) -> HttpResp
     else:
         messages.success(request, _("已撤销 %(name)s 的密钥（%(prefix)s…）") % {"name": key.name, "prefix": key.prefix})
     return redirect("voices:open311_keys", community_id=community.pk)
-
-
-staff_urlpatterns: list[URLPattern] = [
-    path("c/<int:community_id>/voices/open311/keys/", keys, name="open311_keys"),
-    path("c/<int:community_id>/voices/open311/keys/<int:key_id>/revoke/", key_revoke, name="open311_key_revoke"),
-]

@@ -22,7 +22,7 @@ _LOCK_ID = 0x766F6963  # "voic": one advisory lock for the chain on PostgreSQL
 @task()
 def voices_sweep_task() -> dict[str, Any]:
     from gongzhi.notifications.services import outbox_retry_due
-    from gongzhi.voices.services.routing import voices_sweep
+    from gongzhi.voices.services.sweep import voices_sweep
 
     counts = voices_sweep()
     counts["outbox_retried"] = outbox_retry_due()  # messages whose earlier delivery failed

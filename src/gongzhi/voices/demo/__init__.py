@@ -48,7 +48,7 @@ def load_voices_demo(*, street: Place, password: str) -> int:
 
 def _holidays() -> None:
     """The routing part's bundled holiday calendar, so the demo's deadlines skip the public holidays."""
-    from gongzhi.voices.services import routing
+    from gongzhi.voices.services import deadlines as routing
 
     if hasattr(routing, "holidays_load"):
         routing.holidays_load()

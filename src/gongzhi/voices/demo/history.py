@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from gongzhi.rules.workdays import is_working_day
 from gongzhi.voices.models import EventKind, Party, Status, Voice, VoiceEvent
-from gongzhi.voices.services.routing import calendar_exceptions, voice_due_at
+from gongzhi.voices.services.deadlines import calendar_exceptions, voice_due_at
 
 __all__ = ["REPLIES", "Plan", "work_time", "write_lifecycle"]
 

@@ -19,9 +19,11 @@ from django.utils import timezone
 from gongzhi.core.models import User
 from gongzhi.deliberation.models import MeetingStatus, Suggestion
 from gongzhi.places.models import Household, Place
-from gongzhi.voices import services
 from gongzhi.voices.demo.desk import Desk
 from gongzhi.voices.models import Channel, Survey, Voice
+from gongzhi.voices.services import intake as intake_services
+from gongzhi.voices.services import surveys as surveys_services
+from gongzhi.voices.services.surveys import NeedInput
 
 __all__ = ["MEETING_VOICES", "NEVER_VISITED", "SURVEY_NEEDS", "load"]
 
@@ -76,7 +78,7 @@ def load(*, desk: Desk, courtyard: Place, rng: random.Random) -> tuple[Survey | 
         return None, []
     now = timezone.now()
     starts = timezone.localdate() - datetime.timedelta(days=45)
-    survey = services.survey_create(
+    survey = surveys_services.survey_create(
         actor=secretary, place=courtyard, title="花园颐院双找入户走访（找党员、找需求）", starts_on=starts
     )
     households = _households(courtyard)
@@ -106,7 +108,7 @@ def load(*, desk: Desk, courtyard: Place, rng: random.Random) -> tuple[Survey | 
             actor = worker if household.grid_path.startswith(worker_grid) else secretary
         day = 1 + i * 30 // len(walked)
         if i in revisit or i in nobody_home:
-            services.survey_visit_record(
+            surveys_services.survey_visit_record(
                 actor=actor,
                 survey=survey,
                 household=household,
@@ -123,10 +125,10 @@ def load(*, desk: Desk, courtyard: Place, rng: random.Random) -> tuple[Survey | 
             k = min(2 if i in two_needs else 1, needs_left)
             for j in range(k):
                 code, text = NEEDS[(n + j) % len(NEEDS)]
-                needs.append(services.NeedInput(desk.categories[code], text, is_public=(n + j) % 3 != 0))
+                needs.append(NeedInput(desk.categories[code], text, is_public=(n + j) % 3 != 0))
             n += k
             needs_left -= k
-        visit = services.survey_visit_record(
+        visit = surveys_services.survey_visit_record(
             actor=actor,
             survey=survey,
             household=household,
@@ -156,7 +158,7 @@ def _meeting_voices(*, desk: Desk, courtyard: Place) -> list[Voice]:
     voices = []
     for i, s in enumerate(rows):
         voices.append(
-            services.voice_submit(
+            intake_services.voice_submit(
                 actor=s.entered_by or desk.manager,
                 community=community,
                 place=courtyard,

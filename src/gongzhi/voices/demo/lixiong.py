@@ -27,7 +27,7 @@ from gongzhi.places.models import Household, Place, PlaceKind
 from gongzhi.voices.demo.desk import Desk
 from gongzhi.voices.demo.history import Plan, write_lifecycle
 from gongzhi.voices.models import Category, Channel, EventKind, Party, Route, Status, Voice, VoiceEvent
-from gongzhi.voices.services.routing import voice_due_at
+from gongzhi.voices.services.deadlines import voice_due_at
 
 __all__ = ["CLUSTER_DUPLICATES", "CLUSTER_ME_TOO", "VOICES", "Cluster", "Year", "build", "year_ago_month_start"]
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from gongzhi.core.audit import data_version
 from gongzhi.core.errors import NotFound, PermissionDenied
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action, role_allows
 from gongzhi.core.scoping import grants_allowing, grants_for
 from gongzhi.places.models import Grid, Place
@@ -27,7 +28,7 @@ from gongzhi.voices.models import (
     VoicePhoto,
     party_ids_of,
 )
-from gongzhi.voices.predicates import can_handle
+from gongzhi.voices.predicates import can_handle, has_inbox
 
 __all__ = [
     "ORDERINGS",
@@ -37,7 +38,6 @@ __all__ = [
     "category_by_code",
     "community_parties",
     "custom_status_names",
-    "handles_in",
     "handling_q",
     "inbox_counts",
     "inbox_groups",
@@ -87,7 +87,7 @@ class InboxFilters:
         return repr(self)
 
 
-def handling_q(actor: Any) -> Q | None:
+def handling_q(actor: User) -> Q | None:
     """The voices the actor works, as opposed to sees: managers their subtree, grid workers their grid, building
     and group heads their place, a party's members what is assigned to it. None when there are none."""
     combined: Q | None = None
@@ -113,20 +113,7 @@ def handling_q(actor: Any) -> Q | None:
     return combined
 
 
-def handles_in(*, actor: Any, community: Place) -> bool:
-    """Whether the actor has an inbox in this community: some handling grant here, or a party of it."""
-    for grant in grants_for(actor):
-        if not role_allows(grant.role, Action.VOICE_HANDLE):
-            continue
-        if grant.community_id == community.pk:
-            if role_allows(grant.role, Action.VOICE_ENTER) or role_allows(grant.role, Action.VOICE_MANAGE):
-                return True
-            if Party.objects.filter(community_id=community.pk, pk__in=party_ids_of(actor)).exists():
-                return True
-    return False
-
-
-def _covers_community(actor: Any, community: Place) -> bool:
+def _covers_community(actor: User, community: Place) -> bool:
     """Whether one grant of the actor handles the whole community: a manager there or above, or someone who
     enters and handles for all of it (not a grid). Then `visible_to` and `handling_q` both contain a range over
     the community's subtree, and within the community they are the community itself."""
@@ -141,7 +128,7 @@ def _covers_community(actor: Any, community: Place) -> bool:
     return False
 
 
-def _handled(actor: Any, community: Place) -> QuerySet[Voice]:
+def _handled(actor: User, community: Place) -> QuerySet[Voice]:
     """The voices the actor handles in the community, from `visible_to`. For whoever covers the community this
     is just `community_id = …`: an OR of path ranges and subqueries would defeat every index at 100,000 voices."""
     if _covers_community(actor, community):
@@ -154,7 +141,7 @@ def _handled(actor: Any, community: Place) -> QuerySet[Voice]:
     return result
 
 
-def inbox_scope_key(*, actor: Any, community: Place) -> str:
+def inbox_scope_key(*, actor: User, community: Place) -> str:
     """What the actor's inbox in this community depends on, for cache keys: the same for every user who covers
     the community (so they share the cached figures), else their grants and parties."""
     if _covers_community(actor, community):
@@ -164,7 +151,7 @@ def inbox_scope_key(*, actor: Any, community: Place) -> str:
     return hashlib.sha1(scope.encode(), usedforsecurity=False).hexdigest()[:20]
 
 
-def _figures_key(name: str, actor: Any, community: Place) -> str:
+def _figures_key(name: str, actor: User, community: Place) -> str:
     scope = inbox_scope_key(actor=actor, community=community)
     return f"gongzhi:voiceinbox:{name}:{community.pk}:{scope}:{data_version(community.pk)}"
 
@@ -196,15 +183,15 @@ def _filtered(qs: QuerySet[Voice], community: Place, filters: InboxFilters) -> Q
     return qs.select_related("category", "party", "place", "grid").order_by(*order)
 
 
-def inbox_list(*, actor: Any, community: Place, filters: InboxFilters) -> QuerySet[Voice]:
+def inbox_list(*, actor: User, community: Place, filters: InboxFilters) -> QuerySet[Voice]:
     """The inbox rows, filtered and ordered, with what a row shows joined in (constant queries per page)."""
     return _filtered(_handled(actor, community), community, filters)
 
 
-def api_voice_list(*, actor: Any, community: Place, filters: InboxFilters) -> QuerySet[Voice]:
+def api_voice_list(*, actor: User, community: Place, filters: InboxFilters) -> QuerySet[Voice]:
     """The API's list: the inbox for those who handle voices here; for everyone else the voices they raised or
     follow (a resident's own), with the same filters."""
-    if handles_in(actor=actor, community=community):
+    if has_inbox(actor, community):
         return inbox_list(actor=actor, community=community, filters=filters)
     from gongzhi.voices.selectors.voices import own_voice_ids
 
@@ -213,7 +200,7 @@ def api_voice_list(*, actor: Any, community: Place, filters: InboxFilters) -> Qu
     return _filtered(own, community, filters)
 
 
-def api_voice_get(*, actor: Any, community: Place, voice_id: int) -> Voice:
+def api_voice_get(*, actor: User, community: Place, voice_id: int) -> Voice:
     """Any voice the actor may see (their own, a public one, one they handle)."""
     voice: Voice | None = (
         Voice.objects.visible_to(actor)
@@ -245,7 +232,7 @@ def custom_status_names(*, community_id: int) -> dict[str, str]:
     return dict(CustomStatus.objects.filter(community_id=community_id).values_list("code", "name"))
 
 
-def inbox_groups(*, actor: Any, community: Place, limit: int = 5) -> list[dict[str, Any]]:
+def inbox_groups(*, actor: User, community: Place, limit: int = 5) -> list[dict[str, Any]]:
     """Repeated complaints: open voices of one category at one place, two or more, with how many people raised
     them (one query, cached per community data version). The inbox links each group to its filtered list, from
     which staff merge or promote."""
@@ -264,7 +251,7 @@ def inbox_groups(*, actor: Any, community: Place, limit: int = 5) -> list[dict[s
     return found
 
 
-def topic_voices(*, actor: Any, topic: Any) -> tuple[int, int, list[Voice]]:
+def topic_voices(*, actor: User, topic: Any) -> tuple[int, int, list[Voice]]:
     """For a 议事厅 topic page: how many voices and people it came from (everyone may know), and the voices the
     viewer may see."""
     totals = Voice.objects.filter(topic_id=topic.pk).aggregate(n=Count("id"), support=Sum("support_count"))
@@ -274,7 +261,7 @@ def topic_voices(*, actor: Any, topic: Any) -> tuple[int, int, list[Voice]]:
     return int(totals["n"]), int(totals["support"] or 0), shown
 
 
-def inbox_counts(*, actor: Any, community: Place) -> dict[str, int]:
+def inbox_counts(*, actor: User, community: Place) -> dict[str, int]:
     """Rows per status over the whole inbox, plus "open" and "overdue": two queries, cached per community data
     version. "Overdue" also moves with the clock, so the cached figures keep the next deadline of an open voice
     that has not passed yet and are recomputed once it has: exact without a write, not merely fresh within a TTL."""
@@ -296,7 +283,7 @@ def inbox_counts(*, actor: Any, community: Place) -> dict[str, int]:
     return dict(found["counts"])
 
 
-def voice_for_handling(*, actor: Any, voice_id: int, community: Place | None = None) -> Voice:
+def voice_for_handling(*, actor: User, voice_id: int, community: Place | None = None) -> Voice:
     """One voice with everything the handling page shows. Invisible → 404; visible but not the actor's to handle
     (a resident's own, a public one) → 403."""
     qs = Voice.objects.visible_to(actor).filter(pk=voice_id)
@@ -358,7 +345,7 @@ def party_members_of(*, party: Party) -> list[PartyMember]:
     return list(PartyMember.objects.filter(party=party).select_related("user"))
 
 
-def similar_for_merge(*, actor: Any, voice: Voice, k: int = 5) -> list[Voice]:
+def similar_for_merge(*, actor: User, voice: Voice, k: int = 5) -> list[Voice]:
     """Open voices like this one in its place subtree that the actor also handles: merge or group candidates."""
     from gongzhi.voices.similarity import similar_open_voices
 
@@ -373,11 +360,11 @@ def similar_for_merge(*, actor: Any, voice: Voice, k: int = 5) -> list[Voice]:
     return [found[pk] for pk in ids if pk in found]
 
 
-def handled_voices_by_ids(*, actor: Any, community: Place, ids: list[int]) -> list[Voice]:
+def handled_voices_by_ids(*, actor: User, community: Place, ids: list[int]) -> list[Voice]:
     return list(_handled(actor, community).filter(pk__in=ids))
 
 
-def persons_search(*, actor: Any, community: Place, query: str) -> list[Any]:
+def persons_search(*, actor: User, community: Place, query: str) -> list[Any]:
     """Residents of the community whose name or room matches, for entering a voice on their behalf; the page masks
     their ID number and phone."""
     from gongzhi.people.models import Person
@@ -394,7 +381,7 @@ def persons_search(*, actor: Any, community: Place, query: str) -> list[Any]:
     )
 
 
-def person_get(*, actor: Any, community: Place, person_id: int) -> Any:
+def person_get(*, actor: User, community: Place, person_id: int) -> Any:
     from gongzhi.people.models import Person
 
     person = (
@@ -408,7 +395,7 @@ def person_get(*, actor: Any, community: Place, person_id: int) -> Any:
     return person
 
 
-def meeting_for_entry(*, actor: Any, community: Place, meeting_id: int) -> Any:
+def meeting_for_entry(*, actor: User, community: Place, meeting_id: int) -> Any:
     from gongzhi.deliberation.models import Meeting
 
     meeting = (
@@ -422,7 +409,7 @@ def meeting_for_entry(*, actor: Any, community: Place, meeting_id: int) -> Any:
     return meeting
 
 
-def meetings_with_suggestions(*, actor: Any, community: Place, limit: int = 10) -> list[Any]:
+def meetings_with_suggestions(*, actor: User, community: Place, limit: int = 10) -> list[Any]:
     """Recent meetings the actor can see that recorded suggestions, with how many are already voices (one query):
     the way from the entry page to a meeting's suggestions."""
     from gongzhi.deliberation.models import Meeting

@@ -6,19 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import NotFound, ValidationFailed
+from gongzhi.core.models import User
 from gongzhi.places.models import COMMUNITY_KINDS, Place
+from gongzhi.voices.errors import Code
 from gongzhi.voices.models import Category, EventKind, Open311Key, Status, Voice, VoiceEvent, VoicePhoto
 
 __all__ = [
     "MAX_REQUESTS",
     "jurisdiction_get",
     "last_change",
+    "open311_jurisdictions",
     "open311_key_get",
     "open311_key_list",
     "place_addresses",
@@ -39,13 +41,15 @@ def jurisdiction_get(*, jurisdiction_id: str | None) -> Place:
     raw = (jurisdiction_id or "").strip()
     if not raw:
         raise ValidationFailed(
-            _("缺少 jurisdiction_id：请填写社区编号"), code="jurisdiction_required", extra={"field": "jurisdiction_id"}
+            _("缺少 jurisdiction_id：请填写社区编号"),
+            code=Code.JURISDICTION_REQUIRED,
+            extra={"field": "jurisdiction_id"},
         )
     community: Place | None = (
         Place.objects.filter(pk=int(raw), kind__in=COMMUNITY_KINDS).first() if raw.isdigit() and len(raw) < 12 else None
     )
     if community is None:
-        raise NotFound(_("未知的 jurisdiction_id：%(id)s") % {"id": raw[:20]}, code="unknown_jurisdiction")
+        raise NotFound(_("未知的 jurisdiction_id：%(id)s") % {"id": raw[:20]}, code=Code.UNKNOWN_JURISDICTION)
     return community
 
 
@@ -57,7 +61,7 @@ def service_list(*, community: Place) -> QuerySet[Category]:
 def service_get(*, community: Place, service_code: str) -> Category:
     category: Category | None = service_list(community=community).filter(code=service_code).first()
     if category is None:
-        raise NotFound(_("未知的 service_code：%(code)s") % {"code": service_code[:40]}, code="unknown_service")
+        raise NotFound(_("未知的 service_code：%(code)s") % {"code": service_code[:40]}, code=Code.UNKNOWN_SERVICE)
     return category
 
 
@@ -121,7 +125,7 @@ def request_get(*, community: Place, key: Open311Key | None, request_id: str) ->
         else None
     )
     if voice is None:
-        raise NotFound(code="unknown_request")
+        raise NotFound(code=Code.UNKNOWN_REQUEST)
     return voice
 
 
@@ -131,7 +135,7 @@ def token_get(*, community: Place, token: str) -> Voice:
     about the voice is returned."""
     voice: Voice | None = Voice.objects.filter(community=community, token=token).only("pk", "token").first()
     if voice is None:
-        raise NotFound(_("未找到该 token"), code="unknown_token")
+        raise NotFound(_("未找到该 token"), code=Code.UNKNOWN_TOKEN)
     return voice
 
 
@@ -170,7 +174,7 @@ def status_notes(voice: Voice) -> str | None:
     return note or None
 
 
-def open311_key_list(*, actor: Any, community: Place) -> QuerySet[Open311Key]:
+def open311_key_list(*, actor: User, community: Place) -> QuerySet[Open311Key]:
     """The community's keys, revoked ones included, for those who manage voices (VOICE_MANAGE)."""
     queryset: QuerySet[Open311Key] = (
         Open311Key.objects.visible_to(actor).filter(community=community).order_by("-created_at", "-id")
@@ -178,8 +182,13 @@ def open311_key_list(*, actor: Any, community: Place) -> QuerySet[Open311Key]:
     return queryset
 
 
-def open311_key_get(*, actor: Any, community: Place, key_id: int) -> Open311Key:
+def open311_key_get(*, actor: User, community: Place, key_id: int) -> Open311Key:
     key: Open311Key | None = open311_key_list(actor=actor, community=community).filter(pk=key_id).first()
     if key is None:
         raise NotFound()
     return key
+
+
+def open311_jurisdictions() -> list[tuple[int, str]]:
+    """Every community this deployment serves, as (jurisdiction_id, name) for the public discovery document."""
+    return list(Place.objects.filter(kind__in=COMMUNITY_KINDS).order_by("pk").values_list("pk", "name"))

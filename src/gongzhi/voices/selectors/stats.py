@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core.audit import data_version
 from gongzhi.core.errors import NotFound, PermissionDenied
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.core.rows import raw_values
 from gongzhi.core.scoping import grants_allowing
@@ -76,7 +77,7 @@ def _union(parts: list[Q]) -> Q:
     return q
 
 
-def stats_scope(*, actor: Any, community: Place) -> StatsScope:
+def stats_scope(*, actor: User, community: Place) -> StatsScope:
     """The union of the actor's VOICE_STATS grants over this community. A street grant covers the whole
     community as aggregates; a community grant its place subtree; a grid grant its grid. None: 403."""
     keys: list[str] = []
@@ -163,7 +164,7 @@ def _plain(figures: rules.Figures, category_ids: list[int]) -> dict[str, Any]:
 
 def voice_stats(
     *,
-    actor: Any,
+    actor: User,
     community: Place,
     since: datetime.date | None = None,
     until: datetime.date | None = None,
@@ -219,7 +220,7 @@ def _compute(
 
 
 def voice_ledger(
-    *, actor: Any, community: Place, since: datetime.date | None = None, until: datetime.date | None = None
+    *, actor: User, community: Place, since: datetime.date | None = None, until: datetime.date | None = None
 ) -> QuerySet[Voice]:
     """The period's voices in the actor's scope for the 台账 sheet, oldest first; never for street staff
     (aggregates only). Callers read only non-identifying columns."""
@@ -248,7 +249,7 @@ def voice_ledger(
     )
 
 
-def street_stats_get(*, actor: Any, street_id: int) -> Place:
+def street_stats_get(*, actor: User, street_id: int) -> Place:
     """A street whose communities' voice statistics the actor may read (a street-level VOICE_STATS grant)."""
     street = street_get(actor=actor, street_id=street_id)
     if not any(g.community_id is None and g.place_id == street.pk for g in grants_allowing(actor, Action.VOICE_STATS)):
@@ -257,7 +258,7 @@ def street_stats_get(*, actor: Any, street_id: int) -> Place:
 
 
 def street_voice_stats(
-    *, actor: Any, street: Place, since: datetime.date | None = None, until: datetime.date | None = None
+    *, actor: User, street: Place, since: datetime.date | None = None, until: datetime.date | None = None
 ) -> list[dict[str, Any]]:
     """One row of totals per community of the street, from one pass over the street's voices; figures only."""
     street_stats_get(actor=actor, street_id=street.pk)

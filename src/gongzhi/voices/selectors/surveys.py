@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import NotFound
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_allowing
 from gongzhi.people.models import Person, Relation
@@ -31,7 +32,6 @@ __all__ = [
     "survey_household_visits",
     "survey_households",
     "survey_list",
-    "survey_may_manage",
     "survey_next_household",
     "survey_places",
     "survey_progress",
@@ -47,7 +47,7 @@ def _prefixes(path: str) -> list[str]:
     return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
 
 
-def _survey_scope(actor: Any, community_id: int) -> Q | None:
+def _survey_scope(actor: User, community_id: int) -> Q | None:
     """Surveys whose place meets the actor's SURVEY_VISIT or VOICE_MANAGE node: a survey over the courtyard reaches
     the building head of one of its buildings, and a grid worker whose grid has households inside it."""
     combined: Q | None = None
@@ -95,7 +95,7 @@ def _done_under() -> Subquery:
     )
 
 
-def survey_list(*, actor: Any, community: Place) -> QuerySet[Survey]:
+def survey_list(*, actor: User, community: Place) -> QuerySet[Survey]:
     """The community's surveys the actor manages or walks, newest first, each with its household totals (one query)."""
     scope = _survey_scope(actor, community.pk)
     if scope is None:
@@ -113,7 +113,7 @@ def survey_list(*, actor: Any, community: Place) -> QuerySet[Survey]:
     return surveys
 
 
-def survey_get(*, actor: Any, community: Place, survey_id: int) -> Survey:
+def survey_get(*, actor: User, community: Place, survey_id: int) -> Survey:
     """A survey in the actor's reach, else 404 (as if it did not exist)."""
     survey: Survey | None = survey_list(actor=actor, community=community).filter(pk=survey_id).first()
     if survey is None:
@@ -121,7 +121,7 @@ def survey_get(*, actor: Any, community: Place, survey_id: int) -> Survey:
     return survey
 
 
-def survey_places(*, actor: Any, community: Place) -> list[Place]:
+def survey_places(*, actor: User, community: Place) -> list[Place]:
     """Where the actor may open a survey: the community and its compounds and courtyards under a VOICE_MANAGE node."""
     kinds = [PlaceKind.COMMUNITY, PlaceKind.VILLAGE, PlaceKind.COMPOUND, PlaceKind.COURTYARD, PlaceKind.NATURAL_VILLAGE]
     return list(
@@ -135,7 +135,7 @@ def _visits(survey: Survey) -> QuerySet[SurveyVisit]:
     return SurveyVisit.objects.filter(survey_id=survey.pk, household_id=OuterRef("pk")).order_by("-visited_at", "-id")
 
 
-def survey_households(*, actor: Any, survey: Survey, filters: dict[str, Any] | None = None) -> QuerySet[Household]:
+def survey_households(*, actor: User, survey: Survey, filters: dict[str, Any] | None = None) -> QuerySet[Household]:
     """The households of the survey's place the actor may visit (SURVEY_VISIT), in walking order (building, unit,
     room), each annotated with its latest outcome and time, whether it is done, and its head's name. One query."""
     filters = filters or {}
@@ -180,7 +180,7 @@ def masked_head(row: Household) -> str:
     return mask_name(name) if name else ""
 
 
-def survey_household_get(*, actor: Any, survey: Survey, household_id: int) -> Household:
+def survey_household_get(*, actor: User, survey: Survey, household_id: int) -> Household:
     """One household of the survey the actor may see; outside their reach (or the survey) is 404."""
     row: Household | None = survey_households(actor=actor, survey=survey).filter(pk=household_id).first()
     if row is not None:
@@ -189,7 +189,7 @@ def survey_household_get(*, actor: Any, survey: Survey, household_id: int) -> Ho
     raise NotFound()
 
 
-def survey_next_household(*, actor: Any, survey: Survey, after: Household | None = None) -> Household | None:
+def survey_next_household(*, actor: User, survey: Survey, after: Household | None = None) -> Household | None:
     """The next household still due (never knocked first, then "no one home"), after the one just recorded."""
     due: Any = survey_households(actor=actor, survey=survey, filters={"state": "due"})
     if after is not None:
@@ -258,11 +258,6 @@ def survey_progress(*, survey: Survey, by: str = "grid") -> list[ProgressRow]:
     if other[1]:
         rows.append(ProgressRow(str(_("其他")), other[0], other[1]))
     return rows
-
-
-def survey_may_manage(*, actor: Any, survey: Survey) -> bool:
-    """Whether the actor may close the survey (VOICE_MANAGE over its place)."""
-    return bool(Place.objects.restrict(actor, Action.VOICE_MANAGE).filter(pk=survey.place_id).exists())
 
 
 def survey_categories(*, community: Place) -> list[Category]:

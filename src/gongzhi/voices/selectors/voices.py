@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from gongzhi.core.errors import NotFound
+from gongzhi.core.models import User
 from gongzhi.core.scoping import grants_for
 from gongzhi.places.models import Place, PlaceKind
 from gongzhi.voices.models import Category, CustomStatus, Voice, VoiceEvent, VoiceFollower, VoicePhoto
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 
-def voice_get(*, actor: Any, voice_id: int, community: Place | None = None) -> Voice:
+def voice_get(*, actor: User, voice_id: int, community: Place | None = None) -> Voice:
     """A voice the actor may see (their own, followed, public in their community, or in their scope), else 404."""
     qs = Voice.objects.visible_to(actor).select_related("category", "place", "party", "merged_into")
     if community is not None:
@@ -55,7 +56,7 @@ def public_voice_get(*, community: Place, voice_id: int) -> Voice:
     return voice
 
 
-def own_voice_ids(*, actor: Any, community: Place) -> QuerySet[Any]:
+def own_voice_ids(*, actor: User, community: Place) -> QuerySet[Any]:
     """The ids of the voices the actor reported or follows in the community, as one UNION subquery: each half
     reads its own index, where `reporter_id = … OR pk IN (…)` makes the database walk all the community's voices
     (150 ms at 100,000). These are always within `visible_to(actor)`, which includes one's own and followed."""
@@ -65,7 +66,7 @@ def own_voice_ids(*, actor: Any, community: Place) -> QuerySet[Any]:
     return ids
 
 
-def my_voices(*, actor: Any, community: Place) -> QuerySet[Voice]:
+def my_voices(*, actor: User, community: Place) -> QuerySet[Voice]:
     """The voices the actor reported or follows ("me too", or merged from theirs) in the community, newest first."""
     return (
         # Only the ids: a `community_id = …` beside them would have the database walk the community's index.
@@ -119,7 +120,7 @@ def active_categories(*, community: Place) -> list[Category]:
     return list(Category.objects.filter(community_id=community.pk, is_active=True).order_by("sort_order", "id"))
 
 
-def similar_voices(*, actor: Any, community: Place, place: Place, text: str, k: int = 5) -> list[Voice]:
+def similar_voices(*, actor: User, community: Place, place: Place, text: str, k: int = 5) -> list[Voice]:
     """Up to k open voices like the text under the place, best first, among those the actor may see: a
     neighbour's private voice is never shown to another resident, only public ones and the actor's own."""
     from gongzhi.voices.similarity import similar_open_voices
@@ -141,7 +142,7 @@ def custom_status_names(*, community: Place) -> dict[str, str]:
     return dict(CustomStatus.objects.filter(community_id=community.pk).values_list("code", "name"))
 
 
-def is_following(*, actor: Any, voice: Voice) -> bool:
+def is_following(*, actor: User, voice: Voice) -> bool:
     return bool(VoiceFollower.objects.filter(voice_id=voice.pk, user_id=actor.pk).exists())
 
 
@@ -157,7 +158,7 @@ def report_place_get(*, community: Place, place_id: int) -> Place | None:
     return place
 
 
-def home_building_id(*, actor: Any, community: Place) -> int | None:
+def home_building_id(*, actor: User, community: Place) -> int | None:
     """The building of the actor's own household in the community (or the place the household sits in when it
     has no units): the report form's default place."""
     for grant in grants_for(actor):

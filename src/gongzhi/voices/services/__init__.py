@@ -1,12 +1,4 @@
 """Writes in 社情民意, one module per part; each write is one transaction with one audit event.
 
-Callers use `services.<name>`; the parts' modules list their public services in `__all__`.
-"""
-
-from gongzhi.voices.services.intake import *  # noqa: F403
-from gongzhi.voices.services.open311 import *  # noqa: F403
-from gongzhi.voices.services.photos import *  # noqa: F403
-from gongzhi.voices.services.residents import *  # noqa: F403
-from gongzhi.voices.services.routing import *  # noqa: F403
-from gongzhi.voices.services.surveys import *  # noqa: F403
-from gongzhi.voices.services.workflow import *  # noqa: F403
+Callers import each service from the module that defines it (`from gongzhi.voices.services.workflow import
+voice_accept`)."""

@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed, clean_or_fail
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import user_can_at
+from gongzhi.core.models import User
 from gongzhi.places.models import Grid, Household, Place
 from gongzhi.rules import phone
+from gongzhi.voices.errors import Code
 from gongzhi.voices.models import (
     OPEN311_TEXT_MAX,
     TEXT_MAX,
@@ -26,8 +26,10 @@ from gongzhi.voices.models import (
     Voice,
     VoiceFollower,
 )
-from gongzhi.voices.services.common import event_append
-from gongzhi.voices.services.routing import voice_due_at, voice_route_new
+from gongzhi.voices.predicates import can_enter_at, can_submit_at
+from gongzhi.voices.services.deadlines import voice_due_at
+from gongzhi.voices.services.routing import voice_route_new
+from gongzhi.voices.services.voice_steps import event_append
 
 __all__ = ["voice_submit"]
 
@@ -59,14 +61,14 @@ def _contact_phone(raw: str) -> str:
         return phone.validate(raw)
     except ValueError as exc:
         raise ValidationFailed(
-            _("联系电话应为11位手机号，或带区号的固定电话"), code="bad_phone", extra={"field": "contact_phone"}
+            _("联系电话应为11位手机号，或带区号的固定电话"), code=Code.BAD_PHONE, extra={"field": "contact_phone"}
         ) from exc
 
 
 @transaction.atomic
 def voice_submit(
     *,
-    actor: Any,
+    actor: User | None,
     community: Place,
     place: Place,
     category: Category,
@@ -95,20 +97,20 @@ def voice_submit(
     if place.community_id != community.pk and place.pk != community.pk:
         raise NotFound()
     if open311_key is None:
-        action = Action.VOICE_ENTER if on_behalf else Action.VOICE_SUBMIT
-        if not user_can_at(actor, action, community_id=community.pk, path=place.path):
+        may = can_enter_at if on_behalf else can_submit_at
+        if not may(actor, community_id=community.pk, path=place.path):
             raise PermissionDenied(_("您没有代居民登记诉求的权限") if on_behalf else _("只有本社区的居民可以反映问题"))
     elif open311_key.community_id != community.pk:
         raise NotFound()
     if category.community_id != community.pk:
         raise NotFound()
     if not category.is_active:
-        raise ValidationFailed(_("该类别已停用，请另选类别"), code="category_inactive", extra={"field": "category"})
+        raise ValidationFailed(_("该类别已停用，请另选类别"), code=Code.CATEGORY_INACTIVE, extra={"field": "category"})
     if household is not None and (
         household.community_id != community.pk
         or (not household.place_path.startswith(place.path) and not place.path.startswith(household.place_path))
     ):
-        raise ValidationFailed(_("所选住户不在该地点"), code="household_place", extra={"field": "household"})
+        raise ValidationFailed(_("所选住户不在该地点"), code=Code.HOUSEHOLD_PLACE, extra={"field": "household"})
     # Open311's POST follows its spec: the description is optional (the category and the place say what and
     # where) and may run to 4,000 characters. Every other channel keeps the web form's limit and needs a text.
     by_spec = channel == Channel.OPEN311
@@ -118,7 +120,7 @@ def voice_submit(
         max_length=OPEN311_TEXT_MAX if by_spec else TEXT_MAX,
         field="text",
         required=None if by_spec else _("请填写您要反映的问题"),
-        required_code="text_required",
+        required_code=Code.TEXT_REQUIRED,
     )
     if contact_phone:
         contact_phone = _contact_phone(contact_phone)

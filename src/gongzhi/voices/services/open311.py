@@ -8,7 +8,6 @@ import secrets
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
@@ -18,12 +17,13 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed, clean_or_fail
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import user_can
+from gongzhi.core.models import User
 from gongzhi.places.models import Place
+from gongzhi.voices.errors import Code
 from gongzhi.voices.models import OPEN311_TEXT_MAX, TEXT_MAX, Category, Channel, EventKind, Open311Key, Voice
-from gongzhi.voices.services.common import event_append
+from gongzhi.voices.predicates import can_configure
 from gongzhi.voices.services.intake import voice_submit
+from gongzhi.voices.services.voice_steps import event_append
 
 __all__ = [
     "key_hash",
@@ -41,23 +41,23 @@ def key_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _require_manage(actor: Any, community: Place) -> None:
-    if not user_can(actor, Action.VOICE_MANAGE, community):
+def _refuse_unless_configures(actor: User, community: Place) -> None:
+    if not can_configure(actor, community):
         raise PermissionDenied(_("只有书记或社工可以管理 Open311 接入密钥"))
 
 
 @transaction.atomic
-def open311_key_issue(*, actor: Any, community: Place, name: str) -> tuple[Open311Key, str]:
+def open311_key_issue(*, actor: User, community: Place, name: str) -> tuple[Open311Key, str]:
     """Issues a key to an integration (VOICE_MANAGE). Returns the row and the key itself, which is never stored
     and cannot be shown again."""
-    _require_manage(actor, community)
+    _refuse_unless_configures(actor, community)
     name = clean_or_fail(
         name,
         label=_("接入方"),
         max_length=60,
         field="name",
         required=_("请填写接入方名称"),
-        required_code="name_required",
+        required_code=Code.NAME_REQUIRED,
     )
     raw = secrets.token_urlsafe(30)
     key = Open311Key(community=community, name=name, prefix=raw[:8], key_hash=key_hash(raw), created_by=actor)
@@ -74,14 +74,14 @@ def open311_key_issue(*, actor: Any, community: Place, name: str) -> tuple[Open3
 
 
 @transaction.atomic
-def open311_key_revoke(*, actor: Any, key: Open311Key, now: datetime | None = None) -> Open311Key:
+def open311_key_revoke(*, actor: User, key: Open311Key, now: datetime | None = None) -> Open311Key:
     """Revokes a key (VOICE_MANAGE); a POST racing the revocation waits on the key's lock and is refused after it."""
     locked: Open311Key | None = Open311Key.objects.select_for_update().filter(pk=key.pk).first()
     if locked is None:
         raise NotFound()
-    _require_manage(actor, locked.community)
+    _refuse_unless_configures(actor, locked.community)
     if locked.revoked_at is not None:
-        raise ValidationFailed(_("该密钥已撤销"), code="already_revoked")
+        raise ValidationFailed(_("该密钥已撤销"), code=Code.ALREADY_REVOKED)
     locked.revoked_at = now or timezone.now()
     locked.save(update_fields=["revoked_at"])
     audit.record(
@@ -99,15 +99,15 @@ def _key_for(community: Place | None, api_key: str, *, lock: bool) -> Open311Key
     """The live key of this community for the given api_key, or the 403 the spec asks for."""
     raw = (api_key or "").strip()
     if not raw:
-        raise PermissionDenied(_("缺少 api_key：提交诉求需要社区发放的接入密钥"), code="key_required")
+        raise PermissionDenied(_("缺少 api_key：提交诉求需要社区发放的接入密钥"), code=Code.KEY_REQUIRED)
     rows = Open311Key.objects.filter(key_hash=key_hash(raw))
     key: Open311Key | None = (rows.select_for_update() if lock else rows).first()
     if key is None:
-        raise PermissionDenied(_("api_key 无效"), code="bad_key")
+        raise PermissionDenied(_("api_key 无效"), code=Code.BAD_KEY)
     if key.revoked_at is not None:
-        raise PermissionDenied(_("该 api_key 已被撤销"), code="key_revoked")
+        raise PermissionDenied(_("该 api_key 已被撤销"), code=Code.KEY_REVOKED)
     if community is not None and key.community_id != community.pk:
-        raise PermissionDenied(_("该 api_key 不属于此社区（jurisdiction_id）"), code="key_other_community")
+        raise PermissionDenied(_("该 api_key 不属于此社区（jurisdiction_id）"), code=Code.KEY_OTHER_COMMUNITY)
     return key
 
 
@@ -129,12 +129,12 @@ def _coordinate(raw: str, field: str, limit: int) -> Decimal:
         value = Decimal(raw.strip())
     except InvalidOperation as exc:
         raise ValidationFailed(
-            _("%(field)s 应为十进制经纬度数值") % {"field": field}, code="bad_location", extra={"field": field}
+            _("%(field)s 应为十进制经纬度数值") % {"field": field}, code=Code.BAD_LOCATION, extra={"field": field}
         ) from exc
     if not value.is_finite() or not -limit <= value <= limit:
         raise ValidationFailed(
             _("%(field)s 超出范围（±%(limit)s）") % {"field": field, "limit": limit},
-            code="bad_location",
+            code=Code.BAD_LOCATION,
             extra={"field": field},
         )
     return value.quantize(Decimal("0.000001"))
@@ -147,7 +147,7 @@ def _flag(raw: str, field: str) -> bool:
     if value in FALSE_VALUES:
         return False
     raise ValidationFailed(
-        _("%(field)s 只能是 true 或 false") % {"field": field}, code="bad_flag", extra={"field": field}
+        _("%(field)s 只能是 true 或 false") % {"field": field}, code=Code.BAD_FLAG, extra={"field": field}
     )
 
 
@@ -172,10 +172,10 @@ def open311_request_create(
     community = key.community
     code = (data.get("service_code") or "").strip()
     if not code:
-        raise ValidationFailed(_("缺少 service_code"), code="service_code_required", extra={"field": "service_code"})
+        raise ValidationFailed(_("缺少 service_code"), code=Code.SERVICE_CODE_REQUIRED, extra={"field": "service_code"})
     category: Category | None = Category.objects.filter(community=community, code=code, is_active=True).first()
     if category is None:
-        raise NotFound(_("未知的 service_code：%(code)s") % {"code": code[:40]}, code="unknown_service")
+        raise NotFound(_("未知的 service_code：%(code)s") % {"code": code[:40]}, code=Code.UNKNOWN_SERVICE)
     # Optional in the spec, up to 4,000 characters; without it the service_code and the location say it all.
     description = clean_or_fail(
         data.get("description", ""),
@@ -187,11 +187,11 @@ def open311_request_create(
     address_string = _text(data, "address_string", _("地址描述（address_string）"), 200)
     address_id = (data.get("address_id") or "").strip()
     if bool(lat_raw) != bool(long_raw):
-        raise ValidationFailed(_("lat 与 long 须同时提供"), code="bad_location", extra={"field": "lat"})
+        raise ValidationFailed(_("lat 与 long 须同时提供"), code=Code.BAD_LOCATION, extra={"field": "lat"})
     if not (lat_raw or address_string or address_id):
         raise ValidationFailed(
             _("缺少位置：请提供 lat/long、address_string 或 address_id 之一"),
-            code="location_required",
+            code=Code.LOCATION_REQUIRED,
             extra={"field": "lat"},
         )
     lat = _coordinate(lat_raw, "lat", 90) if lat_raw else None
@@ -203,7 +203,7 @@ def open311_request_create(
             found = Place.objects.filter(pk=int(address_id), community=community).first()
         if found is None and address_id != str(community.pk):
             raise ValidationFailed(
-                _("address_id 不是本社区的地点编号"), code="bad_address_id", extra={"field": "address_id"}
+                _("address_id 不是本社区的地点编号"), code=Code.BAD_ADDRESS_ID, extra={"field": "address_id"}
             )
         place = found or community
     email = (data.get("email") or "").strip()
@@ -211,14 +211,14 @@ def open311_request_create(
         try:
             validate_email(email)
         except ValidationError as exc:
-            raise ValidationFailed(_("email 格式不正确"), code="bad_email", extra={"field": "email"}) from exc
+            raise ValidationFailed(_("email 格式不正确"), code=Code.BAD_EMAIL, extra={"field": "email"}) from exc
     media_url = (data.get("media_url") or "").strip()
     if media_url:
         try:
             URLValidator(schemes=["http", "https"])(media_url)
         except ValidationError as exc:
             raise ValidationFailed(
-                _("media_url 应为 http(s) 网址"), code="bad_media_url", extra={"field": "media_url"}
+                _("media_url 应为 http(s) 网址"), code=Code.BAD_MEDIA_URL, extra={"field": "media_url"}
             ) from exc
         media_url = _text({"media_url": media_url}, "media_url", "media_url", 500)
     device_id = _text(data, "device_id", "device_id", 100)

@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed, clean_or_fail
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import user_can_at
+from gongzhi.core.models import User
 from gongzhi.rules import voice_feedback as rules
+from gongzhi.voices.errors import Code
 from gongzhi.voices.models import EventKind, FollowKind, Status, Voice, VoiceFollower
-from gongzhi.voices.services.common import event_append, voice_lock
-from gongzhi.voices.services.routing import voice_due_at
+from gongzhi.voices.predicates import can_submit_at
+from gongzhi.voices.services.deadlines import voice_due_at
+from gongzhi.voices.services.voice_steps import event_append, voice_lock
 
 __all__ = ["RATING_COMMENT_MAX", "REOPEN_REASON_MAX", "voice_me_too", "voice_rate", "voice_reopen"]
 
@@ -48,7 +49,7 @@ def _refusal(code: str) -> ValidationFailed | PermissionDenied:
     return ValidationFailed(messages[code], code=code, extra=extra)
 
 
-def _lock_visible(actor: Any, voice: Voice | int) -> Voice:
+def _lock_visible(actor: User, voice: Voice | int) -> Voice:
     """Lock the voice, then make sure the actor can see it (else it does not exist for them)."""
     locked = voice_lock(voice)
     if not Voice.objects.visible_to(actor).filter(pk=locked.pk).exists():
@@ -57,7 +58,7 @@ def _lock_visible(actor: Any, voice: Voice | int) -> Voice:
 
 
 @transaction.atomic
-def voice_me_too(*, actor: Any, voice: Voice) -> Voice:
+def voice_me_too(*, actor: User, voice: Voice) -> Voice:
     """+1 on a neighbour's open voice: the actor follows it and its support count rises, under the voice lock so
     two taps never count twice. On a merged duplicate it goes to the voice it was merged into. Anyone with a role
     in the community who can see the voice; returns the voice that was counted."""
@@ -66,7 +67,7 @@ def voice_me_too(*, actor: Any, voice: Voice) -> Voice:
         if target.merged_into_id is None:
             break
         target = voice_lock(target.merged_into_id)
-    if not user_can_at(actor, Action.VOICE_SUBMIT, community_id=target.community_id, path=target.place_path):
+    if not can_submit_at(actor, community_id=target.community_id, path=target.place_path):
         raise PermissionDenied(_("只有本社区的居民可以点“我也遇到”"))
     following = VoiceFollower.objects.filter(voice=target, user_id=actor.pk).exists()
     refusal = rules.me_too_refusal(
@@ -92,7 +93,7 @@ def voice_me_too(*, actor: Any, voice: Voice) -> Voice:
 
 
 @transaction.atomic
-def voice_rate(*, actor: Any, voice: Voice, rating: Any, comment: str = "", now: Any = None) -> Voice:
+def voice_rate(*, actor: User, voice: Voice, rating: Any, comment: str = "", now: Any = None) -> Voice:
     """The reporter's satisfaction (1–5 and an optional comment), once, on a closed voice that was not merged
     into another. Takes the voice lock; the public timeline shows the score, never the comment's author."""
     now = now or timezone.now()
@@ -131,7 +132,7 @@ def voice_rate(*, actor: Any, voice: Voice, rating: Any, comment: str = "", now:
 
 @transaction.atomic
 def voice_reopen(
-    *, actor: Any, voice: Voice, reason: str, now: Any = None, window: datetime.timedelta = rules.REOPEN_WINDOW
+    *, actor: User, voice: Voice, reason: str, now: Any = None, window: datetime.timedelta = rules.REOPEN_WINDOW
 ) -> Voice:
     """The reporter takes a closed voice up again, once, within the window after closure, with a reason: back to
     处理中 with a new deadline, reminders and 督办 cleared, the responsible party told. Takes the voice lock; the
@@ -156,7 +157,7 @@ def voice_reopen(
         max_length=REOPEN_REASON_MAX,
         field="reason",
         required=_("请写明需要重新办理的理由"),
-        required_code="reason_required",
+        required_code=Code.REASON_REQUIRED,
     )
     before = {"status": locked.status, "closed_at": locked.closed_at.isoformat() if locked.closed_at else None}
     from_status = locked.status

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,10 +13,13 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import NotFound, PermissionDenied, PhaseClosed, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.people.models import Person, Relation
 from gongzhi.places.models import Household, Place
+from gongzhi.voices.errors import Code
 from gongzhi.voices.models import TEXT_MAX, Category, Channel, Survey, SurveyVisit, VisitOutcome
+from gongzhi.voices.predicates import can_organize_survey
 from gongzhi.voices.services.intake import voice_submit
 
 __all__ = ["MAX_NEEDS", "NeedInput", "survey_close", "survey_create", "survey_visit_record"]
@@ -43,33 +45,33 @@ def _community_of(place: Place) -> int:
     return community_id
 
 
-def _may_manage(actor: Any, place: Place) -> None:
+def _refuse_unless_organizes(actor: User, place: Place) -> None:
     """VOICE_MANAGE over the place (书记, 社工); a place the actor cannot see is 404."""
     if not Place.objects.visible_to(actor).filter(pk=place.pk).exists():
         raise NotFound()
-    if not Place.objects.restrict(actor, Action.VOICE_MANAGE).filter(pk=place.pk).exists():
+    if not can_organize_survey(actor, place):
         raise PermissionDenied(_("只有社区书记或社工可以组织双找走访"))
 
 
 @transaction.atomic
 def survey_create(
-    *, actor: Any, place: Place, title: str, starts_on: datetime.date, ends_on: datetime.date | None = None
+    *, actor: User, place: Place, title: str, starts_on: datetime.date, ends_on: datetime.date | None = None
 ) -> Survey:
     """Opens a survey over a place (a courtyard, a compound or the whole community). Staff only (VOICE_MANAGE)."""
     community_id = _community_of(place)
-    _may_manage(actor, place)
+    _refuse_unless_organizes(actor, place)
     title = clean_or_fail(
         title,
         label=_("走访名称"),
         max_length=100,
         field="title",
         required=_("请填写走访名称"),
-        required_code="title_required",
+        required_code=Code.TITLE_REQUIRED,
     )
     if starts_on is None:
-        raise ValidationFailed(_("请填写开始日期"), code="starts_required", extra={"field": "starts_on"})
+        raise ValidationFailed(_("请填写开始日期"), code=Code.STARTS_REQUIRED, extra={"field": "starts_on"})
     if ends_on is not None and ends_on < starts_on:
-        raise ValidationFailed(_("结束日期不能早于开始日期"), code="bad_dates", extra={"field": "ends_on"})
+        raise ValidationFailed(_("结束日期不能早于开始日期"), code=Code.BAD_DATES, extra={"field": "ends_on"})
     survey = Survey(
         community_id=community_id,
         title=title,
@@ -99,12 +101,12 @@ def _lock(survey: Survey) -> Survey:
 
 
 @transaction.atomic
-def survey_close(*, actor: Any, survey: Survey) -> Survey:
+def survey_close(*, actor: User, survey: Survey) -> Survey:
     """Ends a survey: no more visits are recorded against it. Staff only; takes the survey's row lock."""
     survey = _lock(survey)
-    _may_manage(actor, survey.place)
+    _refuse_unless_organizes(actor, survey.place)
     if survey.is_closed:
-        raise PhaseClosed(_("该走访已经结束"), code="survey_closed")
+        raise PhaseClosed(_("该走访已经结束"), code=Code.SURVEY_CLOSED)
     survey.is_closed = True
     survey.ends_on = survey.ends_on or timezone.localdate()
     survey.full_clean()
@@ -132,11 +134,11 @@ def _visit_time(survey: Survey, visited_at: datetime.datetime | None, now: datet
     if timezone.is_naive(visited_at):
         visited_at = timezone.make_aware(visited_at)
     if visited_at > now + _CLOCK_SKEW:
-        raise ValidationFailed(_("走访时间不能晚于现在"), code="visit_in_future", extra={"field": "visited_at"})
+        raise ValidationFailed(_("走访时间不能晚于现在"), code=Code.VISIT_IN_FUTURE, extra={"field": "visited_at"})
     if timezone.localtime(visited_at).date() < survey.starts_on:
         raise ValidationFailed(
             _("走访时间不能早于本次走访的开始日期（%(day)s）") % {"day": survey.starts_on.isoformat()},
-            code="visit_before_start",
+            code=Code.VISIT_BEFORE_START,
             extra={"field": "visited_at"},
         )
     return visited_at
@@ -145,10 +147,10 @@ def _visit_time(survey: Survey, visited_at: datetime.datetime | None, now: datet
 def _check_needs(survey: Survey, outcome: str, needs: Sequence[NeedInput]) -> list[tuple[NeedInput, str]]:
     """Each need's text cleaned, before anything is written: a bad need names its row and changes nothing."""
     if needs and outcome != VisitOutcome.VISITED:
-        raise ValidationFailed(_("只有入户走访时才能登记需求"), code="needs_without_visit", extra={"field": "needs"})
+        raise ValidationFailed(_("只有入户走访时才能登记需求"), code=Code.NEEDS_WITHOUT_VISIT, extra={"field": "needs"})
     if len(needs) > MAX_NEEDS:
         raise ValidationFailed(
-            _("一次走访最多登记 %(n)s 条需求") % {"n": MAX_NEEDS}, code="too_many_needs", extra={"field": "needs"}
+            _("一次走访最多登记 %(n)s 条需求") % {"n": MAX_NEEDS}, code=Code.TOO_MANY_NEEDS, extra={"field": "needs"}
         )
     checked = []
     for i, need in enumerate(needs):
@@ -158,7 +160,7 @@ def _check_needs(survey: Survey, outcome: str, needs: Sequence[NeedInput]) -> li
         if not need.category.is_active:
             raise ValidationFailed(
                 _("第 %(n)s 条需求的类别已停用，请另选类别") % {"n": i + 1},
-                code="category_inactive",
+                code=Code.CATEGORY_INACTIVE,
                 extra={"field": f"need-{i}-category", "need": i},
             )
         text = clean_or_fail(
@@ -167,8 +169,8 @@ def _check_needs(survey: Survey, outcome: str, needs: Sequence[NeedInput]) -> li
             max_length=TEXT_MAX,
             field=field,
             required=_("第 %(n)s 条需求没有填写内容") % {"n": i + 1},
-            required_code="need_text_required",
-            code="bad_need_text",
+            required_code=Code.NEED_TEXT_REQUIRED,
+            code=Code.BAD_NEED_TEXT,
         )
         checked.append((need, text))
     return checked
@@ -177,7 +179,7 @@ def _check_needs(survey: Survey, outcome: str, needs: Sequence[NeedInput]) -> li
 @transaction.atomic
 def survey_visit_record(
     *,
-    actor: Any,
+    actor: User,
     survey: Survey,
     household: Household,
     outcome: str,
@@ -198,16 +200,16 @@ def survey_visit_record(
     if not Household.objects.restrict(actor, Action.SURVEY_VISIT).filter(pk=household.pk).exists():
         raise PermissionDenied(_("只有网格员、楼栋长或社区工作人员可以登记入户走访"))
     if survey.is_closed:
-        raise PhaseClosed(_("该走访已经结束，不能再登记"), code="survey_closed")
+        raise PhaseClosed(_("该走访已经结束，不能再登记"), code=Code.SURVEY_CLOSED)
     if not household.place_path.startswith(survey.place_path):
         raise ValidationFailed(
             _("该户不在本次走访的范围（%(place)s）内") % {"place": survey.place.name},
-            code="household_outside",
+            code=Code.HOUSEHOLD_OUTSIDE,
             extra={"field": "household"},
         )
     if outcome not in VisitOutcome.values:
-        raise ValidationFailed(_("请选择走访结果"), code="bad_outcome", extra={"field": "outcome"})
-    note = clean_or_fail(note, label=_("备注"), max_length=500, field="note", code="bad_note")
+        raise ValidationFailed(_("请选择走访结果"), code=Code.BAD_OUTCOME, extra={"field": "outcome"})
+    note = clean_or_fail(note, label=_("备注"), max_length=500, field="note", code=Code.BAD_NOTE)
     now = timezone.now()
     at = _visit_time(survey, visited_at, now)
     checked = _check_needs(survey, outcome, needs)

@@ -1,1 +1,1 @@
-"""Pages of 社情民意, one module per part; each module lists its `urlpatterns`."""
+"""Pages of 社情民意, one module per part; their routes are in `voices/urls.py`."""

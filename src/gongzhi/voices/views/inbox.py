@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,18 +23,35 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.audit import data_version
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.http import actor_of
-from gongzhi.core.pages import page_context
+from gongzhi.core.models import User
+from gongzhi.core.pages import community_page, form_error, page_context
 from gongzhi.core.pagination import CachedCountPaginator
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import user_can_at
-from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 from gongzhi.rules.masking import mask_contacts, mask_phone
-from gongzhi.voices import services
+from gongzhi.voices.errors import Code
 from gongzhi.voices.forms import CategoryPlaceForm
 from gongzhi.voices.models import OPEN_STATUSES, TEXT_MAX, Channel, Status, Voice, status_label
-from gongzhi.voices.predicates import can_enter, can_manage, can_manage_community, text_reveals
+from gongzhi.voices.predicates import (
+    can_enter,
+    can_manage,
+    can_manage_community,
+    can_reveal_phone,
+    has_inbox,
+    text_reveals,
+)
 from gongzhi.voices.selectors import inbox as selectors
+from gongzhi.voices.services.intake import voice_submit
+from gongzhi.voices.services.merging import voice_from_suggestion, voice_merge, voice_promote_topic
+from gongzhi.voices.services.reveal import voice_contact_phone, voice_contact_reveal, voice_text_reveal
+from gongzhi.voices.services.workflow import (
+    custom_status_create,
+    voice_accept,
+    voice_assign,
+    voice_close,
+    voice_reject,
+    voice_reply,
+    voice_status_set,
+)
 
 __all__ = [
     "ACTIONS",
@@ -48,7 +65,6 @@ __all__ = [
     "reveal_phone",
     "reveal_text",
     "statuses",
-    "urlpatterns",
 ]
 
 PAGE_SIZE = 25
@@ -84,20 +100,6 @@ class StatusForm(forms.Form):
     )
 
 
-def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**page_context(request, community), "nav": "voices", **extra}
-
-
-def _community(request: HttpRequest, community_id: int) -> tuple[Any, Place]:
-    actor = actor_of(request)
-    return actor, place_selectors.community_get(actor=actor, community_id=community_id)
-
-
-def _require_inbox(actor: Any, community: Place) -> None:
-    if not selectors.handles_in(actor=actor, community=community):
-        raise PermissionDenied(_("只有办理诉求的工作人员和责任方可以查看诉求办理"))
-
-
 def _int(value: str | None) -> int | None:
     value = (value or "").strip()
     return int(value) if value.isdigit() else None
@@ -122,7 +124,7 @@ def _custom(community: Place) -> dict[str, str]:
     return {s.code: s.name for s in selectors.custom_statuses(community=community)}
 
 
-def _count_key(actor: Any, community: Place, filters: selectors.InboxFilters) -> str:
+def _count_key(actor: User, community: Place, filters: selectors.InboxFilters) -> str:
     """The inbox's row count per scope (shared by everyone who covers the community) and filters, until the
     community's next committed write."""
     scope = selectors.inbox_scope_key(actor=actor, community=community)
@@ -132,8 +134,9 @@ def _count_key(actor: Any, community: Place, filters: selectors.InboxFilters) ->
 
 @login_required
 def inbox(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
-    _require_inbox(actor, community)
+    actor, community = community_page(request, community_id)
+    if not has_inbox(actor, community):
+        raise PermissionDenied(_("只有办理诉求的工作人员和责任方可以查看诉求办理"))
     filters = _filters(request)
     qs = selectors.inbox_list(actor=actor, community=community, filters=filters)
     paginator: Paginator = (  # type: ignore[type-arg]
@@ -160,9 +163,10 @@ def inbox(request: HttpRequest, community_id: int) -> HttpResponse:
     return render(
         request,
         "voices/inbox_list.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="voices",
             page=page,
             rows=rows,
             filters=filters,
@@ -189,17 +193,15 @@ def _status_codes(custom: dict[str, str]) -> list[str]:
     return [*(s.value for s in Status), *custom]
 
 
-def _reporter(actor: Any, voice: Voice) -> dict[str, Any]:
+def _reporter(actor: User, voice: Voice) -> dict[str, Any]:
     """Who raised it, for staff: the name and a masked phone (the full number only through the logged reveal)."""
     name = voice.contact_name
     if voice.reporter_person is not None:
         name = name or voice.reporter_person.name
     if voice.reporter is not None:
         name = name or voice.reporter.display_name
-    phone = services.voice_contact_phone(voice)
-    revealable = bool(phone) and user_can_at(
-        actor, Action.REVEAL_PHONE, community_id=voice.community_id, path=voice.place_path
-    )
+    phone = voice_contact_phone(voice)
+    revealable = bool(phone) and can_reveal_phone(actor, voice)
     return {"name": name, "phone": mask_phone(phone) if phone else "", "revealable": revealable}
 
 
@@ -218,9 +220,10 @@ def _handle_context(request: HttpRequest, community: Place, voice: Voice, **extr
         setattr(event, "from_name", status_label(event.from_status, custom) if event.from_status else "")  # noqa: B010
         setattr(event, "to_name", status_label(event.to_status, custom) if event.to_status else "")  # noqa: B010
     merged = voice.status == Status.MERGED or voice.merged_into_id is not None
-    return _context(
+    return page_context(
         request,
         community,
+        nav="voices",
         voice=voice,
         status_name=status_label(voice.status, custom),
         overdue=voice.is_open and voice.due_at is not None and voice.due_at < now,
@@ -244,77 +247,72 @@ def _handle_context(request: HttpRequest, community: Place, voice: Voice, **extr
 
 @login_required
 def handle(request: HttpRequest, community_id: int, voice_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_page(request, community_id)
     voice = selectors.voice_for_handling(actor=actor, voice_id=voice_id, community=community)
     return render(request, "voices/inbox_handle.html", _handle_context(request, community, voice))
 
 
-def _act_accept(actor: Any, community: Place, voice: Voice, post: Any) -> tuple[str, Any]:
-    services.voice_accept(actor=actor, voice=voice, note=post.get("note", ""))
+def _act_accept(actor: User, community: Place, voice: Voice, post: Any) -> tuple[str, Any]:
+    voice_accept(actor=actor, voice=voice, note=post.get("note", ""))
     return _("已受理"), None
 
 
-def _act_assign(actor: Any, community: Place, voice: Voice, post: Any) -> tuple[str, Any]:
+def _act_assign(actor: User, community: Place, voice: Voice, post: Any) -> tuple[str, Any]:
     party_id = _int(post.get("party"))
     party = next((p for p in selectors.community_parties(community=community) if p.pk == party_id), None)
     if party is None:
-        raise ValidationFailed(_("请选择责任方"), code="party_required", extra={"field": "party"})
-    services.voice_assign(actor=actor, voice=voice, party=party, reason=post.get("reason", ""))
+        raise ValidationFailed(_("请选择责任方"), code=Code.PARTY_REQUIRED, extra={"field": "party"})
+    voice_assign(actor=actor, voice=voice, party=party, reason=post.get("reason", ""))
     return _("已分派给%(name)s") % {"name": party.name}, None
 
 
-def _act_reply(actor: Any, community: Place, voice: Voice, post: Any) -> tuple[str, Any]:
+def _act_reply(actor: User, community: Place, voice: Voice, post: Any) -> tuple[str, Any]:
     public = post.get("visibility", "public") != "internal"
-    services.voice_reply(actor=actor, voice=voice, body=post.get("body", ""), is_public=public)
+    voice_reply(actor=actor, voice=voice, body=post.get("body", ""), is_public=public)
     return (_("答复已发布") if public else _("内部备注已保存")), None
 
 
-def _act_status(actor: Any, community: Place, voice: Voice, post: Any) -> tuple[str, Any]:
-    services.voice_status_set(actor=actor, voice=voice, status=post.get("status", "")[:30], body=post.get("body", ""))
+def _act_status(actor: User, community: Place, voice: Voice, post: Any) -> tuple[str, Any]:
+    voice_status_set(actor=actor, voice=voice, status=post.get("status", "")[:30], body=post.get("body", ""))
     return _("状态已更新"), None
 
 
-def _act_close(actor: Any, community: Place, voice: Voice, post: Any) -> tuple[str, Any]:
-    services.voice_close(actor=actor, voice=voice, body=post.get("body", ""))
+def _act_close(actor: User, community: Place, voice: Voice, post: Any) -> tuple[str, Any]:
+    voice_close(actor=actor, voice=voice, body=post.get("body", ""))
     return _("已办结，已请反映人评价"), None
 
 
-def _act_reject(actor: Any, community: Place, voice: Voice, post: Any) -> tuple[str, Any]:
-    services.voice_reject(actor=actor, voice=voice, reason=post.get("reason", ""))
+def _act_reject(actor: User, community: Place, voice: Voice, post: Any) -> tuple[str, Any]:
+    voice_reject(actor=actor, voice=voice, reason=post.get("reason", ""))
     return _("已不予受理"), None
 
 
-def _require_manage(actor: Any, voice: Voice) -> None:
+def _act_merge(actor: User, community: Place, voice: Voice, post: Any) -> tuple[str, Any]:
     if not can_manage(actor, voice):
         raise PermissionDenied(_("只有社区书记或社工可以进行此操作"))
-
-
-def _act_merge(actor: Any, community: Place, voice: Voice, post: Any) -> tuple[str, Any]:
-    _require_manage(actor, voice)
     raw = post.get("into_number", "").strip() or post.get("into", "")
     into_id = _int(raw.lstrip("#"))
     if into_id is None:
-        raise ValidationFailed(_("请选择或填写要合并到的诉求编号"), code="into_required", extra={"field": "into"})
+        raise ValidationFailed(_("请选择或填写要合并到的诉求编号"), code=Code.INTO_REQUIRED, extra={"field": "into"})
     try:
         into = selectors.voice_for_handling(actor=actor, voice_id=into_id, community=community)
     except NotFound as exc:
         raise ValidationFailed(
-            _("没有找到您办理的诉求 #%(id)s") % {"id": into_id}, code="into_not_found", extra={"field": "into"}
+            _("没有找到您办理的诉求 #%(id)s") % {"id": into_id}, code=Code.INTO_NOT_FOUND, extra={"field": "into"}
         ) from exc
-    merged = services.voice_merge(actor=actor, duplicate=voice, into=into, reason=post.get("reason", ""))
+    merged = voice_merge(actor=actor, duplicate=voice, into=into, reason=post.get("reason", ""))
     url = reverse("voices:handle", kwargs={"community_id": community.pk, "voice_id": merged.pk})
     return _("已合并到 #%(id)s") % {"id": merged.pk}, url
 
 
-def _act_promote(actor: Any, community: Place, voice: Voice, post: Any) -> tuple[str, Any]:
-    _require_manage(actor, voice)
+def _act_promote(actor: User, community: Place, voice: Voice, post: Any) -> tuple[str, Any]:
+    if not can_manage(actor, voice):
+        raise PermissionDenied(_("只有社区书记或社工可以进行此操作"))
     ids = [pk for pk in (_int(v) for v in post.getlist("group")) if pk is not None and pk != voice.pk]
     group = [voice, *selectors.handled_voices_by_ids(actor=actor, community=community, ids=ids)]
     if len(group) != len(ids) + 1:
         raise NotFound()
-    topic = services.voice_promote_topic(
-        actor=actor, voices=group, title=post.get("title", ""), summary=post.get("summary", "")
-    )
+    topic = voice_promote_topic(actor=actor, voices=group, title=post.get("title", ""), summary=post.get("summary", ""))
     return _("已转为议事厅议题"), reverse(
         "deliberation:topic", kwargs={"community_id": community.pk, "topic_id": topic.pk}
     )
@@ -340,7 +338,7 @@ def handle_action(request: HttpRequest, community_id: int, voice_id: int, action
     step = ACTIONS.get(action)
     if step is None:
         raise NotFound()
-    actor, community = _community(request, community_id)
+    actor, community = community_page(request, community_id)
     voice = selectors.voice_for_handling(actor=actor, voice_id=voice_id, community=community)
     try:
         message, url = step(actor, community, voice, request.POST)
@@ -364,9 +362,9 @@ def handle_action(request: HttpRequest, community_id: int, voice_id: int, action
 @require_POST
 def reveal_text(request: HttpRequest, community_id: int, voice_id: int) -> HttpResponse:
     """The htmx fragment that replaces the masked text with the numbers the handler may see, logged."""
-    actor, community = _community(request, community_id)
+    actor, community = community_page(request, community_id)
     voice = selectors.voice_for_handling(actor=actor, voice_id=voice_id, community=community)
-    text = services.voice_text_reveal(actor=actor, voice=voice, purpose=request.POST.get("purpose", "")[:100])
+    text = voice_text_reveal(actor=actor, voice=voice, purpose=request.POST.get("purpose", "")[:100])
     return render(request, "voices/inbox_revealed_text.html", {"text": text})
 
 
@@ -374,9 +372,9 @@ def reveal_text(request: HttpRequest, community_id: int, voice_id: int) -> HttpR
 @require_POST
 def reveal_phone(request: HttpRequest, community_id: int, voice_id: int) -> HttpResponse:
     """The htmx fragment that replaces the masked phone with the full one, logged as a sensitive view."""
-    actor, community = _community(request, community_id)
+    actor, community = community_page(request, community_id)
     voice = selectors.voice_for_handling(actor=actor, voice_id=voice_id, community=community)
-    phone = services.voice_contact_reveal(actor=actor, voice=voice, purpose=request.POST.get("purpose", "")[:100])
+    phone = voice_contact_reveal(actor=actor, voice=voice, purpose=request.POST.get("purpose", "")[:100])
     return render(request, "voices/inbox_revealed.html", {"value": phone})
 
 
@@ -384,7 +382,7 @@ def reveal_phone(request: HttpRequest, community_id: int, voice_id: int) -> Http
 def enter(request: HttpRequest, community_id: int) -> HttpResponse:
     """A voice taken by phone or at the counter, entered on the resident's behalf (audited as such). The optional
     resident search shows masked ID numbers and phones, like the meeting attendance search."""
-    actor, community = _community(request, community_id)
+    actor, community = community_page(request, community_id)
     if not can_enter(actor, community):
         raise PermissionDenied(_("您没有代居民登记诉求的权限"))
     categories = selectors.community_categories(community=community, active_only=True)
@@ -406,7 +404,7 @@ def enter(request: HttpRequest, community_id: int) -> HttpResponse:
             raise NotFound()
         place = selectors.place_in(community=community, place_id=data["place"])
         try:
-            voice = services.voice_submit(
+            voice = voice_submit(
                 actor=actor,
                 community=community,
                 place=place,
@@ -422,8 +420,7 @@ def enter(request: HttpRequest, community_id: int) -> HttpResponse:
         except ApplicationError as exc:
             if exc.status == 403:
                 raise
-            field = exc.extra.get("field")
-            form.add_error(field if field in form.fields else None, str(exc.message))
+            form_error(form, exc)
         else:
             messages.success(request, _("已登记，编号 #%(id)s") % {"id": voice.pk})
             return redirect("voices:handle", community_id=community.pk, voice_id=voice.pk)
@@ -431,9 +428,10 @@ def enter(request: HttpRequest, community_id: int) -> HttpResponse:
     return render(
         request,
         "voices/inbox_enter.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="voices",
             form=form,
             person=person,
             query=query,
@@ -448,7 +446,7 @@ def enter(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 def from_meeting(request: HttpRequest, community_id: int, meeting_id: int) -> HttpResponse:
     """A 坝坝会 or 院落夜话's suggestions, each turned into a voice against the meeting (once)."""
-    actor, community = _community(request, community_id)
+    actor, community = community_page(request, community_id)
     meeting = selectors.meeting_for_entry(actor=actor, community=community, meeting_id=meeting_id)
     if not can_enter(actor, community):
         raise PermissionDenied(_("您没有代居民登记诉求的权限"))
@@ -464,8 +462,8 @@ def from_meeting(request: HttpRequest, community_id: int, meeting_id: int) -> Ht
         place = selectors.place_in(community=community, place_id=place_id) if place_id else None
         try:
             if category is None:
-                raise ValidationFailed(_("请选择类别"), code="category_required", extra={"field": "category"})
-            voice = services.voice_from_suggestion(actor=actor, suggestion=suggestion, category=category, place=place)
+                raise ValidationFailed(_("请选择类别"), code=Code.CATEGORY_REQUIRED, extra={"field": "category"})
+            voice = voice_from_suggestion(actor=actor, suggestion=suggestion, category=category, place=place)
         except ApplicationError as exc:
             if exc.status in (403, 404):
                 raise
@@ -476,9 +474,10 @@ def from_meeting(request: HttpRequest, community_id: int, meeting_id: int) -> Ht
     return render(
         request,
         "voices/inbox_from_meeting.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="voices",
             meeting=meeting,
             suggestions=selectors.meeting_suggestions(meeting=meeting),
             categories=categories,
@@ -492,45 +491,33 @@ def from_meeting(request: HttpRequest, community_id: int, meeting_id: int) -> Ht
 @login_required
 def statuses(request: HttpRequest, community_id: int) -> HttpResponse:
     """The community's own statuses beside the built-in ones; 书记 and 社工 add them, typed open or closed."""
-    actor, community = _community(request, community_id)
+    actor, community = community_page(request, community_id)
     if not can_manage_community(actor, community):
         raise PermissionDenied(_("只有社区书记或社工可以设置状态"))
     form = StatusForm(request.POST or None, initial={"is_open": "1"})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            row = services.custom_status_create(
+            row = custom_status_create(
                 actor=actor, community=community, code=data["code"], name=data["name"], is_open=data["is_open"]
             )
         except ApplicationError as exc:
             if exc.status == 403:
                 raise
-            field = exc.extra.get("field")
-            form.add_error(field if field in form.fields else None, str(exc.message))
+            form_error(form, exc)
         else:
             messages.success(request, _("已添加状态：%(name)s") % {"name": row.name})
             return redirect("voices:statuses", community_id=community.pk)
     return render(
         request,
         "voices/inbox_statuses.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="voices",
             form=form,
             builtin=[(s.value, s.label, s.value in OPEN_STATUSES) for s in Status],
             custom=selectors.custom_statuses(community=community),
         ),
         status=400 if request.method == "POST" else 200,
     )
-
-
-urlpatterns: list[URLPattern] = [
-    path("c/<int:community_id>/voices/inbox/", inbox, name="inbox"),
-    path("c/<int:community_id>/voices/enter/", enter, name="enter"),
-    path("c/<int:community_id>/voices/statuses/", statuses, name="statuses"),
-    path("c/<int:community_id>/voices/from-meeting/<int:meeting_id>/", from_meeting, name="from_meeting"),
-    path("c/<int:community_id>/voices/<int:voice_id>/handle/", handle, name="handle"),
-    path("c/<int:community_id>/voices/<int:voice_id>/handle/reveal-phone/", reveal_phone, name="reveal_phone"),
-    path("c/<int:community_id>/voices/<int:voice_id>/handle/reveal-text/", reveal_text, name="reveal_text"),
-    path("c/<int:community_id>/voices/<int:voice_id>/handle/<slug:action>/", handle_action, name="handle_action"),
-]

@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,18 +23,18 @@ from gongzhi.core.audit import data_version
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.files import private_file_response
 from gongzhi.core.http import actor_of
-from gongzhi.core.pages import page_context
+from gongzhi.core.pages import community_page, form_error, page_context
 from gongzhi.core.pagination import CachedCountPaginator
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import grants_allowing, grants_for, user_can
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 from gongzhi.rules import voice_feedback
-from gongzhi.voices import services
 from gongzhi.voices.forms import CategoryPlaceForm
-from gongzhi.voices.models import TEXT_MAX, Voice, party_ids_of, status_label
-from gongzhi.voices.predicates import can_handle
+from gongzhi.voices.models import TEXT_MAX, Voice, status_label
+from gongzhi.voices.predicates import can_handle, can_submit, works_voices_in
 from gongzhi.voices.selectors import voices as selectors
+from gongzhi.voices.services.intake import voice_submit
+from gongzhi.voices.services.photos import PHOTOS_MAX, photos_validate
+from gongzhi.voices.services.residents import voice_me_too, voice_rate, voice_reopen
 
 __all__ = [
     "RateForm",
@@ -49,7 +49,6 @@ __all__ = [
     "reopen",
     "report",
     "similar",
-    "urlpatterns",
     "voice_detail",
 ]
 
@@ -95,37 +94,11 @@ class ReopenForm(forms.Form):
     )
 
 
-def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**page_context(request, community), "nav": "voices", **extra}
-
-
-def _community(request: HttpRequest, community_id: int) -> tuple[Any, Place]:
-    actor = actor_of(request)
-    return actor, place_selectors.community_get(actor=actor, community_id=community_id)
-
-
-def _form_error(form: forms.Form, exc: ApplicationError) -> None:
-    field = exc.extra.get("field")
-    form.add_error(field if field in form.fields else None, str(exc.message))
-
-
-def _handles_here(actor: Any, community: Place) -> bool:
-    """Whether the user works voices in this community: a handling role here, or a member of one of its parties."""
-    for grant in grants_allowing(actor, Action.VOICE_HANDLE):
-        if grant.community_id == community.pk or (
-            grant.community_id is None and grant.place_path and community.path.startswith(grant.place_path)
-        ):
-            return True
-    return bool(party_ids_of(actor)) and any(
-        g.community_id == community.pk or g.community_id is None for g in grants_for(actor)
-    )
-
-
 @login_required
 def home(request: HttpRequest, community_id: int) -> HttpResponse:
     """Handlers go to their inbox; everyone else to their own voices."""
-    actor, community = _community(request, community_id)
-    if _handles_here(actor, community):
+    actor, community = community_page(request, community_id)
+    if works_voices_in(actor, community):
         try:
             return redirect(reverse("voices:inbox", kwargs={"community_id": community.pk}))
         except NoReverseMatch:
@@ -135,8 +108,8 @@ def home(request: HttpRequest, community_id: int) -> HttpResponse:
 
 @login_required
 def report(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
-    if not user_can(actor, Action.VOICE_SUBMIT, community):
+    actor, community = community_page(request, community_id)
+    if not can_submit(actor, community):
         raise PermissionDenied(_("只有本社区的居民可以反映问题"))
     categories = selectors.active_categories(community=community)
     places = selectors.report_place_choices(community=community)
@@ -151,8 +124,8 @@ def report(request: HttpRequest, community_id: int) -> HttpResponse:
         files = request.FILES.getlist("photos")
         try:
             # Checked before the voice is made, so a bad photo shows its message and the typed text stays.
-            services.photos_validate(files)
-            voice = services.voice_submit(
+            photos_validate(files)
+            voice = voice_submit(
                 actor=actor,
                 community=community,
                 place=place,
@@ -162,14 +135,14 @@ def report(request: HttpRequest, community_id: int) -> HttpResponse:
                 photos=files,
             )
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("已收到您的反映，编号 #%(id)s，办理进展会通知您") % {"id": voice.pk})
             return redirect("voices:detail", community_id=community.pk, voice_id=voice.pk)
     return render(
         request,
         "voices/residents_report.html",
-        _context(request, community, form=form, text_max=TEXT_MAX, photos_max=services.PHOTOS_MAX),
+        page_context(request, community, nav="voices", form=form, text_max=TEXT_MAX, photos_max=PHOTOS_MAX),
         status=400 if request.method == "POST" else 200,
     )
 
@@ -178,7 +151,7 @@ def report(request: HttpRequest, community_id: int) -> HttpResponse:
 @require_GET
 def similar(request: HttpRequest, community_id: int) -> HttpResponse:
     """The htmx fragment under the text box: up to 5 similar open voices, each with a "我也遇到" button."""
-    actor, community = _community(request, community_id)
+    actor, community = community_page(request, community_id)
     text = request.GET.get("text", "")[:TEXT_MAX]
     place_id = request.GET.get("place", "")
     place = None
@@ -195,10 +168,10 @@ def similar(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def me_too(request: HttpRequest, community_id: int, voice_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_page(request, community_id)
     voice = selectors.voice_get(actor=actor, voice_id=voice_id, community=community)
     try:
-        counted = services.voice_me_too(actor=actor, voice=voice)
+        counted = voice_me_too(actor=actor, voice=voice)
     except ApplicationError as exc:
         if exc.status == 403:
             raise
@@ -215,12 +188,12 @@ def _custom(community: Place) -> dict[str, str]:
 
 @login_required
 def mine(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_page(request, community_id)
     page = Paginator(selectors.my_voices(actor=actor, community=community), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "voices/residents_mine.html",
-        _context(request, community, page=page, custom=_custom(community)),
+        page_context(request, community, nav="voices", page=page, custom=_custom(community)),
     )
 
 
@@ -254,9 +227,10 @@ def _detail_context(request: HttpRequest, community: Place, voice: Voice, **form
         is None
     )
     following = is_reporter or selectors.is_following(actor=actor, voice=voice)
-    return _context(
+    return page_context(
         request,
         community,
+        nav="voices",
         voice=voice,
         status_name=status_label(voice.status, _custom(community)),
         staff=staff,
@@ -277,7 +251,7 @@ def _detail_context(request: HttpRequest, community: Place, voice: Voice, **form
 
 @login_required
 def voice_detail(request: HttpRequest, community_id: int, voice_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_page(request, community_id)
     voice = selectors.voice_get(actor=actor, voice_id=voice_id, community=community)
     return render(request, "voices/residents_detail.html", _detail_context(request, community, voice))
 
@@ -285,18 +259,18 @@ def voice_detail(request: HttpRequest, community_id: int, voice_id: int) -> Http
 @login_required
 @require_POST
 def rate(request: HttpRequest, community_id: int, voice_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_page(request, community_id)
     voice = selectors.voice_get(actor=actor, voice_id=voice_id, community=community)
     form = RateForm(request.POST)
     if form.is_valid():
         try:
-            services.voice_rate(
+            voice_rate(
                 actor=actor, voice=voice, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
             )
         except ApplicationError as exc:
             if exc.status == 403:
                 raise
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("感谢您的评价"))
             return redirect("voices:detail", community_id=community.pk, voice_id=voice.pk)
@@ -310,16 +284,16 @@ def rate(request: HttpRequest, community_id: int, voice_id: int) -> HttpResponse
 @login_required
 @require_POST
 def reopen(request: HttpRequest, community_id: int, voice_id: int) -> HttpResponse:
-    actor, community = _community(request, community_id)
+    actor, community = community_page(request, community_id)
     voice = selectors.voice_get(actor=actor, voice_id=voice_id, community=community)
     form = ReopenForm(request.POST)
     if form.is_valid():
         try:
-            services.voice_reopen(actor=actor, voice=voice, reason=form.cleaned_data["reason"])
+            voice_reopen(actor=actor, voice=voice, reason=form.cleaned_data["reason"])
         except ApplicationError as exc:
             if exc.status == 403:
                 raise
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("已申请重新办理，我们会尽快处理"))
             return redirect("voices:detail", community_id=community.pk, voice_id=voice.pk)
@@ -362,17 +336,3 @@ def public_list(request: HttpRequest, community_id: int) -> HttpResponse:
         "voices/residents_public.html",
         {"community": community, "page": page, "custom": _custom(community)},
     )
-
-
-urlpatterns: list[URLPattern] = [
-    path("c/<int:community_id>/voices/", home, name="home"),
-    path("c/<int:community_id>/voices/new/", report, name="report"),
-    path("c/<int:community_id>/voices/similar/", similar, name="similar"),
-    path("c/<int:community_id>/voices/mine/", mine, name="mine"),
-    path("c/<int:community_id>/voices/public/", public_list, name="public"),
-    path("c/<int:community_id>/voices/<int:voice_id>/", voice_detail, name="detail"),
-    path("c/<int:community_id>/voices/<int:voice_id>/me-too/", me_too, name="me_too"),
-    path("c/<int:community_id>/voices/<int:voice_id>/rate/", rate, name="rate"),
-    path("c/<int:community_id>/voices/<int:voice_id>/reopen/", reopen, name="reopen"),
-    path("c/<int:community_id>/voices/<int:voice_id>/photos/<int:photo_id>/", photo, name="photo"),
-]

@@ -1,8 +1,8 @@
 """Pages for the routing table, the responsible parties, the categories (VOICE_MANAGE: 书记, 社工) and the
 holiday calendar (read by staff, edited by superusers). Parse → read → permission → one service → render.
 
-The reads here are small and local to these pages; they start from `restrict(actor, VOICE_MANAGE)` so that a
-manager only ever sees their own community's rows."""
+The reads are `selectors.routing`; they start from `restrict(actor, VOICE_MANAGE)` so that a manager only ever
+sees their own community's rows."""
 
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -23,15 +21,24 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.http import actor_of
 from gongzhi.core.models import User
-from gongzhi.core.pages import page_context
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import grants_allowing, user_can
-from gongzhi.places import selectors as place_selectors
+from gongzhi.core.pages import community_page, form_error, page_context
 from gongzhi.places.models import Place
-from gongzhi.rules import phone
 from gongzhi.rules.masking import mask_phone
-from gongzhi.voices import services
-from gongzhi.voices.models import CalendarDay, Category, Party, PartyKind, PartyMember, Route
+from gongzhi.voices.models import PartyKind, PartyMember
+from gongzhi.voices.predicates import can_configure, can_edit_calendar, can_read_calendar
+from gongzhi.voices.selectors import routing as selectors
+from gongzhi.voices.services import routing as routing_services
+from gongzhi.voices.services.deadlines import calendar_day_clear, calendar_day_set
+from gongzhi.voices.services.routing import (
+    category_create,
+    category_update,
+    party_create,
+    party_member_add,
+    party_member_remove,
+    party_update,
+    route_for,
+    route_set,
+)
 
 __all__ = [
     "CalendarForm",
@@ -44,7 +51,6 @@ __all__ = [
     "parties",
     "party_edit",
     "routes",
-    "urlpatterns",
 ]
 
 
@@ -87,31 +93,15 @@ class CalendarForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("名称"), max_length=40, required=False)
 
 
-# --- reads ---------------------------------------------------------------------------------------------------
+# --- parsing ---------------------------------------------------------------------------------------------------
 
 
 def _manager_community(request: HttpRequest, community_id: int) -> tuple[User, Place]:
     """The community if the actor can see it (else 404) and manages 社情民意 there (else 403)."""
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    if not user_can(actor, Action.VOICE_MANAGE, community):
+    actor, community = community_page(request, community_id)
+    if not can_configure(actor, community):
         raise PermissionDenied(_("只有社区书记或社工可以维护分派规则、责任方和类别"))
     return actor, community
-
-
-def _places(actor: User, community: Place) -> list[Place]:
-    rows: QuerySet[Place] = Place.objects.restrict(actor, Action.VOICE_MANAGE).filter(community=community)
-    return [community, *rows.exclude(pk=community.pk).order_by("path")]
-
-
-def _parties(actor: User, community: Place) -> QuerySet[Party]:
-    rows: QuerySet[Party] = Party.objects.restrict(actor, Action.VOICE_MANAGE).filter(community=community)
-    return rows
-
-
-def _categories(actor: User, community: Place) -> QuerySet[Category]:
-    rows: QuerySet[Category] = Category.objects.restrict(actor, Action.VOICE_MANAGE).filter(community=community)
-    return rows
 
 
 def _pick(rows: Any, pk: int | None) -> Any:
@@ -124,15 +114,6 @@ def _pick(rows: Any, pk: int | None) -> Any:
     return found
 
 
-def _context(request: HttpRequest, community: Place, tab: str, **extra: Any) -> dict[str, Any]:
-    return {**page_context(request, community), "nav": "voices", "tab": tab, **extra}
-
-
-def _form_error(form: forms.Form, exc: ApplicationError) -> None:
-    field = exc.extra.get("field")
-    form.add_error(field if field in form.fields else None, str(exc.message))
-
-
 def _int(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isdigit() else None
 
@@ -143,27 +124,22 @@ def _int(raw: str | None) -> int | None:
 @login_required
 def routes(request: HttpRequest, community_id: int) -> HttpResponse:
     actor, community = _manager_community(request, community_id)
-    places = _places(actor, community)
-    parties = list(_parties(actor, community).filter(is_active=True))
-    cats = list(_categories(actor, community))
+    places = selectors.routing_places(actor=actor, community=community)
+    parties = list(selectors.party_list(actor=actor, community=community).filter(is_active=True))
+    cats = list(selectors.category_list(actor=actor, community=community))
     form = RouteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         place, party = _pick(places, data["place"]), _pick(parties, data["party"])
         category = _pick(cats, data["category"])
         try:
-            services.route_set(actor=actor, community=community, place=place, category=category, party=party)
+            route_set(actor=actor, community=community, place=place, category=category, party=party)
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("分派规则已保存"))
             return redirect("voices:routes", community_id=community.pk)
-    table = list(
-        Route.objects.restrict(actor, Action.VOICE_MANAGE)
-        .filter(community=community)
-        .select_related("place", "category", "party")
-        .order_by("place_path", "category_id")
-    )
+    table = selectors.route_list(actor=actor, community=community)
     preview: dict[str, Any] = {}
     try_place, try_category = _int(request.GET.get("try_place")), _int(request.GET.get("try_category"))
     if try_place:
@@ -172,17 +148,18 @@ def routes(request: HttpRequest, community_id: int) -> HttpResponse:
         preview = {
             "place": place,
             "category": category,
-            "party": services.route_for(
+            "party": route_for(
                 community_id=community.pk, category_id=category.pk if category else None, place_path=place.path
             ),
         }
     return render(
         request,
         "voices/routing_routes.html",
-        _context(
+        page_context(
             request,
             community,
-            "routes",
+            nav="voices",
+            tab="routes",
             form=form,
             table=table,
             places=places,
@@ -197,10 +174,8 @@ def routes(request: HttpRequest, community_id: int) -> HttpResponse:
 @require_POST
 def route_delete(request: HttpRequest, community_id: int, route_id: int) -> HttpResponse:
     actor, community = _manager_community(request, community_id)
-    route = Route.objects.restrict(actor, Action.VOICE_MANAGE).filter(community=community, pk=route_id).first()
-    if route is None:
-        raise NotFound()
-    services.route_delete(actor=actor, route=route)
+    route = selectors.route_get(actor=actor, community=community, route_id=route_id)
+    routing_services.route_delete(actor=actor, route=route)
     messages.success(request, _("分派规则已删除"))
     return redirect("voices:routes", community_id=community.pk)
 
@@ -208,40 +183,20 @@ def route_delete(request: HttpRequest, community_id: int, route_id: int) -> Http
 # --- parties -------------------------------------------------------------------------------------------------
 
 
-def _members_prefetch() -> Prefetch[Any]:
-    return Prefetch("members", queryset=PartyMember.objects.select_related("user").order_by("-is_lead", "id"))
-
-
 def _masked(member: PartyMember) -> PartyMember:
     member.phone_masked = mask_phone(member.user.phone)  # type: ignore[attr-defined]
     return member
 
 
-def _member_user(raw: str) -> User | None:
-    """The account with this mobile number, if any; the service then requires a role in the community (so a
-    manager cannot tell an unknown number from an outsider's)."""
-    try:
-        number = phone.validate(raw)
-    except ValueError:
-        return None
-    found: User | None = User.objects.filter(phone=number).first()
-    return found
-
-
 @login_required
 def parties(request: HttpRequest, community_id: int) -> HttpResponse:
     actor, community = _manager_community(request, community_id)
-    rows = list(
-        _parties(actor, community)
-        .select_related("supervisor")
-        .prefetch_related(_members_prefetch())
-        .order_by("kind", "name")
-    )
+    rows = list(selectors.party_list_with_members(actor=actor, community=community).order_by("kind", "name"))
     form = PartyForm(request.POST or None, initial={"is_active": True})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            party = services.party_create(
+            party = party_create(
                 actor=actor,
                 community=community,
                 name=data["name"],
@@ -250,21 +205,21 @@ def parties(request: HttpRequest, community_id: int) -> HttpResponse:
                 contact=data["contact"],
             )
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("责任方“%(name)s”已添加") % {"name": party.name})
             return redirect("voices:parties", community_id=community.pk)
     return render(
         request,
         "voices/routing_parties.html",
-        _context(request, community, "parties", parties=rows, form=form, kinds=PartyKind.choices),
+        page_context(request, community, nav="voices", tab="parties", parties=rows, form=form, kinds=PartyKind.choices),
     )
 
 
 @login_required
 def party_edit(request: HttpRequest, community_id: int, party_id: int) -> HttpResponse:
     actor, community = _manager_community(request, community_id)
-    rows = list(_parties(actor, community).select_related("supervisor").prefetch_related(_members_prefetch()))
+    rows = list(selectors.party_list_with_members(actor=actor, community=community))
     party = _pick(rows, party_id)
     form = PartyForm(
         request.POST or None,
@@ -281,25 +236,23 @@ def party_edit(request: HttpRequest, community_id: int, party_id: int) -> HttpRe
         member_form = MemberForm(request.POST)
         form = PartyForm(initial=form.initial)
         if member_form.is_valid():
-            user = _member_user(member_form.cleaned_data["phone"])
+            user = selectors.member_user_by_phone(raw=member_form.cleaned_data["phone"])
             try:
-                services.party_member_add(
-                    actor=actor, party=party, user=user, is_lead=member_form.cleaned_data["is_lead"]
-                )
+                party_member_add(actor=actor, party=party, user=user, is_lead=member_form.cleaned_data["is_lead"])
             except ApplicationError as exc:
-                _form_error(member_form, exc)
+                form_error(member_form, exc)
             else:
                 messages.success(request, _("成员已加入"))
                 return redirect("voices:party", community_id=community.pk, party_id=party.pk)
     elif request.method == "POST" and request.POST.get("action") == "member_remove":
         member = _pick(list(party.members.all()), _int(request.POST.get("member")))
-        services.party_member_remove(actor=actor, member=member)
+        party_member_remove(actor=actor, member=member)
         messages.success(request, _("成员已移出"))
         return redirect("voices:party", community_id=community.pk, party_id=party.pk)
     elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.party_update(
+            party_update(
                 actor=actor,
                 party=party,
                 name=data["name"],
@@ -309,17 +262,18 @@ def party_edit(request: HttpRequest, community_id: int, party_id: int) -> HttpRe
                 is_active=data["is_active"],
             )
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("责任方已保存"))
             return redirect("voices:parties", community_id=community.pk)
     return render(
         request,
         "voices/routing_party.html",
-        _context(
+        page_context(
             request,
             community,
-            "parties",
+            nav="voices",
+            tab="parties",
             party=party,
             form=form,
             member_form=member_form,
@@ -340,7 +294,7 @@ def categories(request: HttpRequest, community_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            category = services.category_create(
+            category = category_create(
                 actor=actor,
                 community=community,
                 code=data["code"],
@@ -351,21 +305,28 @@ def categories(request: HttpRequest, community_id: int) -> HttpResponse:
                 description=data["description"],
             )
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("类别“%(name)s”已添加") % {"name": category.name})
             return redirect("voices:categories", community_id=community.pk)
     return render(
         request,
         "voices/routing_categories.html",
-        _context(request, community, "categories", categories=list(_categories(actor, community)), form=form),
+        page_context(
+            request,
+            community,
+            nav="voices",
+            tab="categories",
+            categories=list(selectors.category_list(actor=actor, community=community)),
+            form=form,
+        ),
     )
 
 
 @login_required
 def category_edit(request: HttpRequest, community_id: int, category_id: int) -> HttpResponse:
     actor, community = _manager_community(request, community_id)
-    category = _categories(actor, community).filter(pk=category_id).first()
+    category = selectors.category_list(actor=actor, community=community).filter(pk=category_id).first()
     if category is None:
         raise NotFound()
     form = CategoryForm(
@@ -383,7 +344,7 @@ def category_edit(request: HttpRequest, community_id: int, category_id: int) -> 
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.category_update(
+            category_update(
                 actor=actor,
                 category=category,
                 name=data["name"],
@@ -394,29 +355,25 @@ def category_edit(request: HttpRequest, community_id: int, category_id: int) -> 
                 is_active=data["is_active"],
             )
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("类别已保存"))
             return redirect("voices:categories", community_id=community.pk)
     return render(
         request,
         "voices/routing_category.html",
-        _context(request, community, "categories", category=category, form=form),
+        page_context(request, community, nav="voices", tab="categories", category=category, form=form),
     )
 
 
 # --- the holiday calendar ------------------------------------------------------------------------------------
 
 
-def _may_read_calendar(actor: User) -> bool:
-    return bool(actor.is_superuser or grants_allowing(actor, Action.VOICE_HANDLE))
-
-
 @login_required
 def calendar(request: HttpRequest) -> HttpResponse:
     """The holidays and make-up days deadlines are counted with; staff read it, superusers change it."""
     actor = actor_of(request)
-    if not _may_read_calendar(actor):
+    if not can_read_calendar(actor):
         raise PermissionDenied(_("只有社区工作人员可以查看节假日安排"))
     form = CalendarForm(request.POST or None)
     if request.method == "POST":
@@ -426,39 +383,26 @@ def calendar(request: HttpRequest) -> HttpResponse:
                 day = date.fromisoformat(raw)
             except ValueError as exc:
                 raise NotFound() from exc
-            services.calendar_day_clear(actor=actor, date=day)
+            calendar_day_clear(actor=actor, date=day)
             messages.success(request, _("已恢复为正常作息"))
             return redirect("voices:calendar")
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.calendar_day_set(
-                    actor=actor, date=data["date"], is_workday=data["is_workday"], name=data["name"]
-                )
+                calendar_day_set(actor=actor, date=data["date"], is_workday=data["is_workday"], name=data["name"])
             except ApplicationError as exc:
                 if exc.status == 403:
                     raise
-                _form_error(form, exc)
+                form_error(form, exc)
             else:
                 messages.success(request, _("节假日安排已保存"))
                 return redirect("voices:calendar")
-        elif not actor.is_superuser:
+        elif not can_edit_calendar(actor):
             raise PermissionDenied(_("节假日安排全平台通用，只有系统管理员可以修改"))
     year = _int(request.GET.get("year")) or date.today().year
-    days = list(CalendarDay.objects.filter(date__year=year).order_by("date"))
+    days = selectors.calendar_day_list(year=year)
     return render(
         request,
         "voices/routing_calendar.html",
-        {"days": days, "year": year, "form": form, "can_edit": actor.is_superuser, "nav": "voices"},
+        {"days": days, "year": year, "form": form, "can_edit": can_edit_calendar(actor), "nav": "voices"},
     )
-
-
-urlpatterns: list[URLPattern] = [
-    path("c/<int:community_id>/voices/routes/", routes, name="routes"),
-    path("c/<int:community_id>/voices/routes/<int:route_id>/delete/", route_delete, name="route_delete"),
-    path("c/<int:community_id>/voices/parties/", parties, name="parties"),
-    path("c/<int:community_id>/voices/parties/<int:party_id>/", party_edit, name="party"),
-    path("c/<int:community_id>/voices/categories/", categories, name="categories"),
-    path("c/<int:community_id>/voices/categories/<int:category_id>/", category_edit, name="category"),
-    path("voices/calendar/", calendar, name="calendar"),
-]

@@ -12,20 +12,20 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongzhi.core.http import actor_of
-from gongzhi.core.pages import page_context
+from gongzhi.core.pages import community_page, page_context
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 from gongzhi.voices import exporting
+from gongzhi.voices.errors import Code
 from gongzhi.voices.selectors import stats as selectors
 
-__all__ = ["StatsForm", "stats", "stats_export", "street_stats", "urlpatterns"]
+__all__ = ["StatsForm", "stats", "stats_export", "street_stats"]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERIODS = [
@@ -61,11 +61,11 @@ class StatsForm(forms.Form):
         period, since, until = data["period"], data.get("since"), data.get("until")
         if period == "custom":
             if since is None or until is None:
-                raise forms.ValidationError(_("自定义时间请填写开始和结束日期"), code="period_incomplete")
+                raise forms.ValidationError(_("自定义时间请填写开始和结束日期"), code=Code.PERIOD_INCOMPLETE)
             if since > until:
-                raise forms.ValidationError(_("开始日期不能晚于结束日期"), code="period_reversed")
+                raise forms.ValidationError(_("开始日期不能晚于结束日期"), code=Code.PERIOD_REVERSED)
             if (until - since).days > MAX_DAYS:
-                raise forms.ValidationError(_("自定义时间最长十年"), code="period_too_long")
+                raise forms.ValidationError(_("自定义时间最长十年"), code=Code.PERIOD_TOO_LONG)
         elif period == "month":
             since, until = today.replace(day=1), today
         elif period == "3months":
@@ -118,8 +118,7 @@ def _chart_data(data: dict[str, Any]) -> dict[str, Any]:
 @login_required
 def stats(request: HttpRequest, community_id: int) -> HttpResponse:
     """Figures and charts for the actor's scope: 书记/社工 the community, a 网格员 their grid, street staff figures."""
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    actor, community = community_page(request, community_id)
     selectors.stats_scope(actor=actor, community=community)  # 403 before parsing anything
     form, filters = _filters(request)
     data = None
@@ -128,8 +127,7 @@ def stats(request: HttpRequest, community_id: int) -> HttpResponse:
             actor=actor, community=community, since=filters["since"], until=filters["until"], by=filters["by"]
         )
     context = {
-        **page_context(request, community),
-        "nav": "voices",
+        **page_context(request, community, nav="voices"),
         "form": form,
         "data": data,
         "chart": _chart_data(data) if data else None,
@@ -141,8 +139,7 @@ def stats(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 def stats_export(request: HttpRequest, community_id: int) -> HttpResponse:
     """The period's workbook: one sheet per grouping and, except for street staff, the voices as a 台账."""
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    actor, community = community_page(request, community_id)
     selectors.stats_scope(actor=actor, community=community)
     _form, filters = _filters(request)
     if filters is None:  # the page shows what is wrong with the filters
@@ -178,10 +175,3 @@ def street_stats(request: HttpRequest, street_id: int) -> HttpResponse:
         {"street": street, "form": form, "rows": rows},
         status=200 if rows is not None else 400,
     )
-
-
-urlpatterns: list[URLPattern] = [
-    path("c/<int:community_id>/voices/stats/", stats, name="stats"),
-    path("c/<int:community_id>/voices/stats/export.xlsx", stats_export, name="stats_export"),
-    path("s/<int:street_id>/voices/stats/", street_stats, name="street_stats"),
-]

@@ -12,23 +12,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
-from gongzhi.core.http import actor_of
-from gongzhi.core.pages import page_context
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import user_can
-from gongzhi.places import selectors as place_selectors
+from gongzhi.core.pages import community_page, form_error, page_context
 from gongzhi.places.models import Place
-from gongzhi.voices import services
+from gongzhi.voices.errors import Code
 from gongzhi.voices.models import Category, Survey, VisitOutcome
+from gongzhi.voices.predicates import can_close_survey, can_work_surveys
 from gongzhi.voices.selectors import surveys as selectors
+from gongzhi.voices.services import surveys as surveys_services
+from gongzhi.voices.services.surveys import NeedInput, survey_close, survey_create, survey_visit_record
 
-__all__ = ["SurveyForm", "VisitForm", "survey_detail", "survey_list", "survey_visit", "urlpatterns"]
+__all__ = ["SurveyForm", "VisitForm", "survey_detail", "survey_list", "survey_visit"]
 
 PAGE_SIZE = 50
 NEED_ROWS = 3  # need rows shown on the sheet; the rest up to MAX_NEEDS fold under "更多需求"
@@ -54,30 +53,15 @@ class VisitForm(forms.Form):
     )
 
 
-def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**page_context(request, community), "nav": "voices", **extra}
-
-
-def _form_error(form: forms.Form, exc: ApplicationError) -> None:
-    field = exc.extra.get("field")
-    form.add_error(field if field in form.fields else None, str(exc.message))
-
-
-def _may_work(actor: Any, community: Place) -> bool:
-    return user_can(actor, Action.SURVEY_VISIT, community) or user_can(actor, Action.VOICE_MANAGE, community)
-
-
 def _survey(request: HttpRequest, community_id: int, survey_id: int) -> tuple[Any, Place, Survey]:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    actor, community = community_page(request, community_id)
     return actor, community, selectors.survey_get(actor=actor, community=community, survey_id=survey_id)
 
 
 @login_required
 def survey_list(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    if not _may_work(actor, community):
+    actor, community = community_page(request, community_id)
+    if not can_work_surveys(actor, community):
         raise PermissionDenied(_("双找走访由网格员、楼栋长和社区工作人员登记"))
     places = selectors.survey_places(actor=actor, community=community)
     form = SurveyForm(request.POST or None, initial={"starts_on": timezone.localdate()})
@@ -90,7 +74,7 @@ def survey_list(request: HttpRequest, community_id: int) -> HttpResponse:
             if place is None:
                 raise NotFound()
             try:
-                survey = services.survey_create(
+                survey = survey_create(
                     actor=actor,
                     place=place,
                     title=data["title"],
@@ -98,7 +82,7 @@ def survey_list(request: HttpRequest, community_id: int) -> HttpResponse:
                     ends_on=data["ends_on"],
                 )
             except ApplicationError as exc:
-                _form_error(form, exc)
+                form_error(form, exc)
             else:
                 messages.success(request, _("已开始双找走访"))
                 return redirect("voices:survey", community_id=community.pk, survey_id=survey.pk)
@@ -106,7 +90,7 @@ def survey_list(request: HttpRequest, community_id: int) -> HttpResponse:
     return render(
         request,
         "voices/surveys_list.html",
-        _context(request, community, surveys=surveys, places=places, form=form),
+        page_context(request, community, nav="voices", surveys=surveys, places=places, form=form),
         status=400 if request.method == "POST" else 200,
     )
 
@@ -122,14 +106,14 @@ _STATE_LABELS = {
 @login_required
 def survey_detail(request: HttpRequest, community_id: int, survey_id: int) -> HttpResponse:
     actor, community, survey = _survey(request, community_id, survey_id)
-    can_manage = selectors.survey_may_manage(actor=actor, survey=survey)
+    can_manage = can_close_survey(actor, survey)
     if request.method == "POST":
         if request.POST.get("action") != "close":
             raise NotFound()
         if not can_manage:  # the field workers see the survey; only its organisers end it
             raise PermissionDenied(_("只有社区书记或社工可以结束走访"))
         try:
-            services.survey_close(actor=actor, survey=survey)
+            survey_close(actor=actor, survey=survey)
         except PhaseClosed as exc:
             messages.error(request, str(exc.message))
         else:
@@ -149,9 +133,10 @@ def survey_detail(request: HttpRequest, community_id: int, survey_id: int) -> Ht
     return render(
         request,
         "voices/surveys_detail.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="voices",
             survey=survey,
             by_grid=selectors.survey_progress(survey=survey, by="grid"),
             by_building=selectors.survey_progress(survey=survey, by="building"),
@@ -177,11 +162,11 @@ def _need_rows(data: Any, n: int) -> list[dict[str, Any]]:
     ]
 
 
-def _parse_needs(data: Any, categories: dict[int, Category]) -> list[services.NeedInput]:
+def _parse_needs(data: Any, categories: dict[int, Category]) -> list[NeedInput]:
     """Rows with neither a category nor text are blank lines on the sheet; a row with only one of them is an error
     the service reports (empty text) or a missing category."""
     needs = []
-    for i in range(services.MAX_NEEDS + 1):
+    for i in range(surveys_services.MAX_NEEDS + 1):
         raw_category = (data.get(f"need-{i}-category") or "").strip()
         text = data.get(f"need-{i}-text") or ""
         if not raw_category and not text.strip():
@@ -190,10 +175,10 @@ def _parse_needs(data: Any, categories: dict[int, Category]) -> list[services.Ne
         if category is None:
             raise ValidationFailed(
                 _("第 %(n)s 条需求请选择类别") % {"n": i + 1},
-                code="need_category_required",
+                code=Code.NEED_CATEGORY_REQUIRED,
                 extra={"field": f"need-{i}-category", "need": i},
             )
-        needs.append(services.NeedInput(category=category, text=text, is_public=bool(data.get(f"need-{i}-public"))))
+        needs.append(NeedInput(category=category, text=text, is_public=bool(data.get(f"need-{i}-public"))))
     return needs
 
 
@@ -211,9 +196,9 @@ def survey_visit(request: HttpRequest, community_id: int, survey_id: int, househ
         try:
             if data["from_paper"] and visited_at is None:
                 raise ValidationFailed(
-                    _("纸质表补录请填写走访时间"), code="visited_at_required", extra={"field": "visited_at"}
+                    _("纸质表补录请填写走访时间"), code=Code.VISITED_AT_REQUIRED, extra={"field": "visited_at"}
                 )
-            services.survey_visit_record(
+            survey_visit_record(
                 actor=actor,
                 survey=survey,
                 household=household,
@@ -232,7 +217,7 @@ def survey_visit(request: HttpRequest, community_id: int, survey_id: int, househ
                 need_error = {"i": exc.extra["need"], "message": str(exc.message)}
                 form.add_error(None, str(exc.message))
             else:
-                _form_error(form, exc)
+                form_error(form, exc)
         else:
             messages.success(
                 request,
@@ -247,9 +232,10 @@ def survey_visit(request: HttpRequest, community_id: int, survey_id: int, househ
     return render(
         request,
         "voices/surveys_visit.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="voices",
             survey=survey,
             household=household,
             head=selectors.masked_head(household),
@@ -257,18 +243,10 @@ def survey_visit(request: HttpRequest, community_id: int, survey_id: int, househ
             form=form,
             paper=paper,
             categories=list(categories.values()),
-            needs=_need_rows(request.POST if request.method == "POST" else None, services.MAX_NEEDS),
+            needs=_need_rows(request.POST if request.method == "POST" else None, surveys_services.MAX_NEEDS),
             shown_rows=NEED_ROWS,
             need_error=need_error,
             outcomes=VisitOutcome.choices,
         ),
         status=400 if request.method == "POST" else 200,
     )
-
-
-_S = "c/<int:community_id>/voices/surveys/"
-urlpatterns: list[URLPattern] = [
-    path(_S, survey_list, name="surveys"),
-    path(_S + "<int:survey_id>/", survey_detail, name="survey"),
-    path(_S + "<int:survey_id>/households/<int:household_id>/", survey_visit, name="survey_visit"),
-]

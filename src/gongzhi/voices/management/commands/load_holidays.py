@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from gongzhi.voices.services.routing import holidays_load
+from gongzhi.voices.services.deadlines import holidays_load
 
 
 class Command(BaseCommand):
