@@ -18,8 +18,9 @@ from gongzhi.core.pages import page_context
 from gongzhi.core.pagination import CachedCountPaginator, count_key
 from gongzhi.core.permissions import REVEAL_ACTIONS, Action
 from gongzhi.core.scoping import user_can
-from gongzhi.people import exporting, importing, selectors, services
+from gongzhi.people import exporting, selectors, services
 from gongzhi.people.forms import AccountForm, ImportUploadForm, PersonFilterForm, PersonForm, TagForm
+from gongzhi.people.importing.jobs import import_job_confirm, import_job_create
 from gongzhi.people.models import CorrectionRequest, Person, SensitiveAs, Tag
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
@@ -206,7 +207,7 @@ def import_list(request: HttpRequest, community_id: int) -> HttpResponse:
             if target is None:
                 raise NotFound()
             try:
-                job = importing.import_job_create(
+                job = import_job_create(
                     actor=actor_of(request), community=community, target=target, upload=form.cleaned_data["file"]
                 )
             except ApplicationError as exc:
@@ -242,7 +243,7 @@ def import_detail(request: HttpRequest, community_id: int, job_id: int) -> HttpR
 def import_confirm(request: HttpRequest, community_id: int, job_id: int) -> HttpResponse:
     community = place_selectors.community_get(actor=actor_of(request), community_id=community_id)
     job = selectors.import_job_get(actor=actor_of(request), community=community, job_id=job_id)
-    importing.import_job_confirm(actor=actor_of(request), job=job, mode=request.POST.get("mode", ""))
+    import_job_confirm(actor=actor_of(request), job=job, mode=request.POST.get("mode", ""))
     return redirect("people:import_detail", community_id=community.pk, job_id=job.pk)
 
 
