@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, PermissionDenied, ValidationFailed, clean_or_fail
 from gongzhi.core.models import ApiToken, RoleAssignment, User
-from gongzhi.core.permissions import Action
+from gongzhi.core.predicates import can_assign_role, can_manage_tokens_of, can_revoke_token
 from gongzhi.core.roles import Role
-from gongzhi.core.scoping import forget_grants, user_can
+from gongzhi.core.scoping import forget_grants
 from gongzhi.rules import phone as phone_rule
 from gongzhi.rules.masking import mask_phone
 
@@ -73,7 +73,7 @@ def role_assign(
     if node is None or sum(x is not None for x in (place, grid, household)) != 1:
         raise ValidationFailed(_("角色须分配在一个地点、网格或户上"))
     community = node if place is not None and place.is_community else getattr(node, "community", None)
-    if actor is not None and (community is None or not user_can(actor, Action.ADMIN, community)):
+    if actor is not None and not can_assign_role(actor, community):
         raise PermissionDenied()
     if role == Role.STREET_STAFF and (place is None or place.kind != "street"):
         raise ValidationFailed(_("街道角色须分配在街道上"))
@@ -139,7 +139,7 @@ def user_change_password(*, actor: User, old_password: str, new_password: str) -
 def api_token_create(*, actor: Any, user: User, name: str, now: datetime | None = None) -> tuple[ApiToken, str]:
     """Issues a token that expires API_TOKEN_LIFETIME_DAYS from now; the plain value is returned once and never
     stored. The system (actor None) or the account itself may issue."""
-    if actor is not None and actor.pk != user.pk:
+    if actor is not None and not can_manage_tokens_of(actor, user):
         raise PermissionDenied()
     if not user.is_active:
         raise ValidationFailed(_("该账号已停用，不能签发接口令牌"), code="account_inactive")
@@ -168,7 +168,7 @@ def api_token_create(*, actor: Any, user: User, name: str, now: datetime | None 
 def api_token_revoke(*, actor: Any, token: ApiToken, now: datetime | None = None) -> ApiToken:
     """Revokes one token under its row lock; its owner or the system (actor None, management commands) may."""
     locked = ApiToken.objects.select_for_update().get(pk=token.pk)
-    if actor is not None and actor.pk != locked.user_id:
+    if actor is not None and not can_revoke_token(actor, locked):
         raise PermissionDenied()
     if locked.revoked_at is not None:
         raise ValidationFailed(_("该令牌已撤销"), code="already_revoked")
@@ -199,7 +199,7 @@ def _revoke_live_tokens(user: User, now: datetime) -> list[int]:
 def api_token_revoke_all(*, actor: Any, user: User, now: datetime | None = None) -> list[int]:
     """Revokes every unrevoked token of `user` (a lost laptop, a leaked config); returns their ids. The account
     itself or the system may; one audit event lists them."""
-    if actor is not None and actor.pk != user.pk:
+    if actor is not None and not can_manage_tokens_of(actor, user):
         raise PermissionDenied()
     ids = _revoke_live_tokens(user, now or timezone.now())
     audit.record(actor=actor, verb="api_token.revoke_all", obj=user, community_id=None, after={"tokens": ids})

@@ -19,6 +19,7 @@ from gongzhi.core.forms import LoginForm, PasswordForm
 from gongzhi.core.http import actor_of
 from gongzhi.core.middleware import LARGE_FONT_COOKIE, SUPPORTED
 from gongzhi.core.services import user_change_password, user_set_preferences
+from gongzhi.places.predicates import can_view_places_anywhere, street_ids
 from gongzhi.places.selectors import communities_for
 
 
@@ -89,14 +90,11 @@ def preferences_view(request: HttpRequest) -> HttpResponse:
 def home_view(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("places:directory")
-    from gongzhi.core.permissions import Action
-    from gongzhi.core.scoping import grants_allowing
-
-    streets = [g.place_id for g in grants_allowing(request.user, Action.COMMUNITY_AGGREGATES) if not g.community_id]
+    streets = street_ids(request.user)
     if streets:
         return redirect("places:street_home", street_id=streets[0])
     # Residents and volunteers start from their own data; staff from their community.
-    communities = communities_for(actor=request.user) if grants_allowing(request.user, Action.PLACE_VIEW) else []
+    communities = communities_for(actor=request.user) if can_view_places_anywhere(request.user) else []
     if communities:
         return redirect("places:community_home", community_id=communities[0].pk)
     return redirect("core:me")

@@ -5,10 +5,10 @@ from ninja import Query, Router, Schema, Status
 
 from gongzhi.core.api_schema import Id, Paging, errors
 from gongzhi.core.errors import NotFound, PermissionDenied
-from gongzhi.core.permissions import REVEAL_ACTIONS, Action
-from gongzhi.core.scoping import user_can
+from gongzhi.core.permissions import REVEAL_ACTIONS
 from gongzhi.people import selectors, services
 from gongzhi.people.models import Person
+from gongzhi.people.predicates import can_view_people
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 
@@ -52,7 +52,7 @@ class RevealOut(Schema):
 def _community(request: HttpRequest, community_id: int) -> Place:
     """The community, for a role that may see its residents at all (403 otherwise, like the pages)."""
     community = place_selectors.community_get(actor=request.user, community_id=community_id)
-    if not user_can(request.user, Action.PERSON_VIEW, community):
+    if not can_view_people(request.user, community):
         raise PermissionDenied()
     return community
 

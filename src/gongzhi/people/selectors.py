@@ -12,13 +12,13 @@ from gongzhi.core.audit import data_version
 from gongzhi.core.errors import NotFound
 from gongzhi.core.permissions import Action
 from gongzhi.people.models import CorrectionRequest, CorrectionStatus, ImportJob, Person, PersonTag, SensitiveAs, Tag
-from gongzhi.people.services import tag_visible_categories
+from gongzhi.people.predicates import visible_tag_categories
 from gongzhi.places.models import Place
 
 
 def tag_list(*, actor: Any, community: Place) -> list[Tag]:
     """Built-in and community tags; a sensitive tag only for roles that may see its category."""
-    categories = tag_visible_categories(actor, community)
+    categories = visible_tag_categories(actor, community)
     key = f"gongzhi:tags:{community.pk}:{data_version(community.pk)}"
     tags: list[Tag] | None = cache.get(key)
     if tags is None:
@@ -83,7 +83,7 @@ class PersonTagView:
 
 
 def person_tags(*, actor: Any, person: Person) -> PersonTagView:
-    categories = tag_visible_categories(actor, person.community)
+    categories = visible_tag_categories(actor, person.community)
     tags = [pt.tag for pt in PersonTag.objects.filter(person=person).select_related("tag")]
     sensitive = [t for t in tags if t.sensitive_as and t.sensitive_as in categories]
     plain = [t for t in tags if not t.sensitive_as]

@@ -12,8 +12,9 @@ from django.db.models import Count, QuerySet
 from gongzhi.core.audit import data_version
 from gongzhi.core.errors import NotFound
 from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import grants_allowing, grants_for, user_can, user_can_at
+from gongzhi.core.scoping import grants_allowing, grants_for
 from gongzhi.places.models import COMMUNITY_KINDS, Grid, Household, Place, PlaceKind
+from gongzhi.places.predicates import can_view_aggregates, can_view_aggregates_at, can_view_street
 
 FIGURES_TTL = 300
 
@@ -148,7 +149,7 @@ def subtree_counts(*, actor: Any, place: Place, children: list[Place]) -> dict[i
         return cached
     counts: dict[int, dict[str, int]] = defaultdict(lambda: {"households": 0, "residents": 0})
     households, people = Household.objects.visible_to(actor), Person.objects.visible_to(actor)
-    if user_can_at(actor, Action.COMMUNITY_AGGREGATES, community_id=place.community_id, path=place.path):
+    if can_view_aggregates_at(actor, place):
         # Counts, never rows: street staff see the shape of a community without its residents.
         households, people = Household.objects.all(), Person.objects.all()
     prefixes = [(child.path, child.pk) for child in children]
@@ -176,7 +177,7 @@ def subtree_counts(*, actor: Any, place: Place, children: list[Place]) -> dict[i
 def community_figures(*, actor: Any, community: Place) -> dict[str, int | None]:
     """Key figures for the community home, cached until the next write in the community."""
     from gongzhi.people.models import Person, PersonTag
-    from gongzhi.people.services import tag_visible_categories
+    from gongzhi.people.predicates import visible_tag_categories
 
     key = f"gongzhi:figures:{community.pk}:{_scope_key(actor)}:{data_version(community.pk)}"
     figures: dict[str, int | None] | None = cache.get(key)
@@ -184,11 +185,11 @@ def community_figures(*, actor: Any, community: Place) -> dict[str, int | None]:
         return figures
     people = Person.objects.visible_to(actor).filter(community=community)
     households = Household.objects.visible_to(actor).filter(community=community)
-    if user_can(actor, Action.COMMUNITY_AGGREGATES, community):
+    if can_view_aggregates(actor, community):
         # Whole-community figures; street staff get these without ever seeing a row (PIPL necessity).
         people = Person.objects.filter(community=community)
         households = Household.objects.filter(community=community)
-    categories = tag_visible_categories(actor, community)
+    categories = visible_tag_categories(actor, community)
     tag_counts = dict(
         PersonTag.objects.filter(community=community, person__in=people)
         .values_list("tag__key")
@@ -211,9 +212,7 @@ def community_figures(*, actor: Any, community: Place) -> dict[str, int | None]:
 
 def street_get(*, actor: Any, street_id: int) -> Place:
     """A street the actor holds a street-level role on."""
-    if not any(
-        g.community_id is None and g.place_id == street_id for g in grants_allowing(actor, Action.COMMUNITY_AGGREGATES)
-    ):
+    if not can_view_street(actor, street_id):
         raise NotFound()
     street: Place | None = Place.objects.filter(pk=street_id, kind=PlaceKind.STREET).first()
     if street is None:

@@ -1,4 +1,6 @@
-"""Writes on the place and grid trees and on households."""
+"""Writes on the place and grid trees and on households. actor None is the system (migrations, tasks)."""
+
+from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
@@ -9,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import PermissionDenied, ValidationFailed, clean_or_fail
-from gongzhi.core.permissions import Action
+from gongzhi.core.models import User
 from gongzhi.places.models import (
     CHILD_KINDS,
     COMMUNITY_KINDS,
@@ -20,14 +22,9 @@ from gongzhi.places.models import (
     Place,
     PlaceKind,
 )
+from gongzhi.places.predicates import can_change_place
 
 AREA_PATTERN = re.compile(r"\d{1,6}(\.\d{1,2})?")
-
-
-def _require_place(actor: Any, action: Action, place: Place) -> None:
-    """actor None is the system (migrations, demo loader, tasks)."""
-    if actor is not None and not Place.objects.restrict(actor, action).filter(pk=place.pk).exists():
-        raise PermissionDenied()
 
 
 def parse_area(raw: Any) -> Decimal | None:
@@ -46,7 +43,7 @@ def parse_area(raw: Any) -> Decimal | None:
 
 
 @transaction.atomic
-def place_create(*, actor: Any, parent: Place | None, kind: str, name: str, **details: Any) -> Place:
+def place_create(*, actor: User | None, parent: Place | None, kind: str, name: str, **details: Any) -> Place:
     """Adds a node under parent; the kind must fit under the parent's kind."""
     if parent is None:
         if kind != PlaceKind.STREET:
@@ -54,7 +51,8 @@ def place_create(*, actor: Any, parent: Place | None, kind: str, name: str, **de
         if actor is not None:
             raise PermissionDenied()
     else:
-        _require_place(actor, Action.PLACE_CHANGE, parent)
+        if actor is not None and not can_change_place(actor, parent):
+            raise PermissionDenied()
         if kind not in CHILD_KINDS[parent.kind]:
             raise ValidationFailed(_("此处不能添加该类型的地点"), code="bad_kind")
     place = Place(
@@ -85,9 +83,10 @@ def place_create(*, actor: Any, parent: Place | None, kind: str, name: str, **de
 
 @transaction.atomic
 def grid_create(
-    *, actor: Any, community: Place, name: str, parent: Grid | None = None, kind: str = GridKind.GRID
+    *, actor: User | None, community: Place, name: str, parent: Grid | None = None, kind: str = GridKind.GRID
 ) -> Grid:
-    _require_place(actor, Action.PLACE_CHANGE, community)
+    if actor is not None and not can_change_place(actor, community):
+        raise PermissionDenied()
     if parent is not None and parent.community_id != community.pk:
         raise ValidationFailed(_("上级网格不属于该社区"))
     grid = Grid(
@@ -113,9 +112,10 @@ def grid_create(
 
 @transaction.atomic
 def household_create(
-    *, actor: Any, place: Place, room: str, floor: int | None = None, area: Any = None, grid: Grid | None = None
+    *, actor: User | None, place: Place, room: str, floor: int | None = None, area: Any = None, grid: Grid | None = None
 ) -> Household:
-    _require_place(actor, Action.PLACE_CHANGE, place)
+    if actor is not None and not can_change_place(actor, place):
+        raise PermissionDenied()
     if place.kind not in HOUSEHOLD_PARENT_KINDS:
         raise ValidationFailed(_("户只能建在单元、楼栋或村民小组下"), code="bad_kind")
     assert place.community_id is not None  # households sit below a community
@@ -142,12 +142,13 @@ def household_create(
 
 
 @transaction.atomic
-def household_set_grid(*, actor: Any, household: Household, grid: Grid | None) -> Household:
+def household_set_grid(*, actor: User | None, household: Household, grid: Grid | None) -> Household:
     """Moves a household into a grid; its residents' grid paths follow."""
     from gongzhi.people.models import Person
 
     household = Household.objects.select_for_update().get(pk=household.pk)
-    _require_place(actor, Action.PLACE_CHANGE, household.community)
+    if actor is not None and not can_change_place(actor, household.community):
+        raise PermissionDenied()
     if grid is not None and grid.community_id != household.community_id:
         raise ValidationFailed(_("网格不属于该社区"))
     before = audit.snapshot(household, ["grid"])
@@ -167,9 +168,10 @@ def household_set_grid(*, actor: Any, household: Household, grid: Grid | None) -
 
 
 @transaction.atomic
-def household_set_area(*, actor: Any, household: Household, area: Any, surveyed: bool = False) -> Household:
+def household_set_area(*, actor: User | None, household: Household, area: Any, surveyed: bool = False) -> Household:
     household = Household.objects.select_for_update().get(pk=household.pk)
-    _require_place(actor, Action.PLACE_CHANGE, household.community)
+    if actor is not None and not can_change_place(actor, household.community):
+        raise PermissionDenied()
     before = audit.snapshot(household, ["area", "area_is_surveyed"])
     household.area = parse_area(area)
     household.area_is_surveyed = surveyed

@@ -38,7 +38,8 @@ from gongzhi.people.importing.sheet import (
     unreadable,
 )
 from gongzhi.people.models import ImportJob, Ownership, Person, Relation, Tag
-from gongzhi.people.services import PersonFields, tag_visible_categories, validate_person_fields
+from gongzhi.people.predicates import visible_tag_categories
+from gongzhi.people.services import PersonFields, validate_person_fields
 from gongzhi.places.models import Household, Place, PlaceKind
 from gongzhi.places.services import parse_area
 from gongzhi.rules import idcard
@@ -137,7 +138,7 @@ class _Checker:
             .values_list("id", "name", "sensitive_as")
         ):
             self.tags[name] = (pk, sensitive_as)
-        self.visible_categories = tag_visible_categories(actor, community) if actor is not None else set()
+        self.visible_categories = visible_tag_categories(actor, community) if actor is not None else set()
 
     def _load_people(self, community: Place) -> None:
         self.existing: dict[str, tuple[int, str]] = {

@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from gongzhi.core import audit
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.models import User
-from gongzhi.core.permissions import Action
 from gongzhi.people import tasks
 from gongzhi.people.importing.background import discard_upload
 from gongzhi.people.importing.sheet import SheetError, open_sheet
 from gongzhi.people.models import ImportJob, ImportStatus
+from gongzhi.people.predicates import can_import_into
 from gongzhi.places.models import Place, PlaceKind
 from gongzhi.rules.text import find_markup
 
@@ -49,15 +49,11 @@ def _check_upload(upload: Any, name: str) -> None:
         upload.seek(0)
 
 
-def _require_import(actor: Any, target_id: int) -> None:
-    if actor is None or not Place.objects.restrict(actor, Action.PERSON_IMPORT).filter(pk=target_id).exists():
-        raise PermissionDenied()
-
-
 @transaction.atomic
 def import_job_create(*, actor: User, community: Place, target: Place, upload: Any) -> ImportJob:
     """Checks the upload (size, type, header) and queues its validation; a refused file saves nothing."""
-    _require_import(actor, target.pk)
+    if not can_import_into(actor, target.pk):
+        raise PermissionDenied()
     if not community.is_community or target.community_id != community.pk:
         raise NotFound()
     if target.kind in (PlaceKind.STREET, PlaceKind.UNIT):
@@ -92,7 +88,8 @@ def import_job_create(*, actor: User, community: Place, target: Place, upload: A
 def import_job_confirm(*, actor: User, job: ImportJob, mode: str) -> ImportJob:
     """After validation: "valid_only" imports the valid rows (in a task), "nothing" cancels the job."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    _require_import(actor, job.target_id)
+    if not can_import_into(actor, job.target_id):
+        raise PermissionDenied()
     if mode not in (MODE_VALID_ONLY, MODE_NOTHING):
         raise ValidationFailed(_("请选择导入方式"), code="bad_mode")
     if job.status != ImportStatus.VALIDATED:
