@@ -17,6 +17,7 @@ from gongzhi.core.models import SensitiveAccess, User
 from gongzhi.core.permissions import REVEAL_ACTIONS
 from gongzhi.core.roles import Role
 from gongzhi.core.services import role_assign, user_create
+from gongzhi.people.errors import Code
 from gongzhi.people.models import (
     CorrectionRequest,
     CorrectionStatus,
@@ -56,19 +57,19 @@ class PersonFields:
 def validate_person_fields(*, name: str, id_number: str, phone: str, today: datetime.date) -> PersonFields:
     """Pure validation shared by forms, the API and the Excel import. Raises with the field in extra."""
     clean_name = clean_or_fail(
-        name, label=_("姓名"), max_length=50, field="name", code="bad_name", required=_("姓名不能为空")
+        name, label=_("姓名"), max_length=50, field="name", code=Code.BAD_NAME, required=_("姓名不能为空")
     )
     try:
         normalized_id = idcard.normalize(id_number or "")
         info = idcard.parse(normalized_id, today=today)
     except ValueError as exc:
-        raise ValidationFailed(str(exc), code="bad_id_number", extra={"field": "id_number"}) from exc
+        raise ValidationFailed(str(exc), code=Code.BAD_ID_NUMBER, extra={"field": "id_number"}) from exc
     clean_phone = ""
     if phone and str(phone).strip():
         try:
             clean_phone = phone_rule.validate(str(phone))
         except ValueError as exc:
-            raise ValidationFailed(str(exc), code="bad_phone", extra={"field": "phone"}) from exc
+            raise ValidationFailed(str(exc), code=Code.BAD_PHONE, extra={"field": "phone"}) from exc
     return PersonFields(clean_name, normalized_id, clean_phone, info.birth_date, info.sex)
 
 
@@ -81,7 +82,7 @@ def _locate(community: Place, household: Household | None) -> tuple[str, str]:
 @transaction.atomic
 def person_create(
     *,
-    actor: Any,
+    actor: User | None,
     community: Place,
     name: str,
     id_number: str,
@@ -103,7 +104,7 @@ def person_create(
         relation = Relation.NONE
     fields = validate_person_fields(name=name, id_number=id_number, phone=phone, today=timezone.localdate())
     if Person.objects.filter(community=community, id_number=fields.id_number).exists():
-        raise Duplicate(_("该身份证号已在本社区登记"), code="duplicate_person", extra={"field": "id_number"})
+        raise Duplicate(_("该身份证号已在本社区登记"), code=Code.DUPLICATE_PERSON, extra={"field": "id_number"})
     place_path, grid_path = _locate(community, household)
     person = Person(
         community=community,
@@ -122,7 +123,9 @@ def person_create(
         with transaction.atomic():
             person.save()
     except IntegrityError as exc:  # a concurrent registration of the same ID number won the race
-        raise Duplicate(_("该身份证号已在本社区登记"), code="duplicate_person", extra={"field": "id_number"}) from exc
+        raise Duplicate(
+            _("该身份证号已在本社区登记"), code=Code.DUPLICATE_PERSON, extra={"field": "id_number"}
+        ) from exc
     for tag in tags or []:
         PersonTag.objects.create(community=community, person=person, tag=tag)
     audit.record(
@@ -139,7 +142,7 @@ def person_create(
 @transaction.atomic
 def person_update(
     *,
-    actor: Any,
+    actor: User | None,
     person: Person,
     name: str | None = None,
     id_number: str | None = None,
@@ -161,7 +164,7 @@ def person_update(
         fields.id_number != person.id_number
         and Person.objects.filter(community_id=person.community_id, id_number=fields.id_number).exists()
     ):
-        raise Duplicate(_("该身份证号已在本社区登记"), code="duplicate_person", extra={"field": "id_number"})
+        raise Duplicate(_("该身份证号已在本社区登记"), code=Code.DUPLICATE_PERSON, extra={"field": "id_number"})
     if household is not None:
         if household.community_id != person.community_id:
             raise NotFound()
@@ -187,7 +190,7 @@ def person_update(
 
 
 @transaction.atomic
-def person_set_tags(*, actor: Any, person: Person, tags: list[Tag]) -> Person:
+def person_set_tags(*, actor: User | None, person: Person, tags: list[Tag]) -> Person:
     """Replaces the tags; a sensitive tag may only be set by a role that may see that category."""
     if actor is not None and not can_change_person(actor, person):
         raise PermissionDenied()
@@ -222,7 +225,7 @@ def person_set_tags(*, actor: Any, person: Person, tags: list[Tag]) -> Person:
 
 
 @transaction.atomic
-def person_reveal(*, actor: Any, person: Person, field: str, purpose: str = "") -> str:
+def person_reveal(*, actor: User, person: Person, field: str, purpose: str = "") -> str:
     """Returns one sensitive value in full and logs the view (PIPL Art. 28); refuses roles that don't need it."""
     if field not in REVEAL_ACTIONS:
         raise NotFound()
@@ -248,7 +251,7 @@ def person_reveal(*, actor: Any, person: Person, field: str, purpose: str = "") 
 @transaction.atomic
 def sensitive_view_log(
     *,
-    actor: Any,
+    actor: User,
     community_id: int,
     fields: list[str],
     object_type: str,
@@ -283,7 +286,7 @@ def sensitive_view_log(
 
 
 @transaction.atomic
-def ownership_add(*, actor: Any, household: Household, person: Person) -> Ownership:
+def ownership_add(*, actor: User | None, household: Household, person: Person) -> Ownership:
     if actor is not None and not can_change_household(actor, household):
         raise PermissionDenied()
     if person.community_id != household.community_id:
@@ -305,7 +308,7 @@ def ownership_add(*, actor: Any, household: Household, person: Person) -> Owners
 
 
 @transaction.atomic
-def person_account_create(*, actor: Any, person: Person, password: str) -> User:
+def person_account_create(*, actor: User | None, person: Person, password: str) -> User:
     """Staff open an account for a resident who cannot do it alone; they must change the password."""
     person = Person.objects.select_for_update().get(pk=person.pk)
     if actor is not None and not can_create_account(actor, person):
@@ -313,7 +316,7 @@ def person_account_create(*, actor: Any, person: Person, password: str) -> User:
     if person.account_id:
         raise Duplicate(_("该居民已有账号"))
     if not person.phone:
-        raise ValidationFailed(_("请先登记该居民的手机号"), code="bad_phone")
+        raise ValidationFailed(_("请先登记该居民的手机号"), code=Code.BAD_PHONE)
     user = User.objects.filter(phone=person.phone).first() or user_create(
         actor=actor,
         phone=person.phone,
@@ -339,13 +342,13 @@ def person_account_create(*, actor: Any, person: Person, password: str) -> User:
 
 @transaction.atomic
 def correction_request_create(
-    *, actor: Any, person: Person, field: str, proposed: str, reason: str = ""
+    *, actor: User, person: Person, field: str, proposed: str, reason: str = ""
 ) -> CorrectionRequest:
     """A resident asks to correct their own record; only the record's own account may ask."""
     if person.account_id != actor.pk:
         raise NotFound()
     if field not in CORRECTABLE_FIELDS:
-        raise ValidationFailed(_("请选择要更正的项目"), code="bad_field")
+        raise ValidationFailed(_("请选择要更正的项目"), code=Code.BAD_FIELD)
     proposed = clean_or_fail(proposed, label=_("更正内容"), max_length=200, required=_("请填写正确的内容"))
     reason = clean_or_fail(reason, label=_("说明"), max_length=500)
     request = CorrectionRequest.objects.create(
@@ -364,12 +367,14 @@ def correction_request_create(
 
 
 @transaction.atomic
-def correction_handle(*, actor: Any, request: CorrectionRequest, accept: bool, response: str = "") -> CorrectionRequest:
+def correction_handle(
+    *, actor: User | None, request: CorrectionRequest, accept: bool, response: str = ""
+) -> CorrectionRequest:
     request = CorrectionRequest.objects.select_for_update().get(pk=request.pk)
     if actor is not None and not can_handle_correction(actor, request):
         raise PermissionDenied()
     if request.status != CorrectionStatus.OPEN:
-        raise ValidationFailed(_("该申请已处理"), code="already_handled")
+        raise ValidationFailed(_("该申请已处理"), code=Code.ALREADY_HANDLED)
     response = clean_or_fail(response, label=_("答复"), max_length=500)
     if accept and request.field in ("name", "phone", "id_number"):
         changes: dict[str, Any] = {request.field: request.proposed}
@@ -388,14 +393,14 @@ def correction_handle(*, actor: Any, request: CorrectionRequest, accept: bool, r
 
 
 @transaction.atomic
-def tag_create(*, actor: Any, community: Place, name: str, sensitive_as: str = "") -> Tag:
+def tag_create(*, actor: User | None, community: Place, name: str, sensitive_as: str = "") -> Tag:
     """Staff add their own tags; a sensitive one only in a category their role may see."""
     if actor is not None and not can_manage_tags(actor, community):
         raise PermissionDenied()
     clean = clean_or_fail(name, label=_("标签名称"), max_length=30, field="name", required=_("标签名称不能为空"))
     if sensitive_as not in REVEAL_ACTIONS or sensitive_as in ("id_number", "phone"):
         if sensitive_as:
-            raise ValidationFailed(_("敏感类别无效"), code="bad_category")
+            raise ValidationFailed(_("敏感类别无效"), code=Code.BAD_CATEGORY)
     elif actor is not None and not can_set_tag(actor, community, sensitive_as):
         raise PermissionDenied(_("您无权创建该类别的敏感标签"))
     if Tag.objects.filter(Q(community=None) | Q(community=community), name=clean).exists():

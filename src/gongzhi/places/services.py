@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import audit
 from gongzhi.core.errors import PermissionDenied, ValidationFailed, clean_or_fail
 from gongzhi.core.models import User
+from gongzhi.places.errors import Code
 from gongzhi.places.models import (
     CHILD_KINDS,
     COMMUNITY_KINDS,
@@ -34,11 +35,11 @@ def parse_area(raw: Any) -> Decimal | None:
     try:
         area = Decimal(text)
     except InvalidOperation as exc:
-        raise ValidationFailed(_("面积应为数字，单位平方米"), code="bad_area") from exc
+        raise ValidationFailed(_("面积应为数字，单位平方米"), code=Code.BAD_AREA) from exc
     if not AREA_PATTERN.fullmatch(text):
-        raise ValidationFailed(_("面积应为大于0的数字，最多两位小数"), code="bad_area")
+        raise ValidationFailed(_("面积应为大于0的数字，最多两位小数"), code=Code.BAD_AREA)
     if not area.is_finite() or area <= 0 or area >= Decimal("100000") or area != area.quantize(Decimal("0.01")):
-        raise ValidationFailed(_("面积应为大于0的数字，最多两位小数"), code="bad_area")
+        raise ValidationFailed(_("面积应为大于0的数字，最多两位小数"), code=Code.BAD_AREA)
     return area
 
 
@@ -54,7 +55,7 @@ def place_create(*, actor: User | None, parent: Place | None, kind: str, name: s
         if actor is not None and not can_change_place(actor, parent):
             raise PermissionDenied()
         if kind not in CHILD_KINDS[parent.kind]:
-            raise ValidationFailed(_("此处不能添加该类型的地点"), code="bad_kind")
+            raise ValidationFailed(_("此处不能添加该类型的地点"), code=Code.BAD_KIND)
     place = Place(
         kind=kind,
         name=clean_or_fail(name, label=_("名称"), max_length=100),
@@ -64,7 +65,7 @@ def place_create(*, actor: User | None, parent: Place | None, kind: str, name: s
         **details,
     )
     if Place.objects.filter(parent=parent, name=place.name).exists():
-        raise ValidationFailed(_("同一上级下已有同名地点"), code="duplicate")
+        raise ValidationFailed(_("同一上级下已有同名地点"), code=Code.DUPLICATE)
     place.full_clean(exclude=["path", "community", "parent"])
     place.save()
     place.path = (parent.path if parent else "") + f"{place.pk}/"
@@ -117,7 +118,7 @@ def household_create(
     if actor is not None and not can_change_place(actor, place):
         raise PermissionDenied()
     if place.kind not in HOUSEHOLD_PARENT_KINDS:
-        raise ValidationFailed(_("户只能建在单元、楼栋或村民小组下"), code="bad_kind")
+        raise ValidationFailed(_("户只能建在单元、楼栋或村民小组下"), code=Code.BAD_KIND)
     assert place.community_id is not None  # households sit below a community
     household = Household(
         community_id=place.community_id,
@@ -128,7 +129,7 @@ def household_create(
         grid=grid,
     )
     if Household.objects.filter(place=place, room=household.room).exists():
-        raise ValidationFailed(_("该房号已存在"), code="duplicate")
+        raise ValidationFailed(_("该房号已存在"), code=Code.DUPLICATE)
     household.full_clean(exclude=["place_path", "grid_path"])
     household.save()
     audit.record(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import ValidationFailed
 from gongzhi.core.models import User
+from gongzhi.people.errors import Code
 from gongzhi.people.importing.sheet import (
     AREA,
     BUILDING,
@@ -329,7 +330,9 @@ def scan_job(job: ImportJob, *, actor: User | None, progress: Callable[[int, int
                     continue
                 scan.total_rows += 1
                 if scan.total_rows > MAX_ROWS:
-                    raise SheetError(_("表格超过%(max)d行，请拆分后分批导入") % {"max": MAX_ROWS}, code="too_many_rows")
+                    raise SheetError(
+                        _("表格超过%(max)d行，请拆分后分批导入") % {"max": MAX_ROWS}, code=Code.TOO_MANY_ROWS
+                    )
                 raw_id = row[columns[ID_NUMBER]] if columns[ID_NUMBER] < len(row) else None
                 parsed, errors = checker.check(row_no, values, raw_id)
                 if parsed is not None:

@@ -16,6 +16,7 @@ from gongzhi.core import audit
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.models import User
 from gongzhi.people import tasks
+from gongzhi.people.errors import Code
 from gongzhi.people.importing.background import discard_upload
 from gongzhi.people.importing.sheet import SheetError, open_sheet
 from gongzhi.people.models import ImportJob, ImportStatus
@@ -31,8 +32,8 @@ _ZIP_MAGIC = b"PK\x03\x04"
 def _check_upload(upload: Any, name: str) -> None:
     max_bytes = settings.UPLOAD_MAX_BYTES
     if upload.size > max_bytes:
-        raise ValidationFailed(_("文件不能超过%(mb)dMB") % {"mb": max_bytes // (1024 * 1024)}, code="too_large")
-    bad_type = ValidationFailed(_("请上传 .xlsx 格式的Excel文件"), code="bad_type")
+        raise ValidationFailed(_("文件不能超过%(mb)dMB") % {"mb": max_bytes // (1024 * 1024)}, code=Code.TOO_LARGE)
+    bad_type = ValidationFailed(_("请上传 .xlsx 格式的Excel文件"), code=Code.BAD_TYPE)
     if not name.lower().endswith(".xlsx"):
         raise bad_type
     upload.seek(0)
@@ -57,10 +58,10 @@ def import_job_create(*, actor: User, community: Place, target: Place, upload: A
     if not community.is_community or target.community_id != community.pk:
         raise NotFound()
     if target.kind in (PlaceKind.STREET, PlaceKind.UNIT):
-        raise ValidationFailed(_("请选择社区、小区、院落、楼栋或村民小组作为导入位置"), code="bad_target")
+        raise ValidationFailed(_("请选择社区、小区、院落、楼栋或村民小组作为导入位置"), code=Code.BAD_TARGET)
     name = re.split(r"[/\\]", str(upload.name or ""))[-1]
     if find_markup(name) is not None:
-        raise ValidationFailed(_("文件名不能包含HTML或脚本代码"), code="bad_name")
+        raise ValidationFailed(_("文件名不能包含HTML或脚本代码"), code=Code.BAD_NAME)
     _check_upload(upload, name)
     job = ImportJob(
         community=community,
@@ -91,10 +92,10 @@ def import_job_confirm(*, actor: User, job: ImportJob, mode: str) -> ImportJob:
     if not can_import_into(actor, job.target_id):
         raise PermissionDenied()
     if mode not in (MODE_VALID_ONLY, MODE_NOTHING):
-        raise ValidationFailed(_("请选择导入方式"), code="bad_mode")
+        raise ValidationFailed(_("请选择导入方式"), code=Code.BAD_MODE)
     if job.status != ImportStatus.VALIDATED:
         raise ValidationFailed(
-            _("该导入任务当前不能确认（%(status)s）") % {"status": job.get_status_display()}, code="bad_status"
+            _("该导入任务当前不能确认（%(status)s）") % {"status": job.get_status_display()}, code=Code.BAD_STATUS
         )
     if mode == MODE_NOTHING:
         job.status, job.finished_at = ImportStatus.CANCELLED, timezone.now()
@@ -103,7 +104,7 @@ def import_job_confirm(*, actor: User, job: ImportJob, mode: str) -> ImportJob:
         audit.record(actor=actor, verb="import_job.cancel", obj=job, community_id=job.community_id)
         return job
     if not job.valid_rows:
-        raise ValidationFailed(_("没有可以导入的行"), code="nothing_valid")
+        raise ValidationFailed(_("没有可以导入的行"), code=Code.NOTHING_VALID)
     job.status, job.processed_rows, job.imported_rows = ImportStatus.IMPORTING, 0, 0
     job.save(update_fields=["status", "processed_rows", "imported_rows"])
     audit.record(

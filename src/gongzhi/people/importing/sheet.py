@@ -10,6 +10,7 @@ from typing import IO, Any
 import openpyxl
 from django.utils.translation import gettext as _
 
+from gongzhi.people.errors import Code
 from gongzhi.people.models import Relation
 
 # Column headers are part of the file format, so they are not translated.
@@ -37,7 +38,7 @@ _NUMBERED = re.compile(r"^第?0*(\d+)\s*(?:号楼|栋|幢|座|号|单元|村民�
 class SheetError(Exception):
     """The workbook cannot be read as a 台账 at all (as opposed to bad rows)."""
 
-    def __init__(self, message: str, code: str = "bad_type"):
+    def __init__(self, message: str, code: str = Code.BAD_TYPE):
         super().__init__(message)
         self.message = message
         self.code = code
@@ -91,7 +92,8 @@ def open_sheet(fileobj: IO[bytes]) -> Iterator[tuple[dict[str, int], int, Iterat
         missing = [c for c in REQUIRED_COLUMNS if c not in columns]
         if missing:
             raise SheetError(
-                _("缺少必填列：%(columns)s（第1行应为列名）") % {"columns": "、".join(missing)}, code="missing_columns"
+                _("缺少必填列：%(columns)s（第1行应为列名）") % {"columns": "、".join(missing)},
+                code=Code.MISSING_COLUMNS,
             )
         try:
             estimate = max(0, int(sheet.max_row or 0) - 1)
