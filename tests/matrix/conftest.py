@@ -17,7 +17,7 @@ from gongzhi.core.services import api_token_create
 from gongzhi.deliberation import models as dm
 from gongzhi.notifications.models import Notification
 from gongzhi.people.demo import DEMO_PASSWORD, load_demo
-from gongzhi.people.importing import import_job_create
+from gongzhi.people.importing.jobs import import_job_create
 from gongzhi.people.models import Ownership, Person
 from gongzhi.people.services import correction_request_create, person_account_create
 from gongzhi.places.models import Grid, Household, Place

@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from gongzhi.notifications import services
+from gongzhi.notifications import delivery, services
 from gongzhi.notifications.models import Notification, OutboxMessage, OutboxStatus
 from tests import factories
 
@@ -92,41 +92,41 @@ def test_an_unknown_channel_fails_and_retries_until_given_up(site, people, djang
     assert "no sender" in msg.last_error and msg.next_attempt_at is not None
     now = timezone.now()
     # Not retried before its back-off has passed.
-    assert services.outbox_retry_due(now=now) == 0
+    assert delivery.outbox_retry_due(now=now) == 0
     msg.refresh_from_db()
     assert msg.attempts == 1
-    for i in range(2, services.MAX_ATTEMPTS + 1):
+    for i in range(2, delivery.MAX_ATTEMPTS + 1):
         now += timedelta(hours=2)
-        services.outbox_retry_due(now=now)
+        delivery.outbox_retry_due(now=now)
         msg.refresh_from_db()
         assert msg.attempts == i
     assert msg.status == OutboxStatus.FAILED and msg.next_attempt_at is None
-    assert services.outbox_retry_due(now=now + timedelta(days=1)) == 0
+    assert delivery.outbox_retry_due(now=now + timedelta(days=1)) == 0
     msg.refresh_from_db()
-    assert msg.attempts == services.MAX_ATTEMPTS
+    assert msg.attempts == delivery.MAX_ATTEMPTS
     assert Notification.objects.count() == 0
 
 
 def test_a_flaky_sender_succeeds_on_retry(site, people, django_capture_on_commit_callbacks, monkeypatch):
     flaky = Flaky(fail_times=1)
-    monkeypatch.setitem(services._SENDERS, "flaky", flaky)
+    monkeypatch.setitem(delivery._SENDERS, "flaky", flaky)
     with django_capture_on_commit_callbacks(execute=True):
         (msg,) = services.notify(
             users=people[:1], community_id=site.community.pk, kind="t", title="x", channels=("flaky",)
         )
     msg.refresh_from_db()
     assert msg.status == OutboxStatus.PENDING and "网关超时" in msg.last_error
-    assert services.outbox_retry_due(now=timezone.now() + services.retry_delay(1) + timedelta(seconds=1)) == 1
+    assert delivery.outbox_retry_due(now=timezone.now() + delivery.retry_delay(1) + timedelta(seconds=1)) == 1
     msg.refresh_from_db()
     assert msg.status == OutboxStatus.SENT and flaky.sent == [msg.pk] and msg.attempts == 2
     # Sent messages are not sent again.
-    assert services.outbox_send(message_ids=[msg.pk]) == 0
+    assert delivery.outbox_send(message_ids=[msg.pk]) == 0
     assert flaky.sent == [msg.pk]
 
 
 def test_the_in_app_sender_is_idempotent(site, people):
     msg = OutboxMessage.objects.create(community=site.community, user=people[0], kind="t", title="x")
-    sender = services.sender_for("in_app")
+    sender = delivery.sender_for("in_app")
     assert sender is not None
     sender.send(msg)
     sender.send(msg)
@@ -138,11 +138,11 @@ def test_a_sender_must_have_a_channel_and_send():
         channel = "x"
 
     with pytest.raises(TypeError):
-        services.sender_register(NoSend())  # type: ignore[arg-type]
+        delivery.sender_register(NoSend())  # type: ignore[arg-type]
 
 
 def test_back_off_grows():
-    assert [services.retry_delay(n).total_seconds() / 60 for n in (1, 2, 3, 4)] == [1, 4, 16, 64]
+    assert [delivery.retry_delay(n).total_seconds() / 60 for n in (1, 2, 3, 4)] == [1, 4, 16, 64]
 
 
 def test_read_marks(site, people, django_capture_on_commit_callbacks):

@@ -14,8 +14,8 @@ from gongzhi.core.audit import verify_chains
 from gongzhi.core.errors import PermissionDenied, ValidationFailed
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
-from gongzhi.people import importing
-from gongzhi.people.importing import import_job_confirm, import_job_create
+from gongzhi.people.importing import background, checking, writing
+from gongzhi.people.importing.jobs import import_job_confirm, import_job_create
 from gongzhi.people.models import ImportJob, ImportStatus, Ownership, Person, PersonTag, Relation, Tag
 from gongzhi.places.models import Household
 from gongzhi.places.services import household_create
@@ -103,7 +103,7 @@ def test_valid_rows_and_one_bad_row(site, upload_job, confirm):
     assert job.errors == [{"row": 4, "column": "房号", "message": "房号“9999”不存在"}]
     assert (job.total_rows, job.valid_rows, job.processed_rows) == (4, 3, 4)
     assert job.error_rows == 1
-    assert importing.error_text(job.errors[0]) == "第4行 房号：房号“9999”不存在"
+    assert checking.error_text(job.errors[0]) == "第4行 房号：房号“9999”不存在"
     assert Person.objects.count() == before  # validation writes nothing
 
     job = confirm(job)
@@ -486,13 +486,13 @@ def test_file_unreadable_at_validation_fails_the_job(site, worker, django_captur
 
 
 def test_failure_midway_keeps_the_complete_batches(upload_job, confirm, monkeypatch):
-    monkeypatch.setattr(importing, "BATCH_ROWS", 2)
+    monkeypatch.setattr(background, "BATCH_ROWS", 2)
     ids = [new_id() for _ in range(5)]
     job = upload_job(
         [person_row(i, room=room) for i, room in zip(ids, ["101", "102", "201", "202", "101"], strict=True)]
     )
     assert job.valid_rows == 5
-    original = importing._Importer.write
+    original = writing.RowWriter.write
     calls = []
 
     def flaky(self, batch):
@@ -502,7 +502,7 @@ def test_failure_midway_keeps_the_complete_batches(upload_job, confirm, monkeypa
             raise RuntimeError("disk full")
         original(self, batch)
 
-    monkeypatch.setattr(importing._Importer, "write", flaky)
+    monkeypatch.setattr(writing.RowWriter, "write", flaky)
     job = confirm(job)
     assert job.status == ImportStatus.FAILED
     assert "RuntimeError" in job.failure
@@ -519,7 +519,7 @@ def test_a_failed_job_does_not_keep_the_register_either(settings, upload_job, co
     def broken(self, batch):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importing._Importer, "write", broken)
+    monkeypatch.setattr(writing.RowWriter, "write", broken)
     job = confirm(job)
     assert job.status == ImportStatus.FAILED and "请核对后重新导入" in job.failure
     assert media_files(settings) == [] and not job.file
@@ -540,7 +540,7 @@ def test_import_rechecks_rows_against_the_database(site, upload_job, confirm):
 
 
 def test_validation_reports_progress(upload_job, monkeypatch):
-    monkeypatch.setattr(importing, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(checking, "PROGRESS_EVERY", 2)
     with CaptureQueriesContext(connection) as ctx:
         job = upload_job([person_row(new_id(), room=r) for r in ("101", "102", "201", "202", "101")])
     assert job.processed_rows == job.total_rows == 5

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from gongzhi.core.admin_scoping import ScopedAdmin, has_admin_access
 from gongzhi.core.models import AuditEvent, RoleAssignment, SensitiveAccess
 from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import grants_allowing
+from gongzhi.core.predicates import audit_community_ids, can_view_audit_anywhere
 
 admin.site.site_header = "共治 · 后台"
 admin.site.site_title = "共治"
@@ -37,11 +37,10 @@ class AuditEventAdmin(ScopedAdmin):
     list_select_related = ["actor"]
 
     def get_queryset(self, request: HttpRequest) -> Any:
-        ids = {g.community_id for g in grants_allowing(request.user, Action.AUDIT_VIEW) if g.community_id}
-        return AuditEvent.objects.filter(community_id__in=ids)
+        return AuditEvent.objects.filter(community_id__in=audit_community_ids(request.user))
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return has_admin_access(request) and bool(grants_allowing(request.user, Action.AUDIT_VIEW))
+        return has_admin_access(request) and can_view_audit_anywhere(request.user)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)

@@ -6,11 +6,11 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import grants_allowing
+from gongzhi.core.predicates import can_admin_anywhere
 
 
 def has_admin_access(request: HttpRequest) -> bool:
-    return bool(request.user.is_active and request.user.is_staff and grants_allowing(request.user, Action.ADMIN))
+    return bool(request.user.is_active and request.user.is_staff and can_admin_anywhere(request.user))
 
 
 class ScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]

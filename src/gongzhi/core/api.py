@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
-from gongzhi.core.errors import CsrfFailed, NotAuthenticated
+from gongzhi.core.errors import Code, CsrfFailed, NotAuthenticated
 from gongzhi.core.models import ApiToken
 
 
@@ -23,13 +23,13 @@ class TokenAuth(HttpBearer):
         digest = hashlib.sha256(token.encode()).hexdigest()
         found = ApiToken.objects.filter(token_hash=digest).select_related("user").first()
         if found is None:
-            raise NotAuthenticated(_("接口令牌无效"), code="token_invalid")
+            raise NotAuthenticated(_("接口令牌无效"), code=Code.TOKEN_INVALID)
         if found.revoked_at is not None:
-            raise NotAuthenticated(_("接口令牌已撤销"), code="token_revoked")
+            raise NotAuthenticated(_("接口令牌已撤销"), code=Code.TOKEN_REVOKED)
         if now >= found.expires_at:
-            raise NotAuthenticated(_("接口令牌已过期，请重新申请"), code="token_expired")
+            raise NotAuthenticated(_("接口令牌已过期，请重新申请"), code=Code.TOKEN_EXPIRED)
         if not found.user.is_active:
-            raise NotAuthenticated(_("该账号已停用，其接口令牌不能使用"), code="account_inactive")
+            raise NotAuthenticated(_("该账号已停用，其接口令牌不能使用"), code=Code.ACCOUNT_INACTIVE)
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.user
         return found.user

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from gongzhi.core.models import AuditChainHead, AuditEvent
+from gongzhi.core.models import AuditChainHead, AuditEvent, User
 
 GENESIS = "0" * 64
 
@@ -80,7 +80,7 @@ class Entry:
 
 def record(
     *,
-    actor: Any,
+    actor: User | None,
     verb: str,
     obj: models.Model | None = None,
     community_id: int | None,
@@ -102,7 +102,7 @@ def record(
 
 
 def record_many(
-    *, actor: Any, community_id: int | None, entries: list[Entry], on_behalf_of: str = ""
+    *, actor: User | None, community_id: int | None, entries: list[Entry], on_behalf_of: str = ""
 ) -> list[AuditEvent]:
     """Appends entries to the community's chain. Must run inside the service's transaction."""
     if not connection.in_atomic_block:

@@ -5,11 +5,14 @@ kinds that went out in full are what the export logs (PIPL Art. 28)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gongzhi.core.permissions import EXPORT_COLUMNS, REVEAL_ACTIONS
 from gongzhi.core.scoping import user_can
 from gongzhi.rules.masking import mask_id_number, mask_name, mask_phone
+
+if TYPE_CHECKING:
+    from gongzhi.core.models import User
 
 __all__ = ["Columns", "export_columns"]
 
@@ -35,7 +38,7 @@ class Columns:
         return [kind for kind in REVEAL_ACTIONS if kind in self.full]
 
 
-def export_columns(actor: Any, community: Any, *, own: bool = False) -> Columns:
+def export_columns(actor: User, community: Any, *, own: bool = False) -> Columns:
     """The columns `actor` gets in full in `community`; `own` when every row is the actor's own (a volunteer's own
     record: PIPL Art. 45, a copy of one's own data)."""
     if own:

@@ -1,8 +1,25 @@
 """One error hierarchy: services raise these, views show the message, the API renders {code, message, extra}."""
 
+from enum import StrEnum
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+
+
+class Code(StrEnum):
+    """The codes core's own services and API raise (each class below carries its default code as well)."""
+
+    # accounts
+    WEAK_PASSWORD = "weak_password"  # noqa: S105 (a code naming a refusal, not a secret)
+    BAD_PHONE = "bad_phone"
+    BAD_PASSWORD = "bad_password"  # noqa: S105 (a code naming a refusal, not a secret)
+    ACCOUNT_INACTIVE = "account_inactive"
+    REASON = "reason"
+    # API tokens
+    ALREADY_REVOKED = "already_revoked"
+    TOKEN_INVALID = "token_invalid"  # noqa: S105 (a code naming a refusal, not a secret)
+    TOKEN_REVOKED = "token_revoked"  # noqa: S105 (a code naming a refusal, not a secret)
+    TOKEN_EXPIRED = "token_expired"  # noqa: S105 (a code naming a refusal, not a secret)
 
 
 class ApplicationError(Exception):

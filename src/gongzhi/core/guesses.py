@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.utils.functional import Promise
 
 from gongzhi.core.errors import Throttled
+
+if TYPE_CHECKING:
+    from gongzhi.core.models import User
 
 __all__ = ["GuessLimit"]
 
@@ -29,15 +32,15 @@ class GuessLimit:
     window: datetime.timedelta
     message: str | Promise
 
-    def _key(self, actor: Any) -> str:
+    def _key(self, actor: User) -> str:
         return f"gongzhi:guesses:{self.name}:{actor.pk}"
 
-    def check(self, actor: Any) -> None:
+    def check(self, actor: User) -> None:
         """Raises Throttled once the actor has used up the window's wrong guesses; call before looking the code up."""
         if cache.get(self._key(actor), 0) >= self.limit:
             raise Throttled(str(self.message) % {"minutes": int(self.window.total_seconds() // 60)})
 
-    def missed(self, actor: Any) -> None:
+    def missed(self, actor: User) -> None:
         """Counts one wrong guess."""
         key, timeout = self._key(actor), int(self.window.total_seconds())
         cache.add(key, 0, timeout=timeout)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -12,8 +12,11 @@ from django.utils.functional import cached_property
 from gongzhi.core.audit import data_version
 from gongzhi.core.scoping import grants_for
 
+if TYPE_CHECKING:
+    from gongzhi.core.models import User
 
-def count_key(*, actor: Any, community_id: int, filters: str) -> str:
+
+def count_key(*, actor: User, community_id: int, filters: str) -> str:
     scope = hashlib.sha1(repr((grants_for(actor), filters)).encode(), usedforsecurity=False).hexdigest()[:20]
     return f"gongzhi:count:{community_id}:{scope}:{data_version(community_id)}"
 

@@ -44,9 +44,8 @@ def grants_for(user: Any) -> tuple[Grant, ...]:
         return ()
     cached: tuple[Grant, ...] | None = getattr(user, "_gongzhi_grants", None)
     if cached is None:
-        from gongzhi.core.models import RoleAssignment
-
-        rows = RoleAssignment.objects.filter(user_id=user.pk).values_list(
+        # Through the user's reverse relation, not the RoleAssignment model: core.models builds on this module.
+        rows = user.role_assignments.values_list(
             "role", "community_id", "place_id", "place__path", "grid__path", "household_id", "household__place_path"
         )
         cached = tuple(Grant(*row) for row in rows)

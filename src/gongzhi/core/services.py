@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
-from gongzhi.core.errors import Duplicate, PermissionDenied, ValidationFailed, clean_or_fail
+from gongzhi.core.errors import Code, Duplicate, PermissionDenied, ValidationFailed, clean_or_fail
 from gongzhi.core.models import ApiToken, RoleAssignment, User
-from gongzhi.core.permissions import Action
+from gongzhi.core.predicates import can_assign_role, can_manage_tokens_of, can_revoke_token
 from gongzhi.core.roles import Role
-from gongzhi.core.scoping import forget_grants, user_can
+from gongzhi.core.scoping import forget_grants
 from gongzhi.rules import phone as phone_rule
 from gongzhi.rules.masking import mask_phone
 
@@ -28,13 +28,13 @@ def _password_ok(password: str, user: User | None = None) -> None:
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise ValidationFailed("；".join(exc.messages), code="weak_password") from exc
+        raise ValidationFailed("；".join(exc.messages), code=Code.WEAK_PASSWORD) from exc
 
 
 @transaction.atomic
 def user_create(
     *,
-    actor: Any,
+    actor: User | None,
     phone: str,
     password: str,
     display_name: str = "",
@@ -45,7 +45,7 @@ def user_create(
     try:
         normalized = phone_rule.validate(phone)
     except ValueError as exc:
-        raise ValidationFailed(str(exc), code="bad_phone") from exc
+        raise ValidationFailed(str(exc), code=Code.BAD_PHONE) from exc
     name = clean_or_fail(display_name, label=_("显示名称"), max_length=50)
     if User.objects.filter(phone=normalized).exists():
         raise Duplicate(_("该手机号已注册账号"))
@@ -66,14 +66,14 @@ def user_create(
 
 @transaction.atomic
 def role_assign(
-    *, actor: Any, user: User, role: str, place: Any = None, grid: Any = None, household: Any = None
+    *, actor: User | None, user: User, role: str, place: Any = None, grid: Any = None, household: Any = None
 ) -> RoleAssignment:
     """Gives a role on exactly one node; only community staff may assign inside their community."""
     node = place or grid or household
     if node is None or sum(x is not None for x in (place, grid, household)) != 1:
         raise ValidationFailed(_("角色须分配在一个地点、网格或户上"))
     community = node if place is not None and place.is_community else getattr(node, "community", None)
-    if actor is not None and (community is None or not user_can(actor, Action.ADMIN, community)):
+    if actor is not None and not can_assign_role(actor, community):
         raise PermissionDenied()
     if role == Role.STREET_STAFF and (place is None or place.kind != "street"):
         raise ValidationFailed(_("街道角色须分配在街道上"))
@@ -126,7 +126,7 @@ def user_set_preferences(*, actor: User, large_font: bool | None = None, languag
 @transaction.atomic
 def user_change_password(*, actor: User, old_password: str, new_password: str) -> User:
     if not actor.check_password(old_password):
-        raise ValidationFailed(_("原密码不正确"), code="bad_password")
+        raise ValidationFailed(_("原密码不正确"), code=Code.BAD_PASSWORD)
     _password_ok(new_password, actor)
     actor.set_password(new_password)
     actor.must_change_password = False
@@ -136,13 +136,13 @@ def user_change_password(*, actor: User, old_password: str, new_password: str) -
 
 
 @transaction.atomic
-def api_token_create(*, actor: Any, user: User, name: str, now: datetime | None = None) -> tuple[ApiToken, str]:
+def api_token_create(*, actor: User | None, user: User, name: str, now: datetime | None = None) -> tuple[ApiToken, str]:
     """Issues a token that expires API_TOKEN_LIFETIME_DAYS from now; the plain value is returned once and never
     stored. The system (actor None) or the account itself may issue."""
-    if actor is not None and actor.pk != user.pk:
+    if actor is not None and not can_manage_tokens_of(actor, user):
         raise PermissionDenied()
     if not user.is_active:
-        raise ValidationFailed(_("该账号已停用，不能签发接口令牌"), code="account_inactive")
+        raise ValidationFailed(_("该账号已停用，不能签发接口令牌"), code=Code.ACCOUNT_INACTIVE)
     now = now or timezone.now()
     plain = secrets.token_urlsafe(32)
     token = ApiToken(
@@ -165,13 +165,13 @@ def api_token_create(*, actor: Any, user: User, name: str, now: datetime | None 
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: Any, token: ApiToken, now: datetime | None = None) -> ApiToken:
+def api_token_revoke(*, actor: User | None, token: ApiToken, now: datetime | None = None) -> ApiToken:
     """Revokes one token under its row lock; its owner or the system (actor None, management commands) may."""
     locked = ApiToken.objects.select_for_update().get(pk=token.pk)
-    if actor is not None and actor.pk != locked.user_id:
+    if actor is not None and not can_revoke_token(actor, locked):
         raise PermissionDenied()
     if locked.revoked_at is not None:
-        raise ValidationFailed(_("该令牌已撤销"), code="already_revoked")
+        raise ValidationFailed(_("该令牌已撤销"), code=Code.ALREADY_REVOKED)
     locked.revoked_at = now or timezone.now()
     locked.save(update_fields=["revoked_at"])
     audit.record(
@@ -196,10 +196,10 @@ def _revoke_live_tokens(user: User, now: datetime) -> list[int]:
 
 
 @transaction.atomic
-def api_token_revoke_all(*, actor: Any, user: User, now: datetime | None = None) -> list[int]:
+def api_token_revoke_all(*, actor: User | None, user: User, now: datetime | None = None) -> list[int]:
     """Revokes every unrevoked token of `user` (a lost laptop, a leaked config); returns their ids. The account
     itself or the system may; one audit event lists them."""
-    if actor is not None and actor.pk != user.pk:
+    if actor is not None and not can_manage_tokens_of(actor, user):
         raise PermissionDenied()
     ids = _revoke_live_tokens(user, now or timezone.now())
     audit.record(actor=actor, verb="api_token.revoke_all", obj=user, community_id=None, after={"tokens": ids})
@@ -207,13 +207,15 @@ def api_token_revoke_all(*, actor: Any, user: User, now: datetime | None = None)
 
 
 @transaction.atomic
-def user_lock(*, actor: Any, user: User, reason: str, now: datetime | None = None) -> User:
+def user_lock(*, actor: User | None, user: User, reason: str, now: datetime | None = None) -> User:
     """Locks an account: inactive (its sessions stop at the next request, PhoneBackend refuses it at login, with
     the same message as a wrong password) and every token revoked. The system only (management command `lock_user`)."""
     if actor is not None:
         raise PermissionDenied()
     locked = User.objects.select_for_update().get(pk=user.pk)
-    why = clean_or_fail(reason, label=_("原因"), max_length=200, required=_("请填写锁定原因"), required_code="reason")
+    why = clean_or_fail(
+        reason, label=_("原因"), max_length=200, required=_("请填写锁定原因"), required_code=Code.REASON
+    )
     before = {"is_active": locked.is_active}
     locked.is_active = False
     locked.save(update_fields=["is_active"])

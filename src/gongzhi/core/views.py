@@ -18,7 +18,9 @@ from gongzhi.core.errors import ApplicationError, LoginThrottled
 from gongzhi.core.forms import LoginForm, PasswordForm
 from gongzhi.core.http import actor_of
 from gongzhi.core.middleware import LARGE_FONT_COOKIE, SUPPORTED
+from gongzhi.core.pages import message_call
 from gongzhi.core.services import user_change_password, user_set_preferences
+from gongzhi.places.predicates import can_view_places_anywhere, street_ids
 from gongzhi.places.selectors import communities_for
 
 
@@ -89,14 +91,11 @@ def preferences_view(request: HttpRequest) -> HttpResponse:
 def home_view(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("places:directory")
-    from gongzhi.core.permissions import Action
-    from gongzhi.core.scoping import grants_allowing
-
-    streets = [g.place_id for g in grants_allowing(request.user, Action.COMMUNITY_AGGREGATES) if not g.community_id]
+    streets = street_ids(request.user)
     if streets:
         return redirect("places:street_home", street_id=streets[0])
     # Residents and volunteers start from their own data; staff from their community.
-    communities = communities_for(actor=request.user) if grants_allowing(request.user, Action.PLACE_VIEW) else []
+    communities = communities_for(actor=request.user) if can_view_places_anywhere(request.user) else []
     if communities:
         return redirect("places:community_home", community_id=communities[0].pk)
     return redirect("core:me")
@@ -177,11 +176,7 @@ def my_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
     from gongzhi.core.services import api_token_revoke
 
     token = api_token_get(actor=actor_of(request), id=token_id)
-    try:
-        api_token_revoke(actor=actor_of(request), token=token)
-    except ApplicationError as exc:
-        messages.error(request, str(exc.message))
-    else:
+    if message_call(request, api_token_revoke, actor=actor_of(request), token=token):
         messages.success(request, _("令牌 %(prefix)s… 已撤销") % {"prefix": token.prefix})
     return redirect("core:me_tokens")
 
@@ -205,16 +200,14 @@ def my_correction_view(request: HttpRequest) -> HttpResponse:
     if person is None:
         messages.error(request, _("未找到该记录，或您无权查看"))
         return redirect("core:me")
-    try:
-        correction_request_create(
-            actor=actor_of(request),
-            person=person,
-            field=request.POST.get("field", ""),
-            proposed=request.POST.get("proposed", ""),
-            reason=request.POST.get("reason", ""),
-        )
-    except ApplicationError as exc:
-        messages.error(request, str(exc.message))
-    else:
+    if message_call(
+        request,
+        correction_request_create,
+        actor=actor_of(request),
+        person=person,
+        field=request.POST.get("field", ""),
+        proposed=request.POST.get("proposed", ""),
+        reason=request.POST.get("reason", ""),
+    ):
         messages.success(request, _("更正申请已提交，工作人员处理后会更新您的信息"))
     return redirect("core:me")

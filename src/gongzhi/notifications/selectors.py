@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
+from gongzhi.core.models import User
 from gongzhi.notifications.models import Notification
 
 
-def notification_list(*, actor: Any) -> QuerySet[Notification]:
+def notification_list(*, actor: User) -> QuerySet[Notification]:
     """The actor's notifications, unread first, newest first within each."""
     rows: QuerySet[Notification] = (
         Notification.objects.filter(user_id=actor.pk)

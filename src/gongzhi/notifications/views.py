@@ -6,15 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.http import actor_of
+from gongzhi.core.pages import is_htmx, render_page
 from gongzhi.notifications import selectors, services
-
-__all__ = ["notification_list", "notification_open", "notification_read", "notifications_read_all"]
 
 PAGE_SIZE = 30
 
@@ -23,7 +22,7 @@ PAGE_SIZE = 30
 def notification_list(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     page = Paginator(selectors.notification_list(actor=actor), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "notifications/list.html", {"page": page, "notifications": list(page)})
+    return render_page(request, "notifications/list.html", {"page": page, "notifications": list(page)})
 
 
 def _safe(request: HttpRequest, url: str) -> bool:
@@ -35,8 +34,8 @@ def _safe(request: HttpRequest, url: str) -> bool:
 def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     """Marks one read; with htmx, returns the updated row."""
     notification = services.notification_read(actor=actor_of(request), notification_id=notification_id)
-    if request.headers.get("HX-Request"):
-        return render(request, "notifications/_row.html", {"n": notification})
+    if is_htmx(request):
+        return render_page(request, "notifications/_row.html", {"n": notification})
     return redirect("notifications:list")
 
 

@@ -23,10 +23,8 @@ from gongzhi.core import audit
 from gongzhi.core.columns import export_columns
 from gongzhi.core.errors import PermissionDenied
 from gongzhi.core.models import SensitiveAccess, User
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import user_can
 from gongzhi.people.models import Ownership, Person, PersonTag, Relation, SensitiveAs
-from gongzhi.people.services import tag_visible_categories
+from gongzhi.people.predicates import can_reveal_in, visible_tag_categories
 from gongzhi.places.models import Grid, Household, Place, PlaceKind
 
 CHUNK = 2000
@@ -140,7 +138,7 @@ def _log_export(
 def _write_people(sheet: _Sheet, *, actor: User, community: Place, people: QuerySet[Person]) -> list[str]:
     """Writes one row per person; returns the sensitive field kinds that went out in full."""
     columns = export_columns(actor, community)
-    categories = tag_visible_categories(actor, community)
+    categories = visible_tag_categories(actor, community)
     places = _Places(community)
     shown: set[str] = set()
     queryset = people.filter(community=community).select_related("household")
@@ -199,7 +197,7 @@ def people_workbook(*, actor: User, community: Place, people: QuerySet[Person], 
 
 def party_members_workbook(*, actor: User, community: Place, purpose: str = "") -> bytes:
     """Party members the actor can see, as .xlsx; only roles that may reveal Party membership get it."""
-    if not user_can(actor, Action.REVEAL_PARTY, community):
+    if not can_reveal_in(actor, community, "party"):
         raise PermissionDenied(_("您的角色无权导出党员名单"))
     members = Person.objects.visible_to(actor).filter(
         community=community,

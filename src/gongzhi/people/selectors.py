@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from gongzhi.core.audit import data_version
 from gongzhi.core.errors import NotFound
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.people.models import CorrectionRequest, CorrectionStatus, ImportJob, Person, PersonTag, SensitiveAs, Tag
-from gongzhi.people.services import tag_visible_categories
+from gongzhi.people.predicates import visible_tag_categories
 from gongzhi.places.models import Place
 
 
-def tag_list(*, actor: Any, community: Place) -> list[Tag]:
+def tag_list(*, actor: User, community: Place) -> list[Tag]:
     """Built-in and community tags; a sensitive tag only for roles that may see its category."""
-    categories = tag_visible_categories(actor, community)
+    categories = visible_tag_categories(actor, community)
     key = f"gongzhi:tags:{community.pk}:{data_version(community.pk)}"
     tags: list[Tag] | None = cache.get(key)
     if tags is None:
@@ -29,7 +29,7 @@ def tag_list(*, actor: Any, community: Place) -> list[Tag]:
 
 def person_list(
     *,
-    actor: Any,
+    actor: User,
     community: Place,
     q: str = "",
     place: Place | None = None,
@@ -57,7 +57,7 @@ def person_list(
     return people.select_related("household").order_by("place_path", "id")
 
 
-def person_get(*, actor: Any, community: Place, person_id: int) -> Person:
+def person_get(*, actor: User, community: Place, person_id: int) -> Person:
     person: Person | None = (
         Person.objects.visible_to(actor)
         .filter(pk=person_id, community=community)
@@ -82,33 +82,33 @@ class PersonTagView:
         return sorted({t.sensitive_as for t in self.sensitive})
 
 
-def person_tags(*, actor: Any, person: Person) -> PersonTagView:
-    categories = tag_visible_categories(actor, person.community)
+def person_tags(*, actor: User, person: Person) -> PersonTagView:
+    categories = visible_tag_categories(actor, person.community)
     tags = [pt.tag for pt in PersonTag.objects.filter(person=person).select_related("tag")]
     sensitive = [t for t in tags if t.sensitive_as and t.sensitive_as in categories]
     plain = [t for t in tags if not t.sensitive_as]
     return PersonTagView(plain, sensitive, len(categories) < len(SensitiveAs.values) - 1)
 
 
-def my_persons(*, actor: Any) -> QuerySet[Person]:
+def my_persons(*, actor: User) -> QuerySet[Person]:
     """A resident's own records, in every community; self-scoped by the account link."""
     if not actor.is_authenticated:
         return Person.objects.none()
     return Person.objects.filter(account=actor).select_related("community", "household")
 
 
-def correction_list(*, actor: Any, community: Place, open_only: bool = True) -> QuerySet[CorrectionRequest]:
+def correction_list(*, actor: User, community: Place, open_only: bool = True) -> QuerySet[CorrectionRequest]:
     qs = CorrectionRequest.objects.restrict(actor, Action.CORRECTION_HANDLE).filter(community=community)
     if open_only:
         qs = qs.filter(status=CorrectionStatus.OPEN)
     return qs.select_related("person", "requested_by")
 
 
-def import_job_list(*, actor: Any, community: Place) -> QuerySet[ImportJob]:
+def import_job_list(*, actor: User, community: Place) -> QuerySet[ImportJob]:
     return ImportJob.objects.visible_to(actor).filter(community=community).select_related("target")[:20]
 
 
-def import_job_get(*, actor: Any, community: Place, job_id: int) -> ImportJob:
+def import_job_get(*, actor: User, community: Place, job_id: int) -> ImportJob:
     job: ImportJob | None = (
         ImportJob.objects.visible_to(actor).filter(pk=job_id, community=community).select_related("target").first()
     )

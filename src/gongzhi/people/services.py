@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, ValidationFailed, clean_or_fail
 from gongzhi.core.models import SensitiveAccess, User
-from gongzhi.core.permissions import REVEAL_ACTIONS, Action
+from gongzhi.core.permissions import REVEAL_ACTIONS
 from gongzhi.core.roles import Role
-from gongzhi.core.scoping import user_can
 from gongzhi.core.services import role_assign, user_create
+from gongzhi.people.errors import Code
 from gongzhi.people.models import (
     CorrectionRequest,
     CorrectionStatus,
@@ -26,6 +26,16 @@ from gongzhi.people.models import (
     PersonTag,
     Relation,
     Tag,
+)
+from gongzhi.people.predicates import (
+    can_change_household,
+    can_change_people_at,
+    can_change_person,
+    can_create_account,
+    can_handle_correction,
+    can_manage_tags,
+    can_reveal,
+    can_set_tag,
 )
 from gongzhi.places.models import Household, Place
 from gongzhi.rules import idcard
@@ -47,25 +57,20 @@ class PersonFields:
 def validate_person_fields(*, name: str, id_number: str, phone: str, today: datetime.date) -> PersonFields:
     """Pure validation shared by forms, the API and the Excel import. Raises with the field in extra."""
     clean_name = clean_or_fail(
-        name, label=_("姓名"), max_length=50, field="name", code="bad_name", required=_("姓名不能为空")
+        name, label=_("姓名"), max_length=50, field="name", code=Code.BAD_NAME, required=_("姓名不能为空")
     )
     try:
         normalized_id = idcard.normalize(id_number or "")
         info = idcard.parse(normalized_id, today=today)
     except ValueError as exc:
-        raise ValidationFailed(str(exc), code="bad_id_number", extra={"field": "id_number"}) from exc
+        raise ValidationFailed(str(exc), code=Code.BAD_ID_NUMBER, extra={"field": "id_number"}) from exc
     clean_phone = ""
     if phone and str(phone).strip():
         try:
             clean_phone = phone_rule.validate(str(phone))
         except ValueError as exc:
-            raise ValidationFailed(str(exc), code="bad_phone", extra={"field": "phone"}) from exc
+            raise ValidationFailed(str(exc), code=Code.BAD_PHONE, extra={"field": "phone"}) from exc
     return PersonFields(clean_name, normalized_id, clean_phone, info.birth_date, info.sex)
-
-
-def _require(actor: Any, action: Action, queryset: Any, pk: int) -> None:
-    if actor is not None and not queryset.restrict(actor, action).filter(pk=pk).exists():
-        raise PermissionDenied()
 
 
 def _locate(community: Place, household: Household | None) -> tuple[str, str]:
@@ -77,7 +82,7 @@ def _locate(community: Place, household: Household | None) -> tuple[str, str]:
 @transaction.atomic
 def person_create(
     *,
-    actor: Any,
+    actor: User | None,
     community: Place,
     name: str,
     id_number: str,
@@ -91,13 +96,15 @@ def person_create(
     if household is not None:
         if household.community_id != community.pk:
             raise NotFound()
-        _require(actor, Action.PERSON_CHANGE, Household.objects, household.pk)
+        if actor is not None and not can_change_household(actor, household):
+            raise PermissionDenied()
     else:
-        _require(actor, Action.PERSON_CHANGE, Place.objects, community.pk)
+        if actor is not None and not can_change_people_at(actor, community):
+            raise PermissionDenied()
         relation = Relation.NONE
     fields = validate_person_fields(name=name, id_number=id_number, phone=phone, today=timezone.localdate())
     if Person.objects.filter(community=community, id_number=fields.id_number).exists():
-        raise Duplicate(_("该身份证号已在本社区登记"), code="duplicate_person", extra={"field": "id_number"})
+        raise Duplicate(_("该身份证号已在本社区登记"), code=Code.DUPLICATE_PERSON, extra={"field": "id_number"})
     place_path, grid_path = _locate(community, household)
     person = Person(
         community=community,
@@ -116,7 +123,9 @@ def person_create(
         with transaction.atomic():
             person.save()
     except IntegrityError as exc:  # a concurrent registration of the same ID number won the race
-        raise Duplicate(_("该身份证号已在本社区登记"), code="duplicate_person", extra={"field": "id_number"}) from exc
+        raise Duplicate(
+            _("该身份证号已在本社区登记"), code=Code.DUPLICATE_PERSON, extra={"field": "id_number"}
+        ) from exc
     for tag in tags or []:
         PersonTag.objects.create(community=community, person=person, tag=tag)
     audit.record(
@@ -133,7 +142,7 @@ def person_create(
 @transaction.atomic
 def person_update(
     *,
-    actor: Any,
+    actor: User | None,
     person: Person,
     name: str | None = None,
     id_number: str | None = None,
@@ -142,7 +151,8 @@ def person_update(
     relation: str | None = None,
 ) -> Person:
     person = Person.objects.select_for_update().get(pk=person.pk)
-    _require(actor, Action.PERSON_CHANGE, Person.objects, person.pk)
+    if actor is not None and not can_change_person(actor, person):
+        raise PermissionDenied()
     before = audit.snapshot(person, PERSON_AUDIT_FIELDS)
     fields = validate_person_fields(
         name=person.name if name is None else name,
@@ -154,11 +164,12 @@ def person_update(
         fields.id_number != person.id_number
         and Person.objects.filter(community_id=person.community_id, id_number=fields.id_number).exists()
     ):
-        raise Duplicate(_("该身份证号已在本社区登记"), code="duplicate_person", extra={"field": "id_number"})
+        raise Duplicate(_("该身份证号已在本社区登记"), code=Code.DUPLICATE_PERSON, extra={"field": "id_number"})
     if household is not None:
         if household.community_id != person.community_id:
             raise NotFound()
-        _require(actor, Action.PERSON_CHANGE, Household.objects, household.pk)
+        if actor is not None and not can_change_household(actor, household):
+            raise PermissionDenied()
         person.household = household
         person.place_path, person.grid_path = household.place_path, household.grid_path
     if relation is not None:
@@ -179,9 +190,10 @@ def person_update(
 
 
 @transaction.atomic
-def person_set_tags(*, actor: Any, person: Person, tags: list[Tag]) -> Person:
+def person_set_tags(*, actor: User | None, person: Person, tags: list[Tag]) -> Person:
     """Replaces the tags; a sensitive tag may only be set by a role that may see that category."""
-    _require(actor, Action.PERSON_CHANGE, Person.objects, person.pk)
+    if actor is not None and not can_change_person(actor, person):
+        raise PermissionDenied()
     current = {pt.tag_id: pt.tag for pt in PersonTag.objects.filter(person=person).select_related("tag")}
     wanted = {t.pk: t for t in tags}
     for tag in [*wanted.values(), *current.values()]:
@@ -190,7 +202,7 @@ def person_set_tags(*, actor: Any, person: Person, tags: list[Tag]) -> Person:
         if (
             tag.sensitive_as
             and actor is not None
-            and not user_can(actor, REVEAL_ACTIONS[tag.sensitive_as], person.community)
+            and not can_set_tag(actor, person.community, tag.sensitive_as)
             and (tag.pk not in current or tag.pk not in wanted)
         ):
             raise PermissionDenied(_("您无权修改敏感标签“%(tag)s”") % {"tag": tag.name})
@@ -212,17 +224,12 @@ def person_set_tags(*, actor: Any, person: Person, tags: list[Tag]) -> Person:
     return person
 
 
-def tag_visible_categories(actor: Any, community: Place) -> set[str]:
-    """Sensitive tag categories this actor may see in full in this community."""
-    return {cat for cat in ("party", "disability", "low_income") if user_can(actor, REVEAL_ACTIONS[cat], community)}
-
-
 @transaction.atomic
-def person_reveal(*, actor: Any, person: Person, field: str, purpose: str = "") -> str:
+def person_reveal(*, actor: User, person: Person, field: str, purpose: str = "") -> str:
     """Returns one sensitive value in full and logs the view (PIPL Art. 28); refuses roles that don't need it."""
     if field not in REVEAL_ACTIONS:
         raise NotFound()
-    if not Person.objects.restrict(actor, REVEAL_ACTIONS[field]).filter(pk=person.pk).exists():
+    if not can_reveal(actor, person, field):
         raise PermissionDenied(_("您的角色无权查看此项完整信息"))
     if field in ("id_number", "phone"):
         value = getattr(person, field) or "—"
@@ -244,7 +251,7 @@ def person_reveal(*, actor: Any, person: Person, field: str, purpose: str = "") 
 @transaction.atomic
 def sensitive_view_log(
     *,
-    actor: Any,
+    actor: User,
     community_id: int,
     fields: list[str],
     object_type: str,
@@ -279,8 +286,9 @@ def sensitive_view_log(
 
 
 @transaction.atomic
-def ownership_add(*, actor: Any, household: Household, person: Person) -> Ownership:
-    _require(actor, Action.PERSON_CHANGE, Household.objects, household.pk)
+def ownership_add(*, actor: User | None, household: Household, person: Person) -> Ownership:
+    if actor is not None and not can_change_household(actor, household):
+        raise PermissionDenied()
     if person.community_id != household.community_id:
         raise NotFound()
     ownership, created = Ownership.objects.get_or_create(
@@ -300,15 +308,15 @@ def ownership_add(*, actor: Any, household: Household, person: Person) -> Owners
 
 
 @transaction.atomic
-def person_account_create(*, actor: Any, person: Person, password: str) -> User:
+def person_account_create(*, actor: User | None, person: Person, password: str) -> User:
     """Staff open an account for a resident who cannot do it alone; they must change the password."""
     person = Person.objects.select_for_update().get(pk=person.pk)
-    if actor is not None and not Person.objects.restrict(actor, Action.ACCOUNT_CREATE).filter(pk=person.pk).exists():
+    if actor is not None and not can_create_account(actor, person):
         raise PermissionDenied()
     if person.account_id:
         raise Duplicate(_("该居民已有账号"))
     if not person.phone:
-        raise ValidationFailed(_("请先登记该居民的手机号"), code="bad_phone")
+        raise ValidationFailed(_("请先登记该居民的手机号"), code=Code.BAD_PHONE)
     user = User.objects.filter(phone=person.phone).first() or user_create(
         actor=actor,
         phone=person.phone,
@@ -334,13 +342,13 @@ def person_account_create(*, actor: Any, person: Person, password: str) -> User:
 
 @transaction.atomic
 def correction_request_create(
-    *, actor: Any, person: Person, field: str, proposed: str, reason: str = ""
+    *, actor: User, person: Person, field: str, proposed: str, reason: str = ""
 ) -> CorrectionRequest:
     """A resident asks to correct their own record; only the record's own account may ask."""
     if person.account_id != actor.pk:
         raise NotFound()
     if field not in CORRECTABLE_FIELDS:
-        raise ValidationFailed(_("请选择要更正的项目"), code="bad_field")
+        raise ValidationFailed(_("请选择要更正的项目"), code=Code.BAD_FIELD)
     proposed = clean_or_fail(proposed, label=_("更正内容"), max_length=200, required=_("请填写正确的内容"))
     reason = clean_or_fail(reason, label=_("说明"), max_length=500)
     request = CorrectionRequest.objects.create(
@@ -359,11 +367,14 @@ def correction_request_create(
 
 
 @transaction.atomic
-def correction_handle(*, actor: Any, request: CorrectionRequest, accept: bool, response: str = "") -> CorrectionRequest:
+def correction_handle(
+    *, actor: User | None, request: CorrectionRequest, accept: bool, response: str = ""
+) -> CorrectionRequest:
     request = CorrectionRequest.objects.select_for_update().get(pk=request.pk)
-    _require(actor, Action.CORRECTION_HANDLE, CorrectionRequest.objects, request.pk)
+    if actor is not None and not can_handle_correction(actor, request):
+        raise PermissionDenied()
     if request.status != CorrectionStatus.OPEN:
-        raise ValidationFailed(_("该申请已处理"), code="already_handled")
+        raise ValidationFailed(_("该申请已处理"), code=Code.ALREADY_HANDLED)
     response = clean_or_fail(response, label=_("答复"), max_length=500)
     if accept and request.field in ("name", "phone", "id_number"):
         changes: dict[str, Any] = {request.field: request.proposed}
@@ -382,15 +393,15 @@ def correction_handle(*, actor: Any, request: CorrectionRequest, accept: bool, r
 
 
 @transaction.atomic
-def tag_create(*, actor: Any, community: Place, name: str, sensitive_as: str = "") -> Tag:
+def tag_create(*, actor: User | None, community: Place, name: str, sensitive_as: str = "") -> Tag:
     """Staff add their own tags; a sensitive one only in a category their role may see."""
-    if actor is not None and not user_can(actor, Action.ADMIN, community):
+    if actor is not None and not can_manage_tags(actor, community):
         raise PermissionDenied()
     clean = clean_or_fail(name, label=_("标签名称"), max_length=30, field="name", required=_("标签名称不能为空"))
     if sensitive_as not in REVEAL_ACTIONS or sensitive_as in ("id_number", "phone"):
         if sensitive_as:
-            raise ValidationFailed(_("敏感类别无效"), code="bad_category")
-    elif actor is not None and not user_can(actor, REVEAL_ACTIONS[sensitive_as], community):
+            raise ValidationFailed(_("敏感类别无效"), code=Code.BAD_CATEGORY)
+    elif actor is not None and not can_set_tag(actor, community, sensitive_as):
         raise PermissionDenied(_("您无权创建该类别的敏感标签"))
     if Tag.objects.filter(Q(community=None) | Q(community=community), name=clean).exists():
         raise Duplicate(_("已有同名标签"), extra={"field": "name"})

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from gongzhi.core.api_schema import LIMIT_MAX, OFFSET_MAX, Id, Paging, errors
+from gongzhi.core.http import actor_of
 from gongzhi.places import selectors
 
 router = Router(tags=["places"])
@@ -40,7 +41,7 @@ class HouseholdOut(Schema):
 
 @router.get("", response={200: list[CommunityOut], **errors()}, summary="Communities the caller has a role in")
 def communities(request: HttpRequest) -> list[CommunityOut]:
-    return [CommunityOut(id=c.pk, name=c.name, kind=c.kind) for c in selectors.communities_for(actor=request.user)]
+    return [CommunityOut(id=c.pk, name=c.name, kind=c.kind) for c in selectors.communities_for(actor=actor_of(request))]
 
 
 @router.get(
@@ -49,14 +50,14 @@ def communities(request: HttpRequest) -> list[CommunityOut]:
     summary="Children of a place (or the roots)",
 )
 def places(request: HttpRequest, community_id: Id, parent: Id | None = None) -> list[PlaceOut]:
-    community = selectors.community_get(actor=request.user, community_id=community_id)
+    community = selectors.community_get(actor=actor_of(request), community_id=community_id)
     if parent is None:
-        nodes = selectors.place_roots(actor=request.user, community=community)
+        nodes = selectors.place_roots(actor=actor_of(request), community=community)
         under = community
     else:
-        under = selectors.place_get(actor=request.user, community=community, place_id=parent)
-        nodes = selectors.place_children(actor=request.user, place=under)
-    counts = selectors.subtree_counts(actor=request.user, place=under, children=nodes)
+        under = selectors.place_get(actor=actor_of(request), community=community, place_id=parent)
+        nodes = selectors.place_children(actor=actor_of(request), place=under)
+    counts = selectors.subtree_counts(actor=actor_of(request), place=under, children=nodes)
     return [PlaceOut(id=n.pk, name=n.name, kind=n.kind, parent_id=n.parent_id, **counts.get(n.pk, {})) for n in nodes]
 
 
@@ -64,9 +65,9 @@ def places(request: HttpRequest, community_id: Id, parent: Id | None = None) -> 
 def households(
     request: HttpRequest, community_id: Id, place_id: Id, paging: Query[HouseholdPaging]
 ) -> list[HouseholdOut]:
-    community = selectors.community_get(actor=request.user, community_id=community_id)
-    place = selectors.place_get(actor=request.user, community=community, place_id=place_id)
-    rows = selectors.household_list(actor=request.user, place=place)[paging.offset : paging.offset + paging.limit]
+    community = selectors.community_get(actor=actor_of(request), community_id=community_id)
+    place = selectors.place_get(actor=actor_of(request), community=community, place_id=place_id)
+    rows = selectors.household_list(actor=actor_of(request), place=place)[paging.offset : paging.offset + paging.limit]
     return [
         HouseholdOut(id=h.pk, room=h.room, floor=h.floor, area=h.area, place_id=h.place_id, grid_id=h.grid_id)
         for h in rows

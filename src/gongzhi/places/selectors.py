@@ -6,19 +6,22 @@ import hashlib
 from collections import defaultdict
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import Count, QuerySet
 
 from gongzhi.core.audit import data_version
 from gongzhi.core.errors import NotFound
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import grants_allowing, grants_for, user_can, user_can_at
+from gongzhi.core.scoping import grants_allowing, grants_for
 from gongzhi.places.models import COMMUNITY_KINDS, Grid, Household, Place, PlaceKind
+from gongzhi.places.predicates import can_view_aggregates, can_view_aggregates_at, can_view_street
 
 FIGURES_TTL = 300
 
 
-def communities_for(*, actor: Any) -> list[Place]:
+def communities_for(*, actor: User | AnonymousUser) -> list[Place]:
     """Communities where the actor holds any role (street roles reach every community of the street).
 
     Memoized on the user object for the request, like the grants.
@@ -27,11 +30,11 @@ def communities_for(*, actor: Any) -> list[Place]:
     if cached is None:
         cached = _communities_for(actor)
         if getattr(actor, "is_authenticated", False):
-            actor._gongzhi_communities = cached
+            setattr(actor, "_gongzhi_communities", cached)  # noqa: B010 (memo on the user, as grants_for does)
     return cached
 
 
-def _communities_for(actor: Any) -> list[Place]:
+def _communities_for(actor: User | AnonymousUser) -> list[Place]:
     ids = {g.community_id for g in grants_for(actor) if g.community_id}
     street_paths = [g.place_path for g in grants_for(actor) if g.community_id is None and g.place_path]
     qs = Place.objects.filter(kind__in=COMMUNITY_KINDS)
@@ -41,7 +44,7 @@ def _communities_for(actor: Any) -> list[Place]:
     return sorted(found, key=lambda p: p.path)
 
 
-def community_get(*, actor: Any, community_id: int) -> Place:
+def community_get(*, actor: User | AnonymousUser, community_id: int) -> Place:
     for community in communities_for(actor=actor):
         if community.pk == community_id:
             return community
@@ -57,14 +60,14 @@ def public_community_get(*, community_id: int) -> Place:
     return community
 
 
-def place_get(*, actor: Any, community: Place, place_id: int) -> Place:
+def place_get(*, actor: User, community: Place, place_id: int) -> Place:
     place: Place | None = Place.objects.visible_to(actor).filter(pk=place_id, community=community).first()
     if place is None:
         raise NotFound()
     return place
 
 
-def place_roots(*, actor: Any, community: Place) -> list[Place]:
+def place_roots(*, actor: User, community: Place) -> list[Place]:
     """The highest nodes of the community the actor may browse: the community itself, or e.g. their building."""
     for g in grants_allowing(actor, Action.PLACE_VIEW):
         from_street = g.community_id is None and bool(g.place_path) and community.path.startswith(g.place_path or "")
@@ -81,11 +84,11 @@ def place_roots(*, actor: Any, community: Place) -> list[Place]:
     return list(visible.filter(path__in=grant_paths))
 
 
-def place_children(*, actor: Any, place: Place) -> list[Place]:
+def place_children(*, actor: User, place: Place) -> list[Place]:
     return list(Place.objects.visible_to(actor).filter(parent=place).order_by("sort_key", "name"))
 
 
-def place_breadcrumbs(*, actor: Any, place: Place) -> list[Place]:
+def place_breadcrumbs(*, actor: User, place: Place) -> list[Place]:
     ids = place.ancestor_ids
     by_id = {p.pk: p for p in Place.objects.visible_to(actor).filter(pk__in=ids)}
     return [by_id[i] for i in ids if i in by_id]
@@ -109,7 +112,7 @@ def path_label(path: str, names: dict[int, str], community: Place, room: str = "
     return " ".join([*parts, room]).strip()
 
 
-def household_list(*, actor: Any, place: Place) -> QuerySet[Household]:
+def household_list(*, actor: User, place: Place) -> QuerySet[Household]:
     return (
         Household.objects.visible_to(actor)
         .filter(place_path__under=place.path)
@@ -118,7 +121,7 @@ def household_list(*, actor: Any, place: Place) -> QuerySet[Household]:
     )
 
 
-def household_get(*, actor: Any, community: Place, household_id: int) -> Household:
+def household_get(*, actor: User, community: Place, household_id: int) -> Household:
     household: Household | None = (
         Household.objects.visible_to(actor)
         .filter(pk=household_id, community=community)
@@ -130,15 +133,15 @@ def household_get(*, actor: Any, community: Place, household_id: int) -> Househo
     return household
 
 
-def grid_list(*, actor: Any, community: Place) -> QuerySet[Grid]:
+def grid_list(*, actor: User, community: Place) -> QuerySet[Grid]:
     return Grid.objects.visible_to(actor).filter(community=community).order_by("path")
 
 
-def _scope_key(actor: Any) -> str:
+def _scope_key(actor: User) -> str:
     return hashlib.sha1(repr(grants_for(actor)).encode(), usedforsecurity=False).hexdigest()[:16]
 
 
-def subtree_counts(*, actor: Any, place: Place, children: list[Place]) -> dict[int, dict[str, int]]:
+def subtree_counts(*, actor: User, place: Place, children: list[Place]) -> dict[int, dict[str, int]]:
     """Households and residents under each child, in two grouped queries whatever the tree size."""
     from gongzhi.people.models import Person
 
@@ -148,7 +151,7 @@ def subtree_counts(*, actor: Any, place: Place, children: list[Place]) -> dict[i
         return cached
     counts: dict[int, dict[str, int]] = defaultdict(lambda: {"households": 0, "residents": 0})
     households, people = Household.objects.visible_to(actor), Person.objects.visible_to(actor)
-    if user_can_at(actor, Action.COMMUNITY_AGGREGATES, community_id=place.community_id, path=place.path):
+    if can_view_aggregates_at(actor, place):
         # Counts, never rows: street staff see the shape of a community without its residents.
         households, people = Household.objects.all(), Person.objects.all()
     prefixes = [(child.path, child.pk) for child in children]
@@ -173,10 +176,10 @@ def subtree_counts(*, actor: Any, place: Place, children: list[Place]) -> dict[i
     return result
 
 
-def community_figures(*, actor: Any, community: Place) -> dict[str, int | None]:
+def community_figures(*, actor: User, community: Place) -> dict[str, int | None]:
     """Key figures for the community home, cached until the next write in the community."""
     from gongzhi.people.models import Person, PersonTag
-    from gongzhi.people.services import tag_visible_categories
+    from gongzhi.people.predicates import visible_tag_categories
 
     key = f"gongzhi:figures:{community.pk}:{_scope_key(actor)}:{data_version(community.pk)}"
     figures: dict[str, int | None] | None = cache.get(key)
@@ -184,11 +187,11 @@ def community_figures(*, actor: Any, community: Place) -> dict[str, int | None]:
         return figures
     people = Person.objects.visible_to(actor).filter(community=community)
     households = Household.objects.visible_to(actor).filter(community=community)
-    if user_can(actor, Action.COMMUNITY_AGGREGATES, community):
+    if can_view_aggregates(actor, community):
         # Whole-community figures; street staff get these without ever seeing a row (PIPL necessity).
         people = Person.objects.filter(community=community)
         households = Household.objects.filter(community=community)
-    categories = tag_visible_categories(actor, community)
+    categories = visible_tag_categories(actor, community)
     tag_counts = dict(
         PersonTag.objects.filter(community=community, person__in=people)
         .values_list("tag__key")
@@ -209,11 +212,9 @@ def community_figures(*, actor: Any, community: Place) -> dict[str, int | None]:
     return figures
 
 
-def street_get(*, actor: Any, street_id: int) -> Place:
+def street_get(*, actor: User, street_id: int) -> Place:
     """A street the actor holds a street-level role on."""
-    if not any(
-        g.community_id is None and g.place_id == street_id for g in grants_allowing(actor, Action.COMMUNITY_AGGREGATES)
-    ):
+    if not can_view_street(actor, street_id):
         raise NotFound()
     street: Place | None = Place.objects.filter(pk=street_id, kind=PlaceKind.STREET).first()
     if street is None:
@@ -221,7 +222,7 @@ def street_get(*, actor: Any, street_id: int) -> Place:
     return street
 
 
-def street_figures(*, actor: Any, street: Place) -> list[dict[str, Any]]:
+def street_figures(*, actor: User, street: Place) -> list[dict[str, Any]]:
     """One row per community of the street, from grouped counts: the same few queries for 4 or 400 communities."""
     from gongzhi.people.models import Person, PersonTag
 
@@ -261,7 +262,7 @@ def street_figures(*, actor: Any, street: Place) -> list[dict[str, Any]]:
     return rows
 
 
-def household_members(*, actor: Any, household: Household) -> tuple[list[Any], list[Any]]:
+def household_members(*, actor: User, household: Household) -> tuple[list[Any], list[Any]]:
     """Residents and owners of record of a household, as far as the actor may see them."""
     from gongzhi.people.models import Ownership, Person
 
@@ -279,7 +280,7 @@ def public_places(*, community: Place) -> QuerySet[Place]:
     return Place.objects.filter(parent=community).order_by("sort_key", "name")
 
 
-def import_targets(*, actor: Any, community: Place) -> list[Place]:
+def import_targets(*, actor: User, community: Place) -> list[Place]:
     """Where the actor may import a register: the community and the compounds or villages directly below it."""
     below = Place.objects.restrict(actor, Action.PERSON_IMPORT).filter(parent=community).order_by("sort_key", "name")
     return [community, *below]

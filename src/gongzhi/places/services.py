@@ -1,4 +1,6 @@
-"""Writes on the place and grid trees and on households."""
+"""Writes on the place and grid trees and on households. actor None is the system (migrations, tasks)."""
+
+from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
@@ -9,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import PermissionDenied, ValidationFailed, clean_or_fail
-from gongzhi.core.permissions import Action
+from gongzhi.core.models import User
+from gongzhi.places.errors import Code
 from gongzhi.places.models import (
     CHILD_KINDS,
     COMMUNITY_KINDS,
@@ -20,14 +23,9 @@ from gongzhi.places.models import (
     Place,
     PlaceKind,
 )
+from gongzhi.places.predicates import can_change_place
 
 AREA_PATTERN = re.compile(r"\d{1,6}(\.\d{1,2})?")
-
-
-def _require_place(actor: Any, action: Action, place: Place) -> None:
-    """actor None is the system (migrations, demo loader, tasks)."""
-    if actor is not None and not Place.objects.restrict(actor, action).filter(pk=place.pk).exists():
-        raise PermissionDenied()
 
 
 def parse_area(raw: Any) -> Decimal | None:
@@ -37,16 +35,16 @@ def parse_area(raw: Any) -> Decimal | None:
     try:
         area = Decimal(text)
     except InvalidOperation as exc:
-        raise ValidationFailed(_("面积应为数字，单位平方米"), code="bad_area") from exc
+        raise ValidationFailed(_("面积应为数字，单位平方米"), code=Code.BAD_AREA) from exc
     if not AREA_PATTERN.fullmatch(text):
-        raise ValidationFailed(_("面积应为大于0的数字，最多两位小数"), code="bad_area")
+        raise ValidationFailed(_("面积应为大于0的数字，最多两位小数"), code=Code.BAD_AREA)
     if not area.is_finite() or area <= 0 or area >= Decimal("100000") or area != area.quantize(Decimal("0.01")):
-        raise ValidationFailed(_("面积应为大于0的数字，最多两位小数"), code="bad_area")
+        raise ValidationFailed(_("面积应为大于0的数字，最多两位小数"), code=Code.BAD_AREA)
     return area
 
 
 @transaction.atomic
-def place_create(*, actor: Any, parent: Place | None, kind: str, name: str, **details: Any) -> Place:
+def place_create(*, actor: User | None, parent: Place | None, kind: str, name: str, **details: Any) -> Place:
     """Adds a node under parent; the kind must fit under the parent's kind."""
     if parent is None:
         if kind != PlaceKind.STREET:
@@ -54,9 +52,10 @@ def place_create(*, actor: Any, parent: Place | None, kind: str, name: str, **de
         if actor is not None:
             raise PermissionDenied()
     else:
-        _require_place(actor, Action.PLACE_CHANGE, parent)
+        if actor is not None and not can_change_place(actor, parent):
+            raise PermissionDenied()
         if kind not in CHILD_KINDS[parent.kind]:
-            raise ValidationFailed(_("此处不能添加该类型的地点"), code="bad_kind")
+            raise ValidationFailed(_("此处不能添加该类型的地点"), code=Code.BAD_KIND)
     place = Place(
         kind=kind,
         name=clean_or_fail(name, label=_("名称"), max_length=100),
@@ -66,7 +65,7 @@ def place_create(*, actor: Any, parent: Place | None, kind: str, name: str, **de
         **details,
     )
     if Place.objects.filter(parent=parent, name=place.name).exists():
-        raise ValidationFailed(_("同一上级下已有同名地点"), code="duplicate")
+        raise ValidationFailed(_("同一上级下已有同名地点"), code=Code.DUPLICATE)
     place.full_clean(exclude=["path", "community", "parent"])
     place.save()
     place.path = (parent.path if parent else "") + f"{place.pk}/"
@@ -85,9 +84,10 @@ def place_create(*, actor: Any, parent: Place | None, kind: str, name: str, **de
 
 @transaction.atomic
 def grid_create(
-    *, actor: Any, community: Place, name: str, parent: Grid | None = None, kind: str = GridKind.GRID
+    *, actor: User | None, community: Place, name: str, parent: Grid | None = None, kind: str = GridKind.GRID
 ) -> Grid:
-    _require_place(actor, Action.PLACE_CHANGE, community)
+    if actor is not None and not can_change_place(actor, community):
+        raise PermissionDenied()
     if parent is not None and parent.community_id != community.pk:
         raise ValidationFailed(_("上级网格不属于该社区"))
     grid = Grid(
@@ -113,11 +113,12 @@ def grid_create(
 
 @transaction.atomic
 def household_create(
-    *, actor: Any, place: Place, room: str, floor: int | None = None, area: Any = None, grid: Grid | None = None
+    *, actor: User | None, place: Place, room: str, floor: int | None = None, area: Any = None, grid: Grid | None = None
 ) -> Household:
-    _require_place(actor, Action.PLACE_CHANGE, place)
+    if actor is not None and not can_change_place(actor, place):
+        raise PermissionDenied()
     if place.kind not in HOUSEHOLD_PARENT_KINDS:
-        raise ValidationFailed(_("户只能建在单元、楼栋或村民小组下"), code="bad_kind")
+        raise ValidationFailed(_("户只能建在单元、楼栋或村民小组下"), code=Code.BAD_KIND)
     assert place.community_id is not None  # households sit below a community
     household = Household(
         community_id=place.community_id,
@@ -128,7 +129,7 @@ def household_create(
         grid=grid,
     )
     if Household.objects.filter(place=place, room=household.room).exists():
-        raise ValidationFailed(_("该房号已存在"), code="duplicate")
+        raise ValidationFailed(_("该房号已存在"), code=Code.DUPLICATE)
     household.full_clean(exclude=["place_path", "grid_path"])
     household.save()
     audit.record(
@@ -142,12 +143,13 @@ def household_create(
 
 
 @transaction.atomic
-def household_set_grid(*, actor: Any, household: Household, grid: Grid | None) -> Household:
+def household_set_grid(*, actor: User | None, household: Household, grid: Grid | None) -> Household:
     """Moves a household into a grid; its residents' grid paths follow."""
     from gongzhi.people.models import Person
 
     household = Household.objects.select_for_update().get(pk=household.pk)
-    _require_place(actor, Action.PLACE_CHANGE, household.community)
+    if actor is not None and not can_change_place(actor, household.community):
+        raise PermissionDenied()
     if grid is not None and grid.community_id != household.community_id:
         raise ValidationFailed(_("网格不属于该社区"))
     before = audit.snapshot(household, ["grid"])
@@ -167,9 +169,10 @@ def household_set_grid(*, actor: Any, household: Household, grid: Grid | None) -
 
 
 @transaction.atomic
-def household_set_area(*, actor: Any, household: Household, area: Any, surveyed: bool = False) -> Household:
+def household_set_area(*, actor: User | None, household: Household, area: Any, surveyed: bool = False) -> Household:
     household = Household.objects.select_for_update().get(pk=household.pk)
-    _require_place(actor, Action.PLACE_CHANGE, household.community)
+    if actor is not None and not can_change_place(actor, household.community):
+        raise PermissionDenied()
     before = audit.snapshot(household, ["area", "area_is_surveyed"])
     household.area = parse_area(area)
     household.area_is_surveyed = surveyed

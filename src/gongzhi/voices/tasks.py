@@ -21,7 +21,7 @@ _LOCK_ID = 0x766F6963  # "voic": one advisory lock for the chain on PostgreSQL
 
 @task()
 def voices_sweep_task() -> dict[str, Any]:
-    from gongzhi.notifications.services import outbox_retry_due
+    from gongzhi.notifications.delivery import outbox_retry_due
     from gongzhi.voices.services.sweep import voices_sweep
 
     counts = voices_sweep()
