@@ -131,7 +131,6 @@ def person_detail(request: HttpRequest, community_id: int, person_id: int) -> Ht
             person.place_path, names, community, person.household.room if person.household else ""
         ),
         revealable=revealable_kinds(actor, community),
-        can_change=can_change_people(actor, community),
         account_form=AccountForm(),
         can_account=can_create_accounts(actor, community) and not person.account_id,
     )
