@@ -21,10 +21,11 @@ import pytest
 from django.test import Client
 
 from gongzhi.core.models import User
-from gongzhi.people.demo import DEMO_PASSWORD, load_demo
+from gongzhi.demo.people.load import load_demo
+from gongzhi.demo.people.specs import DEMO_PASSWORD
+from gongzhi.demo.voices.load import load_voices_demo
 from gongzhi.places.models import COMMUNITY_KINDS, Place
 from gongzhi.voices import services
-from gongzhi.voices.demo import load_voices_demo
 from gongzhi.voices.models import Channel, Voice
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,8 @@ from gongzhi.core.services import role_assign, user_create
 from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import Meeting, Resolution, Topic
 from gongzhi.deliberation.selectors.assemblies import adult_cutoff
-from gongzhi.people.demo import CommunitySpec, NaturalVillageSpec, build_community
+from gongzhi.demo.people.build import build_community
+from gongzhi.demo.people.specs import CommunitySpec, NaturalVillageSpec
 from gongzhi.people.models import Person, Relation
 from gongzhi.places.models import Place, PlaceKind
 

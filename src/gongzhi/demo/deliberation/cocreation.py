@@ -20,6 +20,7 @@ from gongzhi.core.roles import Role
 from gongzhi.core.services import role_assign
 from gongzhi.deliberation import services
 from gongzhi.deliberation.models import Idea, Topic
+from gongzhi.demo.deliberation.topics import LIXIONG_HEAD_PHONE
 from gongzhi.people.models import Person, Relation
 from gongzhi.places.models import Place, PlaceKind
 
@@ -129,7 +130,6 @@ def load(*, street: Place, communities: dict[str, Place], password: str) -> None
     compound = Place.objects.filter(community=lixiong, kind=PlaceKind.COMPOUND).order_by("path").first()
     if compound is None or Topic.objects.filter(community=lixiong, title=TITLE).exists():
         return
-    from gongzhi.deliberation.demo.topics import LIXIONG_HEAD_PHONE  # demo.topics imports this module
 
     tan = User.objects.get(phone="13800000008")  # 瀝雄书记
     head = User.objects.filter(phone=LIXIONG_HEAD_PHONE).first()

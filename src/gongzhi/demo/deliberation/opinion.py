@@ -18,6 +18,7 @@ from gongzhi.core.models import RoleAssignment, User
 from gongzhi.core.roles import Role
 from gongzhi.deliberation import services
 from gongzhi.deliberation.models import OpinionVote, StatementStatus
+from gongzhi.demo.deliberation.topics import LIXIONG_HEAD_PHONE
 from gongzhi.people.models import Person, Relation
 from gongzhi.places.models import Place
 
@@ -74,7 +75,7 @@ def load(*, street: Place, communities: dict[str, Place], password: str) -> None
     if lixiong is None:
         return
     tan = User.objects.get(phone="13800000008")  # 瀝雄书记
-    rng = random.Random(2026)  # noqa: S311  (synthetic demo answers, not secrets)
+    rng = random.Random(2026)
     topic = services.topic_propose(
         actor=tan,
         place=lixiong,
@@ -92,7 +93,6 @@ def load(*, street: Place, communities: dict[str, Place], password: str) -> None
     services.topic_start_discussion(actor=tan, topic=topic)
 
     # Residents' own statements: one waiting for moderation, one rejected with the reason its author sees.
-    from gongzhi.deliberation.demo.topics import LIXIONG_HEAD_PHONE  # topics.py imports this module
 
     head = User.objects.filter(phone=LIXIONG_HEAD_PHONE).first()
     if head is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
 from django.utils import timezone
 
 from gongzhi.core.errors import PermissionDenied
@@ -13,7 +12,6 @@ from gongzhi.core.models import User
 from gongzhi.core.roles import Role
 from gongzhi.core.services import role_assign, user_create
 from gongzhi.deliberation import services
-from gongzhi.deliberation.demo import assemblies, cocreation, meetings, opinion
 from gongzhi.deliberation.models import Topic
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place, PlaceKind
@@ -37,12 +35,9 @@ def _through(actor: User, topic: Topic, *, body: str, procedure: str = "discussi
     return topic
 
 
-@transaction.atomic
-def load_deliberation_demo(*, street: Place, password: str) -> int:
-    """Idempotent: does nothing when the street already has topics. Returns the number of topics made."""
-    communities = {p.name: p for p in Place.objects.filter(parent=street)}
-    if Topic.objects.filter(community__in=communities.values()).exists():
-        return 0
+def load(*, street: Place, communities: dict[str, Place], password: str) -> None:
+    """Called once by load_deliberation_demo inside its transaction, before the other parts (they find this
+    part's building head by LIXIONG_HEAD_PHONE)."""
     lixiong, donghuan = communities["瀝雄社区"], communities["东环路社区"]
     tan = User.objects.get(phone="13800000008")  # 瀝雄书记
     zou = User.objects.get(phone="13800000001")  # 东环路书记
@@ -158,6 +153,3 @@ def load_deliberation_demo(*, street: Place, password: str) -> int:
             services.ballot_enter_by_serial(
                 actor=zou, topic=rules, serial=sheet.serial_no, choice="disagree" if i % 9 == 0 else "agree"
             )
-    for load_part in (cocreation.load, opinion.load, meetings.load, assemblies.load):
-        load_part(street=street, communities=communities, password=password)
-    return Topic.objects.filter(community__parent=street).count()

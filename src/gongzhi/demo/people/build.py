@@ -8,111 +8,26 @@ from __future__ import annotations
 
 import datetime
 import random
-import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from gongzhi.core import audit
-from gongzhi.core.models import RoleAssignment, User
-from gongzhi.core.roles import Role
-from gongzhi.core.services import role_assign, user_create
+from gongzhi.demo.people.specs import (
+    OFFICE_HOURS,
+    CommunitySpec,
+    CompoundSpec,
+    NaturalVillageSpec,
+    cn_numeral,
+    split_evenly,
+)
 from gongzhi.people.models import Ownership, Person, PersonTag, Relation, Sex, Tag
 from gongzhi.places.models import COMMUNITY_KINDS, Grid, GridKind, Household, Place, PlaceKind
 from gongzhi.places.services import place_create
 from gongzhi.rules import idcard
-from gongzhi.rules.volunteer_age import age_on, latest_birth_date
-
-__all__ = [
-    "DEMO_PASSWORD",
-    "CommunitySpec",
-    "CompoundSpec",
-    "DemoResult",
-    "NaturalVillageSpec",
-    "build_community",
-    "build_street",
-    "demo_counts",
-    "demo_login",
-    "demo_logins",
-    "demo_specs",
-    "link_person",
-    "lixiong_spec",
-    "load_demo",
-    "synthetic_persons",
-    "yangxiyuan_spec",
-]
-
-DEMO_PASSWORD = "gongzhi-demo-2026"  # noqa: S105 - public on purpose: the login page lists it
-DEMO_PHONE_PREFIX = "138000000"
-STREET_NAME = "共治示范街道"
-DONGHUANLU, HUAYUAN = "东环路社区", "花园颐院"
-CAOTANGLU, CAOTANG_133 = "草堂路社区", "草堂东路133号院"
-LIXIONG = "瀝雄社区"  # the article writes 瀝 (traditional); keep it
-YANGXIYUAN = "杨西园村"
-OFFICE_HOURS = "周一至周五 9:00–12:00，13:30–17:30；周六上午值班"
-
-# ---------------------------------------------------------------------------------------------- specs
-
-
-@dataclass(frozen=True)
-class CompoundSpec:
-    """A 小区 or 院落: buildings × units × floors × flats. units=0 hangs flats directly off the building."""
-
-    name: str
-    kind: str = PlaceKind.COMPOUND
-    buildings: int = 1
-    units: int = 1
-    floors: int = 6
-    flats_per_floor: int = 2
-    people: int | None = None  # exact residents; None draws household sizes around the community mean
-    party_members: int | None = None  # exact party-tagged residents; None uses the community rate
-    area: tuple[str, str] = ("55.00", "110.00")
-    is_new: bool = False  # new compounds have a property company and younger households
-    address: str = ""
-
-    @property
-    def households(self) -> int:
-        return self.buildings * max(self.units, 1) * self.floors * self.flats_per_floor
-
-
-@dataclass(frozen=True)
-class NaturalVillageSpec:
-    """A 自然村 and its 村民小组; groups holds the household count of each group."""
-
-    name: str
-    groups: tuple[int, ...] = (40,)
-    people: int | None = None
-    party_members: int | None = None
-    area: tuple[str, str] = ("110.00", "260.00")
-
-    @property
-    def households(self) -> int:
-        return sum(self.groups)
-
-
-@dataclass(frozen=True)
-class CommunitySpec:
-    compounds: tuple[CompoundSpec, ...] = ()
-    natural_villages: tuple[NaturalVillageSpec, ...] = ()
-    residents_per_household: float = 2.8
-    party_rate: float = 0.07  # of adults, outside blocks with an exact count
-    rented_rate: float = 0.10
-    region_code: str = "510114"  # GB/T 2260 code of the locals' ID numbers
-    migrant_share: float = 0.2  # households whose ID numbers come from elsewhere
-    micro_grid_households: int = 60
-    grid_households: int = 400
-    address: str = ""
-    contact_phone: str = ""
-    office_hours: str = OFFICE_HOURS
-
-    @property
-    def households(self) -> int:
-        return sum(c.households for c in self.compounds) + sum(v.households for v in self.natural_villages)
-
+from gongzhi.rules.volunteer_age import latest_birth_date
 
 # ------------------------------------------------------------------------------------ synthetic names
 
@@ -162,36 +77,11 @@ _MOBILE_PREFIXES = (
 )
 # Where migrants' ID numbers come from (prefecture codes of GB/T 2260).
 _MIGRANT_REGIONS = ("511381", "500101", "430124", "411302", "360121", "452122", "522401", "341221", "421281")
-_CN_DIGITS = "零一二三四五六七八九"
-
-
-def _cn(n: int) -> str:
-    """Chinese numeral for 1–99, as in 第二十八村民小组."""
-    tens, ones = divmod(n, 10)
-    if n < 10:
-        return _CN_DIGITS[n]
-    if n >= 100:
-        return str(n)
-    return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
 
 
 def _given(rng: random.Random, sex: str) -> str:
     chars = _GIVEN_MALE if sex == Sex.MALE else _GIVEN_FEMALE
     return rng.choice(chars) + (rng.choice(chars) if rng.random() < 0.7 else "")
-
-
-def _apportion(total: int, weights: list[float]) -> list[int]:
-    """Splits total into integer shares proportional to weights (largest remainder), summing to total."""
-    whole = sum(weights)
-    raw = [total * w / whole for w in weights]
-    shares = [int(r) for r in raw]
-    for i in sorted(range(len(raw)), key=lambda i: raw[i] - shares[i], reverse=True)[: total - sum(shares)]:
-        shares[i] += 1
-    return shares
-
-
-def _split(n: int, parts: int) -> list[int]:
-    return [n // parts + (1 if i < n % parts else 0) for i in range(parts)]
 
 
 class _Identities:
@@ -310,7 +200,7 @@ def _build_places(community: Place, spec: CommunitySpec, rng: random.Random) -> 
     for i, (village, v) in enumerate(zip(villages, spec.natural_villages, strict=True)):
         for households in v.groups:
             group_no += 1
-            place = _child(village, PlaceKind.VILLAGER_GROUP, f"第{_cn(group_no)}村民小组", group_no)
+            place = _child(village, PlaceKind.VILLAGER_GROUP, f"第{cn_numeral(group_no)}村民小组", group_no)
             groups.append((place, households, len(compounds) + i))
     _insert_places([g for g, _n, _block in groups])
 
@@ -343,16 +233,23 @@ def _build_grids(community: Place, households: int, spec: CommunitySpec) -> list
         n_grids += 1
     n_grids = min(n_grids, n_micro)
     roots = [
-        Grid(community=community, kind=GridKind.GRID, name=f"第{_cn(g)}网格", depth=0) for g in range(1, n_grids + 1)
+        Grid(community=community, kind=GridKind.GRID, name=f"第{cn_numeral(g)}网格", depth=0)
+        for g in range(1, n_grids + 1)
     ]
     Grid.objects.bulk_create(roots)
     for root in roots:
         root.path = f"{community.pk}/{root.pk}/"
     Grid.objects.bulk_update(roots, ["path"])
     micros: list[Grid] = []
-    for g, (root, count) in enumerate(zip(roots, _split(n_micro, n_grids), strict=True), 1):
+    for g, (root, count) in enumerate(zip(roots, split_evenly(n_micro, n_grids), strict=True), 1):
         micros += [
-            Grid(community=community, kind=GridKind.MICRO_GRID, name=f"第{_cn(g)}网格{m}号微网格", parent=root, depth=1)
+            Grid(
+                community=community,
+                kind=GridKind.MICRO_GRID,
+                name=f"第{cn_numeral(g)}网格{m}号微网格",
+                parent=root,
+                depth=1,
+            )
             for m in range(1, count + 1)
         ]
     Grid.objects.bulk_create(micros, batch_size=500)
@@ -360,7 +257,7 @@ def _build_grids(community: Place, households: int, spec: CommunitySpec) -> list
         assert micro.parent is not None
         micro.path = micro.parent.path + f"{micro.pk}/"
     Grid.objects.bulk_update(micros, ["path"], batch_size=500)
-    return [micro for micro, size in zip(micros, _split(households, n_micro), strict=True) for _ in range(size)]
+    return [micro for micro, size in zip(micros, split_evenly(households, n_micro), strict=True) for _ in range(size)]
 
 
 # ---------------------------------------------------------------------------------------------- people
@@ -640,459 +537,3 @@ def build_community(
             actor=None, verb="demo.load", obj=community, community_id=community.pk, after={"seed": seed, **counts}
         )
     return community
-
-
-_LIXIONG_OLD = (
-    "瀝雄东村",
-    "桂苑新村",
-    "瀝西小区",
-    "沿江小区",
-    "和平新村",
-    "工人新村",
-    "南苑小区",
-    "北苑小区",
-    "瀝雄中村",
-    "石龙小区",
-    "河滨新村",
-    "文华小区",
-    "新风小区",
-    "永安新村",
-    "丰宁小区",
-    "瀝南小区",
-)
-_LIXIONG_NEW = ("瀝雄花园", "翠湖雅苑", "江畔名庭", "锦绣华府", "天悦湾", "雅居乐苑", "云山府", "星河湾畔")
-
-
-def lixiong_spec(*, residents: int = 30000) -> CommunitySpec:
-    """瀝雄: ~40% of residents in six-storey 老旧小区, ~60% in high-rise new compounds; exactly `residents`."""
-    if residents < 100:
-        raise ValueError("瀝雄社区 needs at least 100 residents")
-
-    def plan(households: float, per_floor: int, max_floors: int, per_compound: int) -> tuple[int, list[int]]:
-        """(floors, buildings of each compound); lower buildings for a small demo so that the households
-        never outnumber the residents."""
-        buildings = max(1, round(households / (2 * per_floor * max_floors)))
-        floors = max(2, min(max_floors, round(households / (buildings * 2 * per_floor))))
-        return floors, _split(buildings, -(-buildings // per_compound))
-
-    old_floors, old_split = plan(residents * 0.4 / 2.6, 2, 6, 12)
-    new_floors, new_split = plan(residents * 0.6 / 3.0, 4, 18, 8)
-    compounds = [
-        CompoundSpec(
-            name=_nth(_LIXIONG_OLD, i),
-            buildings=b,
-            units=2,
-            floors=old_floors,
-            flats_per_floor=2,
-            area=("52.00", "96.00"),
-        )
-        for i, b in enumerate(old_split)
-    ]
-    compounds += [
-        CompoundSpec(
-            name=_nth(_LIXIONG_NEW, i),
-            buildings=b,
-            units=2,
-            floors=new_floors,
-            flats_per_floor=4,
-            area=("78.00", "140.00"),
-            is_new=True,
-        )
-        for i, b in enumerate(new_split)
-    ]
-    shares = _apportion(residents, [c.households * (3.0 if c.is_new else 2.6) for c in compounds])
-    compounds = [
-        replace(c, people=min(max(n, c.households), 6 * c.households)) for c, n in zip(compounds, shares, strict=True)
-    ]
-    return CommunitySpec(
-        compounds=tuple(compounds),
-        residents_per_household=2.8,
-        party_rate=0.05,
-        rented_rate=0.12,
-        region_code="440605",
-        migrant_share=0.45,
-        address="共治示范街道瀝雄路1号党群服务中心",
-        contact_phone="028-83962004",
-    )
-
-
-def _nth(names: tuple[str, ...], i: int) -> str:
-    return names[i % len(names)] + ("" if i < len(names) else f"{_cn(i // len(names) + 1)}期")
-
-
-def yangxiyuan_spec(*, residents: int = 3100) -> CommunitySpec:
-    """杨西园村: 22 自然村 and 28 村民小组 (six 自然村 have two groups), `residents` registered villagers."""
-    names = (
-        "杨家庄",
-        "西园",
-        "前庄",
-        "后庄",
-        "东舍",
-        "河西",
-        "王家垛",
-        "李家湾",
-        "陈家桥",
-        "朱家圩",
-        "大刘庄",
-        "小刘庄",
-        "孙家庄",
-        "周家舍",
-        "吴家港",
-        "徐家墩",
-        "高家营",
-        "沈家湾",
-        "夏家庄",
-        "潘家圩",
-        "唐家桥",
-        "花家庄",
-    )
-    two_groups = {0, 1, 4, 8, 12, 17}
-    counter = iter(range(28))
-    villages = [
-        NaturalVillageSpec(
-            name=name, groups=tuple(32 + (next(counter) * 7) % 13 for _ in range(2 if i in two_groups else 1))
-        )
-        for i, name in enumerate(names)
-    ]
-    shares = _apportion(residents, [v.households for v in villages])
-    return CommunitySpec(
-        natural_villages=tuple(replace(v, people=n) for v, n in zip(villages, shares, strict=True)),
-        residents_per_household=2.9,
-        party_rate=0.06,
-        rented_rate=0.03,
-        region_code="321012",
-        migrant_share=0.05,
-        address="共治示范街道杨西园村村民委员会",
-        contact_phone="028-83962005",
-    )
-
-
-# (name, address, buildings, floors, flats per floor): walk-ups without stairwell units.
-_DONGHUANLU_YARDS = (
-    ("粮站宿舍院", "东环路一段32号", 2, 5, 3),
-    ("供销社宿舍院", "东环路一段40号", 3, 5, 2),
-    ("农机厂宿舍院", "东环路二段5号", 2, 6, 3),
-    ("东环路二段12号院", "东环路二段12号", 3, 6, 2),
-    ("东环路二段27号院", "东环路二段27号", 2, 5, 2),
-    ("邮电宿舍院", "金桂巷3号", 2, 6, 2),
-    ("税务局宿舍院", "马超东路9号", 3, 5, 2),
-    ("卫生院宿舍院", "马超东路15号", 2, 5, 3),
-    ("金桂巷11号院", "金桂巷11号", 3, 6, 2),
-    ("东环路三段6号院", "东环路三段6号", 2, 6, 3),
-    ("桂湖路17号院", "桂湖路17号", 2, 5, 2),
-    ("电力宿舍院", "桂湖路23号", 3, 6, 2),
-    ("水电局宿舍院", "东环路三段20号", 2, 6, 2),
-)
-_DONGHUANLU_COURTYARDS = tuple(
-    CompoundSpec(
-        name=name,
-        kind=PlaceKind.COURTYARD,
-        buildings=buildings,
-        units=0,
-        floors=floors,
-        flats_per_floor=flats,
-        area=("42.00", "88.00"),
-        address=address,
-    )
-    for name, address, buildings, floors, flats in _DONGHUANLU_YARDS
-)
-
-
-def demo_specs(*, residents_lixiong: int = 30000) -> list[tuple[str, str, CommunitySpec]]:
-    """(name, kind, spec) of the four demo communities, in the order they are built."""
-    donghuanlu = CommunitySpec(
-        compounds=(
-            CompoundSpec(
-                name=HUAYUAN,
-                kind=PlaceKind.COURTYARD,
-                buildings=5,
-                units=1,
-                floors=5,
-                flats_per_floor=2,
-                people=150,
-                party_members=35,
-                area=("62.00", "118.00"),
-                address="东环路一段18号",
-            ),
-            CompoundSpec(name="东环苑", buildings=4, units=2, floors=6, flats_per_floor=2, area=("70.00", "125.00")),
-            CompoundSpec(
-                name="东环路26号院",
-                kind=PlaceKind.COURTYARD,
-                buildings=2,
-                units=0,
-                floors=5,
-                flats_per_floor=3,
-                area=("45.00", "78.00"),
-                address="东环路一段26号",
-            ),
-            # The rest of the article's scale (thousands of residents): old unit dormitories and walk-up
-            # courtyards, each with its own 院落集体卡 in the time bank, and three 小区.
-            *_DONGHUANLU_COURTYARDS,
-            CompoundSpec(name="东环新苑", buildings=12, units=2, floors=6, flats_per_floor=2, area=("60.00", "105.00")),
-            CompoundSpec(
-                name="新都锦苑",
-                buildings=6,
-                units=2,
-                floors=18,
-                flats_per_floor=2,
-                area=("82.00", "138.00"),
-                is_new=True,
-                address="东环路三段66号",
-            ),
-            CompoundSpec(
-                name="桂湖华庭",
-                buildings=4,
-                units=2,
-                floors=11,
-                flats_per_floor=2,
-                area=("78.00", "128.00"),
-                is_new=True,
-                address="桂湖东路88号",
-            ),
-        ),
-        residents_per_household=2.7,
-        region_code="510114",
-        address="共治示范街道东环路一段8号",
-        contact_phone="028-83962001",
-    )
-    caotanglu = CommunitySpec(
-        compounds=(
-            # The old 蜀绣厂 dormitory: walk-ups without stairwell units.
-            CompoundSpec(
-                name=CAOTANG_133,
-                kind=PlaceKind.COURTYARD,
-                buildings=3,
-                units=0,
-                floors=6,
-                flats_per_floor=2,
-                area=("48.00", "82.00"),
-                address="草堂东路133号",
-            ),
-            CompoundSpec(
-                name="草堂北路21号院",
-                kind=PlaceKind.COURTYARD,
-                buildings=2,
-                units=0,
-                floors=5,
-                flats_per_floor=2,
-                area=("50.00", "86.00"),
-                address="草堂北路21号",
-            ),
-            CompoundSpec(
-                name="浣花巷7号院",
-                kind=PlaceKind.COURTYARD,
-                buildings=1,
-                units=2,
-                floors=6,
-                flats_per_floor=2,
-                area=("55.00", "92.00"),
-                address="浣花巷7号",
-            ),
-            CompoundSpec(
-                name="青华坊9号院",
-                kind=PlaceKind.COURTYARD,
-                buildings=2,
-                units=0,
-                floors=4,
-                flats_per_floor=2,
-                area=("45.00", "75.00"),
-                address="青华坊9号",
-            ),
-        ),
-        residents_per_household=2.5,
-        region_code="510105",
-        address="共治示范街道草堂东路101号",
-        contact_phone="028-83962002",
-    )
-    return [
-        (DONGHUANLU, PlaceKind.COMMUNITY, donghuanlu),
-        (CAOTANGLU, PlaceKind.COMMUNITY, caotanglu),
-        (LIXIONG, PlaceKind.COMMUNITY, lixiong_spec(residents=residents_lixiong)),
-        (YANGXIYUAN, PlaceKind.VILLAGE, yangxiyuan_spec()),
-    ]
-
-
-@dataclass
-class DemoResult:
-    street: Place
-    communities: dict[str, Place]
-    created: bool  # False when the demo street was already there
-    seconds: float
-    counts: dict[str, int]
-
-
-def demo_counts(street: Place) -> dict[str, int]:
-    ids = list(Place.objects.filter(parent=street, kind__in=COMMUNITY_KINDS).values_list("pk", flat=True))
-    return {
-        "communities": len(ids),
-        "places": Place.objects.filter(path__under=street.path).count(),
-        "grids": Grid.objects.filter(community_id__in=ids).count(),
-        "households": Household.objects.filter(community_id__in=ids).count(),
-        "persons": Person.objects.filter(community_id__in=ids).count(),
-        "ownerships": Ownership.objects.filter(community_id__in=ids).count(),
-        "person_tags": PersonTag.objects.filter(community_id__in=ids).count(),
-        "logins": User.objects.filter(phone__startswith=DEMO_PHONE_PREFIX).count(),
-    }
-
-
-def load_demo(*, residents_lixiong: int = 30000, seed: int = 2026) -> DemoResult:
-    """Builds the demo street once; if it exists already, returns it untouched."""
-    started = time.perf_counter()
-    street = Place.objects.filter(kind=PlaceKind.STREET, parent=None, name=STREET_NAME).first()
-    created = street is None
-    if street is None:
-        # One outer transaction: a failure halfway leaves no half-built street that would look "loaded".
-        with transaction.atomic():
-            street = build_street(name=STREET_NAME, seed=seed)
-            for name, kind, spec in demo_specs(residents_lixiong=residents_lixiong):
-                build_community(street=street, name=name, kind=kind, spec=spec, seed=seed)
-            _create_logins(street)
-    communities = {p.name: p for p in Place.objects.filter(parent=street, kind__in=COMMUNITY_KINDS)}
-    return DemoResult(
-        street=street,
-        communities=communities,
-        created=created,
-        seconds=time.perf_counter() - started,
-        counts=demo_counts(street),
-    )
-
-
-# --------------------------------------------------------------------------------------------- logins
-
-
-def _login(n: int, *, role: str, display_name: str, community: Place | None, **node: Any) -> User:
-    phone = f"1380000{n:04d}"
-    user = User.objects.filter(phone=phone).first() or user_create(
-        actor=None,
-        phone=phone,
-        password=DEMO_PASSWORD,
-        display_name=display_name,
-        community_id=community.pk if community else None,
-    )
-    role_assign(actor=None, user=user, role=role, **node)
-    return user
-
-
-def demo_login(n: int, *, role: str, display_name: str, community: Place | None, **node: Any) -> User:
-    """A demo login 1380000nnnn with the demo password and one role (for the parts' demos: 13800000011 up)."""
-    return _login(n, role=role, display_name=display_name, community=community, **node)
-
-
-def link_person(person: Person, user: User) -> None:
-    """Makes `user` the login of `person` (their record then shows the number they sign in with)."""
-    _link_person(person, user)
-
-
-def _link_person(person: Person, user: User) -> None:
-    # The record carries the login number so "my data" shows the phone the resident signs in with.
-    person.account, person.phone = user, user.phone
-    person.save(update_fields=["account", "phone", "updated_at"])
-
-
-def _create_logins(street: Place) -> None:
-    """One login per role (13800000001 upwards), on the nodes the articles give those roles."""
-    c = {p.name: p for p in Place.objects.filter(parent=street)}
-    donghuanlu, lixiong, village = c[DONGHUANLU], c[LIXIONG], c[YANGXIYUAN]
-    huayuan = Place.objects.get(parent=donghuanlu, name=HUAYUAN)
-    flats = list(Household.objects.filter(place_path__under=huayuan.path).select_related("grid").order_by("pk"))
-    heads = list(Person.objects.filter(household__in=flats, relation=Relation.HEAD).order_by("pk"))
-    resident = next(p for p in heads if 30 <= age_on(p.birth_date, timezone.localdate()) <= 70)
-    volunteer = next(p for p in heads if p.household_id != resident.household_id)
-    grid = flats[0].grid
-    assert grid is not None
-
-    _login(1, role=Role.SECRETARY, display_name="东环路社区书记（演示）", community=donghuanlu, place=donghuanlu)
-    _login(2, role=Role.SOCIAL_WORKER, display_name="东环路社区社工（演示）", community=donghuanlu, place=donghuanlu)
-    _login(
-        3,
-        role=Role.GRID_WORKER,
-        display_name="网格员（演示）",
-        community=donghuanlu,
-        grid=grid.parent if grid.parent_id else grid,
-    )
-    _login(
-        4,
-        role=Role.BUILDING_HEAD,
-        display_name="花园颐院楼栋长（演示）",
-        community=donghuanlu,
-        place=Place.objects.filter(parent=huayuan, kind=PlaceKind.BUILDING).order_by("sort_key").first(),
-    )
-    _login(
-        5,
-        role=Role.GROUP_HEAD,
-        display_name="杨西园村居民小组长（演示）",
-        community=village,
-        place=Place.objects.filter(community=village, kind=PlaceKind.VILLAGER_GROUP).order_by("sort_key").first(),
-    )
-    _login(
-        6,
-        role=Role.PROPERTY,
-        display_name="瀝雄物业（演示）",
-        community=lixiong,
-        place=Place.objects.get(parent=lixiong, name=_LIXIONG_NEW[0]),
-    )
-    _login(7, role=Role.STREET_STAFF, display_name="街道工作人员（演示）", community=None, place=street)
-    _login(8, role=Role.SECRETARY, display_name="瀝雄社区书记（演示）", community=lixiong, place=lixiong)
-    user = _login(
-        9, role=Role.VOLUNTEER, display_name=volunteer.name, community=donghuanlu, household=volunteer.household
-    )
-    _link_person(volunteer, user)
-    user = _login(
-        10, role=Role.RESIDENT, display_name=resident.name, community=donghuanlu, household=resident.household
-    )
-    _link_person(resident, user)
-
-
-def _node_note(assignment: RoleAssignment, names: dict[int, str]) -> str:
-    if assignment.grid is not None:
-        return f"网格：{assignment.grid.name}"
-    if assignment.household is not None:
-        inside = [names[i] for i in assignment.household.place.ancestor_ids if i in names]
-        return f"户：{' '.join(inside)} {assignment.household.room}"
-    place = assignment.place
-    assert place is not None
-    if place.kind == PlaceKind.STREET:
-        return "全街道"
-    if place.is_community:
-        return "全社区"
-    inside = [names[i] for i in place.ancestor_ids if i in names]
-    return f"{place.get_kind_display()}：{' '.join(inside)}"
-
-
-def demo_logins() -> list[dict[str, str]]:
-    """The demo accounts as the login page lists them, read from the database (three queries)."""
-    assignments = RoleAssignment.objects.select_related("community", "place", "grid", "household__place")
-    users = list(
-        User.objects.filter(phone__startswith=DEMO_PHONE_PREFIX)
-        .order_by("phone")
-        .prefetch_related(Prefetch("role_assignments", queryset=assignments.order_by("pk")))
-    )
-    first = {u.pk: next(iter(u.role_assignments.all()), None) for u in users}
-    # Names of the places between the community and the node, for the note column.
-    ancestors: set[int] = set()
-    for a in first.values():
-        place = None if a is None else (a.household.place if a.household else a.place)
-        if place is not None:
-            ancestors.update(place.ancestor_ids)
-    names = dict(
-        Place.objects.filter(pk__in=ancestors)
-        .exclude(kind__in=[PlaceKind.STREET, *COMMUNITY_KINDS])
-        .values_list("pk", "name")
-    )
-    rows = []
-    with translation.override("zh-hans"):
-        for user in users:
-            a = first[user.pk]
-            if a is None:
-                continue
-            community = a.community.name if a.community else (a.place.name if a.place else "")
-            rows.append(
-                {
-                    "role_label": str(Role(a.role).label),
-                    "phone": user.phone,
-                    "password": DEMO_PASSWORD,
-                    "community": community,
-                    "note": _node_note(a, names),
-                }
-            )
-    return rows

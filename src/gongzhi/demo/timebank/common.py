@@ -10,11 +10,11 @@ from typing import Any
 
 from django.utils import timezone
 
+from gongzhi.demo.timebank.book import Book
+from gongzhi.demo.timebank.history import Rows
 from gongzhi.people.models import Person, PersonTag
 from gongzhi.places.models import Place
 from gongzhi.timebank import models as tb
-from gongzhi.timebank.demo.book import Book
-from gongzhi.timebank.demo.history import Rows
 
 __all__ = ["DEFAULT_TYPES", "Community", "age_of", "cycle", "service_types", "volunteer"]
 

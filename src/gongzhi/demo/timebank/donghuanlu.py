@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from gongzhi.people.demo import synthetic_persons
+from gongzhi.demo.people.build import synthetic_persons
+from gongzhi.demo.timebank.common import Community, cycle, volunteer
+from gongzhi.demo.timebank.history import at, attend, make_activity, record, record_approve, sessions_of, sign_up
 from gongzhi.people.models import Person, PersonTag, Tag
 from gongzhi.places.models import Place, PlaceKind
 from gongzhi.timebank import models as tb
-from gongzhi.timebank.demo.common import Community, cycle, volunteer
-from gongzhi.timebank.demo.history import at, attend, make_activity, record, record_approve, sessions_of, sign_up
 
 __all__ = ["VOLUNTEERS", "build"]
 

@@ -11,11 +11,11 @@ from typing import Any, TypeVar
 from django.db import models
 from django.utils import timezone
 
+from gongzhi.demo.timebank.book import Book
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.rules import service_hours
 from gongzhi.timebank import models as tb
-from gongzhi.timebank.demo.book import Book
 
 __all__ = ["ORDER", "Rows", "at", "attend", "make_activity", "record_approve", "sessions_of"]
 

@@ -16,14 +16,15 @@ from gongzhi.core import audit
 from gongzhi.core.models import User
 from gongzhi.core.roles import Role
 from gongzhi.core.services import user_create
-from gongzhi.people.demo import DEMO_PASSWORD, demo_login, link_person
+from gongzhi.demo.people.logins import demo_login, link_person
+from gongzhi.demo.people.specs import DEMO_PASSWORD
+from gongzhi.demo.timebank import donghuanlu, yangxiyuan
+from gongzhi.demo.timebank.book import Book
+from gongzhi.demo.timebank.common import Community
+from gongzhi.demo.timebank.history import Rows
 from gongzhi.people.models import Person, Relation
 from gongzhi.places.models import COMMUNITY_KINDS, Household, Place
 from gongzhi.timebank import models as tb
-from gongzhi.timebank.demo import donghuanlu, yangxiyuan
-from gongzhi.timebank.demo.book import Book
-from gongzhi.timebank.demo.common import Community
-from gongzhi.timebank.demo.history import Rows
 
 __all__ = ["load_timebank_demo"]
 
@@ -43,13 +44,13 @@ def load_timebank_demo(*, street: Place, password: str) -> None:
         users = _logins(communities)
         rows, book = Rows(), Book()
         built: list[tuple[Community, dict[str, int]]] = []
-        rng = random.Random(f"{SEED}/{DONGHUANLU}")  # noqa: S311 - synthetic demo data, reproducible on purpose
+        rng = random.Random(f"{SEED}/{DONGHUANLU}")
         c = Community(place=dh, rng=rng, rows=rows, book=book, users=users)
         c.load()
         built.append((c, donghuanlu.build(c, communities.get(CAOTANGLU))))
         village = communities.get(YANGXIYUAN)
         if village is not None:
-            rng = random.Random(f"{SEED}/{YANGXIYUAN}")  # noqa: S311 - synthetic demo data, reproducible on purpose
+            rng = random.Random(f"{SEED}/{YANGXIYUAN}")
             v = Community(place=village, rng=rng, rows=rows, book=book, users=users)
             v.load()
             built.append((v, yangxiyuan.build(v)))

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import datetime
 
+from gongzhi.demo.timebank.common import Community, volunteer
+from gongzhi.demo.timebank.history import attend, make_activity, record_approve, sessions_of, sign_up
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place, PlaceKind
 from gongzhi.timebank import models as tb
-from gongzhi.timebank.demo.common import Community, volunteer
-from gongzhi.timebank.demo.history import attend, make_activity, record_approve, sessions_of, sign_up
 
 __all__ = ["VOLUNTEERS", "build"]
 

@@ -25,12 +25,12 @@ CATEGORIES = [
     ("elderly", "为老服务", "民生服务", 5, 1),
     ("other", "其他", "其他", 5, 1),
 ]
-# The demo logins (gongzhi.people.demo.demo_logins): who acts for which party.
+# The demo logins (gongzhi.demo.people.logins.demo_logins): who acts for which party.
 SECRETARY_OF = {"东环路社区": "13800000001", "瀝雄社区": "13800000008"}
 GRID_WORKER_OF = {"东环路社区": "13800000003"}
 PROPERTY_LOGIN = "13800000006"  # 瀝雄物业, on 瀝雄花园
 STREET_STAFF = "13800000007"
-# 瀝雄's high-rise compounds (gongzhi.people.demo builds them; its "二期" repeats keep the prefix).
+# 瀝雄's high-rise compounds (gongzhi.demo.people.build builds them; its "二期" repeats keep the prefix).
 LIXIONG_NEW = ("瀝雄花园", "翠湖雅苑", "江畔名庭", "锦绣华府", "天悦湾", "雅居乐苑", "云山府", "星河湾畔")
 
 

@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from gongzhi.core.models import User
 from gongzhi.deliberation.models import MeetingStatus, Suggestion
+from gongzhi.demo.voices.desk import Desk
 from gongzhi.places.models import Household, Place
 from gongzhi.voices import services
-from gongzhi.voices.demo.desk import Desk
 from gongzhi.voices.models import Channel, Survey, Voice
 
 __all__ = ["MEETING_VOICES", "NEVER_VISITED", "SURVEY_NEEDS", "load"]

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from gongzhi.core.models import User
+from gongzhi.demo.voices.desk import Desk
+from gongzhi.demo.voices.history import Plan, write_lifecycle
 from gongzhi.people.models import Person, Relation
 from gongzhi.places.models import Household, Place, PlaceKind
-from gongzhi.voices.demo.desk import Desk
-from gongzhi.voices.demo.history import Plan, write_lifecycle
 from gongzhi.voices.models import Category, Channel, EventKind, Party, Route, Status, Voice, VoiceEvent
 from gongzhi.voices.services.routing import voice_due_at
 

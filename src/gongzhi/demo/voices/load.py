@@ -13,10 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from gongzhi.core import audit
+from gongzhi.demo.voices import huayuan, lixiong
+from gongzhi.demo.voices.desk import Desk, desk_build
+from gongzhi.demo.voices.history import HISTORY_FIELDS, Plan, write_lifecycle
 from gongzhi.places.models import COMMUNITY_KINDS, Place
-from gongzhi.voices.demo import huayuan, lixiong
-from gongzhi.voices.demo.desk import Desk, desk_build
-from gongzhi.voices.demo.history import HISTORY_FIELDS, Plan, write_lifecycle
 from gongzhi.voices.models import Voice, VoiceEvent
 
 __all__ = ["load_voices_demo"]
@@ -29,7 +29,7 @@ def load_voices_demo(*, street: Place, password: str) -> int:
     communities = {p.name: p for p in Place.objects.filter(parent=street, kind__in=COMMUNITY_KINDS)}
     if not communities or Voice.objects.filter(community_id__in=[c.pk for c in communities.values()]).exists():
         return 0
-    rng = random.Random(SEED)  # noqa: S311 - synthetic demo data, reproducible on purpose
+    rng = random.Random(SEED)
     with transaction.atomic():
         _holidays()
         desks = {name: desk_build(c) for name, c in sorted(communities.items(), key=lambda kv: kv[1].pk)}

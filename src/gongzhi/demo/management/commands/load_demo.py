@@ -8,7 +8,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from gongzhi.people.demo import demo_logins, load_demo
+from gongzhi.demo.deliberation.load import load_deliberation_demo
+from gongzhi.demo.people.load import load_demo
+from gongzhi.demo.people.logins import demo_logins
+from gongzhi.demo.people.specs import DEMO_PASSWORD
+from gongzhi.demo.timebank.load import load_timebank_demo
+from gongzhi.demo.voices.load import load_voices_demo
 
 
 def _width(text: str) -> int:
@@ -41,15 +46,8 @@ class Command(BaseCommand):
             raise CommandError("--residents 至少为 100")
         started = time.perf_counter()
         result = load_demo(residents_lixiong=residents)
-        from gongzhi.deliberation.demo import load_deliberation_demo
-        from gongzhi.people.demo import DEMO_PASSWORD
-
         load_deliberation_demo(street=result.street, password=DEMO_PASSWORD)
-        from gongzhi.voices.demo import load_voices_demo
-
         load_voices_demo(street=result.street, password=DEMO_PASSWORD)
-        from gongzhi.timebank.demo import load_timebank_demo
-
         load_timebank_demo(street=result.street, password=DEMO_PASSWORD)
         if quiet:
             return
