@@ -20,6 +20,7 @@ from gongzhi.core.roles import Role
 from gongzhi.core.services import role_assign
 from gongzhi.deliberation import services
 from gongzhi.deliberation.models import Idea, Topic
+from gongzhi.demo import bulk
 from gongzhi.demo.deliberation.topics import LIXIONG_HEAD_PHONE
 from gongzhi.people.models import Person, Relation
 from gongzhi.places.models import Place, PlaceKind
@@ -114,8 +115,8 @@ def _participants(community: Place, compound: Place) -> list[User]:
     users = []
     for i, person in enumerate(heads):
         phone = f"{PARTICIPANT_PHONE_PREFIX}{i + 1:04d}"
-        user = User.objects.filter(phone=phone).first() or User.objects.create(
-            phone=phone, display_name=person.name, password=unusable
+        user = User.objects.filter(phone=phone).first() or bulk.create(
+            User, phone=phone, display_name=person.name, password=unusable
         )
         role_assign(actor=None, user=user, role=Role.RESIDENT, household=person.household)
         users.append(user)
@@ -173,7 +174,7 @@ def load(*, street: Place, communities: dict[str, Place], password: str) -> None
         for index in picks:
             services.dot_spend(actor=voter, topic=topic, cluster=clusters[index])
     # The demo's week of voting ends now: the window is closed so that the decision can be shown.
-    Topic.objects.filter(pk=topic.pk).update(voting_closes_at=timezone.now())
+    bulk.update_where(Topic.objects.filter(pk=topic.pk), voting_closes_at=timezone.now())
     topic.refresh_from_db()
     services.topic_decide(
         actor=tan, topic=topic, resolution="按投点结果，座椅遮阳、照明安全、停车通道三类列入行动计划，年内完成。"

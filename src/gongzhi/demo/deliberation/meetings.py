@@ -21,6 +21,7 @@ from gongzhi.deliberation.models import (
     SuggestionStatus,
     Topic,
 )
+from gongzhi.demo import bulk
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 
@@ -70,7 +71,8 @@ def _paper_ledger(
 ) -> None:
     """Older meetings arrive as their paper 台账 (sign-in sheet, suggestion list) in one insert each: a service call
     per row would make the demo load take seconds for rows nobody edits."""
-    Attendance.objects.bulk_create(
+    bulk.insert(
+        Attendance,
         [
             Attendance(
                 community_id=meeting.community_id,
@@ -82,9 +84,10 @@ def _paper_ledger(
                 recorded_by=recorder,
             )
             for p in attendees
-        ]
+        ],
     )
-    Suggestion.objects.bulk_create(
+    bulk.insert(
+        Suggestion,
         [
             Suggestion(
                 community_id=meeting.community_id,
@@ -101,7 +104,7 @@ def _paper_ledger(
                 entered_by=recorder,
             )
             for j, (body, category) in enumerate(ideas)
-        ]
+        ],
     )
 
 

@@ -18,6 +18,7 @@ from gongzhi.core.models import RoleAssignment, User
 from gongzhi.core.roles import Role
 from gongzhi.deliberation import services
 from gongzhi.deliberation.models import OpinionVote, StatementStatus
+from gongzhi.demo import bulk
 from gongzhi.demo.deliberation.topics import LIXIONG_HEAD_PHONE
 from gongzhi.people.models import Person, Relation
 from gongzhi.places.models import Place
@@ -108,14 +109,16 @@ def load(*, street: Place, communities: dict[str, Place], password: str) -> None
         .values_list("household_id", flat=True)[:VOTERS]
     )
     unusable = make_password(None)
-    voters = User.objects.bulk_create(
+    voters = bulk.insert(
+        User,
         [
             User(phone=f"{VOTER_PHONE_PREFIX}{i:08d}", display_name=f"瀝雄居民{i + 1}", password=unusable)
             for i in range(len(households))
         ],
         batch_size=500,
     )
-    RoleAssignment.objects.bulk_create(
+    bulk.insert(
+        RoleAssignment,
         [
             RoleAssignment(user=u, role=Role.RESIDENT, community=lixiong, household_id=h)
             for u, h in zip(voters, households, strict=True)
@@ -142,7 +145,7 @@ def load(*, street: Place, communities: dict[str, Place], password: str) -> None
                     entered_by=voter,
                 )
             )
-    OpinionVote.objects.bulk_create(votes, batch_size=2000)
+    bulk.insert(OpinionVote, votes, batch_size=2000)
     audit.record(
         actor=None,
         verb="opinion.demo_votes",

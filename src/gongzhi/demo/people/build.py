@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gongzhi.core import audit
+from gongzhi.demo import bulk
 from gongzhi.demo.people.specs import (
     OFFICE_HOURS,
     CommunitySpec,
@@ -142,11 +143,11 @@ def synthetic_persons(community: Place, *, ages: list[int], rng: random.Random, 
 
 def _insert_places(places: list[Place]) -> list[Place]:
     """One level of the tree: pks come back from bulk_create (SQLite ≥ 3.35, PostgreSQL), then the paths."""
-    Place.objects.bulk_create(places, batch_size=500)
+    bulk.insert(Place, places, batch_size=500)
     for place in places:
         assert place.parent is not None
         place.path = place.parent.path + f"{place.pk}/"
-    Place.objects.bulk_update(places, ["path"], batch_size=500)
+    bulk.update(Place, places, ["path"], batch_size=500)
     return places
 
 
@@ -236,10 +237,10 @@ def _build_grids(community: Place, households: int, spec: CommunitySpec) -> list
         Grid(community=community, kind=GridKind.GRID, name=f"第{cn_numeral(g)}网格", depth=0)
         for g in range(1, n_grids + 1)
     ]
-    Grid.objects.bulk_create(roots)
+    bulk.insert(Grid, roots)
     for root in roots:
         root.path = f"{community.pk}/{root.pk}/"
-    Grid.objects.bulk_update(roots, ["path"])
+    bulk.update(Grid, roots, ["path"])
     micros: list[Grid] = []
     for g, (root, count) in enumerate(zip(roots, split_evenly(n_micro, n_grids), strict=True), 1):
         micros += [
@@ -252,11 +253,11 @@ def _build_grids(community: Place, households: int, spec: CommunitySpec) -> list
             )
             for m in range(1, count + 1)
         ]
-    Grid.objects.bulk_create(micros, batch_size=500)
+    bulk.insert(Grid, micros, batch_size=500)
     for micro in micros:
         assert micro.parent is not None
         micro.path = micro.parent.path + f"{micro.pk}/"
-    Grid.objects.bulk_update(micros, ["path"], batch_size=500)
+    bulk.update(Grid, micros, ["path"], batch_size=500)
     return [micro for micro, size in zip(micros, split_evenly(households, n_micro), strict=True) for _ in range(size)]
 
 
@@ -407,7 +408,7 @@ def _populate(
             )
             non_residents += 1
 
-    Person.objects.bulk_create(people.persons, batch_size=1000)
+    bulk.insert(Person, people.persons, batch_size=1000)
     persons, ages = people.persons, people.ages
     ownerships = []
     for h, owner in enumerate(owned):
@@ -425,7 +426,7 @@ def _populate(
             for i in (owner, co_owned.get(h))
             if i is not None
         ]
-    Ownership.objects.bulk_create(ownerships, batch_size=1000)
+    bulk.insert(Ownership, ownerships, batch_size=1000)
 
     tag = {
         t.key: t
@@ -458,8 +459,10 @@ def _populate(
             tagged.append((i, "low_income"))
         if persons[i].sex == Sex.MALE and age >= 40 and rng.random() < 0.04:
             tagged.append((i, "veteran"))
-    PersonTag.objects.bulk_create(
-        [PersonTag(community=community, person=persons[i], tag=tag[key]) for i, key in tagged], batch_size=1000
+    bulk.insert(
+        PersonTag,
+        [PersonTag(community=community, person=persons[i], tag=tag[key]) for i, key in tagged],
+        batch_size=1000,
     )
     return {
         "residents": len(residents),
@@ -499,7 +502,8 @@ def build_community(
     rng = random.Random(f"{seed}/{street.name}/{name}")
     today = timezone.localdate()
     with transaction.atomic():
-        community = Place.objects.create(
+        community = bulk.create(
+            Place,
             kind=kind,
             name=name,
             parent=street,
@@ -510,7 +514,7 @@ def build_community(
             sort_key=f"{Place.objects.filter(parent=street).count() + 1:04d}",
         )
         community.path, community.community = street.path + f"{community.pk}/", community
-        community.save(update_fields=["path", "community"])
+        bulk.save(community, ["path", "community"])
         slots = _build_places(community, spec, rng)
         micro_of = _build_grids(community, len(slots), spec)
         households = [
@@ -526,7 +530,7 @@ def build_community(
             )
             for s, micro in zip(slots, micro_of, strict=True)
         ]
-        Household.objects.bulk_create(households, batch_size=1000)
+        bulk.insert(Household, households, batch_size=1000)
         counts = _populate(community, spec, slots, households, rng, today)
         counts.update(
             places=Place.objects.filter(community=community).count(),

@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from gongzhi.core.models import RoleAssignment, User
 from gongzhi.core.roles import Role
 from gongzhi.core.services import role_assign, user_create
+from gongzhi.demo import bulk
 from gongzhi.demo.people.specs import (
     DEMO_PASSWORD,
     DEMO_PHONE_PREFIX,
@@ -52,7 +53,7 @@ def link_person(person: Person, user: User) -> None:
 def _link_person(person: Person, user: User) -> None:
     # The record carries the login number so "my data" shows the phone the resident signs in with.
     person.account, person.phone = user, user.phone
-    person.save(update_fields=["account", "phone", "updated_at"])
+    bulk.save(person, ["account", "phone", "updated_at"])
 
 
 def create_logins(street: Place) -> None:

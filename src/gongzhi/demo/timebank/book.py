@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from gongzhi.demo import bulk
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.rules import ledger as rules
@@ -131,16 +132,17 @@ class Book:
 
     def flush_accounts(self) -> None:
         """Inserts the accounts with their final balances (everything has been planned by now)."""
-        Account.objects.bulk_create(self.accounts, batch_size=1000)
+        bulk.insert(Account, self.accounts, batch_size=1000)
         self.accounts = []
 
     def flush_ledger(self) -> None:
         """Inserts the transactions (a reversal after the one it reverses, so that its link has a key), then their
         entries."""
         first = [p.tx for p in self.planned if p.tx.reverses is None]
-        Transaction.objects.bulk_create(first, batch_size=1000)
-        Transaction.objects.bulk_create([p.tx for p in self.planned if p.tx.reverses is not None], batch_size=1000)
-        Entry.objects.bulk_create(
+        bulk.insert(Transaction, first, batch_size=1000)
+        bulk.insert(Transaction, [p.tx for p in self.planned if p.tx.reverses is not None], batch_size=1000)
+        bulk.insert(
+            Entry,
             [
                 Entry(
                     community_id=account.community_id,

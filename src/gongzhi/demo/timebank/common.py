@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from gongzhi.demo import bulk
 from gongzhi.demo.timebank.book import Book
 from gongzhi.demo.timebank.history import Rows
 from gongzhi.people.models import Person, PersonTag
@@ -42,9 +43,10 @@ def service_types(community: Place) -> dict[str, tb.ServiceType]:
     skills = {s.name: s for s in tb.Skill.objects.filter(community=community)}
     for order, (name, rate, skill) in enumerate(DEFAULT_TYPES, 1):
         if skill and skill not in skills:
-            skills[skill] = tb.Skill.objects.create(community=community, name=skill)
+            skills[skill] = bulk.create(tb.Skill, community=community, name=skill)
         if name not in types:
-            types[name] = tb.ServiceType.objects.create(
+            types[name] = bulk.create(
+                tb.ServiceType,
                 community=community,
                 name=name,
                 points_per_hour=rate,

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from django.db import models
 from django.utils import timezone
 
+from gongzhi.demo import bulk
 from gongzhi.demo.timebank.book import Book
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
@@ -67,7 +68,7 @@ class Rows:
         for model in ORDER:
             rows = self.by_model.get(model)
             if rows:
-                model._default_manager.bulk_create(rows, batch_size=1000)
+                bulk.insert(model, rows, batch_size=1000)
 
 
 def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:

@@ -18,9 +18,10 @@ from gongzhi.core.roles import Role
 from gongzhi.core.services import user_create
 from gongzhi.demo.people.logins import demo_login, link_person
 from gongzhi.demo.people.specs import DEMO_PASSWORD
-from gongzhi.demo.timebank import donghuanlu, yangxiyuan
+from gongzhi.demo.timebank import yangxiyuan
 from gongzhi.demo.timebank.book import Book
 from gongzhi.demo.timebank.common import Community
+from gongzhi.demo.timebank.donghuanlu.build import build_donghuanlu
 from gongzhi.demo.timebank.history import Rows
 from gongzhi.people.models import Person, Relation
 from gongzhi.places.models import COMMUNITY_KINDS, Household, Place
@@ -47,7 +48,7 @@ def load_timebank_demo(*, street: Place, password: str) -> None:
         rng = random.Random(f"{SEED}/{DONGHUANLU}")
         c = Community(place=dh, rng=rng, rows=rows, book=book, users=users)
         c.load()
-        built.append((c, donghuanlu.build(c, communities.get(CAOTANGLU))))
+        built.append((c, build_donghuanlu(c, communities.get(CAOTANGLU))))
         village = communities.get(YANGXIYUAN)
         if village is not None:
             rng = random.Random(f"{SEED}/{YANGXIYUAN}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gongzhi.core.models import User
+from gongzhi.demo import bulk
 from gongzhi.places.models import Place, PlaceKind
 from gongzhi.voices.models import Category, Party, PartyKind, PartyMember, Route
 
@@ -67,7 +68,8 @@ class _Writer:
                 remind_days_before=remind,
                 group=group,
             )
-        return Category.objects.create(
+        return bulk.create(
+            Category,
             community=self.community,
             code=code,
             name=name,
@@ -89,8 +91,8 @@ class _Writer:
                 supervisor=supervisor,
                 contact=contact,
             )
-        return Party.objects.create(
-            community=self.community, name=name, kind=kind, supervisor=supervisor, contact=contact
+        return bulk.create(
+            Party, community=self.community, name=name, kind=kind, supervisor=supervisor, contact=contact
         )
 
     def member(self, party: Party, user: User | None) -> None:
@@ -101,14 +103,15 @@ class _Writer:
 
             party_member_add(actor=self.manager, party=party, user=user, is_lead=True)
         else:
-            PartyMember.objects.create(community=self.community, party=party, user=user, is_lead=True)
+            bulk.create(PartyMember, community=self.community, party=party, user=user, is_lead=True)
 
     def route(self, place: Place, category: Category | None, party: Party) -> Route:
         if self.use_services:
             from gongzhi.voices.services.routing import route_set
 
             return route_set(actor=self.manager, community=self.community, place=place, category=category, party=party)
-        return Route.objects.create(
+        return bulk.create(
+            Route,
             community=self.community,
             place=place,
             place_path=place.path,

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gongzhi.core import audit
+from gongzhi.demo import bulk
 from gongzhi.demo.voices import huayuan, lixiong
 from gongzhi.demo.voices.desk import Desk, desk_build
 from gongzhi.demo.voices.history import HISTORY_FIELDS, Plan, write_lifecycle
@@ -65,8 +66,8 @@ def _history_of_huayuan(desk: Desk, voices: list[Voice], rng: random.Random) -> 
         events += write_lifecycle(v, plan, rng=rng, now=now, supervisor=v.party.supervisor if v.party else None)
     for v in rows:  # bulk_update skips auto_now; the similarity index and caches go by updated_at
         v.updated_at = now
-    Voice.objects.bulk_update(rows, [*HISTORY_FIELDS, "updated_at"], batch_size=500)
-    VoiceEvent.objects.bulk_create(events, batch_size=1000)
+    bulk.update(Voice, rows, [*HISTORY_FIELDS, "updated_at"], batch_size=500)
+    bulk.insert(VoiceEvent, events, batch_size=1000)
     audit.record(
         actor=None,
         verb="demo.voices_history",
@@ -88,15 +89,15 @@ def _year_of_lixiong(desk: Desk, rng: random.Random) -> int:
     made = list(year.voices)
     events = list(year.events)
     if year.cluster is not None:
-        Voice.objects.bulk_create([year.cluster.main])
+        bulk.insert(Voice, [year.cluster.main])
         for d in year.cluster.duplicates:
             d.merged_into = year.cluster.main
         made += [year.cluster.main, *year.cluster.duplicates]
         events += year.cluster.main_events + year.cluster.duplicate_events
-        Voice.objects.bulk_create(year.voices + year.cluster.duplicates, batch_size=500)
+        bulk.insert(Voice, year.voices + year.cluster.duplicates, batch_size=500)
     else:
-        Voice.objects.bulk_create(year.voices, batch_size=500)
-    VoiceEvent.objects.bulk_create(events, batch_size=1000)
+        bulk.insert(Voice, year.voices, batch_size=500)
+    bulk.insert(VoiceEvent, events, batch_size=1000)
     audit.record(
         actor=None,
         verb="demo.voices_history",
