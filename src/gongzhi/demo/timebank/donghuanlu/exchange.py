@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 
+from gongzhi.demo import bulk
 from gongzhi.demo.timebank.common import cycle
 from gongzhi.demo.timebank.donghuanlu.street import CHAIN, Donghuanlu, months_before
 from gongzhi.demo.timebank.history import at, record
@@ -128,7 +129,7 @@ def exchange(d: Donghuanlu) -> None:
                     )
                 )
                 certified.append((p, st))
-    tb.ServiceType.objects.filter(pk__in=[T[s].pk for s, *_ in CHAIN]).update(assisted_employment=True)
+    bulk.update_where(tb.ServiceType.objects.filter(pk__in=[T[s].pk for s, *_ in CHAIN]), assisted_employment=True)
     old_pool = cycle([p for p in residents if c.age(p) >= 70], rng)
     for p, st in certified:
         content = next(x[3] for x in CHAIN if x[0] == st.name)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from gongzhi.demo import bulk
 from gongzhi.demo.people.build import synthetic_persons
 from gongzhi.demo.timebank.common import Community, volunteer
 from gongzhi.demo.timebank.donghuanlu.street import (
@@ -40,9 +41,9 @@ def volunteers(c: Community, caotanglu: Place | None) -> Donghuanlu:
 
     # --- volunteers: 在职党员 of the unit Party organizations (registered here, no household), residents
     in_service = synthetic_persons(dh, ages=[rng.randint(26, 56) for _ in range(10 * len(PARTY_ORGS))], rng=rng)
-    Person.objects.bulk_create(in_service)
+    bulk.insert(Person, in_service)
     party = Tag.objects.get(community=None, key="party")
-    PersonTag.objects.bulk_create([PersonTag(community=dh, person=p, tag=party) for p in in_service])
+    bulk.insert(PersonTag, [PersonTag(community=dh, person=p, tag=party) for p in in_service])
     for p in in_service:
         c.tags.setdefault(p.pk, set()).add("party")
     me = c.users[9].person
