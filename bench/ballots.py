@@ -99,13 +99,14 @@ def _build_rows() -> float:
     from gongzhi.core.models import User
     from gongzhi.core.roles import Role
     from gongzhi.core.services import role_assign, user_create
-    from gongzhi.people import demo
+    from gongzhi.demo.people.build import build_community, build_street
+    from gongzhi.demo.people.specs import lixiong_spec
     from gongzhi.people.models import Ownership, Person
 
     t0 = time.perf_counter()
-    street = demo.build_street(name="选票基准街道")
-    big = demo.build_community(street=street, name=COMMUNITY, spec=demo.lixiong_spec(residents=RESIDENTS), seed=1)
-    small = demo.build_community(street=street, name=SMALL_COMMUNITY, spec=demo.lixiong_spec(residents=100), seed=2)
+    street = build_street(name="选票基准街道")
+    big = build_community(street=street, name=COMMUNITY, spec=lixiong_spec(residents=RESIDENTS), seed=1)
+    small = build_community(street=street, name=SMALL_COMMUNITY, spec=lixiong_spec(residents=100), seed=2)
     built_s = time.perf_counter() - t0
     hashed = make_password(PASSWORD)  # one hash for all: hashing 30,000 passwords would be the whole build
     for community, wanted in ((big, OWNERS), (small, 10**9)):

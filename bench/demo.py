@@ -34,10 +34,12 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
-from gongzhi.deliberation.demo import load_deliberation_demo, meetings  # noqa: E402
-from gongzhi.people.demo import DEMO_PASSWORD, load_demo  # noqa: E402
-from gongzhi.timebank.demo import load_timebank_demo  # noqa: E402
-from gongzhi.voices.demo import load_voices_demo  # noqa: E402
+from gongzhi.demo.deliberation import meetings  # noqa: E402
+from gongzhi.demo.deliberation.load import load_deliberation_demo  # noqa: E402
+from gongzhi.demo.people.load import load_demo  # noqa: E402
+from gongzhi.demo.people.specs import DEMO_PASSWORD  # noqa: E402
+from gongzhi.demo.timebank.load import load_timebank_demo  # noqa: E402
+from gongzhi.demo.voices.load import load_voices_demo  # noqa: E402
 
 
 def rows_in_database() -> int:

@@ -19,7 +19,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from gongzhi.core.models import User  # noqa: E402
 from gongzhi.core.roles import Role  # noqa: E402
 from gongzhi.core.services import role_assign, user_create  # noqa: E402
-from gongzhi.people import demo  # noqa: E402
+from gongzhi.demo.people.build import build_community, build_street  # noqa: E402
+from gongzhi.demo.people.specs import lixiong_spec  # noqa: E402
 from gongzhi.people.models import Person  # noqa: E402
 from gongzhi.places.models import Household, Place, PlaceKind  # noqa: E402
 
@@ -29,11 +30,11 @@ BENCH_PASSWORD = "bench-pass-2026"
 
 def build(communities: int, residents: int) -> dict[str, object]:
     call_command("migrate", verbosity=0)
-    street = demo.build_street(name="基准街道")
+    street = build_street(name="基准街道")
     first = None
     for i in range(communities):
-        community = demo.build_community(
-            street=street, name=f"基准社区{i + 1}", spec=demo.lixiong_spec(residents=residents), seed=i
+        community = build_community(
+            street=street, name=f"基准社区{i + 1}", spec=lixiong_spec(residents=residents), seed=i
         )
         first = first or community
     user = user_create(actor=None, phone=BENCH_PHONE, password=BENCH_PASSWORD, display_name="基准书记")

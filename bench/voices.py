@@ -61,13 +61,14 @@ def build(voices: int) -> dict[str, object]:
     from gongzhi.core import audit
     from gongzhi.core.roles import Role
     from gongzhi.core.services import role_assign, user_create
-    from gongzhi.people import demo
+    from gongzhi.demo.people.build import build_community, build_street
+    from gongzhi.demo.people.specs import lixiong_spec
     from gongzhi.places.models import Household
     from gongzhi.voices.models import Category, Channel, EventKind, Party, PartyKind, Route, Status, Voice, VoiceEvent
 
     call_command("migrate", verbosity=0)
-    street = demo.build_street(name="社情民意基准街道")
-    community = demo.build_community(street=street, name="基准社区", spec=demo.lixiong_spec(residents=RESIDENTS))
+    street = build_street(name="社情民意基准街道")
+    community = build_community(street=street, name="基准社区", spec=lixiong_spec(residents=RESIDENTS))
     secretary = user_create(actor=None, phone=SECRETARY_PHONE, password=PASSWORD, display_name="基准书记")
     role_assign(actor=None, user=secretary, role=Role.SECRETARY, place=community)
     street_staff = user_create(actor=None, phone=STREET_PHONE, password=PASSWORD, display_name="街道干部")

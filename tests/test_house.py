@@ -276,7 +276,6 @@ def _is_demo(module: str) -> bool:
     return module == DEMO or module.startswith(DEMO + ".") or ".demo." in module + "."
 
 
-@pytest.mark.xfail(reason="the demo is moving into gongzhi.demo", strict=True)
 def test_no_product_module_imports_the_demo():
     problems = [
         f"{module} imports {target}"

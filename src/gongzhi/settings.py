@@ -140,6 +140,8 @@ INSTALLED_APPS = [
     "gongzhi.notifications",
     "gongzhi.voices",
     "gongzhi.timebank",
+    # Not a product app: the demo street and `manage.py load_demo` (no models; nothing in the product imports it).
+    "gongzhi.demo",
 ]
 
 MIDDLEWARE = [

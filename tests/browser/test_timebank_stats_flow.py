@@ -11,9 +11,10 @@ from django.apps import apps
 from django.test import override_settings
 
 from gongzhi.core.models import User
-from gongzhi.people.demo import DEMO_PASSWORD, load_demo
+from gongzhi.demo.people.load import load_demo
+from gongzhi.demo.people.specs import DEMO_PASSWORD
+from gongzhi.demo.timebank.load import load_timebank_demo
 from gongzhi.places.models import Place
-from gongzhi.timebank.demo import load_timebank_demo
 from gongzhi.timebank.selectors import timebank_stats
 from tests.browser.conftest import log_in, screenshot
 

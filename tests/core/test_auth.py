@@ -263,7 +263,7 @@ def test_admin_login_goes_through_the_app_login():
 @pytest.mark.django_db
 def test_demo_logins_listed_only_in_demo_mode(settings):
     from gongzhi.core.roles import Role
-    from gongzhi.people.demo import DEMO_PASSWORD
+    from gongzhi.demo.people.specs import DEMO_PASSWORD
 
     site = factories.make_community(residents_per_household=0)
     user = factories.make_user(Role.SECRETARY, place=site.community)

@@ -3,10 +3,11 @@
 import pytest
 
 from gongzhi.core.models import User
-from gongzhi.deliberation.demo import load_deliberation_demo
-from gongzhi.deliberation.demo.assemblies import QINXIANG, QINXIANG_STAFF_PHONE
 from gongzhi.deliberation.models import Body, Status, Topic
-from gongzhi.people.demo import DEMO_PASSWORD, load_demo
+from gongzhi.demo.deliberation.assemblies import QINXIANG, QINXIANG_STAFF_PHONE
+from gongzhi.demo.deliberation.load import load_deliberation_demo
+from gongzhi.demo.people.load import load_demo
+from gongzhi.demo.people.specs import DEMO_PASSWORD
 from gongzhi.places.models import Place, PlaceKind
 from tests.conftest import login
 

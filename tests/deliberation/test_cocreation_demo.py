@@ -3,10 +3,11 @@
 import pytest
 
 from gongzhi.core.models import User
-from gongzhi.deliberation.demo import load_deliberation_demo
-from gongzhi.deliberation.demo.cocreation import TITLE
 from gongzhi.deliberation.models import ActionItem, Cluster, Dot, Idea, Status, Topic
-from gongzhi.people.demo import DEMO_PASSWORD, load_demo
+from gongzhi.demo.deliberation.cocreation import TITLE
+from gongzhi.demo.deliberation.load import load_deliberation_demo
+from gongzhi.demo.people.load import load_demo
+from gongzhi.demo.people.specs import DEMO_PASSWORD
 from tests.conftest import login
 
 pytestmark = pytest.mark.date_sensitive

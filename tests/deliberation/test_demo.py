@@ -1,10 +1,11 @@
 import pytest
 from django.utils import timezone
 
-from gongzhi.deliberation.demo import load_deliberation_demo
 from gongzhi.deliberation.models import Ballot, ProposalVersion, Status, Topic
 from gongzhi.deliberation.selectors import tally
-from gongzhi.people.demo import DEMO_PASSWORD, load_demo
+from gongzhi.demo.deliberation.load import load_deliberation_demo
+from gongzhi.demo.people.load import load_demo
+from gongzhi.demo.people.specs import DEMO_PASSWORD
 from gongzhi.people.models import Person
 
 pytestmark = pytest.mark.date_sensitive

@@ -3,9 +3,10 @@
 import pytest
 from django.utils import timezone
 
-from gongzhi.deliberation.demo import load_deliberation_demo
 from gongzhi.deliberation.models import Attendance, Meeting, MeetingStatus, Suggestion
-from gongzhi.people.demo import DEMO_PASSWORD, load_demo
+from gongzhi.demo.deliberation.load import load_deliberation_demo
+from gongzhi.demo.people.load import load_demo
+from gongzhi.demo.people.specs import DEMO_PASSWORD
 
 pytestmark = pytest.mark.date_sensitive
 

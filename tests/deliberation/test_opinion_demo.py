@@ -4,10 +4,12 @@ import pytest
 
 from gongzhi.core.models import User
 from gongzhi.deliberation import selectors
-from gongzhi.deliberation.demo import load_deliberation_demo
-from gongzhi.deliberation.demo.opinion import STATEMENTS, VOTER_PHONE_PREFIX
 from gongzhi.deliberation.models import OpinionStatement, Status, Topic
-from gongzhi.people.demo import DEMO_PASSWORD, demo_logins, load_demo
+from gongzhi.demo.deliberation.load import load_deliberation_demo
+from gongzhi.demo.deliberation.opinion import STATEMENTS, VOTER_PHONE_PREFIX
+from gongzhi.demo.people.load import load_demo
+from gongzhi.demo.people.logins import demo_logins
+from gongzhi.demo.people.specs import DEMO_PASSWORD
 
 pytestmark = pytest.mark.date_sensitive
 

@@ -1,8 +1,9 @@
 import pytest
 
-from gongzhi.deliberation.demo import load_deliberation_demo
 from gongzhi.deliberation.models import Ballot, BallotSheet, Topic
-from gongzhi.people.demo import DEMO_PASSWORD, load_demo
+from gongzhi.demo.deliberation.load import load_deliberation_demo
+from gongzhi.demo.people.load import load_demo
+from gongzhi.demo.people.specs import DEMO_PASSWORD
 
 pytestmark = pytest.mark.date_sensitive
 

@@ -15,8 +15,9 @@ from gongzhi.core.models import User
 from gongzhi.core.roles import Role
 from gongzhi.core.services import api_token_create
 from gongzhi.deliberation import models as dm
+from gongzhi.demo.people.load import load_demo
+from gongzhi.demo.people.specs import DEMO_PASSWORD
 from gongzhi.notifications.models import Notification
-from gongzhi.people.demo import DEMO_PASSWORD, load_demo
 from gongzhi.people.importing.jobs import import_job_create
 from gongzhi.people.models import Ownership, Person
 from gongzhi.people.services import correction_request_create, person_account_create
@@ -185,9 +186,9 @@ def _world_media(settings, media_root):
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, pinned_instant, media_root):
     """The demo street for the module, rolled back at the end (dated from the pinned instant)."""
-    from gongzhi.deliberation.demo import load_deliberation_demo
-    from gongzhi.timebank.demo import load_timebank_demo
-    from gongzhi.voices.demo import load_voices_demo
+    from gongzhi.demo.deliberation.load import load_deliberation_demo
+    from gongzhi.demo.timebank.load import load_timebank_demo
+    from gongzhi.demo.voices.load import load_voices_demo
 
     with (
         django_db_blocker.unblock(),

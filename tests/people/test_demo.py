@@ -18,7 +18,10 @@ from django.utils import timezone
 from gongzhi.core.audit import verify_chains
 from gongzhi.core.models import AuditEvent, RoleAssignment, User
 from gongzhi.core.roles import Role
-from gongzhi.people import demo
+from gongzhi.demo.people.build import build_community, build_street
+from gongzhi.demo.people.load import load_demo
+from gongzhi.demo.people.logins import demo_logins
+from gongzhi.demo.people.specs import DEMO_PASSWORD, CommunitySpec, CompoundSpec, lixiong_spec
 from gongzhi.people.models import Ownership, Person, PersonTag, Relation
 from gongzhi.places.models import Grid, GridKind, Household, Place, PlaceKind
 from gongzhi.rules import idcard
@@ -37,7 +40,7 @@ def built(django_db_setup, django_db_blocker, pinned_instant):
         override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
         transaction.atomic(),
     ):
-        yield demo.load_demo(residents_lixiong=SMALL_LIXIONG)
+        yield load_demo(residents_lixiong=SMALL_LIXIONG)
         transaction.set_rollback(True)
 
 
@@ -85,7 +88,7 @@ def test_compounds_named_in_the_articles(built):
     caotang_people = Person.objects.filter(community=caotanglu, household__isnull=False).count()
     assert 150 <= caotang_people <= 600
     lixiong = built.communities["瀝雄社区"]
-    kinds = {c.floors > 6 for c in demo.lixiong_spec(residents=SMALL_LIXIONG).compounds}
+    kinds = {c.floors > 6 for c in lixiong_spec(residents=SMALL_LIXIONG).compounds}
     assert kinds == {True, False}  # both 老旧小区 and new high-rise compounds
     assert Person.objects.filter(community=lixiong, household__isnull=False).count() == SMALL_LIXIONG
 
@@ -259,16 +262,16 @@ EXPECTED_LOGINS = [
 
 
 def test_one_login_per_role(built):
-    rows = demo.demo_logins()
+    rows = demo_logins()
     assert [r["phone"] for r in rows] == [f"138000000{n:02d}" for n in range(1, 11)]
     assert [(r["role_label"], r["community"]) for r in rows] == [
         (str(role.label), community) for role, community in EXPECTED_LOGINS
     ]
-    assert all(r["password"] == demo.DEMO_PASSWORD and r["note"] for r in rows)
+    assert all(r["password"] == DEMO_PASSWORD and r["note"] for r in rows)
     huayuan = _place(built.communities["东环路社区"], "花园颐院")
     for row, (role, _community) in zip(rows, EXPECTED_LOGINS, strict=True):
         user = User.objects.get(phone=row["phone"])
-        assert user.check_password(demo.DEMO_PASSWORD)
+        assert user.check_password(DEMO_PASSWORD)
         assignment = RoleAssignment.objects.get(user=user)
         assert assignment.role == role
         if role == Role.GRID_WORKER:
@@ -278,7 +281,7 @@ def test_one_login_per_role(built):
         elif role == Role.GROUP_HEAD:
             assert assignment.place.kind == PlaceKind.VILLAGER_GROUP
         elif role == Role.PROPERTY:
-            new_compounds = {c.name for c in demo.lixiong_spec(residents=SMALL_LIXIONG).compounds if c.is_new}
+            new_compounds = {c.name for c in lixiong_spec(residents=SMALL_LIXIONG).compounds if c.is_new}
             assert assignment.place.parent == built.communities["瀝雄社区"]
             assert assignment.place.name in new_compounds
         elif role == Role.STREET_STAFF:
@@ -312,7 +315,7 @@ def _row_counts() -> dict[str, int]:
 def test_load_demo_is_idempotent(built, django_assert_max_num_queries):
     before = _row_counts()
     with django_assert_max_num_queries(20):
-        again = demo.load_demo(residents_lixiong=SMALL_LIXIONG * 2)
+        again = load_demo(residents_lixiong=SMALL_LIXIONG * 2)
     assert not again.created
     assert again.street == built.street
     assert again.counts == built.counts
@@ -325,18 +328,18 @@ def test_command_lists_logins_when_already_loaded(built):
     out = StringIO()
     call_command("load_demo", stdout=out)
     text = out.getvalue()
-    assert "13800000001" in text and "13800000010" in text and demo.DEMO_PASSWORD in text
+    assert "13800000001" in text and "13800000010" in text and DEMO_PASSWORD in text
     quiet = StringIO()
     call_command("load_demo", "--quiet", stdout=quiet)
     assert quiet.getvalue() == ""
     assert _row_counts() == before
 
 
-def _small_spec(scale: int) -> demo.CommunitySpec:
-    return demo.CommunitySpec(
+def _small_spec(scale: int) -> CommunitySpec:
+    return CommunitySpec(
         compounds=(
-            demo.CompoundSpec(name="试验小区", buildings=2 * scale, units=2, floors=5, flats_per_floor=2),
-            demo.CompoundSpec(
+            CompoundSpec(name="试验小区", buildings=2 * scale, units=2, floors=5, flats_per_floor=2),
+            CompoundSpec(
                 name="试验院落",
                 kind=PlaceKind.COURTYARD,
                 buildings=scale,
@@ -351,9 +354,9 @@ def _small_spec(scale: int) -> demo.CommunitySpec:
 
 
 def test_generator_scales_proportionally():
-    street = demo.build_street(name="比例测试街道", seed=7)
-    one = demo.build_community(street=street, name="一倍社区", spec=_small_spec(1), seed=7)
-    two = demo.build_community(street=street, name="两倍社区", spec=_small_spec(2), seed=7)
+    street = build_street(name="比例测试街道", seed=7)
+    one = build_community(street=street, name="一倍社区", spec=_small_spec(1), seed=7)
+    two = build_community(street=street, name="两倍社区", spec=_small_spec(2), seed=7)
     h1, h2 = (Household.objects.filter(community=c).count() for c in (one, two))
     assert (h1, h2) == (48, 96)
     p1, p2 = (Person.objects.filter(community=c).exclude(household=None).count() for c in (one, two))
@@ -362,17 +365,17 @@ def test_generator_scales_proportionally():
         yard = Place.objects.get(community=community, name="试验院落")
         assert _under(Person, yard.path).count() == 40 * scale
         assert PersonTag.objects.filter(tag__key="party", person__place_path__under=yard.path).count() == 5 * scale
-    small, large = demo.lixiong_spec(residents=3000), demo.lixiong_spec(residents=6000)
+    small, large = lixiong_spec(residents=3000), lixiong_spec(residents=6000)
     assert sum(c.people or 0 for c in small.compounds) == 3000
     assert sum(c.people or 0 for c in large.compounds) == 6000
     assert 1.7 < large.households / small.households < 2.3
 
 
 def test_spec_that_cannot_fit_is_refused():
-    street = demo.build_street(name="无效街道", seed=1)
-    spec = demo.CommunitySpec(
-        compounds=(demo.CompoundSpec(name="小院", buildings=1, units=0, floors=2, flats_per_floor=2, people=3),)
+    street = build_street(name="无效街道", seed=1)
+    spec = CommunitySpec(
+        compounds=(CompoundSpec(name="小院", buildings=1, units=0, floors=2, flats_per_floor=2, people=3),)
     )
     with pytest.raises(ValueError, match="do not fit"):
-        demo.build_community(street=street, name="无效社区", spec=spec, seed=1)
+        build_community(street=street, name="无效社区", spec=spec, seed=1)
     assert not Place.objects.filter(name="无效社区").exists()

@@ -14,12 +14,13 @@ from django.test import override_settings
 from django.utils import timezone
 
 from gongzhi.core.models import AuditEvent, User
-from gongzhi.people.demo import DEMO_PASSWORD, load_demo
+from gongzhi.demo.people.load import load_demo
+from gongzhi.demo.people.specs import DEMO_PASSWORD
+from gongzhi.demo.timebank.load import load_timebank_demo
 from gongzhi.people.models import Person, PersonTag
 from gongzhi.places.models import Place, PlaceKind
 from gongzhi.rules.volunteer_age import age_on
 from gongzhi.timebank import models as tb
-from gongzhi.timebank.demo import load_timebank_demo
 from gongzhi.timebank.integrity import ledger_check
 
 pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]

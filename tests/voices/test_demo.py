@@ -10,10 +10,12 @@ import pytest
 from django.utils import timezone
 
 from gongzhi.core.models import AuditEvent, User
-from gongzhi.deliberation.demo import load_deliberation_demo
-from gongzhi.people.demo import DEMO_PASSWORD, load_demo
+from gongzhi.demo.deliberation.load import load_deliberation_demo
+from gongzhi.demo.people.load import load_demo
+from gongzhi.demo.people.specs import DEMO_PASSWORD
+from gongzhi.demo.voices import huayuan, lixiong
+from gongzhi.demo.voices.load import load_voices_demo
 from gongzhi.places.models import Household, Place
-from gongzhi.voices.demo import huayuan, lixiong, load_voices_demo
 from gongzhi.voices.models import (
     Category,
     Channel,

@@ -21,9 +21,10 @@ import pytest
 from django.test import Client
 
 from gongzhi.core.models import User
-from gongzhi.people.demo import DEMO_PASSWORD, load_demo
+from gongzhi.demo.people.load import load_demo
+from gongzhi.demo.people.specs import DEMO_PASSWORD
+from gongzhi.demo.voices.load import load_voices_demo
 from gongzhi.places.models import COMMUNITY_KINDS, Place
-from gongzhi.voices.demo import load_voices_demo
 from gongzhi.voices.models import Channel, Voice
 from gongzhi.voices.services.open311 import open311_key_issue
 

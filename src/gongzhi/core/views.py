@@ -17,6 +17,7 @@ from gongzhi.core.auth import user_login_attempt
 from gongzhi.core.errors import ApplicationError, LoginThrottled
 from gongzhi.core.forms import LoginForm, PasswordForm
 from gongzhi.core.http import actor_of
+from gongzhi.core.login_listing import login_rows
 from gongzhi.core.middleware import LARGE_FONT_COOKIE, SUPPORTED
 from gongzhi.core.pages import message_call
 from gongzhi.core.services import user_change_password, user_set_preferences
@@ -52,11 +53,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 messages.info(request, _("这是工作人员为您开设的账号，请先修改密码"))
                 return redirect("core:password")
             return HttpResponseRedirect(_next_url(request, "/"))
-    demo_logins = []
-    if settings.DEMO_MODE:
-        from gongzhi.people.demo import demo_logins as load_logins
-
-        demo_logins = load_logins()
+    demo_logins = login_rows() if settings.DEMO_MODE else []
     return render(
         request,
         "core/login.html",
