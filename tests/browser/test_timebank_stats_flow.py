@@ -14,7 +14,7 @@ from gongzhi.core.models import User
 from gongzhi.people.demo import DEMO_PASSWORD, load_demo
 from gongzhi.places.models import Place
 from gongzhi.timebank.demo import load_timebank_demo
-from gongzhi.timebank.selectors import timebank_stats
+from gongzhi.timebank.selectors.stats import timebank_stats
 from tests.browser.conftest import log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

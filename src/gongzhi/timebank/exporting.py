@@ -28,7 +28,8 @@ from gongzhi.core.models import SensitiveAccess
 from gongzhi.core.usertext import masked
 from gongzhi.core.xlsx import Book
 from gongzhi.places.models import Place
-from gongzhi.timebank.models import RecordProof, ServiceRecord
+from gongzhi.timebank.models.activities import ServiceRecord
+from gongzhi.timebank.models.volunteers import RecordProof
 
 __all__ = ["RECORD_COLUMNS", "STATS_COLUMNS", "proof_pdf", "record_workbook", "stats_workbook"]
 

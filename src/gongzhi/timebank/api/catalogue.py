@@ -14,10 +14,12 @@ from gongzhi.core.errors import ValidationFailed
 from gongzhi.core.usertext import masked
 from gongzhi.places import selectors as place_selectors
 from gongzhi.rules import redemption_code
-from gongzhi.timebank import services
-from gongzhi.timebank.models import Account, Item, Redemption
+from gongzhi.timebank.models.catalogue import Item, Redemption
+from gongzhi.timebank.models.ledger import Account
 from gongzhi.timebank.selectors import catalogue as selectors
 from gongzhi.timebank.selectors import ledger as ledger_selectors
+from gongzhi.timebank.services import redemptions as redemptions_services
+from gongzhi.timebank.services.redemptions import redemption_complete
 
 router = Router(tags=["timebank"])
 
@@ -127,7 +129,7 @@ def redeem(
     account: Account | None = None
     if payload.account is not None:
         account = ledger_selectors.account_get(actor=request.user, id=payload.account)
-    redemption = services.redeem(actor=request.user, item=item, account=account, idempotency_key=key)
+    redemption = redemptions_services.redeem(actor=request.user, item=item, account=account, idempotency_key=key)
     return Status(201, _redemption_out(redemption, with_code=True))
 
 
@@ -139,7 +141,7 @@ def redeem(
 def complete(request: HttpRequest, community_id: Id, payload: CompleteIn) -> RedemptionOut:
     community = place_selectors.public_community_get(community_id=community_id)
     lookup = redemption_code.parse_lookup(payload.token or payload.code)
-    done = services.redemption_complete(
+    done = redemption_complete(
         actor=request.user,
         community=community,
         code=lookup.code if lookup else payload.code,

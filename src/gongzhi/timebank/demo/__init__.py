@@ -19,11 +19,11 @@ from gongzhi.core.services import user_create
 from gongzhi.people.demo import DEMO_PASSWORD, demo_login, link_person
 from gongzhi.people.models import Person, Relation
 from gongzhi.places.models import COMMUNITY_KINDS, Household, Place
-from gongzhi.timebank import models as tb
 from gongzhi.timebank.demo import donghuanlu, yangxiyuan
 from gongzhi.timebank.demo.book import Book
 from gongzhi.timebank.demo.common import Community
 from gongzhi.timebank.demo.history import Rows
+from gongzhi.timebank.models.volunteers import Volunteer
 
 __all__ = ["load_timebank_demo"]
 
@@ -37,7 +37,7 @@ def load_timebank_demo(*, street: Place, password: str) -> None:
     del password  # the demo logins share the people demo's password
     communities = {p.name: p for p in Place.objects.filter(parent=street, kind__in=COMMUNITY_KINDS)}
     dh = communities.get(DONGHUANLU)
-    if dh is None or tb.Volunteer.objects.filter(community__in=list(communities.values())).exists():
+    if dh is None or Volunteer.objects.filter(community__in=list(communities.values())).exists():
         return
     with transaction.atomic():
         users = _logins(communities)

@@ -15,7 +15,7 @@ from typing import Any
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.rules import ledger as rules
-from gongzhi.timebank.models import Account, AccountKind, Entry, Transaction, TransactionKind
+from gongzhi.timebank.models.ledger import Account, AccountKind, Entry, Transaction, TransactionKind
 
 __all__ = ["Book"]
 

@@ -13,9 +13,31 @@ from typing import Any
 from gongzhi.people.demo import synthetic_persons
 from gongzhi.people.models import Person, PersonTag, Tag
 from gongzhi.places.models import Place, PlaceKind
-from gongzhi.timebank import models as tb
 from gongzhi.timebank.demo.common import Community, cycle, volunteer
 from gongzhi.timebank.demo.history import at, attend, make_activity, record, record_approve, sessions_of, sign_up
+from gongzhi.timebank.models.activities import (
+    ActivityKind,
+    ActivityStatus,
+    RecordSource,
+    RecordStatus,
+    Recurrence,
+    ServiceRecord,
+    Session,
+)
+from gongzhi.timebank.models.catalogue import Donation, Item, ItemKind, Redemption, RedemptionStatus
+from gongzhi.timebank.models.exchange import Exchange, ExchangeStatus, Post, PostKind, PostStatus
+from gongzhi.timebank.models.ledger import Account, AccountKind, AccountManager, AccountMember, TransactionKind
+from gongzhi.timebank.models.skills import Certificate, ServiceType, Training, TrainingAttendance
+from gongzhi.timebank.models.stamps import Stamp, StampCard, StampPoint, StampTrail
+from gongzhi.timebank.models.volunteers import (
+    Award,
+    Recruitment,
+    RecruitmentApplication,
+    RecruitmentStatus,
+    Team,
+    TeamKind,
+    TeamMember,
+)
 
 __all__ = ["VOLUNTEERS", "build"]
 
@@ -133,12 +155,12 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
     adult_vols = [p for p in vols if c.age(p) >= 18]
 
     # --- teams and self-organizations
-    teams: dict[str, tb.Team] = {}
+    teams: dict[str, Team] = {}
     for i, (name, desc) in enumerate(SELF_ORGS):
         teams[name] = rows.add(
-            tb.Team(
+            Team(
                 community=dh,
-                kind=tb.TeamKind.SELF_ORG,
+                kind=TeamKind.SELF_ORG,
                 name=name,
                 description=desc,
                 founded_on=datetime.date(2016 + i % 4, 3 + i, 1),
@@ -147,63 +169,63 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
             )
         )
     for name, desc in TEAMS:
-        teams[name] = rows.add(tb.Team(community=dh, name=name, description=desc, founded_on=start))
+        teams[name] = rows.add(Team(community=dh, name=name, description=desc, founded_on=start))
     for team in teams.values():
-        size = 40 if team.kind == tb.TeamKind.TEAM else rng.randint(12, 30)
+        size = 40 if team.kind == TeamKind.TEAM else rng.randint(12, 30)
         for p in dict.fromkeys(
             [team.leader, *rng.sample(adult_vols, size)] if team.leader else rng.sample(adult_vols, size)
         ):
             assert p is not None
             v = c.volunteers[p.pk]
-            rows.add(tb.TeamMember(community=dh, team=team, volunteer=v, joined_on=max(v.registered_on, start)))
+            rows.add(TeamMember(community=dh, team=team, volunteer=v, joined_on=max(v.registered_on, start)))
     elder_team, party_team = teams["助老服务队"], teams["东环路党员先锋队"]
-    helpers = [tm.volunteer.person for tm in rows.of(tb.TeamMember) if tm.team is elder_team]
+    helpers = [tm.volunteer.person for tm in rows.of(TeamMember) if tm.team is elder_team]
 
     # --- collective cards, each with managers and members
-    card_of: dict[int, tb.Account] = {}  # the card a person serves under
+    card_of: dict[int, Account] = {}  # the card a person serves under
     for i, org in enumerate(PARTY_ORGS):
-        card = book.card(dh, tb.AccountKind.PARTY_ORG, f"{org}党支部储蓄卡", at=t0)
+        card = book.card(dh, AccountKind.PARTY_ORG, f"{org}党支部储蓄卡", at=t0)
         members = in_service[10 * i : 10 * i + 10]
-        rows.add(tb.AccountManager(community=dh, account=card, person=members[0], created_at=t0))
+        rows.add(AccountManager(community=dh, account=card, person=members[0], created_at=t0))
         for p in members:
-            rows.add(tb.AccountMember(community=dh, account=card, person=p, created_at=t0))
+            rows.add(AccountMember(community=dh, account=card, person=p, created_at=t0))
             card_of[p.pk] = card
     taken = set(card_of)
     for org in ENTERPRISES:
-        card = book.card(dh, tb.AccountKind.ENTERPRISE, f"{org}企业卡", at=t0)
+        card = book.card(dh, AccountKind.ENTERPRISE, f"{org}企业卡", at=t0)
         staff = [p for p in adult_vols if p.pk not in taken and c.age(p) < 60][:5]
-        rows.add(tb.AccountManager(community=dh, account=card, person=staff[0], created_at=t0))
+        rows.add(AccountManager(community=dh, account=card, person=staff[0], created_at=t0))
         for p in staff:
             taken.add(p.pk)
-            rows.add(tb.AccountMember(community=dh, account=card, person=p, created_at=t0))
+            rows.add(AccountMember(community=dh, account=card, person=p, created_at=t0))
             card_of[p.pk] = card
-    yard_card: dict[int, tb.Account] = {}
+    yard_card: dict[int, Account] = {}
     yard_manager: dict[int, Person] = {}
     for yard in sorted(courtyards, key=lambda p: p.sort_key):
-        card = yard_card[yard.pk] = book.card(dh, tb.AccountKind.COURTYARD, f"{yard.name}院落集体卡", at=t0)
+        card = yard_card[yard.pk] = book.card(dh, AccountKind.COURTYARD, f"{yard.name}院落集体卡", at=t0)
         people = by_top.get(yard.pk, [])
         manager = c.users[14].person if c.users[14].person.place_path.startswith(yard.path) else None
         manager = manager or next(p for p in people if 35 <= c.age(p) <= 75)
         yard_manager[yard.pk] = manager
-        rows.add(tb.AccountManager(community=dh, account=card, person=manager, created_at=t0))
+        rows.add(AccountManager(community=dh, account=card, person=manager, created_at=t0))
         members = [p for p in people if p.pk in c.volunteers and p.pk not in taken and p.pk != me.pk]
         for p in dict.fromkeys([manager, *members[:8]]):
-            rows.add(tb.AccountMember(community=dh, account=card, person=p, created_at=t0))
+            rows.add(AccountMember(community=dh, account=card, person=p, created_at=t0))
             if p.pk in c.volunteers:
                 card_of[p.pk] = card
 
-    def earner(p: Person, when: datetime.datetime, card: tb.Account | None) -> tb.Account:
+    def earner(p: Person, when: datetime.datetime, card: Account | None) -> Account:
         return card or book.individual(p, at=when)
 
     # --- recruitment and awards (the lifecycle around the records)
-    recruitments: tuple[tuple[str, tb.Team | None, int, datetime.date, str], ...] = (
-        ("招募助老服务志愿者", elder_team, 30, start, tb.RecruitmentStatus.CLOSED),
-        ("招募院落门前三包轮值志愿者", None, 60, start + datetime.timedelta(days=200), tb.RecruitmentStatus.CLOSED),
-        ("招募冬季助老志愿者", elder_team, 20, c.today - datetime.timedelta(days=20), tb.RecruitmentStatus.OPEN),
+    recruitments: tuple[tuple[str, Team | None, int, datetime.date, str], ...] = (
+        ("招募助老服务志愿者", elder_team, 30, start, RecruitmentStatus.CLOSED),
+        ("招募院落门前三包轮值志愿者", None, 60, start + datetime.timedelta(days=200), RecruitmentStatus.CLOSED),
+        ("招募冬季助老志愿者", elder_team, 20, c.today - datetime.timedelta(days=20), RecruitmentStatus.OPEN),
     )
     for title, recruiting, needed, opens, status in recruitments:
         ad = rows.add(
-            tb.Recruitment(
+            Recruitment(
                 community=dh,
                 title=title,
                 description=f"{title}，每周服务约两小时，服务时长计入志愿服务记录并兑换积分。",
@@ -218,7 +240,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
         )
         for p in rng.sample(residents, 6):
             rows.add(
-                tb.RecruitmentApplication(
+                RecruitmentApplication(
                     community=dh,
                     recruitment=ad,
                     person=p,
@@ -241,10 +263,10 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
         organiser=u2,
         title="银龄关爱·上门探望独居老人",
         description="每周三下午两人一组上门探望高龄独居老人，聊天、测血压、检查水电气安全。",
-        kind=tb.ActivityKind.EVENT,
+        kind=ActivityKind.EVENT,
         service_type=T["助老陪伴"],
         team=elder_team,
-        recurrence=tb.Recurrence.WEEKLY,
+        recurrence=Recurrence.WEEKLY,
         weekdays="3",
         start_date=start,
         start_time=datetime.time(14, 30),
@@ -258,9 +280,9 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
         organiser=u1,
         title="院落门前三包·周六轮值",
         description="包卫生、包秩序、包绿化：各院落志愿者周六上午清扫院坝、劝导乱停乱放。",
-        kind=tb.ActivityKind.DUTY,
+        kind=ActivityKind.DUTY,
         service_type=T["门前三包"],
-        recurrence=tb.Recurrence.WEEKLY,
+        recurrence=Recurrence.WEEKLY,
         weekdays="6",
         start_date=start,
         start_time=datetime.time(8, 30),
@@ -274,10 +296,10 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
         organiser=u1,
         title="清洁家园·每月第一个周六大扫除",
         description="每月第一个周六全社区大扫除，清理小区卫生死角、楼道杂物和绿化带垃圾。",
-        kind=tb.ActivityKind.EVENT,
+        kind=ActivityKind.EVENT,
         service_type=T["保洁/环境整治"],
         team=party_team,
-        recurrence=tb.Recurrence.MONTHLY,
+        recurrence=Recurrence.MONTHLY,
         weekdays="6",
         month_week=1,
         start_date=start,
@@ -292,10 +314,10 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
         organiser=u2,
         title="代购代办·为行动不便老人跑腿",
         description="每周一上午为行动不便的老人代买药品、代缴水电气费。",
-        kind=tb.ActivityKind.EVENT,
+        kind=ActivityKind.EVENT,
         service_type=T["代购代办"],
         team=elder_team,
-        recurrence=tb.Recurrence.WEEKLY,
+        recurrence=Recurrence.WEEKLY,
         weekdays="1",
         start_date=start,
         start_time=datetime.time(9, 0),
@@ -328,7 +350,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
                 start_time=datetime.time(9, 0),
                 end_time=datetime.time(9 + hours, 0),
                 capacity=80,
-                status=tb.ActivityStatus.CLOSED,
+                status=ActivityStatus.CLOSED,
             )
         )
     dumplings = make_activity(
@@ -352,23 +374,17 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
     elderly_pool = cycle(elderly, rng)
     place_of = {p.pk: (p.household.place if p.household else dh) for p in residents}
     yard_vols = [p for p in vols if p.household_id and c.top_place_id(p) in yard_pools]
-    records: list[tb.ServiceRecord] = []
+    records: list[ServiceRecord] = []
     stats = {"pending": 0}
 
-    def status_for(session: tb.Session) -> str:
+    def status_for(session: Session) -> str:
         if session.starts_at >= queue_from:
             stats["pending"] += 1
-            return tb.RecordStatus.PENDING
+            return RecordStatus.PENDING
         r = rng.random()
-        return (
-            tb.RecordStatus.REJECTED
-            if r < 0.004
-            else tb.RecordStatus.DISPUTED
-            if r < 0.0055
-            else tb.RecordStatus.APPROVED
-        )
+        return RecordStatus.REJECTED if r < 0.004 else RecordStatus.DISPUTED if r < 0.0055 else RecordStatus.APPROVED
 
-    def serve(session: tb.Session, p: Person, **kw: Any) -> None:
+    def serve(session: Session, p: Person, **kw: Any) -> None:
         if session.starts_at > past_end:
             sign_up(rows, session, p)
             return
@@ -376,7 +392,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
         rec = attend(rows, rng, session, p, status=status_for(session), reviewer=reviewer, **kw)
         records.append(rec)
 
-    def crew(session: tb.Session, pool: list[Person], n: int, *, include_me: bool = False) -> list[Person]:
+    def crew(session: Session, pool: list[Person], n: int, *, include_me: bool = False) -> list[Person]:
         """Volunteers registered by the session's day."""
         day = session.starts_at.date()
         eligible = [p for p in pool if c.volunteers[p.pk].registered_on <= day]
@@ -405,7 +421,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
             top = c.top_place_id(p) if p.household_id else yard_list[k % len(yard_list)]
             yard = places[top] if top in yard_pools else places[yard_list[k % len(yard_list)]]
             under = card_of.get(p.pk)
-            if under is not None and under.kind == tb.AccountKind.COURTYARD and under is not yard_card[yard.pk]:
+            if under is not None and under.kind == AccountKind.COURTYARD and under is not yard_card[yard.pk]:
                 under = None
             serve(
                 s,
@@ -428,7 +444,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
                 content=f"{area.name}环境卫生整治",
                 place=area,
                 recipients=compound_pools[area.pk].take(rng.randint(5, 7)),
-                card=under if under is not None and under.kind != tb.AccountKind.COURTYARD else None,
+                card=under if under is not None and under.kind != AccountKind.COURTYARD else None,
                 team=party_team,
             )
     for s in sessions_of(rows, errands, until=until):
@@ -460,7 +476,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
                 content=a.title,
                 place=area,
                 recipients=who,
-                card=under if under is not None and under.kind != tb.AccountKind.COURTYARD else None,
+                card=under if under is not None and under.kind != AccountKind.COURTYARD else None,
             )
     (s,) = sessions_of(rows, dumplings, until=until)
     for p in [me, *rng.sample([h for h in helpers if h.pk != me.pk], 22)]:
@@ -474,23 +490,23 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
         helper = rng.choice(adults)
         helped = rng.choice([p for p in residents if p.pk != helper.pk])
         st = T["代购代办"] if i % 2 else T["助老陪伴"]
-        kind = tb.PostKind.REQUEST if i % 3 else tb.PostKind.OFFER
-        poster = helped if kind == tb.PostKind.REQUEST else helper
+        kind = PostKind.REQUEST if i % 3 else PostKind.OFFER
+        poster = helped if kind == PostKind.REQUEST else helper
         when = c.now - datetime.timedelta(days=rng.randint(5, 600))
         title = (
             ("帮忙买菜取药" if st.name == "代购代办" else "陪老人聊天散步")
-            if kind == tb.PostKind.REQUEST
+            if kind == PostKind.REQUEST
             else ("我能帮邻居跑腿代购" if st.name == "代购代办" else "我可以陪老人聊天")
         )
         post = rows.add(
-            tb.Post(
+            Post(
                 community=dh,
                 kind=kind,
                 person=poster,
                 service_type=st,
                 title=title,
                 place_path=poster.place_path,
-                status=tb.PostStatus.CLOSED if i < 30 else tb.PostStatus.OPEN,
+                status=PostStatus.CLOSED if i < 30 else PostStatus.OPEN,
                 created_at=when,
             )
         )
@@ -510,18 +526,18 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
                 started=started,
                 ended=started + datetime.timedelta(minutes=rng.choice((60, 90, 120))),
                 recipients=[helped],
-                status=tb.RecordStatus.PENDING if i >= 27 else tb.RecordStatus.APPROVED,
-                source=tb.RecordSource.EXCHANGE,
+                status=RecordStatus.PENDING if i >= 27 else RecordStatus.APPROVED,
+                source=RecordSource.EXCHANGE,
                 reviewer=u3,
             )
             records.append(rec)
         rows.add(
-            tb.Exchange(
+            Exchange(
                 community=dh,
                 post=post,
                 helper=helper,
                 helped=helped,
-                status=tb.ExchangeStatus.AGREED if agreed else tb.ExchangeStatus.CONFIRMED,
+                status=ExchangeStatus.AGREED if agreed else ExchangeStatus.CONFIRMED,
                 record=rec,
                 created_at=when,
                 confirmed_at=None if rec is None else rec.ended_at,
@@ -529,13 +545,13 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
         )
 
     # --- 琼花观's chain: disabled residents trained and certified, then serving residents aged 70 and over
-    certified: list[tuple[Person, tb.ServiceType]] = []
+    certified: list[tuple[Person, ServiceType]] = []
     for n, (skill_name, title, months, _content) in enumerate(CHAIN):
         st = T[skill_name]
         assert st.required_skill is not None
         day = _months_before(c.today, months) + datetime.timedelta(days=7)
         training = rows.add(
-            tb.Training(
+            Training(
                 community=dh,
                 title=title,
                 skill=st.required_skill,
@@ -551,13 +567,13 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
         for k, p in enumerate(dict.fromkeys(trainees)):
             passed = k != 3
             rows.add(
-                tb.TrainingAttendance(
+                TrainingAttendance(
                     community=dh, training=training, person=p, passed=passed, recorded_by=u2, recorded_at=at(day, 16)
                 )
             )
             if passed:
                 rows.add(
-                    tb.Certificate(
+                    Certificate(
                         community=dh,
                         person=p,
                         skill=st.required_skill,
@@ -569,7 +585,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
                     )
                 )
                 certified.append((p, st))
-    tb.ServiceType.objects.filter(pk__in=[T[s].pk for s, *_ in CHAIN]).update(assisted_employment=True)
+    ServiceType.objects.filter(pk__in=[T[s].pk for s, *_ in CHAIN]).update(assisted_employment=True)
     old_pool = cycle([p for p in residents if c.age(p) >= 70], rng)
     for p, st in certified:
         content = next(x[3] for x in CHAIN if x[0] == st.name)
@@ -589,16 +605,16 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
                     started=started,
                     ended=started + datetime.timedelta(minutes=rng.choice((45, 60, 90))),
                     recipients=who,
-                    source=tb.RecordSource.PAPER,
+                    source=RecordSource.PAPER,
                     reviewer=u2,
                 )
             )
 
     # --- the approved records' points, in the order they were approved
     records.sort(key=lambda r: r.reviewed_at or c.now)
-    duplicate: tb.ServiceRecord | None = None
+    duplicate: ServiceRecord | None = None
     for n, rec in enumerate(records, 1):
-        if rec.status != tb.RecordStatus.APPROVED:
+        if rec.status != RecordStatus.APPROVED:
             continue
         assert rec.reviewed_at is not None
         account = earner(rec.person, rec.reviewed_at, rec.card)
@@ -608,8 +624,8 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
             # Entered a second time by hand from the paper sheet, then reversed with its reason.
             dup = book.post(
                 community=dh,
-                kind=tb.TransactionKind.EARN,
-                postings=[(book.system(dh, tb.AccountKind.ISSUANCE), -rec.points), (account, rec.points)],
+                kind=TransactionKind.EARN,
+                postings=[(book.system(dh, AccountKind.ISSUANCE), -rec.points), (account, rec.points)],
                 memo=f"补录：{rec.content}",
                 key=f"demo:record:{n}:manual",
                 at=rec.reviewed_at + datetime.timedelta(hours=2),
@@ -626,7 +642,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
 
     # --- the stamp trail
     trail = rows.add(
-        tb.StampTrail(
+        StampTrail(
             community=dh,
             name="东环路公益集章打卡",
             description="在社区公益服务点扫码集章，每个点每天一次，集满 8 枚奖励 20 积分。",
@@ -638,7 +654,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
     point_places = [dh, *(p for p in places.values() if p.name in STAMP_POINTS)]
     stamp_points = [
         rows.add(
-            tb.StampPoint(
+            StampPoint(
                 community=dh,
                 trail=trail,
                 name=name,
@@ -654,7 +670,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
         count = 8 if full else rng.randint(1, 7)
         days = sorted(rng.sample(range((c.today - trail.starts_on).days - 1), count))
         stamp_card = rows.add(
-            tb.StampCard(
+            StampCard(
                 community=dh,
                 trail=trail,
                 person=p,
@@ -666,7 +682,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
         )
         for k, d in enumerate(days):
             rows.add(
-                tb.Stamp(
+                Stamp(
                     community=dh,
                     card=stamp_card,
                     point=stamp_points[k % 8],
@@ -679,9 +695,9 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
             assert stamp_card.completed_at is not None
             stamp_card.transaction = book.post(
                 community=dh,
-                kind=tb.TransactionKind.EARN,
+                kind=TransactionKind.EARN,
                 postings=[
-                    (book.system(dh, tb.AccountKind.ISSUANCE), -20),
+                    (book.system(dh, AccountKind.ISSUANCE), -20),
                     (book.individual(p, at=stamp_card.completed_at), 20),
                 ],
                 memo="公益集章集满奖励",
@@ -692,12 +708,12 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
 
     # --- spending: the 慈善超市 (donated goods, services of certified volunteers and a partner business)
     market = c.users[13]
-    items: list[tuple[tb.Item, int]] = []  # (item, units on the shelf)
+    items: list[tuple[Item, int]] = []  # (item, units on the shelf)
     for name, price, donor, quantity in GOODS:
         item = rows.add(
-            tb.Item(
+            Item(
                 community=dh,
-                kind=tb.ItemKind.GOODS,
+                kind=ItemKind.GOODS,
                 name=name,
                 price=price,
                 stock=0,
@@ -708,7 +724,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
         )
         for k, (donor_name, part) in enumerate(((donor, quantity // 2), ("新都区慈善总会", quantity - quantity // 2))):
             rows.add(
-                tb.Donation(
+                Donation(
                     community=dh,
                     item=item,
                     donor=donor_name,
@@ -722,9 +738,9 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
     barber = next((p for p, st in certified if st.name == "理发"), None)
     services = [
         rows.add(
-            tb.Item(
+            Item(
                 community=dh,
-                kind=tb.ItemKind.SERVICE,
+                kind=ItemKind.SERVICE,
                 name="上门理发一次（助残理发师）",
                 price=20,
                 service_type=T["理发"],
@@ -734,9 +750,9 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
             )
         ),
         rows.add(
-            tb.Item(
+            Item(
                 community=dh,
-                kind=tb.ItemKind.SERVICE,
+                kind=ItemKind.SERVICE,
                 name="家电清洗一次",
                 price=50,
                 provider_name="东环家政服务部",
@@ -744,14 +760,14 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
             )
         ),
     ]
-    redemptions: list[tb.Redemption] = []
+    redemptions: list[Redemption] = []
     codes: set[str] = set()
 
-    def redeem(account: tb.Account, item: tb.Item, when: datetime.datetime, status: str) -> tb.Redemption:
+    def redeem(account: Account, item: Item, when: datetime.datetime, status: str) -> Redemption:
         tx = book.post(
             community=dh,
-            kind=tb.TransactionKind.SPEND,
-            postings=[(account, -item.price), (book.system(dh, tb.AccountKind.REDEMPTION), item.price)],
+            kind=TransactionKind.SPEND,
+            postings=[(account, -item.price), (book.system(dh, AccountKind.REDEMPTION), item.price)],
             memo=f"兑换：{item.name}",
             key=f"demo:redemption:{len(redemptions) + 1}:reserve",
             at=when,
@@ -764,7 +780,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
                 codes.add(code)
                 break
         red = rows.add(
-            tb.Redemption(
+            Redemption(
                 community=dh,
                 item=item,
                 account=account,
@@ -779,23 +795,23 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
                 transaction=tx,
             )
         )
-        if status == tb.RedemptionStatus.COMPLETED:
+        if status == RedemptionStatus.COMPLETED:
             red.completed_by = item.provider_user or u2
             red.completed_at = when + datetime.timedelta(hours=rng.randint(1, 72))
-        if status in (tb.RedemptionStatus.CANCELLED, tb.RedemptionStatus.EXPIRED):
+        if status in (RedemptionStatus.CANCELLED, RedemptionStatus.EXPIRED):
             red.refund = book.reverse(
                 tx,
                 reason="居民取消兑换，积分退回"
-                if status == tb.RedemptionStatus.CANCELLED
+                if status == RedemptionStatus.CANCELLED
                 else "核销码过期未使用，积分退回",
                 key=f"demo:redemption:{len(redemptions) + 1}:refund",
-                at=red.expires_at if status == tb.RedemptionStatus.EXPIRED else when + datetime.timedelta(days=2),
-                actor=red.created_by if status == tb.RedemptionStatus.CANCELLED else None,
+                at=red.expires_at if status == RedemptionStatus.EXPIRED else when + datetime.timedelta(days=2),
+                actor=red.created_by if status == RedemptionStatus.CANCELLED else None,
             )
         redemptions.append(red)
         return red
 
-    individuals = [a for a in book.accounts if a.kind == tb.AccountKind.INDIVIDUAL and a.community_id == dh.pk]
+    individuals = [a for a in book.accounts if a.kind == AccountKind.INDIVIDUAL and a.community_id == dh.pk]
     mine = book.individual(me, at=t0)
     shelf = {id(item): units for item, units in items}  # goods only; services have no stock
     year_ago = c.now - datetime.timedelta(days=365)
@@ -807,13 +823,11 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
         if id(item) in shelf:
             shelf[id(item)] -= 1
         when = year_ago + datetime.timedelta(minutes=rng.randint(0, 60 * 24 * 350))
-        redeem(account, item, when, tb.RedemptionStatus.COMPLETED)
-    for k, state in enumerate(
-        [tb.RedemptionStatus.RESERVED] * 8 + [tb.RedemptionStatus.CANCELLED, tb.RedemptionStatus.EXPIRED]
-    ):
+        redeem(account, item, when, RedemptionStatus.COMPLETED)
+    for k, state in enumerate([RedemptionStatus.RESERVED] * 8 + [RedemptionStatus.CANCELLED, RedemptionStatus.EXPIRED]):
         account = mine if k == 0 else next(a for a in rng.sample(individuals, 40) if a.balance >= 100)
         item = items[k % len(items)][0]
-        reserved = state == tb.RedemptionStatus.RESERVED
+        reserved = state == RedemptionStatus.RESERVED
         when = c.now - datetime.timedelta(days=rng.randint(1, 5) if reserved else rng.randint(30, 90))
         if reserved:
             shelf[id(item)] -= 1
@@ -830,11 +844,11 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
         amount = min(card.balance // 2, 300)
         if amount < 10:
             continue
-        managers = [m.person for m in rows.of(tb.AccountManager) if m.account is card]
+        managers = [m.person for m in rows.of(AccountManager) if m.account is card]
         book.post(
             community=dh,
-            kind=tb.TransactionKind.SPEND,
-            postings=[(card, -amount), (book.system(dh, tb.AccountKind.REDEMPTION), amount)],
+            kind=TransactionKind.SPEND,
+            postings=[(card, -amount), (book.system(dh, AccountKind.REDEMPTION), amount)],
             memo=memo,
             key=f"demo:card:{card.name}:reward",
             at=c.now - datetime.timedelta(days=rng.randint(20, 200)),
@@ -858,7 +872,7 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
         when = c.now - datetime.timedelta(days=30 * gifts + rng.randint(0, 20))
         book.post(
             community=dh,
-            kind=tb.TransactionKind.GIFT,
+            kind=TransactionKind.GIFT,
             postings=[(account, -50 - 10 * gifts), (book.individual(elders[0], at=when), 50 + 10 * gifts)],
             memo="赠送给家人",
             key=f"demo:gift:{giver.pk}:{when:%Y%m}",
@@ -872,12 +886,12 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
             amount = 30 + 10 * k
             book.post(
                 community=dh,
-                kind=tb.TransactionKind.CLEAR,
+                kind=TransactionKind.CLEAR,
                 postings=[
                     (account, -amount),
-                    (book.system(dh, tb.AccountKind.CLEARING, caotanglu), amount),
-                    (book.system(caotanglu, tb.AccountKind.CLEARING, dh), -amount),
-                    (book.system(caotanglu, tb.AccountKind.REDEMPTION), amount),
+                    (book.system(dh, AccountKind.CLEARING, caotanglu), amount),
+                    (book.system(caotanglu, AccountKind.CLEARING, dh), -amount),
+                    (book.system(caotanglu, AccountKind.REDEMPTION), amount),
                 ],
                 memo="通存通兑：在草堂路社区兑换生活用品",
                 key=f"demo:clear:{account.person_id}:{k}",
@@ -888,14 +902,14 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
     # Awards for the most active volunteers (part of their 志愿服务记录).
     minutes: dict[int, int] = {}
     for rec in records:
-        if rec.status == tb.RecordStatus.APPROVED:
+        if rec.status == RecordStatus.APPROVED:
             minutes[rec.person.pk] = minutes.get(rec.person.pk, 0) + rec.minutes
     top = sorted(minutes, key=lambda pk: -minutes[pk])[:12]
     for year in (start.year + 1, start.year + 2):
         for pk in dict.fromkeys([me.pk, *top]):
             if pk in c.volunteers:
                 rows.add(
-                    tb.Award(
+                    Award(
                         community=dh,
                         volunteer=c.volunteers[pk],
                         title=f"{year - 1}年度东环路社区优秀志愿者",
@@ -905,12 +919,12 @@ def build(c: Community, caotanglu: Place | None) -> dict[str, int]:
                     )
                 )
 
-    approved = [r for r in records if r.status == tb.RecordStatus.APPROVED]
+    approved = [r for r in records if r.status == RecordStatus.APPROVED]
     return {
         "volunteers": len(c.volunteers),
         "records": len(records),
         "approved_minutes": sum(r.minutes for r in approved),
         "pending": stats["pending"],
         "redemptions": len(redemptions),
-        "certificates": len(rows.of(tb.Certificate)),
+        "certificates": len(rows.of(Certificate)),
     }

@@ -19,25 +19,20 @@ from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_allowing, user_can
 from gongzhi.people.models import Person
 from gongzhi.places.models import Household, Place
-from gongzhi.timebank.models import (
-    COLLECTIVE_KINDS,
-    Account,
-    AccountKind,
+from gongzhi.timebank.models.activities import (
     Activity,
     ActivityStatus,
     RecordSource,
     RecordStatus,
     ServiceRecord,
-    ServiceType,
     Session,
     SignUp,
     SignUpStatus,
-    Team,
-    Volunteer,
-    VolunteerStatus,
 )
-from gongzhi.timebank.services.activities import can_decide, can_run_session
-from gongzhi.timebank.services.ledger import in_community
+from gongzhi.timebank.models.ledger import COLLECTIVE_KINDS, Account, AccountKind
+from gongzhi.timebank.models.skills import ServiceType
+from gongzhi.timebank.models.volunteers import Team, Volunteer, VolunteerStatus
+from gongzhi.timebank.predicates import can_decide_record, can_run_session, in_community
 
 __all__ = [
     "activity_get",
@@ -237,7 +232,7 @@ def record_get(*, actor: Any, community: Place, record_id: int) -> ServiceRecord
     if record is None:
         raise NotFound()
     activity = record.session.activity if record.session is not None else None
-    if record.person.account_id != actor.pk and not can_decide(actor, record, activity):
+    if record.person.account_id != actor.pk and not can_decide_record(actor, record, activity):
         raise NotFound()
     return record
 
@@ -265,7 +260,7 @@ def approval_queue(*, actor: Any, community: Place) -> list[ServiceRecord]:
         .select_related("person", "place", "service_type", "card", "session__activity", "community")
         .order_by("created_at", "id")
     )
-    return [r for r in rows if can_decide(actor, r, r.session.activity if r.session is not None else None)]
+    return [r for r in rows if can_decide_record(actor, r, r.session.activity if r.session is not None else None)]
 
 
 @dataclass(frozen=True)

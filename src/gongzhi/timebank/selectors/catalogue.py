@@ -15,16 +15,12 @@ from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.people.models import Person
 from gongzhi.places import selectors as place_selectors
-from gongzhi.places.models import Place
-from gongzhi.timebank.models import Account, AccountKind, Certificate, Donation, Item, Redemption, ServiceType
-from gongzhi.timebank.services.catalogue import (
-    COMMUNITY_KINDS,
-    may_complete,
-    paying_person,
-    provides_in,
-    redemption_find,
-)
-from gongzhi.timebank.services.ledger import in_community
+from gongzhi.places.models import COMMUNITY_KINDS, Place
+from gongzhi.timebank.models.catalogue import Donation, Item, Redemption
+from gongzhi.timebank.models.ledger import Account, AccountKind
+from gongzhi.timebank.models.skills import Certificate, ServiceType
+from gongzhi.timebank.predicates import in_community, provides_in
+from gongzhi.timebank.services.redemptions import paying_person, redemption_find
 
 __all__ = [
     "api_item_get",
@@ -36,10 +32,8 @@ __all__ = [
     "item_get",
     "item_list",
     "item_service_types",
-    "may_complete",
     "paying_accounts",
     "provider_user_by_phone",
-    "provides_in",
     "redemption_find",
     "redemption_get",
     "redemption_list",

@@ -12,8 +12,8 @@ from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
-from gongzhi.timebank.models import Exchange, ExchangeStatus, Post, PostKind, PostStatus
-from gongzhi.timebank.services.ledger import in_community
+from gongzhi.timebank.models.exchange import Exchange, ExchangeStatus, Post, PostKind, PostStatus
+from gongzhi.timebank.predicates import in_community
 
 __all__ = ["exchange_get", "my_exchanges", "my_person", "post_exchanges", "post_get", "post_list"]
 

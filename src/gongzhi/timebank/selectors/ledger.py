@@ -14,7 +14,7 @@ from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_allowing, grants_for, user_can
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place, PlaceKind
-from gongzhi.timebank.models import (
+from gongzhi.timebank.models.ledger import (
     COLLECTIVE_KINDS,
     Account,
     AccountKind,
@@ -23,15 +23,9 @@ from gongzhi.timebank.models import (
     Entry,
     Transaction,
 )
-from gongzhi.timebank.services.ledger import (
-    gift_month_start,
-    gifts_sent_since,
-    in_community,
-    ledger_settings,
-    ledger_settings_for,
-    owns,
-    require_street,
-)
+from gongzhi.timebank.predicates import in_community, owns_account, require_street
+from gongzhi.timebank.services.ledger import gift_month_start, gifts_sent_since
+from gongzhi.timebank.services.settings import ledger_settings, ledger_settings_for
 
 __all__ = [
     "Settlement",
@@ -203,7 +197,7 @@ def account_for_page(*, actor: Any, community: Place, account_id: int) -> tuple[
         raise NotFound()
     if user_can(actor, Action.TIMEBANK_ACCOUNTS, community):
         return account, True
-    if owns(actor, account):
+    if owns_account(actor, account):
         return account, False
     raise NotFound()
 

@@ -12,8 +12,8 @@ from gongzhi.core.errors import NotFound, PermissionDenied
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.places.models import Place
-from gongzhi.timebank.models import StampCard, StampPoint, StampTrail
-from gongzhi.timebank.services.ledger import in_community
+from gongzhi.timebank.models.stamps import StampCard, StampPoint, StampTrail
+from gongzhi.timebank.predicates import in_community
 
 __all__ = [
     "TrailProgress",

@@ -26,21 +26,10 @@ from gongzhi.core.scoping import grants_allowing
 from gongzhi.people.models import PersonTag
 from gongzhi.places.models import COMMUNITY_KINDS, Grid, Place
 from gongzhi.places.selectors import FIGURES_TTL, street_get
-from gongzhi.timebank.models import (
-    COLLECTIVE_KINDS,
-    Account,
-    AccountKind,
-    Entry,
-    RecordStatus,
-    ServiceRecipient,
-    ServiceRecord,
-    ServiceType,
-    Team,
-    TeamKind,
-    TeamMember,
-    Volunteer,
-    VolunteerStatus,
-)
+from gongzhi.timebank.models.activities import RecordStatus, ServiceRecipient, ServiceRecord
+from gongzhi.timebank.models.ledger import COLLECTIVE_KINDS, Account, AccountKind, Entry
+from gongzhi.timebank.models.skills import ServiceType
+from gongzhi.timebank.models.volunteers import Team, TeamKind, TeamMember, Volunteer, VolunteerStatus
 
 __all__ = [
     "PUBLIC_KEYS",

@@ -20,20 +20,19 @@ from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
-from gongzhi.timebank.models import (
+from gongzhi.timebank.models.activities import RecordStatus, ServiceRecord
+from gongzhi.timebank.models.skills import TrainingAttendance
+from gongzhi.timebank.models.volunteers import (
     Award,
     RecordProof,
-    RecordStatus,
     Recruitment,
     RecruitmentApplication,
     RecruitmentStatus,
-    ServiceRecord,
     Team,
     TeamMember,
-    TrainingAttendance,
     Volunteer,
 )
-from gongzhi.timebank.services.ledger import in_community
+from gongzhi.timebank.predicates import in_community
 
 __all__ = [
     "Period",

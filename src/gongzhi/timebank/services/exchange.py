@@ -17,19 +17,10 @@ from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
-from gongzhi.timebank.models import (
-    Exchange,
-    ExchangeStatus,
-    Post,
-    PostKind,
-    PostStatus,
-    RecordSource,
-    RecordStatus,
-    ServiceRecipient,
-    ServiceRecord,
-    ServiceType,
-)
-from gongzhi.timebank.services.ledger import in_community
+from gongzhi.timebank.models.activities import RecordSource, RecordStatus, ServiceRecipient, ServiceRecord
+from gongzhi.timebank.models.exchange import Exchange, ExchangeStatus, Post, PostKind, PostStatus
+from gongzhi.timebank.models.skills import ServiceType
+from gongzhi.timebank.predicates import in_community
 from gongzhi.timebank.services.skills import has_live_certificate, own_person
 
 __all__ = ["EXCHANGE_MINUTES_MAX", "exchange_agree", "exchange_cancel", "exchange_confirm", "post_close", "post_create"]

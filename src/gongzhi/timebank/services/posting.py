@@ -26,7 +26,7 @@ from gongzhi.core.errors import Duplicate, NotFound, Overdraft, ValidationFailed
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.rules import ledger as rules
-from gongzhi.timebank.models import Account, Entry, Transaction, TransactionKind
+from gongzhi.timebank.models.ledger import Account, Entry, Transaction, TransactionKind
 
 __all__ = ["KEY_MAX", "MEMO_MAX", "check_key", "existing_transaction", "lock_accounts", "transfer_post"]
 

@@ -17,8 +17,9 @@ from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, Validatio
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.places.models import Place
-from gongzhi.timebank.models import RecordProof, RecordStatus, ServiceRecord, Volunteer
-from gongzhi.timebank.services.ledger import in_community
+from gongzhi.timebank.models.activities import RecordStatus, ServiceRecord
+from gongzhi.timebank.models.volunteers import RecordProof, Volunteer
+from gongzhi.timebank.predicates import in_community
 
 __all__ = ["PROOF_CODE_ALPHABET", "PROOF_CODE_LENGTH", "proof_issue"]
 

@@ -17,8 +17,8 @@ from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
-from gongzhi.timebank.models import Certificate, ServiceType, Skill, Training, TrainingAttendance
-from gongzhi.timebank.services.ledger import in_community
+from gongzhi.timebank.models.skills import Certificate, ServiceType, Skill, Training, TrainingAttendance
+from gongzhi.timebank.predicates import in_community
 
 __all__ = [
     "POINTS_PER_HOUR_MAX",

@@ -17,8 +17,9 @@ from gongzhi.core.errors import Duplicate, NotFound, ValidationFailed, clean_or_
 from gongzhi.core.permissions import Action
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
-from gongzhi.timebank.models import AccountKind, Stamp, StampCard, StampPoint, StampTrail, TransactionKind
-from gongzhi.timebank.services.ledger import individual_account, system_account
+from gongzhi.timebank.models.ledger import AccountKind, TransactionKind
+from gongzhi.timebank.models.stamps import Stamp, StampCard, StampPoint, StampTrail
+from gongzhi.timebank.services.accounts import individual_account, system_account
 from gongzhi.timebank.services.posting import transfer_post
 from gongzhi.timebank.services.skills import own_person, require_staff
 

@@ -21,7 +21,7 @@ from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.rules import phone as phone_rules
 from gongzhi.rules.volunteer_age import is_minor
-from gongzhi.timebank.models import (
+from gongzhi.timebank.models.volunteers import (
     Award,
     Recruitment,
     RecruitmentApplication,
@@ -32,7 +32,7 @@ from gongzhi.timebank.models import (
     Volunteer,
     VolunteerStatus,
 )
-from gongzhi.timebank.services.ledger import _require_staff, in_community
+from gongzhi.timebank.predicates import in_community, require_staff
 
 __all__ = [
     "award_add",
@@ -51,7 +51,7 @@ NUMBER_TRIES = 5
 
 
 def _staff(actor: Any, community: Place) -> None:
-    _require_staff(actor, community, Action.TIMEBANK_VOLUNTEERS, _("只有社区工作人员可以管理志愿者"))
+    require_staff(actor, community, Action.TIMEBANK_VOLUNTEERS, _("只有社区工作人员可以管理志愿者"))
 
 
 def _date(value: Any, *, label: str, field: str, required: bool = False) -> datetime.date | None:

@@ -24,17 +24,24 @@ from gongzhi.core.permissions import Action
 from gongzhi.core.qr import qr_svg
 from gongzhi.core.scoping import user_can
 from gongzhi.places.models import Place
-from gongzhi.timebank import services
-from gongzhi.timebank.models import (
-    Account,
-    ActivityKind,
-    RecordStatus,
-    Recurrence,
-    Session,
-    SignUpStatus,
-)
+from gongzhi.timebank.models.activities import ActivityKind, RecordStatus, Recurrence, Session, SignUpStatus
+from gongzhi.timebank.models.ledger import Account
+from gongzhi.timebank.predicates import can_run_session
 from gongzhi.timebank.selectors import activities as selectors
-from gongzhi.timebank.services.activities import AttendanceRow, can_run_session
+from gongzhi.timebank.services import activities as activities_services
+from gongzhi.timebank.services import approval as approval_services
+from gongzhi.timebank.services import signups as signups_services
+from gongzhi.timebank.services.activities import CAPACITY_MAX, activity_create, sessions_extend
+from gongzhi.timebank.services.approval import dispute_decide, record_approve, record_reject
+from gongzhi.timebank.services.checkin import (
+    AttendanceRow,
+    attendance_enter,
+    check_in,
+    check_out,
+    volunteer_code,
+    volunteer_code_rotate,
+)
+from gongzhi.timebank.services.signups import signup_create
 from gongzhi.timebank.views.common import add_service_error, community_and_actor, page_context
 
 WEEKDAYS = [
@@ -112,7 +119,7 @@ class ActivityForm(forms.Form):
     )
     start_time = forms.TimeField(label=gettext_lazy("开始时间"), widget=forms.TimeInput(attrs={"type": "time"}))
     end_time = forms.TimeField(label=gettext_lazy("结束时间"), widget=forms.TimeInput(attrs={"type": "time"}))
-    capacity = forms.IntegerField(label=gettext_lazy("名额"), min_value=1, max_value=services.activities.CAPACITY_MAX)
+    capacity = forms.IntegerField(label=gettext_lazy("名额"), min_value=1, max_value=CAPACITY_MAX)
 
     def __init__(self, *args: Any, choices: selectors.OrganiseChoices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -142,7 +149,7 @@ def activity_new(request: HttpRequest, community_id: int) -> HttpResponse:
         data = form.cleaned_data
         teams = {t.pk: t for t in choices.teams}
         try:
-            activity = services.activity_create(
+            activity = activity_create(
                 actor=actor,
                 community=community,
                 title=data["title"],
@@ -205,7 +212,7 @@ def activity_cancel(request: HttpRequest, community_id: int, activity_id: int) -
     actor, community = community_and_actor(request, community_id)
     activity = selectors.activity_get(actor=actor, community=community, activity_id=activity_id)
     try:
-        services.activity_cancel(actor=actor, activity=activity)
+        activities_services.activity_cancel(actor=actor, activity=activity)
     except ApplicationError as exc:
         context = _detail_context(request, community, activity_id)
         return _page(request, "timebank/activities_detail.html", context, exc)
@@ -219,7 +226,7 @@ def activity_extend(request: HttpRequest, community_id: int, activity_id: int) -
     actor, community = community_and_actor(request, community_id)
     activity = selectors.activity_get(actor=actor, community=community, activity_id=activity_id)
     try:
-        added = services.sessions_extend(actor=actor, activity=activity)
+        added = sessions_extend(actor=actor, activity=activity)
     except ApplicationError as exc:
         context = _detail_context(request, community, activity_id)
         return _page(request, "timebank/activities_detail.html", context, exc)
@@ -242,7 +249,7 @@ def session_signup(request: HttpRequest, community_id: int, session_id: int) -> 
     actor, community = community_and_actor(request, community_id)
     session = selectors.session_get(actor=actor, community=community, session_id=session_id)
     try:
-        signup = services.signup_create(actor=actor, session=session, card=_card_choice(request, community))
+        signup = signup_create(actor=actor, session=session, card=_card_choice(request, community))
     except ApplicationError as exc:
         context = _detail_context(request, community, session.activity_id)
         return _page(request, "timebank/activities_detail.html", context, exc)
@@ -260,7 +267,7 @@ def signup_cancel(request: HttpRequest, community_id: int, signup_id: int) -> Ht
     signup = selectors.signup_get(actor=actor, community=community, signup_id=signup_id)
     activity_id = signup.session.activity_id
     try:
-        services.signup_cancel(actor=actor, signup=signup)
+        signups_services.signup_cancel(actor=actor, signup=signup)
     except ApplicationError as exc:
         return _page(request, "timebank/activities_detail.html", _detail_context(request, community, activity_id), exc)
     messages.success(request, _("已取消报名"))
@@ -274,7 +281,7 @@ def signup_cancel(request: HttpRequest, community_id: int, signup_id: int) -> Ht
 def my_code(request: HttpRequest, community_id: int) -> HttpResponse:
     actor, community = community_and_actor(request, community_id)
     volunteer = selectors.my_volunteer(actor=actor, community=community)
-    code = services.volunteer_code(volunteer.person) if volunteer is not None else ""
+    code = volunteer_code(volunteer.person) if volunteer is not None else ""
     return render(
         request,
         "timebank/activities_my_code.html",
@@ -295,7 +302,7 @@ def my_code(request: HttpRequest, community_id: int) -> HttpResponse:
 @require_POST
 def my_code_rotate(request: HttpRequest, community_id: int) -> HttpResponse:
     actor, community = community_and_actor(request, community_id)
-    services.volunteer_code_rotate(actor=actor, community=community)
+    volunteer_code_rotate(actor=actor, community=community)
     messages.success(request, _("已换成新的志愿者码，旧码不能再用于签到"))
     return redirect("timebank:my_code", community_id=community.pk)
 
@@ -367,13 +374,13 @@ def session_scan(request: HttpRequest, community_id: int, session_id: int) -> Ht
     code = request.POST.get("code", "")[:200]
     try:
         if request.POST.get("action") == "out":
-            record = services.check_out(actor=actor, session=session, code=code)
+            record = check_out(actor=actor, session=session, code=code)
             text = _("%(name)s 签退成功，服务 %(minutes)s 分钟，待审核") % {
                 "name": record.person.masked_name,
                 "minutes": record.minutes,
             }
         else:
-            record = services.check_in(actor=actor, session=session, code=code)
+            record = check_in(actor=actor, session=session, code=code)
             text = _("%(name)s 签到成功") % {"name": record.person.masked_name}
     except ApplicationError as exc:
         return _page(request, "timebank/activities_session.html", _session_context(request, community, session_id), exc)
@@ -420,7 +427,7 @@ def session_paper(request: HttpRequest, community_id: int, session_id: int) -> H
         )
     if error is None:
         try:
-            created = services.attendance_enter(actor=actor, session=session, rows=rows)
+            created = attendance_enter(actor=actor, session=session, rows=rows)
         except ApplicationError as exc:
             error = exc
     if error is not None:
@@ -468,7 +475,7 @@ def record_dispute(request: HttpRequest, community_id: int, record_id: int) -> H
     actor, community = community_and_actor(request, community_id)
     record = selectors.record_get(actor=actor, community=community, record_id=record_id)
     try:
-        services.record_dispute(actor=actor, record=record, reason=request.POST.get("reason", ""))
+        approval_services.record_dispute(actor=actor, record=record, reason=request.POST.get("reason", ""))
     except ApplicationError as exc:
         return _page(request, "timebank/activities_mine.html", _my_context(request, community), exc)
     messages.success(request, _("申诉已提交，社区工作人员会尽快处理"))
@@ -503,13 +510,13 @@ def record_decide(request: HttpRequest, community_id: int, record_id: int) -> Ht
     decision, reason = request.POST.get("decision", ""), request.POST.get("reason", "")
     try:
         if decision == "approve":
-            record = services.record_approve(actor=actor, record=record)
+            record = record_approve(actor=actor, record=record)
             text = _("已通过：%(name)s，%(points)s 积分") % {"name": record.person.masked_name, "points": record.points}
         elif decision == "reject":
-            record = services.record_reject(actor=actor, record=record, reason=reason)
+            record = record_reject(actor=actor, record=record, reason=reason)
             text = _("已退回：%(name)s") % {"name": record.person.masked_name}
         elif decision in ("uphold", "dismiss"):
-            record = services.dispute_decide(actor=actor, record=record, approve=decision == "uphold", reason=reason)
+            record = dispute_decide(actor=actor, record=record, approve=decision == "uphold", reason=reason)
             text = _("申诉已处理：%(name)s") % {"name": record.person.masked_name}
         else:
             raise ValidationFailed(_("请选择审核结果"), code="bad_decision")

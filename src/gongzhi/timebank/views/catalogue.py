@@ -26,10 +26,18 @@ from gongzhi.core.scoping import user_can
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 from gongzhi.rules import redemption_code
-from gongzhi.timebank import services
-from gongzhi.timebank.models import Item, ItemKind, RedemptionStatus
+from gongzhi.timebank.models.catalogue import Item, ItemKind, RedemptionStatus
+from gongzhi.timebank.predicates import provides_in
 from gongzhi.timebank.selectors import catalogue as selectors
 from gongzhi.timebank.services import catalogue as catalogue_services
+from gongzhi.timebank.services import redemptions as redemptions_services
+from gongzhi.timebank.services.catalogue import donation_receive, item_save
+from gongzhi.timebank.services.redemptions import (
+    check_completable,
+    redeem,
+    redemption_complete,
+    redemption_for_provider,
+)
 from gongzhi.timebank.views.common import add_service_error, page_context
 
 PER_PAGE = 20
@@ -77,7 +85,7 @@ def catalogue(request: HttpRequest, community_id: int) -> HttpResponse:
             goods=[i for i in items if i.kind == ItemKind.GOODS],
             service_items=[i for i in items if i.kind == ItemKind.SERVICE],
             can_manage=can_manage,
-            can_verify=selectors.provides_in(request.user, community),
+            can_verify=provides_in(request.user, community),
         ),
     )
 
@@ -106,9 +114,7 @@ def item_detail(request: HttpRequest, community_id: int, item_id: int) -> HttpRe
     if request.method == "POST" and form.is_valid():
         chosen = next((a for a in accounts if a.pk and a.pk == form.cleaned_data["account"]), None)
         try:
-            redemption = services.redeem(
-                actor=request.user, item=item, account=chosen, idempotency_key=form.cleaned_data["key"]
-            )
+            redemption = redeem(actor=request.user, item=item, account=chosen, idempotency_key=form.cleaned_data["key"])
         except ApplicationError as exc:
             if exc.status in (403, 404):
                 raise
@@ -217,7 +223,7 @@ def _item_form_page(request: HttpRequest, community: Place, item: Item | None) -
         status = 400
         if form.is_valid():
             try:
-                saved = services.item_save(actor=request.user, community=community, item=item, **_item_kwargs(form))
+                saved = item_save(actor=request.user, community=community, item=item, **_item_kwargs(form))
             except ApplicationError as exc:
                 if exc.status in (403, 404):
                     raise
@@ -254,7 +260,7 @@ def item_retire(request: HttpRequest, community_id: int, item_id: int) -> HttpRe
     item = selectors.item_get(actor=request.user, community=community, id=item_id)
     if item.community_id != community.pk:
         raise NotFound()
-    services.item_retire(actor=request.user, item=item)
+    catalogue_services.item_retire(actor=request.user, item=item)
     messages.success(request, _("“%(name)s”已下架") % {"name": item.name})
     return redirect("timebank:catalogue", community_id=community.pk)
 
@@ -278,7 +284,7 @@ def donation_new(request: HttpRequest, community_id: int, item_id: int) -> HttpR
         status = 400
         if form.is_valid():
             try:
-                donation = services.donation_receive(actor=request.user, item=item, **form.cleaned_data)
+                donation = donation_receive(actor=request.user, item=item, **form.cleaned_data)
             except ApplicationError as exc:
                 if exc.status in (403, 404):
                     raise
@@ -328,7 +334,9 @@ def redemption_cancel(request: HttpRequest, community_id: int, redemption_id: in
     community = _community(request, community_id)
     redemption = selectors.redemption_get(actor=request.user, id=redemption_id)
     try:
-        services.redemption_cancel(actor=request.user, redemption=redemption, reason=request.POST.get("reason", ""))
+        redemptions_services.redemption_cancel(
+            actor=request.user, redemption=redemption, reason=request.POST.get("reason", "")
+        )
     except ApplicationError as exc:
         if exc.status in (403, 404):
             raise
@@ -348,7 +356,7 @@ def _verify_community(request: HttpRequest, community_id: int) -> Place:
         return _community(request, community_id)
     except NotFound:
         community = place_selectors.public_community_get(community_id=community_id)
-        if not selectors.provides_in(request.user, community):
+        if not provides_in(request.user, community):
             raise
         return community
 
@@ -362,7 +370,7 @@ def redeem_complete(request: HttpRequest, community_id: int) -> HttpResponse:
     """The provider types the 6 digits (or a scanner fills the box from the QR), sees what was redeemed, and
     confirms the 核销."""
     community = _verify_community(request, community_id)
-    if not selectors.provides_in(request.user, community):
+    if not provides_in(request.user, community):
         raise PermissionDenied(_("只有兑换物品/服务的提供方或社区工作人员可以核销"))
     data = request.POST if request.method == "POST" else (request.GET if "q" in request.GET else None)
     form = VerifyForm(data)
@@ -373,14 +381,14 @@ def redeem_complete(request: HttpRequest, community_id: int) -> HttpResponse:
         lookup = redemption_code.parse_lookup(form.cleaned_data["q"])
         try:
             # A wrong code counts once against the provider's guesses, whether previewed or confirmed.
-            found = services.redemption_for_provider(actor=request.user, community=community, lookup=lookup)
+            found = redemption_for_provider(actor=request.user, community=community, lookup=lookup)
         except ApplicationError as exc:
             if exc.status == 404:
                 raise
             problem, status = str(exc.message), (_status(exc) if exc.status == 400 else exc.status)
         if found is not None and lookup is not None and request.method == "POST":
             try:
-                done = services.redemption_complete(
+                done = redemption_complete(
                     actor=request.user, community=community, code=lookup.code, token=lookup.token
                 )
             except ApplicationError as exc:
@@ -395,7 +403,7 @@ def redeem_complete(request: HttpRequest, community_id: int) -> HttpResponse:
                 return redirect("timebank:redeem_complete", community_id=community.pk)
         if found is not None and not problem:
             try:
-                catalogue_services.check_completable(found, timezone.now())
+                check_completable(found, timezone.now())
             except ApplicationError as exc:
                 problem, status = str(exc.message), 400
     elif data is not None:

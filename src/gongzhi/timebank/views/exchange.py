@@ -18,11 +18,11 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import Duplicate, ValidationFailed
 from gongzhi.places.models import Place
-from gongzhi.timebank import services
-from gongzhi.timebank.models import ExchangeStatus, Post, PostKind, PostStatus
+from gongzhi.timebank.models.exchange import ExchangeStatus, Post, PostKind, PostStatus
 from gongzhi.timebank.selectors import exchange as selectors
 from gongzhi.timebank.selectors import skills as skill_selectors
-from gongzhi.timebank.services.exchange import EXCHANGE_MINUTES_MAX
+from gongzhi.timebank.services import exchange as exchange_services
+from gongzhi.timebank.services.exchange import EXCHANGE_MINUTES_MAX, exchange_agree, post_create
 from gongzhi.timebank.views.common import add_service_error, community_and_actor, page_context
 
 __all__ = ["urlpatterns"]
@@ -92,7 +92,7 @@ def exchange_new(request: HttpRequest, community_id: int) -> HttpResponse:
             data = form.cleaned_data
             service_type = next(t for t in types if t.pk == data["service_type"])
             try:
-                post = services.post_create(
+                post = post_create(
                     actor=actor,
                     kind=data["kind"],
                     service_type=service_type,
@@ -182,7 +182,7 @@ def post_agree(request: HttpRequest, community_id: int, post_id: int) -> HttpRes
     actor, community = community_and_actor(request, community_id)
     post = selectors.post_get(actor=actor, community=community, id=post_id)
     try:
-        services.exchange_agree(actor=actor, post=post)
+        exchange_agree(actor=actor, post=post)
     except FORM_ERRORS as exc:
         return _post_page(request, actor, community, post, error=str(exc.message), status=exc.status)
     messages.success(request, _("已约定，请与对方联系；服务完成后由受助的居民确认"))
@@ -195,7 +195,7 @@ def post_close(request: HttpRequest, community_id: int, post_id: int) -> HttpRes
     actor, community = community_and_actor(request, community_id)
     post = selectors.post_get(actor=actor, community=community, id=post_id)
     try:
-        services.post_close(actor=actor, post=post)
+        exchange_services.post_close(actor=actor, post=post)
     except FORM_ERRORS as exc:
         return _post_page(request, actor, community, post, error=str(exc.message), status=exc.status)
     messages.success(request, _("已关闭这条互助信息"))
@@ -213,7 +213,7 @@ def exchange_confirm(request: HttpRequest, community_id: int, exchange_id: int) 
         return _post_page(request, actor, community, post, confirm_form=form, status=400)
     data = form.cleaned_data
     try:
-        services.exchange_confirm(
+        exchange_services.exchange_confirm(
             actor=actor,
             exchange=exchange,
             minutes=data["minutes"],
@@ -234,7 +234,7 @@ def exchange_cancel(request: HttpRequest, community_id: int, exchange_id: int) -
     exchange = selectors.exchange_get(actor=actor, community=community, id=exchange_id)
     post = selectors.post_get(actor=actor, community=community, id=exchange.post_id)
     try:
-        services.exchange_cancel(actor=actor, exchange=exchange)
+        exchange_services.exchange_cancel(actor=actor, exchange=exchange)
     except FORM_ERRORS as exc:
         return _post_page(request, actor, community, post, error=str(exc.message), status=exc.status)
     messages.success(request, _("已取消这次互助"))

@@ -24,8 +24,33 @@ from gongzhi.core.http import actor_of
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.places.models import Place
-from gongzhi.timebank import selectors, services
-from gongzhi.timebank.models import COLLECTIVE_KINDS, SYSTEM_KINDS, Account, AccountKind, TransactionKind
+from gongzhi.timebank.models.ledger import COLLECTIVE_KINDS, SYSTEM_KINDS, Account, AccountKind, TransactionKind
+from gongzhi.timebank.selectors import ledger as ledger_selectors
+from gongzhi.timebank.selectors.ledger import (
+    account_for_page,
+    account_totals,
+    entries_with_running_balance,
+    gift_allowance,
+    gift_recipients,
+    my_accounts,
+    person_in_community,
+    reversals_of,
+    settlement,
+    settlement_street_get,
+    staff_accounts,
+    street_settings_get,
+    transaction_get,
+)
+from gongzhi.timebank.services import ledger as ledger_services
+from gongzhi.timebank.services.accounts import account_open, card_manager_add, card_member_add
+from gongzhi.timebank.services.ledger import (
+    points_adjust,
+    points_gift,
+    points_spend,
+    settlement_export,
+    settlement_sentence,
+)
+from gongzhi.timebank.services.settings import SETTING_FIELDS, ledger_settings_save
 from gongzhi.timebank.views.common import community_and_actor, page_context
 
 __all__ = [
@@ -157,16 +182,16 @@ def _home(
     status: int = 200,
 ) -> HttpResponse:
     actor = actor_of(request)
-    individual, cards = selectors.my_accounts(actor=actor, community=community)
+    individual, cards = my_accounts(actor=actor, community=community)
     recent = {
-        a.pk: list(selectors.entries_with_running_balance(account=a)[:RECENT])
+        a.pk: list(entries_with_running_balance(account=a)[:RECENT])
         for a in ([individual] if individual else []) + cards
     }
     recipients: list[Account] = []
     allowance = None
     if individual is not None:
-        recipients = selectors.gift_recipients(sender=individual)
-        allowance = selectors.gift_allowance(sender=individual)
+        recipients = gift_recipients(sender=individual)
+        allowance = gift_allowance(sender=individual)
         if gift_form is None and recipients:
             gift_form = GiftForm(recipients=recipients, initial={"key": _new_key("gift")})
     spend_forms = spend_forms or {}
@@ -200,16 +225,16 @@ def home(request: HttpRequest, community_id: int) -> HttpResponse:
 @require_POST
 def gift(request: HttpRequest, community_id: int) -> HttpResponse:
     actor, community = community_and_actor(request, community_id)
-    individual, _cards = selectors.my_accounts(actor=actor, community=community)
+    individual, _cards = my_accounts(actor=actor, community=community)
     if individual is None:
         raise ValidationFailed(_("您还没有积分账户"), code="no_account")
-    recipients = selectors.gift_recipients(sender=individual)
+    recipients = gift_recipients(sender=individual)
     form = GiftForm(request.POST, recipients=recipients)
     if form.is_valid():
         data = form.cleaned_data
         recipient = next(a for a in recipients if a.pk == data["recipient"])
         try:
-            services.points_gift(
+            points_gift(
                 actor=actor,
                 sender=individual,
                 recipient=recipient,
@@ -232,14 +257,14 @@ def gift(request: HttpRequest, community_id: int) -> HttpResponse:
 @require_POST
 def card_spend(request: HttpRequest, community_id: int, account_id: int) -> HttpResponse:
     actor, community = community_and_actor(request, community_id)
-    card, _is_staff = selectors.account_for_page(actor=actor, community=community, account_id=account_id)
+    card, _is_staff = account_for_page(actor=actor, community=community, account_id=account_id)
     if card.kind not in COLLECTIVE_KINDS:
         raise NotFound()
     form = CardSpendForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.points_spend(
+            points_spend(
                 actor=actor, account=card, amount=data["amount"], memo=data["memo"], idempotency_key=data["key"]
             )
         except ApplicationError as exc:
@@ -261,11 +286,11 @@ def accounts(request: HttpRequest, community_id: int) -> HttpResponse:
     listed = [k for k, _label in OPENABLE_KINDS]
     if kind not in listed:
         kind = ""
-    qs = selectors.staff_accounts(actor=actor, community=community, kind=kind)
+    qs = staff_accounts(actor=actor, community=community, kind=kind)
     if not kind:
         qs = qs.filter(kind__in=listed)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    system = list(selectors.staff_accounts(actor=actor, community=community).filter(kind__in=SYSTEM_KINDS))
+    system = list(staff_accounts(actor=actor, community=community).filter(kind__in=SYSTEM_KINDS))
     return render(
         request,
         "timebank/ledger_accounts.html",
@@ -275,7 +300,7 @@ def accounts(request: HttpRequest, community_id: int) -> HttpResponse:
             page=page,
             kind=kind,
             kinds=OPENABLE_KINDS,
-            totals=selectors.account_totals(actor=actor, community=community),
+            totals=account_totals(actor=actor, community=community),
             system=system,
         ),
     )
@@ -284,18 +309,18 @@ def accounts(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 def account_new(request: HttpRequest, community_id: int) -> HttpResponse:
     actor, community = community_and_actor(request, community_id)
-    selectors.staff_accounts(actor=actor, community=community)  # 403 for a lower role before the form shows
+    staff_accounts(actor=actor, community=community)  # 403 for a lower role before the form shows
     form = AccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         person = None
         if data["kind"] == AccountKind.INDIVIDUAL:
-            person = selectors.person_in_community(actor=actor, community=community, id_number=data["id_number"])
+            person = person_in_community(actor=actor, community=community, id_number=data["id_number"])
             if person is None:
                 form.add_error("id_number", _("本社区没有登记这个身份证号的居民"))
         if not form.errors:
             try:
-                account = services.account_open(
+                account = account_open(
                     actor=actor,
                     community=community,
                     kind=data["kind"],
@@ -319,21 +344,21 @@ def account_new(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 def card_people(request: HttpRequest, community_id: int, account_id: int) -> HttpResponse:
     actor, community = community_and_actor(request, community_id)
-    card, _is_staff = selectors.account_for_page(actor=actor, community=community, account_id=account_id)
+    card, _is_staff = account_for_page(actor=actor, community=community, account_id=account_id)
     if card.kind not in COLLECTIVE_KINDS:
         raise NotFound()
     form = CardPersonForm(request.POST or None)
     status = 200
     if request.method == "POST":
         status = 400
-        selectors.card_people(actor=actor, account=card)  # 403 for a card's manager who is not staff
+        ledger_selectors.card_people(actor=actor, account=card)  # 403 for a card's manager who is not staff
         if form.is_valid():
             data = form.cleaned_data
-            person = selectors.person_in_community(actor=actor, community=community, id_number=data["id_number"])
+            person = person_in_community(actor=actor, community=community, id_number=data["id_number"])
             if person is None:
                 form.add_error("id_number", _("本社区没有登记这个身份证号的居民"))
             else:
-                add = services.card_manager_add if data["role"] == "manager" else services.card_member_add
+                add = card_manager_add if data["role"] == "manager" else card_member_add
                 try:
                     add(actor=actor, account=card, person=person)
                 except ApplicationError as exc:
@@ -344,7 +369,7 @@ def card_people(request: HttpRequest, community_id: int, account_id: int) -> Htt
                 else:
                     messages.success(request, _("已添加 %(name)s") % {"name": person.masked_name})
                     return redirect("timebank:card_people", community_id=community.pk, account_id=card.pk)
-    managers, members = selectors.card_people(actor=actor, account=card)
+    managers, members = ledger_selectors.card_people(actor=actor, account=card)
     return render(
         request,
         "timebank/ledger_card_people.html",
@@ -368,10 +393,8 @@ def _detail(
     can_adjust = is_staff and not account.is_system and user_can(actor, Action.TIMEBANK_ADJUST, community)
     if can_adjust and adjust_form is None:
         adjust_form = AdjustForm(initial={"key": _new_key("adjust")})
-    page = Paginator(selectors.entries_with_running_balance(account=account), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    reversals = selectors.reversals_of(transaction_ids=[e.transaction_id for e in page])
+    page = Paginator(entries_with_running_balance(account=account), PAGE_SIZE).get_page(request.GET.get("page"))
+    reversals = reversals_of(transaction_ids=[e.transaction_id for e in page])
     for entry in page:
         entry.reversed_by = reversals.get(entry.transaction_id)  # type: ignore[attr-defined]
     return render(
@@ -396,7 +419,7 @@ def _detail(
 @login_required
 def account_detail(request: HttpRequest, community_id: int, account_id: int) -> HttpResponse:
     actor, community = community_and_actor(request, community_id)
-    account, is_staff = selectors.account_for_page(actor=actor, community=community, account_id=account_id)
+    account, is_staff = account_for_page(actor=actor, community=community, account_id=account_id)
     return _detail(request, community, account, is_staff)
 
 
@@ -404,12 +427,12 @@ def account_detail(request: HttpRequest, community_id: int, account_id: int) -> 
 @require_POST
 def account_adjust(request: HttpRequest, community_id: int, account_id: int) -> HttpResponse:
     actor, community = community_and_actor(request, community_id)
-    account, is_staff = selectors.account_for_page(actor=actor, community=community, account_id=account_id)
+    account, is_staff = account_for_page(actor=actor, community=community, account_id=account_id)
     form = AdjustForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.points_adjust(
+            points_adjust(
                 actor=actor,
                 account=account,
                 amount=data["amount"],
@@ -428,16 +451,16 @@ def account_adjust(request: HttpRequest, community_id: int, account_id: int) -> 
 @require_POST
 def transaction_reverse(request: HttpRequest, community_id: int, transaction_id: int) -> HttpResponse:
     actor, community = community_and_actor(request, community_id)
-    tx = selectors.transaction_get(actor=actor, community=community, id=transaction_id)
+    tx = transaction_get(actor=actor, community=community, id=transaction_id)
     form = ReverseForm(request.POST)
     form.is_valid()
     data = form.cleaned_data
     account, is_staff = None, False
     if data.get("account"):
-        account, is_staff = selectors.account_for_page(actor=actor, community=community, account_id=data["account"])
+        account, is_staff = account_for_page(actor=actor, community=community, account_id=data["account"])
     try:
         # One key per original: a second click answers with the reversal already made.
-        services.transaction_reverse(
+        ledger_services.transaction_reverse(
             actor=actor, transaction=tx, reason=data.get("reason", ""), idempotency_key=f"reverse:{tx.pk}"
         )
     except ApplicationError as exc:
@@ -457,9 +480,9 @@ def transaction_reverse(request: HttpRequest, community_id: int, transaction_id:
 @login_required
 def street_settlement(request: HttpRequest, street_id: int) -> HttpResponse:
     actor = actor_of(request)
-    street = selectors.settlement_street_get(actor=actor, street_id=street_id)
-    data = selectors.settlement(actor=actor, street=street)
-    debts = [(d, c, n, services.settlement_sentence(d.name, c.name, n)) for d, c, n in data.debts]
+    street = settlement_street_get(actor=actor, street_id=street_id)
+    data = settlement(actor=actor, street=street)
+    debts = [(d, c, n, settlement_sentence(d.name, c.name, n)) for d, c, n in data.debts]
     totals = [(c, data.totals[c.pk]) for c in data.communities]
     return render(
         request,
@@ -477,9 +500,9 @@ def street_settlement(request: HttpRequest, street_id: int) -> HttpResponse:
 @login_required
 def street_settlement_export(request: HttpRequest, street_id: int) -> HttpResponse:
     actor = actor_of(request)
-    street = selectors.settlement_street_get(actor=actor, street_id=street_id)
-    data = selectors.settlement(actor=actor, street=street)
-    response = HttpResponse(services.settlement_export(actor=actor, data=data), content_type=XLSX)
+    street = settlement_street_get(actor=actor, street_id=street_id)
+    data = settlement(actor=actor, street=street)
+    response = HttpResponse(settlement_export(actor=actor, data=data), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="timebank-settlement-{street.pk}.xlsx"'
     return response
 
@@ -487,12 +510,12 @@ def street_settlement_export(request: HttpRequest, street_id: int) -> HttpRespon
 @login_required
 def street_settings(request: HttpRequest, street_id: int) -> HttpResponse:
     actor = actor_of(request)
-    street, current = selectors.street_settings_get(actor=actor, street_id=street_id)
-    initial = {name: getattr(current, name) for name in services.SETTING_FIELDS}
+    street, current = street_settings_get(actor=actor, street_id=street_id)
+    initial = {name: getattr(current, name) for name in SETTING_FIELDS}
     form = SettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.ledger_settings_save(actor=actor, street=street, **form.cleaned_data)
+            ledger_settings_save(actor=actor, street=street, **form.cleaned_data)
         except ApplicationError as exc:
             _shown(form, exc)
         else:

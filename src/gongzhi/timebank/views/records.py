@@ -23,7 +23,7 @@ from gongzhi.core.pages import page_context
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 from gongzhi.timebank import exporting
-from gongzhi.timebank.models import Volunteer
+from gongzhi.timebank.models.volunteers import Volunteer
 from gongzhi.timebank.selectors import volunteers as selectors
 from gongzhi.timebank.services import records as services
 

@@ -20,9 +20,16 @@ from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.timebank import services
 from gongzhi.timebank.selectors import skills as selectors
-from gongzhi.timebank.services.skills import POINTS_PER_HOUR_MAX
+from gongzhi.timebank.services import skills as skills_services
+from gongzhi.timebank.services.skills import (
+    POINTS_PER_HOUR_MAX,
+    service_type_save,
+    service_types_default,
+    skill_save,
+    training_attend,
+    training_create,
+)
 from gongzhi.timebank.views.common import add_service_error, community_and_actor, page_context
 
 __all__ = ["urlpatterns"]
@@ -98,7 +105,7 @@ def service_types(request: HttpRequest, community_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if do == "defaults":
-                services.service_types_default(community, actor=actor)
+                service_types_default(community, actor=actor)
                 messages.success(request, _("已添加默认服务类型"))
                 return redirect("timebank:service_types", community_id=community.pk)
             if do == "type" and type_form.is_valid():
@@ -107,7 +114,7 @@ def service_types(request: HttpRequest, community_id: int) -> HttpResponse:
                 existing = None
                 if data["service_type"]:
                     existing = selectors.service_type_get(actor=actor, community=community, id=data["service_type"])
-                row = services.service_type_save(
+                row = service_type_save(
                     actor=actor,
                     community=community,
                     name=data["name"],
@@ -122,7 +129,7 @@ def service_types(request: HttpRequest, community_id: int) -> HttpResponse:
                 return redirect("timebank:service_types", community_id=community.pk)
             if do == "skill" and skill_form.is_valid():
                 data = skill_form.cleaned_data
-                skill_row = services.skill_save(
+                skill_row = skill_save(
                     actor=actor, community=community, name=data["name"], description=data["description"]
                 )
                 messages.success(request, _("已添加技能“%(name)s”") % {"name": skill_row.name})
@@ -221,7 +228,7 @@ def training_new(request: HttpRequest, community_id: int) -> HttpResponse:
             else None
         )
         try:
-            training = services.training_create(
+            training = training_create(
                 actor=actor,
                 community=community,
                 title=data["title"],
@@ -290,7 +297,7 @@ def training_detail(request: HttpRequest, community_id: int, training_id: int) -
         form.add_error("who", _("本社区没有这个手机号或身份证号的居民"))
         return _training_page(request, actor, community, training, form, status=400)
     try:
-        services.training_attend(actor=actor, training=training, person=person, passed=form.cleaned_data["passed"])
+        training_attend(actor=actor, training=training, person=person, passed=form.cleaned_data["passed"])
     except FORM_ERRORS as exc:
         add_service_error(form, exc)
         return _training_page(request, actor, community, training, form, status=exc.status)
@@ -309,7 +316,7 @@ def certificate_revoke(request: HttpRequest, community_id: int, certificate_id: 
     if certificate.training_id is None:
         back = redirect("timebank:chain", community_id=community.pk)
     try:
-        services.certificate_revoke(actor=actor, certificate=certificate, reason=reason)
+        skills_services.certificate_revoke(actor=actor, certificate=certificate, reason=reason)
     except FORM_ERRORS as exc:
         messages.error(request, str(exc.message))
         return back

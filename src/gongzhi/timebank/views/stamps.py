@@ -19,12 +19,12 @@ from gongzhi.core.errors import Duplicate, PermissionDenied, ValidationFailed
 from gongzhi.core.qr import qr_svg
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.timebank import services
-from gongzhi.timebank.models import Stamp
+from gongzhi.timebank.models.stamps import Stamp
 from gongzhi.timebank.selectors import exchange as exchange_selectors
 from gongzhi.timebank.selectors import skills as skill_selectors
 from gongzhi.timebank.selectors import stamps as selectors
-from gongzhi.timebank.services.stamps import STAMPS_MAX, TRAIL_POINTS_MAX
+from gongzhi.timebank.services import stamps as stamps_services
+from gongzhi.timebank.services.stamps import STAMPS_MAX, TRAIL_POINTS_MAX, stamp_point_create, trail_create
 from gongzhi.timebank.views.common import add_service_error, community_and_actor, page_context
 
 __all__ = ["urlpatterns"]
@@ -136,7 +136,7 @@ def trail_new(request: HttpRequest, community_id: int) -> HttpResponse:
         return _list_page(request, actor, community, trail_form=form, status=400)
     data = form.cleaned_data
     try:
-        trail = services.trail_create(
+        trail = trail_create(
             actor=actor,
             community=community,
             name=data["name"],
@@ -158,7 +158,7 @@ def trail_close(request: HttpRequest, community_id: int, trail_id: int) -> HttpR
     actor, community = community_and_actor(request, community_id)
     trail = selectors.trail_get(actor=actor, community=community, id=trail_id)
     try:
-        services.trail_close(actor=actor, trail=trail)
+        stamps_services.trail_close(actor=actor, trail=trail)
     except FORM_ERRORS as exc:
         messages.error(request, str(exc.message))
     else:
@@ -177,7 +177,7 @@ def point_new(request: HttpRequest, community_id: int, trail_id: int) -> HttpRes
         return _list_page(request, actor, community, point_form=form, point_trail=trail.pk, status=400)
     place = place_selectors.place_get(actor=actor, community=community, place_id=form.cleaned_data["place"])
     try:
-        point = services.stamp_point_create(actor=actor, trail=trail, name=form.cleaned_data["name"], place=place)
+        point = stamp_point_create(actor=actor, trail=trail, name=form.cleaned_data["name"], place=place)
     except FORM_ERRORS as exc:
         add_service_error(form, exc)
         return _list_page(request, actor, community, point_form=form, point_trail=trail.pk, status=exc.status)
@@ -195,7 +195,7 @@ def stamp_scan(request: HttpRequest, community_id: int, token: str) -> HttpRespo
     status = 200
     if request.method == "POST":
         try:
-            stamp = services.stamp_scan(actor=actor, token=point.token)
+            stamp = stamps_services.stamp_scan(actor=actor, token=point.token)
         except FORM_ERRORS as exc:
             error, status = str(exc.message), exc.status
     progress = next(

@@ -19,7 +19,7 @@ from gongzhi.core.pages import page_context
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Grid, Place
 from gongzhi.timebank import exporting
-from gongzhi.timebank.models import Team
+from gongzhi.timebank.models.volunteers import Team
 from gongzhi.timebank.selectors import stats as selectors
 from gongzhi.timebank.views.records import XLSX, PeriodForm
 

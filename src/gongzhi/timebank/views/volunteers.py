@@ -25,9 +25,18 @@ from gongzhi.core.errors import ApplicationError
 from gongzhi.core.http import actor_of
 from gongzhi.core.pages import page_context
 from gongzhi.places.models import Place
-from gongzhi.timebank import services
-from gongzhi.timebank.models import TeamKind, VolunteerStatus
+from gongzhi.timebank.models.volunteers import TeamKind, VolunteerStatus
 from gongzhi.timebank.selectors import volunteers as selectors
+from gongzhi.timebank.services.volunteers import (
+    award_add,
+    recruitment_apply,
+    recruitment_close,
+    recruitment_save,
+    team_member_add,
+    team_save,
+    volunteer_register,
+    volunteer_status_set,
+)
 from gongzhi.timebank.views.common import community_and_actor
 
 __all__ = ["urlpatterns"]
@@ -133,7 +142,7 @@ def volunteer_new(request: HttpRequest, community_id: int) -> HttpResponse:
                 application = None
                 if data.get("application"):
                     application = selectors.application_get(actor=actor, community=community, id=data["application"])
-                volunteer = services.volunteer_register(
+                volunteer = volunteer_register(
                     actor=actor,
                     community=community,
                     person=person,
@@ -197,18 +206,18 @@ def volunteer_action(request: HttpRequest, community_id: int, volunteer_id: int,
     volunteer = selectors.volunteer_get(actor=actor, community=community, id=volunteer_id)
     try:
         if action == "status":
-            services.volunteer_status_set(actor=actor, volunteer=volunteer, status=request.POST.get("status", ""))
+            volunteer_status_set(actor=actor, volunteer=volunteer, status=request.POST.get("status", ""))
             messages.success(request, _("已更新志愿者状态"))
         elif action == "award":
             form = AwardForm(request.POST)
             if not form.is_valid():
                 return _detail(request, community, volunteer_id, error=_form_error(form), status=400)
-            services.award_add(actor=actor, volunteer=volunteer, **form.cleaned_data)
+            award_add(actor=actor, volunteer=volunteer, **form.cleaned_data)
             messages.success(request, _("已记录表彰"))
         elif action == "team":
             team_id = request.POST.get("team", "")
             team = selectors.team_get(actor=actor, community=community, id=int(team_id) if team_id.isdigit() else 0)
-            services.team_member_add(actor=actor, team=team, volunteer=volunteer)
+            team_member_add(actor=actor, team=team, volunteer=volunteer)
             messages.success(request, _("已加入队伍"))
         else:
             return _detail(request, community, volunteer_id, error=_("未知操作"), status=400)
@@ -254,7 +263,7 @@ def recruitment_list(request: HttpRequest, community_id: int) -> HttpResponse:
             return _recruitment_page(request, community, form=form, error=_form_error(form), status=400)
         data = form.cleaned_data
         try:
-            services.recruitment_save(
+            recruitment_save(
                 actor=actor,
                 community=community,
                 title=data["title"],
@@ -279,10 +288,10 @@ def recruitment_action(request: HttpRequest, community_id: int, recruitment_id: 
     recruitment = selectors.recruitment_get(actor=actor, community=community, id=recruitment_id)
     try:
         if action == "apply":
-            services.recruitment_apply(actor=actor, recruitment=recruitment, note=request.POST.get("note", ""))
+            recruitment_apply(actor=actor, recruitment=recruitment, note=request.POST.get("note", ""))
             messages.success(request, _("报名成功，社区工作人员会与您联系"))
         elif action == "close":
-            services.recruitment_close(actor=actor, recruitment=recruitment)
+            recruitment_close(actor=actor, recruitment=recruitment)
             messages.success(request, _("已结束招募"))
         else:
             return _recruitment_page(request, community, error=_("未知操作"), status=400)
@@ -319,7 +328,7 @@ def team_list(request: HttpRequest, community_id: int) -> HttpResponse:
         form = TeamForm(request.POST)
         if form.is_valid():
             try:
-                services.team_save(actor=actor, community=community, **form.cleaned_data)
+                team_save(actor=actor, community=community, **form.cleaned_data)
             except ApplicationError as exc:
                 if exc.status in (403, 404):
                     raise
