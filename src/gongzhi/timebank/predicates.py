@@ -59,6 +59,7 @@ __all__ = [
     "require_session_runner",
     "require_staff",
     "require_street",
+    "require_volunteer_manager",
 ]
 
 AnyUser = User | AnonymousUser
@@ -83,7 +84,9 @@ def require_member(user: AnyUser | None, community: Place) -> None:
         raise NotFound()
 
 
-def require_staff(user: AnyUser, community: Place, actions: Action | tuple[Action, ...], message: str) -> None:
+def require_staff(
+    user: AnyUser, community: Place, actions: Action | tuple[Action, ...], message: str | None = None
+) -> None:
     """404 for a user without a role in the community, 403 for one whose role allows none of `actions`."""
     require_member(user, community)
     wanted = (actions,) if isinstance(actions, Action) else actions
@@ -163,6 +166,10 @@ def require_street(user: AnyUser, street: Place, action: Action, message: str) -
             raise NotFound()
     if not user_can(user, action, street):
         raise PermissionDenied(message)
+
+
+def require_volunteer_manager(user: AnyUser, community: Place, message: str | None = None) -> None:
+    require_staff(user, community, Action.TIMEBANK_VOLUNTEERS, message or _("只有社区工作人员可以管理志愿者"))
 
 
 def require_catalogue_manager(user: AnyUser, community: Place) -> None:

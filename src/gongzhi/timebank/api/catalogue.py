@@ -14,6 +14,7 @@ from gongzhi.core.errors import ValidationFailed
 from gongzhi.core.usertext import masked
 from gongzhi.places import selectors as place_selectors
 from gongzhi.rules import redemption_code
+from gongzhi.timebank.errors import Code
 from gongzhi.timebank.models.catalogue import Item, Redemption
 from gongzhi.timebank.models.ledger import Account
 from gongzhi.timebank.selectors import catalogue as selectors
@@ -125,7 +126,7 @@ def redeem(
     item = selectors.api_item_get(actor=request.user, id=item_id)
     key = idempotency_key or payload.idempotency_key or ""
     if not key.strip():
-        raise ValidationFailed(_("缺少请求编号，或请求编号过长"), code="bad_idempotency_key")
+        raise ValidationFailed(_("缺少请求编号，或请求编号过长"), code=Code.BAD_IDEMPOTENCY_KEY)
     account: Account | None = None
     if payload.account is not None:
         account = ledger_selectors.account_get(actor=request.user, id=payload.account)

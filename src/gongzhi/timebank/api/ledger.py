@@ -14,6 +14,7 @@ from gongzhi.core.api_schema import OFFSET_MAX, Id, IdempotencyKey, Paging, erro
 from gongzhi.core.errors import NotFound, ValidationFailed
 from gongzhi.core.usertext import masked
 from gongzhi.places import selectors as place_selectors
+from gongzhi.timebank.errors import Code
 from gongzhi.timebank.models.ledger import Account, Transaction
 from gongzhi.timebank.selectors.ledger import (
     account_community_id,
@@ -93,7 +94,7 @@ class ReverseIn(Schema):
 def _key(given: str, header: str | None) -> str:
     key = given or header or ""
     if not key.strip():
-        raise ValidationFailed(_("缺少请求编号，或请求编号过长"), code="bad_idempotency_key")
+        raise ValidationFailed(_("缺少请求编号，或请求编号过长"), code=Code.BAD_IDEMPOTENCY_KEY)
     return key
 
 
@@ -169,7 +170,7 @@ def account_gift(
     sender = _account(request, account_id)
     recipient = next((a for a in gift_recipients(sender=sender) if a.pk == payload.recipient), None)
     if recipient is None:
-        raise ValidationFailed(_("只能赠送给同户的家庭成员"), code="not_family", extra={"field": "recipient"})
+        raise ValidationFailed(_("只能赠送给同户的家庭成员"), code=Code.NOT_FAMILY, extra={"field": "recipient"})
     tx = points_gift(
         actor=request.user,
         sender=sender,

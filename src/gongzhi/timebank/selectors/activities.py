@@ -32,7 +32,7 @@ from gongzhi.timebank.models.activities import (
 from gongzhi.timebank.models.ledger import COLLECTIVE_KINDS, Account, AccountKind
 from gongzhi.timebank.models.skills import ServiceType
 from gongzhi.timebank.models.volunteers import Team, Volunteer, VolunteerStatus
-from gongzhi.timebank.predicates import can_decide_record, can_run_session, in_community
+from gongzhi.timebank.predicates import can_decide_record, can_run_session, in_community, require_member
 
 __all__ = [
     "activity_get",
@@ -60,11 +60,6 @@ SEARCH_LIMIT = 20
 PLACES_LIMIT = 300
 
 
-def _require_member(actor: Any, community: Place) -> None:
-    if not in_community(actor, community):
-        raise NotFound()
-
-
 def _with_counts(qs: QuerySet[Session]) -> QuerySet[Session]:
     return qs.select_related("activity", "activity__place", "activity__service_type").annotate(
         waitlisted=Count("signups", filter=Q(signups__status=SignUpStatus.WAITLISTED))
@@ -76,7 +71,7 @@ def upcoming_sessions(
 ) -> list[Session]:
     """Sessions not yet over of the community's open activities, soonest first, each with `waitlisted` (the
     waitlist's length); free places are `capacity - confirmed_count`."""
-    _require_member(actor, community)
+    require_member(actor, community)
     now = now or timezone.now()
     qs = Session.objects.filter(
         community=community, ends_at__gt=now, is_cancelled=False, activity__status=ActivityStatus.OPEN
@@ -85,7 +80,7 @@ def upcoming_sessions(
 
 
 def activity_get(*, actor: Any, community: Place, activity_id: int) -> Activity:
-    _require_member(actor, community)
+    require_member(actor, community)
     activity: Activity | None = (
         Activity.objects.filter(pk=activity_id, community=community)
         .select_related("place", "service_type", "team", "organiser", "community")
@@ -103,7 +98,7 @@ def activity_sessions(*, activity: Activity, now: datetime.datetime | None = Non
 
 
 def session_get(*, actor: Any, community: Place, session_id: int) -> Session:
-    _require_member(actor, community)
+    require_member(actor, community)
     session: Session | None = (
         _with_counts(Session.objects.filter(pk=session_id, community=community))
         .select_related("activity__organiser", "activity__team", "community")
@@ -144,7 +139,7 @@ def my_signups(*, actor: Any, sessions: list[Session]) -> dict[int, SignUp]:
 
 
 def signup_get(*, actor: Any, community: Place, signup_id: int) -> SignUp:
-    _require_member(actor, community)
+    require_member(actor, community)
     signup: SignUp | None = (
         SignUp.objects.filter(pk=signup_id, community=community).select_related("session__activity").first()
     )
@@ -213,7 +208,7 @@ def my_balance(*, person: Person) -> int | None:
 
 def my_records(*, actor: Any, community: Place) -> list[ServiceRecord]:
     """The actor's own service records in the community, newest first."""
-    _require_member(actor, community)
+    require_member(actor, community)
     return list(
         ServiceRecord.objects.filter(community=community, person__account_id=actor.pk)
         .select_related("place", "service_type", "card")
@@ -223,7 +218,7 @@ def my_records(*, actor: Any, community: Place) -> list[ServiceRecord]:
 
 def record_get(*, actor: Any, community: Place, record_id: int) -> ServiceRecord:
     """A record its volunteer, a decider or the organiser of its activity may act on; 404 for anyone else."""
-    _require_member(actor, community)
+    require_member(actor, community)
     record: ServiceRecord | None = (
         ServiceRecord.objects.filter(pk=record_id, community=community)
         .select_related("person", "session__activity", "community")
@@ -241,7 +236,7 @@ def approval_queue(*, actor: Any, community: Place) -> list[ServiceRecord]:
     """PENDING records the actor may decide (and, for staff, DISPUTED ones), oldest first: staff see the whole
     community; an organiser their own activities' records; a grid worker the resident-to-resident help their grid
     reaches (by the volunteer's grid, else the record's place)."""
-    _require_member(actor, community)
+    require_member(actor, community)
     base = ServiceRecord.objects.filter(community=community)
     if user_can(actor, Action.TIMEBANK_ISSUE, community):
         qs = base.filter(status__in=[RecordStatus.PENDING, RecordStatus.DISPUTED])

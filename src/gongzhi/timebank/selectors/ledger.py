@@ -23,7 +23,7 @@ from gongzhi.timebank.models.ledger import (
     Entry,
     Transaction,
 )
-from gongzhi.timebank.predicates import in_community, owns_account, require_street
+from gongzhi.timebank.predicates import in_community, owns_account, require_staff, require_street
 from gongzhi.timebank.services.ledger import gift_month_start, gifts_sent_since
 from gongzhi.timebank.services.settings import ledger_settings, ledger_settings_for
 
@@ -143,10 +143,7 @@ def gift_allowance(*, sender: Account) -> dict[str, int]:
 
 
 def _require_accounts_staff(actor: Any, community: Place) -> None:
-    if not in_community(actor, community):
-        raise NotFound()
-    if not user_can(actor, Action.TIMEBANK_ACCOUNTS, community):
-        raise PermissionDenied(_("只有社区工作人员可以管理积分账户"))
+    require_staff(actor, community, Action.TIMEBANK_ACCOUNTS, _("只有社区工作人员可以管理积分账户"))
 
 
 def staff_accounts(*, actor: Any, community: Place, kind: str = "") -> QuerySet[Account]:

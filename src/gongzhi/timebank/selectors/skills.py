@@ -8,19 +8,17 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from gongzhi.core.errors import NotFound, PermissionDenied
+from gongzhi.core.errors import NotFound
 from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import user_can
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.timebank.models.activities import RecordStatus, ServiceRecipient, ServiceRecord
 from gongzhi.timebank.models.skills import Certificate, ServiceType, Skill, Training, TrainingAttendance
-from gongzhi.timebank.predicates import in_community
+from gongzhi.timebank.predicates import require_member, require_staff
 
 __all__ = [
     "ChainRow",
     "attendance_list",
-    "can_train",
     "certificate_get",
     "my_certificates",
     "person_find",
@@ -35,24 +33,13 @@ __all__ = [
 ]
 
 
-def _member(actor: Any, community: Place) -> None:
-    if not in_community(actor, community):
-        raise NotFound()
-
-
-def can_train(actor: Any, community: Place) -> bool:
-    return user_can(actor, Action.TIMEBANK_TRAINING, community)
-
-
 def _staff(actor: Any, community: Place) -> None:
-    _member(actor, community)
-    if not can_train(actor, community):
-        raise PermissionDenied()
+    require_staff(actor, community, Action.TIMEBANK_TRAINING)
 
 
 def service_type_list(*, actor: Any, community: Place, active_only: bool = False) -> QuerySet[ServiceType]:
     """The community's service types in their order, with the skill each needs."""
-    _member(actor, community)
+    require_member(actor, community)
     qs = ServiceType.objects.filter(community=community).select_related("required_skill")
     return qs.filter(is_active=True) if active_only else qs
 
@@ -66,7 +53,7 @@ def service_type_get(*, actor: Any, community: Place, id: int) -> ServiceType:
 
 def skill_list(*, actor: Any, community: Place) -> QuerySet[Skill]:
     """The community's skills with how many live certificates each has."""
-    _member(actor, community)
+    require_member(actor, community)
     qs: QuerySet[Skill] = (
         Skill.objects.filter(community=community)
         .annotate(holders=Count("certificates", filter=Q(certificates__revoked_at__isnull=True)))
@@ -76,7 +63,7 @@ def skill_list(*, actor: Any, community: Place) -> QuerySet[Skill]:
 
 
 def skill_get(*, actor: Any, community: Place, id: int) -> Skill:
-    _member(actor, community)
+    require_member(actor, community)
     row: Skill | None = Skill.objects.filter(community=community, pk=id).first()
     if row is None:
         raise NotFound()
@@ -85,7 +72,7 @@ def skill_get(*, actor: Any, community: Place, id: int) -> Skill:
 
 def training_list(*, actor: Any, community: Place) -> QuerySet[Training]:
     """Trainings, latest first, with their skill, place and attendance count."""
-    _member(actor, community)
+    require_member(actor, community)
     qs: QuerySet[Training] = (
         Training.objects.filter(community=community)
         .select_related("skill", "place")
@@ -99,7 +86,7 @@ def training_get(*, actor: Any, community: Place, id: int) -> Training:
     row: Training | None = (
         Training.objects.filter(community=community, pk=id).select_related("skill", "place", "community").first()
     )
-    _member(actor, community)
+    require_member(actor, community)
     if row is None:
         raise NotFound()
     return row
@@ -130,7 +117,7 @@ def certificate_get(*, actor: Any, community: Place, id: int) -> Certificate:
 
 def my_certificates(*, actor: Any, community: Place) -> QuerySet[Certificate]:
     """The certificates of the actor's own resident records in the community, newest first."""
-    _member(actor, community)
+    require_member(actor, community)
     return (
         Certificate.objects.filter(community=community, person__account_id=actor.pk)
         .select_related("skill", "training")

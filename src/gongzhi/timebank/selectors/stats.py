@@ -37,6 +37,7 @@ __all__ = [
     "StatsScope",
     "public_timebank_figures",
     "stats_scope",
+    "stats_sees_every_grid",
     "street_stats_get",
     "street_timebank_stats",
     "team_choices",
@@ -102,6 +103,11 @@ def stats_scope(*, actor: Any, community: Place) -> StatsScope:
     if not grids:
         raise PermissionDenied(_("只有社区工作人员、网格员和街道工作人员可以查看时间银行统计"))
     return StatsScope(grids)
+
+
+def stats_sees_every_grid(*, actor: Any, community: Place) -> bool:
+    """Whether the actor's statistics cover the whole community (so the page offers a row per grid)."""
+    return stats_scope(actor=actor, community=community).grid_paths is None
 
 
 def _bounds(period: Period | None) -> Period:

@@ -16,8 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import NotFound, PermissionDenied
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import user_can
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.timebank.models.activities import RecordStatus, ServiceRecord
@@ -32,14 +30,13 @@ from gongzhi.timebank.models.volunteers import (
     TeamMember,
     Volunteer,
 )
-from gongzhi.timebank.predicates import in_community
+from gongzhi.timebank.predicates import can_manage_volunteers, require_member, require_volunteer_manager
 
 __all__ = [
     "Period",
     "RecordView",
     "application_get",
     "approved_records",
-    "can_manage_volunteers",
     "own_volunteer",
     "person_for_registration",
     "proof_by_code",
@@ -59,19 +56,8 @@ __all__ = [
 Period = tuple[datetime.date | None, datetime.date | None]
 
 
-def can_manage_volunteers(actor: Any, community: Place) -> bool:
-    return user_can(actor, Action.TIMEBANK_VOLUNTEERS, community)
-
-
-def _member(actor: Any, community: Place) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False) or not in_community(actor, community):
-        raise NotFound()
-
-
 def _staff(actor: Any, community: Place) -> None:
-    _member(actor, community)
-    if not can_manage_volunteers(actor, community):
-        raise PermissionDenied(_("只有社区工作人员可以查看志愿者名册"))
+    require_volunteer_manager(actor, community, _("只有社区工作人员可以查看志愿者名册"))
 
 
 def volunteer_list(*, actor: Any, community: Place, filters: dict[str, Any] | None = None) -> QuerySet[Volunteer]:
@@ -89,7 +75,7 @@ def volunteer_list(*, actor: Any, community: Place, filters: dict[str, Any] | No
 
 def volunteer_get(*, actor: Any, community: Place, id: int) -> Volunteer:
     """One volunteer of the community, for staff; the volunteer themself may read their own too."""
-    _member(actor, community)
+    require_member(actor, community)
     volunteer: Volunteer | None = (
         Volunteer.objects.filter(community=community, pk=id).select_related("person", "community").first()
     )
@@ -107,7 +93,7 @@ def volunteer_teams(*, volunteer: Volunteer) -> list[TeamMember]:
 
 def own_volunteer(*, actor: Any, community: Place) -> Volunteer | None:
     """The actor's own registration in the community, if any."""
-    _member(actor, community)
+    require_member(actor, community)
     row: Volunteer | None = (
         Volunteer.objects.filter(community=community, person__account_id=actor.pk)
         .select_related("person", "community")
@@ -120,7 +106,7 @@ def own_volunteer(*, actor: Any, community: Place) -> Volunteer | None:
 def recruitment_list(*, actor: Any, community: Place) -> tuple[list[Recruitment], set[int]]:
     """Staff: every post, newest first, with its application count. Others: the open ones. Plus the ids of the
     posts the actor has applied to."""
-    _member(actor, community)
+    require_member(actor, community)
     qs = Recruitment.objects.filter(community=community).select_related("team")
     if can_manage_volunteers(actor, community):
         qs = qs.annotate(applied=Count("applications"))
@@ -149,7 +135,7 @@ def recruitment_applications(*, actor: Any, recruitment: Recruitment) -> QuerySe
 
 def team_list(*, actor: Any, community: Place) -> list[Team]:
     """The community's teams and self-organizations with their member counts, for anyone of the community."""
-    _member(actor, community)
+    require_member(actor, community)
     return list(
         Team.objects.filter(community=community)
         .select_related("leader")
@@ -205,7 +191,7 @@ def volunteer_record(*, actor: Any, volunteer: Volunteer, period: Period | None 
     """The 志愿服务记录: identity, each approved service (content, place, date, hours), trainings attended, awards,
     totals. The volunteer themself and staff only (who see the name in full; pages mask the ID number and phone)."""
     community: Place = volunteer.community
-    _member(actor, community)
+    require_member(actor, community)
     person: Person = volunteer.person
     own = person.account_id == actor.pk
     if not own and not can_manage_volunteers(actor, community):
@@ -238,7 +224,7 @@ def volunteer_record(*, actor: Any, volunteer: Volunteer, period: Period | None 
 
 def proof_get(*, actor: Any, community: Place, id: int) -> RecordProof:
     """A proof of the community, for the volunteer it is about and for staff."""
-    _member(actor, community)
+    require_member(actor, community)
     proof: RecordProof | None = (
         RecordProof.objects.filter(community=community, pk=id)
         .select_related("volunteer__person", "community", "issued_by")
@@ -285,7 +271,7 @@ def application_get(*, actor: Any, community: Place, id: int) -> RecruitmentAppl
 
 
 def recruitment_get(*, actor: Any, community: Place, id: int) -> Recruitment:
-    _member(actor, community)
+    require_member(actor, community)
     row: Recruitment | None = Recruitment.objects.filter(community=community, pk=id).select_related("community").first()
     if row is None:
         raise NotFound()
@@ -293,7 +279,7 @@ def recruitment_get(*, actor: Any, community: Place, id: int) -> Recruitment:
 
 
 def team_get(*, actor: Any, community: Place, id: int) -> Team:
-    _member(actor, community)
+    require_member(actor, community)
     row: Team | None = Team.objects.filter(community=community, pk=id).select_related("community").first()
     if row is None:
         raise NotFound()

@@ -15,6 +15,7 @@ from gongzhi.core.errors import Duplicate, NotFound, ValidationFailed, clean_or_
 from gongzhi.core.permissions import Action
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
+from gongzhi.timebank.errors import Code
 from gongzhi.timebank.models.ledger import (
     COLLECTIVE_KINDS,
     Account,
@@ -104,7 +105,7 @@ def account_open(
     try:
         kind = AccountKind(kind)
     except ValueError:
-        raise ValidationFailed(_("请选择账户类型"), code="bad_kind", extra={"field": "kind"}) from None
+        raise ValidationFailed(_("请选择账户类型"), code=Code.BAD_KIND, extra={"field": "kind"}) from None
     if kind == AccountKind.INDIVIDUAL:
         if person is None or person.community_id != community.pk:
             raise NotFound()
@@ -117,17 +118,17 @@ def account_open(
                 message = _("未满 %(age)s 岁的居民不能透支，最低余额只能为 0") % {"age": settings.elderly_age}
             else:
                 message = _("这位老年居民的最低余额应在 %(min)s 到 0 之间") % {"min": lowest}
-            raise ValidationFailed(message, code="bad_floor", extra={"field": "floor"})
+            raise ValidationFailed(message, code=Code.BAD_FLOOR, extra={"field": "floor"})
         if Account.objects.filter(kind=kind, person=person).exists():
-            raise Duplicate(_("这位居民已经有积分账户"), code="account_exists")
+            raise Duplicate(_("这位居民已经有积分账户"), code=Code.ACCOUNT_EXISTS)
         name = name or person.name
     elif kind in COLLECTIVE_KINDS:
         name = clean_or_fail(
-            name, label=_("名称"), max_length=100, field="name", required=_("请填写集体卡名称"), required_code="name"
+            name, label=_("名称"), max_length=100, field="name", required=_("请填写集体卡名称"), required_code=Code.NAME
         )
         person, floor = None, 0
     else:
-        raise ValidationFailed(_("系统账户由系统自动开设"), code="bad_kind")
+        raise ValidationFailed(_("系统账户由系统自动开设"), code=Code.BAD_KIND)
     account = Account(community=community, kind=kind, person=person, name=name, floor=floor)
     account.full_clean()
     account.save()
@@ -145,7 +146,7 @@ def _card_person_add(actor: Any, account: Account, person: Person, model: type[A
     community = account.community
     require_staff(actor, community, Action.TIMEBANK_ACCOUNTS, _("只有社区工作人员可以管理集体卡"))
     if account.kind not in COLLECTIVE_KINDS:
-        raise ValidationFailed(_("只有集体卡才有管理人和成员"), code="not_a_card")
+        raise ValidationFailed(_("只有集体卡才有管理人和成员"), code=Code.NOT_A_CARD)
     if person.community_id != community.pk:
         raise NotFound()
     if model.objects.filter(account=account, person=person).exists():

@@ -23,6 +23,7 @@ from gongzhi.notifications.services import notify
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.rules import service_hours as rules
+from gongzhi.timebank.errors import Code
 from gongzhi.timebank.models.activities import (
     Activity,
     ActivityKind,
@@ -103,52 +104,61 @@ def activity_create(
     if not user_can(actor, Action.TIMEBANK_ORGANISE, community):
         raise PermissionDenied(_("您没有组织志愿活动的权限"))
     if not place.path.startswith(community.path):
-        raise ValidationFailed(_("请选择本社区内的地点"), code="bad_place", extra={"field": "place"})
+        raise ValidationFailed(_("请选择本社区内的地点"), code=Code.BAD_PLACE, extra={"field": "place"})
     if not reaches_place(actor, Action.TIMEBANK_ORGANISE, place):
         raise PermissionDenied(_("您只能在自己负责的范围内组织活动"))
     title = clean_or_fail(
-        title, label=_("活动名称"), max_length=100, field="title", required=_("请填写活动名称"), required_code="title"
+        title,
+        label=_("活动名称"),
+        max_length=100,
+        field="title",
+        required=_("请填写活动名称"),
+        required_code=Code.TITLE,
     )
     description = clean_or_fail(description, label=_("活动内容"), max_length=4000, field="description")
     if kind not in ActivityKind.values:
-        raise ValidationFailed(_("请选择活动类型"), code="bad_kind", extra={"field": "kind"})
+        raise ValidationFailed(_("请选择活动类型"), code=Code.BAD_KIND, extra={"field": "kind"})
     if service_type.community_id != community.pk or not service_type.is_active:
         raise ValidationFailed(
-            _("请选择本社区启用的服务类型"), code="bad_service_type", extra={"field": "service_type"}
+            _("请选择本社区启用的服务类型"), code=Code.BAD_SERVICE_TYPE, extra={"field": "service_type"}
         )
     if team is not None and team.community_id != community.pk:
-        raise ValidationFailed(_("请选择本社区的队伍"), code="bad_team", extra={"field": "team"})
+        raise ValidationFailed(_("请选择本社区的队伍"), code=Code.BAD_TEAM, extra={"field": "team"})
     if recurrence not in Recurrence.values:
-        raise ValidationFailed(_("请选择重复方式"), code="bad_recurrence", extra={"field": "recurrence"})
+        raise ValidationFailed(_("请选择重复方式"), code=Code.BAD_RECURRENCE, extra={"field": "recurrence"})
     days = tuple(sorted(set(weekdays)))
     if recurrence == Recurrence.ONCE:
         days, month_week, end_date = (), None, None
     elif not days or any(not 1 <= d <= 7 for d in days):
-        raise ValidationFailed(_("重复的活动请选择星期几"), code="bad_weekdays", extra={"field": "weekdays"})
+        raise ValidationFailed(_("重复的活动请选择星期几"), code=Code.BAD_WEEKDAYS, extra={"field": "weekdays"})
     if recurrence == Recurrence.WEEKLY:
         month_week = None
     if recurrence == Recurrence.MONTHLY:
         if len(days) != 1:
             raise ValidationFailed(
-                _("每月的活动请只选择一个星期几，例如每月第一个周六"), code="bad_weekdays", extra={"field": "weekdays"}
+                _("每月的活动请只选择一个星期几，例如每月第一个周六"),
+                code=Code.BAD_WEEKDAYS,
+                extra={"field": "weekdays"},
             )
         if month_week is None or not 1 <= month_week <= rules.LAST_WEEK:
-            raise ValidationFailed(_("请选择每月第几周"), code="bad_month_week", extra={"field": "month_week"})
+            raise ValidationFailed(_("请选择每月第几周"), code=Code.BAD_MONTH_WEEK, extra={"field": "month_week"})
     if end_time <= start_time:
-        raise ValidationFailed(_("结束时间应晚于开始时间"), code="bad_times", extra={"field": "end_time"})
+        raise ValidationFailed(_("结束时间应晚于开始时间"), code=Code.BAD_TIMES, extra={"field": "end_time"})
     if end_date is not None and end_date < start_date:
-        raise ValidationFailed(_("结束日期不能早于开始日期"), code="bad_dates", extra={"field": "end_date"})
+        raise ValidationFailed(_("结束日期不能早于开始日期"), code=Code.BAD_DATES, extra={"field": "end_date"})
     if not isinstance(capacity, int) or isinstance(capacity, bool) or not 1 <= capacity <= CAPACITY_MAX:
         raise ValidationFailed(
-            _("名额应在 1 到 %(max)s 之间") % {"max": CAPACITY_MAX}, code="bad_capacity", extra={"field": "capacity"}
+            _("名额应在 1 到 %(max)s 之间") % {"max": CAPACITY_MAX}, code=Code.BAD_CAPACITY, extra={"field": "capacity"}
         )
     # Eight weeks from today, or from the start for an activity published ahead of time.
     horizon = max(today or timezone.localdate(), start_date) + SESSIONS_AHEAD
     dates = rules.occurrences(recurrence, days, month_week, start_date, end_date, horizon)
     if not dates:
-        raise ValidationFailed(_("所选日期范围内没有活动场次"), code="no_sessions", extra={"field": "start_date"})
+        raise ValidationFailed(_("所选日期范围内没有活动场次"), code=Code.NO_SESSIONS, extra={"field": "start_date"})
     if len(dates) > MAX_SESSIONS:
-        raise ValidationFailed(_("场次过多（%(n)s 场），请缩短日期范围") % {"n": len(dates)}, code="too_many_sessions")
+        raise ValidationFailed(
+            _("场次过多（%(n)s 场），请缩短日期范围") % {"n": len(dates)}, code=Code.TOO_MANY_SESSIONS
+        )
     activity = Activity(
         community=community,
         title=title,
@@ -222,7 +232,7 @@ def activity_cancel(*, actor: Any, activity: Activity, now: datetime.datetime | 
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     require_session_runner(actor, activity)
     if activity.status == ActivityStatus.CANCELLED:
-        raise ValidationFailed(_("这个活动已经取消了"), code="already_cancelled")
+        raise ValidationFailed(_("这个活动已经取消了"), code=Code.ALREADY_CANCELLED)
     now = now or timezone.now()
     upcoming = Session.objects.filter(activity=activity, starts_at__gt=now, is_cancelled=False)
     told = list(

@@ -20,6 +20,7 @@ from gongzhi.notifications.services import notify
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.rules import service_hours as rules
+from gongzhi.timebank.errors import Code
 from gongzhi.timebank.models.activities import RecordStatus, ServiceRecord
 from gongzhi.timebank.models.ledger import COLLECTIVE_KINDS, AccountKind, TransactionKind
 from gongzhi.timebank.predicates import (
@@ -55,13 +56,13 @@ def _lock_record(record: ServiceRecord) -> ServiceRecord:
 
 def _not_decidable(record: ServiceRecord, wanted: str) -> ValidationFailed:
     if record.status == RecordStatus.APPROVED:
-        return ValidationFailed(_("这条服务记录已经审核通过，不能重复审核"), code="already_approved")
+        return ValidationFailed(_("这条服务记录已经审核通过，不能重复审核"), code=Code.ALREADY_APPROVED)
     if wanted == RecordStatus.DISPUTED:
-        return ValidationFailed(_("这条服务记录不在申诉中"), code="not_disputed")
+        return ValidationFailed(_("这条服务记录不在申诉中"), code=Code.NOT_DISPUTED)
     if record.status == RecordStatus.CHECKED_IN:
-        return ValidationFailed(_("志愿者还没有签退，不能审核"), code="not_checked_out")
+        return ValidationFailed(_("志愿者还没有签退，不能审核"), code=Code.NOT_CHECKED_OUT)
     return ValidationFailed(
-        _("这条服务记录现在是“%(status)s”，不能审核") % {"status": record.get_status_display()}, code="not_pending"
+        _("这条服务记录现在是“%(status)s”，不能审核") % {"status": record.get_status_display()}, code=Code.NOT_PENDING
     )
 
 
@@ -72,7 +73,7 @@ def _post_points(actor: Any, record: ServiceRecord, now: datetime.datetime) -> N
     if points > 0:
         target = record.card if record.card is not None else individual_account(record.person)
         if target.kind not in (AccountKind.INDIVIDUAL, *COLLECTIVE_KINDS):
-            raise ValidationFailed(_("积分只能发放到个人账户或集体卡"), code="bad_account")
+            raise ValidationFailed(_("积分只能发放到个人账户或集体卡"), code=Code.BAD_ACCOUNT)
         community: Place = record.community
         record.transaction = transfer_post(
             actor=actor,
@@ -135,7 +136,12 @@ def record_approve(*, actor: Any, record: ServiceRecord, now: datetime.datetime 
 
 def _reason(reason: str, *, label: Any, required: Any, max_length: int = REASON_MAX) -> str:
     return clean_or_fail(
-        reason, label=label, max_length=max_length, field="reason", required=required, required_code="reason_required"
+        reason,
+        label=label,
+        max_length=max_length,
+        field="reason",
+        required=required,
+        required_code=Code.REASON_REQUIRED,
     )
 
 
@@ -181,9 +187,9 @@ def record_dispute(
     if record.person.account_id != actor.pk:
         raise PermissionDenied(_("只能对自己的服务记录申诉"))
     if record.disputed_at is not None:
-        raise ValidationFailed(_("每条服务记录只能申诉一次"), code="dispute_once")
+        raise ValidationFailed(_("每条服务记录只能申诉一次"), code=Code.DISPUTE_ONCE)
     if record.status != RecordStatus.REJECTED:
-        raise ValidationFailed(_("只有未通过审核的服务记录可以申诉"), code="not_rejected")
+        raise ValidationFailed(_("只有未通过审核的服务记录可以申诉"), code=Code.NOT_REJECTED)
     reason = _reason(reason, label=_("申诉理由"), required=_("请填写申诉理由"), max_length=DISPUTE_MAX)
     record.status = RecordStatus.DISPUTED
     record.dispute_reason = reason

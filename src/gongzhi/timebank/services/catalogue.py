@@ -14,6 +14,7 @@ from gongzhi.core import audit
 from gongzhi.core.errors import NotFound, ValidationFailed, clean_or_fail
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
+from gongzhi.timebank.errors import Code
 from gongzhi.timebank.models.catalogue import Donation, Item, ItemKind
 from gongzhi.timebank.models.skills import ServiceType
 from gongzhi.timebank.predicates import (
@@ -50,7 +51,7 @@ ITEM_FIELDS = [
 ]
 
 
-def _whole(value: Any, low: int, high: int, message: str, code: str, field: str) -> int:
+def _whole(value: Any, low: int, high: int, message: str, code: Code, field: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise ValidationFailed(message, code=code, extra={"field": field})
     return value
@@ -87,12 +88,12 @@ def item_save(
             raise NotFound()
         before = audit.snapshot(item, ITEM_FIELDS)
     if kind not in ItemKind.values:
-        raise ValidationFailed(_("请选择实物或服务"), code="bad_kind", extra={"field": "kind"})
+        raise ValidationFailed(_("请选择实物或服务"), code=Code.BAD_KIND, extra={"field": "kind"})
     kind = ItemKind(kind)
     if item is not None and item.kind != kind:
-        raise ValidationFailed(_("物品的类型不能修改，请另行添加"), code="kind_fixed", extra={"field": "kind"})
+        raise ValidationFailed(_("物品的类型不能修改，请另行添加"), code=Code.KIND_FIXED, extra={"field": "kind"})
     name = clean_or_fail(
-        name, label=_("名称"), max_length=NAME_MAX, field="name", required=_("请填写名称"), required_code="name"
+        name, label=_("名称"), max_length=NAME_MAX, field="name", required=_("请填写名称"), required_code=Code.NAME
     )
     description = clean_or_fail(description, label=_("说明"), max_length=DESCRIPTION_MAX, field="description")
     provider_name = clean_or_fail(provider_name, label=_("提供方"), max_length=NAME_MAX, field="provider_name")
@@ -101,7 +102,7 @@ def item_save(
         1,
         PRICE_MAX,
         _("所需积分应为 1 到 %(max)s 之间的整数") % {"max": PRICE_MAX},
-        "bad_price",
+        Code.BAD_PRICE,
         "price",
     )
     code_valid_days = _whole(
@@ -109,22 +110,22 @@ def item_save(
         1,
         VALID_DAYS_MAX,
         _("核销码有效天数应为 1 到 %(max)s 天") % {"max": VALID_DAYS_MAX},
-        "bad_valid_days",
+        Code.BAD_VALID_DAYS,
         "code_valid_days",
     )
     if kind == ItemKind.GOODS:
         if item is None:
-            stock = _whole(stock, 0, QUANTITY_MAX, _("请填写库存数量（0 或正整数）"), "bad_stock", "stock")
+            stock = _whole(stock, 0, QUANTITY_MAX, _("请填写库存数量（0 或正整数）"), Code.BAD_STOCK, "stock")
         service_type = None
         provider_person = None
     else:
         stock = None
     if service_type is not None and service_type.community_id != community.pk:
-        raise ValidationFailed(_("请选择本社区的服务类型"), code="bad_service_type", extra={"field": "service_type"})
+        raise ValidationFailed(_("请选择本社区的服务类型"), code=Code.BAD_SERVICE_TYPE, extra={"field": "service_type"})
     if provider_person is not None:
         if provider_person.community_id != community.pk:
             raise ValidationFailed(
-                _("提供服务的志愿者须是本社区居民"), code="bad_provider", extra={"field": "provider_person"}
+                _("提供服务的志愿者须是本社区居民"), code=Code.BAD_PROVIDER, extra={"field": "provider_person"}
             )
         skill_id = service_type.required_skill_id if service_type is not None else None
         if skill_id is not None and not has_live_certificate(provider_person, skill_id):
@@ -135,7 +136,7 @@ def item_save(
                     "name": provider_person.masked_name,
                     "skill": service_type.required_skill.name if service_type and service_type.required_skill else "",
                 },
-                code="certificate_required",
+                code=Code.CERTIFICATE_REQUIRED,
                 extra={"field": "provider_person"},
             )
     if item is None:
@@ -184,14 +185,14 @@ def donation_receive(*, actor: Any, item: Item, donor: str, quantity: int, note:
     community = item.community
     require_catalogue_manager(actor, community)
     if item.kind != ItemKind.GOODS:
-        raise ValidationFailed(_("只有实物可以捐赠入库"), code="not_goods")
+        raise ValidationFailed(_("只有实物可以捐赠入库"), code=Code.NOT_GOODS)
     donor = clean_or_fail(
         donor,
         label=_("捐赠人/单位"),
         max_length=NAME_MAX,
         field="donor",
         required=_("请填写捐赠人或捐赠单位"),
-        required_code="donor",
+        required_code=Code.DONOR,
     )
     note = clean_or_fail(note, label=_("备注"), max_length=200, field="note")
     quantity = _whole(
@@ -199,7 +200,7 @@ def donation_receive(*, actor: Any, item: Item, donor: str, quantity: int, note:
         1,
         QUANTITY_MAX,
         _("数量应为 1 到 %(max)s 之间的整数") % {"max": QUANTITY_MAX},
-        "bad_quantity",
+        Code.BAD_QUANTITY,
         "quantity",
     )
     Item.objects.filter(pk=item.pk).update(stock=F("stock") + quantity)

@@ -24,6 +24,7 @@ from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.rules import redemption_code as code_rules
 from gongzhi.rules import service_hours as rules
+from gongzhi.timebank.errors import Code
 from gongzhi.timebank.models.activities import RecordSource, RecordStatus, ServiceRecord, Session, SignUp, SignUpStatus
 from gongzhi.timebank.models.volunteers import Volunteer, VolunteerStatus
 from gongzhi.timebank.predicates import (
@@ -71,7 +72,7 @@ def _draw_code(row: Volunteer, *, avoid: str = "") -> None:
         except IntegrityError:
             continue
         return
-    raise ValidationFailed(_("志愿者码暂时无法生成，请稍后重试"), code="code_exhausted")
+    raise ValidationFailed(_("志愿者码暂时无法生成，请稍后重试"), code=Code.CODE_EXHAUSTED)
 
 
 def volunteer_code(person: Person) -> str:
@@ -135,7 +136,7 @@ def person_from_code(community: Place, code: str) -> Person:
         )
     if row is None:
         raise ValidationFailed(
-            _("无法识别这个志愿者码，请核对后重新输入（6位数字）"), code="bad_code", extra={"field": "code"}
+            _("无法识别这个志愿者码，请核对后重新输入（6位数字）"), code=Code.BAD_CODE, extra={"field": "code"}
         )
     return row.person
 
@@ -154,12 +155,12 @@ def _scanned_person(actor: Any, session: Session, code: str) -> Person:
 def _scan_checks(actor: Any, session: Session, now: datetime.datetime) -> None:
     require_session_runner(actor, session.activity)
     if session.is_cancelled:
-        raise ValidationFailed(_("这个场次已取消"), code="session_cancelled")
+        raise ValidationFailed(_("这个场次已取消"), code=Code.SESSION_CANCELLED)
     if not rules.in_window(now, session.starts_at, session.ends_at, CHECK_IN_GRACE):
         raise ValidationFailed(
             _("现在不是这个场次的签到时间：只能在活动开始前后 %(hours)s 小时内扫码")
             % {"hours": int(CHECK_IN_GRACE.total_seconds() // 3600)},
-            code="not_now",
+            code=Code.NOT_NOW,
         )
 
 
@@ -174,14 +175,14 @@ def check_in(*, actor: Any, session: Session, code: str, now: datetime.datetime 
     signup: SignUp | None = SignUp.objects.filter(session=session, person=person).first()
     if signup is None or signup.status == SignUpStatus.CANCELLED:
         raise ValidationFailed(
-            _("%(name)s 没有报名这个场次，不能签到") % {"name": person.masked_name}, code="not_signed_up"
+            _("%(name)s 没有报名这个场次，不能签到") % {"name": person.masked_name}, code=Code.NOT_SIGNED_UP
         )
     if signup.status == SignUpStatus.WAITLISTED:
         raise ValidationFailed(
-            _("%(name)s 还在候补名单上，没有确认报名，不能签到") % {"name": person.masked_name}, code="waitlisted"
+            _("%(name)s 还在候补名单上，没有确认报名，不能签到") % {"name": person.masked_name}, code=Code.WAITLISTED
         )
     if ServiceRecord.objects.filter(session=session, person=person).exists():
-        raise Duplicate(_("%(name)s 已经签到过了") % {"name": person.masked_name}, code="already_checked_in")
+        raise Duplicate(_("%(name)s 已经签到过了") % {"name": person.masked_name}, code=Code.ALREADY_CHECKED_IN)
     activity = session.activity
     record = ServiceRecord(
         community_id=session.community_id,
@@ -204,7 +205,9 @@ def check_in(*, actor: Any, session: Session, code: str, now: datetime.datetime 
         with transaction.atomic():
             record.save()
     except IntegrityError:
-        raise Duplicate(_("%(name)s 已经签到过了") % {"name": person.masked_name}, code="already_checked_in") from None
+        raise Duplicate(
+            _("%(name)s 已经签到过了") % {"name": person.masked_name}, code=Code.ALREADY_CHECKED_IN
+        ) from None
     audit.record(
         actor=actor,
         verb="timebank.check_in",
@@ -227,9 +230,11 @@ def check_out(*, actor: Any, session: Session, code: str, now: datetime.datetime
         ServiceRecord.objects.select_for_update().filter(session=session, person=person).first()
     )
     if record is None:
-        raise ValidationFailed(_("%(name)s 还没有签到，不能签退") % {"name": person.masked_name}, code="not_checked_in")
+        raise ValidationFailed(
+            _("%(name)s 还没有签到，不能签退") % {"name": person.masked_name}, code=Code.NOT_CHECKED_IN
+        )
     if record.status != RecordStatus.CHECKED_IN:
-        raise Duplicate(_("%(name)s 已经签退过了") % {"name": person.masked_name}, code="already_checked_out")
+        raise Duplicate(_("%(name)s 已经签退过了") % {"name": person.masked_name}, code=Code.ALREADY_CHECKED_OUT)
     ended = max(now, record.started_at)
     record.ended_at = ended
     record.minutes = rules.service_minutes(record.started_at, ended, session.starts_at, session.ends_at)
@@ -266,12 +271,12 @@ def attendance_enter(*, actor: Any, session: Session, rows: Sequence[AttendanceR
     session = session_lock(session)
     require_session_runner(actor, session.activity)
     if session.is_cancelled:
-        raise ValidationFailed(_("这个场次已取消"), code="session_cancelled")
+        raise ValidationFailed(_("这个场次已取消"), code=Code.SESSION_CANCELLED)
     if not rows:
-        raise ValidationFailed(_("请至少填写一行签到记录"), code="no_rows")
+        raise ValidationFailed(_("请至少填写一行签到记录"), code=Code.NO_ROWS)
     people = [row.person.pk for row in rows]
     if len(set(people)) != len(people):
-        raise ValidationFailed(_("同一位志愿者在签到表中出现了两次"), code="duplicate_row")
+        raise ValidationFailed(_("同一位志愿者在签到表中出现了两次"), code=Code.DUPLICATE_ROW)
     if any(row.person.community_id != session.community_id for row in rows):
         raise NotFound()
     volunteers = set(
@@ -295,19 +300,19 @@ def attendance_enter(*, actor: Any, session: Session, rows: Sequence[AttendanceR
         if row.person.pk not in volunteers:
             raise ValidationFailed(
                 _("第 %(row)s 行：%(name)s 不是本社区在册的志愿者") % values,
-                code="not_volunteer",
+                code=Code.NOT_VOLUNTEER,
                 extra={"row": number},
             )
         if row.person.pk in recorded:
             raise Duplicate(
                 _("第 %(row)s 行：%(name)s 在这个场次已有服务记录") % values,
-                code="already_recorded",
+                code=Code.ALREADY_RECORDED,
                 extra={"row": number},
             )
         problem = rules.check_span(row.start, row.end, session.starts_at, session.ends_at)
         if problem == "order":
             raise ValidationFailed(
-                _("第 %(row)s 行：结束时间应晚于开始时间") % values, code="bad_span", extra={"row": number}
+                _("第 %(row)s 行：结束时间应晚于开始时间") % values, code=Code.BAD_SPAN, extra={"row": number}
             )
         if problem == "over_span":
             raise ValidationFailed(
@@ -317,7 +322,7 @@ def attendance_enter(*, actor: Any, session: Session, rows: Sequence[AttendanceR
                     "start": f"{timezone.localtime(session.starts_at):%H:%M}",
                     "end": f"{timezone.localtime(session.ends_at):%H:%M}",
                 },
-                code="over_span",
+                code=Code.OVER_SPAN,
                 extra={"row": number},
             )
         records.append(
@@ -345,7 +350,7 @@ def attendance_enter(*, actor: Any, session: Session, rows: Sequence[AttendanceR
         with transaction.atomic():
             created = ServiceRecord.objects.bulk_create(records)
     except IntegrityError:
-        raise Duplicate(_("签到表中有志愿者在这个场次已有服务记录"), code="already_recorded") from None
+        raise Duplicate(_("签到表中有志愿者在这个场次已有服务记录"), code=Code.ALREADY_RECORDED) from None
     audit.record(
         actor=actor,
         verb="timebank.attendance_enter",

@@ -24,6 +24,7 @@ from gongzhi.core.xlsx import Book
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place, PlaceKind
 from gongzhi.rules import ledger as rules
+from gongzhi.timebank.errors import Code
 from gongzhi.timebank.models.ledger import (
     COLLECTIVE_KINDS,
     Account,
@@ -63,7 +64,7 @@ REASON_MAX = 200
 
 def _positive(amount: Any) -> int:
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise ValidationFailed(_("积分必须是正整数"), code="bad_amount", extra={"field": "amount"})
+        raise ValidationFailed(_("积分必须是正整数"), code=Code.BAD_AMOUNT, extra={"field": "amount"})
     return amount
 
 
@@ -84,16 +85,16 @@ def points_issue(
     amount = _positive(amount)
     if account.kind == AccountKind.INDIVIDUAL:
         if attributed_person is not None and attributed_person.pk != account.person_id:
-            raise ValidationFailed(_("个人账户的积分只能记在本人名下"), code="bad_attribution")
+            raise ValidationFailed(_("个人账户的积分只能记在本人名下"), code=Code.BAD_ATTRIBUTION)
         attributed_person = account.person
     elif account.kind in COLLECTIVE_KINDS:
         if (
             attributed_person is not None
             and not AccountMember.objects.filter(account=account, person=attributed_person).exists()
         ):
-            raise ValidationFailed(_("服务人不是这张集体卡的成员"), code="not_a_member")
+            raise ValidationFailed(_("服务人不是这张集体卡的成员"), code=Code.NOT_A_MEMBER)
     else:
-        raise ValidationFailed(_("积分只能发放到个人账户或集体卡"), code="bad_account")
+        raise ValidationFailed(_("积分只能发放到个人账户或集体卡"), code=Code.BAD_ACCOUNT)
     issuance = system_account(community, AccountKind.ISSUANCE)
     return transfer_post(
         actor=actor,
@@ -120,7 +121,7 @@ def points_spend(*, actor: Any, account: Account, amount: int, memo: str, idempo
             max_length=REASON_MAX,
             field="memo",
             required=_("请填写集体卡积分的用途"),
-            required_code="memo_required",
+            required_code=Code.MEMO_REQUIRED,
         )
     community = account.community
     redemption = system_account(community, AccountKind.REDEMPTION)
@@ -167,17 +168,17 @@ def points_gift(
     require_account_owner(actor, sender)
     amount = _positive(amount)
     if sender.kind != AccountKind.INDIVIDUAL or recipient.kind != AccountKind.INDIVIDUAL:
-        raise ValidationFailed(_("只能在个人账户之间赠送积分"), code="bad_account")
+        raise ValidationFailed(_("只能在个人账户之间赠送积分"), code=Code.BAD_ACCOUNT)
     if recipient.community_id != sender.community_id or not in_community(actor, recipient.community):
         raise NotFound()
     if recipient.pk == sender.pk:
-        raise ValidationFailed(_("不能赠送给自己"), code="gift_to_self")
+        raise ValidationFailed(_("不能赠送给自己"), code=Code.GIFT_TO_SELF)
     households = dict(
         Person.objects.filter(pk__in=[sender.person_id, recipient.person_id]).values_list("pk", "household_id")
     )
     household = households.get(sender.person_id)
     if household is None or households.get(recipient.person_id) != household:
-        raise ValidationFailed(_("只能赠送给同户的家庭成员"), code="not_family")
+        raise ValidationFailed(_("只能赠送给同户的家庭成员"), code=Code.NOT_FAMILY)
     start = gift_month_start(now)
     limit = ledger_settings_for(sender.community_id).gift_monthly_limit
 
@@ -187,7 +188,7 @@ def points_gift(
             raise ValidationFailed(
                 _("超过每月赠送上限：本月已赠送 %(sent)s 积分，上限 %(limit)s 积分，本次最多还能赠送 %(left)s 积分")
                 % {"sent": sent, "limit": limit, "left": max(limit - sent, 0)},
-                code="gift_limit",
+                code=Code.GIFT_LIMIT,
                 extra={"sent": sent, "limit": limit},
             )
 
@@ -215,12 +216,12 @@ def points_clear(
     require_account_owner(actor, account)
     amount = _positive(amount)
     if account.kind != AccountKind.INDIVIDUAL:
-        raise ValidationFailed(_("通存通兑只适用于个人账户"), code="bad_account")
+        raise ValidationFailed(_("通存通兑只适用于个人账户"), code=Code.BAD_ACCOUNT)
     home = account.community
     if community.pk == home.pk:
-        raise ValidationFailed(_("在本社区兑换无需通存通兑"), code="same_community")
+        raise ValidationFailed(_("在本社区兑换无需通存通兑"), code=Code.SAME_COMMUNITY)
     if community.kind not in (PlaceKind.COMMUNITY, PlaceKind.VILLAGE) or community.parent_id != home.parent_id:
-        raise ValidationFailed(_("通存通兑只限同一街道的社区之间"), code="other_street")
+        raise ValidationFailed(_("通存通兑只限同一街道的社区之间"), code=Code.OTHER_STREET)
     owed_by_home = system_account(community, AccountKind.CLEARING, home)
     postings = [
         (account, -amount),
@@ -246,7 +247,7 @@ def points_clear(
                     "本次最多还能兑换 %(left)s 积分"
                 )
                 % values,
-                code="clearing_limit",
+                code=Code.CLEARING_LIMIT,
                 extra={"owed": owed, "limit": limit},
             )
 
@@ -269,16 +270,16 @@ def points_adjust(*, actor: Any, account: Account, amount: int, reason: str, ide
     community = account.community
     require_staff(actor, community, Action.TIMEBANK_ADJUST, _("只有社区工作人员可以调整积分"))
     if not isinstance(amount, int) or isinstance(amount, bool) or amount == 0:
-        raise ValidationFailed(_("调整的积分必须是非零整数"), code="bad_amount", extra={"field": "amount"})
+        raise ValidationFailed(_("调整的积分必须是非零整数"), code=Code.BAD_AMOUNT, extra={"field": "amount"})
     if account.kind not in (AccountKind.INDIVIDUAL, *COLLECTIVE_KINDS):
-        raise ValidationFailed(_("只能调整个人账户或集体卡的积分"), code="bad_account")
+        raise ValidationFailed(_("只能调整个人账户或集体卡的积分"), code=Code.BAD_ACCOUNT)
     reason = clean_or_fail(
         reason,
         label=_("调整原因"),
         max_length=REASON_MAX,
         field="reason",
         required=_("调整积分必须填写原因"),
-        required_code="reason_required",
+        required_code=Code.REASON_REQUIRED,
     )
     issuance = system_account(community, AccountKind.ISSUANCE)
     return transfer_post(
@@ -306,13 +307,13 @@ def transaction_reverse(*, actor: Any, transaction: Transaction, reason: str, id
         max_length=REASON_MAX,
         field="reason",
         required=_("冲正必须填写原因"),
-        required_code="reason_required",
+        required_code=Code.REASON_REQUIRED,
     )
     found = existing_transaction(community.pk, check_key(idempotency_key))
     if found is not None:
         return found
     if original.kind == TransactionKind.REVERSE:
-        raise ValidationFailed(_("冲正交易不能再冲正，如有需要请重新发放"), code="reverse_reversal")
+        raise ValidationFailed(_("冲正交易不能再冲正，如有需要请重新发放"), code=Code.REVERSE_REVERSAL)
     entries = list(original.entries.select_related("account").order_by("id"))
     compensating = rules.reversal_of(rules.Entry(e.account_id, e.amount) for e in entries)
     accounts = {e.account_id: e.account for e in entries}

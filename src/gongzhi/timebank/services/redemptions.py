@@ -25,6 +25,7 @@ from gongzhi.people.models import Person
 from gongzhi.places.models import Place, PlaceKind
 from gongzhi.rules import ledger as ledger_rules
 from gongzhi.rules import redemption_code as code_rules
+from gongzhi.timebank.errors import Code
 from gongzhi.timebank.models.catalogue import Item, ItemKind, Redemption, RedemptionStatus
 from gongzhi.timebank.models.ledger import COLLECTIVE_KINDS, Account, AccountKind, Transaction, TransactionKind
 from gongzhi.timebank.predicates import (
@@ -99,7 +100,7 @@ def _new_code(community: Place) -> str:
         code = code_rules.code_from(secrets.randbelow)
         if not Redemption.objects.filter(community=community, code=code, status=RedemptionStatus.RESERVED).exists():
             return code
-    raise ValidationFailed(_("核销码暂时无法生成，请稍后重试"), code="code_exhausted")
+    raise ValidationFailed(_("核销码暂时无法生成，请稍后重试"), code=Code.CODE_EXHAUSTED)
 
 
 def redeem(*, actor: Any, item: Item, account: Account | None = None, idempotency_key: str) -> Redemption:
@@ -119,7 +120,7 @@ def redeem(*, actor: Any, item: Item, account: Account | None = None, idempotenc
         if person is None:
             if not in_community(actor, community):
                 raise NotFound()
-            raise ValidationFailed(_("您还没有登记为本街道的居民，暂时不能兑换"), code="no_account")
+            raise ValidationFailed(_("您还没有登记为本街道的居民，暂时不能兑换"), code=Code.NO_ACCOUNT)
         # Opened (empty) in its own transaction: its audit event must not hold the chain while we lock the item.
         with transaction.atomic():
             account = individual_account(person)
@@ -147,8 +148,8 @@ def _redeem(*, actor: Any, item: Item, account: Account, idempotency_key: str) -
         if found is not None:
             return found
     if not item.is_active:
-        raise ValidationFailed(_("“%(name)s”已下架") % {"name": item.name}, code="item_inactive")
-    out_of_stock = ValidationFailed(_("库存不足：“%(name)s”已兑完") % {"name": item.name}, code="out_of_stock")
+        raise ValidationFailed(_("“%(name)s”已下架") % {"name": item.name}, code=Code.ITEM_INACTIVE)
+    out_of_stock = ValidationFailed(_("库存不足：“%(name)s”已兑完") % {"name": item.name}, code=Code.OUT_OF_STOCK)
     if item.kind == ItemKind.GOODS and (item.stock or 0) < 1:
         raise out_of_stock
     memo = f"兑换：{item.name}"  # stored data, in Chinese like the memos staff type
@@ -156,7 +157,7 @@ def _redeem(*, actor: Any, item: Item, account: Account, idempotency_key: str) -
         tx = points_spend(actor=actor, account=account, amount=item.price, memo=memo, idempotency_key=key)
     else:
         if account.kind in COLLECTIVE_KINDS:
-            raise ValidationFailed(_("集体卡只能在本社区兑换"), code="card_other_community")
+            raise ValidationFailed(_("集体卡只能在本社区兑换"), code=Code.CARD_OTHER_COMMUNITY)
         tx = points_clear(
             actor=actor, account=account, community=community, amount=item.price, memo=memo, idempotency_key=key
         )
@@ -192,7 +193,7 @@ def _redeem(*, actor: Any, item: Item, account: Account, idempotency_key: str) -
         except IntegrityError:
             continue
     if redemption is None:
-        raise ValidationFailed(_("核销码暂时无法生成，请稍后重试"), code="code_exhausted")
+        raise ValidationFailed(_("核销码暂时无法生成，请稍后重试"), code=Code.CODE_EXHAUSTED)
     audit.record(
         actor=actor,
         verb="timebank.redeem",
@@ -240,7 +241,7 @@ def redemption_for_provider(
     )
     if redemption is None:
         REDEMPTION_GUESSES.missed(actor)
-        raise ValidationFailed(_("核销码不存在，请核对后重新输入"), code="code_unknown", extra={"field": "code"})
+        raise ValidationFailed(_("核销码不存在，请核对后重新输入"), code=Code.CODE_UNKNOWN, extra={"field": "code"})
     if not can_complete_redemption(actor, redemption.item):
         REDEMPTION_GUESSES.missed(actor)
         raise PermissionDenied(_("这个核销码兑换的不是您提供的物品/服务，不能由您核销"))
@@ -251,14 +252,16 @@ def check_completable(redemption: Redemption, now: datetime.datetime) -> None:
     """A clear Chinese refusal for a code that was used, cancelled or has expired."""
     if redemption.status == RedemptionStatus.COMPLETED:
         when = timezone.localtime(redemption.completed_at).strftime("%Y-%m-%d %H:%M") if redemption.completed_at else ""
-        raise ValidationFailed(_("这个核销码已经核销过了（%(when)s），不能重复使用") % {"when": when}, code="code_used")
+        raise ValidationFailed(
+            _("这个核销码已经核销过了（%(when)s），不能重复使用") % {"when": when}, code=Code.CODE_USED
+        )
     if redemption.status == RedemptionStatus.CANCELLED:
-        raise ValidationFailed(_("这个核销码已取消，积分已退还，不能再使用"), code="code_used")
+        raise ValidationFailed(_("这个核销码已取消，积分已退还，不能再使用"), code=Code.CODE_USED)
     if redemption.status == RedemptionStatus.EXPIRED or code_rules.is_expired(redemption.expires_at, now):
         raise ValidationFailed(
             _("这个核销码已于 %(when)s 过期，请兑换人重新兑换")
             % {"when": timezone.localtime(redemption.expires_at).strftime("%Y-%m-%d %H:%M")},
-            code="code_expired",
+            code=Code.CODE_EXPIRED,
         )
 
 
@@ -348,7 +351,7 @@ def redemption_cancel(*, actor: Any, redemption: Redemption, reason: str = "") -
     reason = clean_or_fail(reason, label=_("取消原因"), max_length=REASON_MAX, field="reason")
     if locked.status != RedemptionStatus.RESERVED:
         raise ValidationFailed(
-            _("这笔兑换%(status)s，不能取消") % {"status": locked.get_status_display()}, code="not_reserved"
+            _("这笔兑换%(status)s，不能取消") % {"status": locked.get_status_display()}, code=Code.NOT_RESERVED
         )
     return _refund(locked, actor=actor, reason=reason or "兑换人取消", status=RedemptionStatus.CANCELLED)
 

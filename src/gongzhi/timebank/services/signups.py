@@ -20,6 +20,7 @@ from gongzhi.core.errors import Duplicate, PermissionDenied, ValidationFailed
 from gongzhi.notifications.services import notify
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
+from gongzhi.timebank.errors import Code
 from gongzhi.timebank.models.activities import ActivityStatus, ServiceRecord, Session, SignUp, SignUpStatus
 from gongzhi.timebank.models.ledger import COLLECTIVE_KINDS, Account, AccountMember
 from gongzhi.timebank.models.volunteers import Volunteer, VolunteerStatus
@@ -50,7 +51,9 @@ def _own_volunteer(actor: Any, community: Place) -> Person:
         .first()
     )
     if person is None:
-        raise ValidationFailed(_("您还不是本社区在册的志愿者，请先到社区登记注册志愿者后再报名"), code="not_volunteer")
+        raise ValidationFailed(
+            _("您还不是本社区在册的志愿者，请先到社区登记注册志愿者后再报名"), code=Code.NOT_VOLUNTEER
+        )
     return person
 
 
@@ -62,7 +65,7 @@ def _check_card(card: Account, person: Person) -> None:
         or not AccountMember.objects.filter(account=card, person=person).exists()
     ):
         raise ValidationFailed(
-            _("您不是这张集体卡的成员，不能以它的名义服务"), code="not_a_member", extra={"field": "card"}
+            _("您不是这张集体卡的成员，不能以它的名义服务"), code=Code.NOT_A_MEMBER, extra={"field": "card"}
         )
 
 
@@ -78,15 +81,15 @@ def signup_create(
     require_member(actor, community)
     now = now or timezone.now()
     if session.is_cancelled or session.activity.status != ActivityStatus.OPEN:
-        raise ValidationFailed(_("这个场次已取消，不能报名"), code="session_cancelled")
+        raise ValidationFailed(_("这个场次已取消，不能报名"), code=Code.SESSION_CANCELLED)
     if session.ends_at <= now:
-        raise ValidationFailed(_("这个场次已经结束，不能报名"), code="session_over")
+        raise ValidationFailed(_("这个场次已经结束，不能报名"), code=Code.SESSION_OVER)
     person = _own_volunteer(actor, community)
     if card is not None:
         _check_card(card, person)
     signup: SignUp | None = SignUp.objects.filter(session=session, person=person).first()
     if signup is not None and signup.status != SignUpStatus.CANCELLED:
-        raise Duplicate(_("您已经报名了这个场次"), code="already_signed_up")
+        raise Duplicate(_("您已经报名了这个场次"), code=Code.ALREADY_SIGNED_UP)
     before = {"status": signup.status} if signup is not None else None
     if signup is None:
         signup = SignUp(community=community, session=session, person=person)
@@ -132,11 +135,11 @@ def signup_cancel(*, actor: Any, signup: SignUp, now: datetime.datetime | None =
         raise PermissionDenied(_("只能取消自己的报名"))
     now = now or timezone.now()
     if signup.status == SignUpStatus.CANCELLED:
-        raise ValidationFailed(_("这个报名已经取消了"), code="already_cancelled")
+        raise ValidationFailed(_("这个报名已经取消了"), code=Code.ALREADY_CANCELLED)
     if ServiceRecord.objects.filter(session=session, person_id=signup.person_id).exists():
-        raise ValidationFailed(_("已经签到，不能取消报名"), code="checked_in")
+        raise ValidationFailed(_("已经签到，不能取消报名"), code=Code.CHECKED_IN)
     if session.ends_at <= now:
-        raise ValidationFailed(_("这个场次已经结束，不能取消报名"), code="session_over")
+        raise ValidationFailed(_("这个场次已经结束，不能取消报名"), code=Code.SESSION_OVER)
     before = {"status": signup.status, "waitlist_position": signup.waitlist_position}
     promoted: SignUp | None = None
     waiting = SignUp.objects.filter(session=session, status=SignUpStatus.WAITLISTED)

@@ -24,6 +24,7 @@ from gongzhi.core.permissions import Action
 from gongzhi.core.qr import qr_svg
 from gongzhi.core.scoping import user_can
 from gongzhi.places.models import Place
+from gongzhi.timebank.errors import Code
 from gongzhi.timebank.models.activities import ActivityKind, RecordStatus, Recurrence, Session, SignUpStatus
 from gongzhi.timebank.models.ledger import Account
 from gongzhi.timebank.predicates import can_run_session
@@ -408,14 +409,14 @@ def session_paper(request: HttpRequest, community_id: int, session_id: int) -> H
     error: ApplicationError | None = None
     for number, form in enumerate(forms_, start=1):
         if not form.is_valid():
-            error = ValidationFailed(_("第 %(row)s 行：请填写正确的时间") % {"row": number}, code="bad_time")
+            error = ValidationFailed(_("第 %(row)s 行：请填写正确的时间") % {"row": number}, code=Code.BAD_TIME)
             break
         data = form.cleaned_data
         if data["person"] is None and data["start"] is None and data["end"] is None:
             continue
         if data["person"] is None or data["start"] is None or data["end"] is None:
             error = ValidationFailed(
-                _("第 %(row)s 行：请填写志愿者、开始和结束时间") % {"row": number}, code="incomplete_row"
+                _("第 %(row)s 行：请填写志愿者、开始和结束时间") % {"row": number}, code=Code.INCOMPLETE_ROW
             )
             break
         rows.append(
@@ -519,7 +520,7 @@ def record_decide(request: HttpRequest, community_id: int, record_id: int) -> Ht
             record = dispute_decide(actor=actor, record=record, approve=decision == "uphold", reason=reason)
             text = _("申诉已处理：%(name)s") % {"name": record.person.masked_name}
         else:
-            raise ValidationFailed(_("请选择审核结果"), code="bad_decision")
+            raise ValidationFailed(_("请选择审核结果"), code=Code.BAD_DECISION)
     except ApplicationError as exc:
         return _page(request, "timebank/activities_approvals.html", _approvals_context(request, community), exc)
     messages.success(request, text)

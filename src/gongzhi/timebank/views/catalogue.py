@@ -27,7 +27,7 @@ from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 from gongzhi.rules import redemption_code
 from gongzhi.timebank.models.catalogue import Item, ItemKind, RedemptionStatus
-from gongzhi.timebank.predicates import provides_in
+from gongzhi.timebank.predicates import can_manage_catalogue, provides_in
 from gongzhi.timebank.selectors import catalogue as selectors
 from gongzhi.timebank.services import catalogue as catalogue_services
 from gongzhi.timebank.services import redemptions as redemptions_services
@@ -45,11 +45,6 @@ PER_PAGE = 20
 
 def _community(request: HttpRequest, community_id: int) -> Place:
     return place_selectors.community_get(actor=request.user, community_id=community_id)
-
-
-def _require_catalogue(request: HttpRequest, community: Place) -> None:
-    if not user_can(request.user, Action.TIMEBANK_CATALOGUE, community):
-        raise PermissionDenied(_("只有社区工作人员可以管理积分兑换目录"))
 
 
 def _status(exc: ApplicationError) -> int:
@@ -203,7 +198,8 @@ def _item_kwargs(form: ItemForm) -> dict[str, Any]:
 
 
 def _item_form_page(request: HttpRequest, community: Place, item: Item | None) -> HttpResponse:
-    _require_catalogue(request, community)
+    if not can_manage_catalogue(request.user, community):
+        raise PermissionDenied(_("只有社区工作人员可以管理积分兑换目录"))
     initial: dict[str, Any] = {}
     if item is not None:
         initial = {
@@ -277,7 +273,8 @@ def donation_new(request: HttpRequest, community_id: int, item_id: int) -> HttpR
     item = selectors.item_get(actor=request.user, community=community, id=item_id)
     if item.community_id != community.pk:
         raise NotFound()
-    _require_catalogue(request, community)
+    if not can_manage_catalogue(request.user, community):
+        raise PermissionDenied(_("只有社区工作人员可以管理积分兑换目录"))
     form = DonationForm(request.POST or None)
     status = 200
     if request.method == "POST":

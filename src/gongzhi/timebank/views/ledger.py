@@ -24,6 +24,7 @@ from gongzhi.core.http import actor_of
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.places.models import Place
+from gongzhi.timebank.errors import Code
 from gongzhi.timebank.models.ledger import COLLECTIVE_KINDS, SYSTEM_KINDS, Account, AccountKind, TransactionKind
 from gongzhi.timebank.selectors import ledger as ledger_selectors
 from gongzhi.timebank.selectors.ledger import (
@@ -227,7 +228,7 @@ def gift(request: HttpRequest, community_id: int) -> HttpResponse:
     actor, community = community_and_actor(request, community_id)
     individual, _cards = my_accounts(actor=actor, community=community)
     if individual is None:
-        raise ValidationFailed(_("您还没有积分账户"), code="no_account")
+        raise ValidationFailed(_("您还没有积分账户"), code=Code.NO_ACCOUNT)
     recipients = gift_recipients(sender=individual)
     form = GiftForm(request.POST, recipients=recipients)
     if form.is_valid():

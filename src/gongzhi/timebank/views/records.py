@@ -23,7 +23,9 @@ from gongzhi.core.pages import page_context
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 from gongzhi.timebank import exporting
+from gongzhi.timebank.errors import Code
 from gongzhi.timebank.models.volunteers import Volunteer
+from gongzhi.timebank.predicates import can_manage_volunteers
 from gongzhi.timebank.selectors import volunteers as selectors
 from gongzhi.timebank.services import records as services
 
@@ -51,9 +53,9 @@ class PeriodForm(forms.Form):
         data = super().clean() or {}
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
-            raise forms.ValidationError(_("开始日期不能晚于结束日期"), code="period_reversed")
+            raise forms.ValidationError(_("开始日期不能晚于结束日期"), code=Code.PERIOD_REVERSED)
         if since and until and (until - since).days > MAX_DAYS:
-            raise forms.ValidationError(_("时间段最长十年"), code="period_too_long")
+            raise forms.ValidationError(_("时间段最长十年"), code=Code.PERIOD_TOO_LONG)
         return data
 
     def period(self) -> tuple[Any, Any]:
@@ -79,7 +81,7 @@ def _record_page(request: HttpRequest, community: Place, volunteer: Volunteer | 
         "record": record,
         "own": own,
         "query": _query(request),
-        "can_manage": selectors.can_manage_volunteers(actor, community),
+        "can_manage": can_manage_volunteers(actor, community),
     }
     return render(request, "timebank/records_record.html", context, status=200 if valid else 400)
 
@@ -178,7 +180,7 @@ def proof_issue(request: HttpRequest, community_id: int, volunteer_id: int) -> H
         "volunteer": volunteer,
         "record": record,
         "own": own,
-        "can_manage": selectors.can_manage_volunteers(actor, community),
+        "can_manage": can_manage_volunteers(actor, community),
     }
     return render(request, "timebank/records_record.html", context, status=400)
 

@@ -16,10 +16,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import Duplicate, PermissionDenied, ValidationFailed
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import user_can
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
+from gongzhi.timebank.predicates import can_set_up_skills, can_train
 from gongzhi.timebank.selectors import skills as selectors
 from gongzhi.timebank.services import skills as skills_services
 from gongzhi.timebank.services.skills import (
@@ -37,10 +36,6 @@ __all__ = ["urlpatterns"]
 FORM_ERRORS = (ValidationFailed, Duplicate)
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-
-
-def _can_set_up(actor: Any, community: Place) -> bool:
-    return user_can(actor, Action.TIMEBANK_ACCOUNTS, community) or user_can(actor, Action.TIMEBANK_TRAINING, community)
 
 
 class ServiceTypeForm(forms.Form):
@@ -77,7 +72,7 @@ class SkillForm(forms.Form):
 def service_types(request: HttpRequest, community_id: int) -> HttpResponse:
     """Staff set the points rule: the service types, the skills they need, and the default set."""
     actor, community = community_and_actor(request, community_id)
-    if not _can_set_up(actor, community):
+    if not can_set_up_skills(actor, community):
         raise PermissionDenied(_("只有社区工作人员可以设置服务类型"))
     skills = list(selectors.skill_list(actor=actor, community=community))
     skill_choices = [(s.pk, s.name) for s in skills]
@@ -197,8 +192,8 @@ def _skill_page(
             skills=selectors.skill_list(actor=actor, community=community),
             certificates=selectors.my_certificates(actor=actor, community=community),
             form=form,
-            can_train=selectors.can_train(actor, community),
-            can_set_up=_can_set_up(actor, community),
+            can_train=can_train(actor, community),
+            can_set_up=can_set_up_skills(actor, community),
         ),
         status=status,
     )
@@ -208,7 +203,7 @@ def _skill_page(
 def skill_list(request: HttpRequest, community_id: int) -> HttpResponse:
     """Trainings, skills and my certificates; staff also schedule a training here."""
     actor, community = community_and_actor(request, community_id)
-    form = _training_form(request, actor, community) if selectors.can_train(actor, community) else None
+    form = _training_form(request, actor, community) if can_train(actor, community) else None
     return _skill_page(request, actor, community, form)
 
 
@@ -216,7 +211,7 @@ def skill_list(request: HttpRequest, community_id: int) -> HttpResponse:
 @require_POST
 def training_new(request: HttpRequest, community_id: int) -> HttpResponse:
     actor, community = community_and_actor(request, community_id)
-    if not selectors.can_train(actor, community):
+    if not can_train(actor, community):
         raise PermissionDenied(_("只有社区工作人员可以安排培训"))
     form = _training_form(request, actor, community, request.POST)
     if form.is_valid():
@@ -262,7 +257,7 @@ class RevokeForm(forms.Form):
 def _training_page(
     request: HttpRequest, actor: Any, community: Place, training: Any, form: AttendForm | None, status: int = 200
 ) -> HttpResponse:
-    staff = selectors.can_train(actor, community)
+    staff = can_train(actor, community)
     return render(
         request,
         "timebank/skills_training.html",
@@ -284,7 +279,7 @@ def training_detail(request: HttpRequest, community_id: int, training_id: int) -
     """A training; for staff its attendance sheet, where a passed attendance issues the certificate."""
     actor, community = community_and_actor(request, community_id)
     training = selectors.training_get(actor=actor, community=community, id=training_id)
-    staff = selectors.can_train(actor, community)
+    staff = can_train(actor, community)
     if request.method != "POST":
         return _training_page(request, actor, community, training, AttendForm() if staff else None)
     if not staff:

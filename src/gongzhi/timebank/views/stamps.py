@@ -19,7 +19,9 @@ from gongzhi.core.errors import Duplicate, PermissionDenied, ValidationFailed
 from gongzhi.core.qr import qr_svg
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
+from gongzhi.timebank import predicates
 from gongzhi.timebank.models.stamps import Stamp
+from gongzhi.timebank.predicates import can_run_stamps
 from gongzhi.timebank.selectors import exchange as exchange_selectors
 from gongzhi.timebank.selectors import skills as skill_selectors
 from gongzhi.timebank.selectors import stamps as selectors
@@ -89,7 +91,7 @@ def _list_page(
     point_trail: int | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    staff = selectors.can_run_stamps(actor, community)
+    staff = predicates.can_run_stamps(actor, community)
     places = skill_selectors.place_choices(community=community) if staff else []
     progress = selectors.trail_list(actor=actor, community=community)
     if staff:
@@ -121,16 +123,12 @@ def stamp_list(request: HttpRequest, community_id: int) -> HttpResponse:
     return _list_page(request, actor, community)
 
 
-def _require_staff(actor: Any, community: Place) -> None:
-    if not selectors.can_run_stamps(actor, community):
-        raise PermissionDenied(_("只有社区工作人员可以设置集章活动"))
-
-
 @login_required
 @require_POST
 def trail_new(request: HttpRequest, community_id: int) -> HttpResponse:
     actor, community = community_and_actor(request, community_id)
-    _require_staff(actor, community)
+    if not can_run_stamps(actor, community):
+        raise PermissionDenied(_("只有社区工作人员可以设置集章活动"))
     form = TrailForm(request.POST)
     if not form.is_valid():
         return _list_page(request, actor, community, trail_form=form, status=400)
@@ -171,7 +169,8 @@ def trail_close(request: HttpRequest, community_id: int, trail_id: int) -> HttpR
 def point_new(request: HttpRequest, community_id: int, trail_id: int) -> HttpResponse:
     actor, community = community_and_actor(request, community_id)
     trail = selectors.trail_get(actor=actor, community=community, id=trail_id)
-    _require_staff(actor, community)
+    if not can_run_stamps(actor, community):
+        raise PermissionDenied(_("只有社区工作人员可以设置集章活动"))
     form = PointForm(request.POST, places=skill_selectors.place_choices(community=community))
     if not form.is_valid():
         return _list_page(request, actor, community, point_form=form, point_trail=trail.pk, status=400)

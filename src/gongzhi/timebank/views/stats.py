@@ -39,7 +39,8 @@ def _filters(
     request: HttpRequest, community: Place
 ) -> tuple[PeriodForm, dict[str, Any] | None, list[Grid], list[Team]]:
     actor = actor_of(request)
-    grids = list(place_selectors.grid_list(actor=actor, community=community)) if _can_rows(actor, community) else []
+    every_grid = selectors.stats_sees_every_grid(actor=actor, community=community)
+    grids = list(place_selectors.grid_list(actor=actor, community=community)) if every_grid else []
     teams = selectors.team_choices(community=community)
     form = PeriodForm(request.GET)
     if not form.is_valid():
@@ -50,10 +51,6 @@ def _filters(
         "team": _choice(request, "team", {t.pk: t for t in teams}),
     }
     return form, filters, grids, teams
-
-
-def _can_rows(actor: Any, community: Place) -> bool:
-    return selectors.stats_scope(actor=actor, community=community).grid_paths is None
 
 
 def _chart(data: dict[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from gongzhi.core.http import actor_of
 from gongzhi.core.pages import page_context
 from gongzhi.places.models import Place
 from gongzhi.timebank.models.volunteers import TeamKind, VolunteerStatus
+from gongzhi.timebank.predicates import can_manage_volunteers
 from gongzhi.timebank.selectors import volunteers as selectors
 from gongzhi.timebank.services.volunteers import (
     award_add,
@@ -186,7 +187,7 @@ def _detail(
         "teams": selectors.team_list(actor=actor, community=community),
         "statuses": VolunteerStatus.choices,
         "award_form": AwardForm(request.POST if error else None),
-        "can_manage": selectors.can_manage_volunteers(actor, community),
+        "can_manage": can_manage_volunteers(actor, community),
         "error": error,
     }
     return render(request, "timebank/volunteers_detail.html", context, status=status)
@@ -241,7 +242,7 @@ def _recruitment_page(
 ) -> HttpResponse:
     actor = actor_of(request)
     posts, applied = selectors.recruitment_list(actor=actor, community=community)
-    can_manage = selectors.can_manage_volunteers(actor, community)
+    can_manage = can_manage_volunteers(actor, community)
     context = {
         **_base(request, community),
         "posts": posts,
@@ -341,7 +342,7 @@ def team_list(request: HttpRequest, community_id: int) -> HttpResponse:
     context = {
         **_base(request, community),
         "teams": selectors.team_list(actor=actor, community=community),
-        "can_manage": selectors.can_manage_volunteers(actor, community),
+        "can_manage": can_manage_volunteers(actor, community),
         "form": form,
         "error": error,
     }
