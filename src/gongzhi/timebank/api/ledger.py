@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from gongzhi.core.api_schema import OFFSET_MAX, Id, IdempotencyKey, Paging, errors
 from gongzhi.core.errors import NotFound, ValidationFailed
+from gongzhi.core.http import actor_of
 from gongzhi.core.usertext import masked
 from gongzhi.places import selectors as place_selectors
 from gongzhi.timebank.errors import Code
@@ -103,8 +104,8 @@ def _account(request: HttpRequest, account_id: int) -> Account:
     community_id = account_community_id(id=account_id)
     if community_id is None:
         raise NotFound()
-    community = place_selectors.community_get(actor=request.user, community_id=community_id)
-    account, _is_staff = account_for_page(actor=request.user, community=community, account_id=account_id)
+    community = place_selectors.community_get(actor=actor_of(request), community_id=community_id)
+    account, _is_staff = account_for_page(actor=actor_of(request), community=community, account_id=account_id)
     return account
 
 
@@ -172,7 +173,7 @@ def account_gift(
     if recipient is None:
         raise ValidationFailed(_("只能赠送给同户的家庭成员"), code=Code.NOT_FAMILY, extra={"field": "recipient"})
     tx = points_gift(
-        actor=request.user,
+        actor=actor_of(request),
         sender=sender,
         recipient=recipient,
         amount=payload.amount,
@@ -194,10 +195,10 @@ def transaction_reverse(
     community_id = transaction_community_id(id=transaction_id)
     if community_id is None:
         raise NotFound()
-    community = place_selectors.community_get(actor=request.user, community_id=community_id)
-    tx = transaction_get(actor=request.user, community=community, id=transaction_id)
+    community = place_selectors.community_get(actor=actor_of(request), community_id=community_id)
+    tx = transaction_get(actor=actor_of(request), community=community, id=transaction_id)
     reversal = ledger_services.transaction_reverse(
-        actor=request.user,
+        actor=actor_of(request),
         transaction=tx,
         reason=payload.reason,
         idempotency_key=_key(payload.idempotency_key, idempotency_key),

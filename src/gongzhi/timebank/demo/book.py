@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from gongzhi.core.models import User
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.rules import ledger as rules
@@ -81,7 +82,7 @@ class Book:
         memo: str,
         key: str,
         at: datetime.datetime,
-        actor: Any = None,
+        actor: User | None = None,
         attributed: Person | None = None,
         reverses: Transaction | None = None,
         reason: str = "",
@@ -112,7 +113,7 @@ class Book:
         return tx
 
     def reverse(
-        self, original: Transaction, *, reason: str, key: str, at: datetime.datetime, actor: Any
+        self, original: Transaction, *, reason: str, key: str, at: datetime.datetime, actor: User | None
     ) -> Transaction:
         plan = next(p for p in self.planned if p.tx is original)
         return self.post(

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from gongzhi.core.errors import NotFound
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_allowing, user_can
 from gongzhi.people.models import Person
@@ -67,7 +67,7 @@ def _with_counts(qs: QuerySet[Session]) -> QuerySet[Session]:
 
 
 def upcoming_sessions(
-    *, actor: Any, community: Place, now: datetime.datetime | None = None, limit: int = UPCOMING_LIMIT
+    *, actor: User, community: Place, now: datetime.datetime | None = None, limit: int = UPCOMING_LIMIT
 ) -> list[Session]:
     """Sessions not yet over of the community's open activities, soonest first, each with `waitlisted` (the
     waitlist's length); free places are `capacity - confirmed_count`."""
@@ -79,7 +79,7 @@ def upcoming_sessions(
     return list(_with_counts(qs)[:limit])
 
 
-def activity_get(*, actor: Any, community: Place, activity_id: int) -> Activity:
+def activity_get(*, actor: User, community: Place, activity_id: int) -> Activity:
     require_member(actor, community)
     activity: Activity | None = (
         Activity.objects.filter(pk=activity_id, community=community)
@@ -97,7 +97,7 @@ def activity_sessions(*, activity: Activity, now: datetime.datetime | None = Non
     return list(_with_counts(activity.sessions.filter(ends_at__gt=now)).order_by("starts_at", "id"))
 
 
-def session_get(*, actor: Any, community: Place, session_id: int) -> Session:
+def session_get(*, actor: User, community: Place, session_id: int) -> Session:
     require_member(actor, community)
     session: Session | None = (
         _with_counts(Session.objects.filter(pk=session_id, community=community))
@@ -109,7 +109,7 @@ def session_get(*, actor: Any, community: Place, session_id: int) -> Session:
     return session
 
 
-def session_by_id(*, actor: Any, session_id: int) -> Session:
+def session_by_id(*, actor: User, session_id: int) -> Session:
     """A session by its id alone (the API), for a member of its community; 404 otherwise."""
     session: Session | None = Session.objects.filter(pk=session_id).select_related("activity", "community").first()
     if session is None or not in_community(actor, session.community):
@@ -117,7 +117,7 @@ def session_by_id(*, actor: Any, session_id: int) -> Session:
     return session
 
 
-def my_volunteer(*, actor: Any, community: Place) -> Volunteer | None:
+def my_volunteer(*, actor: User, community: Place) -> Volunteer | None:
     """The actor's own active volunteer registration in the community, if any."""
     row: Volunteer | None = (
         Volunteer.objects.filter(community=community, person__account_id=actor.pk, status=VolunteerStatus.ACTIVE)
@@ -128,7 +128,7 @@ def my_volunteer(*, actor: Any, community: Place) -> Volunteer | None:
     return row
 
 
-def my_signups(*, actor: Any, sessions: list[Session]) -> dict[int, SignUp]:
+def my_signups(*, actor: User, sessions: list[Session]) -> dict[int, SignUp]:
     """The actor's live sign-ups for these sessions, by session id (one query)."""
     rows = (
         SignUp.objects.filter(session__in=[s.pk for s in sessions], person__account_id=actor.pk)
@@ -138,7 +138,7 @@ def my_signups(*, actor: Any, sessions: list[Session]) -> dict[int, SignUp]:
     return {row.session_id: row for row in rows}
 
 
-def signup_get(*, actor: Any, community: Place, signup_id: int) -> SignUp:
+def signup_get(*, actor: User, community: Place, signup_id: int) -> SignUp:
     require_member(actor, community)
     signup: SignUp | None = (
         SignUp.objects.filter(pk=signup_id, community=community).select_related("session__activity").first()
@@ -165,7 +165,7 @@ def member_cards(*, person: Person) -> list[Account]:
     )
 
 
-def session_signups(*, actor: Any, session: Session) -> list[SignUp]:
+def session_signups(*, actor: User, session: Session) -> list[SignUp]:
     """The roster for whoever runs the session: confirmed first, then the waitlist in order. Names are shown
     masked; nobody else gets the list."""
     if not can_run_session(actor, session.activity):
@@ -177,13 +177,13 @@ def session_signups(*, actor: Any, session: Session) -> list[SignUp]:
     )
 
 
-def session_records(*, actor: Any, session: Session) -> list[ServiceRecord]:
+def session_records(*, actor: User, session: Session) -> list[ServiceRecord]:
     if not can_run_session(actor, session.activity):
         return []
     return list(session.records.select_related("person").order_by("started_at", "id"))
 
 
-def person_search(*, actor: Any, community: Place, q: str) -> list[Person]:
+def person_search(*, actor: User, community: Place, q: str) -> list[Person]:
     """Active volunteers of the community whose name contains `q`, for the paper sheet (shown masked); staff and
     organisers only (the caller checks can_run_session)."""
     q = q.strip()[:20]
@@ -206,7 +206,7 @@ def my_balance(*, person: Person) -> int | None:
     return balance
 
 
-def my_records(*, actor: Any, community: Place) -> list[ServiceRecord]:
+def my_records(*, actor: User, community: Place) -> list[ServiceRecord]:
     """The actor's own service records in the community, newest first."""
     require_member(actor, community)
     return list(
@@ -216,7 +216,7 @@ def my_records(*, actor: Any, community: Place) -> list[ServiceRecord]:
     )
 
 
-def record_get(*, actor: Any, community: Place, record_id: int) -> ServiceRecord:
+def record_get(*, actor: User, community: Place, record_id: int) -> ServiceRecord:
     """A record its volunteer, a decider or the organiser of its activity may act on; 404 for anyone else."""
     require_member(actor, community)
     record: ServiceRecord | None = (
@@ -232,7 +232,7 @@ def record_get(*, actor: Any, community: Place, record_id: int) -> ServiceRecord
     return record
 
 
-def approval_queue(*, actor: Any, community: Place) -> list[ServiceRecord]:
+def approval_queue(*, actor: User, community: Place) -> list[ServiceRecord]:
     """PENDING records the actor may decide (and, for staff, DISPUTED ones), oldest first: staff see the whole
     community; an organiser their own activities' records; a grid worker the resident-to-resident help their grid
     reaches (by the volunteer's grid, else the record's place)."""
@@ -265,7 +265,7 @@ class OrganiseChoices:
     teams: list[Team]
 
 
-def organise_choices(*, actor: Any, community: Place) -> OrganiseChoices:
+def organise_choices(*, actor: User, community: Place) -> OrganiseChoices:
     """What the new-activity form offers: the places of the community the actor's roles reach (a grid worker's:
     where their grid's households live, and the buildings above), active service types, active teams. The service
     still decides whether they may organise at the one chosen."""

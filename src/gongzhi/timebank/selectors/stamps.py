@@ -4,11 +4,11 @@ own open card; posters (their tokens) are for staff."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
 from gongzhi.core.errors import NotFound, PermissionDenied
+from gongzhi.core.models import User
 from gongzhi.places.models import Place
 from gongzhi.timebank.models.stamps import StampCard, StampPoint, StampTrail
 from gongzhi.timebank.predicates import can_run_stamps, require_member
@@ -40,7 +40,7 @@ class TrailProgress:
         return min(100, self.stamps * 100 // max(self.trail.stamps_required, 1))
 
 
-def trail_list(*, actor: Any, community: Place) -> list[TrailProgress]:
+def trail_list(*, actor: User, community: Place) -> list[TrailProgress]:
     """Active trails first, newest first, each with the actor's open card and count of full cards: two queries."""
     require_member(actor, community)
     trails = list(
@@ -60,7 +60,7 @@ def trail_list(*, actor: Any, community: Place) -> list[TrailProgress]:
     return [TrailProgress(t, cards.get(t.pk), completed.get(t.pk, 0)) for t in trails]
 
 
-def trail_get(*, actor: Any, community: Place, id: int) -> StampTrail:
+def trail_get(*, actor: User, community: Place, id: int) -> StampTrail:
     require_member(actor, community)
     trail: StampTrail | None = StampTrail.objects.filter(community=community, pk=id).select_related("community").first()
     if trail is None:
@@ -68,7 +68,7 @@ def trail_get(*, actor: Any, community: Place, id: int) -> StampTrail:
     return trail
 
 
-def trail_points(*, actor: Any, trail: StampTrail) -> QuerySet[StampPoint]:
+def trail_points(*, actor: User, trail: StampTrail) -> QuerySet[StampPoint]:
     """A trail's service points with their places (staff: the tokens print on posters)."""
     community: Place = trail.community
     require_member(actor, community)
@@ -77,7 +77,7 @@ def trail_points(*, actor: Any, trail: StampTrail) -> QuerySet[StampPoint]:
     return StampPoint.objects.filter(trail=trail).select_related("place").order_by("id")
 
 
-def point_get(*, actor: Any, community: Place, id: int) -> StampPoint:
+def point_get(*, actor: User, community: Place, id: int) -> StampPoint:
     """One service point for its poster (staff)."""
     require_member(actor, community)
     if not can_run_stamps(actor, community):
@@ -90,7 +90,7 @@ def point_get(*, actor: Any, community: Place, id: int) -> StampPoint:
     return point
 
 
-def point_by_token(*, actor: Any, community: Place, token: str) -> StampPoint:
+def point_by_token(*, actor: User, community: Place, token: str) -> StampPoint:
     """The service point a poster's QR names, in the community of the URL; an unknown token is a 404."""
     require_member(actor, community)
     point: StampPoint | None = (
@@ -101,7 +101,7 @@ def point_by_token(*, actor: Any, community: Place, token: str) -> StampPoint:
     return point
 
 
-def points_by_trail(*, actor: Any, community: Place) -> dict[int, list[StampPoint]]:
+def points_by_trail(*, actor: User, community: Place) -> dict[int, list[StampPoint]]:
     """Every service point of the community, by trail (staff), in one query."""
     require_member(actor, community)
     if not can_run_stamps(actor, community):

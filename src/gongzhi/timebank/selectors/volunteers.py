@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import NotFound, PermissionDenied
+from gongzhi.core.models import User
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.timebank.models.activities import RecordStatus, ServiceRecord
@@ -56,11 +57,11 @@ __all__ = [
 Period = tuple[datetime.date | None, datetime.date | None]
 
 
-def _staff(actor: Any, community: Place) -> None:
+def _staff(actor: User, community: Place) -> None:
     require_volunteer_manager(actor, community, _("只有社区工作人员可以查看志愿者名册"))
 
 
-def volunteer_list(*, actor: Any, community: Place, filters: dict[str, Any] | None = None) -> QuerySet[Volunteer]:
+def volunteer_list(*, actor: User, community: Place, filters: dict[str, Any] | None = None) -> QuerySet[Volunteer]:
     """The community's volunteers by number, with their person and teams (staff only); filters: team, status."""
     _staff(actor, community)
     filters = filters or {}
@@ -73,7 +74,7 @@ def volunteer_list(*, actor: Any, community: Place, filters: dict[str, Any] | No
     return qs.select_related("person").prefetch_related(teams).order_by("number", "id")
 
 
-def volunteer_get(*, actor: Any, community: Place, id: int) -> Volunteer:
+def volunteer_get(*, actor: User, community: Place, id: int) -> Volunteer:
     """One volunteer of the community, for staff; the volunteer themself may read their own too."""
     require_member(actor, community)
     volunteer: Volunteer | None = (
@@ -91,7 +92,7 @@ def volunteer_teams(*, volunteer: Volunteer) -> list[TeamMember]:
     return list(TeamMember.objects.filter(volunteer=volunteer).select_related("team").order_by("team__name"))
 
 
-def own_volunteer(*, actor: Any, community: Place) -> Volunteer | None:
+def own_volunteer(*, actor: User, community: Place) -> Volunteer | None:
     """The actor's own registration in the community, if any."""
     require_member(actor, community)
     row: Volunteer | None = (
@@ -103,7 +104,7 @@ def own_volunteer(*, actor: Any, community: Place) -> Volunteer | None:
     return row
 
 
-def recruitment_list(*, actor: Any, community: Place) -> tuple[list[Recruitment], set[int]]:
+def recruitment_list(*, actor: User, community: Place) -> tuple[list[Recruitment], set[int]]:
     """Staff: every post, newest first, with its application count. Others: the open ones. Plus the ids of the
     posts the actor has applied to."""
     require_member(actor, community)
@@ -124,7 +125,7 @@ def recruitment_list(*, actor: Any, community: Place) -> tuple[list[Recruitment]
     return posts, applied
 
 
-def recruitment_applications(*, actor: Any, recruitment: Recruitment) -> QuerySet[RecruitmentApplication]:
+def recruitment_applications(*, actor: User, recruitment: Recruitment) -> QuerySet[RecruitmentApplication]:
     _staff(actor, recruitment.community)
     return (
         RecruitmentApplication.objects.filter(recruitment=recruitment)
@@ -133,7 +134,7 @@ def recruitment_applications(*, actor: Any, recruitment: Recruitment) -> QuerySe
     )
 
 
-def team_list(*, actor: Any, community: Place) -> list[Team]:
+def team_list(*, actor: User, community: Place) -> list[Team]:
     """The community's teams and self-organizations with their member counts, for anyone of the community."""
     require_member(actor, community)
     return list(
@@ -187,7 +188,7 @@ class RecordView:
         return len(self.services)
 
 
-def volunteer_record(*, actor: Any, volunteer: Volunteer, period: Period | None = None) -> RecordView:
+def volunteer_record(*, actor: User, volunteer: Volunteer, period: Period | None = None) -> RecordView:
     """The 志愿服务记录: identity, each approved service (content, place, date, hours), trainings attended, awards,
     totals. The volunteer themself and staff only (who see the name in full; pages mask the ID number and phone)."""
     community: Place = volunteer.community
@@ -222,7 +223,7 @@ def volunteer_record(*, actor: Any, volunteer: Volunteer, period: Period | None 
     )
 
 
-def proof_get(*, actor: Any, community: Place, id: int) -> RecordProof:
+def proof_get(*, actor: User, community: Place, id: int) -> RecordProof:
     """A proof of the community, for the volunteer it is about and for staff."""
     require_member(actor, community)
     proof: RecordProof | None = (
@@ -248,7 +249,7 @@ def proof_by_code(*, code: str) -> RecordProof | None:
     return row
 
 
-def person_for_registration(*, actor: Any, community: Place, id_number: str) -> Person:
+def person_for_registration(*, actor: User, community: Place, id_number: str) -> Person:
     """The resident with this ID number among those the staff member can see in the community (404 otherwise)."""
     _staff(actor, community)
     number = (id_number or "").strip().upper()
@@ -260,7 +261,7 @@ def person_for_registration(*, actor: Any, community: Place, id_number: str) -> 
     return person
 
 
-def application_get(*, actor: Any, community: Place, id: int) -> RecruitmentApplication:
+def application_get(*, actor: User, community: Place, id: int) -> RecruitmentApplication:
     _staff(actor, community)
     row: RecruitmentApplication | None = (
         RecruitmentApplication.objects.filter(community=community, pk=id).select_related("person").first()
@@ -270,7 +271,7 @@ def application_get(*, actor: Any, community: Place, id: int) -> RecruitmentAppl
     return row
 
 
-def recruitment_get(*, actor: Any, community: Place, id: int) -> Recruitment:
+def recruitment_get(*, actor: User, community: Place, id: int) -> Recruitment:
     require_member(actor, community)
     row: Recruitment | None = Recruitment.objects.filter(community=community, pk=id).select_related("community").first()
     if row is None:
@@ -278,7 +279,7 @@ def recruitment_get(*, actor: Any, community: Place, id: int) -> Recruitment:
     return row
 
 
-def team_get(*, actor: Any, community: Place, id: int) -> Team:
+def team_get(*, actor: User, community: Place, id: int) -> Team:
     require_member(actor, community)
     row: Team | None = Team.objects.filter(community=community, pk=id).select_related("community").first()
     if row is None:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
@@ -91,7 +92,7 @@ def individual_account(person: Person) -> Account:
 @transaction.atomic
 def account_open(
     *,
-    actor: Any,
+    actor: User,
     community: Place,
     kind: AccountKind | str,
     person: Person | None = None,
@@ -142,7 +143,7 @@ def account_open(
     return account
 
 
-def _card_person_add(actor: Any, account: Account, person: Person, model: type[Any], verb: str) -> Any:
+def _card_person_add(actor: User, account: Account, person: Person, model: type[Any], verb: str) -> Any:
     community = account.community
     require_staff(actor, community, Action.TIMEBANK_ACCOUNTS, _("只有社区工作人员可以管理集体卡"))
     if account.kind not in COLLECTIVE_KINDS:
@@ -159,14 +160,14 @@ def _card_person_add(actor: Any, account: Account, person: Person, model: type[A
 
 
 @transaction.atomic
-def card_manager_add(*, actor: Any, account: Account, person: Person) -> AccountManager:
+def card_manager_add(*, actor: User, account: Account, person: Person) -> AccountManager:
     """Staff name a person who may spend the card's points. Staff only."""
     row: AccountManager = _card_person_add(actor, account, person, AccountManager, "timebank.card_manager_add")
     return row
 
 
 @transaction.atomic
-def card_member_add(*, actor: Any, account: Account, person: Person) -> AccountMember:
+def card_member_add(*, actor: User, account: Account, person: Person) -> AccountMember:
     """Staff add a person who earns to the card (their hours stay theirs). Staff only."""
     row: AccountMember = _card_person_add(actor, account, person, AccountMember, "timebank.card_member_add")
     return row

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import PermissionDenied, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.notifications.services import notify
@@ -79,7 +79,7 @@ def _weekdays(activity: Activity) -> tuple[int, ...]:
 @transaction.atomic
 def activity_create(
     *,
-    actor: Any,
+    actor: User,
     community: Place,
     title: str,
     description: str = "",
@@ -201,7 +201,7 @@ def activity_create(
 
 
 @transaction.atomic
-def sessions_extend(*, actor: Any, activity: Activity, today: datetime.date | None = None) -> list[Session]:
+def sessions_extend(*, actor: User, activity: Activity, today: datetime.date | None = None) -> list[Session]:
     """Adds a recurring activity's missing sessions up to SESSIONS_AHEAD from today (or its end date); the
     organiser or staff, e.g. from a weekly job. Existing sessions are left as they are."""
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
@@ -226,7 +226,7 @@ def sessions_extend(*, actor: Any, activity: Activity, today: datetime.date | No
 
 
 @transaction.atomic
-def activity_cancel(*, actor: Any, activity: Activity, now: datetime.datetime | None = None) -> Activity:
+def activity_cancel(*, actor: User, activity: Activity, now: datetime.datetime | None = None) -> Activity:
     """The organiser or staff cancel an activity: its sessions not yet started are cancelled and their signed-up
     volunteers told. Records already made stay (and may still be approved)."""
     activity = Activity.objects.select_for_update().get(pk=activity.pk)

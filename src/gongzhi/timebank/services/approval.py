@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import PermissionDenied, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
 from gongzhi.notifications.services import notify
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
@@ -66,7 +67,7 @@ def _not_decidable(record: ServiceRecord, wanted: str) -> ValidationFailed:
     )
 
 
-def _post_points(actor: Any, record: ServiceRecord, now: datetime.datetime) -> None:
+def _post_points(actor: User, record: ServiceRecord, now: datetime.datetime) -> None:
     """One EARN transaction, issuance → the person's account or the card (the person named on the entry)."""
     points = rules.points_for(record.minutes, record.service_type.points_per_hour)
     record.points = points
@@ -107,7 +108,7 @@ def _hours_text(record: ServiceRecord) -> str:
 
 
 @transaction.atomic
-def record_approve(*, actor: Any, record: ServiceRecord, now: datetime.datetime | None = None) -> ServiceRecord:
+def record_approve(*, actor: User, record: ServiceRecord, now: datetime.datetime | None = None) -> ServiceRecord:
     """The activity's organiser (their own activities only), the grid worker for resident-to-resident help, or
     staff approve a PENDING record: its points (minutes × the service type's points per hour) are posted once."""
     record = _lock_record(record)
@@ -147,7 +148,7 @@ def _reason(reason: str, *, label: Any, required: Any, max_length: int = REASON_
 
 @transaction.atomic
 def record_reject(
-    *, actor: Any, record: ServiceRecord, reason: str, now: datetime.datetime | None = None
+    *, actor: User, record: ServiceRecord, reason: str, now: datetime.datetime | None = None
 ) -> ServiceRecord:
     """The same deciders reject a PENDING record, with a reason the volunteer sees (and may dispute once)."""
     record = _lock_record(record)
@@ -179,7 +180,7 @@ def record_reject(
 
 @transaction.atomic
 def record_dispute(
-    *, actor: Any, record: ServiceRecord, reason: str, now: datetime.datetime | None = None
+    *, actor: User, record: ServiceRecord, reason: str, now: datetime.datetime | None = None
 ) -> ServiceRecord:
     """The volunteer disputes the rejection of their own record, once; staff then decide."""
     record = _lock_record(record)
@@ -208,7 +209,7 @@ def record_dispute(
 
 @transaction.atomic
 def dispute_decide(
-    *, actor: Any, record: ServiceRecord, approve: bool, reason: str = "", now: datetime.datetime | None = None
+    *, actor: User, record: ServiceRecord, approve: bool, reason: str = "", now: datetime.datetime | None = None
 ) -> ServiceRecord:
     """Community staff decide a dispute: upheld → APPROVED with its points posted; dismissed (reason required) →
     DISMISSED, final."""

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import NotFound, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.timebank.errors import Code
@@ -63,7 +64,7 @@ def _whole(value: Any, low: int, high: int, message: str, code: Code, field: str
 @transaction.atomic
 def item_save(
     *,
-    actor: Any,
+    actor: User,
     community: Place,
     item: Item | None = None,
     kind: ItemKind | str,
@@ -158,7 +159,7 @@ def item_save(
 
 
 @transaction.atomic
-def item_retire(*, actor: Any, item: Item) -> Item:
+def item_retire(*, actor: User, item: Item) -> Item:
     """Staff take an item off the shelf; codes already issued for it can still be completed or cancelled."""
     community = item.community
     require_catalogue_manager(actor, community)
@@ -179,7 +180,7 @@ def item_retire(*, actor: Any, item: Item) -> Item:
 
 
 @transaction.atomic
-def donation_receive(*, actor: Any, item: Item, donor: str, quantity: int, note: str = "") -> Donation:
+def donation_receive(*, actor: User, item: Item, donor: str, quantity: int, note: str = "") -> Donation:
     """Staff receive donated goods into the 慈善超市: the stock grows by `quantity` in one UPDATE (racing
     redemptions take units off the same row), with a Donation row naming the donor."""
     community = item.community

@@ -10,7 +10,6 @@ import datetime
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, ValidationFailed
 from gongzhi.core.guesses import GuessLimit
+from gongzhi.core.models import User
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.rules import redemption_code as code_rules
@@ -106,7 +106,7 @@ def _issue_code(person: Person) -> str:
 
 
 @transaction.atomic
-def volunteer_code_rotate(*, actor: Any, community: Place) -> Volunteer:
+def volunteer_code_rotate(*, actor: User, community: Place) -> Volunteer:
     """The volunteer replaces their own code (photographed, lent, seen by the wrong person): the old code stops
     checking them in at once. Only the volunteer may; anyone else is not an active volunteer here (NotFound)."""
     require_member(actor, community)
@@ -141,7 +141,7 @@ def person_from_code(community: Place, code: str) -> Person:
     return row.person
 
 
-def _scanned_person(actor: Any, session: Session, code: str) -> Person:
+def _scanned_person(actor: User, session: Session, code: str) -> Person:
     """`person_from_code`, limited to CODE_GUESSES wrong codes per organiser, so six digits cannot be tried one
     after another."""
     CODE_GUESSES.check(actor)
@@ -152,7 +152,7 @@ def _scanned_person(actor: Any, session: Session, code: str) -> Person:
         raise
 
 
-def _scan_checks(actor: Any, session: Session, now: datetime.datetime) -> None:
+def _scan_checks(actor: User, session: Session, now: datetime.datetime) -> None:
     require_session_runner(actor, session.activity)
     if session.is_cancelled:
         raise ValidationFailed(_("这个场次已取消"), code=Code.SESSION_CANCELLED)
@@ -165,7 +165,7 @@ def _scan_checks(actor: Any, session: Session, now: datetime.datetime) -> None:
 
 
 @transaction.atomic
-def check_in(*, actor: Any, session: Session, code: str, now: datetime.datetime | None = None) -> ServiceRecord:
+def check_in(*, actor: User, session: Session, code: str, now: datetime.datetime | None = None) -> ServiceRecord:
     """The organiser (or staff) scans a confirmed volunteer's code at the session: a record starts (CHECKED_IN,
     source QR, the activity's content and place). Once per person and session."""
     session = session_lock(session)
@@ -219,7 +219,7 @@ def check_in(*, actor: Any, session: Session, code: str, now: datetime.datetime 
 
 
 @transaction.atomic
-def check_out(*, actor: Any, session: Session, code: str, now: datetime.datetime | None = None) -> ServiceRecord:
+def check_out(*, actor: User, session: Session, code: str, now: datetime.datetime | None = None) -> ServiceRecord:
     """The organiser scans the code again at the end: the record's minutes are the time served inside the
     session's span (`service_minutes`), and it waits for approval (PENDING)."""
     session = session_lock(session)
@@ -264,7 +264,7 @@ class AttendanceRow:
 
 
 @transaction.atomic
-def attendance_enter(*, actor: Any, session: Session, rows: Sequence[AttendanceRow]) -> list[ServiceRecord]:
+def attendance_enter(*, actor: User, session: Session, rows: Sequence[AttendanceRow]) -> list[ServiceRecord]:
     """The organiser or staff copy a paper sign-in sheet: one PENDING record (source PAPER) per row, each inside
     the session's span, each person an active volunteer of the community without a record of this session.
     All rows or none."""

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.people.models import Person
@@ -51,7 +52,7 @@ def _helper_certified(service_type: ServiceType, helper: Person, *, poster: bool
 
 @transaction.atomic
 def post_create(
-    *, actor: Any, kind: PostKind | str, service_type: ServiceType, title: str, description: str = ""
+    *, actor: User, kind: PostKind | str, service_type: ServiceType, title: str, description: str = ""
 ) -> Post:
     """The actor's own resident record posts an offer or a request in the service type's community. Offering a
     skilled service (理发, 助浴 …) needs the poster's live certificate of that skill."""
@@ -96,7 +97,7 @@ def _lock_post(post: Post) -> Post:
 
 
 @transaction.atomic
-def post_close(*, actor: Any, post: Post) -> Post:
+def post_close(*, actor: User, post: Post) -> Post:
     """The poster (or a grid worker / staff approving help here) takes the post down; agreed exchanges stay and
     may still be confirmed."""
     post = _lock_post(post)
@@ -117,7 +118,7 @@ def post_close(*, actor: Any, post: Post) -> Post:
 
 
 @transaction.atomic
-def exchange_agree(*, actor: Any, post: Post) -> Exchange:
+def exchange_agree(*, actor: User, post: Post) -> Exchange:
     """Another resident takes the post up: on an offer they become the helped, on a request the helper (who needs
     the certificate of a skilled service). Under the post's lock: a request is taken by one neighbour at a time,
     and one person has one live exchange per post."""
@@ -177,7 +178,7 @@ def _check_date(service_date: Any, exchange: Exchange, today: datetime.date) -> 
 @transaction.atomic
 def exchange_confirm(
     *,
-    actor: Any,
+    actor: User,
     exchange: Exchange,
     minutes: int,
     service_date: datetime.date,
@@ -246,7 +247,7 @@ def _noon(day: datetime.date, tz: Any) -> datetime.datetime:
 
 
 @transaction.atomic
-def exchange_cancel(*, actor: Any, exchange: Exchange) -> Exchange:
+def exchange_cancel(*, actor: User, exchange: Exchange) -> Exchange:
     """Either resident calls off an agreed exchange before it is confirmed."""
     exchange = _lock_exchange(exchange)
     if not (is_own_person(actor, exchange.helper_id) or is_own_person(actor, exchange.helped_id)):

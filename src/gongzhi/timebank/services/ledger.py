@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import NotFound, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.core.xlsx import Book
 from gongzhi.people.models import Person
@@ -71,7 +72,7 @@ def _positive(amount: Any) -> int:
 @transaction.atomic
 def points_issue(
     *,
-    actor: Any,
+    actor: User,
     account: Account,
     amount: int,
     memo: str,
@@ -108,7 +109,7 @@ def points_issue(
 
 
 @transaction.atomic
-def points_spend(*, actor: Any, account: Account, amount: int, memo: str, idempotency_key: str) -> Transaction:
+def points_spend(*, actor: User, account: Account, amount: int, memo: str, idempotency_key: str) -> Transaction:
     """The holder of an individual account, or a card's manager, spends points: account → the community's
     redemption account, never below the account's floor."""
     require_account_owner(actor, account)
@@ -155,7 +156,7 @@ def gifts_sent_since(account: Account, since: datetime.datetime) -> int:
 @transaction.atomic
 def points_gift(
     *,
-    actor: Any,
+    actor: User,
     sender: Account,
     recipient: Account,
     amount: int,
@@ -206,7 +207,7 @@ def points_gift(
 
 @transaction.atomic
 def points_clear(
-    *, actor: Any, account: Account, community: Place, amount: int, memo: str, idempotency_key: str
+    *, actor: User, account: Account, community: Place, amount: int, memo: str, idempotency_key: str
 ) -> Transaction:
     """通存通兑: the holder of an individual account spends it in another community of the same street. Both legs
     in one transaction: the account → its community's clearing-with-B account, B's clearing-with-A → B's
@@ -264,7 +265,7 @@ def points_clear(
 
 
 @transaction.atomic
-def points_adjust(*, actor: Any, account: Account, amount: int, reason: str, idempotency_key: str) -> Transaction:
+def points_adjust(*, actor: User, account: Account, amount: int, reason: str, idempotency_key: str) -> Transaction:
     """Staff (书记/社工) correct a balance that no single transaction explains (e.g. a paper ledger brought in):
     issuance ↔ the account, with a reason, never below the account's floor."""
     community = account.community
@@ -294,7 +295,7 @@ def points_adjust(*, actor: Any, account: Account, amount: int, reason: str, ide
 
 
 @transaction.atomic
-def transaction_reverse(*, actor: Any, transaction: Transaction, reason: str, idempotency_key: str) -> Transaction:
+def transaction_reverse(*, actor: User, transaction: Transaction, reason: str, idempotency_key: str) -> Transaction:
     """Staff (书记/社工) correct a mistake with the compensating entries, linked to the original and with a reason.
     At most once (a unique constraint decides a race); refused with `overdraft` if the points have since been
     spent, since nothing may go below its floor — reverse the later spending first."""
@@ -343,7 +344,7 @@ def settlement_sentence(debtor: str, creditor: str, points: int) -> str:
     }
 
 
-def settlement_export(*, actor: Any, data: Any) -> bytes:
+def settlement_export(*, actor: User, data: Any) -> bytes:
     """The settlement (`selectors.settlement`, already scoped) as a .xlsx 台账; audited once the workbook is built.
     Headers are a file format, kept in Chinese."""
     book = Book()

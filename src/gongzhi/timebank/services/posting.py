@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, Overdraft, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.rules import ledger as rules
@@ -98,7 +99,7 @@ def _audit_after(
 
 def transfer_post(
     *,
-    actor: Any,
+    actor: User | None,
     community: Place,
     kind: TransactionKind | str,
     postings: list[tuple[Account, int]],
@@ -162,7 +163,7 @@ def _array(values: list[int]) -> str:
 
 def _post_in_one_statement(
     db: BaseDatabaseWrapper,
-    actor: Any,
+    actor: User | None,
     community: Place,
     kind: TransactionKind | str,
     entries: list[rules.Entry],
@@ -231,7 +232,7 @@ def _post_in_one_statement(
 
 @transaction.atomic
 def _post_orm(
-    actor: Any,
+    actor: User | None,
     community: Place,
     kind: TransactionKind | str,
     entries: list[rules.Entry],

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.places.models import Place
@@ -37,7 +37,7 @@ def _new_code() -> str:
 @transaction.atomic
 def proof_issue(
     *,
-    actor: Any,
+    actor: User,
     volunteer: Volunteer,
     period_start: datetime.date | None = None,
     period_end: datetime.date | None = None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from typing import Any, cast
+from typing import cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from gongzhi.core import audit
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed, clean_or_fail
 from gongzhi.core.guesses import GuessLimit
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place, PlaceKind
@@ -72,7 +73,7 @@ def same_street(a: Place, b: Place) -> bool:
     return a.parent_id is not None and a.parent_id == b.parent_id and b.kind in COMMUNITY_KINDS
 
 
-def paying_person(actor: Any, community: Place) -> Person | None:
+def paying_person(actor: User, community: Place) -> Person | None:
     """The actor's own person row to pay from: the one in `community`, else one elsewhere in its street."""
     people: list[Person] = list(Person.objects.filter(account_id=actor.pk).select_related("community").order_by("id"))
     for person in people:
@@ -103,7 +104,7 @@ def _new_code(community: Place) -> str:
     raise ValidationFailed(_("核销码暂时无法生成，请稍后重试"), code=Code.CODE_EXHAUSTED)
 
 
-def redeem(*, actor: Any, item: Item, account: Account | None = None, idempotency_key: str) -> Redemption:
+def redeem(*, actor: User, item: Item, account: Account | None = None, idempotency_key: str) -> Redemption:
     """The holder of an individual account (by default the actor's own) or a card's manager (`account=` the card)
     redeems one unit: pays the price (`points_spend`, or `points_clear` for an item of another community of the
     street), takes one unit of stock with a conditional UPDATE, and gets a 6-digit code and a QR token, all in one
@@ -130,7 +131,7 @@ def redeem(*, actor: Any, item: Item, account: Account | None = None, idempotenc
 
 
 @transaction.atomic
-def _redeem(*, actor: Any, item: Item, account: Account, idempotency_key: str) -> Redemption:
+def _redeem(*, actor: User, item: Item, account: Account, idempotency_key: str) -> Redemption:
     # Locks: the item's row (goods), then the accounts (transfer_post), then the audit chain — the order every
     # catalogue service keeps.
     community = item.community
@@ -230,7 +231,7 @@ def redemption_find(*, community: Place, code: str = "", token: str = "", lock: 
 
 
 def redemption_for_provider(
-    *, actor: Any, community: Place, lookup: code_rules.Lookup | None, lock: bool = False
+    *, actor: User, community: Place, lookup: code_rules.Lookup | None, lock: bool = False
 ) -> Redemption:
     """The redemption behind what the provider typed or scanned, if it is theirs to complete. An unknown code and
     another provider's code both count against REDEMPTION_GUESSES, so a provider cannot try the 10⁶ codes one after
@@ -266,7 +267,7 @@ def check_completable(redemption: Redemption, now: datetime.datetime) -> None:
 
 
 @transaction.atomic
-def redemption_complete(*, actor: Any, community: Place, code: str = "", token: str = "") -> Redemption:
+def redemption_complete(*, actor: User, community: Place, code: str = "", token: str = "") -> Redemption:
     """The provider — the item's `provider_user`, the login of its `provider_person`, or staff with
     TIMEBANK_CATALOGUE — completes a 核销 by the 6 digits or the QR token, under the redemption's row lock."""
     if not provides_in(actor, community):
@@ -294,7 +295,7 @@ def redemption_complete(*, actor: Any, community: Place, code: str = "", token: 
     return redemption
 
 
-def _refund(redemption: Redemption, *, actor: Any, reason: str, status: RedemptionStatus) -> Redemption:
+def _refund(redemption: Redemption, *, actor: User | None, reason: str, status: RedemptionStatus) -> Redemption:
     """Under the redemption's row lock: the payment's entries negated (all four legs of a 通存通兑), linked to it;
     the unit back on the shelf; the new status."""
     item = redemption.item
@@ -332,7 +333,7 @@ def _refund(redemption: Redemption, *, actor: Any, reason: str, status: Redempti
 
 
 @transaction.atomic
-def redemption_cancel(*, actor: Any, redemption: Redemption, reason: str = "") -> Redemption:
+def redemption_cancel(*, actor: User, redemption: Redemption, reason: str = "") -> Redemption:
     """The redeemer or staff (TIMEBANK_CATALOGUE) cancel a code not yet used: the points come back by a
     compensating transaction and the unit goes back on the shelf. Refused once it is completed or expired."""
     if actor is None or not getattr(actor, "is_authenticated", False):

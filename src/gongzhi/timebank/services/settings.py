@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import ValidationFailed
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
@@ -81,7 +82,7 @@ def _setting_int(value: Any, low: int, high: int, field: str, message: str) -> i
 @transaction.atomic
 def ledger_settings_save(
     *,
-    actor: Any,
+    actor: User,
     street: Place,
     elderly_floor: int,
     elderly_age: int,

@@ -7,7 +7,6 @@ Locks: the session's row (`session_lock`) guards its sign-ups and `confirmed_cou
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Max
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, PermissionDenied, ValidationFailed
+from gongzhi.core.models import User
 from gongzhi.notifications.services import notify
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
@@ -39,7 +39,7 @@ __all__ = [
 # --- sign-up and waitlist --------------------------------------------------------------------------------------
 
 
-def _own_volunteer(actor: Any, community: Place) -> Person:
+def _own_volunteer(actor: User, community: Place) -> Person:
     """The actor's own person in the community, who must be an active registered volunteer."""
     person: Person | None = (
         Person.objects.filter(
@@ -71,7 +71,7 @@ def _check_card(card: Account, person: Person) -> None:
 
 @transaction.atomic
 def signup_create(
-    *, actor: Any, session: Session, card: Account | None = None, now: datetime.datetime | None = None
+    *, actor: User, session: Session, card: Account | None = None, now: datetime.datetime | None = None
 ) -> SignUp:
     """An active volunteer of the community signs up for a session, once. Under the session's row lock: a free
     place confirms (and counts), a full session puts them on the waitlist at the next position. With `card`, a
@@ -123,7 +123,7 @@ def signup_create(
 
 
 @transaction.atomic
-def signup_cancel(*, actor: Any, signup: SignUp, now: datetime.datetime | None = None) -> SignUp:
+def signup_cancel(*, actor: User, signup: SignUp, now: datetime.datetime | None = None) -> SignUp:
     """The volunteer (or the session's organiser or staff) cancels a sign-up before the session ends. Under the
     session's lock: a confirmed place goes to the first on the waitlist, who is told; the queue closes up."""
     session = session_lock(signup.session)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
@@ -69,7 +70,7 @@ def has_live_certificate(person: Person, skill_id: int, today: datetime.date | N
 
 
 @transaction.atomic
-def skill_save(*, actor: Any, community: Place, name: str, description: str = "", skill: Skill | None = None) -> Skill:
+def skill_save(*, actor: User, community: Place, name: str, description: str = "", skill: Skill | None = None) -> Skill:
     """Staff add a skill (or rename one). Names are unique in the community."""
     require_staff(actor, community, SETUP_ACTIONS, _("只有社区工作人员可以管理技能"))
     require_same_community(skill, community)
@@ -96,7 +97,7 @@ def skill_save(*, actor: Any, community: Place, name: str, description: str = ""
 @transaction.atomic
 def service_type_save(
     *,
-    actor: Any,
+    actor: User,
     community: Place,
     name: str,
     points_per_hour: int,
@@ -145,7 +146,7 @@ def service_type_save(
     return row
 
 
-def service_types_default(community: Place, *, actor: Any = None) -> list[ServiceType]:
+def service_types_default(community: Place, *, actor: User | None = None) -> list[ServiceType]:
     """The default service types and the skills three of them need, made once per community: a second call (or a
     racing one, decided by the unique names) adds nothing and changes nothing staff have edited. With an actor it
     must be staff of the community."""
@@ -205,7 +206,7 @@ def _get_or_create(model: Any, *, community: Place, name: str, **defaults: Any) 
 @transaction.atomic
 def training_create(
     *,
-    actor: Any,
+    actor: User,
     community: Place,
     title: str,
     skill: Skill | None,
@@ -249,7 +250,7 @@ def training_create(
 
 
 @transaction.atomic
-def training_attend(*, actor: Any, training: Training, person: Person, passed: bool = True) -> TrainingAttendance:
+def training_attend(*, actor: User, training: Training, person: Person, passed: bool = True) -> TrainingAttendance:
     """Staff record that a resident attended (from the sheet); passing a training with a skill issues a numbered
     certificate, unless the person already holds a live one of that skill (the partial unique constraint decides
     a race). Once per person and training."""
@@ -301,7 +302,7 @@ def training_attend(*, actor: Any, training: Training, person: Person, passed: b
 
 
 @transaction.atomic
-def certificate_revoke(*, actor: Any, certificate: Certificate, reason: str) -> Certificate:
+def certificate_revoke(*, actor: User, certificate: Certificate, reason: str) -> Certificate:
     """Staff revoke a certificate, with a reason; its holder can no longer offer the skill. Once."""
     community: Place = certificate.community
     require_staff(actor, community, (Action.TIMEBANK_TRAINING,), _("只有社区工作人员可以注销证书"))

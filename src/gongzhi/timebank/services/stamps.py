@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
@@ -39,7 +40,7 @@ def _int_between(value: Any, low: int, high: int, message: str, code: Code, fiel
 @transaction.atomic
 def trail_create(
     *,
-    actor: Any,
+    actor: User,
     community: Place,
     name: str,
     stamps_required: int,
@@ -93,7 +94,7 @@ def trail_create(
 
 
 @transaction.atomic
-def trail_close(*, actor: Any, trail: StampTrail) -> StampTrail:
+def trail_close(*, actor: User, trail: StampTrail) -> StampTrail:
     """Staff end a trail: its posters stop stamping; completed cards keep their points."""
     community: Place = trail.community
     require_staff(actor, community, (Action.TIMEBANK_STAMPS,), _("只有社区工作人员可以设置集章活动"))
@@ -109,7 +110,7 @@ def trail_close(*, actor: Any, trail: StampTrail) -> StampTrail:
 
 
 @transaction.atomic
-def stamp_point_create(*, actor: Any, trail: StampTrail, name: str, place: Place) -> StampPoint:
+def stamp_point_create(*, actor: User, trail: StampTrail, name: str, place: Place) -> StampPoint:
     """Staff add a service point to a trail; its poster's QR carries a random token that cannot be guessed, so a
     stamp needs a visit (or a photo of the poster, which the once-a-day rule keeps cheap)."""
     community: Place = trail.community
@@ -150,7 +151,7 @@ def _open_card(trail: StampTrail, person: Person) -> StampCard:
 
 
 @transaction.atomic
-def stamp_scan(*, actor: Any, token: str, now: datetime.datetime | None = None) -> Stamp:
+def stamp_scan(*, actor: User, token: str, now: datetime.datetime | None = None) -> Stamp:
     """The actor's own resident record gets one stamp from the poster, at most once a day (the unique constraint
     decides a race); the stamp that fills the card completes it, grants the trail's points once (the card's
     idempotency key) and opens the next card."""

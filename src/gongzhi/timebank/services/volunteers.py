@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.rules import phone as phone_rules
@@ -68,7 +69,7 @@ def _date(value: Any, *, label: str, field: str, required: bool = False) -> date
 @transaction.atomic
 def recruitment_save(
     *,
-    actor: Any,
+    actor: User,
     community: Place,
     title: str,
     description: str,
@@ -121,7 +122,7 @@ def recruitment_save(
 
 
 @transaction.atomic
-def recruitment_close(*, actor: Any, recruitment: Recruitment) -> Recruitment:
+def recruitment_close(*, actor: User, recruitment: Recruitment) -> Recruitment:
     """Staff end a recruitment; applying is refused afterwards. Closing a closed one changes nothing."""
     row: Recruitment = Recruitment.objects.select_for_update().select_related("community").get(pk=recruitment.pk)
     require_volunteer_manager(actor, row.community)
@@ -150,7 +151,7 @@ def recruitment_is_open(recruitment: Recruitment, today: datetime.date | None = 
 
 
 @transaction.atomic
-def recruitment_apply(*, actor: Any, recruitment: Recruitment, note: str = "") -> RecruitmentApplication:
+def recruitment_apply(*, actor: User, recruitment: Recruitment, note: str = "") -> RecruitmentApplication:
     """A resident of the community applies to an open recruitment, once."""
     row = Recruitment.objects.select_for_update().select_related("community").get(pk=recruitment.pk)
     community = row.community
@@ -209,7 +210,7 @@ def _guardian(
 @transaction.atomic
 def volunteer_register(
     *,
-    actor: Any,
+    actor: User,
     community: Place,
     person: Person,
     service_areas: str = "",
@@ -273,7 +274,7 @@ def volunteer_register(
 
 
 @transaction.atomic
-def volunteer_status_set(*, actor: Any, volunteer: Volunteer, status: str) -> Volunteer:
+def volunteer_status_set(*, actor: User, volunteer: Volunteer, status: str) -> Volunteer:
     """Staff suspend, reinstate or record the leaving of a volunteer; the record stays."""
     row: Volunteer = Volunteer.objects.select_for_update().select_related("community").get(pk=volunteer.pk)
     require_volunteer_manager(actor, row.community)
@@ -301,7 +302,7 @@ def volunteer_status_set(*, actor: Any, volunteer: Volunteer, status: str) -> Vo
 @transaction.atomic
 def team_save(
     *,
-    actor: Any,
+    actor: User,
     community: Place,
     name: str,
     kind: str = TeamKind.TEAM,
@@ -349,7 +350,7 @@ def team_save(
 
 
 @transaction.atomic
-def team_member_add(*, actor: Any, team: Team, volunteer: Volunteer) -> TeamMember:
+def team_member_add(*, actor: User, team: Team, volunteer: Volunteer) -> TeamMember:
     """Staff add a registered volunteer of the same community to a team, once."""
     community: Place = team.community
     require_volunteer_manager(actor, community)
@@ -377,7 +378,7 @@ def team_member_add(*, actor: Any, team: Team, volunteer: Volunteer) -> TeamMemb
 
 @transaction.atomic
 def award_add(
-    *, actor: Any, volunteer: Volunteer, title: str, awarded_on: datetime.date, issuer: str, note: str = ""
+    *, actor: User, volunteer: Volunteer, title: str, awarded_on: datetime.date, issuer: str, note: str = ""
 ) -> Award:
     """Staff record an award or commendation in the volunteer's record (表彰奖励)."""
     community: Place = volunteer.community

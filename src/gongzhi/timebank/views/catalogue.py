@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
+from gongzhi.core.http import actor_of
 from gongzhi.core.permissions import Action
 from gongzhi.core.qr import qr_svg
 from gongzhi.core.scoping import user_can
@@ -44,7 +45,7 @@ PER_PAGE = 20
 
 
 def _community(request: HttpRequest, community_id: int) -> Place:
-    return place_selectors.community_get(actor=request.user, community_id=community_id)
+    return place_selectors.community_get(actor=actor_of(request), community_id=community_id)
 
 
 def _status(exc: ApplicationError) -> int:
@@ -65,10 +66,12 @@ def _int_or_none(value: str | None) -> int | None:
 def catalogue(request: HttpRequest, community_id: int) -> HttpResponse:
     community = _community(request, community_id)
     shown = selectors.catalogue_community_get(
-        actor=request.user, community=community, shown_id=_int_or_none(request.GET.get("c"))
+        actor=actor_of(request), community=community, shown_id=_int_or_none(request.GET.get("c"))
     )
     can_manage = shown.pk == community.pk and user_can(request.user, Action.TIMEBANK_CATALOGUE, community)
-    items = list(selectors.item_list(actor=request.user, community=community, shown=shown, filters={"all": can_manage}))
+    items = list(
+        selectors.item_list(actor=actor_of(request), community=community, shown=shown, filters={"all": can_manage})
+    )
     return render(
         request,
         "timebank/catalogue_list.html",
@@ -102,14 +105,16 @@ class RedeemForm(forms.Form):
 def item_detail(request: HttpRequest, community_id: int, item_id: int) -> HttpResponse:
     """The item and, for a member, the confirmation: which account pays, its balance, and 确认兑换."""
     community = _community(request, community_id)
-    item = selectors.item_get(actor=request.user, community=community, id=item_id)
-    accounts = selectors.paying_accounts(actor=request.user, item=item)
+    item = selectors.item_get(actor=actor_of(request), community=community, id=item_id)
+    accounts = selectors.paying_accounts(actor=actor_of(request), item=item)
     form = RedeemForm(request.POST or None, accounts=accounts, initial={"key": uuid.uuid4().hex})
     status = 200
     if request.method == "POST" and form.is_valid():
         chosen = next((a for a in accounts if a.pk and a.pk == form.cleaned_data["account"]), None)
         try:
-            redemption = redeem(actor=request.user, item=item, account=chosen, idempotency_key=form.cleaned_data["key"])
+            redemption = redeem(
+                actor=actor_of(request), item=item, account=chosen, idempotency_key=form.cleaned_data["key"]
+            )
         except ApplicationError as exc:
             if exc.status in (403, 404):
                 raise
@@ -132,7 +137,7 @@ def item_detail(request: HttpRequest, community_id: int, item_id: int) -> HttpRe
             accounts=accounts,
             is_other=item.community_id != community.pk,
             can_manage=can_manage,
-            donations=list(selectors.donation_list(actor=request.user, item=item)[:20]) if can_manage else [],
+            donations=list(selectors.donation_list(actor=actor_of(request), item=item)[:20]) if can_manage else [],
         ),
         status=status,
     )
@@ -219,7 +224,7 @@ def _item_form_page(request: HttpRequest, community: Place, item: Item | None) -
         status = 400
         if form.is_valid():
             try:
-                saved = item_save(actor=request.user, community=community, item=item, **_item_kwargs(form))
+                saved = item_save(actor=actor_of(request), community=community, item=item, **_item_kwargs(form))
             except ApplicationError as exc:
                 if exc.status in (403, 404):
                     raise
@@ -243,7 +248,7 @@ def item_new(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 def item_edit(request: HttpRequest, community_id: int, item_id: int) -> HttpResponse:
     community = _community(request, community_id)
-    item = selectors.item_get(actor=request.user, community=community, id=item_id)
+    item = selectors.item_get(actor=actor_of(request), community=community, id=item_id)
     if item.community_id != community.pk:
         raise NotFound()
     return _item_form_page(request, community, item)
@@ -253,10 +258,10 @@ def item_edit(request: HttpRequest, community_id: int, item_id: int) -> HttpResp
 @require_POST
 def item_retire(request: HttpRequest, community_id: int, item_id: int) -> HttpResponse:
     community = _community(request, community_id)
-    item = selectors.item_get(actor=request.user, community=community, id=item_id)
+    item = selectors.item_get(actor=actor_of(request), community=community, id=item_id)
     if item.community_id != community.pk:
         raise NotFound()
-    catalogue_services.item_retire(actor=request.user, item=item)
+    catalogue_services.item_retire(actor=actor_of(request), item=item)
     messages.success(request, _("“%(name)s”已下架") % {"name": item.name})
     return redirect("timebank:catalogue", community_id=community.pk)
 
@@ -270,7 +275,7 @@ class DonationForm(forms.Form):
 @login_required
 def donation_new(request: HttpRequest, community_id: int, item_id: int) -> HttpResponse:
     community = _community(request, community_id)
-    item = selectors.item_get(actor=request.user, community=community, id=item_id)
+    item = selectors.item_get(actor=actor_of(request), community=community, id=item_id)
     if item.community_id != community.pk:
         raise NotFound()
     if not can_manage_catalogue(request.user, community):
@@ -281,7 +286,7 @@ def donation_new(request: HttpRequest, community_id: int, item_id: int) -> HttpR
         status = 400
         if form.is_valid():
             try:
-                donation = donation_receive(actor=request.user, item=item, **form.cleaned_data)
+                donation = donation_receive(actor=actor_of(request), item=item, **form.cleaned_data)
             except ApplicationError as exc:
                 if exc.status in (403, 404):
                     raise
@@ -308,7 +313,7 @@ def donation_new(request: HttpRequest, community_id: int, item_id: int) -> HttpR
 def my_redemptions(request: HttpRequest, community_id: int) -> HttpResponse:
     """My codes, newest first: a RESERVED one shows its 6 digits large and its QR, with a cancel button."""
     community = _community(request, community_id)
-    page = Paginator(selectors.redemption_list(actor=request.user), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.redemption_list(actor=actor_of(request)), PER_PAGE).get_page(request.GET.get("page"))
     rows = [
         {
             "r": r,
@@ -329,10 +334,10 @@ def my_redemptions(request: HttpRequest, community_id: int) -> HttpResponse:
 @require_POST
 def redemption_cancel(request: HttpRequest, community_id: int, redemption_id: int) -> HttpResponse:
     community = _community(request, community_id)
-    redemption = selectors.redemption_get(actor=request.user, id=redemption_id)
+    redemption = selectors.redemption_get(actor=actor_of(request), id=redemption_id)
     try:
         redemptions_services.redemption_cancel(
-            actor=request.user, redemption=redemption, reason=request.POST.get("reason", "")
+            actor=actor_of(request), redemption=redemption, reason=request.POST.get("reason", "")
         )
     except ApplicationError as exc:
         if exc.status in (403, 404):
@@ -378,7 +383,7 @@ def redeem_complete(request: HttpRequest, community_id: int) -> HttpResponse:
         lookup = redemption_code.parse_lookup(form.cleaned_data["q"])
         try:
             # A wrong code counts once against the provider's guesses, whether previewed or confirmed.
-            found = redemption_for_provider(actor=request.user, community=community, lookup=lookup)
+            found = redemption_for_provider(actor=actor_of(request), community=community, lookup=lookup)
         except ApplicationError as exc:
             if exc.status == 404:
                 raise
@@ -386,7 +391,7 @@ def redeem_complete(request: HttpRequest, community_id: int) -> HttpResponse:
         if found is not None and lookup is not None and request.method == "POST":
             try:
                 done = redemption_complete(
-                    actor=request.user, community=community, code=lookup.code, token=lookup.token
+                    actor=actor_of(request), community=community, code=lookup.code, token=lookup.token
                 )
             except ApplicationError as exc:
                 if exc.status == 404:

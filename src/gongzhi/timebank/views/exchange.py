@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import Duplicate, ValidationFailed
+from gongzhi.core.models import User
 from gongzhi.places.models import Place
 from gongzhi.timebank.models.exchange import ExchangeStatus, Post, PostKind, PostStatus
 from gongzhi.timebank.selectors import exchange as selectors
@@ -130,7 +131,7 @@ class ConfirmForm(forms.Form):
 
 def _post_page(
     request: HttpRequest,
-    actor: Any,
+    actor: User,
     community: Place,
     post: Post,
     confirm_form: ConfirmForm | None = None,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import Duplicate, PermissionDenied, ValidationFailed
+from gongzhi.core.models import User
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 from gongzhi.timebank.predicates import can_set_up_skills, can_train
@@ -174,13 +175,13 @@ class TrainingForm(forms.Form):
         self.fields["place"].choices = [("", _("不指定")), *places]  # type: ignore[attr-defined]
 
 
-def _training_form(request: HttpRequest, actor: Any, community: Place, data: Any = None) -> TrainingForm:
+def _training_form(request: HttpRequest, actor: User, community: Place, data: Any = None) -> TrainingForm:
     skills = [(s.pk, s.name) for s in selectors.skill_list(actor=actor, community=community)]
     return TrainingForm(data, skills=skills, places=selectors.place_choices(community=community))
 
 
 def _skill_page(
-    request: HttpRequest, actor: Any, community: Place, form: TrainingForm | None, status: int = 200
+    request: HttpRequest, actor: User, community: Place, form: TrainingForm | None, status: int = 200
 ) -> HttpResponse:
     return render(
         request,
@@ -255,7 +256,7 @@ class RevokeForm(forms.Form):
 
 
 def _training_page(
-    request: HttpRequest, actor: Any, community: Place, training: Any, form: AttendForm | None, status: int = 200
+    request: HttpRequest, actor: User, community: Place, training: Any, form: AttendForm | None, status: int = 200
 ) -> HttpResponse:
     staff = can_train(actor, community)
     return render(

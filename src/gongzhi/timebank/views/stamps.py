@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import Duplicate, PermissionDenied, ValidationFailed
+from gongzhi.core.models import User
 from gongzhi.core.qr import qr_svg
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
@@ -84,7 +85,7 @@ class PointForm(forms.Form):
 
 def _list_page(
     request: HttpRequest,
-    actor: Any,
+    actor: User,
     community: Place,
     trail_form: TrailForm | None = None,
     point_form: PointForm | None = None,
