@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.http import actor_of
+from gongzhi.core.pages import community_page, form_error, page_context
 from gongzhi.core.permissions import Action
 from gongzhi.core.qr import qr_svg
 from gongzhi.core.scoping import user_can
@@ -39,13 +39,8 @@ from gongzhi.timebank.services.redemptions import (
     redemption_complete,
     redemption_for_provider,
 )
-from gongzhi.timebank.views.common import add_service_error, page_context
 
 PER_PAGE = 20
-
-
-def _community(request: HttpRequest, community_id: int) -> Place:
-    return place_selectors.community_get(actor=actor_of(request), community_id=community_id)
 
 
 def _status(exc: ApplicationError) -> int:
@@ -64,7 +59,7 @@ def _int_or_none(value: str | None) -> int | None:
 
 @login_required
 def catalogue(request: HttpRequest, community_id: int) -> HttpResponse:
-    community = _community(request, community_id)
+    community = community_page(request, community_id)[1]
     shown = selectors.catalogue_community_get(
         actor=actor_of(request), community=community, shown_id=_int_or_none(request.GET.get("c"))
     )
@@ -78,6 +73,7 @@ def catalogue(request: HttpRequest, community_id: int) -> HttpResponse:
         page_context(
             request,
             community,
+            nav="timebank",
             shown=shown,
             street=selectors.catalogue_street(community=community),
             goods=[i for i in items if i.kind == ItemKind.GOODS],
@@ -104,7 +100,7 @@ class RedeemForm(forms.Form):
 @login_required
 def item_detail(request: HttpRequest, community_id: int, item_id: int) -> HttpResponse:
     """The item and, for a member, the confirmation: which account pays, its balance, and 确认兑换."""
-    community = _community(request, community_id)
+    community = community_page(request, community_id)[1]
     item = selectors.item_get(actor=actor_of(request), community=community, id=item_id)
     accounts = selectors.paying_accounts(actor=actor_of(request), item=item)
     form = RedeemForm(request.POST or None, accounts=accounts, initial={"key": uuid.uuid4().hex})
@@ -118,7 +114,7 @@ def item_detail(request: HttpRequest, community_id: int, item_id: int) -> HttpRe
         except ApplicationError as exc:
             if exc.status in (403, 404):
                 raise
-            add_service_error(form, exc)
+            form_error(form, exc)
             status = _status(exc)
         else:
             messages.success(request, _("兑换成功！请向提供方出示核销码 %(code)s") % {"code": redemption.code})
@@ -132,6 +128,7 @@ def item_detail(request: HttpRequest, community_id: int, item_id: int) -> HttpRe
         page_context(
             request,
             community,
+            nav="timebank",
             item=item,
             form=form,
             accounts=accounts,
@@ -228,26 +225,26 @@ def _item_form_page(request: HttpRequest, community: Place, item: Item | None) -
             except ApplicationError as exc:
                 if exc.status in (403, 404):
                     raise
-                add_service_error(form, exc)
+                form_error(form, exc)
             else:
                 messages.success(request, _("已保存“%(name)s”") % {"name": saved.name})
                 return redirect("timebank:item_detail", community_id=community.pk, item_id=saved.pk)
     return render(
         request,
         "timebank/catalogue_item_form.html",
-        page_context(request, community, form=form, item=item),
+        page_context(request, community, nav="timebank", form=form, item=item),
         status=status,
     )
 
 
 @login_required
 def item_new(request: HttpRequest, community_id: int) -> HttpResponse:
-    return _item_form_page(request, _community(request, community_id), None)
+    return _item_form_page(request, community_page(request, community_id)[1], None)
 
 
 @login_required
 def item_edit(request: HttpRequest, community_id: int, item_id: int) -> HttpResponse:
-    community = _community(request, community_id)
+    community = community_page(request, community_id)[1]
     item = selectors.item_get(actor=actor_of(request), community=community, id=item_id)
     if item.community_id != community.pk:
         raise NotFound()
@@ -257,7 +254,7 @@ def item_edit(request: HttpRequest, community_id: int, item_id: int) -> HttpResp
 @login_required
 @require_POST
 def item_retire(request: HttpRequest, community_id: int, item_id: int) -> HttpResponse:
-    community = _community(request, community_id)
+    community = community_page(request, community_id)[1]
     item = selectors.item_get(actor=actor_of(request), community=community, id=item_id)
     if item.community_id != community.pk:
         raise NotFound()
@@ -274,7 +271,7 @@ class DonationForm(forms.Form):
 
 @login_required
 def donation_new(request: HttpRequest, community_id: int, item_id: int) -> HttpResponse:
-    community = _community(request, community_id)
+    community = community_page(request, community_id)[1]
     item = selectors.item_get(actor=actor_of(request), community=community, id=item_id)
     if item.community_id != community.pk:
         raise NotFound()
@@ -290,7 +287,7 @@ def donation_new(request: HttpRequest, community_id: int, item_id: int) -> HttpR
             except ApplicationError as exc:
                 if exc.status in (403, 404):
                     raise
-                add_service_error(form, exc)
+                form_error(form, exc)
             else:
                 messages.success(
                     request,
@@ -301,7 +298,7 @@ def donation_new(request: HttpRequest, community_id: int, item_id: int) -> HttpR
     return render(
         request,
         "timebank/catalogue_donation_form.html",
-        page_context(request, community, form=form, item=item),
+        page_context(request, community, nav="timebank", form=form, item=item),
         status=status,
     )
 
@@ -312,7 +309,7 @@ def donation_new(request: HttpRequest, community_id: int, item_id: int) -> HttpR
 @login_required
 def my_redemptions(request: HttpRequest, community_id: int) -> HttpResponse:
     """My codes, newest first: a RESERVED one shows its 6 digits large and its QR, with a cancel button."""
-    community = _community(request, community_id)
+    community = community_page(request, community_id)[1]
     page = Paginator(selectors.redemption_list(actor=actor_of(request)), PER_PAGE).get_page(request.GET.get("page"))
     rows = [
         {
@@ -326,14 +323,16 @@ def my_redemptions(request: HttpRequest, community_id: int) -> HttpResponse:
         for r in page.object_list
     ]
     return render(
-        request, "timebank/catalogue_redemptions.html", page_context(request, community, page=page, rows=rows)
+        request,
+        "timebank/catalogue_redemptions.html",
+        page_context(request, community, nav="timebank", page=page, rows=rows),
     )
 
 
 @login_required
 @require_POST
 def redemption_cancel(request: HttpRequest, community_id: int, redemption_id: int) -> HttpResponse:
-    community = _community(request, community_id)
+    community = community_page(request, community_id)[1]
     redemption = selectors.redemption_get(actor=actor_of(request), id=redemption_id)
     try:
         redemptions_services.redemption_cancel(
@@ -355,7 +354,7 @@ def _verify_community(request: HttpRequest, community_id: int) -> Place:
     """A member's community, or for a partner business's login without a role here, the community whose item it
     provides."""
     try:
-        return _community(request, community_id)
+        return community_page(request, community_id)[1]
     except NotFound:
         community = place_selectors.public_community_get(community_id=community_id)
         if not provides_in(request.user, community):
@@ -416,6 +415,7 @@ def redeem_complete(request: HttpRequest, community_id: int) -> HttpResponse:
         page_context(
             request,
             community,
+            nav="timebank",
             form=form,
             found=found,
             problem=problem,
@@ -423,20 +423,3 @@ def redeem_complete(request: HttpRequest, community_id: int) -> HttpResponse:
         ),
         status=status,
     )
-
-
-urlpatterns: list[Any] = [
-    path("c/<int:community_id>/timebank/catalogue/", catalogue, name="catalogue"),
-    path("c/<int:community_id>/timebank/catalogue/new/", item_new, name="item_new"),
-    path("c/<int:community_id>/timebank/catalogue/<int:item_id>/", item_detail, name="item_detail"),
-    path("c/<int:community_id>/timebank/catalogue/<int:item_id>/edit/", item_edit, name="item_edit"),
-    path("c/<int:community_id>/timebank/catalogue/<int:item_id>/retire/", item_retire, name="item_retire"),
-    path("c/<int:community_id>/timebank/catalogue/<int:item_id>/donation/", donation_new, name="donation_new"),
-    path("c/<int:community_id>/timebank/redemptions/", my_redemptions, name="my_redemptions"),
-    path(
-        "c/<int:community_id>/timebank/redemptions/<int:redemption_id>/cancel/",
-        redemption_cancel,
-        name="redemption_cancel",
-    ),
-    path("c/<int:community_id>/timebank/verify/", redeem_complete, name="redeem_complete"),
-]

@@ -14,13 +14,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.http import actor_of
+from gongzhi.core.pages import community_page, form_error, page_context
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.places.models import Place
@@ -52,7 +52,6 @@ from gongzhi.timebank.services.ledger import (
     settlement_sentence,
 )
 from gongzhi.timebank.services.settings import SETTING_FIELDS, ledger_settings_save
-from gongzhi.timebank.views.common import community_and_actor, page_context
 
 __all__ = [
     "AccountForm",
@@ -62,7 +61,18 @@ __all__ = [
     "GiftForm",
     "ReverseForm",
     "SettingsForm",
-    "urlpatterns",
+    "account_adjust",
+    "account_detail",
+    "account_new",
+    "accounts",
+    "card_people",
+    "card_spend",
+    "gift",
+    "home",
+    "street_settings",
+    "street_settlement",
+    "street_settlement_export",
+    "transaction_reverse",
 ]
 
 PAGE_SIZE = 25
@@ -166,8 +176,7 @@ def _shown(form: forms.Form | None, exc: ApplicationError) -> str:
     if isinstance(exc, NotFound | PermissionDenied):
         raise exc
     if form is not None:
-        field = exc.extra.get("field")
-        form.add_error(field if field in form.fields else None, str(exc.message))
+        form_error(form, exc)
     return str(exc.message)
 
 
@@ -204,6 +213,7 @@ def _home(
         page_context(
             request,
             community,
+            nav="timebank",
             individual=individual,
             individual_entries=recent[individual.pk] if individual else [],
             cards=[(card, spend_forms[card.pk], recent[card.pk]) for card in cards],
@@ -218,14 +228,14 @@ def _home(
 
 @login_required
 def home(request: HttpRequest, community_id: int) -> HttpResponse:
-    _actor, community = community_and_actor(request, community_id)
+    _actor, community = community_page(request, community_id)
     return _home(request, community)
 
 
 @login_required
 @require_POST
 def gift(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     individual, _cards = my_accounts(actor=actor, community=community)
     if individual is None:
         raise ValidationFailed(_("您还没有积分账户"), code=Code.NO_ACCOUNT)
@@ -257,7 +267,7 @@ def gift(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def card_spend(request: HttpRequest, community_id: int, account_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     card, _is_staff = account_for_page(actor=actor, community=community, account_id=account_id)
     if card.kind not in COLLECTIVE_KINDS:
         raise NotFound()
@@ -282,7 +292,7 @@ def card_spend(request: HttpRequest, community_id: int, account_id: int) -> Http
 
 @login_required
 def accounts(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     kind = request.GET.get("kind", "")
     listed = [k for k, _label in OPENABLE_KINDS]
     if kind not in listed:
@@ -298,6 +308,7 @@ def accounts(request: HttpRequest, community_id: int) -> HttpResponse:
         page_context(
             request,
             community,
+            nav="timebank",
             page=page,
             kind=kind,
             kinds=OPENABLE_KINDS,
@@ -309,7 +320,7 @@ def accounts(request: HttpRequest, community_id: int) -> HttpResponse:
 
 @login_required
 def account_new(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     staff_accounts(actor=actor, community=community)  # 403 for a lower role before the form shows
     form = AccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -337,14 +348,14 @@ def account_new(request: HttpRequest, community_id: int) -> HttpResponse:
     return render(
         request,
         "timebank/ledger_account_new.html",
-        page_context(request, community, form=form),
+        page_context(request, community, nav="timebank", form=form),
         status=400 if request.method == "POST" else 200,
     )
 
 
 @login_required
 def card_people(request: HttpRequest, community_id: int, account_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     card, _is_staff = account_for_page(actor=actor, community=community, account_id=account_id)
     if card.kind not in COLLECTIVE_KINDS:
         raise NotFound()
@@ -374,7 +385,7 @@ def card_people(request: HttpRequest, community_id: int, account_id: int) -> Htt
     return render(
         request,
         "timebank/ledger_card_people.html",
-        page_context(request, community, card=card, form=form, managers=managers, members=members),
+        page_context(request, community, nav="timebank", card=card, form=form, managers=managers, members=members),
         status=status,
     )
 
@@ -404,6 +415,7 @@ def _detail(
         page_context(
             request,
             community,
+            nav="timebank",
             account=account,
             page=page,
             is_staff=is_staff,
@@ -419,7 +431,7 @@ def _detail(
 
 @login_required
 def account_detail(request: HttpRequest, community_id: int, account_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     account, is_staff = account_for_page(actor=actor, community=community, account_id=account_id)
     return _detail(request, community, account, is_staff)
 
@@ -427,7 +439,7 @@ def account_detail(request: HttpRequest, community_id: int, account_id: int) -> 
 @login_required
 @require_POST
 def account_adjust(request: HttpRequest, community_id: int, account_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     account, is_staff = account_for_page(actor=actor, community=community, account_id=account_id)
     form = AdjustForm(request.POST)
     if form.is_valid():
@@ -451,7 +463,7 @@ def account_adjust(request: HttpRequest, community_id: int, account_id: int) -> 
 @login_required
 @require_POST
 def transaction_reverse(request: HttpRequest, community_id: int, transaction_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     tx = transaction_get(actor=actor, community=community, id=transaction_id)
     form = ReverseForm(request.POST)
     form.is_valid()
@@ -528,27 +540,3 @@ def street_settings(request: HttpRequest, street_id: int) -> HttpResponse:
         {"street": street, "form": form},
         status=400 if request.method == "POST" else 200,
     )
-
-
-urlpatterns: list[URLPattern] = [
-    path("c/<int:community_id>/timebank/", home, name="home"),
-    path("c/<int:community_id>/timebank/gift/", gift, name="gift"),
-    path("c/<int:community_id>/timebank/cards/<int:account_id>/spend/", card_spend, name="card_spend"),
-    path("c/<int:community_id>/timebank/accounts/", accounts, name="accounts"),
-    path("c/<int:community_id>/timebank/accounts/new/", account_new, name="account_new"),
-    path("c/<int:community_id>/timebank/accounts/<int:account_id>/", account_detail, name="account_detail"),
-    path("c/<int:community_id>/timebank/accounts/<int:account_id>/people/", card_people, name="card_people"),
-    path("c/<int:community_id>/timebank/accounts/<int:account_id>/adjust/", account_adjust, name="account_adjust"),
-    path(
-        "c/<int:community_id>/timebank/transactions/<int:transaction_id>/reverse/",
-        transaction_reverse,
-        name="transaction_reverse",
-    ),
-    path("s/<int:street_id>/timebank/settlement/", street_settlement, name="street_settlement"),
-    path(
-        "s/<int:street_id>/timebank/settlement/export.xlsx",
-        street_settlement_export,
-        name="street_settlement_export",
-    ),
-    path("s/<int:street_id>/timebank/settings/", street_settings, name="street_settings"),
-]

@@ -10,13 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import Duplicate, PermissionDenied, ValidationFailed
 from gongzhi.core.models import User
+from gongzhi.core.pages import community_page, form_error, page_context
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 from gongzhi.timebank.predicates import can_set_up_skills, can_train
@@ -30,9 +30,15 @@ from gongzhi.timebank.services.skills import (
     training_attend,
     training_create,
 )
-from gongzhi.timebank.views.common import add_service_error, community_and_actor, page_context
 
-__all__ = ["urlpatterns"]
+__all__ = [
+    "certificate_revoke",
+    "chain",
+    "service_types",
+    "skill_list",
+    "training_detail",
+    "training_new",
+]
 
 FORM_ERRORS = (ValidationFailed, Duplicate)
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -72,7 +78,7 @@ class SkillForm(forms.Form):
 @login_required
 def service_types(request: HttpRequest, community_id: int) -> HttpResponse:
     """Staff set the points rule: the service types, the skills they need, and the default set."""
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     if not can_set_up_skills(actor, community):
         raise PermissionDenied(_("只有社区工作人员可以设置服务类型"))
     skills = list(selectors.skill_list(actor=actor, community=community))
@@ -131,7 +137,7 @@ def service_types(request: HttpRequest, community_id: int) -> HttpResponse:
                 messages.success(request, _("已添加技能“%(name)s”") % {"name": skill_row.name})
                 return redirect("timebank:service_types", community_id=community.pk)
         except FORM_ERRORS as exc:
-            add_service_error(skill_form if do == "skill" else type_form, exc)
+            form_error(skill_form if do == "skill" else type_form, exc)
             status = exc.status
         else:
             status = 400
@@ -141,6 +147,7 @@ def service_types(request: HttpRequest, community_id: int) -> HttpResponse:
         page_context(
             request,
             community,
+            nav="timebank",
             types=selectors.service_type_list(actor=actor, community=community),
             skills=skills,
             type_form=type_form,
@@ -189,6 +196,7 @@ def _skill_page(
         page_context(
             request,
             community,
+            nav="timebank",
             trainings=selectors.training_list(actor=actor, community=community),
             skills=selectors.skill_list(actor=actor, community=community),
             certificates=selectors.my_certificates(actor=actor, community=community),
@@ -203,7 +211,7 @@ def _skill_page(
 @login_required
 def skill_list(request: HttpRequest, community_id: int) -> HttpResponse:
     """Trainings, skills and my certificates; staff also schedule a training here."""
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     form = _training_form(request, actor, community) if can_train(actor, community) else None
     return _skill_page(request, actor, community, form)
 
@@ -211,7 +219,7 @@ def skill_list(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def training_new(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     if not can_train(actor, community):
         raise PermissionDenied(_("只有社区工作人员可以安排培训"))
     form = _training_form(request, actor, community, request.POST)
@@ -235,7 +243,7 @@ def training_new(request: HttpRequest, community_id: int) -> HttpResponse:
                 ends_at=data["ends_at"],
             )
         except FORM_ERRORS as exc:
-            add_service_error(form, exc)
+            form_error(form, exc)
             return _skill_page(request, actor, community, form, status=exc.status)
         messages.success(request, _("已安排培训“%(title)s”") % {"title": training.title})
         return redirect("timebank:training_detail", community_id=community.pk, training_id=training.pk)
@@ -265,6 +273,7 @@ def _training_page(
         page_context(
             request,
             community,
+            nav="timebank",
             training=training,
             attendances=selectors.attendance_list(actor=actor, training=training) if staff else None,
             form=form,
@@ -278,7 +287,7 @@ def _training_page(
 @login_required
 def training_detail(request: HttpRequest, community_id: int, training_id: int) -> HttpResponse:
     """A training; for staff its attendance sheet, where a passed attendance issues the certificate."""
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     training = selectors.training_get(actor=actor, community=community, id=training_id)
     staff = can_train(actor, community)
     if request.method != "POST":
@@ -295,7 +304,7 @@ def training_detail(request: HttpRequest, community_id: int, training_id: int) -
     try:
         training_attend(actor=actor, training=training, person=person, passed=form.cleaned_data["passed"])
     except FORM_ERRORS as exc:
-        add_service_error(form, exc)
+        form_error(form, exc)
         return _training_page(request, actor, community, training, form, status=exc.status)
     messages.success(request, _("已登记 %(name)s 的签到") % {"name": person.masked_name})
     return redirect("timebank:training_detail", community_id=community.pk, training_id=training.pk)
@@ -304,7 +313,7 @@ def training_detail(request: HttpRequest, community_id: int, training_id: int) -
 @login_required
 @require_POST
 def certificate_revoke(request: HttpRequest, community_id: int, certificate_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     certificate = selectors.certificate_get(actor=actor, community=community, id=certificate_id)
     form = RevokeForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -323,20 +332,6 @@ def certificate_revoke(request: HttpRequest, community_id: int, certificate_id: 
 @login_required
 def chain(request: HttpRequest, community_id: int) -> HttpResponse:
     """琼花观's chain (staff): trained → certified → served whom, with the assisted-employment flag."""
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     rows = selectors.skill_chain(actor=actor, community=community)
-    return render(request, "timebank/skills_chain.html", page_context(request, community, rows=rows))
-
-
-urlpatterns: list[Any] = [
-    path("c/<int:community_id>/timebank/service-types/", service_types, name="service_types"),
-    path("c/<int:community_id>/timebank/skills/", skill_list, name="skill_list"),
-    path("c/<int:community_id>/timebank/skills/chain/", chain, name="chain"),
-    path("c/<int:community_id>/timebank/skills/trainings/new/", training_new, name="training_new"),
-    path("c/<int:community_id>/timebank/skills/trainings/<int:training_id>/", training_detail, name="training_detail"),
-    path(
-        "c/<int:community_id>/timebank/skills/certificates/<int:certificate_id>/revoke/",
-        certificate_revoke,
-        name="certificate_revoke",
-    ),
-]
+    return render(request, "timebank/skills_chain.html", page_context(request, community, nav="timebank", rows=rows))

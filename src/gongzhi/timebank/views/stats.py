@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -23,7 +22,11 @@ from gongzhi.timebank.models.volunteers import Team
 from gongzhi.timebank.selectors import stats as selectors
 from gongzhi.timebank.views.records import XLSX, PeriodForm
 
-__all__ = ["stats", "stats_export", "street_stats", "urlpatterns"]
+__all__ = [
+    "stats",
+    "stats_export",
+    "street_stats",
+]
 
 
 def _choice(request: HttpRequest, name: str, options: dict[int, Any]) -> Any:
@@ -84,8 +87,7 @@ def stats(request: HttpRequest, community_id: int) -> HttpResponse:
     form, filters, grids, teams = _filters(request, community)
     data = selectors.timebank_stats(actor=actor, community=community, **filters) if filters is not None else None
     context = {
-        **page_context(request, community),
-        "nav": "timebank",
+        **page_context(request, community, nav="timebank"),
         "form": form,
         "data": data,
         "chart": _chart(data) if data else None,
@@ -133,10 +135,3 @@ def street_stats(request: HttpRequest, street_id: int) -> HttpResponse:
         {"street": street, "form": form, "rows": rows},
         status=200 if rows is not None else 400,
     )
-
-
-urlpatterns: list[URLPattern] = [
-    path("c/<int:community_id>/timebank/stats/", stats, name="stats"),
-    path("c/<int:community_id>/timebank/stats/export.xlsx", stats_export, name="stats_export"),
-    path("s/<int:street_id>/timebank/stats/", street_stats, name="street_stats"),
-]
