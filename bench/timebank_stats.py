@@ -65,18 +65,10 @@ def _community(street: Any, name: str, records: int) -> Any:
     from gongzhi.people.models import Person, PersonTag, Tag
     from gongzhi.places.models import PlaceKind
     from gongzhi.places.services import grid_create, place_create
-    from gongzhi.timebank.models import (
-        Account,
-        AccountKind,
-        RecordSource,
-        RecordStatus,
-        ServiceRecipient,
-        ServiceRecord,
-        ServiceType,
-        Team,
-        TeamKind,
-        Volunteer,
-    )
+    from gongzhi.timebank.models.activities import RecordSource, RecordStatus, ServiceRecipient, ServiceRecord
+    from gongzhi.timebank.models.ledger import Account, AccountKind
+    from gongzhi.timebank.models.skills import ServiceType
+    from gongzhi.timebank.models.volunteers import Team, TeamKind, Volunteer
 
     community = place_create(actor=None, parent=street, kind=PlaceKind.COMMUNITY, name=name)
     compound = place_create(actor=None, parent=community, kind=PlaceKind.COMPOUND, name="小区")
@@ -234,7 +226,7 @@ def child() -> None:
     assert small_queries == big_queries, (small_queries, big_queries)
     get(big)
     warm = [get(big) for _i in range(WARM)]
-    from gongzhi.timebank.models import ServiceRecord
+    from gongzhi.timebank.models.activities import ServiceRecord
 
     body = client.get("/api/timebank/stats", {"community": big.pk}).json()
     print(

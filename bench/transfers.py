@@ -103,8 +103,9 @@ def build() -> dict[str, Any]:
 def _build_rows() -> None:
     from gongzhi.places.models import PlaceKind
     from gongzhi.places.services import place_create
-    from gongzhi.timebank import services
-    from gongzhi.timebank.models import Account, AccountKind, TransactionKind
+    from gongzhi.timebank.models.ledger import Account, AccountKind, TransactionKind
+    from gongzhi.timebank.services.accounts import system_account
+    from gongzhi.timebank.services.posting import transfer_post
 
     street = place_create(actor=None, parent=None, kind=PlaceKind.STREET, name=STREET)
     for c in range(COMMUNITIES):
@@ -116,8 +117,8 @@ def _build_rows() -> None:
             ],
             batch_size=2000,
         )
-        issuance = services.system_account(community, AccountKind.ISSUANCE)
-        services.transfer_post(
+        issuance = system_account(community, AccountKind.ISSUANCE)
+        transfer_post(
             actor=None,
             community=community,
             kind=TransactionKind.EARN,
@@ -131,7 +132,7 @@ def workload() -> list[tuple[Any, list[Any]]]:
     """Each community with its cards, loaded once before the clients fork: a caller holds its accounts already, so
     the clients spend their time in `transfer_post`, not in building its arguments."""
     from gongzhi.places.models import Place
-    from gongzhi.timebank.models import Account, AccountKind
+    from gongzhi.timebank.models.ledger import Account, AccountKind
 
     out = []
     for community in Place.objects.filter(parent__name=STREET, parent__parent=None).order_by("id"):
@@ -148,9 +149,9 @@ def client(n: int, stamp: str, communities: list[tuple[Any, list[Any]]], barrier
     from django.db import connection, connections, transaction
 
     from gongzhi.core.errors import Overdraft
-    from gongzhi.timebank import services
-    from gongzhi.timebank.models import TransactionKind
+    from gongzhi.timebank.models.ledger import TransactionKind
     from gongzhi.timebank.services import posting
+    from gongzhi.timebank.services.posting import transfer_post
 
     posting.ONE_STATEMENT = not ORM
     rng = random.Random(n)
@@ -168,7 +169,7 @@ def client(n: int, stamp: str, communities: list[tuple[Any, list[Any]]], barrier
             amount = rng.randint(1, 5)
             try:
                 with transaction.atomic() if ATOMIC else nullcontext():
-                    services.transfer_post(
+                    transfer_post(
                         actor=None,
                         community=community,
                         kind=TransactionKind.ADJUST,

@@ -71,7 +71,7 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 from gongzhi.deliberation.api import router as deliberation_router  # noqa: E402
 from gongzhi.people.api import router as people_router  # noqa: E402
 from gongzhi.places.api import router as places_router  # noqa: E402
-from gongzhi.timebank.api import router as timebank_router  # noqa: E402
+from gongzhi.timebank.api.router import router as timebank_router  # noqa: E402
 from gongzhi.voices.api import router as voices_router  # noqa: E402
 
 api.add_router("/communities", places_router)

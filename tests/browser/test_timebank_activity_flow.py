@@ -11,7 +11,8 @@ import time_machine
 from django.utils import timezone
 
 from gongzhi.core.models import User
-from gongzhi.timebank.models import Account, AccountKind, RecordStatus, ServiceRecord
+from gongzhi.timebank.models.activities import RecordStatus, ServiceRecord
+from gongzhi.timebank.models.ledger import Account, AccountKind
 from tests import factories
 from tests.browser.conftest import log_in, screenshot
 from tests.timebank.test_activities_world import World, first_session, make_activity, make_world

@@ -10,8 +10,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from gongzhi.timebank import services
-from gongzhi.timebank.models import Exchange, ExchangeStatus, RecordStatus, ServiceRecord
+from gongzhi.timebank.models.activities import RecordStatus, ServiceRecord
+from gongzhi.timebank.models.exchange import Exchange, ExchangeStatus
+from gongzhi.timebank.services.skills import service_types_default, training_attend, training_create
+from gongzhi.timebank.services.stamps import stamp_point_create, stamp_scan, trail_create
 from tests import factories
 from tests.browser.conftest import log_in, screenshot
 from tests.timebank.conftest import make_bank
@@ -34,10 +36,10 @@ def bank(transactional_db):
 
 
 def test_a_certified_resident_offers_haircuts_and_the_helped_confirms(page, bank):
-    types = {t.name: t for t in services.service_types_default(bank.site.community)}
+    types = {t.name: t for t in service_types_default(bank.site.community)}
     skill = types["理发"].required_skill
     now = timezone.now()
-    training = services.training_create(
+    training = training_create(
         actor=bank.secretary,
         community=bank.site.community,
         title="助残理发培训",
@@ -47,7 +49,7 @@ def test_a_certified_resident_offers_haircuts_and_the_helped_confirms(page, bank
         starts_at=now - datetime.timedelta(hours=3),
         ends_at=now - datetime.timedelta(hours=1),
     )
-    services.training_attend(actor=bank.secretary, training=training, person=bank.alice)
+    training_attend(actor=bank.secretary, training=training, person=bank.alice)
     c = bank.site.community.pk
 
     log_in(page, bank.alice.phone, factories.PASSWORD)
@@ -83,12 +85,12 @@ def test_a_certified_resident_offers_haircuts_and_the_helped_confirms(page, bank
 
 
 def test_a_resident_fills_a_stamp_card_by_scanning_a_poster(page, bank):
-    trail = services.trail_create(
+    trail = trail_create(
         actor=bank.secretary, community=bank.site.community, name="垃圾分类集章", stamps_required=2, points=15
     )
-    first = services.stamp_point_create(actor=bank.secretary, trail=trail, name="书屋", place=bank.site.compound)
-    second = services.stamp_point_create(actor=bank.secretary, trail=trail, name="回收站", place=bank.site.compound)
-    services.stamp_scan(actor=bank.alice_user, token=first.token)
+    first = stamp_point_create(actor=bank.secretary, trail=trail, name="书屋", place=bank.site.compound)
+    second = stamp_point_create(actor=bank.secretary, trail=trail, name="回收站", place=bank.site.compound)
+    stamp_scan(actor=bank.alice_user, token=first.token)
     c = bank.site.community.pk
 
     log_in(page, bank.alice.phone, factories.PASSWORD)
@@ -111,7 +113,7 @@ def test_a_resident_fills_a_stamp_card_by_scanning_a_poster(page, bank):
 
 
 def test_staff_print_a_poster_for_a_service_point(page, bank):
-    trail = services.trail_create(
+    trail = trail_create(
         actor=bank.secretary, community=bank.site.community, name="垃圾分类集章", stamps_required=5, points=15
     )
     c = bank.site.community.pk

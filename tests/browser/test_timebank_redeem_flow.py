@@ -7,8 +7,8 @@ import re
 import pytest
 
 from gongzhi.core.models import User
-from gongzhi.timebank import services
-from gongzhi.timebank.models import ItemKind, Redemption, RedemptionStatus
+from gongzhi.timebank.models.catalogue import ItemKind, Redemption, RedemptionStatus
+from gongzhi.timebank.services.catalogue import item_save
 from tests import factories
 from tests.browser.conftest import log_in, screenshot
 from tests.timebank.conftest import make_bank
@@ -23,7 +23,7 @@ def shelf(transactional_db):
     User.objects.filter(pk=bank.alice_user.pk).update(must_change_password=False)
     bank.issue(bank.alice_acct, 120)
     partner = factories.make_user(name="阳光理发店")
-    item = services.item_save(
+    item = item_save(
         actor=bank.secretary,
         community=site.community,
         kind=ItemKind.SERVICE,

@@ -4,8 +4,8 @@ points were already spent is refused with the ledger's Chinese message."""
 
 import pytest
 
-from gongzhi.timebank import services
-from gongzhi.timebank.models import Account, Transaction, TransactionKind
+from gongzhi.timebank.models.ledger import Account, Transaction, TransactionKind
+from gongzhi.timebank.services.ledger import points_issue, points_spend
 from tests import factories
 from tests.browser.conftest import log_in, screenshot
 from tests.timebank.conftest import key, make_bank
@@ -26,7 +26,7 @@ def no_sideways_scroll(page) -> bool:  # type: ignore[no-untyped-def]
 def test_staff_reverse_a_wrong_posting_and_see_the_balance_back(page, bank):  # type: ignore[no-untyped-def]
     c = bank.site.community.pk
     bank.issue(bank.alice_acct, 20)
-    wrong = services.points_issue(
+    wrong = points_issue(
         actor=bank.secretary, account=bank.alice_acct, amount=50, memo="重阳节敬老（重复登记）", idempotency_key=key()
     )
     log_in(page, bank.secretary.phone, factories.PASSWORD)
@@ -59,7 +59,7 @@ def test_staff_reverse_a_wrong_posting_and_see_the_balance_back(page, bank):  # 
 
     # The first posting's points are partly spent: the ledger refuses and says what to do, in large font too.
     first = Transaction.objects.filter(kind=TransactionKind.EARN, memo="服务").get()
-    services.points_spend(actor=bank.alice_user, account=bank.alice_acct, amount=15, memo="大米", idempotency_key=key())
+    points_spend(actor=bank.alice_user, account=bank.alice_acct, amount=15, memo="大米", idempotency_key=key())
     page.reload()
     page.click("#toggle-large-font")
     page.wait_for_selector("body.large-font")

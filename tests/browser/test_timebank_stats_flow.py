@@ -15,7 +15,7 @@ from gongzhi.demo.people.load import load_demo
 from gongzhi.demo.people.specs import DEMO_PASSWORD
 from gongzhi.demo.timebank.load import load_timebank_demo
 from gongzhi.places.models import Place
-from gongzhi.timebank.selectors import timebank_stats
+from gongzhi.timebank.selectors.stats import timebank_stats
 from tests.browser.conftest import log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -22,7 +22,13 @@ from gongzhi.people.importing.jobs import import_job_create
 from gongzhi.people.models import Ownership, Person
 from gongzhi.people.services import correction_request_create, person_account_create
 from gongzhi.places.models import Grid, Household, Place
-from gongzhi.timebank import models as tb
+from gongzhi.timebank.models.activities import Activity, ActivityStatus, ServiceRecord, Session, SignUp
+from gongzhi.timebank.models.catalogue import Item, Redemption, RedemptionStatus
+from gongzhi.timebank.models.exchange import Exchange, Post
+from gongzhi.timebank.models.ledger import Account, AccountKind, Transaction
+from gongzhi.timebank.models.skills import Certificate, Training
+from gongzhi.timebank.models.stamps import StampPoint, StampTrail
+from gongzhi.timebank.models.volunteers import Recruitment, Volunteer
 from gongzhi.timebank.services.records import proof_issue
 from gongzhi.voices import models as vm
 from gongzhi.voices.services.intake import voice_submit
@@ -96,7 +102,7 @@ def _objects(w: World, pinned: datetime.datetime) -> dict:
     )
     o["api_token"], _secret = api_token_create(actor=None, user=resident, name="测试令牌")
     o["open311_key"], _raw = open311_key_issue(actor=secretary, community=dh, name="测试接入")
-    volunteer = tb.Volunteer.objects.filter(community=dh, person__account__isnull=False).order_by("pk").first()
+    volunteer = Volunteer.objects.filter(community=dh, person__account__isnull=False).order_by("pk").first()
     o["volunteer"] = volunteer
     o["proof"] = proof_issue(actor=secretary, volunteer=volunteer)
     o["my_voice"] = voice_submit(
@@ -126,22 +132,22 @@ def _objects(w: World, pinned: datetime.datetime) -> dict:
         "party": vm.Party.objects.filter(community=dh),
         "category": vm.Category.objects.filter(community=dh),
         "survey": vm.Survey.objects.filter(community=dh),
-        "account": tb.Account.objects.filter(community=dh, kind=tb.AccountKind.INDIVIDUAL, person__account=resident),
-        "card": tb.Account.objects.filter(community=dh, kind=tb.AccountKind.COURTYARD),
-        "transaction": tb.Transaction.objects.filter(community=dh),
-        "activity": tb.Activity.objects.filter(community=dh),
-        "session": tb.Session.objects.filter(community=dh),
-        "signup": tb.SignUp.objects.filter(community=dh),
-        "record": tb.ServiceRecord.objects.filter(community=dh),
-        "post": tb.Post.objects.filter(community=dh),
-        "exchange": tb.Exchange.objects.filter(community=dh),
-        "training": tb.Training.objects.filter(community=dh),
-        "certificate": tb.Certificate.objects.filter(community=dh),
-        "trail": tb.StampTrail.objects.filter(community=dh),
-        "point": tb.StampPoint.objects.filter(community=dh),
-        "item": tb.Item.objects.filter(community=dh),
-        "redemption": tb.Redemption.objects.filter(community=dh),
-        "recruitment": tb.Recruitment.objects.filter(community=dh),
+        "account": Account.objects.filter(community=dh, kind=AccountKind.INDIVIDUAL, person__account=resident),
+        "card": Account.objects.filter(community=dh, kind=AccountKind.COURTYARD),
+        "transaction": Transaction.objects.filter(community=dh),
+        "activity": Activity.objects.filter(community=dh),
+        "session": Session.objects.filter(community=dh),
+        "signup": SignUp.objects.filter(community=dh),
+        "record": ServiceRecord.objects.filter(community=dh),
+        "post": Post.objects.filter(community=dh),
+        "exchange": Exchange.objects.filter(community=dh),
+        "training": Training.objects.filter(community=dh),
+        "certificate": Certificate.objects.filter(community=dh),
+        "trail": StampTrail.objects.filter(community=dh),
+        "point": StampPoint.objects.filter(community=dh),
+        "item": Item.objects.filter(community=dh),
+        "redemption": Redemption.objects.filter(community=dh),
+        "recruitment": Recruitment.objects.filter(community=dh),
     }
     for name, rows in first.items():
         o[name] = rows.order_by("pk").first()
@@ -149,14 +155,14 @@ def _objects(w: World, pinned: datetime.datetime) -> dict:
     o["council_topic"] = o["resolution"].topic
     o["cluster"] = dm.Cluster.objects.filter(topic=o["cocreation_topic"]).order_by("pk")[0]
     o["statement"] = dm.OpinionStatement.objects.filter(topic=o["opinion_topic"]).order_by("pk")[0]
-    o["reserved"] = tb.Redemption.objects.filter(community=dh, status=tb.RedemptionStatus.RESERVED).order_by("pk")[0]
+    o["reserved"] = Redemption.objects.filter(community=dh, status=RedemptionStatus.RESERVED).order_by("pk")[0]
     # A session to come that the volunteer login has not signed up for.
     volunteer_person = Person.objects.get(account=w.user("dh", "volunteer"))
     o["open_session"] = (
-        tb.Session.objects.filter(
-            community=dh, starts_at__gt=timezone.now(), is_cancelled=False, activity__status=tb.ActivityStatus.OPEN
+        Session.objects.filter(
+            community=dh, starts_at__gt=timezone.now(), is_cancelled=False, activity__status=ActivityStatus.OPEN
         )
-        .exclude(pk__in=tb.SignUp.objects.filter(person=volunteer_person).values("session"))
+        .exclude(pk__in=SignUp.objects.filter(person=volunteer_person).values("session"))
         .order_by("starts_at", "pk")
         .first()
     )

@@ -10,8 +10,10 @@ import pytest
 from gongzhi.core.roles import Role
 from gongzhi.people.models import Person, Relation
 from gongzhi.people.services import person_account_create, person_create
-from gongzhi.timebank import services
-from gongzhi.timebank.models import Account, AccountKind, LedgerSettings
+from gongzhi.timebank.models.ledger import Account, AccountKind
+from gongzhi.timebank.models.settings import LedgerSettings
+from gongzhi.timebank.services.accounts import account_open, card_manager_add, card_member_add
+from gongzhi.timebank.services.ledger import points_issue
 from tests import factories
 
 _keys = itertools.count(1)
@@ -42,7 +44,7 @@ class Bank:
     card: Account  # a courtyard card: carol manages it, alice and bob serve under it
 
     def issue(self, account: Account, amount: int, **kw: Any) -> Any:
-        return services.points_issue(
+        return points_issue(
             actor=self.secretary, account=account, amount=amount, memo="服务", idempotency_key=key("issue"), **kw
         )
 
@@ -53,15 +55,13 @@ def make_bank(site: factories.Community, staff: dict[str, Any]) -> Bank:
     assert alice.household_id == bob.household_id != carol.household_id
     users = [user_of(p) for p in (alice, bob, carol)]
     accounts = [
-        services.account_open(actor=secretary, community=site.community, kind=AccountKind.INDIVIDUAL, person=p)
+        account_open(actor=secretary, community=site.community, kind=AccountKind.INDIVIDUAL, person=p)
         for p in (alice, bob, carol)
     ]
-    card = services.account_open(
-        actor=secretary, community=site.community, kind=AccountKind.COURTYARD, name="花园院落集体卡"
-    )
-    services.card_manager_add(actor=secretary, account=card, person=carol)
+    card = account_open(actor=secretary, community=site.community, kind=AccountKind.COURTYARD, name="花园院落集体卡")
+    card_manager_add(actor=secretary, account=card, person=carol)
     for person in (alice, bob):
-        services.card_member_add(actor=secretary, account=card, person=person)
+        card_member_add(actor=secretary, account=card, person=person)
     return Bank(
         site,
         staff,

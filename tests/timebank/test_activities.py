@@ -16,25 +16,34 @@ from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, Throttled
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
 from gongzhi.notifications.models import OutboxMessage
-from gongzhi.timebank import services
 from gongzhi.timebank.integrity import ledger_check
-from gongzhi.timebank.models import (
-    Account,
-    AccountKind,
+from gongzhi.timebank.models.activities import (
     Activity,
     ActivityStatus,
-    Entry,
     RecordSource,
     RecordStatus,
     ServiceRecord,
-    ServiceType,
     Session,
     SignUp,
     SignUpStatus,
-    Transaction,
-    TransactionKind,
-    Volunteer,
 )
+from gongzhi.timebank.models.ledger import Account, AccountKind, Entry, Transaction, TransactionKind
+from gongzhi.timebank.models.skills import ServiceType
+from gongzhi.timebank.models.volunteers import Volunteer
+from gongzhi.timebank.services.activities import activity_cancel, sessions_extend
+from gongzhi.timebank.services.approval import dispute_decide, record_approve, record_dispute, record_reject
+from gongzhi.timebank.services.checkin import (
+    CODE_GUESSES,
+    AttendanceRow,
+    attendance_enter,
+    check_in,
+    check_out,
+    person_from_code,
+    volunteer_code,
+    volunteer_code_rotate,
+)
+from gongzhi.timebank.services.signups import signup_cancel, signup_create
+from gongzhi.timebank.services.volunteers import volunteer_status_set
 from tests import factories
 from tests.timebank.conftest import user_of
 from tests.timebank.test_activities_world import (
@@ -64,7 +73,7 @@ def other(db) -> World:
 
 
 def signup(world: World, session: Session, user, **kw) -> SignUp:
-    return services.signup_create(actor=user, session=session, now=BEFORE, **kw)
+    return signup_create(actor=user, session=session, now=BEFORE, **kw)
 
 
 # --- activities ------------------------------------------------------------------------------------------------
@@ -94,13 +103,10 @@ def test_every_tuesday_and_friday_street_cleaning_up_to_its_end_date(world):
 def test_an_open_ended_weekly_activity_gets_eight_weeks_and_extend_adds_the_next(world):
     activity = make_activity(world, recurrence="weekly", weekdays=[2], today=DAY)
     assert activity.sessions.count() == 9  # DAY and the eight Tuesdays after it
-    added = services.sessions_extend(actor=world.organiser, activity=activity, today=DAY + datetime.timedelta(days=14))
+    added = sessions_extend(actor=world.organiser, activity=activity, today=DAY + datetime.timedelta(days=14))
     assert len(added) == 2
     assert activity.sessions.count() == 11
-    assert (
-        services.sessions_extend(actor=world.organiser, activity=activity, today=DAY + datetime.timedelta(days=14))
-        == []
-    )
+    assert sessions_extend(actor=world.organiser, activity=activity, today=DAY + datetime.timedelta(days=14)) == []
     # Published a year ahead: its first eight weeks are there already.
     ahead = make_activity(
         world, title="提前发布", recurrence="weekly", weekdays=[2], today=DAY - datetime.timedelta(days=365)
@@ -191,8 +197,8 @@ def test_cancelling_an_activity_cancels_its_sessions_and_tells_who_signed_up(wor
     activity = make_activity(world, recurrence="weekly", weekdays=[2], end_date=DAY + datetime.timedelta(days=7))
     signup(world, first_session(activity), world.alice_user)
     with pytest.raises(PermissionDenied):
-        services.activity_cancel(actor=world.other_organiser, activity=activity, now=BEFORE)
-    services.activity_cancel(actor=world.organiser, activity=activity, now=BEFORE)
+        activity_cancel(actor=world.other_organiser, activity=activity, now=BEFORE)
+    activity_cancel(actor=world.organiser, activity=activity, now=BEFORE)
     activity.refresh_from_db()
     assert activity.status == ActivityStatus.CANCELLED
     assert set(activity.sessions.values_list("is_cancelled", flat=True)) == {True}
@@ -201,7 +207,7 @@ def test_cancelling_an_activity_cancels_its_sessions_and_tells_who_signed_up(wor
         signup(world, first_session(activity), world.bob_user)
     assert caught.value.code == "session_cancelled"
     with pytest.raises(ValidationFailed):
-        services.activity_cancel(actor=world.organiser, activity=activity, now=BEFORE)
+        activity_cancel(actor=world.organiser, activity=activity, now=BEFORE)
 
 
 # --- sign-up and waitlist --------------------------------------------------------------------------------------
@@ -222,7 +228,7 @@ def test_a_cancelled_place_goes_to_the_first_waitlisted_who_is_told(world):
     b = signup(world, session, world.bob_user)
     c = signup(world, session, world.carol_user)
     assert (b.waitlist_position, c.waitlist_position) == (1, 2)
-    services.signup_cancel(actor=world.alice_user, signup=a, now=BEFORE)
+    signup_cancel(actor=world.alice_user, signup=a, now=BEFORE)
     b.refresh_from_db(), c.refresh_from_db(), session.refresh_from_db()
     assert (b.status, b.waitlist_position) == (SignUpStatus.CONFIRMED, None)
     assert (c.status, c.waitlist_position) == (SignUpStatus.WAITLISTED, 1)
@@ -235,11 +241,11 @@ def test_leaving_the_waitlist_closes_it_up_and_a_freed_place_is_counted(world):
     a = signup(world, session, world.alice_user)
     b = signup(world, session, world.bob_user)
     c = signup(world, session, world.carol_user)
-    services.signup_cancel(actor=world.bob_user, signup=b, now=BEFORE)
+    signup_cancel(actor=world.bob_user, signup=b, now=BEFORE)
     c.refresh_from_db()
     assert c.waitlist_position == 1
-    services.signup_cancel(actor=world.carol_user, signup=c, now=BEFORE)
-    services.signup_cancel(actor=world.alice_user, signup=a, now=BEFORE)
+    signup_cancel(actor=world.carol_user, signup=c, now=BEFORE)
+    signup_cancel(actor=world.alice_user, signup=a, now=BEFORE)
     session.refresh_from_db()
     assert session.confirmed_count == 0
     again = signup(world, session, world.bob_user)  # a cancelled sign-up may sign up again
@@ -259,17 +265,17 @@ def test_sign_up_bad_inputs(world, other):
         signup(world, session, world.alice_user)
     assert caught.value.code == "already_signed_up"
     with pytest.raises(ValidationFailed) as caught:
-        services.signup_create(actor=world.bob_user, session=session, now=local(DAY, 11))
+        signup_create(actor=world.bob_user, session=session, now=local(DAY, 11))
     assert caught.value.code == "session_over"
     assert list(SignUp.objects.values_list("pk", flat=True)) == [first.pk]
     with pytest.raises(PermissionDenied):
-        services.signup_cancel(actor=world.bob_user, signup=first, now=BEFORE)
+        signup_cancel(actor=world.bob_user, signup=first, now=BEFORE)
     with pytest.raises(NotFound):
-        services.signup_cancel(actor=other.alice_user, signup=first, now=BEFORE)
+        signup_cancel(actor=other.alice_user, signup=first, now=BEFORE)
 
 
 def test_a_suspended_volunteer_may_not_sign_up(world):
-    from gongzhi.timebank.models import Volunteer, VolunteerStatus
+    from gongzhi.timebank.models.volunteers import Volunteer, VolunteerStatus
 
     Volunteer.objects.filter(person=world.bob).update(status=VolunteerStatus.SUSPENDED)
     with pytest.raises(ValidationFailed) as caught:
@@ -295,48 +301,46 @@ def unused_code(*taken: str) -> str:
 
 
 def test_the_code_is_six_random_digits_kept_for_the_volunteer(world, other):
-    code = services.volunteer_code(world.alice)
+    code = volunteer_code(world.alice)
     assert len(code) == 6 and code.isdigit()
-    assert services.volunteer_code(world.alice) == code  # issued once, then the same
+    assert volunteer_code(world.alice) == code  # issued once, then the same
     assert Volunteer.objects.get(person=world.alice).code == code
     [issued] = AuditEvent.objects.filter(verb="timebank.volunteer_code_issue")
     assert code not in json.dumps([issued.before, issued.after])  # whoever reads the trail cannot check anyone in
-    assert services.person_from_code(world.community, code) == world.alice
+    assert person_from_code(world.community, code) == world.alice
     full_width = code.translate({ord("0") + i: ord("０") + i for i in range(10)})
     for typed in (f"{code[:3]} {code[3:]}", f"{code[:3]}-{code[3:]}", full_width):
-        assert services.person_from_code(world.community, typed) == world.alice
+        assert person_from_code(world.community, typed) == world.alice
     forged = signing.Signer(salt="gongzhi.timebank.volunteer_code").sign(str(world.bob.pk))  # the old signed code
     for bad in (str(world.alice.pk), unused_code(code), forged, code[:5], ""):
         with pytest.raises(ValidationFailed) as caught:
-            services.person_from_code(world.community, bad)
+            person_from_code(world.community, bad)
         assert caught.value.code == "bad_code"
     # A code is looked up in the organiser's community only: another community's volunteer is unknown here.
-    theirs = services.volunteer_code(other.alice)
+    theirs = volunteer_code(other.alice)
     if theirs != code:
         with pytest.raises(ValidationFailed) as caught:
-            services.person_from_code(world.community, theirs)
+            person_from_code(world.community, theirs)
         assert caught.value.code == "bad_code"
-    assert services.person_from_code(other.community, theirs) == other.alice
+    assert person_from_code(other.community, theirs) == other.alice
     with pytest.raises(NotFound):
-        services.volunteer_code(world.dave)  # not a volunteer: no code
+        volunteer_code(world.dave)  # not a volunteer: no code
 
 
 def test_codes_are_unique_in_a_community_and_may_repeat_across_communities(world, other):
-    code = services.volunteer_code(world.alice)
+    code = volunteer_code(world.alice)
     Volunteer.objects.filter(person=other.alice).update(code=code)
-    assert services.person_from_code(other.community, code) == other.alice
-    assert services.person_from_code(world.community, code) == world.alice
+    assert person_from_code(other.community, code) == other.alice
+    assert person_from_code(world.community, code) == world.alice
     with pytest.raises(IntegrityError), transaction.atomic():
         Volunteer.objects.filter(person=world.bob).update(code=code)
 
 
 def test_a_suspended_volunteers_code_checks_no_one_in(world):
-    code = services.volunteer_code(world.alice)
-    services.volunteer_status_set(
-        actor=world.secretary, volunteer=Volunteer.objects.get(person=world.alice), status="suspended"
-    )
+    code = volunteer_code(world.alice)
+    volunteer_status_set(actor=world.secretary, volunteer=Volunteer.objects.get(person=world.alice), status="suspended")
     with pytest.raises(ValidationFailed) as caught:
-        services.person_from_code(world.community, code)
+        person_from_code(world.community, code)
     assert caught.value.code == "bad_code"
 
 
@@ -347,7 +351,7 @@ def test_a_code_signed_with_the_old_published_key_checks_no_one_in(world):
     published = "dev-only-insecure-key-change-me-" + "0" * 20
     forged = signing.Signer(key=published, salt="gongzhi.timebank.volunteer_code").sign(str(world.alice.pk))
     with pytest.raises(ValidationFailed) as caught:
-        services.check_in(actor=world.organiser, session=session, code=forged, now=local(DAY, 9))
+        check_in(actor=world.organiser, session=session, code=forged, now=local(DAY, 9))
     assert caught.value.code == "bad_code"
     assert not ServiceRecord.objects.exists()
 
@@ -355,52 +359,52 @@ def test_a_code_signed_with_the_old_published_key_checks_no_one_in(world):
 def test_a_rotated_code_stops_working_at_once(world):
     session = first_session(make_activity(world))
     signup(world, session, world.alice_user)
-    old = services.volunteer_code(world.alice)
-    row = services.volunteer_code_rotate(actor=world.alice_user, community=world.community)
-    assert row.code != old and len(row.code) == 6 and services.volunteer_code(world.alice) == row.code
+    old = volunteer_code(world.alice)
+    row = volunteer_code_rotate(actor=world.alice_user, community=world.community)
+    assert row.code != old and len(row.code) == 6 and volunteer_code(world.alice) == row.code
     with pytest.raises(ValidationFailed) as caught:
-        services.check_in(actor=world.organiser, session=session, code=old, now=local(DAY, 9))
+        check_in(actor=world.organiser, session=session, code=old, now=local(DAY, 9))
     assert caught.value.code == "bad_code"
-    services.check_in(actor=world.organiser, session=session, code=row.code, now=local(DAY, 9))
+    check_in(actor=world.organiser, session=session, code=row.code, now=local(DAY, 9))
     [rotated] = AuditEvent.objects.filter(verb="timebank.volunteer_code_rotate")
     assert rotated.actor_id == world.alice_user.pk
     assert old not in json.dumps([rotated.before, rotated.after]) and row.code not in json.dumps(rotated.after)
 
 
 def test_only_the_volunteer_rotates_their_code(world, other):
-    code = services.volunteer_code(world.alice)
+    code = volunteer_code(world.alice)
     with pytest.raises(NotFound):
-        services.volunteer_code_rotate(actor=world.dave_user, community=world.community)  # not a volunteer
+        volunteer_code_rotate(actor=world.dave_user, community=world.community)  # not a volunteer
     with pytest.raises(NotFound):
-        services.volunteer_code_rotate(actor=other.alice_user, community=world.community)  # not of this community
+        volunteer_code_rotate(actor=other.alice_user, community=world.community)  # not of this community
     # Staff rotate no one's code but their own: the secretary is not a volunteer here.
     with pytest.raises(NotFound):
-        services.volunteer_code_rotate(actor=world.secretary, community=world.community)
-    assert services.volunteer_code(world.alice) == code
+        volunteer_code_rotate(actor=world.secretary, community=world.community)
+    assert volunteer_code(world.alice) == code
     assert not AuditEvent.objects.filter(verb="timebank.volunteer_code_rotate").exists()
 
 
 def test_wrong_codes_are_throttled_per_organiser(world, time_machine):
     session = first_session(make_activity(world))
     signup(world, session, world.alice_user)
-    code = services.volunteer_code(world.alice)
+    code = volunteer_code(world.alice)
     wrong = unused_code(code)
     at = local(DAY, 9)
-    for _ in range(services.CODE_GUESSES.limit):
+    for _ in range(CODE_GUESSES.limit):
         with pytest.raises(ValidationFailed) as caught:
-            services.check_in(actor=world.organiser, session=session, code=wrong, now=at)
+            check_in(actor=world.organiser, session=session, code=wrong, now=at)
         assert caught.value.code == "bad_code"
     with pytest.raises(Throttled) as caught:  # now even the right code waits
-        services.check_in(actor=world.organiser, session=session, code=code, now=at)
+        check_in(actor=world.organiser, session=session, code=code, now=at)
     assert caught.value.code == "throttled" and caught.value.status == 429
     assert "输错次数过多" in str(caught.value.message) and "10 分钟后再试" in str(caught.value.message)
     with pytest.raises(Throttled):
-        services.check_out(actor=world.organiser, session=session, code=code, now=at)
+        check_out(actor=world.organiser, session=session, code=code, now=at)
     assert not ServiceRecord.objects.exists()
     # The count is the organiser's: staff at the same session scan on.
-    services.check_in(actor=world.social_worker, session=session, code=code, now=at)
-    time_machine.move_to(timezone.now() + services.CODE_GUESSES.window + datetime.timedelta(seconds=1))
-    record = services.check_out(actor=world.organiser, session=session, code=code, now=local(DAY, 10))
+    check_in(actor=world.social_worker, session=session, code=code, now=at)
+    time_machine.move_to(timezone.now() + CODE_GUESSES.window + datetime.timedelta(seconds=1))
+    record = check_out(actor=world.organiser, session=session, code=code, now=local(DAY, 10))
     assert record.status == RecordStatus.PENDING
 
 
@@ -408,26 +412,26 @@ def test_right_codes_do_not_count_towards_the_limit(world):
     session = first_session(make_activity(world, capacity=3))
     for user in (world.alice_user, world.bob_user, world.carol_user):
         signup(world, session, user)
-    codes = [services.volunteer_code(p) for p in (world.alice, world.bob, world.carol)]
+    codes = [volunteer_code(p) for p in (world.alice, world.bob, world.carol)]
     wrong = unused_code(*codes)
     at = local(DAY, 9)
-    for _ in range(services.CODE_GUESSES.limit - 1):
+    for _ in range(CODE_GUESSES.limit - 1):
         with pytest.raises(ValidationFailed):
-            services.check_in(actor=world.organiser, session=session, code=wrong, now=at)
+            check_in(actor=world.organiser, session=session, code=wrong, now=at)
     for code in codes:
-        services.check_in(actor=world.organiser, session=session, code=code, now=at)
+        check_in(actor=world.organiser, session=session, code=code, now=at)
     assert ServiceRecord.objects.count() == 3
 
 
 def test_check_in_and_out_count_only_the_time_inside_the_session(world):
     session = first_session(make_activity(world))
     signup(world, session, world.alice_user, card=world.card)
-    code = services.volunteer_code(world.alice)
-    record = services.check_in(actor=world.organiser, session=session, code=code, now=local(DAY, 8, 20))
+    code = volunteer_code(world.alice)
+    record = check_in(actor=world.organiser, session=session, code=code, now=local(DAY, 8, 20))
     assert (record.status, record.source, record.content) == (RecordStatus.CHECKED_IN, RecordSource.QR, "1栋楼道保洁")
     assert (record.place, record.service_date, record.card) == (world.site.buildings[0], DAY, world.card)
     assert record.grid_path == world.alice.grid_path
-    record = services.check_out(actor=world.organiser, session=session, code=code, now=local(DAY, 11, 40))
+    record = check_out(actor=world.organiser, session=session, code=code, now=local(DAY, 11, 40))
     assert (record.status, record.minutes, record.ended_at) == (RecordStatus.PENDING, 120, local(DAY, 11, 40))
 
 
@@ -438,12 +442,12 @@ def test_check_in_bad_inputs_change_nothing(world, other):
     at = local(DAY, 9)
 
     def refused(exc, code, user=None, person=None, when=at, out=False):
-        fn = services.check_out if out else services.check_in
+        fn = check_out if out else check_in
         with pytest.raises(exc) as caught:
             fn(
                 actor=user or world.organiser,
                 session=session,
-                code=services.volunteer_code(person or world.alice),
+                code=volunteer_code(person or world.alice),
                 now=when,
             )
         assert caught.value.code == code
@@ -460,12 +464,10 @@ def test_check_in_bad_inputs_change_nothing(world, other):
     refused(PermissionDenied, "forbidden", user=world.alice_user)
     refused(NotFound, "not_found", user=other.secretary)
     assert not ServiceRecord.objects.exists()
-    services.check_in(actor=world.social_worker, session=session, code=services.volunteer_code(world.alice), now=at)
+    check_in(actor=world.social_worker, session=session, code=volunteer_code(world.alice), now=at)
     err = refused(Duplicate, "already_checked_in")
     assert "已经签到过了" in str(err.message)
-    services.check_out(
-        actor=world.organiser, session=session, code=services.volunteer_code(world.alice), now=local(DAY, 10)
-    )
+    check_out(actor=world.organiser, session=session, code=volunteer_code(world.alice), now=local(DAY, 10))
     refused(Duplicate, "already_checked_out", out=True, when=local(DAY, 10, 30))
     record = ServiceRecord.objects.get()
     assert (record.minutes, record.status) == (60, RecordStatus.PENDING)
@@ -475,13 +477,13 @@ def test_check_in_bad_inputs_change_nothing(world, other):
 
 
 def row(person, start, end):
-    return services.AttendanceRow(person=person, start=local(DAY, *start), end=local(DAY, *end))
+    return AttendanceRow(person=person, start=local(DAY, *start), end=local(DAY, *end))
 
 
 def test_a_paper_sheet_makes_pending_records_for_each_row(world):
     session = first_session(make_activity(world))
     signup(world, session, world.alice_user, card=world.card)
-    records = services.attendance_enter(
+    records = attendance_enter(
         actor=world.organiser,
         session=session,
         rows=[row(world.alice, (9, 0), (11, 0)), row(world.carol, (9, 30), (10, 15))],
@@ -523,7 +525,7 @@ def test_a_paper_sheet_makes_pending_records_for_each_row(world):
 def test_a_bad_paper_row_saves_no_row_at_all(world, rows, exc, code, message):
     session = first_session(make_activity(world))
     with pytest.raises(exc) as caught:
-        services.attendance_enter(actor=world.organiser, session=session, rows=rows(world))
+        attendance_enter(actor=world.organiser, session=session, rows=rows(world))
     assert caught.value.code == code
     assert message in str(caught.value.message)
     assert not ServiceRecord.objects.exists()
@@ -533,14 +535,14 @@ def test_paper_rows_cannot_double_a_record_or_come_from_elsewhere(world, other):
     session = first_session(make_activity(world))
     served(world, session, world.alice, world.alice_user)
     with pytest.raises(Duplicate) as caught:
-        services.attendance_enter(actor=world.organiser, session=session, rows=[row(world.alice, (9, 0), (10, 0))])
+        attendance_enter(actor=world.organiser, session=session, rows=[row(world.alice, (9, 0), (10, 0))])
     assert caught.value.code == "already_recorded"
     with pytest.raises(NotFound):
-        services.attendance_enter(actor=world.organiser, session=session, rows=[row(other.alice, (9, 0), (10, 0))])
+        attendance_enter(actor=world.organiser, session=session, rows=[row(other.alice, (9, 0), (10, 0))])
     with pytest.raises(PermissionDenied):
-        services.attendance_enter(actor=world.alice_user, session=session, rows=[row(world.bob, (9, 0), (10, 0))])
+        attendance_enter(actor=world.alice_user, session=session, rows=[row(world.bob, (9, 0), (10, 0))])
     with pytest.raises(PermissionDenied):
-        services.attendance_enter(actor=world.other_organiser, session=session, rows=[row(world.bob, (9, 0), (10, 0))])
+        attendance_enter(actor=world.other_organiser, session=session, rows=[row(world.bob, (9, 0), (10, 0))])
     assert ServiceRecord.objects.count() == 1
 
 
@@ -549,7 +551,7 @@ def test_paper_rows_cannot_double_a_record_or_come_from_elsewhere(world, other):
 
 def test_approval_posts_the_points_once_to_the_volunteer_and_tells_them(world):
     record = served(world, first_session(make_activity(world)), world.alice, world.alice_user, 8, 12)  # 09–11 count
-    record = services.record_approve(actor=world.organiser, record=record)
+    record = record_approve(actor=world.organiser, record=record)
     assert (record.status, record.points, record.reviewed_by) == (RecordStatus.APPROVED, 20, world.organiser)
     tx = record.transaction
     assert (tx.kind, tx.idempotency_key) == (TransactionKind.EARN, f"record:{record.pk}:earn")
@@ -562,7 +564,7 @@ def test_approval_posts_the_points_once_to_the_volunteer_and_tells_them(world):
     message = OutboxMessage.objects.get(user=world.alice_user, kind="timebank.record_approved")
     assert "20 积分" in message.title
     with pytest.raises(ValidationFailed) as caught:
-        services.record_approve(actor=world.secretary, record=record)
+        record_approve(actor=world.secretary, record=record)
     assert caught.value.code == "already_approved"
     assert Transaction.objects.count() == 1
     assert ledger_check().ok
@@ -570,11 +572,11 @@ def test_approval_posts_the_points_once_to_the_volunteer_and_tells_them(world):
 
 def test_serving_under_a_card_earns_to_the_card_and_the_hours_stay_the_persons(world):
     session = first_session(make_activity(world, service_type=world.elderly))
-    services.signup_create(actor=world.alice_user, session=session, card=world.card, now=BEFORE)
-    code = services.volunteer_code(world.alice)
-    services.check_in(actor=world.organiser, session=session, code=code, now=local(DAY, 9))
-    record = services.check_out(actor=world.organiser, session=session, code=code, now=local(DAY, 10, 30))
-    record = services.record_approve(actor=world.organiser, record=record)
+    signup_create(actor=world.alice_user, session=session, card=world.card, now=BEFORE)
+    code = volunteer_code(world.alice)
+    check_in(actor=world.organiser, session=session, code=code, now=local(DAY, 9))
+    record = check_out(actor=world.organiser, session=session, code=code, now=local(DAY, 10, 30))
+    record = record_approve(actor=world.organiser, record=record)
     world.card.refresh_from_db()
     assert (record.person, record.minutes, record.points, world.card.balance) == (world.alice, 90, 23, 23)  # 22.5 → 23
     assert set(Entry.objects.filter(transaction=record.transaction).values_list("attributed_person_id", flat=True)) == {
@@ -600,59 +602,57 @@ def test_an_organiser_approves_only_their_own_activities(world, other):
         (other.secretary, mine, NotFound),
     ]:
         with pytest.raises(exc):
-            services.record_approve(actor=actor, record=record)
+            record_approve(actor=actor, record=record)
         with pytest.raises(exc):
-            services.record_reject(actor=actor, record=record, reason="不对")
+            record_reject(actor=actor, record=record, reason="不对")
     assert not Transaction.objects.exists()
-    assert services.record_approve(actor=world.other_organiser, record=theirs).status == RecordStatus.APPROVED
-    assert services.record_approve(actor=world.social_worker, record=mine).status == RecordStatus.APPROVED
+    assert record_approve(actor=world.other_organiser, record=theirs).status == RecordStatus.APPROVED
+    assert record_approve(actor=world.social_worker, record=mine).status == RecordStatus.APPROVED
 
 
 def test_a_record_still_checked_in_cannot_be_decided(world):
     session = first_session(make_activity(world))
     signup(world, session, world.alice_user)
-    record = services.check_in(
-        actor=world.organiser, session=session, code=services.volunteer_code(world.alice), now=local(DAY, 9)
-    )
+    record = check_in(actor=world.organiser, session=session, code=volunteer_code(world.alice), now=local(DAY, 9))
     with pytest.raises(ValidationFailed) as caught:
-        services.record_approve(actor=world.organiser, record=record)
+        record_approve(actor=world.organiser, record=record)
     assert caught.value.code == "not_checked_out"
 
 
 def test_a_rejection_needs_a_reason_and_may_be_disputed_once(world):
     record = served(world, first_session(make_activity(world)), world.alice, world.alice_user)
     with pytest.raises(ValidationFailed) as caught:
-        services.record_reject(actor=world.organiser, record=record, reason="  ")
+        record_reject(actor=world.organiser, record=record, reason="  ")
     assert caught.value.code == "reason_required"
-    record = services.record_reject(actor=world.organiser, record=record, reason="当天未到场")
+    record = record_reject(actor=world.organiser, record=record, reason="当天未到场")
     assert (record.status, record.reject_reason) == (RecordStatus.REJECTED, "当天未到场")
     assert OutboxMessage.objects.filter(user=world.alice_user, kind="timebank.record_rejected").exists()
     with pytest.raises(ValidationFailed) as caught:
-        services.record_approve(actor=world.organiser, record=record)
+        record_approve(actor=world.organiser, record=record)
     assert caught.value.code == "not_pending"
     with pytest.raises(PermissionDenied):
-        services.record_dispute(actor=world.bob_user, record=record, reason="我看见她了")
+        record_dispute(actor=world.bob_user, record=record, reason="我看见她了")
     with pytest.raises(ValidationFailed) as caught:
-        services.record_dispute(actor=world.alice_user, record=record, reason="")
+        record_dispute(actor=world.alice_user, record=record, reason="")
     assert caught.value.code == "reason_required"
-    record = services.record_dispute(actor=world.alice_user, record=record, reason="我签到了，有照片")
+    record = record_dispute(actor=world.alice_user, record=record, reason="我签到了，有照片")
     assert (record.status, record.dispute_reason) == (RecordStatus.DISPUTED, "我签到了，有照片")
     with pytest.raises(ValidationFailed) as caught:
-        services.record_dispute(actor=world.alice_user, record=record, reason="再申诉")
+        record_dispute(actor=world.alice_user, record=record, reason="再申诉")
     assert caught.value.code == "dispute_once"
     # Only staff decide a dispute; dismissing needs a reason; a dismissed record is final.
     with pytest.raises(PermissionDenied):
-        services.dispute_decide(actor=world.organiser, record=record, approve=True)
+        dispute_decide(actor=world.organiser, record=record, approve=True)
     with pytest.raises(ValidationFailed) as caught:
-        services.dispute_decide(actor=world.secretary, record=record, approve=False, reason="")
+        dispute_decide(actor=world.secretary, record=record, approve=False, reason="")
     assert caught.value.code == "reason_required"
-    record = services.dispute_decide(actor=world.secretary, record=record, approve=False, reason="签到表上没有她")
+    record = dispute_decide(actor=world.secretary, record=record, approve=False, reason="签到表上没有她")
     assert record.status == RecordStatus.DISMISSED
     with pytest.raises(ValidationFailed) as caught:
-        services.record_dispute(actor=world.alice_user, record=record, reason="再申诉")
+        record_dispute(actor=world.alice_user, record=record, reason="再申诉")
     assert caught.value.code == "dispute_once"
     with pytest.raises(ValidationFailed) as caught:
-        services.dispute_decide(actor=world.secretary, record=record, approve=True)
+        dispute_decide(actor=world.secretary, record=record, approve=True)
     assert caught.value.code == "not_disputed"
     assert not Transaction.objects.exists()
 
@@ -660,11 +660,11 @@ def test_a_rejection_needs_a_reason_and_may_be_disputed_once(world):
 def test_an_upheld_dispute_posts_the_points(world):
     record = served(world, first_session(make_activity(world)), world.alice, world.alice_user)
     with pytest.raises(ValidationFailed) as caught:
-        services.record_dispute(actor=world.alice_user, record=record, reason="为什么")
+        record_dispute(actor=world.alice_user, record=record, reason="为什么")
     assert caught.value.code == "not_rejected"
-    services.record_reject(actor=world.organiser, record=record, reason="时长不对")
-    services.record_dispute(actor=world.alice_user, record=record, reason="我从九点干到十一点")
-    record = services.dispute_decide(actor=world.social_worker, record=record, approve=True, reason="核实属实")
+    record_reject(actor=world.organiser, record=record, reason="时长不对")
+    record_dispute(actor=world.alice_user, record=record, reason="我从九点干到十一点")
+    record = dispute_decide(actor=world.social_worker, record=record, approve=True, reason="核实属实")
     assert (record.status, record.points) == (RecordStatus.APPROVED, 20)
     assert Account.objects.get(kind=AccountKind.INDIVIDUAL, person=world.alice).balance == 20
     assert ledger_check().ok
@@ -680,7 +680,7 @@ def test_staff_cannot_approve_their_own_service(world):
     activity = make_activity(world, organiser=world.social_worker, place=world.community)
     record = served(world, first_session(activity), staff_person, user)
     with pytest.raises(PermissionDenied) as caught:
-        services.record_approve(actor=user, record=record)
+        record_approve(actor=user, record=record)
     assert "自己的服务记录" in str(caught.value.message)
 
 
@@ -707,23 +707,23 @@ def test_help_between_residents_is_approved_by_the_grid_worker_whose_grid_reache
     inside = exchange_record(world, world.bob, world.site.micro_grid.path, world.site.buildings[0])
     outside = exchange_record(world, world.carol, world.site.grid.path, world.site.buildings[1])
     with pytest.raises(PermissionDenied) as caught:
-        services.record_approve(actor=world.grid_worker, record=outside)
+        record_approve(actor=world.grid_worker, record=outside)
     assert "网格员" in str(caught.value.message)
     with pytest.raises(PermissionDenied):
-        services.record_approve(actor=world.organiser, record=inside)
-    record = services.record_approve(actor=world.grid_worker, record=inside)
+        record_approve(actor=world.organiser, record=inside)
+    record = record_approve(actor=world.grid_worker, record=inside)
     assert (record.status, record.points) == (RecordStatus.APPROVED, 15)
-    assert services.record_approve(actor=world.secretary, record=outside).points == 15
+    assert record_approve(actor=world.secretary, record=outside).points == 15
 
 
 def test_zero_minutes_are_approved_without_a_posting(world):
     session = first_session(make_activity(world))
     signup(world, session, world.alice_user)
-    code = services.volunteer_code(world.alice)
-    services.check_in(actor=world.organiser, session=session, code=code, now=local(DAY, 8))
-    record = services.check_out(actor=world.organiser, session=session, code=code, now=local(DAY, 8, 50))
+    code = volunteer_code(world.alice)
+    check_in(actor=world.organiser, session=session, code=code, now=local(DAY, 8))
+    record = check_out(actor=world.organiser, session=session, code=code, now=local(DAY, 8, 50))
     assert record.minutes == 0
-    record = services.record_approve(actor=world.organiser, record=record)
+    record = record_approve(actor=world.organiser, record=record)
     assert (record.status, record.points, record.transaction) == (RecordStatus.APPROVED, 0, None)
     assert not Transaction.objects.exists()
 

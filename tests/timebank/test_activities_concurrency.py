@@ -9,9 +9,12 @@ import pytest
 from django.db import connection
 
 from gongzhi.core.errors import ApplicationError, Duplicate, ValidationFailed
-from gongzhi.timebank import services
 from gongzhi.timebank.integrity import ledger_check
-from gongzhi.timebank.models import RecordStatus, ServiceRecord, Session, SignUp, SignUpStatus, Transaction
+from gongzhi.timebank.models.activities import RecordStatus, ServiceRecord, Session, SignUp, SignUpStatus
+from gongzhi.timebank.models.ledger import Transaction
+from gongzhi.timebank.services.approval import record_approve
+from gongzhi.timebank.services.checkin import check_in, volunteer_code
+from gongzhi.timebank.services.signups import signup_cancel, signup_create
 from tests.core.test_concurrency import race
 from tests.timebank.conftest import user_of
 from tests.timebank.test_activities_world import DAY, first_session, local, make_activity, make_world, register, served
@@ -36,7 +39,7 @@ def test_racing_sign_ups_confirm_exactly_the_capacity_and_queue_the_rest(racers,
     for person in people:
         register(person)
         users.append(user_of(person))
-    results = race(racers, lambda i: services.signup_create(actor=users[i], session=session, now=BEFORE))
+    results = race(racers, lambda i: signup_create(actor=users[i], session=session, now=BEFORE))
     assert all(isinstance(r, SignUp) for r in results), results
     session.refresh_from_db()
     confirmed = SignUp.objects.filter(session=session, status=SignUpStatus.CONFIRMED).count()
@@ -59,8 +62,8 @@ def test_racing_cancellations_move_the_waitlist_up_one_by_one():
     for person in people:
         register(person)
         users.append(user_of(person))
-    signups = [services.signup_create(actor=u, session=session, now=BEFORE) for u in users]  # 2 confirmed, 2 waiting
-    results = race(2, lambda i: services.signup_cancel(actor=users[i], signup=signups[i], now=BEFORE))
+    signups = [signup_create(actor=u, session=session, now=BEFORE) for u in users]  # 2 confirmed, 2 waiting
+    results = race(2, lambda i: signup_cancel(actor=users[i], signup=signups[i], now=BEFORE))
     assert all(isinstance(r, SignUp) for r in results), results
     session.refresh_from_db()
     statuses = {s.pk: s.status for s in SignUp.objects.filter(session=session)}
@@ -71,9 +74,9 @@ def test_racing_cancellations_move_the_waitlist_up_one_by_one():
 def test_racing_check_ins_of_one_code_make_one_record():
     world = make_world()
     session = first_session(make_activity(world))
-    services.signup_create(actor=world.alice_user, session=session, now=BEFORE)
-    code = services.volunteer_code(world.alice)
-    results = race(6, lambda i: services.check_in(actor=world.organiser, session=session, code=code, now=local(DAY, 9)))
+    signup_create(actor=world.alice_user, session=session, now=BEFORE)
+    code = volunteer_code(world.alice)
+    results = race(6, lambda i: check_in(actor=world.organiser, session=session, code=code, now=local(DAY, 9)))
     assert sum(isinstance(r, ServiceRecord) for r in results) == 1
     assert all(isinstance(r, ServiceRecord | Duplicate) for r in results), results
     assert ServiceRecord.objects.count() == 1
@@ -83,7 +86,7 @@ def test_racing_approvals_post_the_points_once():
     world = make_world()
     record = served(world, first_session(make_activity(world)), world.alice, world.alice_user)
     deciders = [world.organiser, world.secretary, world.social_worker] * 2
-    results = race(6, lambda i: services.record_approve(actor=deciders[i], record=record))
+    results = race(6, lambda i: record_approve(actor=deciders[i], record=record))
     assert sum(isinstance(r, ServiceRecord) for r in results) == 1
     assert all(isinstance(r, ServiceRecord | ValidationFailed) for r in results), results
     assert not any(isinstance(r, ApplicationError) and r.code != "already_approved" for r in results)

@@ -12,17 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from gongzhi.core.qr import qr_svg
-from gongzhi.timebank import services
-from gongzhi.timebank.models import (
-    Account,
-    AccountKind,
-    Activity,
-    RecordStatus,
-    ServiceRecord,
-    Session,
-    SignUp,
-    SignUpStatus,
-)
+from gongzhi.timebank.models.activities import Activity, RecordStatus, ServiceRecord, Session, SignUp, SignUpStatus
+from gongzhi.timebank.models.ledger import Account, AccountKind
+from gongzhi.timebank.services.checkin import CODE_GUESSES, person_from_code, volunteer_code
+from gongzhi.timebank.services.signups import signup_create
 from tests import factories
 from tests.conftest import login
 from tests.timebank.test_activities_world import DAY, World, first_session, local, make_activity, make_world, served
@@ -55,8 +48,8 @@ def text(response) -> str:
 
 def test_every_member_sees_upcoming_sessions_with_free_places_and_waitlist(world, other):
     session = first_session(make_activity(world, capacity=1))
-    services.signup_create(actor=world.alice_user, session=session, now=BEFORE)
-    services.signup_create(actor=world.bob_user, session=session, now=BEFORE)
+    signup_create(actor=world.alice_user, session=session, now=BEFORE)
+    signup_create(actor=world.bob_user, session=session, now=BEFORE)
     for user in (world.dave_user, world.alice_user, world.staff["property"], world.secretary):
         page = login(user).get(url(world, "activity_list"))
         assert page.status_code == 200
@@ -84,7 +77,7 @@ def _count_queries(client, path: str) -> int:
 @pytest.mark.parametrize("name", ["activity_list", "my_activities"])
 def test_list_pages_take_the_same_queries_for_one_session_or_twenty_five(world, name, django_assert_max_num_queries):
     one = make_activity(world)
-    services.signup_create(actor=world.alice_user, session=first_session(one), now=BEFORE)
+    signup_create(actor=world.alice_user, session=first_session(one), now=BEFORE)
     served(world, first_session(make_activity(world, title="另一场", capacity=5)), world.alice, world.alice_user)
     client = login(world.alice_user)
     small = _count_queries(client, url(world, name))
@@ -96,7 +89,7 @@ def test_list_pages_take_the_same_queries_for_one_session_or_twenty_five(world, 
         end_date=DAY + datetime.timedelta(days=24),
     )
     for session in many.sessions.all():
-        services.signup_create(actor=world.alice_user, session=session, now=BEFORE)
+        signup_create(actor=world.alice_user, session=session, now=BEFORE)
     for i in range(24):
         activity = make_activity(world, title=f"活动{i}", start_date=DAY + datetime.timedelta(days=i + 1), capacity=3)
         served(world, first_session(activity), world.alice, world.alice_user)
@@ -220,17 +213,17 @@ def test_residents_and_volunteers_cannot_reach_the_new_activity_page(world, othe
 
 def test_my_code_shows_the_qr_and_the_text(world):
     page = login(world.alice_user).get(url(world, "my_code"))
-    code = services.volunteer_code(world.alice)
+    code = volunteer_code(world.alice)
     assert page.status_code == 200
     assert "<svg" in text(page) and f'data-code="{code}"' in text(page)
-    assert services.person_from_code(world.community, page.context["code_groups"]) == world.alice
+    assert person_from_code(world.community, page.context["code_groups"]) == world.alice
     none = login(world.dave_user).get(url(world, "my_code"))
     assert "您还不是本社区在册的志愿者" in text(none) and "<svg" not in text(none)
 
 
 def test_my_code_page_shows_six_digits_and_the_qr_carries_them(world):
     page = login(world.alice_user).get(url(world, "my_code"))
-    code = services.volunteer_code(world.alice)
+    code = volunteer_code(world.alice)
     assert len(code) == 6 and code.isdigit()
     assert page.context["code_groups"] == f"{code[:3]} {code[3:]}"
     assert page.context["qr"] == qr_svg(code, size_px=280, label="我的志愿者码")
@@ -240,7 +233,7 @@ def test_my_code_page_shows_six_digits_and_the_qr_carries_them(world):
 def test_rotating_my_code_permission_matrix(world, other):
     from django.test import Client
 
-    code = services.volunteer_code(world.alice)
+    code = volunteer_code(world.alice)
     rotate = url(world, "my_code_rotate")
     anonymous = Client().post(rotate)
     assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/")
@@ -248,21 +241,21 @@ def test_rotating_my_code_permission_matrix(world, other):
     assert login(world.dave_user).post(rotate).status_code == 404  # a resident who is not a volunteer
     assert login(world.secretary).post(rotate).status_code == 404  # staff have no code of their own here
     assert login(world.alice_user).get(rotate).status_code == 405
-    assert services.volunteer_code(world.alice) == code
+    assert volunteer_code(world.alice) == code
     response = login(world.alice_user).post(rotate, follow=True)
     assert response.status_code == 200 and "已换成新的志愿者码" in text(response)
-    fresh = services.volunteer_code(world.alice)
+    fresh = volunteer_code(world.alice)
     assert fresh != code and f'data-code="{fresh}"' in text(response)
 
 
 def test_too_many_wrong_codes_show_a_chinese_message_with_429(world):
     session = first_session(make_activity(world))
-    services.signup_create(actor=world.alice_user, session=session, now=BEFORE)
-    code = services.volunteer_code(world.alice)
+    signup_create(actor=world.alice_user, session=session, now=BEFORE)
+    code = volunteer_code(world.alice)
     wrong = "000000" if code != "000000" else "000001"
     with time_machine.travel(local(DAY, 9), tick=False):
         client = login(world.organiser)
-        for _ in range(services.CODE_GUESSES.limit):
+        for _ in range(CODE_GUESSES.limit):
             response = client.post(url(world, "session_scan", session.pk), {"code": wrong, "action": "in"})
             assert response.status_code == 400 and "无法识别这个志愿者码" in text(response)
         response = client.post(url(world, "session_scan", session.pk), {"code": code, "action": "in"})
@@ -272,8 +265,8 @@ def test_too_many_wrong_codes_show_a_chinese_message_with_429(world):
 
 def test_the_organiser_scans_in_and_out_on_the_session_page(world):
     session = first_session(make_activity(world))
-    services.signup_create(actor=world.alice_user, session=session, now=BEFORE)
-    code = services.volunteer_code(world.alice)
+    signup_create(actor=world.alice_user, session=session, now=BEFORE)
+    code = volunteer_code(world.alice)
     with time_machine.travel(local(DAY, 8, 40), tick=False):
         client = login(world.organiser)  # logged in at the travelled-to time, so the session has not expired
         page = client.get(url(world, "session_detail", session.pk))
@@ -294,14 +287,14 @@ def test_scan_errors_show_in_chinese(world):
     with time_machine.travel(local(DAY, 9), tick=False):
         client = login(world.organiser)
         response = client.post(
-            url(world, "session_scan", session.pk), {"code": services.volunteer_code(world.bob), "action": "in"}
+            url(world, "session_scan", session.pk), {"code": volunteer_code(world.bob), "action": "in"}
         )
         assert response.status_code == 400 and "没有报名这个场次" in text(response)
         response = client.post(url(world, "session_scan", session.pk), {"code": "乱码", "action": "in"})
         assert response.status_code == 400 and "无法识别这个志愿者码" in text(response)
     with time_machine.travel(local(DAY, 13, 1), tick=False):
         response = client.post(
-            url(world, "session_scan", session.pk), {"code": services.volunteer_code(world.bob), "action": "in"}
+            url(world, "session_scan", session.pk), {"code": volunteer_code(world.bob), "action": "in"}
         )
     assert response.status_code == 400 and "现在不是这个场次的签到时间" in text(response)
     assert not ServiceRecord.objects.exists()
@@ -315,7 +308,7 @@ def test_only_those_who_run_the_session_see_the_scan_box_and_may_post(world, oth
     assert 'id="scan-code"' in text(login(world.social_worker).get(url(world, "session_detail", session.pk)))
     with time_machine.travel(local(DAY, 9), tick=False):
         response = login(world.other_organiser).post(
-            url(world, "session_scan", session.pk), {"code": services.volunteer_code(world.alice), "action": "in"}
+            url(world, "session_scan", session.pk), {"code": volunteer_code(world.alice), "action": "in"}
         )
     assert response.status_code == 403
     assert login(other.secretary).get(url(world, "session_detail", session.pk)).status_code == 404
@@ -326,7 +319,7 @@ def test_only_those_who_run_the_session_see_the_scan_box_and_may_post(world, oth
 
 def test_a_paper_sheet_is_entered_all_or_nothing(world):
     session = first_session(make_activity(world))
-    services.signup_create(actor=world.alice_user, session=session, now=BEFORE)
+    signup_create(actor=world.alice_user, session=session, now=BEFORE)
     client = login(world.organiser)
     page = client.get(url(world, "session_detail", session.pk) + "?q=" + world.carol.name[:2])
     assert world.carol.masked_name in text(page)
@@ -398,7 +391,7 @@ def test_reject_needs_a_reason_and_the_volunteer_disputes_once(world):
 
 def test_api_lists_upcoming_sessions_for_members_only(world, other):
     session = first_session(make_activity(world, capacity=1))
-    services.signup_create(actor=world.alice_user, session=session, now=BEFORE)
+    signup_create(actor=world.alice_user, session=session, now=BEFORE)
     path = f"/api/timebank/communities/{world.community.pk}/activities"
     response = login(world.alice_user).get(path)
     assert response.status_code == 200

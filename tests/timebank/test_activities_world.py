@@ -13,8 +13,14 @@ from django.utils import timezone
 
 from gongzhi.core.roles import Role
 from gongzhi.people.models import Person
-from gongzhi.timebank import services
-from gongzhi.timebank.models import Account, AccountKind, Activity, ServiceType, Session, Volunteer
+from gongzhi.timebank.models.activities import Activity, Session
+from gongzhi.timebank.models.ledger import Account, AccountKind
+from gongzhi.timebank.models.skills import ServiceType
+from gongzhi.timebank.models.volunteers import Volunteer
+from gongzhi.timebank.services.accounts import account_open, card_member_add
+from gongzhi.timebank.services.activities import activity_create
+from gongzhi.timebank.services.checkin import check_in, check_out, volunteer_code
+from gongzhi.timebank.services.signups import signup_create
 from tests import factories
 from tests.timebank.conftest import user_of
 
@@ -73,10 +79,8 @@ def make_world(site: factories.Community | None = None) -> World:
     users = [user_of(p) for p in (alice, bob, carol, dave)]
     for person in (alice, bob, carol):
         register(person)
-    card = services.account_open(
-        actor=secretary, community=site.community, kind=AccountKind.COURTYARD, name="花园院落卡"
-    )
-    services.card_member_add(actor=secretary, account=card, person=alice)
+    card = account_open(actor=secretary, community=site.community, kind=AccountKind.COURTYARD, name="花园院落卡")
+    card_member_add(actor=secretary, account=card, person=alice)
     cleaning = ServiceType.objects.create(community=site.community, name="保洁/环境整治", points_per_hour=10)
     elderly = ServiceType.objects.create(community=site.community, name="助老陪伴", points_per_hour=15)
     return World(
@@ -115,7 +119,7 @@ def make_activity(world: World, organiser: Any | None = None, **kw: Any) -> Acti
         "today": DAY - datetime.timedelta(days=1),
     }
     values.update(kw)
-    return services.activity_create(actor=organiser, community=world.community, **values)
+    return activity_create(actor=organiser, community=world.community, **values)
 
 
 def first_session(activity: Activity) -> Session:
@@ -125,9 +129,9 @@ def first_session(activity: Activity) -> Session:
 
 def served(world: World, session: Session, person: Person, user: Any, start: int = 9, end: int = 11) -> Any:
     """The volunteer signs up, is scanned in at `start` o'clock and out at `end` o'clock: a PENDING record."""
-    services.signup_create(actor=user, session=session, now=session.starts_at - datetime.timedelta(days=1))
+    signup_create(actor=user, session=session, now=session.starts_at - datetime.timedelta(days=1))
     day = timezone.localtime(session.starts_at).date()
     runner = session.activity.organiser
-    code = services.volunteer_code(person)
-    services.check_in(actor=runner, session=session, code=code, now=local(day, start))
-    return services.check_out(actor=runner, session=session, code=code, now=local(day, end))
+    code = volunteer_code(person)
+    check_in(actor=runner, session=session, code=code, now=local(day, start))
+    return check_out(actor=runner, session=session, code=code, now=local(day, end))

@@ -8,8 +8,10 @@ from django.apps import apps
 from django.contrib import admin
 
 from gongzhi.core.roles import Role
-from gongzhi.timebank import services
-from gongzhi.timebank.models import Entry, LedgerSettings, Redemption, Transaction
+from gongzhi.timebank.models.catalogue import Redemption
+from gongzhi.timebank.models.ledger import Entry, Transaction
+from gongzhi.timebank.models.settings import LedgerSettings
+from gongzhi.timebank.services.redemptions import redeem
 from tests.conftest import login
 from tests.timebank.conftest import Bank
 from tests.timebank.test_catalogue_helpers import Shop, make_shop
@@ -56,7 +58,7 @@ def test_ledger_rows_can_be_neither_changed_nor_deleted(bank: Bank):
 
 def test_rows_are_scoped_to_the_admins_community(shop: Shop, other_staff):
     shop.bank.issue(shop.bank.alice_acct, 100)
-    r = services.redeem(actor=shop.bank.alice_user, item=shop.goods, idempotency_key="a")
+    r = redeem(actor=shop.bank.alice_user, item=shop.goods, idempotency_key="a")
     mine = login(shop.bank.secretary)
     assert "大米 5 斤" in mine.get(admin_url(type(shop.goods))).content.decode()
     assert mine.get(admin_url(Redemption, f"{r.pk}/change/")).status_code == 200
@@ -69,7 +71,7 @@ def test_rows_are_scoped_to_the_admins_community(shop: Shop, other_staff):
 
 def test_codes_and_tokens_are_not_shown(shop: Shop):
     shop.bank.issue(shop.bank.alice_acct, 100)
-    r = services.redeem(actor=shop.bank.alice_user, item=shop.goods, idempotency_key="a")
+    r = redeem(actor=shop.bank.alice_user, item=shop.goods, idempotency_key="a")
     client = login(shop.bank.secretary)
     page = client.get(admin_url(Redemption, f"{r.pk}/change/")).content.decode()
     listing = client.get(admin_url(Redemption)).content.decode()
@@ -95,7 +97,7 @@ def test_lower_roles_have_no_time_bank_admin(bank: Bank, role):
 
 
 def test_a_guardians_name_and_phone_are_masked(bank: Bank):
-    from gongzhi.timebank.models import Volunteer
+    from gongzhi.timebank.models.volunteers import Volunteer
 
     volunteer = Volunteer.objects.create(
         community=bank.site.community,

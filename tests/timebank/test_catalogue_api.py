@@ -7,8 +7,9 @@ import pytest
 from django.test import Client
 
 from gongzhi.core.roles import Role
-from gongzhi.timebank import services
-from gongzhi.timebank.models import ItemKind, Redemption, RedemptionStatus
+from gongzhi.timebank.models.catalogue import ItemKind, Redemption, RedemptionStatus
+from gongzhi.timebank.services.catalogue import item_save
+from gongzhi.timebank.services.redemptions import redeem
 from tests import factories
 from tests.conftest import login
 from tests.timebank.conftest import Bank
@@ -102,7 +103,7 @@ def test_redeem_errors_are_coded_and_chinese(shop: Shop):
 
 
 def test_redeem_an_item_of_another_street_is_404(shop: Shop, other_site, other_staff):
-    far = services.item_save(
+    far = item_save(
         actor=other_staff[Role.SECRETARY],
         community=other_site.community,
         kind=ItemKind.GOODS,
@@ -117,7 +118,7 @@ def test_redeem_an_item_of_another_street_is_404(shop: Shop, other_site, other_s
 
 def test_the_partner_completes_by_api_and_never_sees_the_code(shop: Shop):
     shop.bank.issue(shop.bank.alice_acct, 100)
-    r = services.redeem(actor=shop.bank.alice_user, item=shop.service, idempotency_key="a")
+    r = redeem(actor=shop.bank.alice_user, item=shop.service, idempotency_key="a")
     client = login(shop.partner)
     response = post(client, complete_url(shop.bank.site.community.pk), {"code": r.code})
     assert response.status_code == 200
@@ -129,7 +130,7 @@ def test_the_partner_completes_by_api_and_never_sees_the_code(shop: Shop):
 
 def test_complete_permissions(shop: Shop, other_staff):
     shop.bank.issue(shop.bank.alice_acct, 100)
-    r = services.redeem(actor=shop.bank.alice_user, item=shop.goods, idempotency_key="a")
+    r = redeem(actor=shop.bank.alice_user, item=shop.goods, idempotency_key="a")
     path = complete_url(shop.bank.site.community.pk)
     assert post(login(other_staff[Role.SECRETARY]), path, {"code": r.code}).status_code == 404
     assert post(login(shop.bank.alice_user), path, {"code": r.code}).status_code == 403

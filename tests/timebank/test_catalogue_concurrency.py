@@ -13,9 +13,12 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from gongzhi.core.errors import ApplicationError, Overdraft, ValidationFailed
-from gongzhi.timebank import services
 from gongzhi.timebank.integrity import ledger_check
-from gongzhi.timebank.models import Account, AccountKind, Item, ItemKind, Redemption, RedemptionStatus
+from gongzhi.timebank.models.catalogue import Item, ItemKind, Redemption, RedemptionStatus
+from gongzhi.timebank.models.ledger import Account, AccountKind
+from gongzhi.timebank.services.accounts import account_open, system_account
+from gongzhi.timebank.services.catalogue import donation_receive, item_save
+from gongzhi.timebank.services.redemptions import redeem, redemption_cancel, redemption_complete, redemptions_expire
 from tests import factories
 from tests.timebank.conftest import key, make_bank, user_of
 from tests.timebank.test_catalogue_helpers import balance, fresh_shop, stock
@@ -64,7 +67,7 @@ def login_of(person: Any) -> Any:
 
 def open_account(bank: Any, person: Any) -> Any:
     found = Account.objects.filter(kind=AccountKind.INDIVIDUAL, person=person).first()
-    return found or services.account_open(
+    return found or account_open(
         actor=bank.secretary, community=bank.site.community, kind=AccountKind.INDIVIDUAL, person=person
     )
 
@@ -72,7 +75,7 @@ def open_account(bank: Any, person: Any) -> Any:
 def test_a_hundred_racing_redemptions_of_ten_in_stock_leave_exactly_ten():
     site = factories.make_community(residents_per_household=2)
     bank = make_bank(site, factories.staff_of(site))
-    item = services.item_save(
+    item = item_save(
         actor=bank.secretary, community=site.community, kind=ItemKind.GOODS, name="食用油", price=7, stock=10
     )
     people = site.people[:THREADS]
@@ -86,7 +89,7 @@ def test_a_hundred_racing_redemptions_of_ten_in_stock_leave_exactly_ten():
     results = race_batches(
         THREADS,
         4,
-        lambda i: services.redeem(actor=users[i // 4], item=item, idempotency_key=f"race-{i}"),
+        lambda i: redeem(actor=users[i // 4], item=item, idempotency_key=f"race-{i}"),
     )
     won = [r for r in results if isinstance(r, Redemption)]
     assert len(won) == 10, results
@@ -99,18 +102,16 @@ def test_a_hundred_racing_redemptions_of_ten_in_stock_leave_exactly_ten():
         paid[r.account_id] = paid.get(r.account_id, 0) + 7
     for account in accounts:
         assert balance(account) == 40 - paid.get(account.pk, 0)
-    assert balance(services.system_account(site.community, AccountKind.REDEMPTION)) == 70
+    assert balance(system_account(site.community, AccountKind.REDEMPTION)) == 70
     assert ledger_check().ok
 
 
 def test_racing_redemptions_of_one_account_never_overdraw():
     shop = fresh_shop()
     bank = shop.bank
-    services.donation_receive(actor=bank.secretary, item=shop.goods, donor="爱心企业", quantity=20)
+    donation_receive(actor=bank.secretary, item=shop.goods, donor="爱心企业", quantity=20)
     bank.issue(bank.alice_acct, 95)  # three rice at 30
-    results = race_batches(
-        10, 1, lambda i: services.redeem(actor=bank.alice_user, item=shop.goods, idempotency_key=f"a{i}")
-    )
+    results = race_batches(10, 1, lambda i: redeem(actor=bank.alice_user, item=shop.goods, idempotency_key=f"a{i}"))
     assert sum(isinstance(r, Redemption) for r in results) == 3
     assert all(isinstance(r, Redemption | Overdraft) for r in results), results
     assert balance(bank.alice_acct) == 5 and stock(shop.goods) == 22
@@ -121,7 +122,7 @@ def test_a_repeated_key_raced_by_ten_taps_makes_one_redemption():
     shop = fresh_shop()
     shop.bank.issue(shop.bank.alice_acct, 100)
     results = race_batches(
-        10, 1, lambda i: services.redeem(actor=shop.bank.alice_user, item=shop.goods, idempotency_key="same-tap")
+        10, 1, lambda i: redeem(actor=shop.bank.alice_user, item=shop.goods, idempotency_key="same-tap")
     )
     assert all(isinstance(r, Redemption) for r in results), results
     assert len({r.pk for r in results}) == 1
@@ -134,10 +135,10 @@ def test_racing_redemptions_across_the_street_clear_right():
     bank = shop.bank
     bank.issue(bank.alice_acct, 100)
     item = shop.neighbour_item  # stock 3, 10 积分
-    results = race_batches(8, 1, lambda i: services.redeem(actor=bank.alice_user, item=item, idempotency_key=key("x")))
+    results = race_batches(8, 1, lambda i: redeem(actor=bank.alice_user, item=item, idempotency_key=key("x")))
     assert sum(isinstance(r, Redemption) for r in results) == 3
     assert balance(bank.alice_acct) == 70 and stock(item) == 0
-    here = services.system_account(bank.site.community, AccountKind.CLEARING, shop.neighbour.community)
+    here = system_account(bank.site.community, AccountKind.CLEARING, shop.neighbour.community)
     assert balance(here) == 30
     assert ledger_check().ok
 
@@ -146,15 +147,15 @@ def test_complete_cancel_and_expire_racing_on_one_code_have_one_outcome():
     shop = fresh_shop()
     bank = shop.bank
     bank.issue(bank.alice_acct, 100)
-    r = services.redeem(actor=bank.alice_user, item=shop.goods, idempotency_key="one")
+    r = redeem(actor=bank.alice_user, item=shop.goods, idempotency_key="one")
     Redemption.objects.filter(pk=r.pk).update(expires_at=timezone.now() + datetime.timedelta(seconds=2))
 
     def work(i: int) -> Any:
         if i % 3 == 0:
-            return services.redemption_complete(actor=bank.secretary, community=bank.site.community, code=r.code)
+            return redemption_complete(actor=bank.secretary, community=bank.site.community, code=r.code)
         if i % 3 == 1:
-            return services.redemption_cancel(actor=bank.alice_user, redemption=r)
-        return services.redemptions_expire(now=timezone.now() + datetime.timedelta(seconds=5))
+            return redemption_cancel(actor=bank.alice_user, redemption=r)
+        return redemptions_expire(now=timezone.now() + datetime.timedelta(seconds=5))
 
     results = race_batches(9, 1, work)
     assert not [x for x in results if isinstance(x, Exception) and not isinstance(x, ApplicationError)], results
@@ -180,8 +181,8 @@ def test_racing_donations_and_redemptions_keep_the_stock_count():
 
     def work(i: int) -> Any:
         if i % 2:
-            return services.donation_receive(actor=bank.secretary, item=shop.goods, donor="爱心人士", quantity=1)
-        return services.redeem(actor=users[i % 6], item=shop.goods, idempotency_key=key("d"))
+            return donation_receive(actor=bank.secretary, item=shop.goods, donor="爱心人士", quantity=1)
+        return redeem(actor=users[i % 6], item=shop.goods, idempotency_key=key("d"))
 
     results = race_batches(12, 2, work)
     taken = sum(isinstance(r, Redemption) for r in results)

@@ -8,8 +8,10 @@ from typing import Any
 
 from gongzhi.core.roles import Role
 from gongzhi.people.models import Person
-from gongzhi.timebank import services
-from gongzhi.timebank.models import Account, AccountKind, Item, ItemKind
+from gongzhi.timebank.models.catalogue import Item, ItemKind
+from gongzhi.timebank.models.ledger import Account, AccountKind
+from gongzhi.timebank.services.accounts import account_open
+from gongzhi.timebank.services.catalogue import item_save
 from tests import factories
 from tests.timebank.conftest import Bank, make_bank, user_of
 
@@ -31,7 +33,7 @@ class Shop:
 def make_shop(bank: Bank) -> Shop:
     site = bank.site
     partner = factories.make_user(name="阳光理发店")
-    goods = services.item_save(
+    goods = item_save(
         actor=bank.secretary,
         community=site.community,
         kind=ItemKind.GOODS,
@@ -40,7 +42,7 @@ def make_shop(bank: Bank) -> Shop:
         stock=5,
         provider_name="慈善超市",
     )
-    service = services.item_save(
+    service = item_save(
         actor=bank.secretary,
         community=site.community,
         kind=ItemKind.SERVICE,
@@ -51,7 +53,7 @@ def make_shop(bank: Bank) -> Shop:
     )
     neighbour = factories.make_community(street=site.street, name="邻里社区")
     neighbour_secretary = factories.make_user(Role.SECRETARY, place=neighbour.community)
-    neighbour_item = services.item_save(
+    neighbour_item = item_save(
         actor=neighbour_secretary,
         community=neighbour.community,
         kind=ItemKind.GOODS,
@@ -61,7 +63,7 @@ def make_shop(bank: Bank) -> Shop:
     )
     dave = neighbour.people[0]
     dave_user = user_of(dave)
-    dave_acct = services.account_open(
+    dave_acct = account_open(
         actor=neighbour_secretary, community=neighbour.community, kind=AccountKind.INDIVIDUAL, person=dave
     )
     return Shop(

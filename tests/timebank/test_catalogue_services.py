@@ -13,24 +13,16 @@ from django.utils import timezone
 from gongzhi.core.errors import NotFound, Overdraft, PermissionDenied, Throttled, ValidationFailed
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
-from gongzhi.timebank import services
 from gongzhi.timebank import tasks as timebank_tasks
 from gongzhi.timebank.integrity import ledger_check
-from gongzhi.timebank.models import (
-    AccountKind,
-    Certificate,
-    Donation,
-    Entry,
-    Item,
-    ItemKind,
-    Redemption,
-    RedemptionStatus,
-    ServiceType,
-    Skill,
-    Transaction,
-    TransactionKind,
-)
-from gongzhi.timebank.services import catalogue as catalogue_services
+from gongzhi.timebank.models.catalogue import Donation, Item, ItemKind, Redemption, RedemptionStatus
+from gongzhi.timebank.models.ledger import AccountKind, Entry, Transaction, TransactionKind
+from gongzhi.timebank.models.skills import Certificate, ServiceType, Skill
+from gongzhi.timebank.services import redemptions as catalogue_services
+from gongzhi.timebank.services import redemptions as redemptions_services
+from gongzhi.timebank.services.accounts import system_account
+from gongzhi.timebank.services.catalogue import donation_receive, item_retire, item_save
+from gongzhi.timebank.services.redemptions import redemption_cancel, redemption_complete, redemptions_expire
 from tests import factories
 from tests.timebank.conftest import Bank, key
 from tests.timebank.test_catalogue_helpers import Shop, balance, make_shop, stock
@@ -44,7 +36,7 @@ def shop(bank: Bank) -> Shop:
 
 
 def redeem(shop: Shop, item: Item | None = None, user=None, **kw):
-    return services.redeem(
+    return redemptions_services.redeem(
         actor=user or shop.bank.alice_user, item=item or shop.goods, idempotency_key=kw.pop("k", key("r")), **kw
     )
 
@@ -63,7 +55,7 @@ def test_staff_add_goods_with_stock_and_services_without(shop: Shop):
 
 
 def test_an_edit_keeps_the_stock_and_the_kind(shop: Shop):
-    edited = services.item_save(
+    edited = item_save(
         actor=shop.bank.secretary,
         community=shop.bank.site.community,
         item=shop.goods,
@@ -74,7 +66,7 @@ def test_an_edit_keeps_the_stock_and_the_kind(shop: Shop):
     )
     assert (edited.name, edited.price, stock(edited)) == ("大米 10 斤", 50, 5)
     with pytest.raises(ValidationFailed) as exc:
-        services.item_save(
+        item_save(
             actor=shop.bank.secretary,
             community=shop.bank.site.community,
             item=shop.goods,
@@ -107,7 +99,7 @@ def test_bad_item_input_is_refused_in_chinese_and_nothing_is_saved(shop: Shop, c
     before = Item.objects.count()
     args = {"kind": ItemKind.GOODS, "name": "食用油", "price": 10, "stock": 1, **changes}
     with pytest.raises(ValidationFailed) as exc:
-        services.item_save(actor=shop.bank.secretary, community=shop.bank.site.community, **args)
+        item_save(actor=shop.bank.secretary, community=shop.bank.site.community, **args)
     assert exc.value.code == code
     assert any("\u4e00" <= ch <= "\u9fff" for ch in str(exc.value.message))
     assert Item.objects.count() == before
@@ -118,13 +110,13 @@ def test_only_catalogue_staff_manage_items(shop: Shop, other_staff):
     args = {"community": site.community, "kind": ItemKind.GOODS, "name": "油", "price": 5, "stock": 1}
     for role in (Role.GRID_WORKER, Role.BUILDING_HEAD, Role.RESIDENT):
         with pytest.raises(PermissionDenied):
-            services.item_save(actor=shop.bank.staff[role], **args)
+            item_save(actor=shop.bank.staff[role], **args)
     with pytest.raises(PermissionDenied):
-        services.item_save(actor=shop.bank.alice_user, **args)
+        item_save(actor=shop.bank.alice_user, **args)
     with pytest.raises(NotFound):
-        services.item_save(actor=other_staff[Role.SECRETARY], **args)
+        item_save(actor=other_staff[Role.SECRETARY], **args)
     with pytest.raises(NotFound):  # another community's item, even for staff of the same street
-        services.item_save(
+        item_save(
             actor=shop.neighbour_secretary,
             community=shop.neighbour.community,
             item=shop.goods,
@@ -133,7 +125,7 @@ def test_only_catalogue_staff_manage_items(shop: Shop, other_staff):
             price=1,
         )
     with pytest.raises(PermissionDenied):
-        services.item_retire(actor=shop.bank.alice_user, item=shop.goods)
+        item_retire(actor=shop.bank.alice_user, item=shop.goods)
     assert Item.objects.filter(community=site.community).count() == 2
 
 
@@ -144,7 +136,7 @@ def certified_type(shop: Shop) -> tuple[ServiceType, Skill]:
 
 
 def offer(shop: Shop, service_type: ServiceType):
-    return services.item_save(
+    return item_save(
         actor=shop.bank.secretary,
         community=shop.bank.site.community,
         kind=ItemKind.SERVICE,
@@ -184,7 +176,7 @@ def test_a_certified_service_needs_the_volunteers_live_certificate(shop: Shop):
 def test_a_service_type_or_volunteer_of_another_community_is_refused(shop: Shop):
     other_type = ServiceType.objects.create(community=shop.neighbour.community, name="维修")
     with pytest.raises(ValidationFailed) as exc:
-        services.item_save(
+        item_save(
             actor=shop.bank.secretary,
             community=shop.bank.site.community,
             kind=ItemKind.SERVICE,
@@ -194,7 +186,7 @@ def test_a_service_type_or_volunteer_of_another_community_is_refused(shop: Shop)
         )
     assert exc.value.code == "bad_service_type"
     with pytest.raises(ValidationFailed) as exc:
-        services.item_save(
+        item_save(
             actor=shop.bank.secretary,
             community=shop.bank.site.community,
             kind=ItemKind.SERVICE,
@@ -207,7 +199,7 @@ def test_a_service_type_or_volunteer_of_another_community_is_refused(shop: Shop)
 
 def test_retired_items_cannot_be_redeemed(shop: Shop):
     shop.bank.issue(shop.bank.alice_acct, 100)
-    services.item_retire(actor=shop.bank.secretary, item=shop.goods)
+    item_retire(actor=shop.bank.secretary, item=shop.goods)
     with pytest.raises(ValidationFailed) as exc:
         redeem(shop)
     assert exc.value.code == "item_inactive"
@@ -218,9 +210,7 @@ def test_retired_items_cannot_be_redeemed(shop: Shop):
 
 
 def test_a_donation_adds_to_the_stock_with_the_donor(shop: Shop):
-    donation = services.donation_receive(
-        actor=shop.bank.secretary, item=shop.goods, donor="爱心企业", quantity=12, note="春节"
-    )
+    donation = donation_receive(actor=shop.bank.secretary, item=shop.goods, donor="爱心企业", quantity=12, note="春节")
     assert stock(shop.goods) == 17
     assert (donation.donor, donation.quantity, donation.received_by) == ("爱心企业", 12, shop.bank.secretary)
     assert AuditEvent.objects.filter(verb="timebank.donation_receive").count() == 1
@@ -232,19 +222,19 @@ def test_a_donation_adds_to_the_stock_with_the_donor(shop: Shop):
 )
 def test_bad_donations_change_nothing(shop: Shop, donor, quantity, code):
     with pytest.raises(ValidationFailed) as exc:
-        services.donation_receive(actor=shop.bank.secretary, item=shop.goods, donor=donor, quantity=quantity)
+        donation_receive(actor=shop.bank.secretary, item=shop.goods, donor=donor, quantity=quantity)
     assert exc.value.code == code
     assert stock(shop.goods) == 5 and not Donation.objects.exists()
 
 
 def test_donations_are_goods_only_and_staff_only(shop: Shop, other_staff):
     with pytest.raises(ValidationFailed) as exc:
-        services.donation_receive(actor=shop.bank.secretary, item=shop.service, donor="某人", quantity=1)
+        donation_receive(actor=shop.bank.secretary, item=shop.service, donor="某人", quantity=1)
     assert exc.value.code == "not_goods"
     with pytest.raises(PermissionDenied):
-        services.donation_receive(actor=shop.bank.alice_user, item=shop.goods, donor="某人", quantity=1)
+        donation_receive(actor=shop.bank.alice_user, item=shop.goods, donor="某人", quantity=1)
     with pytest.raises(NotFound):
-        services.donation_receive(actor=other_staff[Role.SECRETARY], item=shop.goods, donor="某人", quantity=1)
+        donation_receive(actor=other_staff[Role.SECRETARY], item=shop.goods, donor="某人", quantity=1)
     assert stock(shop.goods) == 5
 
 
@@ -261,7 +251,7 @@ def test_redeeming_pays_takes_one_unit_and_issues_a_code(shop: Shop):
     assert r.expires_at - r.created_at == datetime.timedelta(days=14)
     assert balance(bank.alice_acct) == 70 and stock(shop.goods) == 4
     assert r.transaction.kind == TransactionKind.SPEND
-    redemption_acct = services.system_account(bank.site.community, AccountKind.REDEMPTION)
+    redemption_acct = system_account(bank.site.community, AccountKind.REDEMPTION)
     assert balance(redemption_acct) == 30
     assert AuditEvent.objects.filter(verb="timebank.redeem", object_id=str(r.pk)).count() == 1
     assert ledger_check().ok
@@ -303,7 +293,7 @@ def test_the_conditional_stock_update_decides_even_after_the_quick_check(shop: S
     Item.objects.filter(pk=shop.goods.pk).update(stock=0)  # a racing redemption took the last unit
     stale.stock = 1
     with pytest.raises(ValidationFailed) as exc:
-        services.redeem(actor=shop.bank.alice_user, item=stale, idempotency_key="late")
+        redemptions_services.redeem(actor=shop.bank.alice_user, item=stale, idempotency_key="late")
     assert exc.value.code == "out_of_stock"
     assert (
         balance(shop.bank.alice_acct) == 100
@@ -363,7 +353,7 @@ def test_an_item_of_another_community_of_the_street_is_paid_by_clearing(shop: Sh
     assert r.community_id == shop.neighbour.community.pk and r.account == bank.alice_acct
     assert r.transaction.kind == TransactionKind.CLEAR and r.transaction.entries.count() == 4
     assert balance(bank.alice_acct) == 40 and stock(shop.neighbour_item) == 2
-    there = services.system_account(shop.neighbour.community, AccountKind.REDEMPTION)
+    there = system_account(shop.neighbour.community, AccountKind.REDEMPTION)
     assert balance(there) == 10
     assert ledger_check().ok
 
@@ -378,7 +368,7 @@ def test_a_card_cannot_clear_into_another_community(shop: Shop):
 
 
 def test_an_item_of_another_street_does_not_exist_for_the_redeemer(shop: Shop, other_site, other_staff):
-    far = services.item_save(
+    far = item_save(
         actor=other_staff[Role.SECRETARY],
         community=other_site.community,
         kind=ItemKind.GOODS,
@@ -414,7 +404,7 @@ def test_codes_exhausted_is_a_clear_error_and_nothing_changes(shop: Shop, monkey
 
 
 def complete(shop: Shop, user, **kw):
-    return services.redemption_complete(actor=user, community=shop.bank.site.community, **kw)
+    return redemption_complete(actor=user, community=shop.bank.site.community, **kw)
 
 
 def test_the_partner_completes_its_service_by_code_once(shop: Shop):
@@ -501,9 +491,7 @@ def test_a_code_of_another_community_is_unknown_here(shop: Shop):
         complete(shop, shop.bank.secretary, code=r.code)
     assert exc.value.code == "code_unknown"
     assert (
-        services.redemption_complete(
-            actor=shop.neighbour_secretary, community=shop.neighbour.community, code=r.code
-        ).status
+        redemption_complete(actor=shop.neighbour_secretary, community=shop.neighbour.community, code=r.code).status
         == RedemptionStatus.COMPLETED
     )
 
@@ -523,7 +511,7 @@ def test_an_expired_code_is_refused_and_nothing_changes(shop: Shop):
 def test_a_cancelled_code_is_used_up(shop: Shop):
     shop.bank.issue(shop.bank.alice_acct, 100)
     r = redeem(shop)
-    services.redemption_cancel(actor=shop.bank.alice_user, redemption=r)
+    redemption_cancel(actor=shop.bank.alice_user, redemption=r)
     with pytest.raises(ValidationFailed) as exc:
         complete(shop, shop.bank.secretary, code=r.code)
     assert exc.value.code == "code_used" and "已取消" in str(exc.value.message)
@@ -536,16 +524,16 @@ def test_cancelling_refunds_by_a_linked_reversal_and_restocks(shop: Shop):
     bank = shop.bank
     bank.issue(bank.alice_acct, 100)
     r = redeem(shop)
-    cancelled = services.redemption_cancel(actor=bank.alice_user, redemption=r, reason="买重了")
+    cancelled = redemption_cancel(actor=bank.alice_user, redemption=r, reason="买重了")
     assert cancelled.status == RedemptionStatus.CANCELLED
     refund = cancelled.refund
     assert refund is not None and refund.kind == TransactionKind.REVERSE and refund.reverses_id == r.transaction_id
     assert refund.reason == "买重了"
     assert balance(bank.alice_acct) == 100 and stock(shop.goods) == 5
-    assert balance(services.system_account(bank.site.community, AccountKind.REDEMPTION)) == 0
+    assert balance(system_account(bank.site.community, AccountKind.REDEMPTION)) == 0
     assert ledger_check().ok
     with pytest.raises(ValidationFailed) as exc:
-        services.redemption_cancel(actor=bank.alice_user, redemption=r)
+        redemption_cancel(actor=bank.alice_user, redemption=r)
     assert exc.value.code == "not_reserved"
     assert balance(bank.alice_acct) == 100 and stock(shop.goods) == 5
 
@@ -554,7 +542,7 @@ def test_cancelling_a_clearing_reverses_all_four_legs(shop: Shop):
     bank = shop.bank
     bank.issue(bank.alice_acct, 50)
     r = redeem(shop, shop.neighbour_item)
-    services.redemption_cancel(actor=shop.neighbour_secretary, redemption=r, reason="缺货")
+    redemption_cancel(actor=shop.neighbour_secretary, redemption=r, reason="缺货")
     r.refresh_from_db()
     legs = {e.account_id: e.amount for e in r.transaction.entries.all()}
     back = {e.account_id: e.amount for e in r.refund.entries.all()}
@@ -568,7 +556,7 @@ def test_a_completed_redemption_cannot_be_cancelled(shop: Shop):
     r = redeem(shop)
     complete(shop, shop.bank.secretary, code=r.code)
     with pytest.raises(ValidationFailed) as exc:
-        services.redemption_cancel(actor=shop.bank.secretary, redemption=r)
+        redemption_cancel(actor=shop.bank.secretary, redemption=r)
     assert exc.value.code == "not_reserved" and balance(shop.bank.alice_acct) == 70
 
 
@@ -576,15 +564,15 @@ def test_only_the_redeemer_or_staff_cancel(shop: Shop, other_staff):
     shop.bank.issue(shop.bank.alice_acct, 100)
     r = redeem(shop)
     with pytest.raises(PermissionDenied):
-        services.redemption_cancel(actor=shop.bank.bob_user, redemption=r)
+        redemption_cancel(actor=shop.bank.bob_user, redemption=r)
     with pytest.raises(PermissionDenied):
-        services.redemption_cancel(actor=shop.bank.staff[Role.GRID_WORKER], redemption=r)
+        redemption_cancel(actor=shop.bank.staff[Role.GRID_WORKER], redemption=r)
     with pytest.raises(NotFound):
-        services.redemption_cancel(actor=other_staff[Role.SECRETARY], redemption=r)
+        redemption_cancel(actor=other_staff[Role.SECRETARY], redemption=r)
     with pytest.raises(ValidationFailed):
-        services.redemption_cancel(actor=shop.bank.alice_user, redemption=r, reason="<script>x</script>")
+        redemption_cancel(actor=shop.bank.alice_user, redemption=r, reason="<script>x</script>")
     assert Redemption.objects.get(pk=r.pk).status == RedemptionStatus.RESERVED and balance(shop.bank.alice_acct) == 70
-    assert services.redemption_cancel(actor=shop.bank.secretary, redemption=r).status == RedemptionStatus.CANCELLED
+    assert redemption_cancel(actor=shop.bank.secretary, redemption=r).status == RedemptionStatus.CANCELLED
 
 
 def test_the_sweep_expires_unused_codes_with_a_refund(shop: Shop):
@@ -594,14 +582,14 @@ def test_the_sweep_expires_unused_codes_with_a_refund(shop: Shop):
     complete(shop, shop.partner, code=used.code)
     past = timezone.now() - datetime.timedelta(minutes=1)
     Redemption.objects.filter(pk__in=[old.pk, used.pk]).update(expires_at=past)
-    assert services.redemptions_expire() == 1
+    assert redemptions_expire() == 1
     old.refresh_from_db()
     fresh.refresh_from_db()
     assert old.status == RedemptionStatus.EXPIRED and old.refund.reverses_id == old.transaction_id
     assert fresh.status == RedemptionStatus.RESERVED
     assert Redemption.objects.get(pk=used.pk).status == RedemptionStatus.COMPLETED
     assert balance(bank.alice_acct) == 100 - 30 - 20 and stock(shop.goods) == 4
-    assert services.redemptions_expire() == 0  # a second run finds nothing
+    assert redemptions_expire() == 0  # a second run finds nothing
     assert ledger_check().ok
     with pytest.raises(ValidationFailed) as exc:
         complete(shop, bank.secretary, code=old.code)

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gongzhi.core.roles import Role
-from gongzhi.timebank import services
-from gongzhi.timebank.models import Donation, Item, ItemKind, Redemption, RedemptionStatus
-from gongzhi.timebank.services import catalogue as catalogue_services
+from gongzhi.timebank.models.catalogue import Donation, Item, ItemKind, Redemption, RedemptionStatus
+from gongzhi.timebank.services.catalogue import item_retire, item_save
+from gongzhi.timebank.services.redemptions import REDEMPTION_GUESSES, redeem, redemption_complete
 from tests import factories
 from tests.conftest import login
 from tests.timebank.conftest import Bank, key
@@ -65,7 +65,7 @@ def test_the_catalogue_of_another_community_is_404(shop: Shop, other_staff):
 
 
 def test_staff_see_manage_links_and_retired_items(shop: Shop):
-    services.item_retire(actor=shop.bank.secretary, item=shop.service)
+    item_retire(actor=shop.bank.secretary, item=shop.service)
     body = text(login(shop.bank.secretary).get(url("catalogue", shop)))
     assert 'id="item-new-link"' in body and 'id="verify-link"' in body and "已下架" in body
     assert "理发一次" not in text(login(shop.bank.alice_user).get(url("catalogue", shop)))
@@ -77,7 +77,7 @@ def test_the_catalogue_page_has_constant_queries(shop: Shop, django_assert_max_n
     with django_assert_max_num_queries(12) as small:
         assert client.get(url("catalogue", shop)).status_code == 200
     for i in range(25):
-        services.item_save(
+        item_save(
             actor=shop.bank.secretary,
             community=shop.bank.site.community,
             kind=ItemKind.GOODS,
@@ -156,7 +156,7 @@ def test_redeeming_across_the_street_on_the_page(shop: Shop):
 
 
 def test_an_item_of_another_street_is_404(shop: Shop, other_site, other_staff):
-    far = services.item_save(
+    far = item_save(
         actor=other_staff[Role.SECRETARY],
         community=other_site.community,
         kind=ItemKind.GOODS,
@@ -173,7 +173,7 @@ def test_an_item_of_another_street_is_404(shop: Shop, other_site, other_staff):
 
 def test_my_redemptions_cancel_refunds(shop: Shop):
     shop.bank.issue(shop.bank.alice_acct, 100)
-    r = services.redeem(actor=shop.bank.alice_user, item=shop.goods, idempotency_key="a")
+    r = redeem(actor=shop.bank.alice_user, item=shop.goods, idempotency_key="a")
     client = login(shop.bank.alice_user)
     response = client.post(url("redemption_cancel", shop, r.pk), follow=True)
     assert "已取消兑换，30 积分已退还" in text(response)
@@ -184,7 +184,7 @@ def test_my_redemptions_cancel_refunds(shop: Shop):
 
 def test_someone_elses_redemption_cannot_be_cancelled(shop: Shop):
     shop.bank.issue(shop.bank.alice_acct, 100)
-    r = services.redeem(actor=shop.bank.alice_user, item=shop.goods, idempotency_key="a")
+    r = redeem(actor=shop.bank.alice_user, item=shop.goods, idempotency_key="a")
     assert login(shop.bank.bob_user).post(url("redemption_cancel", shop, r.pk)).status_code == 404
     assert Redemption.objects.get(pk=r.pk).status == RedemptionStatus.RESERVED
     assert login(shop.bank.bob_user).get(url("my_redemptions", shop)).content.decode().count(r.code) == 0
@@ -192,15 +192,15 @@ def test_someone_elses_redemption_cannot_be_cancelled(shop: Shop):
 
 def test_my_redemptions_has_constant_queries(shop: Shop, django_assert_max_num_queries):
     shop.bank.issue(shop.bank.alice_acct, 10_000)
-    services.redeem(actor=shop.bank.alice_user, item=shop.service, idempotency_key="first")
+    redeem(actor=shop.bank.alice_user, item=shop.service, idempotency_key="first")
     client = login(shop.bank.alice_user)
     client.get(url("my_redemptions", shop))
     with django_assert_max_num_queries(12) as small:
         assert client.get(url("my_redemptions", shop)).status_code == 200
     for i in range(24):
-        r = services.redeem(actor=shop.bank.alice_user, item=shop.service, idempotency_key=f"n{i}")
+        r = redeem(actor=shop.bank.alice_user, item=shop.service, idempotency_key=f"n{i}")
         if i % 3 == 0:
-            services.redemption_complete(actor=shop.partner, community=shop.bank.site.community, code=r.code)
+            redemption_complete(actor=shop.partner, community=shop.bank.site.community, code=r.code)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url("my_redemptions", shop)).status_code == 200
 
@@ -210,7 +210,7 @@ def test_my_redemptions_has_constant_queries(shop: Shop, django_assert_max_num_q
 
 def test_the_partner_looks_up_and_completes_a_code(shop: Shop):
     shop.bank.issue(shop.bank.alice_acct, 100)
-    r = services.redeem(actor=shop.bank.alice_user, item=shop.service, idempotency_key="a")
+    r = redeem(actor=shop.bank.alice_user, item=shop.service, idempotency_key="a")
     client = login(shop.partner)  # a partner business's login without any role in the community
     page = client.get(url("redeem_complete", shop), {"q": r.code})
     assert page.status_code == 200 and "理发一次" in text(page) and 'id="verify-submit"' in text(page)
@@ -226,7 +226,7 @@ def test_the_partner_looks_up_and_completes_a_code(shop: Shop):
 
 def test_staff_complete_by_a_scanned_token(shop: Shop):
     shop.bank.issue(shop.bank.alice_acct, 100)
-    r = services.redeem(actor=shop.bank.alice_user, item=shop.goods, idempotency_key="a")
+    r = redeem(actor=shop.bank.alice_user, item=shop.goods, idempotency_key="a")
     response = login(shop.bank.secretary).post(url("redeem_complete", shop), {"q": r.token})
     assert response.status_code == 302
     assert Redemption.objects.get(pk=r.pk).status == RedemptionStatus.COMPLETED
@@ -234,7 +234,7 @@ def test_staff_complete_by_a_scanned_token(shop: Shop):
 
 def test_an_expired_or_unknown_code_on_the_page(shop: Shop):
     shop.bank.issue(shop.bank.alice_acct, 100)
-    r = services.redeem(actor=shop.bank.alice_user, item=shop.goods, idempotency_key="a")
+    r = redeem(actor=shop.bank.alice_user, item=shop.goods, idempotency_key="a")
     Redemption.objects.filter(pk=r.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
     client = login(shop.bank.secretary)
     page = client.get(url("redeem_complete", shop), {"q": r.code})
@@ -249,10 +249,10 @@ def test_an_expired_or_unknown_code_on_the_page(shop: Shop):
 
 def test_wrong_codes_typed_on_the_page_count_once_each_and_then_a_chinese_429(shop: Shop):
     shop.bank.issue(shop.bank.alice_acct, 100)
-    r = services.redeem(actor=shop.bank.alice_user, item=shop.goods, idempotency_key="a")
+    r = redeem(actor=shop.bank.alice_user, item=shop.goods, idempotency_key="a")
     other = "000000" if r.code != "000000" else "111111"
     client = login(shop.bank.secretary)
-    for _ in range(catalogue_services.REDEMPTION_GUESSES.limit // 2):  # a preview and a confirmation: one guess each
+    for _ in range(REDEMPTION_GUESSES.limit // 2):  # a preview and a confirmation: one guess each
         assert client.get(url("redeem_complete", shop), {"q": other}).status_code == 400
         assert client.post(url("redeem_complete", shop), {"q": other}).status_code == 400
     refused = client.post(url("redeem_complete", shop), {"q": r.code})
@@ -262,7 +262,7 @@ def test_wrong_codes_typed_on_the_page_count_once_each_and_then_a_chinese_429(sh
 
 def test_the_verify_page_is_for_providers_and_staff_only(shop: Shop, other_staff):
     shop.bank.issue(shop.bank.alice_acct, 100)
-    r = services.redeem(actor=shop.bank.alice_user, item=shop.goods, idempotency_key="a")
+    r = redeem(actor=shop.bank.alice_user, item=shop.goods, idempotency_key="a")
     assert login(shop.bank.alice_user).get(url("redeem_complete", shop)).status_code == 403
     assert login(shop.bank.staff[Role.GRID_WORKER]).get(url("redeem_complete", shop)).status_code == 403
     assert login(other_staff[Role.SECRETARY]).get(url("redeem_complete", shop)).status_code == 404
@@ -321,7 +321,7 @@ def test_bad_item_input_on_the_page(shop: Shop):
 
 
 def test_a_certified_service_needs_the_certificate_on_the_page(shop: Shop):
-    from gongzhi.timebank.models import ServiceType, Skill
+    from gongzhi.timebank.models.skills import ServiceType, Skill
 
     skill = Skill.objects.create(community=shop.bank.site.community, name="助浴")
     stype = ServiceType.objects.create(community=shop.bank.site.community, name="助浴服务", required_skill=skill)

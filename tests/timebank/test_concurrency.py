@@ -8,9 +8,9 @@ from django.db import connection
 
 from gongzhi.core.errors import Duplicate, Overdraft, ValidationFailed
 from gongzhi.core.models import AuditEvent
-from gongzhi.timebank import services
 from gongzhi.timebank.integrity import ledger_check
-from gongzhi.timebank.models import Account, Transaction
+from gongzhi.timebank.models.ledger import Account, Transaction
+from gongzhi.timebank.services.ledger import points_gift, points_issue, points_spend, transaction_reverse
 from tests import factories
 from tests.core.test_concurrency import race
 from tests.timebank.conftest import Bank, key, make_bank
@@ -39,7 +39,7 @@ def test_twenty_racing_spends_of_ten_from_a_hundred_exactly_ten_succeed(pg_bank:
     pg_bank.issue(pg_bank.alice_acct, 100)
     results = race(
         20,
-        lambda i: services.points_spend(
+        lambda i: points_spend(
             actor=pg_bank.alice_user, account=pg_bank.alice_acct, amount=10, memo="兑换", idempotency_key=f"s{i}"
         ),
     )
@@ -55,10 +55,10 @@ def test_racing_spends_of_a_card_by_its_manager_and_a_gift_never_overdraw(pg_ban
 
     def work(i: int):
         if i % 2:
-            return services.points_spend(
+            return points_spend(
                 actor=pg_bank.carol_user, account=pg_bank.card, amount=7, memo="集体", idempotency_key=f"c{i}"
             )
-        return services.points_gift(
+        return points_gift(
             actor=pg_bank.alice_user,
             sender=pg_bank.alice_acct,
             recipient=pg_bank.bob_acct,
@@ -78,7 +78,7 @@ def test_racing_gifts_cannot_pass_the_monthly_limit(pg_bank: Bank):
     pg_bank.issue(pg_bank.alice_acct, 1000)
     results = race(
         10,
-        lambda i: services.points_gift(
+        lambda i: points_gift(
             actor=pg_bank.alice_user,
             sender=pg_bank.alice_acct,
             recipient=pg_bank.bob_acct,
@@ -96,7 +96,7 @@ def test_a_repeated_key_raced_by_ten_threads_moves_points_once(pg_bank: Bank):
     pg_bank.issue(pg_bank.alice_acct, 10)
     results = race(
         10,
-        lambda i: services.points_spend(
+        lambda i: points_spend(
             actor=pg_bank.alice_user, account=pg_bank.alice_acct, amount=10, memo="兑换", idempotency_key="same"
         ),
     )
@@ -110,7 +110,7 @@ def test_a_repeated_key_raced_by_ten_threads_moves_points_once(pg_bank: Bank):
 def test_a_repeated_issue_key_raced_by_ten_staff_requests_moves_points_once(pg_bank: Bank):
     results = race(
         10,
-        lambda i: services.points_issue(
+        lambda i: points_issue(
             actor=pg_bank.secretary, account=pg_bank.alice_acct, amount=5, memo="服务", idempotency_key="issue-1"
         ),
     )
@@ -122,9 +122,7 @@ def test_racing_reversals_of_one_transaction_one_wins(pg_bank: Bank):
     tx = pg_bank.issue(pg_bank.alice_acct, 10)
     results = race(
         6,
-        lambda i: services.transaction_reverse(
-            actor=pg_bank.secretary, transaction=tx, reason="错发", idempotency_key=f"r{i}"
-        ),
+        lambda i: transaction_reverse(actor=pg_bank.secretary, transaction=tx, reason="错发", idempotency_key=f"r{i}"),
     )
     assert sum(isinstance(r, Transaction) for r in results) == 1
     assert all(isinstance(r, Transaction | Duplicate) for r in results), results
@@ -142,7 +140,7 @@ def test_opposite_gifts_in_one_household_do_not_deadlock(pg_bank: Bank):
 
     def work(i: int):
         user, sender, recipient = pairs[i % 2]
-        return services.points_gift(
+        return points_gift(
             actor=user, sender=sender, recipient=recipient, amount=10, memo="互赠", idempotency_key=key(f"x{i}")
         )
 

@@ -20,11 +20,25 @@ from gongzhi.demo.timebank.load import load_timebank_demo
 from gongzhi.people.models import Person, PersonTag
 from gongzhi.places.models import Place, PlaceKind
 from gongzhi.rules.volunteer_age import age_on
-from gongzhi.timebank import models as tb
 from gongzhi.timebank.integrity import ledger_check
+from gongzhi.timebank.models.activities import (
+    Activity,
+    RecordSource,
+    RecordStatus,
+    ServiceRecipient,
+    ServiceRecord,
+    Session,
+    SignUp,
+)
+from gongzhi.timebank.models.catalogue import Item, Redemption
+from gongzhi.timebank.models.exchange import Exchange
+from gongzhi.timebank.models.ledger import COLLECTIVE_KINDS, Account, AccountMember, Entry, Transaction
+from gongzhi.timebank.models.skills import Certificate, ServiceType, TrainingAttendance
+from gongzhi.timebank.models.stamps import StampCard, StampPoint, StampTrail
+from gongzhi.timebank.models.volunteers import Award, Team, TeamKind, Volunteer, VolunteerStatus
 
 pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
-COUNTED = (tb.Volunteer, tb.ServiceRecord, tb.ServiceRecipient, tb.Transaction, tb.Entry, tb.Account, tb.Redemption)
+COUNTED = (Volunteer, ServiceRecord, ServiceRecipient, Transaction, Entry, Account, Redemption)
 
 
 @pytest.fixture(scope="module")
@@ -47,33 +61,31 @@ def _age(birth: datetime.date) -> int:
 
 
 def _approved(community: Place):
-    return tb.ServiceRecord.objects.filter(community=community, status=tb.RecordStatus.APPROVED)
+    return ServiceRecord.objects.filter(community=community, status=RecordStatus.APPROVED)
 
 
 def test_donghuanlu_has_the_articles_figures(built):
     c, _street = built
     dh = c["东环路社区"]
     assert Person.objects.filter(community=dh, household__isnull=False).count() >= 3500
-    volunteers = tb.Volunteer.objects.filter(community=dh, status=tb.VolunteerStatus.ACTIVE)
+    volunteers = Volunteer.objects.filter(community=dh, status=VolunteerStatus.ACTIVE)
     assert 600 <= volunteers.count() <= 650
     party = PersonTag.objects.filter(tag__community=None, tag__key="party", person__in=volunteers.values("person"))
     assert party.values("person").distinct().count() >= 230
-    served = tb.ServiceRecipient.objects.filter(record__in=_approved(dh)).values("person").distinct().count()
+    served = ServiceRecipient.objects.filter(record__in=_approved(dh)).values("person").distinct().count()
     assert served >= 3000
     minutes = _approved(dh).aggregate(m=Sum("minutes"))["m"]
     assert minutes / 60 >= 6300
-    assert tb.Team.objects.filter(community=dh, kind=tb.TeamKind.SELF_ORG, is_mature=True).count() == 8
-    assert tb.Team.objects.filter(community=dh, kind=tb.TeamKind.TEAM).count() >= 2
-    assert all(t.members.count() >= 10 for t in tb.Team.objects.filter(community=dh))
-    cards = Counter(
-        tb.Account.objects.filter(community=dh, kind__in=tb.COLLECTIVE_KINDS).values_list("kind", flat=True)
-    )
+    assert Team.objects.filter(community=dh, kind=TeamKind.SELF_ORG, is_mature=True).count() == 8
+    assert Team.objects.filter(community=dh, kind=TeamKind.TEAM).count() >= 2
+    assert all(t.members.count() >= 10 for t in Team.objects.filter(community=dh))
+    cards = Counter(Account.objects.filter(community=dh, kind__in=COLLECTIVE_KINDS).values_list("kind", flat=True))
     assert cards == {"party_org": 12, "enterprise": 3, "courtyard": 15}
-    for card in tb.Account.objects.filter(community=dh, kind__in=tb.COLLECTIVE_KINDS):
+    for card in Account.objects.filter(community=dh, kind__in=COLLECTIVE_KINDS):
         assert card.managers.exists() and card.members.count() >= 2, card.name
     # The 在职党员 of the unit Party organizations are registered here without a household.
     party_org_members = Person.objects.filter(
-        pk__in=tb.AccountMember.objects.filter(account__kind="party_org").values("person")
+        pk__in=AccountMember.objects.filter(account__kind="party_org").values("person")
     )
     assert party_org_members.count() == 120 and not party_org_members.filter(household__isnull=False).exists()
     assert all(p.place_path == dh.path for p in party_org_members)
@@ -82,7 +94,7 @@ def test_donghuanlu_has_the_articles_figures(built):
     assert len(yards) == 15
     assert {
         n.removesuffix("院落集体卡")
-        for n in tb.Account.objects.filter(community=dh, kind="courtyard").values_list("name", flat=True)
+        for n in Account.objects.filter(community=dh, kind="courtyard").values_list("name", flat=True)
     } == yards
     minors = [v for v in volunteers.select_related("person") if _age(v.person.birth_date) < 18]
     assert 1 <= len(minors) <= 10
@@ -92,7 +104,7 @@ def test_donghuanlu_has_the_articles_figures(built):
 def test_history_over_two_and_a_half_years_with_a_realistic_mix(built):
     c, _street = built
     dh = c["东环路社区"]
-    records = tb.ServiceRecord.objects.filter(community=dh)
+    records = ServiceRecord.objects.filter(community=dh)
     first = records.order_by("service_date").first().service_date
     assert (timezone.localdate() - first).days > 900
     assert records.filter(service_date__gt=timezone.localdate()).count() == 0
@@ -103,28 +115,24 @@ def test_history_over_two_and_a_half_years_with_a_realistic_mix(built):
     assert statuses["pending"] >= 10 and statuses["rejected"] >= 1 and statuses["disputed"] >= 1
     assert all(r.reject_reason for r in records.filter(status__in=["rejected", "disputed"]))
     assert all(r.dispute_reason and r.disputed_at for r in records.filter(status="disputed"))
-    assert records.filter(source=tb.RecordSource.EXCHANGE, status="approved").count() >= 20
-    assert tb.Exchange.objects.filter(community=dh, status="confirmed", record__isnull=False).count() >= 20
+    assert records.filter(source=RecordSource.EXCHANGE, status="approved").count() >= 20
+    assert Exchange.objects.filter(community=dh, status="confirmed", record__isnull=False).count() >= 20
     # Hours are the actual time, inside the session's span; each session's count matches its sign-ups.
     for r in records.filter(session__isnull=False).select_related("session")[:500]:
         assert r.session.starts_at <= r.started_at <= r.ended_at <= r.session.ends_at
         assert r.minutes == (r.ended_at - r.started_at).total_seconds() // 60
-    sessions = tb.Session.objects.filter(community=dh).annotate(
-        n=Count("signups", filter=Q(signups__status="confirmed"))
-    )
+    sessions = Session.objects.filter(community=dh).annotate(n=Count("signups", filter=Q(signups__status="confirmed")))
     assert all(s.confirmed_count == s.n <= s.capacity for s in sessions)
-    assert tb.SignUp.objects.filter(community=dh, status="waitlisted").exists()
-    assert tb.Activity.objects.filter(community=dh, recurrence="weekly").count() >= 3
-    assert tb.Activity.objects.filter(community=dh, recurrence="monthly", month_week=1, weekdays="6").exists()
-    assert tb.Activity.objects.filter(community=dh, recurrence="once").count() >= 5
+    assert SignUp.objects.filter(community=dh, status="waitlisted").exists()
+    assert Activity.objects.filter(community=dh, recurrence="weekly").count() >= 3
+    assert Activity.objects.filter(community=dh, recurrence="monthly", month_week=1, weekdays="6").exists()
+    assert Activity.objects.filter(community=dh, recurrence="once").count() >= 5
     # Volunteers serve in activities only once registered.
-    registered = dict(tb.Volunteer.objects.values_list("person_id", "registered_on"))
-    for person_id, day in tb.ServiceRecord.objects.filter(session__isnull=False).values_list(
-        "person_id", "service_date"
-    ):
+    registered = dict(Volunteer.objects.values_list("person_id", "registered_on"))
+    for person_id, day in ServiceRecord.objects.filter(session__isnull=False).values_list("person_id", "service_date"):
         assert registered[person_id] <= day
-    upcoming = tb.Session.objects.filter(community=dh, starts_at__gt=timezone.now())
-    assert upcoming.count() >= 10 and not tb.ServiceRecord.objects.filter(session__in=upcoming).exists()
+    upcoming = Session.objects.filter(community=dh, starts_at__gt=timezone.now())
+    assert upcoming.count() >= 10 and not ServiceRecord.objects.filter(session__in=upcoming).exists()
 
 
 def test_the_ledger_verifies_and_matches_the_records(built):
@@ -133,15 +141,15 @@ def test_the_ledger_verifies_and_matches_the_records(built):
     report = ledger_check()
     assert report.ok, report
     assert report.entries_total == 0 and report.balances_total == 0
-    assert tb.Entry.objects.aggregate(s=Sum("amount"))["s"] == 0
+    assert Entry.objects.aggregate(s=Sum("amount"))["s"] == 0
     # The services derive keys from pks ("record:<pk>:earn", "redemption:<pk>:refund"): the demo's never collide.
-    assert not tb.Transaction.objects.exclude(idempotency_key__startswith="demo:").exists()
+    assert not Transaction.objects.exclude(idempotency_key__startswith="demo:").exists()
     approved = _approved(dh).select_related("transaction")
     assert not approved.filter(transaction__isnull=True).exists()
-    assert not tb.ServiceRecord.objects.exclude(status="approved").filter(transaction__isnull=False).exists()
+    assert not ServiceRecord.objects.exclude(status="approved").filter(transaction__isnull=False).exists()
     earned = {
         (e.transaction_id): e
-        for e in tb.Entry.objects.filter(community=dh, transaction__kind="earn", amount__gt=0).select_related("account")
+        for e in Entry.objects.filter(community=dh, transaction__kind="earn", amount__gt=0).select_related("account")
     }
     for r in approved:
         entry = earned[r.transaction_id]
@@ -155,25 +163,25 @@ def test_the_ledger_verifies_and_matches_the_records(built):
     assert on_cards.filter(card__kind="party_org").count() > 100
     assert on_cards.filter(card__kind="courtyard").exists() and on_cards.filter(card__kind="enterprise").exists()
     # One reversal of a wrong posting with its reason; refunds of a cancelled and an expired redemption.
-    reversals = tb.Transaction.objects.filter(community=dh, kind="reverse")
+    reversals = Transaction.objects.filter(community=dh, kind="reverse")
     assert reversals.count() == 3 and all(t.reason and t.reverses_id for t in reversals)
     assert reversals.filter(reverses__kind="earn").count() == 1
-    kinds = Counter(tb.Transaction.objects.filter(community=dh).values_list("kind", flat=True))
+    kinds = Counter(Transaction.objects.filter(community=dh).values_list("kind", flat=True))
     assert kinds["gift"] >= 3 and kinds["clear"] >= 3 and kinds["spend"] >= 100
-    for gift in tb.Transaction.objects.filter(community=dh, kind="gift"):
+    for gift in Transaction.objects.filter(community=dh, kind="gift"):
         people = [e.account.person for e in gift.entries.select_related("account__person")]
         assert people[0].household_id == people[1].household_id and -min(e.amount for e in gift.entries.all()) <= 200
     # 通存通兑 with 草堂路: each community's clearing account mirrors the other's.
-    mine = tb.Account.objects.get(community=dh, kind="clearing", counterpart=caotang)
-    theirs = tb.Account.objects.get(community=caotang, kind="clearing", counterpart=dh)
+    mine = Account.objects.get(community=dh, kind="clearing", counterpart=caotang)
+    theirs = Account.objects.get(community=caotang, kind="clearing", counterpart=dh)
     assert mine.balance > 0 and mine.balance + theirs.balance == 0
-    assert tb.Account.objects.get(community=caotang, kind="redemption").balance == mine.balance
+    assert Account.objects.get(community=caotang, kind="redemption").balance == mine.balance
 
 
 def test_the_catalogue_stock_and_redemptions(built):
     c, _street = built
     dh = c["东环路社区"]
-    redemptions = tb.Redemption.objects.filter(community=dh)
+    redemptions = Redemption.objects.filter(community=dh)
     statuses = Counter(redemptions.values_list("status", flat=True))
     assert statuses["completed"] >= 100 and statuses["reserved"] >= 5
     assert statuses["cancelled"] == statuses["expired"] == 1
@@ -186,29 +194,29 @@ def test_the_catalogue_stock_and_redemptions(built):
     live = redemptions.filter(status="reserved")
     assert len(set(live.values_list("code", flat=True))) == live.count()
     assert all(r.expires_at > timezone.now() and len(r.code) == 6 for r in live)
-    for item in tb.Item.objects.filter(community=dh, kind="goods"):
+    for item in Item.objects.filter(community=dh, kind="goods"):
         donated = item.donations.aggregate(q=Sum("quantity"))["q"]
         taken = item.redemptions.filter(status__in=["completed", "reserved"]).count()
         assert item.stock == donated - taken >= 0, item.name
     market = User.objects.get(phone="13800000013")
-    assert tb.Item.objects.filter(community=dh, provider_user=market).count() >= 5
-    assert tb.Redemption.objects.filter(completed_by=market).count() > 50
+    assert Item.objects.filter(community=dh, provider_user=market).count() >= 5
+    assert Redemption.objects.filter(completed_by=market).count() > 50
 
 
 def test_the_trained_certified_served_chain(built):
     c, _street = built
     dh = c["东环路社区"]
-    chain = tb.ServiceType.objects.filter(community=dh, assisted_employment=True)
+    chain = ServiceType.objects.filter(community=dh, assisted_employment=True)
     assert set(chain.values_list("name", flat=True)) == {"理发", "助浴", "康复理疗"}
     assert all(t.required_skill is not None for t in chain)
     disabled = set(PersonTag.objects.filter(tag__key="disability", community=dh).values_list("person_id", flat=True))
-    certificates = tb.Certificate.objects.filter(community=dh).select_related("training", "skill")
+    certificates = Certificate.objects.filter(community=dh).select_related("training", "skill")
     assert certificates.count() >= 6
     for cert in certificates:
         assert cert.person_id in disabled
-        assert tb.TrainingAttendance.objects.filter(training=cert.training, person=cert.person, passed=True).exists()
+        assert TrainingAttendance.objects.filter(training=cert.training, person=cert.person, passed=True).exists()
         assert cert.training.skill_id == cert.skill_id
-    assert tb.TrainingAttendance.objects.filter(community=dh, passed=False).exists()
+    assert TrainingAttendance.objects.filter(community=dh, passed=False).exists()
     served = _approved(dh).filter(service_type__in=chain)
     assert served.count() >= 50
     holders = {(cert.person_id, cert.skill_id) for cert in certificates}
@@ -222,9 +230,9 @@ def test_the_trained_certified_served_chain(built):
 def test_the_stamp_trail(built):
     c, _street = built
     dh = c["东环路社区"]
-    trail = tb.StampTrail.objects.get(community=dh)
-    assert tb.StampPoint.objects.filter(trail=trail).count() == trail.stamps_required == 8
-    cards = tb.StampCard.objects.filter(trail=trail)
+    trail = StampTrail.objects.get(community=dh)
+    assert StampPoint.objects.filter(trail=trail).count() == trail.stamps_required == 8
+    cards = StampCard.objects.filter(trail=trail)
     assert cards.filter(completed_at__isnull=False).count() >= 20 and cards.filter(completed_at=None).count() >= 20
     for card in cards:
         assert card.stamps.count() == card.stamp_count
@@ -239,21 +247,21 @@ def test_the_demo_logins_have_their_own_data(built):
     dh = c["东环路社区"]
     now = timezone.now()
     me = Person.objects.get(account__phone="13800000009")
-    assert tb.Volunteer.objects.filter(community=dh, person=me).exists()
-    assert tb.Account.objects.get(kind="individual", person=me).balance > 50
+    assert Volunteer.objects.filter(community=dh, person=me).exists()
+    assert Account.objects.get(kind="individual", person=me).balance > 50
     assert _approved(dh).filter(person=me).count() >= 30
-    assert tb.SignUp.objects.filter(person=me, session__starts_at__gt=now, status="confirmed").count() >= 3
-    assert tb.Redemption.objects.filter(person=me, status="reserved").exists()
-    assert tb.Award.objects.filter(volunteer__person=me).exists()
+    assert SignUp.objects.filter(person=me, session__starts_at__gt=now, status="confirmed").count() >= 3
+    assert Redemption.objects.filter(person=me, status="reserved").exists()
+    assert Award.objects.filter(volunteer__person=me).exists()
     resident = Person.objects.get(account__phone="13800000010")
-    assert tb.Account.objects.get(kind="individual", person=resident).balance > 0
+    assert Account.objects.get(kind="individual", person=resident).balance > 0
     for phone in ("13800000001", "13800000002"):
-        organised = tb.Activity.objects.filter(community=dh, organiser__phone=phone)
+        organised = Activity.objects.filter(community=dh, organiser__phone=phone)
         assert organised.exists()
-        assert tb.ServiceRecord.objects.filter(session__activity__in=organised, status="pending").exists(), phone
-    assert tb.ServiceRecord.objects.filter(community=dh, status="pending", source="exchange").exists()
+        assert ServiceRecord.objects.filter(session__activity__in=organised, status="pending").exists(), phone
+    assert ServiceRecord.objects.filter(community=dh, status="pending", source="exchange").exists()
     manager = Person.objects.get(account__phone="13800000014")
-    card = tb.Account.objects.get(community=dh, kind="courtyard", managers__person=manager)
+    card = Account.objects.get(community=dh, kind="courtyard", managers__person=manager)
     assert card.name == "东环路26号院院落集体卡"
     assert User.objects.get(phone="13800000015").role_assignments.get().community == c["杨西园村"]
 
@@ -261,22 +269,22 @@ def test_the_demo_logins_have_their_own_data(built):
 def test_yangxiyuan_cleaning_roster(built):
     c, _street = built
     village = c["杨西园村"]
-    assert tb.Volunteer.objects.filter(community=village).count() >= 200
+    assert Volunteer.objects.filter(community=village).count() >= 200
     naturals = Place.objects.filter(community=village, kind=PlaceKind.NATURAL_VILLAGE)
-    rosters = tb.Activity.objects.filter(community=village, recurrence="weekly", weekdays="2,5")
+    rosters = Activity.objects.filter(community=village, recurrence="weekly", weekdays="2,5")
     assert rosters.count() == naturals.count() == 22
     assert set(rosters.values_list("place_id", flat=True)) == set(naturals.values_list("pk", flat=True))
-    big = tb.Activity.objects.get(community=village, recurrence="monthly")
+    big = Activity.objects.get(community=village, recurrence="monthly")
     assert (big.month_week, big.weekdays) == (1, "6")
     now = timezone.now()
     for activity in [*rosters, big]:
-        sessions = tb.Session.objects.filter(activity=activity)
+        sessions = Session.objects.filter(activity=activity)
         assert all(timezone.localtime(s.starts_at).isoweekday() in (2, 5, 6) for s in sessions)
         past = sessions.filter(starts_at__lt=now - datetime.timedelta(days=1))
         assert past.exists() and sessions.filter(starts_at__gt=now).exists()
-        assert tb.ServiceRecord.objects.filter(session__in=past, status="approved").exists()
-        assert tb.SignUp.objects.filter(session__starts_at__gt=now, session__activity=activity).exists()
-    assert all(timezone.localtime(s.starts_at).day <= 7 for s in tb.Session.objects.filter(activity=big))
+        assert ServiceRecord.objects.filter(session__in=past, status="approved").exists()
+        assert SignUp.objects.filter(session__starts_at__gt=now, session__activity=activity).exists()
+    assert all(timezone.localtime(s.starts_at).day <= 7 for s in Session.objects.filter(activity=big))
     assert rosters.filter(organiser__phone="13800000005").count() == 1
     assert _approved(village).aggregate(m=Sum("minutes"))["m"] > 0
 
@@ -293,7 +301,7 @@ def test_one_audit_event_per_community_and_a_second_load_changes_nothing(built):
 
 
 def test_the_stats_selector_agrees(built):
-    from gongzhi.timebank.selectors import timebank_stats
+    from gongzhi.timebank.selectors.stats import timebank_stats
 
     c, _street = built
     stats = timebank_stats(actor=User.objects.get(phone="13800000001"), community=c["东环路社区"])
@@ -306,39 +314,43 @@ def test_the_stats_selector_agrees(built):
 def test_the_parts_services_work_on_the_demo_data(built):
     """The demo is data the services accept: the organiser approves a queued record, the 慈善超市 completes a
     live code, the demo volunteer redeems and signs up, and the next volunteer number is free."""
-    from gongzhi.timebank import services
+    from gongzhi.timebank.services.activities import sessions_extend
+    from gongzhi.timebank.services.approval import record_approve
+    from gongzhi.timebank.services.redemptions import redeem, redemption_complete
+    from gongzhi.timebank.services.signups import signup_create
+    from gongzhi.timebank.services.volunteers import volunteer_number
 
     c, _street = built
     dh = c["东环路社区"]
     social_worker, market = User.objects.get(phone="13800000002"), User.objects.get(phone="13800000013")
-    queued = tb.ServiceRecord.objects.filter(
+    queued = ServiceRecord.objects.filter(
         session__activity__organiser=social_worker, status="pending", card__isnull=True
     ).first()
-    approved = services.record_approve(actor=social_worker, record=queued)
+    approved = record_approve(actor=social_worker, record=queued)
     assert approved.status == "approved" and approved.transaction.entries.filter(amount=approved.points).exists()
 
-    live = tb.Redemption.objects.filter(community=dh, status="reserved").exclude(person__account=None).first()
+    live = Redemption.objects.filter(community=dh, status="reserved").exclude(person__account=None).first()
     stock = live.item.stock
-    assert services.redemption_complete(actor=market, community=dh, code=live.code).status == "completed"
-    assert tb.Item.objects.get(pk=live.item_id).stock == stock
+    assert redemption_complete(actor=market, community=dh, code=live.code).status == "completed"
+    assert Item.objects.get(pk=live.item_id).stock == stock
 
     me = User.objects.get(phone="13800000009")
-    account = tb.Account.objects.get(kind="individual", person__account=me)
-    item = tb.Item.objects.filter(community=dh, kind="goods", stock__gt=0, price__lte=account.balance).first()
-    services.redeem(actor=me, item=item, idempotency_key="test-demo-redeem")
-    assert tb.Item.objects.get(pk=item.pk).stock == item.stock - 1
-    assert tb.Account.objects.get(pk=account.pk).balance == account.balance - item.price
+    account = Account.objects.get(kind="individual", person__account=me)
+    item = Item.objects.filter(community=dh, kind="goods", stock__gt=0, price__lte=account.balance).first()
+    redeem(actor=me, item=item, idempotency_key="test-demo-redeem")
+    assert Item.objects.get(pk=item.pk).stock == item.stock - 1
+    assert Account.objects.get(pk=account.pk).balance == account.balance - item.price
     upcoming = (
-        tb.Session.objects.filter(community=dh, starts_at__gt=timezone.now(), is_cancelled=False)
+        Session.objects.filter(community=dh, starts_at__gt=timezone.now(), is_cancelled=False)
         .exclude(signups__person__account=me)
         .filter(confirmed_count__lt=F("capacity"))
         .first()
     )
-    assert services.signup_create(actor=me, session=upcoming).status == "confirmed"
-    assert not tb.Volunteer.objects.filter(community=dh, number=services.volunteer_number(dh)).exists()
-    duty = tb.Activity.objects.get(community=dh, title="院落门前三包·周六轮值")
+    assert signup_create(actor=me, session=upcoming).status == "confirmed"
+    assert not Volunteer.objects.filter(community=dh, number=volunteer_number(dh)).exists()
+    duty = Activity.objects.get(community=dh, title="院落门前三包·周六轮值")
     last = duty.sessions.order_by("-starts_at").first().starts_at
-    added = services.sessions_extend(actor=User.objects.get(phone="13800000001"), activity=duty)
+    added = sessions_extend(actor=User.objects.get(phone="13800000001"), activity=duty)
     assert all(s.starts_at > last for s in added)
     assert ledger_check().ok
 
@@ -346,9 +358,9 @@ def test_the_parts_services_work_on_the_demo_data(built):
 def test_the_charity_shop_login_has_no_role_and_sees_no_ones_points(built):
     """The 慈善超市 is a partner business, not a member of the community: it completes its items' codes only."""
     from gongzhi.core.models import RoleAssignment
-    from gongzhi.timebank import selectors
+    from gongzhi.timebank.selectors.ledger import account_list
 
     market = User.objects.get(phone="13800000013")
     assert not RoleAssignment.objects.filter(user=market).exists()
-    assert not selectors.account_list(actor=market).exists()
-    assert not tb.ServiceRecord.objects.visible_to(market).exists()
+    assert not account_list(actor=market).exists()
+    assert not ServiceRecord.objects.visible_to(market).exists()

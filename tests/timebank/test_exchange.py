@@ -14,18 +14,17 @@ from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, Validatio
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
 from gongzhi.people.models import Person
-from gongzhi.timebank import services
-from gongzhi.timebank.models import (
-    Exchange,
-    ExchangeStatus,
-    Post,
-    PostKind,
-    PostStatus,
-    RecordSource,
-    RecordStatus,
-    ServiceRecipient,
-    ServiceRecord,
+from gongzhi.timebank.models.activities import RecordSource, RecordStatus, ServiceRecipient, ServiceRecord
+from gongzhi.timebank.models.exchange import Exchange, ExchangeStatus, Post, PostKind, PostStatus
+from gongzhi.timebank.services.approval import record_approve
+from gongzhi.timebank.services.exchange import (
+    exchange_agree,
+    exchange_cancel,
+    exchange_confirm,
+    post_close,
+    post_create,
 )
+from gongzhi.timebank.services.skills import certificate_revoke, service_type_save
 from tests import factories
 from tests.conftest import login
 from tests.timebank.conftest import Bank, user_of
@@ -45,7 +44,7 @@ def state() -> tuple:
 
 
 def offer(bank: Bank, type_name: str = "代购代办", user=None, **kw) -> Post:
-    return services.post_create(
+    return post_create(
         actor=user or bank.alice_user,
         kind=PostKind.OFFER,
         service_type=types_of(bank)[type_name],
@@ -55,7 +54,7 @@ def offer(bank: Bank, type_name: str = "代购代办", user=None, **kw) -> Post:
 
 
 def request(bank: Bank, type_name: str = "代购代办", user=None) -> Post:
-    return services.post_create(
+    return post_create(
         actor=user or bank.carol_user,
         kind=PostKind.REQUEST,
         service_type=types_of(bank)[type_name],
@@ -84,7 +83,7 @@ def test_an_offer_of_a_skilled_service_needs_a_live_certificate(bank: Bank):
     assert state() == before
     certificate = certify(bank, bank.alice, types["理发"].required_skill)
     assert offer(bank, "理发").service_type == types["理发"]
-    services.certificate_revoke(actor=bank.secretary, certificate=certificate, reason="复查未通过")
+    certificate_revoke(actor=bank.secretary, certificate=certificate, reason="复查未通过")
     with pytest.raises(ValidationFailed) as exc:
         offer(bank, "理发")
     assert exc.value.code == "certificate_required"
@@ -104,14 +103,14 @@ def test_bad_posts_are_refused_and_change_nothing(bank: Bank, kwargs, code, mess
     before = state()
     args = {"kind": PostKind.REQUEST, "title": "买菜", **kwargs}
     with pytest.raises(ValidationFailed) as exc:
-        services.post_create(actor=bank.carol_user, service_type=service_type, **args)
+        post_create(actor=bank.carol_user, service_type=service_type, **args)
     assert exc.value.code == code and message in str(exc.value.message)
     assert state() == before
 
 
 def test_an_inactive_service_type_cannot_be_posted(bank: Bank):
     service_type = types_of(bank)["门前三包"]
-    services.service_type_save(
+    service_type_save(
         actor=bank.secretary,
         community=bank.site.community,
         name="门前三包",
@@ -121,16 +120,16 @@ def test_an_inactive_service_type_cannot_be_posted(bank: Bank):
     )
     service_type.refresh_from_db()
     with pytest.raises(ValidationFailed) as exc:
-        services.post_create(actor=bank.alice_user, kind=PostKind.OFFER, service_type=service_type, title="扫地")
+        post_create(actor=bank.alice_user, kind=PostKind.OFFER, service_type=service_type, title="扫地")
     assert exc.value.code == "service_type_inactive"
 
 
 def test_posting_needs_a_resident_record_of_the_community(bank: Bank, other_staff):
     service_type = types_of(bank)["代购代办"]
     with pytest.raises(NotFound):
-        services.post_create(actor=other_staff[Role.SECRETARY], kind="offer", service_type=service_type, title="帮")
+        post_create(actor=other_staff[Role.SECRETARY], kind="offer", service_type=service_type, title="帮")
     with pytest.raises(PermissionDenied) as exc:
-        services.post_create(actor=bank.secretary, kind="offer", service_type=service_type, title="帮")
+        post_create(actor=bank.secretary, kind="offer", service_type=service_type, title="帮")
     assert exc.value.code == "no_person"
     assert not Post.objects.exists()
 
@@ -140,13 +139,13 @@ def test_posting_needs_a_resident_record_of_the_community(bank: Bank, other_staf
 
 def test_taking_up_an_offer_makes_the_actor_the_helped(bank: Bank):
     post = offer(bank)
-    exchange = services.exchange_agree(actor=bank.carol_user, post=post)
+    exchange = exchange_agree(actor=bank.carol_user, post=post)
     assert (exchange.helper, exchange.helped, exchange.status) == (bank.alice, bank.carol, ExchangeStatus.AGREED)
 
 
 def test_taking_up_a_request_makes_the_actor_the_helper(bank: Bank):
     post = request(bank)
-    exchange = services.exchange_agree(actor=bank.bob_user, post=post)
+    exchange = exchange_agree(actor=bank.bob_user, post=post)
     assert (exchange.helper, exchange.helped) == (bank.bob, bank.carol)
 
 
@@ -155,25 +154,25 @@ def test_a_helper_of_a_skilled_request_needs_the_certificate(bank: Bank):
     post = request(bank, "助浴")
     before = state()
     with pytest.raises(ValidationFailed) as exc:
-        services.exchange_agree(actor=bank.alice_user, post=post)
+        exchange_agree(actor=bank.alice_user, post=post)
     assert exc.value.code == "certificate_required" and "“助浴”需要有效的“助浴”技能证书" in str(exc.value.message)
     assert state() == before
     certify(bank, bank.alice, types["助浴"].required_skill)
-    assert services.exchange_agree(actor=bank.alice_user, post=post).helper == bank.alice
+    assert exchange_agree(actor=bank.alice_user, post=post).helper == bank.alice
 
 
 def test_an_offer_whose_certificate_was_revoked_cannot_be_taken_up(bank: Bank):
     certificate = certify(bank, bank.alice, types_of(bank)["理发"].required_skill)
     post = offer(bank, "理发")
-    services.certificate_revoke(actor=bank.secretary, certificate=certificate, reason="复查未通过")
+    certificate_revoke(actor=bank.secretary, certificate=certificate, reason="复查未通过")
     with pytest.raises(ValidationFailed) as exc:
-        services.exchange_agree(actor=bank.carol_user, post=post)
+        exchange_agree(actor=bank.carol_user, post=post)
     assert exc.value.code == "certificate_required" and "发布人的证书已失效" in str(exc.value.message)
 
 
 def test_bad_agreements_are_refused_and_change_nothing(bank: Bank, other_staff):
     post = request(bank)
-    services.exchange_agree(actor=bank.bob_user, post=post)
+    exchange_agree(actor=bank.bob_user, post=post)
     before = state()
     cases = [
         (bank.carol_user, ValidationFailed, "own_post", "不能接自己发布的互助信息"),
@@ -184,11 +183,11 @@ def test_bad_agreements_are_refused_and_change_nothing(bank: Bank, other_staff):
     ]
     for actor, error, code, message in cases:
         with pytest.raises(error) as exc:
-            services.exchange_agree(actor=actor, post=post)
+            exchange_agree(actor=actor, post=post)
         assert exc.value.code == code and message in str(exc.value.message)
-    services.post_close(actor=bank.carol_user, post=post)
+    post_close(actor=bank.carol_user, post=post)
     with pytest.raises(ValidationFailed) as exc:
-        services.exchange_agree(actor=bank.alice_user, post=post)
+        exchange_agree(actor=bank.alice_user, post=post)
     assert exc.value.code == "post_closed"
     assert state()[1:3] == before[1:3]
 
@@ -196,14 +195,14 @@ def test_bad_agreements_are_refused_and_change_nothing(bank: Bank, other_staff):
 def test_only_the_poster_or_a_grid_worker_closes_a_post(bank: Bank, other_staff):
     post = offer(bank)
     with pytest.raises(PermissionDenied):
-        services.post_close(actor=bank.carol_user, post=post)
+        post_close(actor=bank.carol_user, post=post)
     with pytest.raises(NotFound):
-        services.post_close(actor=other_staff[Role.SECRETARY], post=post)
-    services.post_close(actor=bank.staff[Role.GRID_WORKER], post=post)
+        post_close(actor=other_staff[Role.SECRETARY], post=post)
+    post_close(actor=bank.staff[Role.GRID_WORKER], post=post)
     post.refresh_from_db()
     assert post.status == PostStatus.CLOSED
     with pytest.raises(ValidationFailed) as exc:
-        services.post_close(actor=bank.alice_user, post=post)
+        post_close(actor=bank.alice_user, post=post)
     assert exc.value.code == "post_closed"
 
 
@@ -212,9 +211,9 @@ def test_only_the_poster_or_a_grid_worker_closes_a_post(bank: Bank, other_staff)
 
 def test_the_helped_confirms_and_a_pending_record_awaits_approval(bank: Bank):
     post = offer(bank, title="帮忙代购药品")
-    exchange = services.exchange_agree(actor=bank.carol_user, post=post)
+    exchange = exchange_agree(actor=bank.carol_user, post=post)
     today = timezone.localdate()
-    services.exchange_confirm(actor=bank.carol_user, exchange=exchange, minutes=45, service_date=today)
+    exchange_confirm(actor=bank.carol_user, exchange=exchange, minutes=45, service_date=today)
     exchange.refresh_from_db()
     record = exchange.record
     assert exchange.status == ExchangeStatus.CONFIRMED and exchange.confirmed_at is not None
@@ -229,29 +228,26 @@ def test_the_helped_confirms_and_a_pending_record_awaits_approval(bank: Bank):
 
 
 def test_a_past_days_help_is_put_at_noon(bank: Bank):
-    exchange = services.exchange_agree(actor=bank.carol_user, post=offer(bank))
+    exchange = exchange_agree(actor=bank.carol_user, post=offer(bank))
     now = timezone.now() + datetime.timedelta(days=2)
     day = timezone.localdate(now) - datetime.timedelta(days=1)
-    services.exchange_confirm(actor=bank.carol_user, exchange=exchange, minutes=60, service_date=day, now=now)
+    exchange_confirm(actor=bank.carol_user, exchange=exchange, minutes=60, service_date=day, now=now)
     record = ServiceRecord.objects.get()
     assert timezone.localtime(record.ended_at).time() == datetime.time(12) and record.service_date == day
 
 
 def test_the_grid_worker_approves_and_the_helper_earns(bank: Bank):
-    approve = getattr(services, "record_approve", None)
-    if approve is None:
-        pytest.skip("the activities part's record_approve is not there yet")
-    exchange = services.exchange_agree(actor=bank.carol_user, post=offer(bank))  # 代购代办: 10 points an hour
-    services.exchange_confirm(actor=bank.carol_user, exchange=exchange, minutes=90, service_date=timezone.localdate())
+    exchange = exchange_agree(actor=bank.carol_user, post=offer(bank))  # 代购代办: 10 points an hour
+    exchange_confirm(actor=bank.carol_user, exchange=exchange, minutes=90, service_date=timezone.localdate())
     record = ServiceRecord.objects.get()
-    approve(actor=bank.secretary, record=record)
+    record_approve(actor=bank.secretary, record=record)
     record.refresh_from_db()
     bank.alice_acct.refresh_from_db()
     assert record.status == RecordStatus.APPROVED and bank.alice_acct.balance == 15
 
 
 def test_only_the_helped_resident_confirms(bank: Bank, other_staff):
-    exchange = services.exchange_agree(actor=bank.carol_user, post=offer(bank))
+    exchange = exchange_agree(actor=bank.carol_user, post=offer(bank))
     today = timezone.localdate()
     before = state()
     cases = [
@@ -262,7 +258,7 @@ def test_only_the_helped_resident_confirms(bank: Bank, other_staff):
     ]
     for actor, error in cases:
         with pytest.raises(error) as exc:
-            services.exchange_confirm(actor=actor, exchange=exchange, minutes=30, service_date=today)
+            exchange_confirm(actor=actor, exchange=exchange, minutes=30, service_date=today)
         if error is PermissionDenied:
             assert "只有受助的居民可以确认服务" in str(exc.value.message)
     assert state() == before
@@ -280,10 +276,10 @@ def test_only_the_helped_resident_confirms(bank: Bank, other_staff):
     ],
 )
 def test_bad_confirmations_are_refused_and_change_nothing(bank: Bank, minutes, days, content, code, message):
-    exchange = services.exchange_agree(actor=bank.carol_user, post=offer(bank))
+    exchange = exchange_agree(actor=bank.carol_user, post=offer(bank))
     before = state()
     with pytest.raises(ValidationFailed) as exc:
-        services.exchange_confirm(
+        exchange_confirm(
             actor=bank.carol_user,
             exchange=exchange,
             minutes=minutes,
@@ -297,22 +293,22 @@ def test_bad_confirmations_are_refused_and_change_nothing(bank: Bank, minutes, d
 def test_an_exchange_is_confirmed_once_and_a_cancelled_one_never(bank: Bank):
     post = offer(bank)
     today = timezone.localdate()
-    exchange = services.exchange_agree(actor=bank.carol_user, post=post)
-    services.exchange_confirm(actor=bank.carol_user, exchange=exchange, minutes=30, service_date=today)
+    exchange = exchange_agree(actor=bank.carol_user, post=post)
+    exchange_confirm(actor=bank.carol_user, exchange=exchange, minutes=30, service_date=today)
     before = state()
     with pytest.raises(Duplicate) as exc:
-        services.exchange_confirm(actor=bank.carol_user, exchange=exchange, minutes=30, service_date=today)
+        exchange_confirm(actor=bank.carol_user, exchange=exchange, minutes=30, service_date=today)
     assert exc.value.code == "already_confirmed"
     with pytest.raises(ValidationFailed) as exc:
-        services.exchange_cancel(actor=bank.alice_user, exchange=exchange)
+        exchange_cancel(actor=bank.alice_user, exchange=exchange)
     assert exc.value.code == "not_agreed"
     assert state() == before
-    again = services.exchange_agree(actor=bank.carol_user, post=post)
+    again = exchange_agree(actor=bank.carol_user, post=post)
     with pytest.raises(PermissionDenied):
-        services.exchange_cancel(actor=bank.bob_user, exchange=again)
-    services.exchange_cancel(actor=bank.alice_user, exchange=again)
+        exchange_cancel(actor=bank.bob_user, exchange=again)
+    exchange_cancel(actor=bank.alice_user, exchange=again)
     with pytest.raises(ValidationFailed) as exc:
-        services.exchange_confirm(actor=bank.carol_user, exchange=again, minutes=30, service_date=today)
+        exchange_confirm(actor=bank.carol_user, exchange=again, minutes=30, service_date=today)
     assert exc.value.code == "exchange_cancelled" and "这次互助已经取消" in str(exc.value.message)
     assert ServiceRecord.objects.count() == 1
 
@@ -324,7 +320,7 @@ def test_the_list_shows_open_posts_with_masked_names(bank: Bank, other_staff):
     offer(bank, title="周末帮忙买菜")
     request(bank)
     closed = offer(bank, title="已经关了")
-    services.post_close(actor=bank.alice_user, post=closed)
+    post_close(actor=bank.alice_user, post=closed)
     url = reverse("timebank:exchange_list", args=[bank.site.community.pk])
     page = login(bank.bob_user).get(url)
     body = page.content.decode()
@@ -377,7 +373,7 @@ def test_agree_confirm_and_cancel_through_the_pages(bank: Bank, other_staff):
     ok = carol.post(confirm, {"minutes": "40", "service_date": timezone.localdate().isoformat(), "content": "聊天"})
     assert ok.status_code == 302 and ServiceRecord.objects.get().minutes == 40
     assert "待审核" in carol.get(detail).content.decode()
-    second = services.exchange_agree(actor=bank.bob_user, post=post)
+    second = exchange_agree(actor=bank.bob_user, post=post)
     cancel = reverse("timebank:exchange_cancel", args=[cid, second.pk])
     assert login(bank.bob_user).post(cancel).status_code == 302
     second.refresh_from_db()
@@ -391,14 +387,14 @@ def test_the_list_queries_do_not_grow_with_posts(bank: Bank, django_assert_max_n
     url = reverse("timebank:exchange_list", args=[bank.site.community.pk])
     client = login(bank.bob_user)
     offer(bank)
-    services.exchange_agree(actor=bank.bob_user, post=request(bank))
+    exchange_agree(actor=bank.bob_user, post=request(bank))
     client.get(url)
     with django_assert_max_num_queries(20) as small:
         client.get(url)
     people = list(Person.objects.filter(community=bank.site.community, account__isnull=True)[:6])
     users = [user_of(p) for p in people]
     for i in range(25):
-        services.post_create(
+        post_create(
             actor=users[i % len(users)],
             kind=PostKind.OFFER if i % 2 else PostKind.REQUEST,
             service_type=types_of(bank)["助老陪伴"],
@@ -413,7 +409,7 @@ def test_another_communitys_post_is_not_found(bank: Bank):
     post = offer(bank)
     stranger = user_of(other.people[0])
     with pytest.raises(NotFound):
-        services.exchange_agree(actor=stranger, post=post)
+        exchange_agree(actor=stranger, post=post)
     url = reverse("timebank:post_detail", args=[bank.site.community.pk, post.pk])
     assert login(stranger).get(url).status_code == 404
     own = reverse("timebank:post_detail", args=[other.community.pk, post.pk])

@@ -16,9 +16,17 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from gongzhi.core.errors import ApplicationError, Duplicate, Overdraft, ValidationFailed
-from gongzhi.timebank import services
 from gongzhi.timebank.integrity import ledger_check
-from gongzhi.timebank.models import GIFT_MONTHLY_LIMIT, Account, Transaction, TransactionKind
+from gongzhi.timebank.models.ledger import GIFT_MONTHLY_LIMIT, Account, Transaction, TransactionKind
+from gongzhi.timebank.services.accounts import account_open
+from gongzhi.timebank.services.ledger import (
+    points_adjust,
+    points_clear,
+    points_gift,
+    points_issue,
+    points_spend,
+    transaction_reverse,
+)
 from tests import factories
 from tests.timebank.conftest import Bank, key, make_elder, set_street_rules, user_of
 
@@ -38,9 +46,7 @@ SETTINGS = settings(
 def world(bank: Bank) -> dict[str, Any]:
     set_street_rules(bank.site.street, elderly_floor=-20, clearing_limit=CLEARING_LIMIT)
     elder_person = make_elder(bank.site)
-    elder = services.account_open(
-        actor=bank.secretary, community=bank.site.community, kind="individual", person=elder_person
-    )
+    elder = account_open(actor=bank.secretary, community=bank.site.community, kind="individual", person=elder_person)
     assert elder.floor == -20
     neighbour = factories.make_community(street=bank.site.street, name="邻居社区")
     return {"bank": bank, "elder": elder, "elder_user": user_of(elder_person), "neighbour": neighbour.community}
@@ -123,7 +129,7 @@ def test_random_operations_keep_the_ledger_right(world):
             account, _user = holders[who]
             member = bank.alice if account.pk == bank.card.pk else None
             k = key()
-            call = lambda: services.points_issue(  # noqa: E731
+            call = lambda: points_issue(  # noqa: E731
                 actor=bank.secretary,
                 account=account,
                 amount=amount,
@@ -137,7 +143,7 @@ def test_random_operations_keep_the_ledger_right(world):
         def spend(self, who: int, amount: int) -> Any:
             account, user = holders[who]
             k = key()
-            call = lambda: services.points_spend(  # noqa: E731
+            call = lambda: points_spend(  # noqa: E731
                 actor=user, account=account, amount=amount, memo="兑换", idempotency_key=k
             )
             refusal = Overdraft if self._overdraws({account.pk: -amount}) else None
@@ -151,7 +157,7 @@ def test_random_operations_keep_the_ledger_right(world):
         def adjust(self, who: int, amount: int) -> Any:
             account, _user = holders[who]
             k = key()
-            call = lambda: services.points_adjust(  # noqa: E731
+            call = lambda: points_adjust(  # noqa: E731
                 actor=bank.secretary, account=account, amount=amount, reason="补录纸质台账", idempotency_key=k
             )
             refusal = Overdraft if self._overdraws({account.pk: amount}) else None
@@ -161,7 +167,7 @@ def test_random_operations_keep_the_ledger_right(world):
         def gift(self, forwards: bool, amount: int) -> Any:
             (sender, user), (recipient, _u) = (holders[0], holders[1]) if forwards else (holders[1], holders[0])
             k = key()
-            call = lambda: services.points_gift(  # noqa: E731
+            call = lambda: points_gift(  # noqa: E731
                 actor=user, sender=sender, recipient=recipient, amount=amount, memo="给家人", idempotency_key=k
             )
             refusal: type[Exception] | None = None
@@ -177,7 +183,7 @@ def test_random_operations_keep_the_ledger_right(world):
         @rule(target=transactions, amount=st.integers(1, 60))
         def clear(self, amount: int) -> Any:
             k = key()
-            call = lambda: services.points_clear(  # noqa: E731
+            call = lambda: points_clear(  # noqa: E731
                 actor=bank.alice_user,
                 account=bank.alice_acct,
                 community=world["neighbour"],
@@ -202,7 +208,7 @@ def test_random_operations_keep_the_ledger_right(world):
             if original is None:
                 return None
             k = key()
-            call = lambda: services.transaction_reverse(  # noqa: E731
+            call = lambda: transaction_reverse(  # noqa: E731
                 actor=bank.secretary, transaction=original, reason="更正", idempotency_key=k
             )
             moves = {pk: -n for pk, n in self.postings[original.pk].items()}

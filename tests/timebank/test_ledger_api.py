@@ -10,8 +10,8 @@ from django.test import Client
 
 from gongzhi.core.roles import Role
 from gongzhi.core.services import api_token_create
-from gongzhi.timebank import services
-from gongzhi.timebank.models import Account, Entry, Transaction
+from gongzhi.timebank.models.ledger import Account, Entry, Transaction
+from gongzhi.timebank.services.ledger import points_spend, transaction_reverse
 from tests.conftest import login
 from tests.timebank.conftest import Bank, key, set_street_rules, user_of
 
@@ -32,7 +32,7 @@ def post(client: Client, path: str, data: dict[str, Any], **headers: str) -> Any
 
 def test_the_holder_reads_their_account_with_running_balances(bank: Bank):
     first = bank.issue(bank.alice_acct, 30)
-    services.points_spend(actor=bank.alice_user, account=bank.alice_acct, amount=10, memo="大米", idempotency_key=key())
+    points_spend(actor=bank.alice_user, account=bank.alice_acct, amount=10, memo="大米", idempotency_key=key())
     response = login(bank.alice_user).get(f"/api/timebank/accounts/{bank.alice_acct.pk}")
     assert response.status_code == 200
     data = response.json()
@@ -46,7 +46,7 @@ def test_the_holder_reads_their_account_with_running_balances(bank: Bank):
 
 def test_staff_read_any_account_of_their_community_through_a_token(bank: Bank):
     tx = bank.issue(bank.alice_acct, 30)
-    rev = services.transaction_reverse(actor=bank.secretary, transaction=tx, reason="错发", idempotency_key=key())
+    rev = transaction_reverse(actor=bank.secretary, transaction=tx, reason="错发", idempotency_key=key())
     _token, plain = api_token_create(actor=None, user=bank.secretary, name="台账")
     data = Client(HTTP_AUTHORIZATION=f"Bearer {plain}").get(f"/api/timebank/accounts/{bank.alice_acct.pk}").json()
     by_tx = {e["transaction"]: e for e in data["entries"]}
@@ -145,7 +145,7 @@ def test_a_bad_reversal_through_the_api_is_refused(bank: Bank, body, status, cod
 
 def test_reversing_spent_points_through_the_api_is_an_overdraft(bank: Bank):
     tx = bank.issue(bank.alice_acct, 30)
-    services.points_spend(actor=bank.alice_user, account=bank.alice_acct, amount=25, memo="x", idempotency_key=key())
+    points_spend(actor=bank.alice_user, account=bank.alice_acct, amount=25, memo="x", idempotency_key=key())
     response = post(
         login(bank.secretary),
         f"/api/timebank/transactions/{tx.pk}/reverse",

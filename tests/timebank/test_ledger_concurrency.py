@@ -9,9 +9,12 @@ from django.db import connection
 
 from gongzhi.core.errors import Overdraft, ValidationFailed
 from gongzhi.core.roles import Role
-from gongzhi.timebank import services
 from gongzhi.timebank.integrity import ledger_check
-from gongzhi.timebank.models import Account, AccountKind, LedgerSettings, Transaction
+from gongzhi.timebank.models.ledger import Account, AccountKind, Transaction
+from gongzhi.timebank.models.settings import LedgerSettings
+from gongzhi.timebank.services.accounts import individual_account
+from gongzhi.timebank.services.ledger import points_clear, points_gift, points_spend
+from gongzhi.timebank.services.settings import ledger_settings_save
 from tests import factories
 from tests.core.test_concurrency import race
 from tests.timebank.conftest import Bank, key, make_bank, make_elder, set_street_rules, user_of
@@ -40,7 +43,7 @@ def test_racing_clearings_never_pass_the_clearing_limit(pg_bank: Bank):
 
     def work(i: int):
         user, account = spenders[i % 2]
-        return services.points_clear(
+        return points_clear(
             actor=user, account=account, community=neighbour, amount=15, memo="通存通兑", idempotency_key=f"c{i}"
         )
 
@@ -55,13 +58,13 @@ def test_racing_clearings_never_pass_the_clearing_limit(pg_bank: Bank):
 def test_a_floor_change_racing_elders_spends_and_gifts_keeps_every_balance_at_or_above_its_floor(pg_bank: Bank):
     set_street_rules(pg_bank.site.street, elderly_floor=-40)
     elders = [make_elder(pg_bank.site, household_index=i) for i in (0, 0, 5, 6)]  # two share alice's household
-    accounts = [services.individual_account(p) for p in elders]
+    accounts = [individual_account(p) for p in elders]
     users = [user_of(p) for p in elders]
     street_staff = pg_bank.staff[Role.STREET_STAFF]
 
     def work(i: int):
         if i == 0:
-            return services.ledger_settings_save(
+            return ledger_settings_save(
                 actor=street_staff,
                 street=pg_bank.site.street,
                 elderly_floor=-10,
@@ -72,7 +75,7 @@ def test_a_floor_change_racing_elders_spends_and_gifts_keeps_every_balance_at_or
         n = i % len(accounts)
         if i % 3 == 0 and n in (0, 1):  # the two elders of one household give to each other
             other = 1 - n
-            return services.points_gift(
+            return points_gift(
                 actor=users[n],
                 sender=accounts[n],
                 recipient=accounts[other],
@@ -80,9 +83,7 @@ def test_a_floor_change_racing_elders_spends_and_gifts_keeps_every_balance_at_or
                 memo="互赠",
                 idempotency_key=key("g"),
             )
-        return services.points_spend(
-            actor=users[n], account=accounts[n], amount=6, memo="助浴", idempotency_key=key("s")
-        )
+        return points_spend(actor=users[n], account=accounts[n], amount=6, memo="助浴", idempotency_key=key("s"))
 
     results = race(16, work)
     assert isinstance(results[0], LedgerSettings), results[0]

@@ -14,8 +14,10 @@ from openpyxl import load_workbook
 
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
-from gongzhi.timebank import services
-from gongzhi.timebank.models import Account, AccountManager, Entry, LedgerSettings, Transaction
+from gongzhi.timebank.models.ledger import Account, AccountManager, Entry, Transaction
+from gongzhi.timebank.models.settings import LedgerSettings
+from gongzhi.timebank.services.accounts import account_open
+from gongzhi.timebank.services.ledger import points_clear, points_spend, transaction_reverse
 from tests import factories
 from tests.conftest import login
 from tests.timebank.conftest import Bank, key, make_elder, set_street_rules, user_of
@@ -147,9 +149,7 @@ def test_a_card_manager_spends_the_card_with_a_memo(bank: Bank):
 
 def test_only_the_cards_manager_spends_it_from_the_page(bank: Bank):
     bank.issue(bank.card, 40, attributed_person=bank.alice)
-    other = services.account_open(
-        actor=bank.secretary, community=bank.site.community, kind="party_org", name="党支部卡"
-    )
+    other = account_open(actor=bank.secretary, community=bank.site.community, kind="party_org", name="党支部卡")
     bank.issue(other, 40)
     before = state()
     assert spend_post(bank, bank.alice_user, bank.card).status_code == 404  # a member, not a manager
@@ -204,7 +204,7 @@ def test_another_communitys_staff_get_404_on_every_page(bank: Bank, other_staff)
 
 def make_accounts(bank: Bank, n: int) -> None:
     for i in range(n):
-        services.account_open(actor=bank.secretary, community=bank.site.community, kind="enterprise", name=f"企业{i}")
+        account_open(actor=bank.secretary, community=bank.site.community, kind="enterprise", name=f"企业{i}")
 
 
 def test_the_accounts_page_has_a_constant_query_count(bank: Bank, django_assert_max_num_queries):
@@ -291,7 +291,7 @@ def test_a_card_manager_who_is_not_staff_cannot_add_people(bank: Bank):
 
 def test_the_detail_shows_entries_with_running_balance_and_a_reverse_button_for_staff(bank: Bank):
     first = bank.issue(bank.alice_acct, 30)
-    services.points_spend(actor=bank.alice_user, account=bank.alice_acct, amount=12, memo="大米", idempotency_key=key())
+    points_spend(actor=bank.alice_user, account=bank.alice_acct, amount=12, memo="大米", idempotency_key=key())
     response = login(bank.secretary).get(url("account_detail", bank.site.community.pk, bank.alice_acct.pk))
     assert response.status_code == 200
     assert [(e.amount, e.running) for e in response.context["page"]] == [(-12, 18), (30, 30)]
@@ -342,7 +342,7 @@ def test_a_reversal_without_a_reason_is_refused_on_the_page(bank: Bank):
 
 def test_a_reversal_of_spent_points_shows_the_ledgers_message(bank: Bank):
     tx = bank.issue(bank.alice_acct, 30)
-    services.points_spend(actor=bank.alice_user, account=bank.alice_acct, amount=20, memo="大米", idempotency_key=key())
+    points_spend(actor=bank.alice_user, account=bank.alice_acct, amount=20, memo="大米", idempotency_key=key())
     before = state()
     response = reverse_post(bank, tx)
     assert response.status_code == 409
@@ -352,7 +352,7 @@ def test_a_reversal_of_spent_points_shows_the_ledgers_message(bank: Bank):
 
 def test_a_transaction_reversed_elsewhere_cannot_be_reversed_again(bank: Bank):
     tx = bank.issue(bank.alice_acct, 30)
-    services.transaction_reverse(actor=bank.secretary, transaction=tx, reason="错发", idempotency_key="api-key")
+    transaction_reverse(actor=bank.secretary, transaction=tx, reason="错发", idempotency_key="api-key")
     before = state()
     response = reverse_post(bank, tx)
     assert response.status_code == 409 and "不能重复冲正" in text(response)
@@ -378,7 +378,7 @@ def test_the_detail_page_has_a_constant_query_count(bank: Bank, django_assert_ma
         client.get(target)
     for _i in range(30):
         tx = bank.issue(bank.alice_acct, 2)
-    services.transaction_reverse(actor=bank.secretary, transaction=tx, reason="错发", idempotency_key=key())
+    transaction_reverse(actor=bank.secretary, transaction=tx, reason="错发", idempotency_key=key())
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(target)
     assert len(response.context["page"]) == 25
@@ -388,7 +388,7 @@ def test_the_detail_page_has_a_constant_query_count(bank: Bank, django_assert_ma
 
 
 def clear(bank: Bank, community: Any, amount: int) -> Transaction:
-    return services.points_clear(
+    return points_clear(
         actor=bank.alice_user,
         account=bank.alice_acct,
         community=community,

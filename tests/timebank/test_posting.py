@@ -14,10 +14,12 @@ from gongzhi.core import audit
 from gongzhi.core.errors import NotFound, Overdraft, ValidationFailed
 from gongzhi.core.models import AuditChainHead, AuditEvent
 from gongzhi.places.models import Place, PlaceKind
-from gongzhi.timebank import services
 from gongzhi.timebank.integrity import ledger_check
-from gongzhi.timebank.models import Account, AccountKind, Entry, Transaction, TransactionKind
+from gongzhi.timebank.models.ledger import Account, AccountKind, Entry, Transaction, TransactionKind
 from gongzhi.timebank.services import posting
+from gongzhi.timebank.services.accounts import system_account
+from gongzhi.timebank.services.ledger import points_clear
+from gongzhi.timebank.services.posting import transfer_post
 from tests import factories
 from tests.core.test_concurrency import race
 from tests.timebank import test_invariants
@@ -58,13 +60,13 @@ def assert_clean() -> None:
 
 
 def issuance(bank: Bank) -> Account:
-    return services.system_account(bank.site.community, AccountKind.ISSUANCE)
+    return system_account(bank.site.community, AccountKind.ISSUANCE)
 
 
 def post(bank: Bank, postings: list[tuple[Account, int]], **kw: Any) -> Transaction:
     kw.setdefault("memo", "调整")
     kw.setdefault("idempotency_key", key("post"))
-    return services.transfer_post(
+    return transfer_post(
         actor=bank.secretary, community=bank.site.community, kind=TransactionKind.ADJUST, postings=postings, **kw
     )
 
@@ -143,7 +145,7 @@ def test_both_paths_write_the_same_rows(bank: Bank, monkeypatch):
 def test_a_clearing_moves_four_accounts_of_two_communities(bank: Bank, path):
     neighbour = factories.make_community(street=bank.site.street, name="邻居社区").community
     bank.issue(bank.alice_acct, 40)
-    tx = services.points_clear(
+    tx = points_clear(
         actor=bank.alice_user,
         account=bank.alice_acct,
         community=neighbour,
@@ -181,7 +183,7 @@ def test_any_text_in_memo_and_key_hashes_as_core_audit_does(bank: Bank, path, me
 
 
 def test_a_plain_string_kind_and_an_anonymous_actor(bank: Bank, path):
-    tx = services.transfer_post(
+    tx = transfer_post(
         actor=None,
         community=bank.site.community,
         kind="adjust",
@@ -200,7 +202,7 @@ def test_a_community_without_an_audit_chain_yet_starts_one(path):
     community = Place.objects.create(kind=PlaceKind.COMMUNITY, name="新社区", path="9999/")
     a, b = (Account.objects.create(community=community, kind=AccountKind.COURTYARD, name=n, floor=0) for n in "甲乙")
     system = Account.objects.create(community=community, kind=AccountKind.ISSUANCE, name="发行", floor=None)
-    services.transfer_post(
+    transfer_post(
         actor=None,
         community=community,
         kind=TransactionKind.EARN,
@@ -208,7 +210,7 @@ def test_a_community_without_an_audit_chain_yet_starts_one(path):
         memo="起步",
         idempotency_key="first",
     )
-    services.transfer_post(
+    transfer_post(
         actor=None,
         community=community,
         kind=TransactionKind.ADJUST,
@@ -244,9 +246,9 @@ def test_a_repeated_key_returns_the_stored_transaction_and_moves_nothing(bank: B
 
 def test_a_key_is_per_community(bank: Bank, path, other_site):
     post(bank, [(issuance(bank), -2), (bank.alice_acct, 2)], idempotency_key="k")
-    foreign_issuance = services.system_account(other_site.community, AccountKind.ISSUANCE)
+    foreign_issuance = system_account(other_site.community, AccountKind.ISSUANCE)
     foreign_card = Account.objects.create(community=other_site.community, kind=AccountKind.COURTYARD, name="卡")
-    tx = services.transfer_post(
+    tx = transfer_post(
         actor=None,
         community=other_site.community,
         kind=TransactionKind.EARN,
@@ -302,7 +304,7 @@ def test_an_inactive_account_is_refused_by_name(bank: Bank, path):
 
 
 def test_an_unknown_or_foreign_account_is_not_found(bank: Bank, path, other_site):
-    foreign = services.system_account(other_site.community, AccountKind.REDEMPTION)
+    foreign = system_account(other_site.community, AccountKind.REDEMPTION)
     issuance(bank)
     before = state()
     for stranger in (Account(pk=10**12), foreign):
@@ -386,7 +388,7 @@ def test_one_key_raced_on_different_accounts_and_paths_moves_once(pg_bank: Bank)
     pg_bank.issue(pg_bank.bob_acct, 10)
     pg_bank.issue(pg_bank.carol_acct, 10)
     senders = [pg_bank.alice_acct, pg_bank.bob_acct, pg_bank.carol_acct]
-    redemption = services.system_account(pg_bank.site.community, AccountKind.REDEMPTION)
+    redemption = system_account(pg_bank.site.community, AccountKind.REDEMPTION)
 
     def work(i: int) -> Any:
         return post(

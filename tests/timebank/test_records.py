@@ -21,17 +21,13 @@ from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.models import AuditEvent, SensitiveAccess
 from gongzhi.core.roles import Role
 from gongzhi.people.models import Person
-from gongzhi.timebank import selectors, services
 from gongzhi.timebank.exporting import RECORD_COLUMNS
-from gongzhi.timebank.models import (
-    RecordProof,
-    RecordSource,
-    RecordStatus,
-    ServiceRecipient,
-    ServiceRecord,
-    ServiceType,
-    Volunteer,
-)
+from gongzhi.timebank.models.activities import RecordSource, RecordStatus, ServiceRecipient, ServiceRecord
+from gongzhi.timebank.models.skills import ServiceType
+from gongzhi.timebank.models.volunteers import RecordProof, Volunteer
+from gongzhi.timebank.selectors.volunteers import volunteer_record
+from gongzhi.timebank.services.records import proof_issue
+from gongzhi.timebank.services.volunteers import award_add, recruitment_save, team_save, volunteer_register
 from tests import factories
 from tests.conftest import login
 from tests.timebank.conftest import user_of
@@ -98,7 +94,7 @@ def make_record(
 
 @pytest.fixture
 def volunteer(site, staff) -> Volunteer:
-    return services.volunteer_register(actor=staff[Role.SECRETARY], community=site.community, person=site.people[0])
+    return volunteer_register(actor=staff[Role.SECRETARY], community=site.community, person=site.people[0])
 
 
 @pytest.fixture
@@ -115,28 +111,28 @@ def test_record_holds_approved_services_trainings_awards_and_totals(site, staff,
     make_record(site, volunteer.person, minutes=600, status=RecordStatus.REJECTED)
     make_record(site, volunteer.person, minutes=600, status=RecordStatus.PENDING)
     make_record(site, site.people[1], minutes=30)
-    services.award_add(
+    award_add(
         actor=staff[Role.SECRETARY],
         volunteer=volunteer,
         title="优秀志愿者",
         awarded_on=march[0] + datetime.timedelta(days=4),
         issuer="街道办",
     )
-    record = selectors.volunteer_record(actor=vol_user, volunteer=volunteer)
+    record = volunteer_record(actor=vol_user, volunteer=volunteer)
     assert [r.minutes for r in record.services] == [90, 45]
     assert record.minutes == 135 and record.hours == 2.25 and record.service_count == 2
     assert [a.title for a in record.awards] == ["优秀志愿者"]
-    in_march = selectors.volunteer_record(actor=staff[Role.SECRETARY], volunteer=volunteer, period=march)
+    in_march = volunteer_record(actor=staff[Role.SECRETARY], volunteer=volunteer, period=march)
     assert in_march.minutes == 90 and len(in_march.awards) == 1
 
 
 def test_record_permissions(site, staff, other_staff, volunteer):
     with pytest.raises(NotFound):
-        selectors.volunteer_record(actor=other_staff[Role.SECRETARY], volunteer=volunteer)
+        volunteer_record(actor=other_staff[Role.SECRETARY], volunteer=volunteer)
     with pytest.raises(PermissionDenied):
-        selectors.volunteer_record(actor=user_of(site.people[1]), volunteer=volunteer)
+        volunteer_record(actor=user_of(site.people[1]), volunteer=volunteer)
     with pytest.raises(PermissionDenied):
-        selectors.volunteer_record(actor=staff[Role.GRID_WORKER], volunteer=volunteer)
+        volunteer_record(actor=staff[Role.GRID_WORKER], volunteer=volunteer)
 
 
 def test_record_pages(site, staff, other_staff, volunteer, vol_user):
@@ -196,11 +192,9 @@ def test_proof_freezes_totals_and_verifies(site, staff, volunteer, vol_user, cli
     march, april = past_month(MARCH), past_month(APRIL)
     make_record(site, volunteer.person, minutes=90, day=march[0] + datetime.timedelta(days=1))
     make_record(site, volunteer.person, minutes=30, day=april[0] + datetime.timedelta(days=1))
-    proof = services.proof_issue(actor=vol_user, volunteer=volunteer)
+    proof = proof_issue(actor=vol_user, volunteer=volunteer)
     assert (proof.services, proof.minutes) == (2, 120) and len(proof.code) == 12
-    in_march = services.proof_issue(
-        actor=staff[Role.SECRETARY], volunteer=volunteer, period_start=march[0], period_end=march[1]
-    )
+    in_march = proof_issue(actor=staff[Role.SECRETARY], volunteer=volunteer, period_start=march[0], period_end=march[1])
     assert (in_march.services, in_march.minutes) == (1, 90) and in_march.code != proof.code
     make_record(site, volunteer.person, minutes=600)  # later services do not change an issued proof
     page = client.get(reverse("timebank:proof_verify", args=[proof.code]))
@@ -220,7 +214,7 @@ def test_unknown_code_says_no_such_proof(client):
 
 def test_proof_bad_input_and_permissions(site, staff, other_staff, volunteer):
     with pytest.raises(ValidationFailed) as exc:
-        services.proof_issue(
+        proof_issue(
             actor=staff[Role.SECRETARY],
             volunteer=volunteer,
             period_start=past_month(MARCH)[0] + datetime.timedelta(days=1),
@@ -228,12 +222,12 @@ def test_proof_bad_input_and_permissions(site, staff, other_staff, volunteer):
         )
     assert exc.value.code == "bad_period"
     with pytest.raises(ValidationFailed) as future:
-        services.proof_issue(actor=staff[Role.SECRETARY], volunteer=volunteer, period_end=datetime.date(2999, 1, 1))
+        proof_issue(actor=staff[Role.SECRETARY], volunteer=volunteer, period_end=datetime.date(2999, 1, 1))
     assert future.value.code == "future_date"
     with pytest.raises(NotFound):
-        services.proof_issue(actor=other_staff[Role.SECRETARY], volunteer=volunteer)
+        proof_issue(actor=other_staff[Role.SECRETARY], volunteer=volunteer)
     with pytest.raises(PermissionDenied):
-        services.proof_issue(actor=user_of(site.people[1]), volunteer=volunteer)
+        proof_issue(actor=user_of(site.people[1]), volunteer=volunteer)
     assert not RecordProof.objects.exists()
 
 
@@ -264,7 +258,7 @@ def _pdf_text(body: bytes) -> str:
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (scripts/ensure_fonts.sh --with-poppler)")
 def test_proof_pdf_says_what_the_proof_holds(site, staff, volunteer):
     make_record(site, volunteer.person, minutes=90, day=past_month(MARCH)[0])
-    proof = services.proof_issue(actor=staff[Role.SECRETARY], volunteer=volunteer)
+    proof = proof_issue(actor=staff[Role.SECRETARY], volunteer=volunteer)
     pdf = login(staff[Role.SECRETARY]).get(reverse("timebank:proof_pdf", args=[site.community.pk, proof.pk]))
     text = "".join(_pdf_text(pdf.content).split())
     person = volunteer.person
@@ -289,9 +283,7 @@ def test_record_page_query_count_is_constant(site, staff, volunteer, vol_user):
     small = _queries(client, url)
     for _i in range(25):
         make_record(site, volunteer.person)
-    services.award_add(
-        actor=staff[Role.SECRETARY], volunteer=volunteer, title="t", awarded_on=past_month(MARCH)[0], issuer="i"
-    )
+    award_add(actor=staff[Role.SECRETARY], volunteer=volunteer, title="t", awarded_on=past_month(MARCH)[0], issuer="i")
     assert _queries(client, url) == small
 
 
@@ -305,8 +297,8 @@ def test_recruitment_and_team_pages_query_counts_are_constant(site, staff):
 
     def add(n: int, start: int) -> None:
         for i in range(start, start + n):
-            services.recruitment_save(actor=secretary, community=site.community, title=f"招募{i}", description="d")
-            services.team_save(actor=secretary, community=site.community, name=f"队{i}")
+            recruitment_save(actor=secretary, community=site.community, title=f"招募{i}", description="d")
+            team_save(actor=secretary, community=site.community, name=f"队{i}")
 
     add(1, 0)
     for url in urls:

@@ -14,9 +14,12 @@ from django.utils import timezone
 from gongzhi.core.errors import Duplicate, NotFound, Overdraft, PermissionDenied, ValidationFailed
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
-from gongzhi.timebank import selectors, services
 from gongzhi.timebank.integrity import ledger_check
-from gongzhi.timebank.models import Account, AccountKind, Entry, Transaction, TransactionKind
+from gongzhi.timebank.models.ledger import Account, AccountKind, Entry, Transaction, TransactionKind
+from gongzhi.timebank.selectors.ledger import account_get, account_list, entry_list
+from gongzhi.timebank.services.accounts import account_open, card_member_add, system_account
+from gongzhi.timebank.services.ledger import points_clear, points_gift, points_issue, points_spend, transaction_reverse
+from gongzhi.timebank.services.posting import transfer_post
 from tests import factories
 from tests.timebank.conftest import Bank, key, make_bank, make_elder, set_street_rules, user_of
 
@@ -86,9 +89,7 @@ def test_issuing_a_non_positive_or_fractional_amount_is_refused(bank: Bank, amou
 def test_a_lower_role_may_not_issue(bank: Bank, role):
     before = state()
     with pytest.raises(PermissionDenied) as exc:
-        services.points_issue(
-            actor=bank.staff[role], account=bank.alice_acct, amount=5, memo="x", idempotency_key=key()
-        )
+        points_issue(actor=bank.staff[role], account=bank.alice_acct, amount=5, memo="x", idempotency_key=key())
     assert exc.value.code == "forbidden" and "只有社区工作人员" in str(exc.value.message)
     assert state() == before
 
@@ -96,28 +97,26 @@ def test_a_lower_role_may_not_issue(bank: Bank, role):
 def test_staff_of_another_community_get_404(bank: Bank, other_staff):
     before = state()
     for action in (
-        lambda u: services.points_issue(actor=u, account=bank.alice_acct, amount=5, memo="x", idempotency_key=key()),
-        lambda u: services.points_spend(actor=u, account=bank.alice_acct, amount=5, memo="x", idempotency_key=key()),
-        lambda u: services.card_member_add(actor=u, account=bank.card, person=bank.carol),
+        lambda u: points_issue(actor=u, account=bank.alice_acct, amount=5, memo="x", idempotency_key=key()),
+        lambda u: points_spend(actor=u, account=bank.alice_acct, amount=5, memo="x", idempotency_key=key()),
+        lambda u: card_member_add(actor=u, account=bank.card, person=bank.carol),
     ):
         with pytest.raises(NotFound):
             action(other_staff[Role.SECRETARY])
     with pytest.raises(NotFound):
-        selectors.account_get(actor=other_staff[Role.SECRETARY], id=bank.alice_acct.pk)
+        account_get(actor=other_staff[Role.SECRETARY], id=bank.alice_acct.pk)
     assert state() == before
     tx = bank.issue(bank.alice_acct, 5)
     before = state()
     with pytest.raises(NotFound):
-        services.transaction_reverse(
-            actor=other_staff[Role.SECRETARY], transaction=tx, reason="错发", idempotency_key=key()
-        )
+        transaction_reverse(actor=other_staff[Role.SECRETARY], transaction=tx, reason="错发", idempotency_key=key())
     assert state() == before
 
 
 def test_a_resident_of_another_community_cannot_spend_here(bank: Bank, other_site):
     stranger = user_of(other_site.people[0])
     with pytest.raises(NotFound):
-        services.points_spend(actor=stranger, account=bank.alice_acct, amount=1, memo="x", idempotency_key=key())
+        points_spend(actor=stranger, account=bank.alice_acct, amount=1, memo="x", idempotency_key=key())
 
 
 # --- spending ------------------------------------------------------------------------------------------------
@@ -125,9 +124,7 @@ def test_a_resident_of_another_community_cannot_spend_here(bank: Bank, other_sit
 
 def test_a_resident_spends_their_own_points(bank: Bank):
     bank.issue(bank.alice_acct, 30)
-    tx = services.points_spend(
-        actor=bank.alice_user, account=bank.alice_acct, amount=20, memo="兑换大米", idempotency_key=key()
-    )
+    tx = points_spend(actor=bank.alice_user, account=bank.alice_acct, amount=20, memo="兑换大米", idempotency_key=key())
     assert tx.kind == TransactionKind.SPEND and tx.created_by == bank.alice_user
     assert balance(bank.alice_acct) == 10
     assert Account.objects.get(community=bank.site.community, kind=AccountKind.REDEMPTION).balance == 20
@@ -138,9 +135,7 @@ def test_overdraft_is_refused_and_says_how_much(bank: Bank):
     bank.issue(bank.alice_acct, 10)
     before = state()
     with pytest.raises(Overdraft) as exc:
-        services.points_spend(
-            actor=bank.alice_user, account=bank.alice_acct, amount=11, memo="兑换", idempotency_key=key()
-        )
+        points_spend(actor=bank.alice_user, account=bank.alice_acct, amount=11, memo="兑换", idempotency_key=key())
     assert exc.value.code == "overdraft" and exc.value.status == 409
     assert "积分余额不足" in str(exc.value.message) and "现余额 10" in str(exc.value.message)
     assert exc.value.extra == {"account": bank.alice_acct.pk, "balance": 10, "amount": -11, "floor": 0}
@@ -152,21 +147,21 @@ def test_an_elderly_residents_allowance_lets_them_go_exactly_to_the_streets_floo
     staff = factories.staff_of(family_site)
     person = make_elder(family_site)
     user = user_of(person)
-    account = services.account_open(
+    account = account_open(
         actor=staff[Role.SECRETARY], community=family_site.community, kind="individual", person=person
     )
     assert account.floor == -20
-    services.points_spend(actor=user, account=account, amount=20, memo="理发", idempotency_key=key())
+    points_spend(actor=user, account=account, amount=20, memo="理发", idempotency_key=key())
     assert balance(account) == -20
     with pytest.raises(Overdraft):
-        services.points_spend(actor=user, account=account, amount=1, memo="理发", idempotency_key=key())
+        points_spend(actor=user, account=account, amount=1, memo="理发", idempotency_key=key())
     assert_consistent()
 
 
 def test_a_younger_resident_may_not_overdraw_even_where_the_street_allows_elders(family_site):
     set_street_rules(family_site.street, elderly_floor=-20)
     staff = factories.staff_of(family_site)
-    account = services.account_open(
+    account = account_open(
         actor=staff[Role.SECRETARY], community=family_site.community, kind="individual", person=family_site.people[5]
     )
     assert account.floor == 0
@@ -178,7 +173,7 @@ def test_an_individual_floor_outside_the_allowance_is_refused(family_site, elder
     staff = factories.staff_of(family_site)
     person = make_elder(family_site) if elder else family_site.people[5]
     with pytest.raises(ValidationFailed) as exc:
-        services.account_open(
+        account_open(
             actor=staff[Role.SECRETARY], community=family_site.community, kind="individual", person=person, floor=floor
         )
     assert exc.value.code == "bad_floor"
@@ -188,7 +183,7 @@ def test_an_individual_floor_outside_the_allowance_is_refused(family_site, elder
 
 def test_a_second_individual_account_is_refused(bank: Bank):
     with pytest.raises(Duplicate) as exc:
-        services.account_open(actor=bank.secretary, community=bank.site.community, kind="individual", person=bank.alice)
+        account_open(actor=bank.secretary, community=bank.site.community, kind="individual", person=bank.alice)
     assert exc.value.code == "account_exists"
 
 
@@ -196,7 +191,7 @@ def test_spending_someone_elses_account_is_403(bank: Bank):
     bank.issue(bank.alice_acct, 10)
     before = state()
     with pytest.raises(PermissionDenied) as exc:
-        services.points_spend(actor=bank.bob_user, account=bank.alice_acct, amount=5, memo="x", idempotency_key=key())
+        points_spend(actor=bank.bob_user, account=bank.alice_acct, amount=5, memo="x", idempotency_key=key())
     assert "只能使用自己的积分账户" in str(exc.value.message)
     assert state() == before
 
@@ -204,44 +199,36 @@ def test_spending_someone_elses_account_is_403(bank: Bank):
 def test_only_a_cards_managers_spend_it(bank: Bank):
     bank.issue(bank.card, 50, attributed_person=bank.alice)
     with pytest.raises(PermissionDenied) as exc:  # a member earns to the card but does not spend it
-        services.points_spend(actor=bank.alice_user, account=bank.card, amount=5, memo="x", idempotency_key=key())
+        points_spend(actor=bank.alice_user, account=bank.card, amount=5, memo="x", idempotency_key=key())
     assert "管理人" in str(exc.value.message)
-    services.points_spend(actor=bank.carol_user, account=bank.card, amount=50, memo="院落聚餐", idempotency_key=key())
+    points_spend(actor=bank.carol_user, account=bank.card, amount=50, memo="院落聚餐", idempotency_key=key())
     assert balance(bank.card) == 0
     with pytest.raises(Overdraft):  # a card never overdraws
-        services.points_spend(actor=bank.carol_user, account=bank.card, amount=1, memo="x", idempotency_key=key())
+        points_spend(actor=bank.carol_user, account=bank.card, amount=1, memo="x", idempotency_key=key())
 
 
 def test_a_card_manager_cannot_spend_another_card(bank: Bank):
-    other = services.account_open(
+    other = account_open(
         actor=bank.secretary, community=bank.site.community, kind=AccountKind.PARTY_ORG, name="某单位党支部储蓄卡"
     )
     bank.issue(other, 10)
     with pytest.raises(PermissionDenied):
-        services.points_spend(actor=bank.carol_user, account=other, amount=1, memo="x", idempotency_key=key())
+        points_spend(actor=bank.carol_user, account=other, amount=1, memo="x", idempotency_key=key())
 
 
 # --- idempotency ---------------------------------------------------------------------------------------------
 
 
 def test_a_repeated_key_returns_the_same_transaction_and_moves_nothing(bank: Bank):
-    first = services.points_issue(
-        actor=bank.secretary, account=bank.alice_acct, amount=7, memo="a", idempotency_key="x"
-    )
+    first = points_issue(actor=bank.secretary, account=bank.alice_acct, amount=7, memo="a", idempotency_key="x")
     before = state()
-    again = services.points_issue(
-        actor=bank.secretary, account=bank.alice_acct, amount=7, memo="a", idempotency_key="x"
-    )
+    again = points_issue(actor=bank.secretary, account=bank.alice_acct, amount=7, memo="a", idempotency_key="x")
     assert again.pk == first.pk
     assert state() == before
-    spend = services.points_spend(
-        actor=bank.alice_user, account=bank.alice_acct, amount=7, memo="b", idempotency_key="y"
-    )
+    spend = points_spend(actor=bank.alice_user, account=bank.alice_acct, amount=7, memo="b", idempotency_key="y")
     before = state()
     # Even after the balance is gone the repeat answers with the original instead of an overdraft.
-    again = services.points_spend(
-        actor=bank.alice_user, account=bank.alice_acct, amount=7, memo="b", idempotency_key="y"
-    )
+    again = points_spend(actor=bank.alice_user, account=bank.alice_acct, amount=7, memo="b", idempotency_key="y")
     assert again.pk == spend.pk and state() == before
     assert balance(bank.alice_acct) == 0
 
@@ -249,7 +236,7 @@ def test_a_repeated_key_returns_the_same_transaction_and_moves_nothing(bank: Ban
 @pytest.mark.parametrize("bad", ["", "   ", "k" * 101])
 def test_a_missing_or_overlong_key_is_refused(bank: Bank, bad):
     with pytest.raises(ValidationFailed) as exc:
-        services.points_issue(actor=bank.secretary, account=bank.alice_acct, amount=1, memo="a", idempotency_key=bad)
+        points_issue(actor=bank.secretary, account=bank.alice_acct, amount=1, memo="a", idempotency_key=bad)
     assert exc.value.code == "bad_idempotency_key"
 
 
@@ -264,7 +251,7 @@ def test_transfer_post_refuses_unbalanced_postings(bank: Bank, amounts, message)
     accounts = [bank.alice_acct, bank.bob_acct, bank.carol_acct]
     before = state()
     with pytest.raises(ValidationFailed) as exc:
-        services.transfer_post(
+        transfer_post(
             actor=bank.secretary,
             community=bank.site.community,
             kind=TransactionKind.ADJUST,
@@ -277,13 +264,13 @@ def test_transfer_post_refuses_unbalanced_postings(bank: Bank, amounts, message)
 
 
 def test_transfer_post_refuses_another_communitys_account(bank: Bank, other_site):
-    foreign = services.system_account(other_site.community, AccountKind.REDEMPTION)
+    foreign = system_account(other_site.community, AccountKind.REDEMPTION)
     with pytest.raises(NotFound):
-        services.transfer_post(
+        transfer_post(
             actor=bank.secretary,
             community=bank.site.community,
             kind=TransactionKind.ADJUST,
-            postings=[(services.system_account(bank.site.community, AccountKind.ISSUANCE), -1), (foreign, 1)],
+            postings=[(system_account(bank.site.community, AccountKind.ISSUANCE), -1), (foreign, 1)],
             memo="调整",
             idempotency_key=key(),
         )
@@ -301,7 +288,7 @@ def test_an_inactive_account_moves_nothing(bank: Bank):
 
 
 def gift(bank: Bank, amount: int, recipient: Account | None = None, **kw) -> Transaction:
-    return services.points_gift(
+    return points_gift(
         actor=bank.alice_user,
         sender=bank.alice_acct,
         recipient=recipient or bank.bob_acct,
@@ -369,7 +356,7 @@ def test_a_gift_beyond_the_balance_is_an_overdraft(bank: Bank):
 def test_only_the_holder_gives_from_an_account(bank: Bank):
     bank.issue(bank.alice_acct, 50)
     with pytest.raises(PermissionDenied):
-        services.points_gift(
+        points_gift(
             actor=bank.bob_user,
             sender=bank.alice_acct,
             recipient=bank.bob_acct,
@@ -384,7 +371,7 @@ def test_only_the_holder_gives_from_an_account(bank: Bank):
 
 def test_a_reversal_is_linked_with_its_reason_and_cancels_the_original(bank: Bank):
     tx = bank.issue(bank.alice_acct, 25)
-    rev = services.transaction_reverse(
+    rev = transaction_reverse(
         actor=bank.staff[Role.SOCIAL_WORKER], transaction=tx, reason="重复登记", idempotency_key=key()
     )
     assert rev.kind == TransactionKind.REVERSE and rev.reverses_id == tx.pk and rev.reason == "重复登记"
@@ -396,12 +383,12 @@ def test_a_reversal_is_linked_with_its_reason_and_cancels_the_original(bank: Ban
 
 def test_reversing_twice_is_refused(bank: Bank):
     tx = bank.issue(bank.alice_acct, 25)
-    services.transaction_reverse(actor=bank.secretary, transaction=tx, reason="错发", idempotency_key="r1")
+    transaction_reverse(actor=bank.secretary, transaction=tx, reason="错发", idempotency_key="r1")
     before = state()
-    again = services.transaction_reverse(actor=bank.secretary, transaction=tx, reason="错发", idempotency_key="r1")
+    again = transaction_reverse(actor=bank.secretary, transaction=tx, reason="错发", idempotency_key="r1")
     assert again.reverses_id == tx.pk and state() == before  # the same request: the same answer
     with pytest.raises(Duplicate) as exc:
-        services.transaction_reverse(actor=bank.secretary, transaction=tx, reason="错发", idempotency_key="r2")
+        transaction_reverse(actor=bank.secretary, transaction=tx, reason="错发", idempotency_key="r2")
     assert exc.value.code == "already_reversed" and "不能重复冲正" in str(exc.value.message)
     assert state() == before
 
@@ -411,34 +398,32 @@ def test_a_reversal_needs_a_reason(bank: Bank, reason):
     tx = bank.issue(bank.alice_acct, 25)
     before = state()
     with pytest.raises(ValidationFailed) as exc:
-        services.transaction_reverse(actor=bank.secretary, transaction=tx, reason=reason, idempotency_key=key())
+        transaction_reverse(actor=bank.secretary, transaction=tx, reason=reason, idempotency_key=key())
     assert exc.value.code == "reason_required" and "冲正必须填写原因" in str(exc.value.message)
     assert state() == before
 
 
 def test_a_reversal_that_would_overdraw_is_refused_and_says_what_to_do(bank: Bank):
     tx = bank.issue(bank.alice_acct, 25)
-    spend = services.points_spend(
-        actor=bank.alice_user, account=bank.alice_acct, amount=20, memo="兑换", idempotency_key=key()
-    )
+    spend = points_spend(actor=bank.alice_user, account=bank.alice_acct, amount=20, memo="兑换", idempotency_key=key())
     before = state()
     with pytest.raises(Overdraft) as exc:
-        services.transaction_reverse(actor=bank.secretary, transaction=tx, reason="错发", idempotency_key=key())
+        transaction_reverse(actor=bank.secretary, transaction=tx, reason="错发", idempotency_key=key())
     assert exc.value.code == "overdraft" and exc.value.extra["reversal"] is True
     assert "积分已被使用" in str(exc.value.message) and "请先冲正之后的兑换" in str(exc.value.message)
     assert state() == before
     # Following the advice works: the spend first, then the issue.
-    services.transaction_reverse(actor=bank.secretary, transaction=spend, reason="撤销兑换", idempotency_key=key())
-    services.transaction_reverse(actor=bank.secretary, transaction=tx, reason="错发", idempotency_key=key())
+    transaction_reverse(actor=bank.secretary, transaction=spend, reason="撤销兑换", idempotency_key=key())
+    transaction_reverse(actor=bank.secretary, transaction=tx, reason="错发", idempotency_key=key())
     assert balance(bank.alice_acct) == 0
     assert_consistent()
 
 
 def test_a_reversal_cannot_itself_be_reversed(bank: Bank):
     tx = bank.issue(bank.alice_acct, 25)
-    rev = services.transaction_reverse(actor=bank.secretary, transaction=tx, reason="错发", idempotency_key=key())
+    rev = transaction_reverse(actor=bank.secretary, transaction=tx, reason="错发", idempotency_key=key())
     with pytest.raises(ValidationFailed) as exc:
-        services.transaction_reverse(actor=bank.secretary, transaction=rev, reason="再改", idempotency_key=key())
+        transaction_reverse(actor=bank.secretary, transaction=rev, reason="再改", idempotency_key=key())
     assert exc.value.code == "reverse_reversal"
 
 
@@ -446,9 +431,9 @@ def test_a_reversal_cannot_itself_be_reversed(bank: Bank):
 def test_a_lower_role_may_not_reverse(bank: Bank, role):
     tx = bank.issue(bank.alice_acct, 25)
     with pytest.raises(PermissionDenied):
-        services.transaction_reverse(actor=bank.staff[role], transaction=tx, reason="错发", idempotency_key=key())
+        transaction_reverse(actor=bank.staff[role], transaction=tx, reason="错发", idempotency_key=key())
     with pytest.raises(PermissionDenied):  # not even the holder
-        services.transaction_reverse(actor=bank.alice_user, transaction=tx, reason="错发", idempotency_key=key())
+        transaction_reverse(actor=bank.alice_user, transaction=tx, reason="错发", idempotency_key=key())
 
 
 # --- 通存通兑 ------------------------------------------------------------------------------------------------
@@ -461,7 +446,7 @@ def neighbour(bank: Bank) -> factories.Community:
 
 def test_clearing_spends_in_a_neighbouring_community_in_one_transaction(bank: Bank, neighbour):
     bank.issue(bank.alice_acct, 40)
-    tx = services.points_clear(
+    tx = points_clear(
         actor=bank.alice_user,
         account=bank.alice_acct,
         community=neighbour.community,
@@ -481,7 +466,7 @@ def test_clearing_spends_in_a_neighbouring_community_in_one_transaction(bank: Ba
         for c in (bank.site.community, neighbour.community)
     }
     assert set(by_community.values()) == {0}
-    rev = services.transaction_reverse(actor=bank.secretary, transaction=tx, reason="未兑换", idempotency_key=key())
+    rev = transaction_reverse(actor=bank.secretary, transaction=tx, reason="未兑换", idempotency_key=key())
     assert rev.entries.count() == 4 and balance(bank.alice_acct) == 40
     assert_consistent()
 
@@ -490,7 +475,7 @@ def test_clearing_with_another_street_or_at_home_is_refused(bank: Bank, other_si
     bank.issue(bank.alice_acct, 40)
     before = state()
     with pytest.raises(ValidationFailed) as exc:
-        services.points_clear(
+        points_clear(
             actor=bank.alice_user,
             account=bank.alice_acct,
             community=other_site.community,
@@ -500,7 +485,7 @@ def test_clearing_with_another_street_or_at_home_is_refused(bank: Bank, other_si
         )
     assert exc.value.code == "other_street" and "同一街道" in str(exc.value.message)
     with pytest.raises(ValidationFailed) as exc:
-        services.points_clear(
+        points_clear(
             actor=bank.alice_user,
             account=bank.alice_acct,
             community=bank.site.community,
@@ -515,7 +500,7 @@ def test_clearing_with_another_street_or_at_home_is_refused(bank: Bank, other_si
 def test_clearing_beyond_the_balance_is_an_overdraft(bank: Bank, neighbour):
     bank.issue(bank.alice_acct, 4)
     with pytest.raises(Overdraft):
-        services.points_clear(
+        points_clear(
             actor=bank.alice_user,
             account=bank.alice_acct,
             community=neighbour.community,
@@ -567,17 +552,17 @@ def test_postgresql_refuses_updates_and_deletes(bank: Bank):
 
 
 def test_residents_see_their_households_accounts_and_managers_their_cards(bank: Bank):
-    mine = set(selectors.account_list(actor=bank.alice_user).values_list("pk", flat=True))
+    mine = set(account_list(actor=bank.alice_user).values_list("pk", flat=True))
     assert mine == {bank.alice_acct.pk, bank.bob_acct.pk}
-    carols = set(selectors.account_list(actor=bank.carol_user).values_list("pk", flat=True))
+    carols = set(account_list(actor=bank.carol_user).values_list("pk", flat=True))
     assert carols == {bank.carol_acct.pk, bank.card.pk}
     with pytest.raises(NotFound):
-        selectors.account_get(actor=bank.alice_user, id=bank.carol_acct.pk)
-    staff_sees = selectors.account_list(actor=bank.secretary, filters={"community": bank.site.community.pk})
+        account_get(actor=bank.alice_user, id=bank.carol_acct.pk)
+    staff_sees = account_list(actor=bank.secretary, filters={"community": bank.site.community.pk})
     assert staff_sees.count() == 4
-    assert selectors.account_list(actor=bank.staff[Role.GRID_WORKER]).count() == 0
+    assert account_list(actor=bank.staff[Role.GRID_WORKER]).count() == 0
     bank.issue(bank.alice_acct, 3)
-    assert [e.amount for e in selectors.entry_list(actor=bank.bob_user, account=bank.alice_acct)] == [3]
+    assert [e.amount for e in entry_list(actor=bank.bob_user, account=bank.alice_acct)] == [3]
 
 
 def test_verify_ledger_reports_a_consistent_ledger_and_finds_a_wrong_balance(bank: Bank, capsys):

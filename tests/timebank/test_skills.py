@@ -17,17 +17,17 @@ from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, Validatio
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
 from gongzhi.people.models import Person
-from gongzhi.timebank import selectors, services
-from gongzhi.timebank.models import (
-    Certificate,
-    RecordSource,
-    RecordStatus,
-    ServiceRecipient,
-    ServiceRecord,
-    ServiceType,
-    Skill,
-    Training,
-    TrainingAttendance,
+from gongzhi.timebank.models.activities import RecordSource, RecordStatus, ServiceRecipient, ServiceRecord
+from gongzhi.timebank.models.skills import Certificate, ServiceType, Skill, Training, TrainingAttendance
+from gongzhi.timebank.selectors.skills import skill_chain
+from gongzhi.timebank.services.skills import (
+    certificate_revoke,
+    has_live_certificate,
+    service_type_save,
+    service_types_default,
+    skill_save,
+    training_attend,
+    training_create,
 )
 from tests import factories
 from tests.conftest import login
@@ -40,12 +40,12 @@ pytestmark = pytest.mark.django_db
 
 
 def types_of(bank: Bank) -> dict[str, ServiceType]:
-    return {t.name: t for t in services.service_types_default(bank.site.community)}
+    return {t.name: t for t in service_types_default(bank.site.community)}
 
 
 def past_training(bank: Bank, skill: Skill | None, title: str = "理发培训") -> Training:
     now = timezone.now()
-    return services.training_create(
+    return training_create(
         actor=bank.secretary,
         community=bank.site.community,
         title=title,
@@ -59,7 +59,7 @@ def past_training(bank: Bank, skill: Skill | None, title: str = "理发培训") 
 
 def certify(bank: Bank, person: Person, skill: Skill) -> Certificate:
     training = past_training(bank, skill, title=f"{skill.name}培训")
-    services.training_attend(actor=bank.secretary, training=training, person=person)
+    training_attend(actor=bank.secretary, training=training, person=person)
     return Certificate.objects.get(person=person, skill=skill, revoked_at__isnull=True)
 
 
@@ -99,7 +99,7 @@ def approved_record(bank: Bank, helper: Person, helped: Person, service_type: Se
 
 
 def test_default_service_types_are_made_once_with_their_skills(bank: Bank):
-    made = services.service_types_default(bank.site.community)
+    made = service_types_default(bank.site.community)
     by_name = {t.name: t for t in made}
     assert {
         n: (t.points_per_hour, t.required_skill.name if t.required_skill else None) for n, t in by_name.items()
@@ -114,14 +114,14 @@ def test_default_service_types_are_made_once_with_their_skills(bank: Bank):
     }
     assert by_name["理发"].assisted_employment and not by_name["代购代办"].assisted_employment
     before = snapshot()
-    again = services.service_types_default(bank.site.community)
+    again = service_types_default(bank.site.community)
     assert snapshot() == before and [t.pk for t in again] == [t.pk for t in made]
     assert AuditEvent.objects.filter(verb="timebank.service_types_default").count() == 1
 
 
 def test_defaults_keep_what_staff_changed(bank: Bank):
     haircut = types_of(bank)["理发"]
-    services.service_type_save(
+    service_type_save(
         actor=bank.secretary,
         community=bank.site.community,
         name="理发",
@@ -129,14 +129,14 @@ def test_defaults_keep_what_staff_changed(bank: Bank):
         required_skill=haircut.required_skill,
         service_type=haircut,
     )
-    services.service_types_default(bank.site.community)
+    service_types_default(bank.site.community)
     haircut.refresh_from_db()
     assert haircut.points_per_hour == 25
 
 
 def test_staff_add_a_service_type_with_one_audit_event(bank: Bank):
-    skill = services.skill_save(actor=bank.secretary, community=bank.site.community, name="按摩")
-    row = services.service_type_save(
+    skill = skill_save(actor=bank.secretary, community=bank.site.community, name="按摩")
+    row = service_type_save(
         actor=bank.staff[Role.SOCIAL_WORKER],
         community=bank.site.community,
         name="上门按摩",
@@ -165,7 +165,7 @@ def test_bad_service_types_are_refused_and_change_nothing(bank: Bank, kwargs, co
     before = snapshot()
     args = {"name": "陪诊", "points_per_hour": 15, **kwargs}
     with pytest.raises((ValidationFailed, Duplicate)) as exc:
-        services.service_type_save(actor=bank.secretary, community=bank.site.community, **args)
+        service_type_save(actor=bank.secretary, community=bank.site.community, **args)
     assert exc.value.code == code and message in str(exc.value.message)
     assert snapshot() == before
 
@@ -180,9 +180,9 @@ def test_service_types_are_for_staff_of_the_community(bank: Bank, other_staff):
     ]
     for actor, error in cases:
         with pytest.raises(error):
-            services.service_type_save(actor=actor, community=bank.site.community, name="陪诊", points_per_hour=15)
+            service_type_save(actor=actor, community=bank.site.community, name="陪诊", points_per_hour=15)
     with pytest.raises(NotFound):
-        services.service_type_save(
+        service_type_save(
             actor=bank.secretary,
             community=bank.site.community,
             name="陪诊",
@@ -190,7 +190,7 @@ def test_service_types_are_for_staff_of_the_community(bank: Bank, other_staff):
             required_skill=other_skill,
         )
     with pytest.raises(PermissionDenied):
-        services.service_types_default(bank.site.community, actor=bank.alice_user)
+        service_types_default(bank.site.community, actor=bank.alice_user)
     assert not ServiceType.objects.filter(community=bank.site.community).exists()
 
 
@@ -230,32 +230,32 @@ def test_service_types_page_for_staff_only(bank: Bank, other_staff):
 def test_a_passed_training_issues_a_numbered_certificate_once(bank: Bank):
     skill = types_of(bank)["理发"].required_skill
     first = past_training(bank, skill)
-    attendance = services.training_attend(actor=bank.secretary, training=first, person=bank.alice)
+    attendance = training_attend(actor=bank.secretary, training=first, person=bank.alice)
     [certificate] = Certificate.objects.filter(person=bank.alice)
     assert (certificate.skill, certificate.training, certificate.revoked_at) == (skill, first, None)
     assert certificate.number.startswith("ZS") and str(attendance.pk) in certificate.number
     assert AuditEvent.objects.get(verb="timebank.training_attend").after["certificate"] == certificate.number
     # A second training of the same skill records the attendance but issues no second live certificate.
     second = past_training(bank, skill, title="理发进阶")
-    services.training_attend(actor=bank.secretary, training=second, person=bank.alice)
+    training_attend(actor=bank.secretary, training=second, person=bank.alice)
     assert Certificate.objects.filter(person=bank.alice).count() == 1
     assert TrainingAttendance.objects.filter(person=bank.alice).count() == 2
 
 
 def test_a_failed_attendance_or_a_training_without_skill_issues_nothing(bank: Bank):
     skill = types_of(bank)["助浴"].required_skill
-    services.training_attend(actor=bank.secretary, training=past_training(bank, skill), person=bank.bob, passed=False)
-    services.training_attend(actor=bank.secretary, training=past_training(bank, None, "安全讲座"), person=bank.bob)
+    training_attend(actor=bank.secretary, training=past_training(bank, skill), person=bank.bob, passed=False)
+    training_attend(actor=bank.secretary, training=past_training(bank, None, "安全讲座"), person=bank.bob)
     assert not Certificate.objects.filter(person=bank.bob).exists()
-    assert not services.has_live_certificate(bank.bob, skill.pk)
+    assert not has_live_certificate(bank.bob, skill.pk)
 
 
 def test_bad_attendances_are_refused_and_change_nothing(bank: Bank, other_site):
     skill = types_of(bank)["理发"].required_skill
     training = past_training(bank, skill)
-    services.training_attend(actor=bank.secretary, training=training, person=bank.alice)
+    training_attend(actor=bank.secretary, training=training, person=bank.alice)
     now = timezone.now()
-    future = services.training_create(
+    future = training_create(
         actor=bank.secretary,
         community=bank.site.community,
         title="下周培训",
@@ -267,15 +267,15 @@ def test_bad_attendances_are_refused_and_change_nothing(bank: Bank, other_site):
     )
     before = snapshot()
     with pytest.raises(Duplicate) as exc:
-        services.training_attend(actor=bank.secretary, training=training, person=bank.alice)
+        training_attend(actor=bank.secretary, training=training, person=bank.alice)
     assert exc.value.code == "already_attended" and "已经登记过这次培训" in str(exc.value.message)
     with pytest.raises(ValidationFailed) as exc:
-        services.training_attend(actor=bank.secretary, training=future, person=bank.bob)
+        training_attend(actor=bank.secretary, training=future, person=bank.bob)
     assert exc.value.code == "not_started" and "培训还没有开始" in str(exc.value.message)
     with pytest.raises(NotFound):
-        services.training_attend(actor=bank.secretary, training=training, person=other_site.people[0])
+        training_attend(actor=bank.secretary, training=training, person=other_site.people[0])
     with pytest.raises(PermissionDenied):
-        services.training_attend(actor=bank.staff[Role.BUILDING_HEAD], training=training, person=bank.bob)
+        training_attend(actor=bank.staff[Role.BUILDING_HEAD], training=training, person=bank.bob)
     assert snapshot() == before
 
 
@@ -298,9 +298,7 @@ def test_bad_trainings_are_refused_and_change_nothing(bank: Bank, kwargs, code, 
         args["ends_at"] = now + datetime.timedelta(days=40)
     before = snapshot()
     with pytest.raises(ValidationFailed) as exc:
-        services.training_create(
-            actor=bank.secretary, community=bank.site.community, skill=None, trainer="", place=None, **args
-        )
+        training_create(actor=bank.secretary, community=bank.site.community, skill=None, trainer="", place=None, **args)
     assert exc.value.code == code and message in str(exc.value.message)
     assert snapshot() == before
 
@@ -309,7 +307,7 @@ def test_trainings_are_for_staff_of_the_community(bank: Bank, other_site, other_
     now = timezone.now()
     for actor, error in [(bank.alice_user, PermissionDenied), (other_staff[Role.SECRETARY], NotFound)]:
         with pytest.raises(error):
-            services.training_create(
+            training_create(
                 actor=actor,
                 community=bank.site.community,
                 title="培训",
@@ -320,7 +318,7 @@ def test_trainings_are_for_staff_of_the_community(bank: Bank, other_site, other_
                 ends_at=now + datetime.timedelta(hours=1),
             )
     with pytest.raises(NotFound):
-        services.training_create(
+        training_create(
             actor=bank.secretary,
             community=bank.site.community,
             title="培训",
@@ -338,17 +336,17 @@ def test_revoking_a_certificate_needs_a_reason_and_happens_once(bank: Bank):
     certificate = certify(bank, bank.alice, skill)
     before = snapshot()
     with pytest.raises(ValidationFailed) as exc:
-        services.certificate_revoke(actor=bank.secretary, certificate=certificate, reason=" ")
+        certificate_revoke(actor=bank.secretary, certificate=certificate, reason=" ")
     assert exc.value.code == "reason_required" and "注销证书必须填写原因" in str(exc.value.message)
     with pytest.raises(PermissionDenied):
-        services.certificate_revoke(actor=bank.alice_user, certificate=certificate, reason="自己注销")
+        certificate_revoke(actor=bank.alice_user, certificate=certificate, reason="自己注销")
     assert snapshot() == before
-    services.certificate_revoke(actor=bank.secretary, certificate=certificate, reason="考核复查未通过")
+    certificate_revoke(actor=bank.secretary, certificate=certificate, reason="考核复查未通过")
     certificate.refresh_from_db()
     assert certificate.revoked_at is not None and certificate.revoke_reason == "考核复查未通过"
-    assert not services.has_live_certificate(bank.alice, skill.pk)
+    assert not has_live_certificate(bank.alice, skill.pk)
     with pytest.raises(Duplicate) as exc:
-        services.certificate_revoke(actor=bank.secretary, certificate=certificate, reason="再次")
+        certificate_revoke(actor=bank.secretary, certificate=certificate, reason="再次")
     assert exc.value.code == "already_revoked"
     # Retrained, she is certified again with a new number.
     again = certify(bank, bank.alice, skill)
@@ -359,7 +357,7 @@ def test_an_expired_certificate_is_not_live(bank: Bank):
     skill = types_of(bank)["理发"].required_skill
     certificate = certify(bank, bank.alice, skill)
     Certificate.objects.filter(pk=certificate.pk).update(valid_until=timezone.localdate() - datetime.timedelta(days=1))
-    assert not services.has_live_certificate(bank.alice, skill.pk)
+    assert not has_live_certificate(bank.alice, skill.pk)
 
 
 # --- pages -----------------------------------------------------------------------------------------------------
@@ -427,7 +425,7 @@ def test_skill_page_queries_do_not_grow_with_trainings(bank: Bank, django_assert
         client.get(url)
     for i in range(20):
         training = past_training(bank, skill, title=f"培训{i}")
-        services.training_attend(actor=bank.secretary, training=training, person=bank.site.people[i % 8])
+        training_attend(actor=bank.secretary, training=training, person=bank.site.people[i % 8])
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
 
@@ -443,7 +441,7 @@ def test_the_chain_shows_trained_certified_served_whom(bank: Bank):
     approved_record(bank, bank.alice, bank.carol, haircut, minutes=90)
     approved_record(bank, bank.alice, bank.bob, bathing, minutes=30)
     approved_record(bank, bank.alice, bank.carol, shopping)  # not a skilled service: not in the chain
-    [row] = selectors.skill_chain(actor=bank.secretary, community=bank.site.community)
+    [row] = skill_chain(actor=bank.secretary, community=bank.site.community)
     assert row.person == bank.alice and row.assisted
     assert sorted(a.training.title for a in row.trainings) == ["助浴培训", "理发培训"]
     assert sorted(c.skill.name for c in row.certificates) == ["助浴", "理发"]
@@ -459,7 +457,7 @@ def test_the_chain_is_for_staff(bank: Bank, other_staff):
     assert login(bank.staff[Role.GRID_WORKER]).get(url).status_code == 403
     assert login(other_staff[Role.SECRETARY]).get(url).status_code == 404
     with pytest.raises(PermissionDenied):
-        selectors.skill_chain(actor=bank.alice_user, community=bank.site.community)
+        skill_chain(actor=bank.alice_user, community=bank.site.community)
 
 
 def test_the_chain_takes_the_same_queries_at_any_size(bank: Bank):
@@ -472,7 +470,7 @@ def test_the_chain_takes_the_same_queries_at_any_size(bank: Bank):
 
     def selector_queries() -> int:
         with CaptureQueriesContext(connection) as ctx:
-            for row in selectors.skill_chain(actor=bank.secretary, community=bank.site.community):
+            for row in skill_chain(actor=bank.secretary, community=bank.site.community):
                 _ = row.people_served, [c.skill.name for c in row.certificates], [a.training for a in row.trainings]
         return len(ctx.captured_queries)
 

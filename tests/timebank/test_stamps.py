@@ -12,9 +12,10 @@ from django.utils import timezone
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
-from gongzhi.timebank import services
 from gongzhi.timebank.integrity import ledger_check
-from gongzhi.timebank.models import Account, Stamp, StampCard, StampPoint, StampTrail, Transaction, TransactionKind
+from gongzhi.timebank.models.ledger import Account, Transaction, TransactionKind
+from gongzhi.timebank.models.stamps import Stamp, StampCard, StampPoint, StampTrail
+from gongzhi.timebank.services.stamps import stamp_point_create, stamp_scan, trail_close, trail_create
 from tests import factories
 from tests.conftest import login
 from tests.timebank.conftest import Bank, user_of
@@ -23,7 +24,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 
 def trail_of(bank: Bank, stamps: int = 2, points: int = 20, **kw) -> StampTrail:
-    return services.trail_create(
+    return trail_create(
         actor=bank.secretary,
         community=bank.site.community,
         name="公益集章",
@@ -34,7 +35,7 @@ def trail_of(bank: Bank, stamps: int = 2, points: int = 20, **kw) -> StampTrail:
 
 
 def point_of(bank: Bank, trail: StampTrail, name: str = "垃圾分类站") -> StampPoint:
-    return services.stamp_point_create(actor=bank.secretary, trail=trail, name=name, place=bank.site.compound)
+    return stamp_point_create(actor=bank.secretary, trail=trail, name=name, place=bank.site.compound)
 
 
 def state() -> tuple:
@@ -74,7 +75,7 @@ def test_bad_trails_are_refused_and_change_nothing(bank: Bank, kwargs, code, mes
     args = {"name": "集章", "stamps_required": 5, "points": 10, **kwargs}
     before = StampTrail.objects.count(), AuditEvent.objects.count()
     with pytest.raises(ValidationFailed) as exc:
-        services.trail_create(actor=bank.secretary, community=bank.site.community, **args)
+        trail_create(actor=bank.secretary, community=bank.site.community, **args)
     assert exc.value.code == code and message in str(exc.value.message)
     assert (StampTrail.objects.count(), AuditEvent.objects.count()) == before
 
@@ -87,13 +88,13 @@ def test_trails_and_points_are_for_staff_of_the_community(bank: Bank, other_site
         (other_staff[Role.SECRETARY], NotFound),
     ]:
         with pytest.raises(error):
-            services.trail_create(actor=actor, community=bank.site.community, name="集章", stamps_required=3, points=5)
+            trail_create(actor=actor, community=bank.site.community, name="集章", stamps_required=3, points=5)
         with pytest.raises(error):
-            services.stamp_point_create(actor=actor, trail=trail, name="点", place=bank.site.compound)
+            stamp_point_create(actor=actor, trail=trail, name="点", place=bank.site.compound)
         with pytest.raises(error):
-            services.trail_close(actor=actor, trail=trail)
+            trail_close(actor=actor, trail=trail)
     with pytest.raises(NotFound):
-        services.stamp_point_create(actor=bank.secretary, trail=trail, name="点", place=other_site.compound)
+        stamp_point_create(actor=bank.secretary, trail=trail, name="点", place=other_site.compound)
     assert StampTrail.objects.count() == 1 and not StampPoint.objects.exists()
 
 
@@ -102,7 +103,7 @@ def test_trails_and_points_are_for_staff_of_the_community(bank: Bank, other_site
 
 def test_a_scan_stamps_the_open_card(bank: Bank):
     point = point_of(bank, trail_of(bank, stamps=3))
-    stamp = services.stamp_scan(actor=bank.alice_user, token=point.token)
+    stamp = stamp_scan(actor=bank.alice_user, token=point.token)
     card = stamp.card
     assert (stamp.person, stamp.point, stamp.day) == (bank.alice, point, timezone.localdate())
     assert (card.number, card.stamp_count, card.completed_at) == (1, 1, None)
@@ -113,19 +114,19 @@ def test_a_second_stamp_the_same_day_is_refused_and_changes_nothing(bank: Bank):
     point = point_of(bank, trail_of(bank, stamps=5))
     # Mid-morning, so that five minutes later is the same day whatever instant the suite runs at.
     now = timezone.localtime().replace(hour=10, minute=0)
-    services.stamp_scan(actor=bank.alice_user, token=point.token, now=now)
+    stamp_scan(actor=bank.alice_user, token=point.token, now=now)
     before = state()
     with pytest.raises(Duplicate) as exc:
-        services.stamp_scan(actor=bank.alice_user, token=point.token, now=now + datetime.timedelta(minutes=5))
+        stamp_scan(actor=bank.alice_user, token=point.token, now=now + datetime.timedelta(minutes=5))
     assert exc.value.code == "already_stamped"
     assert "今天已经在“垃圾分类站”打过卡了" in str(exc.value.message)
     assert state() == before
     # Another poster the same day, and the same poster the next day, both stamp.
-    services.stamp_scan(actor=bank.alice_user, token=point_of(bank, point.trail, "书屋").token, now=now)
-    services.stamp_scan(actor=bank.alice_user, token=point.token, now=now + datetime.timedelta(days=1))
+    stamp_scan(actor=bank.alice_user, token=point_of(bank, point.trail, "书屋").token, now=now)
+    stamp_scan(actor=bank.alice_user, token=point.token, now=now + datetime.timedelta(days=1))
     assert StampCard.objects.get(person=bank.alice).stamp_count == 3
     # A housemate has a card of her own.
-    services.stamp_scan(actor=bank.bob_user, token=point.token, now=now)
+    stamp_scan(actor=bank.bob_user, token=point.token, now=now)
     assert StampCard.objects.get(person=bank.bob).stamp_count == 1
 
 
@@ -133,9 +134,9 @@ def test_the_stamp_that_fills_the_card_grants_the_points_once_and_opens_the_next
     trail = trail_of(bank, stamps=2, points=20)
     first, second = point_of(bank, trail), point_of(bank, trail, "书屋")
     now = timezone.now()
-    services.stamp_scan(actor=bank.alice_user, token=first.token, now=now)
+    stamp_scan(actor=bank.alice_user, token=first.token, now=now)
     assert balance(bank.alice_acct) == 0
-    stamp = services.stamp_scan(actor=bank.alice_user, token=second.token, now=now)
+    stamp = stamp_scan(actor=bank.alice_user, token=second.token, now=now)
     card = StampCard.objects.get(pk=stamp.card_id)
     assert card.completed_at is not None and card.stamp_count == 2
     tx = card.transaction
@@ -145,7 +146,7 @@ def test_the_stamp_that_fills_the_card_grants_the_points_once_and_opens_the_next
     [open_card] = StampCard.objects.filter(person=bank.alice, completed_at__isnull=True)
     assert (open_card.number, open_card.stamp_count) == (2, 0)
     # The next day's stamps go on the second card.
-    services.stamp_scan(actor=bank.alice_user, token=first.token, now=now + datetime.timedelta(days=1))
+    stamp_scan(actor=bank.alice_user, token=first.token, now=now + datetime.timedelta(days=1))
     open_card.refresh_from_db()
     assert open_card.stamp_count == 1 and balance(bank.alice_acct) == 20
     assert ledger_check().ok
@@ -155,7 +156,7 @@ def test_a_full_card_opens_an_account_for_a_resident_without_one(bank: Bank):
     person = factories.make_person(bank.site.community, bank.site.households[3], name="王小红")
     user = user_of(person)
     point = point_of(bank, trail_of(bank, stamps=1, points=5))
-    services.stamp_scan(actor=user, token=point.token)
+    stamp_scan(actor=user, token=point.token)
     assert Account.objects.get(person=person).balance == 5
 
 
@@ -165,13 +166,13 @@ def test_scans_outside_the_trail_are_refused_and_change_nothing(bank: Bank):
     ended = trail_of(bank, starts_on=today - datetime.timedelta(days=10), ends_on=today - datetime.timedelta(days=1))
     closed = trail_of(bank)
     closed_point = point_of(bank, closed)
-    services.trail_close(actor=bank.secretary, trail=closed)
+    trail_close(actor=bank.secretary, trail=closed)
     retired = point_of(bank, trail_of(bank))
     StampPoint.objects.filter(pk=retired.pk).update(is_active=False)
     before = state()
     for point in (point_of(bank, later), point_of(bank, ended), closed_point, retired):
         with pytest.raises(ValidationFailed) as exc:
-            services.stamp_scan(actor=bank.alice_user, token=point.token)
+            stamp_scan(actor=bank.alice_user, token=point.token)
         assert exc.value.code == "trail_inactive" and "不在集章活动期间" in str(exc.value.message)
     assert state()[:3] == before[:3]
 
@@ -180,11 +181,11 @@ def test_a_scan_needs_a_known_poster_and_a_resident_of_its_community(bank: Bank,
     point = point_of(bank, trail_of(bank))
     before = state()
     with pytest.raises(NotFound):
-        services.stamp_scan(actor=bank.alice_user, token="guessed-token")
+        stamp_scan(actor=bank.alice_user, token="guessed-token")
     with pytest.raises(NotFound):
-        services.stamp_scan(actor=other_staff[Role.SECRETARY], token=point.token)
+        stamp_scan(actor=other_staff[Role.SECRETARY], token=point.token)
     with pytest.raises(PermissionDenied) as exc:
-        services.stamp_scan(actor=bank.secretary, token=point.token)
+        stamp_scan(actor=bank.secretary, token=point.token)
     assert exc.value.code == "no_person" and "只有本社区登记的居民可以集章" in str(exc.value.message)
     assert state() == before
 
@@ -253,7 +254,7 @@ def test_the_list_shows_my_progress_in_the_same_queries_at_any_size(bank: Bank, 
     cid = bank.site.community.pk
     url = reverse("timebank:stamp_list", args=[cid])
     trail = trail_of(bank, stamps=3)
-    services.stamp_scan(actor=bank.alice_user, token=point_of(bank, trail).token)
+    stamp_scan(actor=bank.alice_user, token=point_of(bank, trail).token)
     alice, staff = login(bank.alice_user), login(bank.secretary)
     body = alice.get(url).content.decode()
     assert 'value="1"' in body and "1 / 3" in body
@@ -267,7 +268,7 @@ def test_the_list_shows_my_progress_in_the_same_queries_at_any_size(bank: Bank, 
         more = trail_of(bank, stamps=1 + i % 3)
         for j in range(2):
             point = point_of(bank, more, f"点{j}")
-            services.stamp_scan(actor=bank.alice_user, token=point.token, now=now)
+            stamp_scan(actor=bank.alice_user, token=point.token, now=now)
     with django_assert_max_num_queries(len(small_resident.captured_queries)):
         assert alice.get(url).status_code == 200
     with django_assert_max_num_queries(len(small_staff.captured_queries)):

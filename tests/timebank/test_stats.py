@@ -19,20 +19,13 @@ from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
 from gongzhi.people.models import PersonTag
 from gongzhi.people.services import person_set_tags
-from gongzhi.timebank import selectors, services
-from gongzhi.timebank.models import (
-    Account,
-    AccountKind,
-    Entry,
-    RecordStatus,
-    ServiceRecipient,
-    ServiceRecord,
-    Team,
-    TeamKind,
-    Volunteer,
-    VolunteerStatus,
-)
-from gongzhi.timebank.selectors.stats import PUBLIC_KEYS, STATS_KEYS
+from gongzhi.timebank.models.activities import RecordStatus, ServiceRecipient, ServiceRecord
+from gongzhi.timebank.models.ledger import Account, AccountKind, Entry
+from gongzhi.timebank.models.volunteers import Team, TeamKind, Volunteer, VolunteerStatus
+from gongzhi.timebank.selectors.stats import PUBLIC_KEYS, STATS_KEYS, public_timebank_figures, timebank_stats
+from gongzhi.timebank.services.accounts import account_open
+from gongzhi.timebank.services.ledger import points_issue
+from gongzhi.timebank.services.volunteers import team_save, volunteer_register, volunteer_status_set
 from tests import factories
 from tests.conftest import login
 from tests.timebank.conftest import key
@@ -48,18 +41,18 @@ def build(site: factories.Community, staff: dict[str, Any], scale: int = 1) -> N
     people = site.people
     first = scale == 1
     for i, person in enumerate(people[:6] if first else people[6:12]):
-        v = services.volunteer_register(actor=secretary, community=site.community, person=person)
+        v = volunteer_register(actor=secretary, community=site.community, person=person)
         if i % 2 == 0:
             person_set_tags(actor=secretary, person=person, tags=[factories.builtin_tag("party")])
         if i == 5:
-            services.volunteer_status_set(actor=secretary, volunteer=v, status=VolunteerStatus.LEFT)
+            volunteer_status_set(actor=secretary, volunteer=v, status=VolunteerStatus.LEFT)
     if first:
         for name, kind, active in (("夕阳红", TeamKind.SELF_ORG, True), ("巧手", TeamKind.SELF_ORG, False)):
-            services.team_save(actor=secretary, community=site.community, name=name, kind=kind, is_active=active)
-        services.team_save(actor=secretary, community=site.community, name="环境队", kind=TeamKind.TEAM)
+            team_save(actor=secretary, community=site.community, name=name, kind=kind, is_active=active)
+        team_save(actor=secretary, community=site.community, name="环境队", kind=TeamKind.TEAM)
         for card_kind, card_name in CARDS:
-            services.account_open(actor=secretary, community=site.community, kind=card_kind, name=card_name)
-        services.account_open(actor=secretary, community=site.community, kind=AccountKind.INDIVIDUAL, person=people[12])
+            account_open(actor=secretary, community=site.community, kind=card_kind, name=card_name)
+        account_open(actor=secretary, community=site.community, kind=AccountKind.INDIVIDUAL, person=people[12])
     team = Team.objects.get(community=site.community, name="环境队")
     for i in range(4 * scale):
         recipients = [people[3 + i % 4], people[7]]
@@ -67,7 +60,7 @@ def build(site: factories.Community, staff: dict[str, Any], scale: int = 1) -> N
     make_record(site, people[0], minutes=999, status=RecordStatus.PENDING, recipients=[people[10]])
     make_record(site, people[1], minutes=999, status=RecordStatus.REJECTED, recipients=[people[11]])
     acct = Account.objects.get(person=people[12])
-    services.points_issue(actor=secretary, account=acct, amount=40, memo="服务", idempotency_key=key("s"))
+    points_issue(actor=secretary, account=acct, amount=40, memo="服务", idempotency_key=key("s"))
 
 
 CARDS = [(AccountKind.PARTY_ORG, "党组织卡"), (AccountKind.ENTERPRISE, "企业卡"), (AccountKind.COURTYARD, "院落卡")]
@@ -113,7 +106,7 @@ def built(site, staff):
 
 
 def test_stats_keys_and_values(built, staff):
-    data = selectors.timebank_stats(actor=staff[Role.SECRETARY], community=built.community)
+    data = timebank_stats(actor=staff[Role.SECRETARY], community=built.community)
     assert set(STATS_KEYS) <= set(data)
     want = expected(built)
     assert {k: data[k] for k in want} == want
@@ -125,12 +118,12 @@ def test_stats_keys_and_values(built, staff):
 
 def test_team_and_grid_filters(built, staff):
     team = Team.objects.get(name="环境队")
-    data = selectors.timebank_stats(actor=staff[Role.SECRETARY], community=built.community, team=team)
+    data = timebank_stats(actor=staff[Role.SECRETARY], community=built.community, team=team)
     records = ServiceRecord.objects.filter(team=team, status=RecordStatus.APPROVED)
     assert data["services"] == records.count() == 2
     assert data["hours"] == sum(r.minutes for r in records) // 60
     grid = built.micro_grid
-    by_grid = selectors.timebank_stats(actor=staff[Role.SECRETARY], community=built.community, grid=grid)
+    by_grid = timebank_stats(actor=staff[Role.SECRETARY], community=built.community, grid=grid)
     in_grid = [
         r for r in ServiceRecord.objects.filter(status=RecordStatus.APPROVED) if r.grid_path.startswith(grid.path)
     ]
@@ -138,7 +131,7 @@ def test_team_and_grid_filters(built, staff):
 
 
 def test_a_grid_worker_sees_their_grid_only(built, staff):
-    data = selectors.timebank_stats(actor=staff[Role.GRID_WORKER], community=built.community)
+    data = timebank_stats(actor=staff[Role.GRID_WORKER], community=built.community)
     grid = built.micro_grid.path
     in_grid = [r for r in ServiceRecord.objects.filter(status=RecordStatus.APPROVED) if r.grid_path.startswith(grid)]
     assert data["services"] == len(in_grid)
@@ -146,7 +139,7 @@ def test_a_grid_worker_sees_their_grid_only(built, staff):
 
 def test_stats_permissions(built, staff, other_staff):
     with pytest.raises(PermissionDenied):
-        selectors.timebank_stats(actor=staff[Role.RESIDENT], community=built.community)
+        timebank_stats(actor=staff[Role.RESIDENT], community=built.community)
     url = reverse("timebank:stats", args=[built.community.pk])
     assert login(other_staff[Role.SECRETARY]).get(url).status_code == 404
     assert login(staff[Role.RESIDENT]).get(url).status_code == 403
@@ -212,7 +205,7 @@ def test_public_page_shows_aggregates_only(built):
     assert 'id="pub-stat-cards-courtyard">1<' in text
     for person in built.people:
         assert person.name not in text and person.phone not in text
-    figures = selectors.public_timebank_figures(community=built.community)
+    figures = public_timebank_figures(community=built.community)
     assert set(figures) == set(PUBLIC_KEYS)
 
 
@@ -250,12 +243,12 @@ def test_query_counts_are_constant_at_two_sizes(site, staff, django_assert_max_n
 
 def test_a_period_counts_its_services_and_volunteers_registered_by_its_end(built, staff):
     march = (datetime.date(2026, 3, 1), datetime.date(2026, 3, 31))
-    data = selectors.timebank_stats(actor=staff[Role.SECRETARY], community=built.community, period=march)
+    data = timebank_stats(actor=staff[Role.SECRETARY], community=built.community, period=march)
     rows = [
         r for r in ServiceRecord.objects.filter(status=RecordStatus.APPROVED) if march[0] <= r.service_date <= march[1]
     ]
     assert data["services"] == len(rows) and data["hours"] == sum(r.minutes for r in rows) // 60
-    before = selectors.timebank_stats(
+    before = timebank_stats(
         actor=staff[Role.SECRETARY], community=built.community, period=(None, datetime.date(2000, 1, 1))
     )
     assert before["volunteers"] == 0 and before["services"] == 0 and before["people_served"] == 0

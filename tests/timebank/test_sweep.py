@@ -10,7 +10,7 @@ import time_machine
 from django.core.management import call_command
 
 from gongzhi.timebank import tasks
-from gongzhi.timebank.models import Session
+from gongzhi.timebank.models.activities import Session
 from tests.timebank.test_activities_world import DAY, make_activity, make_world
 
 pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
@@ -39,8 +39,9 @@ def test_the_sweep_adds_the_coming_sessions_of_open_recurring_activities_only(ca
 
 def test_the_sweep_gives_a_resident_who_turned_elderly_the_streets_allowance_once():
     from gongzhi.core.models import AuditEvent
-    from gongzhi.timebank import services
-    from gongzhi.timebank.models import LedgerSettings
+    from gongzhi.timebank.models.settings import LedgerSettings
+    from gongzhi.timebank.services.accounts import individual_account
+    from gongzhi.timebank.services.settings import elderly_floors_follow
     from tests import factories
 
     site = factories.make_community()
@@ -50,13 +51,13 @@ def test_the_sweep_gives_a_resident_who_turned_elderly_the_streets_allowance_onc
     Person = type(turning)
     Person.objects.filter(pk=turning.pk).update(birth_date=datetime.date(1970, 6, 15))  # 60 on 2030-06-15
     Person.objects.filter(pk=young.pk).update(birth_date=datetime.date(1990, 1, 1))
-    accounts = [services.individual_account(Person.objects.get(pk=p.pk)) for p in (turning, young)]
-    assert services.elderly_floors_follow(today) == 0  # still 59
+    accounts = [individual_account(Person.objects.get(pk=p.pk)) for p in (turning, young)]
+    assert elderly_floors_follow(today) == 0  # still 59
     assert [a.floor for a in type(accounts[0]).objects.filter(pk__in=[a.pk for a in accounts]).order_by("id")] == [0, 0]
 
     later = datetime.date(2030, 6, 15)
-    assert services.elderly_floors_follow(later) == 1
-    assert services.elderly_floors_follow(later) == 0  # nothing twice
+    assert elderly_floors_follow(later) == 1
+    assert elderly_floors_follow(later) == 0  # nothing twice
     floors = dict(type(accounts[0]).objects.filter(pk__in=[a.pk for a in accounts]).values_list("pk", "floor"))
     assert floors == {accounts[0].pk: -20, accounts[1].pk: 0}
     event = AuditEvent.objects.filter(verb="timebank.elderly_floors").get()

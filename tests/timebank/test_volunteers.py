@@ -14,8 +14,7 @@ from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
 from gongzhi.people.services import person_create
 from gongzhi.rules.volunteer_age import latest_birth_date
-from gongzhi.timebank import services
-from gongzhi.timebank.models import (
+from gongzhi.timebank.models.volunteers import (
     Award,
     RecruitmentApplication,
     Team,
@@ -23,6 +22,16 @@ from gongzhi.timebank.models import (
     TeamMember,
     Volunteer,
     VolunteerStatus,
+)
+from gongzhi.timebank.services.volunteers import (
+    award_add,
+    recruitment_apply,
+    recruitment_close,
+    recruitment_save,
+    team_member_add,
+    team_save,
+    volunteer_register,
+    volunteer_status_set,
 )
 from tests import factories
 from tests.conftest import login
@@ -49,7 +58,7 @@ def minor(site: factories.Community, years: int = 15):
 
 
 def register(staff, site, person, **kw):
-    return services.volunteer_register(actor=staff[Role.SECRETARY], community=site.community, person=person, **kw)
+    return volunteer_register(actor=staff[Role.SECRETARY], community=site.community, person=person, **kw)
 
 
 # --- registration ----------------------------------------------------------------------------------------------
@@ -135,9 +144,9 @@ def test_the_eighteenth_birthday_is_adult(site, staff):
 
 def test_register_permissions(site, staff, other_site, other_staff):
     with pytest.raises(NotFound):
-        services.volunteer_register(actor=other_staff[Role.SECRETARY], community=site.community, person=site.people[0])
+        volunteer_register(actor=other_staff[Role.SECRETARY], community=site.community, person=site.people[0])
     with pytest.raises(PermissionDenied):
-        services.volunteer_register(actor=staff[Role.GRID_WORKER], community=site.community, person=site.people[0])
+        volunteer_register(actor=staff[Role.GRID_WORKER], community=site.community, person=site.people[0])
     with pytest.raises(NotFound):  # a person of another community
         register(staff, site, other_site.people[0])
     assert not Volunteer.objects.exists()
@@ -145,46 +154,46 @@ def test_register_permissions(site, staff, other_site, other_staff):
 
 def test_status_set(site, staff):
     v = register(staff, site, site.people[0])
-    services.volunteer_status_set(actor=staff[Role.SOCIAL_WORKER], volunteer=v, status=VolunteerStatus.SUSPENDED)
+    volunteer_status_set(actor=staff[Role.SOCIAL_WORKER], volunteer=v, status=VolunteerStatus.SUSPENDED)
     v.refresh_from_db()
     assert v.status == VolunteerStatus.SUSPENDED
     with pytest.raises(ValidationFailed):
-        services.volunteer_status_set(actor=staff[Role.SECRETARY], volunteer=v, status="gone")
+        volunteer_status_set(actor=staff[Role.SECRETARY], volunteer=v, status="gone")
     with pytest.raises(PermissionDenied):
-        services.volunteer_status_set(actor=staff[Role.BUILDING_HEAD], volunteer=v, status=VolunteerStatus.ACTIVE)
+        volunteer_status_set(actor=staff[Role.BUILDING_HEAD], volunteer=v, status=VolunteerStatus.ACTIVE)
 
 
 # --- recruitment -----------------------------------------------------------------------------------------------
 
 
 def test_recruitment_apply_once_then_register_from_it(site, staff):
-    post = services.recruitment_save(
+    post = recruitment_save(
         actor=staff[Role.SECRETARY], community=site.community, title="助老志愿者", description="每周陪伴老人", needed=5
     )
     resident = user_of(site.people[0])
-    application = services.recruitment_apply(actor=resident, recruitment=post, note="周末有空")
+    application = recruitment_apply(actor=resident, recruitment=post, note="周末有空")
     with pytest.raises(Duplicate) as exc:
-        services.recruitment_apply(actor=resident, recruitment=post)
+        recruitment_apply(actor=resident, recruitment=post)
     assert exc.value.code == "already_applied"
     v = register(staff, site, site.people[0], application=application)
     application.refresh_from_db()
     assert application.volunteer == v
-    services.recruitment_close(actor=staff[Role.SECRETARY], recruitment=post)
+    recruitment_close(actor=staff[Role.SECRETARY], recruitment=post)
     with pytest.raises(ValidationFailed) as closed:
-        services.recruitment_apply(actor=user_of(site.people[1]), recruitment=post)
+        recruitment_apply(actor=user_of(site.people[1]), recruitment=post)
     assert closed.value.code == "recruitment_closed"
     assert RecruitmentApplication.objects.count() == 1
 
 
 def test_recruitment_bad_input(site, staff):
     with pytest.raises(ValidationFailed):
-        services.recruitment_save(actor=staff[Role.SECRETARY], community=site.community, title="", description="x")
+        recruitment_save(actor=staff[Role.SECRETARY], community=site.community, title="", description="x")
     with pytest.raises(ValidationFailed):
-        services.recruitment_save(
+        recruitment_save(
             actor=staff[Role.SECRETARY], community=site.community, title="<script>x</script>", description="x"
         )
     with pytest.raises(ValidationFailed) as exc:
-        services.recruitment_save(
+        recruitment_save(
             actor=staff[Role.SECRETARY],
             community=site.community,
             title="t",
@@ -194,13 +203,13 @@ def test_recruitment_bad_input(site, staff):
         )
     assert exc.value.code == "bad_period"
     with pytest.raises(PermissionDenied):
-        services.recruitment_save(actor=staff[Role.RESIDENT], community=site.community, title="t", description="d")
+        recruitment_save(actor=staff[Role.RESIDENT], community=site.community, title="t", description="d")
 
 
 def test_a_resident_of_another_community_cannot_apply(site, staff, other_site):
-    post = services.recruitment_save(actor=staff[Role.SECRETARY], community=site.community, title="t", description="d")
+    post = recruitment_save(actor=staff[Role.SECRETARY], community=site.community, title="t", description="d")
     with pytest.raises(NotFound):
-        services.recruitment_apply(actor=user_of(other_site.people[0]), recruitment=post)
+        recruitment_apply(actor=user_of(other_site.people[0]), recruitment=post)
 
 
 # --- teams and awards ------------------------------------------------------------------------------------------
@@ -209,14 +218,14 @@ def test_a_resident_of_another_community_cannot_apply(site, staff, other_site):
 def test_teams_members_and_awards(site, staff):
     secretary = staff[Role.SECRETARY]
     v = register(staff, site, site.people[0])
-    team = services.team_save(actor=secretary, community=site.community, name="夕阳红", kind=TeamKind.SELF_ORG)
+    team = team_save(actor=secretary, community=site.community, name="夕阳红", kind=TeamKind.SELF_ORG)
     with pytest.raises(Duplicate):
-        services.team_save(actor=secretary, community=site.community, name="夕阳红")
-    services.team_member_add(actor=secretary, team=team, volunteer=v)
+        team_save(actor=secretary, community=site.community, name="夕阳红")
+    team_member_add(actor=secretary, team=team, volunteer=v)
     with pytest.raises(Duplicate):
-        services.team_member_add(actor=secretary, team=team, volunteer=v)
+        team_member_add(actor=secretary, team=team, volunteer=v)
     assert TeamMember.objects.count() == 1 and Team.objects.get().kind == TeamKind.SELF_ORG
-    award = services.award_add(
+    award = award_add(
         actor=secretary,
         volunteer=v,
         title="优秀志愿者",
@@ -225,7 +234,7 @@ def test_teams_members_and_awards(site, staff):
     )
     assert award.volunteer == v
     with pytest.raises(ValidationFailed) as exc:
-        services.award_add(
+        award_add(
             actor=secretary,
             volunteer=v,
             title="",
@@ -234,7 +243,7 @@ def test_teams_members_and_awards(site, staff):
         )
     assert "表彰名称" in str(exc.value.message)
     with pytest.raises(ValidationFailed) as future:
-        services.award_add(actor=secretary, volunteer=v, title="t", awarded_on=datetime.date(2999, 1, 1), issuer="x")
+        award_add(actor=secretary, volunteer=v, title="t", awarded_on=datetime.date(2999, 1, 1), issuer="x")
     assert future.value.code == "future_date"
     assert Award.objects.count() == 1
 
@@ -245,8 +254,8 @@ def test_teams_members_and_awards(site, staff):
 def test_volunteer_list_masks_and_filters(site, staff):
     v = register(staff, site, site.people[0])
     register(staff, site, site.people[1])
-    team = services.team_save(actor=staff[Role.SECRETARY], community=site.community, name="环境队")
-    services.team_member_add(actor=staff[Role.SECRETARY], team=team, volunteer=v)
+    team = team_save(actor=staff[Role.SECRETARY], community=site.community, name="环境队")
+    team_member_add(actor=staff[Role.SECRETARY], team=team, volunteer=v)
     client = login(staff[Role.SOCIAL_WORKER])
     url = reverse("timebank:volunteer_list", args=[site.community.pk])
     page = client.get(url).content.decode()
@@ -304,9 +313,7 @@ def test_register_page_shows_the_chinese_error_and_creates_nothing(site, staff):
 
 
 def test_resident_applies_on_the_page(site, staff):
-    post = services.recruitment_save(
-        actor=staff[Role.SECRETARY], community=site.community, title="清洁", description="d"
-    )
+    post = recruitment_save(actor=staff[Role.SECRETARY], community=site.community, title="清洁", description="d")
     resident = user_of(site.people[0])
     client = login(resident)
     page = client.get(reverse("timebank:recruitment_list", args=[site.community.pk])).content.decode()
@@ -316,7 +323,7 @@ def test_resident_applies_on_the_page(site, staff):
     again = client.post(url, {"note": "我来"})
     assert again.status_code == 409 and "已经报名" in again.content.decode()
     assert RecruitmentApplication.objects.count() == 1
-    services.recruitment_close(actor=staff[Role.SECRETARY], recruitment=post)
+    recruitment_close(actor=staff[Role.SECRETARY], recruitment=post)
     assert "清洁" not in client.get(reverse("timebank:recruitment_list", args=[site.community.pk])).content.decode()
 
 
@@ -325,10 +332,10 @@ def _volunteers(site, staff, n):
         person = factories.make_person(site.community, site.households[i % len(site.households)], name=f"志愿者{i}")
         v = register(staff, site, person)
         if i % 2:
-            team = Team.objects.filter(community=site.community).first() or services.team_save(
+            team = Team.objects.filter(community=site.community).first() or team_save(
                 actor=staff[Role.SECRETARY], community=site.community, name="队"
             )
-            services.team_member_add(actor=staff[Role.SECRETARY], team=team, volunteer=v)
+            team_member_add(actor=staff[Role.SECRETARY], team=team, volunteer=v)
 
 
 def test_volunteer_list_query_count_is_constant(site, staff, django_assert_max_num_queries):

@@ -18,7 +18,9 @@ from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_allowing
 from gongzhi.places.models import Place
 from gongzhi.rules.masking import mask_name, mask_phone
-from gongzhi.timebank.models import Account, Donation, Entry, Item, LedgerSettings, Redemption, Transaction
+from gongzhi.timebank.models.catalogue import Donation, Item, Redemption
+from gongzhi.timebank.models.ledger import Account, Entry, Transaction
+from gongzhi.timebank.models.settings import LedgerSettings
 
 HIDDEN_FIELDS = {"code", "token"}  # a 核销 code, a QR token or a proof's code lets its holder act on it
 MASKED_FIELDS = {"guardian_name", "guardian_phone"}  # shown by the `<field>_masked` columns below

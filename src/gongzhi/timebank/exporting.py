@@ -24,11 +24,12 @@ from reportlab.lib.units import mm
 
 from gongzhi.core import audit, pdf
 from gongzhi.core.columns import export_columns
-from gongzhi.core.models import SensitiveAccess
+from gongzhi.core.models import SensitiveAccess, User
 from gongzhi.core.usertext import masked
 from gongzhi.core.xlsx import Book
 from gongzhi.places.models import Place
-from gongzhi.timebank.models import RecordProof, ServiceRecord
+from gongzhi.timebank.models.activities import ServiceRecord
+from gongzhi.timebank.models.volunteers import RecordProof
 
 __all__ = ["RECORD_COLUMNS", "STATS_COLUMNS", "proof_pdf", "record_workbook", "stats_workbook"]
 
@@ -64,7 +65,7 @@ def _project(record: ServiceRecord) -> str:
 
 
 def record_workbook(
-    *, actor: Any, community: Place, records: QuerySet[ServiceRecord], purpose: str = "", own: bool = False
+    *, actor: User, community: Place, records: QuerySet[ServiceRecord], purpose: str = "", own: bool = False
 ) -> bytes:
     """Approved records (already scoped by the caller: staff, or the volunteer's own, `own`) as the import sheet.
     Names, ID numbers and phones as core.columns gives them to the actor (a volunteer's own in full); audited after
@@ -129,7 +130,7 @@ def _breakdown(book: Book, title: str, head: str, rows: Iterable[dict[str, Any]]
         book.row(sheet, [str(r["label"]), r["services"], r["hours"]])
 
 
-def stats_workbook(*, actor: Any, community: Place, data: dict[str, Any]) -> bytes:
+def stats_workbook(*, actor: User, community: Place, data: dict[str, Any]) -> bytes:
     """The statistics 台账: the figures, the monthly trend and each breakdown; aggregates only. Audited."""
     book = Book()
     summary = book.sheet("汇总", STATS_COLUMNS, [28, 14])

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Sum
 
-from gongzhi.timebank.models import Account, Entry
+from gongzhi.timebank.models.ledger import Account, Entry
 
 
 @dataclass

@@ -21,8 +21,8 @@ _LOCK_ID = 0x74696D65  # "time": one advisory lock for the chain on PostgreSQL
 
 @task()
 def timebank_sweep_task() -> dict[str, int]:
-    from gongzhi.timebank.services.catalogue import redemptions_expire
-    from gongzhi.timebank.services.ledger import elderly_floors_follow
+    from gongzhi.timebank.services.redemptions import redemptions_expire
+    from gongzhi.timebank.services.settings import elderly_floors_follow
 
     counts = {
         "redemptions_expired": redemptions_expire(),
@@ -35,7 +35,7 @@ def timebank_sweep_task() -> dict[str, int]:
 
 def recurring_sessions_extend() -> int:
     """Adds the coming sessions of every open recurring activity, on behalf of its organiser; the number added."""
-    from gongzhi.timebank.models import Activity, ActivityStatus, Recurrence
+    from gongzhi.timebank.models.activities import Activity, ActivityStatus, Recurrence
     from gongzhi.timebank.services.activities import sessions_extend
 
     added = 0

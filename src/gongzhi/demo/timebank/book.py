@@ -12,11 +12,12 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from gongzhi.core.models import User
 from gongzhi.demo import bulk
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.rules import ledger as rules
-from gongzhi.timebank.models import Account, AccountKind, Entry, Transaction, TransactionKind
+from gongzhi.timebank.models.ledger import Account, AccountKind, Entry, Transaction, TransactionKind
 
 __all__ = ["Book"]
 
@@ -82,7 +83,7 @@ class Book:
         memo: str,
         key: str,
         at: datetime.datetime,
-        actor: Any = None,
+        actor: User | None = None,
         attributed: Person | None = None,
         reverses: Transaction | None = None,
         reason: str = "",
@@ -113,7 +114,7 @@ class Book:
         return tx
 
     def reverse(
-        self, original: Transaction, *, reason: str, key: str, at: datetime.datetime, actor: Any
+        self, original: Transaction, *, reason: str, key: str, at: datetime.datetime, actor: User | None
     ) -> Transaction:
         plan = next(p for p in self.planned if p.tx is original)
         return self.post(

@@ -15,7 +15,8 @@ from gongzhi.demo.timebank.book import Book
 from gongzhi.demo.timebank.history import Rows
 from gongzhi.people.models import Person, PersonTag
 from gongzhi.places.models import Place
-from gongzhi.timebank import models as tb
+from gongzhi.timebank.models.skills import ServiceType, Skill
+from gongzhi.timebank.models.volunteers import Volunteer
 
 __all__ = ["DEFAULT_TYPES", "Community", "age_of", "cycle", "service_types", "volunteer"]
 
@@ -31,22 +32,20 @@ DEFAULT_TYPES = (
 )
 
 
-def service_types(community: Place) -> dict[str, tb.ServiceType]:
+def service_types(community: Place) -> dict[str, ServiceType]:
     """The community's default service types: through the skills part's service when it is there, and any the
     demo needs that it did not make."""
-    from gongzhi.timebank import services
+    from gongzhi.timebank.services.skills import service_types_default
 
-    make_default = getattr(services, "service_types_default", None)
-    if make_default is not None:
-        make_default(community)
-    types = {t.name: t for t in tb.ServiceType.objects.filter(community=community)}
-    skills = {s.name: s for s in tb.Skill.objects.filter(community=community)}
+    service_types_default(community)
+    types = {t.name: t for t in ServiceType.objects.filter(community=community)}
+    skills = {s.name: s for s in Skill.objects.filter(community=community)}
     for order, (name, rate, skill) in enumerate(DEFAULT_TYPES, 1):
         if skill and skill not in skills:
-            skills[skill] = bulk.create(tb.Skill, community=community, name=skill)
+            skills[skill] = bulk.create(Skill, community=community, name=skill)
         if name not in types:
             types[name] = bulk.create(
-                tb.ServiceType,
+                ServiceType,
                 community=community,
                 name=name,
                 points_per_hour=rate,
@@ -89,8 +88,8 @@ class Community:
     now: datetime.datetime = field(default_factory=timezone.now)
     persons: list[Person] = field(default_factory=list)
     tags: dict[int, set[str]] = field(default_factory=dict)
-    types: dict[str, tb.ServiceType] = field(default_factory=dict)
-    volunteers: dict[int, tb.Volunteer] = field(default_factory=dict)  # by person pk
+    types: dict[str, ServiceType] = field(default_factory=dict)
+    volunteers: dict[int, Volunteer] = field(default_factory=dict)  # by person pk
 
     def load(self) -> None:
         self.persons = list(
@@ -115,9 +114,9 @@ class Community:
         return int(person.place_path[len(self.place.path) :].split("/")[0])
 
 
-def volunteer(c: Community, person: Person, number: str, registered: datetime.date, **fields: Any) -> tb.Volunteer:
-    row: tb.Volunteer = c.rows.add(
-        tb.Volunteer(
+def volunteer(c: Community, person: Person, number: str, registered: datetime.date, **fields: Any) -> Volunteer:
+    row: Volunteer = c.rows.add(
+        Volunteer(
             community=c.place,
             person=person,
             number=number,

@@ -16,37 +16,52 @@ from gongzhi.demo.timebank.book import Book
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.rules import service_hours
-from gongzhi.timebank import models as tb
+from gongzhi.timebank.models.activities import (
+    Activity,
+    RecordSource,
+    RecordStatus,
+    ServiceRecipient,
+    ServiceRecord,
+    Session,
+    SignUp,
+    SignUpStatus,
+)
+from gongzhi.timebank.models.catalogue import Donation, Item, Redemption
+from gongzhi.timebank.models.exchange import Exchange, Post
+from gongzhi.timebank.models.ledger import Account, AccountKind, AccountManager, AccountMember, TransactionKind
+from gongzhi.timebank.models.skills import Certificate, ServiceType, Training, TrainingAttendance
+from gongzhi.timebank.models.stamps import Stamp, StampCard, StampPoint, StampTrail
+from gongzhi.timebank.models.volunteers import Award, Recruitment, RecruitmentApplication, Team, TeamMember, Volunteer
 
 __all__ = ["ORDER", "Rows", "at", "attend", "make_activity", "record_approve", "sessions_of"]
 
 # Insert order: each model after those it points to (the accounts are inserted before all of these).
 ORDER: list[type[models.Model]] = [
-    tb.Volunteer,
-    tb.Team,
-    tb.TeamMember,
-    tb.Recruitment,
-    tb.RecruitmentApplication,
-    tb.Award,
-    tb.AccountManager,
-    tb.AccountMember,
-    tb.Activity,
-    tb.Session,
-    tb.SignUp,
-    tb.ServiceRecord,
-    tb.ServiceRecipient,
-    tb.Post,
-    tb.Exchange,
-    tb.Training,
-    tb.TrainingAttendance,
-    tb.Certificate,
-    tb.Item,
-    tb.Donation,
-    tb.Redemption,
-    tb.StampTrail,
-    tb.StampPoint,
-    tb.StampCard,
-    tb.Stamp,
+    Volunteer,
+    Team,
+    TeamMember,
+    Recruitment,
+    RecruitmentApplication,
+    Award,
+    AccountManager,
+    AccountMember,
+    Activity,
+    Session,
+    SignUp,
+    ServiceRecord,
+    ServiceRecipient,
+    Post,
+    Exchange,
+    Training,
+    TrainingAttendance,
+    Certificate,
+    Item,
+    Donation,
+    Redemption,
+    StampTrail,
+    StampPoint,
+    StampCard,
+    Stamp,
 ]
 
 
@@ -75,10 +90,10 @@ def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=timezone.get_current_timezone())
 
 
-def make_activity(rows: Rows, *, community: Place, place: Place, organiser: Any, **fields: Any) -> tb.Activity:
+def make_activity(rows: Rows, *, community: Place, place: Place, organiser: Any, **fields: Any) -> Activity:
     created = at(fields["start_date"], 9) - datetime.timedelta(days=10)
     return rows.add(
-        tb.Activity(
+        Activity(
             community=community,
             place=place,
             place_path=place.path,
@@ -90,7 +105,7 @@ def make_activity(rows: Rows, *, community: Place, place: Place, organiser: Any,
     )
 
 
-def sessions_of(rows: Rows, activity: tb.Activity, *, until: datetime.date) -> list[tb.Session]:
+def sessions_of(rows: Rows, activity: Activity, *, until: datetime.date) -> list[Session]:
     days = service_hours.occurrences(
         activity.recurrence,
         service_hours.parse_weekdays(activity.weekdays),
@@ -101,7 +116,7 @@ def sessions_of(rows: Rows, activity: tb.Activity, *, until: datetime.date) -> l
     )
     return [
         rows.add(
-            tb.Session(
+            Session(
                 community_id=activity.community_id,
                 activity=activity,
                 starts_at=at(day, activity.start_time.hour, activity.start_time.minute),
@@ -114,21 +129,21 @@ def sessions_of(rows: Rows, activity: tb.Activity, *, until: datetime.date) -> l
     ]
 
 
-def sign_up(rows: Rows, session: tb.Session, person: Person, *, card: tb.Account | None = None) -> tb.SignUp:
+def sign_up(rows: Rows, session: Session, person: Person, *, card: Account | None = None) -> SignUp:
     """Confirmed while there is room, else next on the waitlist."""
     waiting = session.confirmed_count >= session.capacity
     signed = session.starts_at - datetime.timedelta(days=3, hours=person.pk % 24)
     if waiting:
-        position = 1 + sum(1 for s in rows.of(tb.SignUp) if s.session is session and s.waitlist_position)
+        position = 1 + sum(1 for s in rows.of(SignUp) if s.session is session and s.waitlist_position)
     else:
         session.confirmed_count += 1
     return rows.add(
-        tb.SignUp(
+        SignUp(
             community_id=session.community_id,
             session=session,
             person=person,
             card=card,
-            status=tb.SignUpStatus.WAITLISTED if waiting else tb.SignUpStatus.CONFIRMED,
+            status=SignUpStatus.WAITLISTED if waiting else SignUpStatus.CONFIRMED,
             waitlist_position=position if waiting else None,
             created_at=signed,
             updated_at=signed,
@@ -139,19 +154,19 @@ def sign_up(rows: Rows, session: tb.Session, person: Person, *, card: tb.Account
 def attend(
     rows: Rows,
     rng: random.Random,
-    session: tb.Session,
+    session: Session,
     person: Person,
     *,
-    service_type: tb.ServiceType,
+    service_type: ServiceType,
     content: str,
     place: Place,
     recipients: list[Person] = (),  # type: ignore[assignment]
-    card: tb.Account | None = None,
-    team: tb.Team | None = None,
-    status: str = tb.RecordStatus.APPROVED,
-    source: str = tb.RecordSource.QR,
+    card: Account | None = None,
+    team: Team | None = None,
+    status: str = RecordStatus.APPROVED,
+    source: str = RecordSource.QR,
     reviewer: Any = None,
-) -> tb.ServiceRecord:
+) -> ServiceRecord:
     """A sign-up and the record of the service actually done: arriving a little late or leaving a little early
     shortens the hours; travel never counts."""
     sign_up(rows, session, person, card=card)
@@ -183,24 +198,24 @@ def record(
     rng: random.Random,
     *,
     person: Person,
-    service_type: tb.ServiceType,
+    service_type: ServiceType,
     content: str,
     place: Place,
     started: datetime.datetime,
     ended: datetime.datetime,
-    session: tb.Session | None = None,
+    session: Session | None = None,
     recipients: list[Person] = (),  # type: ignore[assignment]
-    card: tb.Account | None = None,
-    team: tb.Team | None = None,
-    status: str = tb.RecordStatus.APPROVED,
-    source: str = tb.RecordSource.PAPER,
+    card: Account | None = None,
+    team: Team | None = None,
+    status: str = RecordStatus.APPROVED,
+    source: str = RecordSource.PAPER,
     reviewer: Any = None,
-) -> tb.ServiceRecord:
+) -> ServiceRecord:
     minutes = int((ended - started).total_seconds() // 60)
-    reviewed = status != tb.RecordStatus.PENDING
+    reviewed = status != RecordStatus.PENDING
     reviewed_at = ended + datetime.timedelta(hours=rng.randint(2, 60))
     rec = rows.add(
-        tb.ServiceRecord(
+        ServiceRecord(
             community_id=service_type.community_id,
             person=person,
             card=card,
@@ -220,28 +235,28 @@ def record(
             points=service_hours.points_for(minutes, service_type.points_per_hour),
             reviewed_by=reviewer if reviewed else None,
             reviewed_at=min(reviewed_at, timezone.now()) if reviewed else None,
-            recorded_by=reviewer if source == tb.RecordSource.PAPER else None,
+            recorded_by=reviewer if source == RecordSource.PAPER else None,
             created_at=ended,
         )
     )
-    if status in (tb.RecordStatus.REJECTED, tb.RecordStatus.DISPUTED):
+    if status in (RecordStatus.REJECTED, RecordStatus.DISPUTED):
         rec.reject_reason = rng.choice(("签到时间与纸质签到表不符", "当天未在活动地点签到", "服务内容与活动不符"))
-    if status == tb.RecordStatus.DISPUTED:
+    if status == RecordStatus.DISPUTED:
         rec.dispute_reason = "当天我全程在场，签到表漏记了，组织者和同组志愿者可以作证"
         rec.disputed_at = min(reviewed_at + datetime.timedelta(days=1), timezone.now())
     for recipient in dict.fromkeys(recipients):
-        rows.add(tb.ServiceRecipient(community_id=rec.community_id, record=rec, person=recipient))
+        rows.add(ServiceRecipient(community_id=rec.community_id, record=rec, person=recipient))
     return rec
 
 
-def record_approve(book: Book, community: Place, rec: tb.ServiceRecord, earner: tb.Account, n: int) -> None:
+def record_approve(book: Book, community: Place, rec: ServiceRecord, earner: Account, n: int) -> None:
     """Posts an approved record's points: issuance → the person's account or the card, the person named on the
     entries. The transactions go in before the records (which then point to them), so the key is the demo's own."""
     assert rec.reviewed_at is not None
     rec.transaction = book.post(
         community=community,
-        kind=tb.TransactionKind.EARN,
-        postings=[(book.system(community, tb.AccountKind.ISSUANCE), -rec.points), (earner, rec.points)],
+        kind=TransactionKind.EARN,
+        postings=[(book.system(community, AccountKind.ISSUANCE), -rec.points), (earner, rec.points)],
         memo=rec.content,
         key=f"demo:record:{n}:approve",
         at=rec.reviewed_at,

@@ -25,7 +25,7 @@ from gongzhi.demo.timebank.donghuanlu.build import build_donghuanlu
 from gongzhi.demo.timebank.history import Rows
 from gongzhi.people.models import Person, Relation
 from gongzhi.places.models import COMMUNITY_KINDS, Household, Place
-from gongzhi.timebank import models as tb
+from gongzhi.timebank.models.volunteers import Volunteer
 
 __all__ = ["load_timebank_demo"]
 
@@ -39,7 +39,7 @@ def load_timebank_demo(*, street: Place, password: str) -> None:
     del password  # the demo logins share the people demo's password
     communities = {p.name: p for p in Place.objects.filter(parent=street, kind__in=COMMUNITY_KINDS)}
     dh = communities.get(DONGHUANLU)
-    if dh is None or tb.Volunteer.objects.filter(community__in=list(communities.values())).exists():
+    if dh is None or Volunteer.objects.filter(community__in=list(communities.values())).exists():
         return
     with transaction.atomic():
         users = _logins(communities)

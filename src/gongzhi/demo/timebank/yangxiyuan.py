@@ -10,7 +10,8 @@ from gongzhi.demo.timebank.common import Community, volunteer
 from gongzhi.demo.timebank.history import attend, make_activity, record_approve, sessions_of, sign_up
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place, PlaceKind
-from gongzhi.timebank import models as tb
+from gongzhi.timebank.models.activities import ActivityKind, RecordStatus, Recurrence, ServiceRecord, Session
+from gongzhi.timebank.models.volunteers import Team, TeamMember
 
 __all__ = ["VOLUNTEERS", "build"]
 
@@ -32,7 +33,7 @@ def build(c: Community) -> dict[str, int]:
         # Numbered as `services.volunteer_number` goes on from them.
         volunteer(c, p, f"{village.pk:04d}-{n:05d}", registered, service_areas="村道保洁、环境整治")
     team = rows.add(
-        tb.Team(
+        Team(
             community=village,
             name="杨西园村保洁志愿队",
             description="每周二、周五各自然村清扫村道，每月第一个周六全村大扫除",
@@ -41,7 +42,7 @@ def build(c: Community) -> dict[str, int]:
         )
     )
     for p in chosen:
-        rows.add(tb.TeamMember(community=village, team=team, volunteer=c.volunteers[p.pk]))
+        rows.add(TeamMember(community=village, team=team, volunteer=c.volunteers[p.pk]))
     by_natural: dict[int, list[Person]] = {}
     for p in chosen:
         by_natural.setdefault(c.top_place_id(p), []).append(p)
@@ -50,15 +51,15 @@ def build(c: Community) -> dict[str, int]:
     past_end = c.now - datetime.timedelta(hours=12)
     queue_from = c.now - datetime.timedelta(days=10)
     cleaning = c.types["保洁/环境整治"]
-    records: list[tb.ServiceRecord] = []
+    records: list[ServiceRecord] = []
     monday = c.today - datetime.timedelta(days=c.today.weekday())
     roster_start = monday - datetime.timedelta(weeks=ROSTER_WEEKS)
 
-    def serve(session: tb.Session, p: Person, content: str, place: Place) -> None:
+    def serve(session: Session, p: Person, content: str, place: Place) -> None:
         if session.starts_at > past_end:
             sign_up(rows, session, p)
             return
-        status = tb.RecordStatus.PENDING if session.starts_at >= queue_from else tb.RecordStatus.APPROVED
+        status = RecordStatus.PENDING if session.starts_at >= queue_from else RecordStatus.APPROVED
         records.append(
             attend(
                 rows,
@@ -74,7 +75,7 @@ def build(c: Community) -> dict[str, int]:
             )
         )
 
-    def registered_by(pool: list[Person], session: tb.Session) -> list[Person]:
+    def registered_by(pool: list[Person], session: Session) -> list[Person]:
         return [p for p in pool if c.volunteers[p.pk].registered_on <= session.starts_at.date()]
 
     for natural in naturals:
@@ -87,10 +88,10 @@ def build(c: Community) -> dict[str, int]:
             organiser=head if natural.pk == head_group else secretary,
             title=title,
             description=f"{natural.name}的保洁志愿者每周二、周五早上清扫村道、清理沟渠垃圾。",
-            kind=tb.ActivityKind.DUTY,
+            kind=ActivityKind.DUTY,
             service_type=cleaning,
             team=team,
-            recurrence=tb.Recurrence.WEEKLY,
+            recurrence=Recurrence.WEEKLY,
             weekdays="2,5",
             start_date=roster_start,
             start_time=datetime.time(7, 0),
@@ -108,10 +109,10 @@ def build(c: Community) -> dict[str, int]:
         organiser=secretary,
         title="全村大扫除（每月第一个周六）",
         description="每月第一个周六，各村民小组志愿者一起清理河塘、村道和房前屋后的卫生死角。",
-        kind=tb.ActivityKind.EVENT,
+        kind=ActivityKind.EVENT,
         service_type=cleaning,
         team=team,
-        recurrence=tb.Recurrence.MONTHLY,
+        recurrence=Recurrence.MONTHLY,
         weekdays="6",
         month_week=1,
         start_date=(c.today.replace(day=1) - datetime.timedelta(days=330)).replace(day=1),
@@ -127,7 +128,7 @@ def build(c: Community) -> dict[str, int]:
 
     records.sort(key=lambda r: r.reviewed_at or c.now)
     for n, rec in enumerate(records, 1):
-        if rec.status == tb.RecordStatus.APPROVED:
+        if rec.status == RecordStatus.APPROVED:
             assert rec.reviewed_at is not None
             record_approve(book, village, rec, book.individual(rec.person, at=rec.reviewed_at), n)
     return {"volunteers": len(c.volunteers), "records": len(records)}

@@ -1,11 +1,1 @@
-"""The time bank's JSON API under /api/timebank/: one router per part."""
-
-from ninja import Router
-
-from gongzhi.timebank.api import activities, catalogue, ledger, stats
-
-router = Router()
-router.add_router("", ledger.router)
-router.add_router("", activities.router)
-router.add_router("", catalogue.router)
-router.add_router("", stats.router)
+"""The time bank's JSON API under /api/timebank/: one router per part, assembled in `api.router`."""

@@ -12,9 +12,9 @@ from gongzhi.core.api_schema import Id, errors
 from gongzhi.core.http import actor_of
 from gongzhi.core.usertext import masked
 from gongzhi.places import selectors as place_selectors
-from gongzhi.timebank import services
-from gongzhi.timebank.models import Session
+from gongzhi.timebank.models.activities import Session
 from gongzhi.timebank.selectors import activities as selectors
+from gongzhi.timebank.services.signups import signup_create
 
 router = Router(tags=["timebank"])
 
@@ -101,7 +101,7 @@ def session_signup(request: HttpRequest, session_id: Id, payload: SignUpIn) -> S
     actor = actor_of(request)
     session = selectors.session_by_id(actor=actor, session_id=session_id)
     card = selectors.card_get(community=session.community, card_id=payload.card) if payload.card else None
-    signup = services.signup_create(actor=actor, session=session, card=card)
+    signup = signup_create(actor=actor, session=session, card=card)
     return Status(
         201,
         SignUpOut(

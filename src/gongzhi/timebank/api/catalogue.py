@@ -11,13 +11,17 @@ from ninja import Router, Schema, Status
 
 from gongzhi.core.api_schema import Id, IdempotencyKey, errors
 from gongzhi.core.errors import ValidationFailed
+from gongzhi.core.http import actor_of
 from gongzhi.core.usertext import masked
 from gongzhi.places import selectors as place_selectors
 from gongzhi.rules import redemption_code
-from gongzhi.timebank import services
-from gongzhi.timebank.models import Account, Item, Redemption
+from gongzhi.timebank.errors import Code
+from gongzhi.timebank.models.catalogue import Item, Redemption
+from gongzhi.timebank.models.ledger import Account
 from gongzhi.timebank.selectors import catalogue as selectors
 from gongzhi.timebank.selectors import ledger as ledger_selectors
+from gongzhi.timebank.services import redemptions as redemptions_services
+from gongzhi.timebank.services.redemptions import redemption_complete
 
 router = Router(tags=["timebank"])
 
@@ -104,8 +108,8 @@ def _redemption_out(redemption: Redemption, *, with_code: bool) -> RedemptionOut
 )
 def catalogue(request: HttpRequest, community_id: Id) -> CatalogueOut:
     """Goods and services on the shelf, for members of the community or of another community of its street."""
-    home, shown = selectors.catalogue_reach(actor=request.user, community_id=community_id)
-    items = selectors.item_list(actor=request.user, community=home, shown=shown)
+    home, shown = selectors.catalogue_reach(actor=actor_of(request), community_id=community_id)
+    items = selectors.item_list(actor=actor_of(request), community=home, shown=shown)
     return CatalogueOut(community_id=shown.pk, community_name=shown.name, items=[_item_out(i) for i in items])
 
 
@@ -120,14 +124,14 @@ def redeem(
     """Pays from the actor's own account, or from `account` (a card they manage). The `Idempotency-Key` header (or
     the body's `idempotency_key`) is required; repeating it returns the same redemption and moves nothing."""
     # The item first: someone who cannot see it learns nothing from a missing key but the 404 everyone gets.
-    item = selectors.api_item_get(actor=request.user, id=item_id)
+    item = selectors.api_item_get(actor=actor_of(request), id=item_id)
     key = idempotency_key or payload.idempotency_key or ""
     if not key.strip():
-        raise ValidationFailed(_("缺少请求编号，或请求编号过长"), code="bad_idempotency_key")
+        raise ValidationFailed(_("缺少请求编号，或请求编号过长"), code=Code.BAD_IDEMPOTENCY_KEY)
     account: Account | None = None
     if payload.account is not None:
-        account = ledger_selectors.account_get(actor=request.user, id=payload.account)
-    redemption = services.redeem(actor=request.user, item=item, account=account, idempotency_key=key)
+        account = ledger_selectors.account_get(actor=actor_of(request), id=payload.account)
+    redemption = redemptions_services.redeem(actor=actor_of(request), item=item, account=account, idempotency_key=key)
     return Status(201, _redemption_out(redemption, with_code=True))
 
 
@@ -139,8 +143,8 @@ def redeem(
 def complete(request: HttpRequest, community_id: Id, payload: CompleteIn) -> RedemptionOut:
     community = place_selectors.public_community_get(community_id=community_id)
     lookup = redemption_code.parse_lookup(payload.token or payload.code)
-    done = services.redemption_complete(
-        actor=request.user,
+    done = redemption_complete(
+        actor=actor_of(request),
         community=community,
         code=lookup.code if lookup else payload.code,
         token=lookup.token if lookup else payload.token,

@@ -12,10 +12,23 @@ from ninja import Field, Query, Router, Schema, Status
 
 from gongzhi.core.api_schema import OFFSET_MAX, Id, IdempotencyKey, Paging, errors
 from gongzhi.core.errors import NotFound, ValidationFailed
+from gongzhi.core.http import actor_of
 from gongzhi.core.usertext import masked
 from gongzhi.places import selectors as place_selectors
-from gongzhi.timebank import selectors, services
-from gongzhi.timebank.models import Account, Transaction
+from gongzhi.timebank.errors import Code
+from gongzhi.timebank.models.ledger import Account, Transaction
+from gongzhi.timebank.selectors.ledger import (
+    account_community_id,
+    account_for_page,
+    entries_with_running_balance,
+    gift_recipients,
+    reversals_of,
+    transaction_community_id,
+    transaction_get,
+    transaction_postings,
+)
+from gongzhi.timebank.services import ledger as ledger_services
+from gongzhi.timebank.services.ledger import points_gift
 
 router = Router(tags=["timebank"])
 
@@ -82,17 +95,17 @@ class ReverseIn(Schema):
 def _key(given: str, header: str | None) -> str:
     key = given or header or ""
     if not key.strip():
-        raise ValidationFailed(_("缺少请求编号，或请求编号过长"), code="bad_idempotency_key")
+        raise ValidationFailed(_("缺少请求编号，或请求编号过长"), code=Code.BAD_IDEMPOTENCY_KEY)
     return key
 
 
 def _account(request: HttpRequest, account_id: int) -> Account:
     """The account for its holder or the community's staff; the same 404 for anyone else."""
-    community_id = selectors.account_community_id(id=account_id)
+    community_id = account_community_id(id=account_id)
     if community_id is None:
         raise NotFound()
-    community = place_selectors.community_get(actor=request.user, community_id=community_id)
-    account, _is_staff = selectors.account_for_page(actor=request.user, community=community, account_id=account_id)
+    community = place_selectors.community_get(actor=actor_of(request), community_id=community_id)
+    account, _is_staff = account_for_page(actor=actor_of(request), community=community, account_id=account_id)
     return account
 
 
@@ -103,7 +116,7 @@ def _tx_out(tx: Transaction) -> TransactionOut:
         memo=masked(tx.memo),
         reverses=tx.reverses_id,
         reason=masked(tx.reason),
-        entries=[[account, amount] for account, amount in selectors.transaction_postings(transaction=tx)],
+        entries=[[account, amount] for account, amount in transaction_postings(transaction=tx)],
         at=tx.created_at,
     )
 
@@ -116,9 +129,9 @@ def _tx_out(tx: Transaction) -> TransactionOut:
 def account_detail(request: HttpRequest, account_id: Id, paging: Query[EntryPaging]) -> AccountOut:
     """Its holder (a card's manager) or the community's staff; each entry with the balance right after it."""
     account = _account(request, account_id)
-    entries = selectors.entries_with_running_balance(account=account)
+    entries = entries_with_running_balance(account=account)
     page = list(entries[paging.offset : paging.offset + paging.limit])
-    reversals = selectors.reversals_of(transaction_ids=[e.transaction_id for e in page])
+    reversals = reversals_of(transaction_ids=[e.transaction_id for e in page])
     return AccountOut(
         id=account.pk,
         community=account.community_id,
@@ -156,11 +169,11 @@ def account_gift(
 ) -> Status[TransactionOut]:
     """The holder gives to a member of their household, within the street's monthly limit."""
     sender = _account(request, account_id)
-    recipient = next((a for a in selectors.gift_recipients(sender=sender) if a.pk == payload.recipient), None)
+    recipient = next((a for a in gift_recipients(sender=sender) if a.pk == payload.recipient), None)
     if recipient is None:
-        raise ValidationFailed(_("只能赠送给同户的家庭成员"), code="not_family", extra={"field": "recipient"})
-    tx = services.points_gift(
-        actor=request.user,
+        raise ValidationFailed(_("只能赠送给同户的家庭成员"), code=Code.NOT_FAMILY, extra={"field": "recipient"})
+    tx = points_gift(
+        actor=actor_of(request),
         sender=sender,
         recipient=recipient,
         amount=payload.amount,
@@ -179,13 +192,13 @@ def transaction_reverse(
     request: HttpRequest, transaction_id: Id, payload: ReverseIn, idempotency_key: IdempotencyKey = None
 ) -> Status[TransactionOut]:
     """Staff (书记/社工) post the compensating transaction, linked to the original, with a reason."""
-    community_id = selectors.transaction_community_id(id=transaction_id)
+    community_id = transaction_community_id(id=transaction_id)
     if community_id is None:
         raise NotFound()
-    community = place_selectors.community_get(actor=request.user, community_id=community_id)
-    tx = selectors.transaction_get(actor=request.user, community=community, id=transaction_id)
-    reversal = services.transaction_reverse(
-        actor=request.user,
+    community = place_selectors.community_get(actor=actor_of(request), community_id=community_id)
+    tx = transaction_get(actor=actor_of(request), community=community, id=transaction_id)
+    reversal = ledger_services.transaction_reverse(
+        actor=actor_of(request),
         transaction=tx,
         reason=payload.reason,
         idempotency_key=_key(payload.idempotency_key, idempotency_key),

@@ -14,7 +14,9 @@ from ninja import Router, Schema
 
 from gongzhi.core.api_schema import Id, errors
 from gongzhi.core.errors import ValidationFailed
+from gongzhi.core.http import actor_of
 from gongzhi.places import selectors as place_selectors
+from gongzhi.timebank.errors import Code
 from gongzhi.timebank.selectors import stats as selectors
 
 router = Router(tags=["timebank"])
@@ -69,10 +71,10 @@ def stats(
 ) -> StatsOut:
     """Volunteers, Party-member volunteers, people served, hours, self-organizations, teams, cards by type and
     points, with the monthly trend and breakdowns; optionally for a period of local days (both inclusive)."""
-    place = place_selectors.community_get(actor=request.user, community_id=community)
+    place = place_selectors.community_get(actor=actor_of(request), community_id=community)
     if since is not None and until is not None and since > until:
-        raise ValidationFailed(_("开始日期不能晚于结束日期"), code="period_reversed")
-    data = selectors.timebank_stats(actor=request.user, community=place, period=(since, until))
+        raise ValidationFailed(_("开始日期不能晚于结束日期"), code=Code.PERIOD_REVERSED)
+    data = selectors.timebank_stats(actor=actor_of(request), community=place, period=(since, until))
     return StatsOut(
         community=place.pk,
         **{k: v for k, v in data.items() if k in StatsOut.model_fields and k != "community"},

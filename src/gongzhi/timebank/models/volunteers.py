@@ -63,7 +63,7 @@ class Volunteer(CommunityOwned):
             models.UniqueConstraint(fields=["community", "number"], name="timebank_volunteer_number"),
             # The six digits alone find the volunteer in the organiser's community.
             models.UniqueConstraint(
-                fields=["community", "code"], condition=~Q(code=""), name="timebank_volunteer_code_unique"
+                fields=["community", "code"], condition=~Q(("code", "")), name="timebank_volunteer_code_unique"
             ),
         ]
         indexes = [models.Index(fields=["community", "registered_on"], name="timebank_volunteer_reg")]

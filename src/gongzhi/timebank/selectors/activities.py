@@ -9,35 +9,30 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from gongzhi.core.errors import NotFound
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_allowing, user_can
 from gongzhi.people.models import Person
 from gongzhi.places.models import Household, Place
-from gongzhi.timebank.models import (
-    COLLECTIVE_KINDS,
-    Account,
-    AccountKind,
+from gongzhi.timebank.models.activities import (
     Activity,
     ActivityStatus,
     RecordSource,
     RecordStatus,
     ServiceRecord,
-    ServiceType,
     Session,
     SignUp,
     SignUpStatus,
-    Team,
-    Volunteer,
-    VolunteerStatus,
 )
-from gongzhi.timebank.services.activities import can_decide, can_run_session
-from gongzhi.timebank.services.ledger import in_community
+from gongzhi.timebank.models.ledger import COLLECTIVE_KINDS, Account, AccountKind
+from gongzhi.timebank.models.skills import ServiceType
+from gongzhi.timebank.models.volunteers import Team, Volunteer, VolunteerStatus
+from gongzhi.timebank.predicates import can_decide_record, can_run_session, in_community, require_member
 
 __all__ = [
     "activity_get",
@@ -65,11 +60,6 @@ SEARCH_LIMIT = 20
 PLACES_LIMIT = 300
 
 
-def _require_member(actor: Any, community: Place) -> None:
-    if not in_community(actor, community):
-        raise NotFound()
-
-
 def _with_counts(qs: QuerySet[Session]) -> QuerySet[Session]:
     return qs.select_related("activity", "activity__place", "activity__service_type").annotate(
         waitlisted=Count("signups", filter=Q(signups__status=SignUpStatus.WAITLISTED))
@@ -77,11 +67,11 @@ def _with_counts(qs: QuerySet[Session]) -> QuerySet[Session]:
 
 
 def upcoming_sessions(
-    *, actor: Any, community: Place, now: datetime.datetime | None = None, limit: int = UPCOMING_LIMIT
+    *, actor: User, community: Place, now: datetime.datetime | None = None, limit: int = UPCOMING_LIMIT
 ) -> list[Session]:
     """Sessions not yet over of the community's open activities, soonest first, each with `waitlisted` (the
     waitlist's length); free places are `capacity - confirmed_count`."""
-    _require_member(actor, community)
+    require_member(actor, community)
     now = now or timezone.now()
     qs = Session.objects.filter(
         community=community, ends_at__gt=now, is_cancelled=False, activity__status=ActivityStatus.OPEN
@@ -89,8 +79,8 @@ def upcoming_sessions(
     return list(_with_counts(qs)[:limit])
 
 
-def activity_get(*, actor: Any, community: Place, activity_id: int) -> Activity:
-    _require_member(actor, community)
+def activity_get(*, actor: User, community: Place, activity_id: int) -> Activity:
+    require_member(actor, community)
     activity: Activity | None = (
         Activity.objects.filter(pk=activity_id, community=community)
         .select_related("place", "service_type", "team", "organiser", "community")
@@ -107,8 +97,8 @@ def activity_sessions(*, activity: Activity, now: datetime.datetime | None = Non
     return list(_with_counts(activity.sessions.filter(ends_at__gt=now)).order_by("starts_at", "id"))
 
 
-def session_get(*, actor: Any, community: Place, session_id: int) -> Session:
-    _require_member(actor, community)
+def session_get(*, actor: User, community: Place, session_id: int) -> Session:
+    require_member(actor, community)
     session: Session | None = (
         _with_counts(Session.objects.filter(pk=session_id, community=community))
         .select_related("activity__organiser", "activity__team", "community")
@@ -119,7 +109,7 @@ def session_get(*, actor: Any, community: Place, session_id: int) -> Session:
     return session
 
 
-def session_by_id(*, actor: Any, session_id: int) -> Session:
+def session_by_id(*, actor: User, session_id: int) -> Session:
     """A session by its id alone (the API), for a member of its community; 404 otherwise."""
     session: Session | None = Session.objects.filter(pk=session_id).select_related("activity", "community").first()
     if session is None or not in_community(actor, session.community):
@@ -127,7 +117,7 @@ def session_by_id(*, actor: Any, session_id: int) -> Session:
     return session
 
 
-def my_volunteer(*, actor: Any, community: Place) -> Volunteer | None:
+def my_volunteer(*, actor: User, community: Place) -> Volunteer | None:
     """The actor's own active volunteer registration in the community, if any."""
     row: Volunteer | None = (
         Volunteer.objects.filter(community=community, person__account_id=actor.pk, status=VolunteerStatus.ACTIVE)
@@ -138,7 +128,7 @@ def my_volunteer(*, actor: Any, community: Place) -> Volunteer | None:
     return row
 
 
-def my_signups(*, actor: Any, sessions: list[Session]) -> dict[int, SignUp]:
+def my_signups(*, actor: User, sessions: list[Session]) -> dict[int, SignUp]:
     """The actor's live sign-ups for these sessions, by session id (one query)."""
     rows = (
         SignUp.objects.filter(session__in=[s.pk for s in sessions], person__account_id=actor.pk)
@@ -148,8 +138,8 @@ def my_signups(*, actor: Any, sessions: list[Session]) -> dict[int, SignUp]:
     return {row.session_id: row for row in rows}
 
 
-def signup_get(*, actor: Any, community: Place, signup_id: int) -> SignUp:
-    _require_member(actor, community)
+def signup_get(*, actor: User, community: Place, signup_id: int) -> SignUp:
+    require_member(actor, community)
     signup: SignUp | None = (
         SignUp.objects.filter(pk=signup_id, community=community).select_related("session__activity").first()
     )
@@ -175,7 +165,7 @@ def member_cards(*, person: Person) -> list[Account]:
     )
 
 
-def session_signups(*, actor: Any, session: Session) -> list[SignUp]:
+def session_signups(*, actor: User, session: Session) -> list[SignUp]:
     """The roster for whoever runs the session: confirmed first, then the waitlist in order. Names are shown
     masked; nobody else gets the list."""
     if not can_run_session(actor, session.activity):
@@ -187,13 +177,13 @@ def session_signups(*, actor: Any, session: Session) -> list[SignUp]:
     )
 
 
-def session_records(*, actor: Any, session: Session) -> list[ServiceRecord]:
+def session_records(*, actor: User, session: Session) -> list[ServiceRecord]:
     if not can_run_session(actor, session.activity):
         return []
     return list(session.records.select_related("person").order_by("started_at", "id"))
 
 
-def person_search(*, actor: Any, community: Place, q: str) -> list[Person]:
+def person_search(*, actor: User, community: Place, q: str) -> list[Person]:
     """Active volunteers of the community whose name contains `q`, for the paper sheet (shown masked); staff and
     organisers only (the caller checks can_run_session)."""
     q = q.strip()[:20]
@@ -216,9 +206,9 @@ def my_balance(*, person: Person) -> int | None:
     return balance
 
 
-def my_records(*, actor: Any, community: Place) -> list[ServiceRecord]:
+def my_records(*, actor: User, community: Place) -> list[ServiceRecord]:
     """The actor's own service records in the community, newest first."""
-    _require_member(actor, community)
+    require_member(actor, community)
     return list(
         ServiceRecord.objects.filter(community=community, person__account_id=actor.pk)
         .select_related("place", "service_type", "card")
@@ -226,9 +216,9 @@ def my_records(*, actor: Any, community: Place) -> list[ServiceRecord]:
     )
 
 
-def record_get(*, actor: Any, community: Place, record_id: int) -> ServiceRecord:
+def record_get(*, actor: User, community: Place, record_id: int) -> ServiceRecord:
     """A record its volunteer, a decider or the organiser of its activity may act on; 404 for anyone else."""
-    _require_member(actor, community)
+    require_member(actor, community)
     record: ServiceRecord | None = (
         ServiceRecord.objects.filter(pk=record_id, community=community)
         .select_related("person", "session__activity", "community")
@@ -237,16 +227,16 @@ def record_get(*, actor: Any, community: Place, record_id: int) -> ServiceRecord
     if record is None:
         raise NotFound()
     activity = record.session.activity if record.session is not None else None
-    if record.person.account_id != actor.pk and not can_decide(actor, record, activity):
+    if record.person.account_id != actor.pk and not can_decide_record(actor, record, activity):
         raise NotFound()
     return record
 
 
-def approval_queue(*, actor: Any, community: Place) -> list[ServiceRecord]:
+def approval_queue(*, actor: User, community: Place) -> list[ServiceRecord]:
     """PENDING records the actor may decide (and, for staff, DISPUTED ones), oldest first: staff see the whole
     community; an organiser their own activities' records; a grid worker the resident-to-resident help their grid
     reaches (by the volunteer's grid, else the record's place)."""
-    _require_member(actor, community)
+    require_member(actor, community)
     base = ServiceRecord.objects.filter(community=community)
     if user_can(actor, Action.TIMEBANK_ISSUE, community):
         qs = base.filter(status__in=[RecordStatus.PENDING, RecordStatus.DISPUTED])
@@ -265,7 +255,7 @@ def approval_queue(*, actor: Any, community: Place) -> list[ServiceRecord]:
         .select_related("person", "place", "service_type", "card", "session__activity", "community")
         .order_by("created_at", "id")
     )
-    return [r for r in rows if can_decide(actor, r, r.session.activity if r.session is not None else None)]
+    return [r for r in rows if can_decide_record(actor, r, r.session.activity if r.session is not None else None)]
 
 
 @dataclass(frozen=True)
@@ -275,7 +265,7 @@ class OrganiseChoices:
     teams: list[Team]
 
 
-def organise_choices(*, actor: Any, community: Place) -> OrganiseChoices:
+def organise_choices(*, actor: User, community: Place) -> OrganiseChoices:
     """What the new-activity form offers: the places of the community the actor's roles reach (a grid worker's:
     where their grid's households live, and the buildings above), active service types, active teams. The service
     still decides whether they may organise at the one chosen."""

@@ -15,16 +15,12 @@ from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.people.models import Person
 from gongzhi.places import selectors as place_selectors
-from gongzhi.places.models import Place
-from gongzhi.timebank.models import Account, AccountKind, Certificate, Donation, Item, Redemption, ServiceType
-from gongzhi.timebank.services.catalogue import (
-    COMMUNITY_KINDS,
-    may_complete,
-    paying_person,
-    provides_in,
-    redemption_find,
-)
-from gongzhi.timebank.services.ledger import in_community
+from gongzhi.places.models import COMMUNITY_KINDS, Place
+from gongzhi.timebank.models.catalogue import Donation, Item, Redemption
+from gongzhi.timebank.models.ledger import Account, AccountKind
+from gongzhi.timebank.models.skills import Certificate, ServiceType
+from gongzhi.timebank.predicates import in_community, provides_in
+from gongzhi.timebank.services.redemptions import paying_person, redemption_find
 
 __all__ = [
     "api_item_get",
@@ -36,10 +32,8 @@ __all__ = [
     "item_get",
     "item_list",
     "item_service_types",
-    "may_complete",
     "paying_accounts",
     "provider_user_by_phone",
-    "provides_in",
     "redemption_find",
     "redemption_get",
     "redemption_list",
@@ -53,7 +47,7 @@ def catalogue_street(*, community: Place) -> list[Place]:
     return list(Place.objects.filter(parent_id=community.parent_id, kind__in=COMMUNITY_KINDS).order_by("name", "id"))
 
 
-def catalogue_community_get(*, actor: Any, community: Place, shown_id: int | None) -> Place:
+def catalogue_community_get(*, actor: User, community: Place, shown_id: int | None) -> Place:
     """The community whose catalogue a member of `community` browses: its own, or another of the same street."""
     if not in_community(actor, community):
         raise NotFound()
@@ -65,7 +59,7 @@ def catalogue_community_get(*, actor: Any, community: Place, shown_id: int | Non
     raise NotFound()
 
 
-def item_list(*, actor: Any, community: Place, shown: Place, filters: dict[str, Any] | None = None) -> QuerySet[Item]:
+def item_list(*, actor: User, community: Place, shown: Place, filters: dict[str, Any] | None = None) -> QuerySet[Item]:
     """The items on the shelf of `shown` (reached from `community`, see catalogue_community_get); staff of the
     community also see its retired ones with `filters={"all": True}`."""
     catalogue_community_get(actor=actor, community=community, shown_id=shown.pk)
@@ -78,7 +72,7 @@ def item_list(*, actor: Any, community: Place, shown: Place, filters: dict[str, 
     return qs.select_related("service_type").order_by("kind", "-is_active", "name", "id")
 
 
-def item_get(*, actor: Any, community: Place, id: int) -> Item:
+def item_get(*, actor: User, community: Place, id: int) -> Item:
     """One item of the community or of another community of its street; missing or out of reach is one 404."""
     if not in_community(actor, community):
         raise NotFound()
@@ -97,7 +91,7 @@ def item_get(*, actor: Any, community: Place, id: int) -> Item:
     return item
 
 
-def paying_accounts(*, actor: Any, item: Item) -> list[Account]:
+def paying_accounts(*, actor: User, item: Item) -> list[Account]:
     """The accounts the actor may pay for the item with: their individual account (even if not opened yet: an
     unsaved one with balance 0), and in the item's own community the cards they manage."""
     community = item.community
@@ -113,7 +107,7 @@ def paying_accounts(*, actor: Any, item: Item) -> list[Account]:
     return out
 
 
-def redemption_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Redemption]:
+def redemption_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySet[Redemption]:
     """The actor's own redemptions (only the payer — the holder or a card's manager — ever redeems), newest first,
     with item and community."""
     if actor is None or not getattr(actor, "is_authenticated", False):
@@ -125,7 +119,7 @@ def redemption_list(*, actor: Any, filters: dict[str, Any] | None = None) -> Que
     return qs.select_related("item", "community", "account").order_by("-created_at", "-id")
 
 
-def redemption_get(*, actor: Any, id: int) -> Redemption:
+def redemption_get(*, actor: User, id: int) -> Redemption:
     """One of the actor's redemptions, or one of a community where they complete codes; else 404."""
     redemption = cast(
         Redemption | None, Redemption.objects.select_related("item", "community", "person").filter(pk=id).first()
@@ -140,7 +134,7 @@ def redemption_get(*, actor: Any, id: int) -> Redemption:
     return redemption
 
 
-def donation_list(*, actor: Any, item: Item) -> QuerySet[Donation]:
+def donation_list(*, actor: User, item: Item) -> QuerySet[Donation]:
     """An item's donations, newest first, for staff of its community."""
     if not user_can(actor, Action.TIMEBANK_CATALOGUE, item.community):
         return Donation.objects.none()
@@ -166,7 +160,7 @@ def provider_user_by_phone(*, phone: str) -> Any:
     return User.objects.filter(phone=phone.strip(), is_active=True).first()
 
 
-def catalogue_reach(*, actor: Any, community_id: int) -> tuple[Place, Place]:
+def catalogue_reach(*, actor: User, community_id: int) -> tuple[Place, Place]:
     """(the actor's community, the community shown) for a catalogue by id: the same one for a member, else one of
     the actor's communities in the same street (通存通兑); 404 otherwise."""
     shown = place_selectors.public_community_get(community_id=community_id)
@@ -180,7 +174,7 @@ def catalogue_reach(*, actor: Any, community_id: int) -> tuple[Place, Place]:
     raise NotFound()
 
 
-def api_item_get(*, actor: Any, id: int) -> Item:
+def api_item_get(*, actor: User, id: int) -> Item:
     """An item by id alone, for a member of its community or of another community of its street."""
     community_id = Item.objects.filter(pk=id).values_list("community_id", flat=True).first()
     if community_id is None:

@@ -3,42 +3,34 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Q, QuerySet
 
 from gongzhi.core.errors import NotFound
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import user_can
+from gongzhi.core.models import User
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
-from gongzhi.timebank.models import Exchange, ExchangeStatus, Post, PostKind, PostStatus
-from gongzhi.timebank.services.ledger import in_community
+from gongzhi.timebank.models.exchange import Exchange, ExchangeStatus, Post, PostKind, PostStatus
+from gongzhi.timebank.predicates import can_approve_help, require_member
 
 __all__ = ["exchange_get", "my_exchanges", "my_person", "post_exchanges", "post_get", "post_list"]
 
 
-def _member(actor: Any, community: Place) -> None:
-    if not in_community(actor, community):
-        raise NotFound()
-
-
-def my_person(*, actor: Any, community: Place) -> Person | None:
+def my_person(*, actor: User, community: Place) -> Person | None:
     """The actor's own resident record in the community, or None."""
     return Person.objects.filter(account_id=actor.pk, community_id=community.pk).first()
 
 
-def post_list(*, actor: Any, community: Place, kind: str = "") -> QuerySet[Post]:
+def post_list(*, actor: User, community: Place, kind: str = "") -> QuerySet[Post]:
     """The community's open posts, newest first (the (community, status, created_at) index), with poster and type."""
-    _member(actor, community)
+    require_member(actor, community)
     qs = Post.objects.filter(community=community, status=PostStatus.OPEN)
     if kind in PostKind.values:
         qs = qs.filter(kind=kind)
     return qs.select_related("person", "service_type__required_skill").order_by("-created_at", "-id")
 
 
-def post_get(*, actor: Any, community: Place, id: int) -> Post:
-    _member(actor, community)
+def post_get(*, actor: User, community: Place, id: int) -> Post:
+    require_member(actor, community)
     post: Post | None = (
         Post.objects.filter(community=community, pk=id)
         .select_related("community", "person", "service_type__required_skill")
@@ -49,25 +41,21 @@ def post_get(*, actor: Any, community: Place, id: int) -> Post:
     return post
 
 
-def _can_approve(actor: Any, community: Place) -> bool:
-    return user_can(actor, Action.TIMEBANK_APPROVE_HELP, community)
-
-
-def post_exchanges(*, actor: Any, post: Post) -> list[Exchange]:
+def post_exchanges(*, actor: User, post: Post) -> list[Exchange]:
     """The post's exchanges the actor may see: all of them for its poster and for those approving help, else the
     actor's own."""
     community: Place = post.community
     qs = Exchange.objects.filter(post=post).select_related("helper", "helped", "record").order_by("-created_at", "-id")
-    if not (post.person.account_id == actor.pk or _can_approve(actor, community)):
+    if not (post.person.account_id == actor.pk or can_approve_help(actor, community)):
         qs = qs.filter(Q(helper__account_id=actor.pk) | Q(helped__account_id=actor.pk))
     return list(qs)
 
 
-def exchange_get(*, actor: Any, community: Place, id: int) -> Exchange:
+def exchange_get(*, actor: User, community: Place, id: int) -> Exchange:
     """One exchange the actor may see (a party, or someone approving help here); else 404."""
-    _member(actor, community)
+    require_member(actor, community)
     qs = Exchange.objects.filter(community=community, pk=id).select_related("post", "helper", "helped", "community")
-    if not _can_approve(actor, community):
+    if not can_approve_help(actor, community):
         qs = qs.filter(Q(helper__account_id=actor.pk) | Q(helped__account_id=actor.pk))
     exchange: Exchange | None = qs.first()
     if exchange is None:
@@ -75,9 +63,9 @@ def exchange_get(*, actor: Any, community: Place, id: int) -> Exchange:
     return exchange
 
 
-def my_exchanges(*, actor: Any, community: Place) -> QuerySet[Exchange]:
+def my_exchanges(*, actor: User, community: Place) -> QuerySet[Exchange]:
     """The actor's live and recent exchanges in the community, agreed ones first."""
-    _member(actor, community)
+    require_member(actor, community)
     return (
         Exchange.objects.filter(community=community)
         .filter(Q(helper__account_id=actor.pk) | Q(helped__account_id=actor.pk))

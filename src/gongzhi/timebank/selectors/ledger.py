@@ -10,11 +10,12 @@ from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import NotFound, PermissionDenied
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_allowing, grants_for, user_can
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place, PlaceKind
-from gongzhi.timebank.models import (
+from gongzhi.timebank.models.ledger import (
     COLLECTIVE_KINDS,
     Account,
     AccountKind,
@@ -23,15 +24,9 @@ from gongzhi.timebank.models import (
     Entry,
     Transaction,
 )
-from gongzhi.timebank.services.ledger import (
-    gift_month_start,
-    gifts_sent_since,
-    in_community,
-    ledger_settings,
-    ledger_settings_for,
-    owns,
-    require_street,
-)
+from gongzhi.timebank.predicates import in_community, owns_account, require_staff, require_street
+from gongzhi.timebank.services.ledger import gift_month_start, gifts_sent_since
+from gongzhi.timebank.services.settings import ledger_settings, ledger_settings_for
 
 __all__ = [
     "Settlement",
@@ -60,7 +55,7 @@ __all__ = [
 COMMUNITY_KINDS = (PlaceKind.COMMUNITY, PlaceKind.VILLAGE)
 
 
-def _visible_accounts(actor: Any) -> QuerySet[Account]:
+def _visible_accounts(actor: User) -> QuerySet[Account]:
     """Scoped accounts plus the cards the actor manages (a manager may live outside the card's courtyard)."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return Account.objects.none()
@@ -68,7 +63,7 @@ def _visible_accounts(actor: Any) -> QuerySet[Account]:
     return Account.objects.filter(Q(pk__in=scoped) | Q(managers__person__account_id=actor.pk)).distinct()
 
 
-def account_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Account]:
+def account_list(*, actor: User, filters: dict[str, Any] | None = None) -> QuerySet[Account]:
     """The accounts the actor may see, optionally of one community or kind, by id."""
     filters = filters or {}
     qs = _visible_accounts(actor)
@@ -79,7 +74,7 @@ def account_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QueryS
     return qs.select_related("person").order_by("id")
 
 
-def account_get(*, actor: Any, id: int) -> Account:
+def account_get(*, actor: User, id: int) -> Account:
     """One visible account; a missing or invisible one is the same 404."""
     account = _visible_accounts(actor).select_related("community", "person").filter(pk=id).first()
     if account is None:
@@ -87,7 +82,7 @@ def account_get(*, actor: Any, id: int) -> Account:
     return account
 
 
-def entry_list(*, actor: Any, account: Account) -> QuerySet[Entry]:
+def entry_list(*, actor: User, account: Account) -> QuerySet[Entry]:
     """An account's entries, newest first, with their transactions (the account must be visible to the actor)."""
     visible = account_get(actor=actor, id=account.pk)
     return (
@@ -100,7 +95,7 @@ def entry_list(*, actor: Any, account: Account) -> QuerySet[Entry]:
 # --- my points -------------------------------------------------------------------------------------------------
 
 
-def my_accounts(*, actor: Any, community: Place) -> tuple[Account | None, list[Account]]:
+def my_accounts(*, actor: User, community: Place) -> tuple[Account | None, list[Account]]:
     """The actor's individual account in the community (if opened) and the cards there they manage."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return None, []
@@ -148,14 +143,11 @@ def gift_allowance(*, sender: Account) -> dict[str, int]:
 # --- staff: accounts -------------------------------------------------------------------------------------------
 
 
-def _require_accounts_staff(actor: Any, community: Place) -> None:
-    if not in_community(actor, community):
-        raise NotFound()
-    if not user_can(actor, Action.TIMEBANK_ACCOUNTS, community):
-        raise PermissionDenied(_("只有社区工作人员可以管理积分账户"))
+def _require_accounts_staff(actor: User, community: Place) -> None:
+    require_staff(actor, community, Action.TIMEBANK_ACCOUNTS, _("只有社区工作人员可以管理积分账户"))
 
 
-def staff_accounts(*, actor: Any, community: Place, kind: str = "") -> QuerySet[Account]:
+def staff_accounts(*, actor: User, community: Place, kind: str = "") -> QuerySet[Account]:
     """The community's accounts for its staff (书记/社工), of one kind or all, by kind then id."""
     _require_accounts_staff(actor, community)
     qs = Account.objects.filter(community_id=community.pk).select_related("person", "counterpart")
@@ -164,7 +156,7 @@ def staff_accounts(*, actor: Any, community: Place, kind: str = "") -> QuerySet[
     return qs.order_by("kind", "id")
 
 
-def account_totals(*, actor: Any, community: Place) -> list[dict[str, Any]]:
+def account_totals(*, actor: User, community: Place) -> list[dict[str, Any]]:
     """Per kind: how many accounts and their total balance (one grouped query)."""
     _require_accounts_staff(actor, community)
     rows = (
@@ -181,7 +173,7 @@ def account_totals(*, actor: Any, community: Place) -> list[dict[str, Any]]:
     ]
 
 
-def card_people(*, actor: Any, account: Account) -> tuple[list[Person], list[Person]]:
+def card_people(*, actor: User, account: Account) -> tuple[list[Person], list[Person]]:
     """A card's managers and members (staff only)."""
     _require_accounts_staff(actor, account.community)
     managers = [
@@ -193,7 +185,7 @@ def card_people(*, actor: Any, account: Account) -> tuple[list[Person], list[Per
     return managers, members
 
 
-def account_for_page(*, actor: Any, community: Place, account_id: int) -> tuple[Account, bool]:
+def account_for_page(*, actor: User, community: Place, account_id: int) -> tuple[Account, bool]:
     """An account of the community for its staff, or for its holder (a card's manager); (account, is_staff).
     Anyone else — a household member, a field role — gets the same 404 as for a missing account."""
     account = (
@@ -203,7 +195,7 @@ def account_for_page(*, actor: Any, community: Place, account_id: int) -> tuple[
         raise NotFound()
     if user_can(actor, Action.TIMEBANK_ACCOUNTS, community):
         return account, True
-    if owns(actor, account):
+    if owns_account(actor, account):
         return account, False
     raise NotFound()
 
@@ -221,7 +213,7 @@ def entries_with_running_balance(*, account: Account) -> QuerySet[Entry]:
     return entries
 
 
-def transaction_get(*, actor: Any, community: Place, id: int) -> Transaction:
+def transaction_get(*, actor: User, community: Place, id: int) -> Transaction:
     """A transaction of the community, for its staff; the holder of an account it moved sees it on that account's
     page instead. Missing, elsewhere or invisible: the same 404."""
     tx: Transaction | None = Transaction.objects.filter(pk=id, community_id=community.pk).first()
@@ -246,7 +238,7 @@ def transaction_postings(*, transaction: Transaction) -> list[tuple[int, int]]:
     return list(transaction.entries.order_by("id").values_list("account_id", "amount"))
 
 
-def person_in_community(*, actor: Any, community: Place, id_number: str) -> Person | None:
+def person_in_community(*, actor: User, community: Place, id_number: str) -> Person | None:
     """The resident of the community with this ID number, for staff opening an account or naming a card's people."""
     _require_accounts_staff(actor, community)
     found: Person | None = Person.objects.filter(community_id=community.pk, id_number=id_number.strip().upper()).first()
@@ -280,19 +272,19 @@ def _street(street_id: int) -> Place:
     return street
 
 
-def settlement_street_get(*, actor: Any, street_id: int) -> Place:
+def settlement_street_get(*, actor: User, street_id: int) -> Place:
     """The street, for whoever `settlement` will answer (it checks who sees which rows)."""
     return _street(street_id)
 
 
-def street_settings_get(*, actor: Any, street_id: int) -> tuple[Place, Any]:
+def street_settings_get(*, actor: User, street_id: int) -> tuple[Place, Any]:
     """The street and its settings (defaults when none are saved), for its street staff only."""
     street = _street(street_id)
     require_street(actor, street, Action.TIMEBANK_SETTINGS, _("只有街道工作人员可以设置时间银行规则"))
     return street, ledger_settings(street)
 
 
-def settlement(*, actor: Any, street: Place) -> Settlement:
+def settlement(*, actor: User, street: Place) -> Settlement:
     """Who owes whom through 通存通兑, from the clearing accounts: a positive clearing-with-B balance at A is what
     A owes B (the mirror account at B holds the negative). Street staff see the whole street, a community's staff
     their own community's rows. Two queries whatever the number of communities and accounts."""

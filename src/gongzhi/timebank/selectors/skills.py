@@ -4,31 +4,21 @@ everyone with a role in the community; attendance sheets, all certificates and t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from gongzhi.core.errors import NotFound, PermissionDenied
+from gongzhi.core.errors import NotFound
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import user_can
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
-from gongzhi.timebank.models import (
-    Certificate,
-    RecordStatus,
-    ServiceRecipient,
-    ServiceRecord,
-    ServiceType,
-    Skill,
-    Training,
-    TrainingAttendance,
-)
-from gongzhi.timebank.services.ledger import in_community
+from gongzhi.timebank.models.activities import RecordStatus, ServiceRecipient, ServiceRecord
+from gongzhi.timebank.models.skills import Certificate, ServiceType, Skill, Training, TrainingAttendance
+from gongzhi.timebank.predicates import require_member, require_staff
 
 __all__ = [
     "ChainRow",
     "attendance_list",
-    "can_train",
     "certificate_get",
     "my_certificates",
     "person_find",
@@ -43,38 +33,27 @@ __all__ = [
 ]
 
 
-def _member(actor: Any, community: Place) -> None:
-    if not in_community(actor, community):
-        raise NotFound()
+def _staff(actor: User, community: Place) -> None:
+    require_staff(actor, community, Action.TIMEBANK_TRAINING)
 
 
-def can_train(actor: Any, community: Place) -> bool:
-    return user_can(actor, Action.TIMEBANK_TRAINING, community)
-
-
-def _staff(actor: Any, community: Place) -> None:
-    _member(actor, community)
-    if not can_train(actor, community):
-        raise PermissionDenied()
-
-
-def service_type_list(*, actor: Any, community: Place, active_only: bool = False) -> QuerySet[ServiceType]:
+def service_type_list(*, actor: User, community: Place, active_only: bool = False) -> QuerySet[ServiceType]:
     """The community's service types in their order, with the skill each needs."""
-    _member(actor, community)
+    require_member(actor, community)
     qs = ServiceType.objects.filter(community=community).select_related("required_skill")
     return qs.filter(is_active=True) if active_only else qs
 
 
-def service_type_get(*, actor: Any, community: Place, id: int) -> ServiceType:
+def service_type_get(*, actor: User, community: Place, id: int) -> ServiceType:
     row = service_type_list(actor=actor, community=community).filter(pk=id).first()
     if row is None:
         raise NotFound()
     return row
 
 
-def skill_list(*, actor: Any, community: Place) -> QuerySet[Skill]:
+def skill_list(*, actor: User, community: Place) -> QuerySet[Skill]:
     """The community's skills with how many live certificates each has."""
-    _member(actor, community)
+    require_member(actor, community)
     qs: QuerySet[Skill] = (
         Skill.objects.filter(community=community)
         .annotate(holders=Count("certificates", filter=Q(certificates__revoked_at__isnull=True)))
@@ -83,17 +62,17 @@ def skill_list(*, actor: Any, community: Place) -> QuerySet[Skill]:
     return qs
 
 
-def skill_get(*, actor: Any, community: Place, id: int) -> Skill:
-    _member(actor, community)
+def skill_get(*, actor: User, community: Place, id: int) -> Skill:
+    require_member(actor, community)
     row: Skill | None = Skill.objects.filter(community=community, pk=id).first()
     if row is None:
         raise NotFound()
     return row
 
 
-def training_list(*, actor: Any, community: Place) -> QuerySet[Training]:
+def training_list(*, actor: User, community: Place) -> QuerySet[Training]:
     """Trainings, latest first, with their skill, place and attendance count."""
-    _member(actor, community)
+    require_member(actor, community)
     qs: QuerySet[Training] = (
         Training.objects.filter(community=community)
         .select_related("skill", "place")
@@ -103,17 +82,17 @@ def training_list(*, actor: Any, community: Place) -> QuerySet[Training]:
     return qs
 
 
-def training_get(*, actor: Any, community: Place, id: int) -> Training:
+def training_get(*, actor: User, community: Place, id: int) -> Training:
     row: Training | None = (
         Training.objects.filter(community=community, pk=id).select_related("skill", "place", "community").first()
     )
-    _member(actor, community)
+    require_member(actor, community)
     if row is None:
         raise NotFound()
     return row
 
 
-def attendance_list(*, actor: Any, training: Training) -> list[TrainingAttendance]:
+def attendance_list(*, actor: User, training: Training) -> list[TrainingAttendance]:
     """The attendance sheet (staff): each attendance with its person and the certificate it issued, if any, as
     `.certificate`."""
     _staff(actor, training.community)
@@ -126,7 +105,7 @@ def attendance_list(*, actor: Any, training: Training) -> list[TrainingAttendanc
     return rows
 
 
-def certificate_get(*, actor: Any, community: Place, id: int) -> Certificate:
+def certificate_get(*, actor: User, community: Place, id: int) -> Certificate:
     _staff(actor, community)
     row: Certificate | None = (
         Certificate.objects.filter(community=community, pk=id).select_related("community", "person", "skill").first()
@@ -136,9 +115,9 @@ def certificate_get(*, actor: Any, community: Place, id: int) -> Certificate:
     return row
 
 
-def my_certificates(*, actor: Any, community: Place) -> QuerySet[Certificate]:
+def my_certificates(*, actor: User, community: Place) -> QuerySet[Certificate]:
     """The certificates of the actor's own resident records in the community, newest first."""
-    _member(actor, community)
+    require_member(actor, community)
     return (
         Certificate.objects.filter(community=community, person__account_id=actor.pk)
         .select_related("skill", "training")
@@ -146,7 +125,7 @@ def my_certificates(*, actor: Any, community: Place) -> QuerySet[Certificate]:
     )
 
 
-def person_find(*, actor: Any, community: Place, query: str) -> Person | None:
+def person_find(*, actor: User, community: Place, query: str) -> Person | None:
     """A resident the actor may see, by phone or ID number (the attendance sheet's lookup; no list of 30,000)."""
     query = (query or "").strip().upper()
     if not query:
@@ -189,7 +168,7 @@ class ChainRow:
         return len({p.person_id for r in self.records for p in r.recipients.all()})
 
 
-def skill_chain(*, actor: Any, community: Place) -> list[ChainRow]:
+def skill_chain(*, actor: User, community: Place) -> list[ChainRow]:
     """琼花观's chain (staff): for each certified person, the trainings attended, the certificates held and the
     approved services of skilled types they gave, with whom they served. Four queries whatever the size."""
     _staff(actor, community)

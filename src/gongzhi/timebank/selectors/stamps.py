@@ -4,20 +4,17 @@ own open card; posters (their tokens) are for staff."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
 from gongzhi.core.errors import NotFound, PermissionDenied
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import user_can
+from gongzhi.core.models import User
 from gongzhi.places.models import Place
-from gongzhi.timebank.models import StampCard, StampPoint, StampTrail
-from gongzhi.timebank.services.ledger import in_community
+from gongzhi.timebank.models.stamps import StampCard, StampPoint, StampTrail
+from gongzhi.timebank.predicates import can_run_stamps, require_member
 
 __all__ = [
     "TrailProgress",
-    "can_run_stamps",
     "point_by_token",
     "point_get",
     "points_by_trail",
@@ -25,15 +22,6 @@ __all__ = [
     "trail_list",
     "trail_points",
 ]
-
-
-def _member(actor: Any, community: Place) -> None:
-    if not in_community(actor, community):
-        raise NotFound()
-
-
-def can_run_stamps(actor: Any, community: Place) -> bool:
-    return user_can(actor, Action.TIMEBANK_STAMPS, community)
 
 
 @dataclass
@@ -52,9 +40,9 @@ class TrailProgress:
         return min(100, self.stamps * 100 // max(self.trail.stamps_required, 1))
 
 
-def trail_list(*, actor: Any, community: Place) -> list[TrailProgress]:
+def trail_list(*, actor: User, community: Place) -> list[TrailProgress]:
     """Active trails first, newest first, each with the actor's open card and count of full cards: two queries."""
-    _member(actor, community)
+    require_member(actor, community)
     trails = list(
         StampTrail.objects.filter(community=community)
         .annotate(point_count=Count("points_of_trail", filter=Q(points_of_trail__is_active=True)))
@@ -72,26 +60,26 @@ def trail_list(*, actor: Any, community: Place) -> list[TrailProgress]:
     return [TrailProgress(t, cards.get(t.pk), completed.get(t.pk, 0)) for t in trails]
 
 
-def trail_get(*, actor: Any, community: Place, id: int) -> StampTrail:
-    _member(actor, community)
+def trail_get(*, actor: User, community: Place, id: int) -> StampTrail:
+    require_member(actor, community)
     trail: StampTrail | None = StampTrail.objects.filter(community=community, pk=id).select_related("community").first()
     if trail is None:
         raise NotFound()
     return trail
 
 
-def trail_points(*, actor: Any, trail: StampTrail) -> QuerySet[StampPoint]:
+def trail_points(*, actor: User, trail: StampTrail) -> QuerySet[StampPoint]:
     """A trail's service points with their places (staff: the tokens print on posters)."""
     community: Place = trail.community
-    _member(actor, community)
+    require_member(actor, community)
     if not can_run_stamps(actor, community):
         raise PermissionDenied()
     return StampPoint.objects.filter(trail=trail).select_related("place").order_by("id")
 
 
-def point_get(*, actor: Any, community: Place, id: int) -> StampPoint:
+def point_get(*, actor: User, community: Place, id: int) -> StampPoint:
     """One service point for its poster (staff)."""
-    _member(actor, community)
+    require_member(actor, community)
     if not can_run_stamps(actor, community):
         raise PermissionDenied()
     point: StampPoint | None = (
@@ -102,9 +90,9 @@ def point_get(*, actor: Any, community: Place, id: int) -> StampPoint:
     return point
 
 
-def point_by_token(*, actor: Any, community: Place, token: str) -> StampPoint:
+def point_by_token(*, actor: User, community: Place, token: str) -> StampPoint:
     """The service point a poster's QR names, in the community of the URL; an unknown token is a 404."""
-    _member(actor, community)
+    require_member(actor, community)
     point: StampPoint | None = (
         StampPoint.objects.filter(community=community, token=str(token)[:40]).select_related("trail", "place").first()
     )
@@ -113,9 +101,9 @@ def point_by_token(*, actor: Any, community: Place, token: str) -> StampPoint:
     return point
 
 
-def points_by_trail(*, actor: Any, community: Place) -> dict[int, list[StampPoint]]:
+def points_by_trail(*, actor: User, community: Place) -> dict[int, list[StampPoint]]:
     """Every service point of the community, by trail (staff), in one query."""
-    _member(actor, community)
+    require_member(actor, community)
     if not can_run_stamps(actor, community):
         raise PermissionDenied()
     out: dict[int, list[StampPoint]] = {}

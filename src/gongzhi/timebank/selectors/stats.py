@@ -20,27 +20,17 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core.audit import data_version
 from gongzhi.core.errors import NotFound, PermissionDenied
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.core.rows import raw_values
 from gongzhi.core.scoping import grants_allowing
 from gongzhi.people.models import PersonTag
 from gongzhi.places.models import COMMUNITY_KINDS, Grid, Place
 from gongzhi.places.selectors import FIGURES_TTL, street_get
-from gongzhi.timebank.models import (
-    COLLECTIVE_KINDS,
-    Account,
-    AccountKind,
-    Entry,
-    RecordStatus,
-    ServiceRecipient,
-    ServiceRecord,
-    ServiceType,
-    Team,
-    TeamKind,
-    TeamMember,
-    Volunteer,
-    VolunteerStatus,
-)
+from gongzhi.timebank.models.activities import RecordStatus, ServiceRecipient, ServiceRecord
+from gongzhi.timebank.models.ledger import COLLECTIVE_KINDS, Account, AccountKind, Entry
+from gongzhi.timebank.models.skills import ServiceType
+from gongzhi.timebank.models.volunteers import Team, TeamKind, TeamMember, Volunteer, VolunteerStatus
 
 __all__ = [
     "PUBLIC_KEYS",
@@ -48,6 +38,7 @@ __all__ = [
     "StatsScope",
     "public_timebank_figures",
     "stats_scope",
+    "stats_sees_every_grid",
     "street_stats_get",
     "street_timebank_stats",
     "team_choices",
@@ -95,7 +86,7 @@ class StatsScope:
         return q
 
 
-def stats_scope(*, actor: Any, community: Place) -> StatsScope:
+def stats_scope(*, actor: User, community: Place) -> StatsScope:
     """The union of the actor's TIMEBANK_STATS grants over the community; none → 403 (404 outside it, which the
     caller's `community_get` already gives)."""
     grids: list[str] = []
@@ -113,6 +104,11 @@ def stats_scope(*, actor: Any, community: Place) -> StatsScope:
     if not grids:
         raise PermissionDenied(_("只有社区工作人员、网格员和街道工作人员可以查看时间银行统计"))
     return StatsScope(grids)
+
+
+def stats_sees_every_grid(*, actor: User, community: Place) -> bool:
+    """Whether the actor's statistics cover the whole community (so the page offers a row per grid)."""
+    return stats_scope(actor=actor, community=community).grid_paths is None
 
 
 def _bounds(period: Period | None) -> Period:
@@ -265,7 +261,7 @@ def _compute(
 
 def timebank_stats(
     *,
-    actor: Any,
+    actor: User,
     community: Place,
     period: Period | None = None,
     grid: Grid | None = None,
@@ -302,7 +298,7 @@ def public_timebank_figures(*, community: Place) -> dict[str, Any]:
     return result
 
 
-def street_stats_get(*, actor: Any, street_id: int) -> Place:
+def street_stats_get(*, actor: User, street_id: int) -> Place:
     """A street whose time bank statistics the actor may read (a street-level TIMEBANK_STATS grant)."""
     street = street_get(actor=actor, street_id=street_id)
     grants = grants_allowing(actor, Action.TIMEBANK_STATS)
@@ -315,7 +311,7 @@ def _by_community(qs: Any, **aggregates: Any) -> dict[int, dict[str, Any]]:
     return {row.pop("community_id"): row for row in qs.values("community_id").annotate(**aggregates).order_by()}
 
 
-def street_timebank_stats(*, actor: Any, street: Place, period: Period | None = None) -> list[dict[str, Any]]:
+def street_timebank_stats(*, actor: User, street: Place, period: Period | None = None) -> list[dict[str, Any]]:
     """One row of figures per community of the street from grouped queries: the same queries for 3 or 300."""
     street_stats_get(actor=actor, street_id=street.pk)
     communities = list(Place.objects.filter(parent=street, kind__in=COMMUNITY_KINDS).order_by("sort_key", "name"))

@@ -16,31 +16,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import NotFound, PermissionDenied
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import user_can
+from gongzhi.core.models import User
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
-from gongzhi.timebank.models import (
+from gongzhi.timebank.models.activities import RecordStatus, ServiceRecord
+from gongzhi.timebank.models.skills import TrainingAttendance
+from gongzhi.timebank.models.volunteers import (
     Award,
     RecordProof,
-    RecordStatus,
     Recruitment,
     RecruitmentApplication,
     RecruitmentStatus,
-    ServiceRecord,
     Team,
     TeamMember,
-    TrainingAttendance,
     Volunteer,
 )
-from gongzhi.timebank.services.ledger import in_community
+from gongzhi.timebank.predicates import can_manage_volunteers, require_member, require_volunteer_manager
 
 __all__ = [
     "Period",
     "RecordView",
     "application_get",
     "approved_records",
-    "can_manage_volunteers",
     "own_volunteer",
     "person_for_registration",
     "proof_by_code",
@@ -60,22 +57,11 @@ __all__ = [
 Period = tuple[datetime.date | None, datetime.date | None]
 
 
-def can_manage_volunteers(actor: Any, community: Place) -> bool:
-    return user_can(actor, Action.TIMEBANK_VOLUNTEERS, community)
+def _staff(actor: User, community: Place) -> None:
+    require_volunteer_manager(actor, community, _("只有社区工作人员可以查看志愿者名册"))
 
 
-def _member(actor: Any, community: Place) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False) or not in_community(actor, community):
-        raise NotFound()
-
-
-def _staff(actor: Any, community: Place) -> None:
-    _member(actor, community)
-    if not can_manage_volunteers(actor, community):
-        raise PermissionDenied(_("只有社区工作人员可以查看志愿者名册"))
-
-
-def volunteer_list(*, actor: Any, community: Place, filters: dict[str, Any] | None = None) -> QuerySet[Volunteer]:
+def volunteer_list(*, actor: User, community: Place, filters: dict[str, Any] | None = None) -> QuerySet[Volunteer]:
     """The community's volunteers by number, with their person and teams (staff only); filters: team, status."""
     _staff(actor, community)
     filters = filters or {}
@@ -88,9 +74,9 @@ def volunteer_list(*, actor: Any, community: Place, filters: dict[str, Any] | No
     return qs.select_related("person").prefetch_related(teams).order_by("number", "id")
 
 
-def volunteer_get(*, actor: Any, community: Place, id: int) -> Volunteer:
+def volunteer_get(*, actor: User, community: Place, id: int) -> Volunteer:
     """One volunteer of the community, for staff; the volunteer themself may read their own too."""
-    _member(actor, community)
+    require_member(actor, community)
     volunteer: Volunteer | None = (
         Volunteer.objects.filter(community=community, pk=id).select_related("person", "community").first()
     )
@@ -106,9 +92,9 @@ def volunteer_teams(*, volunteer: Volunteer) -> list[TeamMember]:
     return list(TeamMember.objects.filter(volunteer=volunteer).select_related("team").order_by("team__name"))
 
 
-def own_volunteer(*, actor: Any, community: Place) -> Volunteer | None:
+def own_volunteer(*, actor: User, community: Place) -> Volunteer | None:
     """The actor's own registration in the community, if any."""
-    _member(actor, community)
+    require_member(actor, community)
     row: Volunteer | None = (
         Volunteer.objects.filter(community=community, person__account_id=actor.pk)
         .select_related("person", "community")
@@ -118,10 +104,10 @@ def own_volunteer(*, actor: Any, community: Place) -> Volunteer | None:
     return row
 
 
-def recruitment_list(*, actor: Any, community: Place) -> tuple[list[Recruitment], set[int]]:
+def recruitment_list(*, actor: User, community: Place) -> tuple[list[Recruitment], set[int]]:
     """Staff: every post, newest first, with its application count. Others: the open ones. Plus the ids of the
     posts the actor has applied to."""
-    _member(actor, community)
+    require_member(actor, community)
     qs = Recruitment.objects.filter(community=community).select_related("team")
     if can_manage_volunteers(actor, community):
         qs = qs.annotate(applied=Count("applications"))
@@ -139,7 +125,7 @@ def recruitment_list(*, actor: Any, community: Place) -> tuple[list[Recruitment]
     return posts, applied
 
 
-def recruitment_applications(*, actor: Any, recruitment: Recruitment) -> QuerySet[RecruitmentApplication]:
+def recruitment_applications(*, actor: User, recruitment: Recruitment) -> QuerySet[RecruitmentApplication]:
     _staff(actor, recruitment.community)
     return (
         RecruitmentApplication.objects.filter(recruitment=recruitment)
@@ -148,9 +134,9 @@ def recruitment_applications(*, actor: Any, recruitment: Recruitment) -> QuerySe
     )
 
 
-def team_list(*, actor: Any, community: Place) -> list[Team]:
+def team_list(*, actor: User, community: Place) -> list[Team]:
     """The community's teams and self-organizations with their member counts, for anyone of the community."""
-    _member(actor, community)
+    require_member(actor, community)
     return list(
         Team.objects.filter(community=community)
         .select_related("leader")
@@ -202,11 +188,11 @@ class RecordView:
         return len(self.services)
 
 
-def volunteer_record(*, actor: Any, volunteer: Volunteer, period: Period | None = None) -> RecordView:
+def volunteer_record(*, actor: User, volunteer: Volunteer, period: Period | None = None) -> RecordView:
     """The 志愿服务记录: identity, each approved service (content, place, date, hours), trainings attended, awards,
     totals. The volunteer themself and staff only (who see the name in full; pages mask the ID number and phone)."""
     community: Place = volunteer.community
-    _member(actor, community)
+    require_member(actor, community)
     person: Person = volunteer.person
     own = person.account_id == actor.pk
     if not own and not can_manage_volunteers(actor, community):
@@ -237,9 +223,9 @@ def volunteer_record(*, actor: Any, volunteer: Volunteer, period: Period | None 
     )
 
 
-def proof_get(*, actor: Any, community: Place, id: int) -> RecordProof:
+def proof_get(*, actor: User, community: Place, id: int) -> RecordProof:
     """A proof of the community, for the volunteer it is about and for staff."""
-    _member(actor, community)
+    require_member(actor, community)
     proof: RecordProof | None = (
         RecordProof.objects.filter(community=community, pk=id)
         .select_related("volunteer__person", "community", "issued_by")
@@ -263,7 +249,7 @@ def proof_by_code(*, code: str) -> RecordProof | None:
     return row
 
 
-def person_for_registration(*, actor: Any, community: Place, id_number: str) -> Person:
+def person_for_registration(*, actor: User, community: Place, id_number: str) -> Person:
     """The resident with this ID number among those the staff member can see in the community (404 otherwise)."""
     _staff(actor, community)
     number = (id_number or "").strip().upper()
@@ -275,7 +261,7 @@ def person_for_registration(*, actor: Any, community: Place, id_number: str) -> 
     return person
 
 
-def application_get(*, actor: Any, community: Place, id: int) -> RecruitmentApplication:
+def application_get(*, actor: User, community: Place, id: int) -> RecruitmentApplication:
     _staff(actor, community)
     row: RecruitmentApplication | None = (
         RecruitmentApplication.objects.filter(community=community, pk=id).select_related("person").first()
@@ -285,16 +271,16 @@ def application_get(*, actor: Any, community: Place, id: int) -> RecruitmentAppl
     return row
 
 
-def recruitment_get(*, actor: Any, community: Place, id: int) -> Recruitment:
-    _member(actor, community)
+def recruitment_get(*, actor: User, community: Place, id: int) -> Recruitment:
+    require_member(actor, community)
     row: Recruitment | None = Recruitment.objects.filter(community=community, pk=id).select_related("community").first()
     if row is None:
         raise NotFound()
     return row
 
 
-def team_get(*, actor: Any, community: Place, id: int) -> Team:
-    _member(actor, community)
+def team_get(*, actor: User, community: Place, id: int) -> Team:
+    require_member(actor, community)
     row: Team | None = Team.objects.filter(community=community, pk=id).select_related("community").first()
     if row is None:
         raise NotFound()

@@ -13,24 +13,17 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
-from gongzhi.timebank.models import (
-    Exchange,
-    ExchangeStatus,
-    Post,
-    PostKind,
-    PostStatus,
-    RecordSource,
-    RecordStatus,
-    ServiceRecipient,
-    ServiceRecord,
-    ServiceType,
-)
-from gongzhi.timebank.services.ledger import in_community
-from gongzhi.timebank.services.skills import has_live_certificate, own_person
+from gongzhi.timebank.errors import Code
+from gongzhi.timebank.models.activities import RecordSource, RecordStatus, ServiceRecipient, ServiceRecord
+from gongzhi.timebank.models.exchange import Exchange, ExchangeStatus, Post, PostKind, PostStatus
+from gongzhi.timebank.models.skills import ServiceType
+from gongzhi.timebank.predicates import in_community, is_own_person, own_person, require_exchange_party
+from gongzhi.timebank.services.skills import has_live_certificate
 
 __all__ = ["EXCHANGE_MINUTES_MAX", "exchange_agree", "exchange_cancel", "exchange_confirm", "post_close", "post_create"]
 
@@ -49,7 +42,7 @@ def _certificate_required(service_type: ServiceType, *, poster: bool) -> Validat
         message = _("“%(type)s”需要有效的“%(skill)s”技能证书，发布人的证书已失效，暂时不能提供这项服务") % values
     else:
         message = _("“%(type)s”需要有效的“%(skill)s”技能证书，您还没有，请先参加社区的技能培训") % values
-    return ValidationFailed(message, code="certificate_required", extra={"skill": service_type.required_skill_id})
+    return ValidationFailed(message, code=Code.CERTIFICATE_REQUIRED, extra={"skill": service_type.required_skill_id})
 
 
 def _helper_certified(service_type: ServiceType, helper: Person, *, poster: bool = False) -> None:
@@ -57,22 +50,20 @@ def _helper_certified(service_type: ServiceType, helper: Person, *, poster: bool
         raise _certificate_required(service_type, poster=poster)
 
 
-def _party(actor: Any, person_id: int) -> bool:
-    return Person.objects.filter(pk=person_id, account_id=actor.pk).exists()
-
-
 @transaction.atomic
 def post_create(
-    *, actor: Any, kind: PostKind | str, service_type: ServiceType, title: str, description: str = ""
+    *, actor: User, kind: PostKind | str, service_type: ServiceType, title: str, description: str = ""
 ) -> Post:
     """The actor's own resident record posts an offer or a request in the service type's community. Offering a
     skilled service (理发, 助浴 …) needs the poster's live certificate of that skill."""
     community: Place = service_type.community
     person = own_person(actor, community, _("只有本社区登记的居民可以发布互助信息"))
     if kind not in PostKind.values:
-        raise ValidationFailed(_("请选择“我能帮”或“我需要”"), code="bad_kind", extra={"field": "kind"})
+        raise ValidationFailed(_("请选择“我能帮”或“我需要”"), code=Code.BAD_KIND, extra={"field": "kind"})
     if not service_type.is_active:
-        raise ValidationFailed(_("这个服务类型已停用"), code="service_type_inactive", extra={"field": "service_type"})
+        raise ValidationFailed(
+            _("这个服务类型已停用"), code=Code.SERVICE_TYPE_INACTIVE, extra={"field": "service_type"}
+        )
     title = clean_or_fail(title, label=_("标题"), max_length=TITLE_MAX, field="title", required=_("请填写标题"))
     description = clean_or_fail(description, label=_("说明"), max_length=DESCRIPTION_MAX, field="description")
     if kind == PostKind.OFFER:
@@ -106,18 +97,18 @@ def _lock_post(post: Post) -> Post:
 
 
 @transaction.atomic
-def post_close(*, actor: Any, post: Post) -> Post:
+def post_close(*, actor: User, post: Post) -> Post:
     """The poster (or a grid worker / staff approving help here) takes the post down; agreed exchanges stay and
     may still be confirmed."""
     post = _lock_post(post)
     community: Place = post.community
-    if not _party(actor, post.person_id):
+    if not is_own_person(actor, post.person_id):
         if not in_community(actor, community):
             raise NotFound()
         if not user_can(actor, Action.TIMEBANK_APPROVE_HELP, community):
             raise PermissionDenied(_("只有发布人可以关闭这条互助信息"))
     if post.status == PostStatus.CLOSED:
-        raise ValidationFailed(_("这条互助信息已经关闭"), code="post_closed")
+        raise ValidationFailed(_("这条互助信息已经关闭"), code=Code.POST_CLOSED)
     post.status = PostStatus.CLOSED
     post.save(update_fields=["status"])
     audit.record(
@@ -127,7 +118,7 @@ def post_close(*, actor: Any, post: Post) -> Post:
 
 
 @transaction.atomic
-def exchange_agree(*, actor: Any, post: Post) -> Exchange:
+def exchange_agree(*, actor: User, post: Post) -> Exchange:
     """Another resident takes the post up: on an offer they become the helped, on a request the helper (who needs
     the certificate of a skilled service). Under the post's lock: a request is taken by one neighbour at a time,
     and one person has one live exchange per post."""
@@ -135,12 +126,12 @@ def exchange_agree(*, actor: Any, post: Post) -> Exchange:
     community: Place = post.community
     person = own_person(actor, community, _("只有本社区登记的居民可以参加邻里互助"))
     if post.status != PostStatus.OPEN:
-        raise ValidationFailed(_("这条互助信息已经关闭"), code="post_closed")
+        raise ValidationFailed(_("这条互助信息已经关闭"), code=Code.POST_CLOSED)
     if post.person_id == person.pk:
-        raise ValidationFailed(_("不能接自己发布的互助信息"), code="own_post")
+        raise ValidationFailed(_("不能接自己发布的互助信息"), code=Code.OWN_POST)
     live = Exchange.objects.filter(post=post, status=ExchangeStatus.AGREED)
     if live.filter(helper=person).exists() or live.filter(helped=person).exists():
-        raise Duplicate(_("您已经接下这条互助信息，请等待确认"), code="already_agreed")
+        raise Duplicate(_("您已经接下这条互助信息，请等待确认"), code=Code.ALREADY_AGREED)
     service_type: ServiceType = post.service_type
     if post.kind == PostKind.OFFER:
         helper, helped = post.person, person
@@ -148,7 +139,7 @@ def exchange_agree(*, actor: Any, post: Post) -> Exchange:
         _helper_certified(service_type, helper, poster=True)
     else:
         if live.exists():
-            raise ValidationFailed(_("已有邻居接下这个请求"), code="request_taken")
+            raise ValidationFailed(_("已有邻居接下这个请求"), code=Code.REQUEST_TAKEN)
         helper, helped = person, post.person
         _helper_certified(service_type, helper)
     exchange = Exchange(community=community, post=post, helper=helper, helped=helped)
@@ -173,20 +164,12 @@ def _lock_exchange(exchange: Exchange) -> Exchange:
     return locked
 
 
-def _require_party(actor: Any, exchange: Exchange, person_id: int, message: str) -> None:
-    if _party(actor, person_id):
-        return
-    if not in_community(actor, exchange.community):
-        raise NotFound()
-    raise PermissionDenied(message)
-
-
 def _check_date(service_date: Any, exchange: Exchange, today: datetime.date) -> datetime.date:
     earliest = timezone.localdate(exchange.created_at)
     if not isinstance(service_date, datetime.date) or not earliest <= service_date <= today:
         raise ValidationFailed(
             _("服务日期应在约定之日（%(earliest)s）到今天之间") % {"earliest": earliest.isoformat()},
-            code="bad_date",
+            code=Code.BAD_DATE,
             extra={"field": "service_date"},
         )
     return service_date
@@ -195,7 +178,7 @@ def _check_date(service_date: Any, exchange: Exchange, today: datetime.date) -> 
 @transaction.atomic
 def exchange_confirm(
     *,
-    actor: Any,
+    actor: User,
     exchange: Exchange,
     minutes: int,
     service_date: datetime.date,
@@ -207,15 +190,15 @@ def exchange_confirm(
     their grid worker approves it. Once (under the exchange's lock)."""
     exchange = _lock_exchange(exchange)
     community: Place = exchange.community
-    _require_party(actor, exchange, exchange.helped_id, _("只有受助的居民可以确认服务"))
+    require_exchange_party(actor, exchange, exchange.helped_id, _("只有受助的居民可以确认服务"))
     if exchange.status == ExchangeStatus.CONFIRMED:
-        raise Duplicate(_("这次互助已经确认过"), code="already_confirmed")
+        raise Duplicate(_("这次互助已经确认过"), code=Code.ALREADY_CONFIRMED)
     if exchange.status == ExchangeStatus.CANCELLED:
-        raise ValidationFailed(_("这次互助已经取消"), code="exchange_cancelled")
+        raise ValidationFailed(_("这次互助已经取消"), code=Code.EXCHANGE_CANCELLED)
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= EXCHANGE_MINUTES_MAX:
         raise ValidationFailed(
             _("服务时长应为 1 到 %(max)s 分钟") % {"max": EXCHANGE_MINUTES_MAX},
-            code="bad_minutes",
+            code=Code.BAD_MINUTES,
             extra={"field": "minutes"},
         )
     now = now or timezone.now()
@@ -264,15 +247,15 @@ def _noon(day: datetime.date, tz: Any) -> datetime.datetime:
 
 
 @transaction.atomic
-def exchange_cancel(*, actor: Any, exchange: Exchange) -> Exchange:
+def exchange_cancel(*, actor: User, exchange: Exchange) -> Exchange:
     """Either resident calls off an agreed exchange before it is confirmed."""
     exchange = _lock_exchange(exchange)
-    if not (_party(actor, exchange.helper_id) or _party(actor, exchange.helped_id)):
+    if not (is_own_person(actor, exchange.helper_id) or is_own_person(actor, exchange.helped_id)):
         if not in_community(actor, exchange.community):
             raise NotFound()
         raise PermissionDenied(_("只有参与互助的居民可以取消"))
     if exchange.status != ExchangeStatus.AGREED:
-        raise ValidationFailed(_("已确认或已取消的互助不能再取消"), code="not_agreed")
+        raise ValidationFailed(_("已确认或已取消的互助不能再取消"), code=Code.NOT_AGREED)
     exchange.status = ExchangeStatus.CANCELLED
     exchange.save(update_fields=["status"])
     audit.record(

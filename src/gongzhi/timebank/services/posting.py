@@ -23,10 +23,12 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, Overdraft, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.rules import ledger as rules
-from gongzhi.timebank.models import Account, Entry, Transaction, TransactionKind
+from gongzhi.timebank.errors import Code
+from gongzhi.timebank.models.ledger import Account, Entry, Transaction, TransactionKind
 
 __all__ = ["KEY_MAX", "MEMO_MAX", "check_key", "existing_transaction", "lock_accounts", "transfer_post"]
 
@@ -53,7 +55,7 @@ def existing_transaction(community_id: int, key: str) -> Transaction | None:
 def check_key(key: str) -> str:
     key = (key or "").strip()
     if not key or len(key) > KEY_MAX:
-        raise ValidationFailed(_("缺少请求编号，或请求编号过长"), code="bad_idempotency_key")
+        raise ValidationFailed(_("缺少请求编号，或请求编号过长"), code=Code.BAD_IDEMPOTENCY_KEY)
     return key
 
 
@@ -71,7 +73,7 @@ def _overdraft(pk: int, name: str, balance: int, floor: int, amount: int, *, rev
 
 
 def _inactive(name: str) -> ValidationFailed:
-    return ValidationFailed(_("账户“%(name)s”已停用") % {"name": name}, code="account_inactive")
+    return ValidationFailed(_("账户“%(name)s”已停用") % {"name": name}, code=Code.ACCOUNT_INACTIVE)
 
 
 def _audit_after(
@@ -97,7 +99,7 @@ def _audit_after(
 
 def transfer_post(
     *,
-    actor: Any,
+    actor: User | None,
     community: Place,
     kind: TransactionKind | str,
     postings: list[tuple[Account, int]],
@@ -120,7 +122,7 @@ def transfer_post(
     try:
         entries = rules.check_balanced(rules.Entry(account.pk, amount) for account, amount in postings)
     except ValueError as exc:
-        raise ValidationFailed(str(exc), code="unbalanced") from exc
+        raise ValidationFailed(str(exc), code=Code.UNBALANCED) from exc
     db = connections[DEFAULT_DB_ALIAS]  # once: each use of the `connection` proxy looks it up again
     if ONE_STATEMENT and before_post is None and reverses is None and db.vendor == "postgresql":
         return _post_in_one_statement(
@@ -161,7 +163,7 @@ def _array(values: list[int]) -> str:
 
 def _post_in_one_statement(
     db: BaseDatabaseWrapper,
-    actor: Any,
+    actor: User | None,
     community: Place,
     kind: TransactionKind | str,
     entries: list[rules.Entry],
@@ -230,7 +232,7 @@ def _post_in_one_statement(
 
 @transaction.atomic
 def _post_orm(
-    actor: Any,
+    actor: User | None,
     community: Place,
     kind: TransactionKind | str,
     entries: list[rules.Entry],
@@ -252,7 +254,7 @@ def _post_orm(
     if found is not None:
         return found
     if reverses is not None and Transaction.objects.filter(reverses=reverses).exists():
-        raise Duplicate(_("这笔交易已经冲正过，不能重复冲正"), code="already_reversed")
+        raise Duplicate(_("这笔交易已经冲正过，不能重复冲正"), code=Code.ALREADY_REVERSED)
     for account in locked.values():
         if account.community_id not in allowed:
             raise NotFound()
@@ -290,7 +292,7 @@ def _post_orm(
         if winner is not None:
             return winner
         if reverses is not None:
-            raise Duplicate(_("这笔交易已经冲正过，不能重复冲正"), code="already_reversed") from None
+            raise Duplicate(_("这笔交易已经冲正过，不能重复冲正"), code=Code.ALREADY_REVERSED) from None
         raise
     Entry.objects.bulk_create(
         [

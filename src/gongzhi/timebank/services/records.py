@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
@@ -14,11 +13,14 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.places.models import Place
-from gongzhi.timebank.models import RecordProof, RecordStatus, ServiceRecord, Volunteer
-from gongzhi.timebank.services.ledger import in_community
+from gongzhi.timebank.errors import Code
+from gongzhi.timebank.models.activities import RecordStatus, ServiceRecord
+from gongzhi.timebank.models.volunteers import RecordProof, Volunteer
+from gongzhi.timebank.predicates import in_community
 
 __all__ = ["PROOF_CODE_ALPHABET", "PROOF_CODE_LENGTH", "proof_issue"]
 
@@ -35,7 +37,7 @@ def _new_code() -> str:
 @transaction.atomic
 def proof_issue(
     *,
-    actor: Any,
+    actor: User,
     volunteer: Volunteer,
     period_start: datetime.date | None = None,
     period_end: datetime.date | None = None,
@@ -50,11 +52,11 @@ def proof_issue(
     today = timezone.localdate()
     for value, field in ((period_start, "period_start"), (period_end, "period_end")):
         if value is not None and not isinstance(value, datetime.date):
-            raise ValidationFailed(_("日期格式不正确"), code="bad_date", extra={"field": field})
+            raise ValidationFailed(_("日期格式不正确"), code=Code.BAD_DATE, extra={"field": field})
         if value is not None and value > today:
-            raise ValidationFailed(_("证明的日期不能晚于今天"), code="future_date", extra={"field": field})
+            raise ValidationFailed(_("证明的日期不能晚于今天"), code=Code.FUTURE_DATE, extra={"field": field})
     if period_start is not None and period_end is not None and period_start > period_end:
-        raise ValidationFailed(_("开始日期不能晚于截止日期"), code="bad_period", extra={"field": "period_end"})
+        raise ValidationFailed(_("开始日期不能晚于截止日期"), code=Code.BAD_PERIOD, extra={"field": "period_end"})
     records = ServiceRecord.objects.filter(
         community=community, person_id=volunteer.person_id, status=RecordStatus.APPROVED
     )
@@ -82,7 +84,7 @@ def proof_issue(
         except IntegrityError:
             continue
     if proof is None:
-        raise Duplicate(_("验证码生成失败，请重试"), code="code_taken")
+        raise Duplicate(_("验证码生成失败，请重试"), code=Code.CODE_TAKEN)
     audit.record(
         actor=actor,
         verb="timebank.proof_issue",

@@ -12,19 +12,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
-from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, ValidationFailed, clean_or_fail
+from gongzhi.core.errors import Duplicate, NotFound, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import user_can
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
-from gongzhi.timebank.models import Certificate, ServiceType, Skill, Training, TrainingAttendance
-from gongzhi.timebank.services.ledger import in_community
+from gongzhi.timebank.errors import Code
+from gongzhi.timebank.models.skills import Certificate, ServiceType, Skill, Training, TrainingAttendance
+from gongzhi.timebank.predicates import (
+    require_place_in,
+    require_same_community,
+    require_staff,
+)
 
 __all__ = [
     "POINTS_PER_HOUR_MAX",
     "certificate_revoke",
     "has_live_certificate",
-    "own_person",
     "service_type_save",
     "service_types_default",
     "skill_save",
@@ -52,25 +56,6 @@ DEFAULT_TYPES = [
 # --- who may ---------------------------------------------------------------------------------------------------
 
 
-def require_staff(actor: Any, community: Place, actions: tuple[Action, ...], message: str) -> None:
-    """404 for an actor without a role in the community, 403 for one whose role allows none of `actions`."""
-    if not in_community(actor, community):
-        raise NotFound()
-    if not any(user_can(actor, action, community) for action in actions):
-        raise PermissionDenied(message)
-
-
-def own_person(actor: Any, community: Place, message: str) -> Person:
-    """The actor's own resident record in the community: 404 outside it, 403 (`no_person`) for a user with a role
-    here but no resident record (staff act for themselves only as residents)."""
-    if actor is None or not getattr(actor, "is_authenticated", False) or not in_community(actor, community):
-        raise NotFound()
-    person: Person | None = Person.objects.filter(account_id=actor.pk, community_id=community.pk).first()
-    if person is None:
-        raise PermissionDenied(message, code="no_person")
-    return person
-
-
 def has_live_certificate(person: Person, skill_id: int, today: datetime.date | None = None) -> bool:
     """A certificate of the skill that is neither revoked nor past its validity."""
     today = today or timezone.localdate()
@@ -81,28 +66,18 @@ def has_live_certificate(person: Person, skill_id: int, today: datetime.date | N
     )
 
 
-def _same_community(row: Any, community: Place) -> None:
-    if row is not None and row.community_id != community.pk:
-        raise NotFound()
-
-
-def _place_in(place: Place | None, community: Place) -> None:
-    if place is not None and not (place.pk == community.pk or place.path.startswith(community.path)):
-        raise NotFound()
-
-
 # --- service types and skills ----------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def skill_save(*, actor: Any, community: Place, name: str, description: str = "", skill: Skill | None = None) -> Skill:
+def skill_save(*, actor: User, community: Place, name: str, description: str = "", skill: Skill | None = None) -> Skill:
     """Staff add a skill (or rename one). Names are unique in the community."""
     require_staff(actor, community, SETUP_ACTIONS, _("只有社区工作人员可以管理技能"))
-    _same_community(skill, community)
+    require_same_community(skill, community)
     name = clean_or_fail(name, label=_("技能"), max_length=50, field="name", required=_("请填写技能名称"))
     description = clean_or_fail(description, label=_("说明"), max_length=200, field="description")
     if Skill.objects.filter(community=community, name=name).exclude(pk=skill.pk if skill else None).exists():
-        raise Duplicate(_("本社区已有技能“%(name)s”") % {"name": name}, code="skill_exists")
+        raise Duplicate(_("本社区已有技能“%(name)s”") % {"name": name}, code=Code.SKILL_EXISTS)
     before = audit.snapshot(skill, ["name", "description"]) if skill else None
     row = skill or Skill(community=community)
     row.name, row.description = name, description
@@ -122,7 +97,7 @@ def skill_save(*, actor: Any, community: Place, name: str, description: str = ""
 @transaction.atomic
 def service_type_save(
     *,
-    actor: Any,
+    actor: User,
     community: Place,
     name: str,
     points_per_hour: int,
@@ -135,8 +110,8 @@ def service_type_save(
     """Staff add a service type with its points rule, or change one (`service_type`). A change applies to service
     approved from then on; points already posted stay as they were."""
     require_staff(actor, community, SETUP_ACTIONS, _("只有社区工作人员可以设置服务类型"))
-    _same_community(service_type, community)
-    _same_community(required_skill, community)
+    require_same_community(service_type, community)
+    require_same_community(required_skill, community)
     name = clean_or_fail(name, label=_("服务类型"), max_length=50, field="name", required=_("请填写服务类型名称"))
     if (
         not isinstance(points_per_hour, int)
@@ -145,14 +120,14 @@ def service_type_save(
     ):
         raise ValidationFailed(
             _("每小时积分应为 1 到 %(max)s 之间的整数") % {"max": POINTS_PER_HOUR_MAX},
-            code="bad_points",
+            code=Code.BAD_POINTS,
             extra={"field": "points_per_hour"},
         )
     others = ServiceType.objects.filter(community=community, name=name)
     if service_type is not None:
         others = others.exclude(pk=service_type.pk)
     if others.exists():
-        raise Duplicate(_("本社区已有服务类型“%(name)s”") % {"name": name}, code="service_type_exists")
+        raise Duplicate(_("本社区已有服务类型“%(name)s”") % {"name": name}, code=Code.SERVICE_TYPE_EXISTS)
     fields = ["name", "points_per_hour", "required_skill", "assisted_employment", "is_active", "sort_order"]
     before = audit.snapshot(service_type, fields) if service_type else None
     row = service_type or ServiceType(community=community)
@@ -171,7 +146,7 @@ def service_type_save(
     return row
 
 
-def service_types_default(community: Place, *, actor: Any = None) -> list[ServiceType]:
+def service_types_default(community: Place, *, actor: User | None = None) -> list[ServiceType]:
     """The default service types and the skills three of them need, made once per community: a second call (or a
     racing one, decided by the unique names) adds nothing and changes nothing staff have edited. With an actor it
     must be staff of the community."""
@@ -231,7 +206,7 @@ def _get_or_create(model: Any, *, community: Place, name: str, **defaults: Any) 
 @transaction.atomic
 def training_create(
     *,
-    actor: Any,
+    actor: User,
     community: Place,
     title: str,
     skill: Skill | None,
@@ -242,16 +217,16 @@ def training_create(
 ) -> Training:
     """Staff (书记/社工) schedule a training; one that names a skill certifies it for those who pass."""
     require_staff(actor, community, (Action.TIMEBANK_TRAINING,), _("只有社区工作人员可以安排培训"))
-    _same_community(skill, community)
-    _place_in(place, community)
+    require_same_community(skill, community)
+    require_place_in(place, community)
     title = clean_or_fail(title, label=_("培训名称"), max_length=100, field="title", required=_("请填写培训名称"))
     trainer = clean_or_fail(trainer, label=_("培训师/机构"), max_length=100, field="trainer")
     if not isinstance(starts_at, datetime.datetime) or not isinstance(ends_at, datetime.datetime):
-        raise ValidationFailed(_("请填写培训的开始和结束时间"), code="bad_time", extra={"field": "starts_at"})
+        raise ValidationFailed(_("请填写培训的开始和结束时间"), code=Code.BAD_TIME, extra={"field": "starts_at"})
     if ends_at <= starts_at:
-        raise ValidationFailed(_("结束时间必须晚于开始时间"), code="bad_span", extra={"field": "ends_at"})
+        raise ValidationFailed(_("结束时间必须晚于开始时间"), code=Code.BAD_SPAN, extra={"field": "ends_at"})
     if ends_at - starts_at > datetime.timedelta(days=31):
-        raise ValidationFailed(_("一次培训不能超过 31 天"), code="bad_span", extra={"field": "ends_at"})
+        raise ValidationFailed(_("一次培训不能超过 31 天"), code=Code.BAD_SPAN, extra={"field": "ends_at"})
     training = Training(
         community=community,
         title=title,
@@ -275,7 +250,7 @@ def training_create(
 
 
 @transaction.atomic
-def training_attend(*, actor: Any, training: Training, person: Person, passed: bool = True) -> TrainingAttendance:
+def training_attend(*, actor: User, training: Training, person: Person, passed: bool = True) -> TrainingAttendance:
     """Staff record that a resident attended (from the sheet); passing a training with a skill issues a numbered
     certificate, unless the person already holds a live one of that skill (the partial unique constraint decides
     a race). Once per person and training."""
@@ -284,8 +259,8 @@ def training_attend(*, actor: Any, training: Training, person: Person, passed: b
     if person.community_id != community.pk:
         raise NotFound()
     if timezone.now() < training.starts_at:
-        raise ValidationFailed(_("培训还没有开始，不能登记签到"), code="not_started")
-    duplicate = Duplicate(_("%(name)s 已经登记过这次培训") % {"name": person.masked_name}, code="already_attended")
+        raise ValidationFailed(_("培训还没有开始，不能登记签到"), code=Code.NOT_STARTED)
+    duplicate = Duplicate(_("%(name)s 已经登记过这次培训") % {"name": person.masked_name}, code=Code.ALREADY_ATTENDED)
     if TrainingAttendance.objects.filter(training=training, person=person).exists():
         raise duplicate
     try:
@@ -327,7 +302,7 @@ def training_attend(*, actor: Any, training: Training, person: Person, passed: b
 
 
 @transaction.atomic
-def certificate_revoke(*, actor: Any, certificate: Certificate, reason: str) -> Certificate:
+def certificate_revoke(*, actor: User, certificate: Certificate, reason: str) -> Certificate:
     """Staff revoke a certificate, with a reason; its holder can no longer offer the skill. Once."""
     community: Place = certificate.community
     require_staff(actor, community, (Action.TIMEBANK_TRAINING,), _("只有社区工作人员可以注销证书"))
@@ -338,10 +313,10 @@ def certificate_revoke(*, actor: Any, certificate: Certificate, reason: str) -> 
         max_length=REASON_MAX,
         field="reason",
         required=_("注销证书必须填写原因"),
-        required_code="reason_required",
+        required_code=Code.REASON_REQUIRED,
     )
     if certificate.revoked_at is not None:
-        raise Duplicate(_("这张证书已经注销"), code="already_revoked")
+        raise Duplicate(_("这张证书已经注销"), code=Code.ALREADY_REVOKED)
     certificate.revoked_at = timezone.now()
     certificate.revoke_reason = reason
     certificate.save(update_fields=["revoked_at", "revoke_reason"])

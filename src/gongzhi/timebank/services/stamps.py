@@ -14,13 +14,16 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
-from gongzhi.timebank.models import AccountKind, Stamp, StampCard, StampPoint, StampTrail, TransactionKind
-from gongzhi.timebank.services.ledger import individual_account, system_account
+from gongzhi.timebank.errors import Code
+from gongzhi.timebank.models.ledger import AccountKind, TransactionKind
+from gongzhi.timebank.models.stamps import Stamp, StampCard, StampPoint, StampTrail
+from gongzhi.timebank.predicates import own_person, require_staff
+from gongzhi.timebank.services.accounts import individual_account, system_account
 from gongzhi.timebank.services.posting import transfer_post
-from gongzhi.timebank.services.skills import own_person, require_staff
 
 __all__ = ["STAMPS_MAX", "TRAIL_POINTS_MAX", "stamp_point_create", "stamp_scan", "trail_close", "trail_create"]
 
@@ -28,7 +31,7 @@ STAMPS_MAX = 100
 TRAIL_POINTS_MAX = 1000
 
 
-def _int_between(value: Any, low: int, high: int, message: str, code: str, field: str) -> int:
+def _int_between(value: Any, low: int, high: int, message: str, code: Code, field: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise ValidationFailed(message, code=code, extra={"field": field})
     return value
@@ -37,7 +40,7 @@ def _int_between(value: Any, low: int, high: int, message: str, code: str, field
 @transaction.atomic
 def trail_create(
     *,
-    actor: Any,
+    actor: User,
     community: Place,
     name: str,
     stamps_required: int,
@@ -55,7 +58,7 @@ def trail_create(
         1,
         STAMPS_MAX,
         _("集满章数应为 1 到 %(max)s 之间的整数") % {"max": STAMPS_MAX},
-        "bad_stamps",
+        Code.BAD_STAMPS,
         "stamps_required",
     )
     points = _int_between(
@@ -63,12 +66,12 @@ def trail_create(
         1,
         TRAIL_POINTS_MAX,
         _("奖励积分应为 1 到 %(max)s 之间的整数") % {"max": TRAIL_POINTS_MAX},
-        "bad_points",
+        Code.BAD_POINTS,
         "points",
     )
     starts_on = starts_on or timezone.localdate()
     if ends_on is not None and ends_on < starts_on:
-        raise ValidationFailed(_("结束日期不能早于开始日期"), code="bad_dates", extra={"field": "ends_on"})
+        raise ValidationFailed(_("结束日期不能早于开始日期"), code=Code.BAD_DATES, extra={"field": "ends_on"})
     trail = StampTrail(
         community=community,
         name=name,
@@ -91,13 +94,13 @@ def trail_create(
 
 
 @transaction.atomic
-def trail_close(*, actor: Any, trail: StampTrail) -> StampTrail:
+def trail_close(*, actor: User, trail: StampTrail) -> StampTrail:
     """Staff end a trail: its posters stop stamping; completed cards keep their points."""
     community: Place = trail.community
     require_staff(actor, community, (Action.TIMEBANK_STAMPS,), _("只有社区工作人员可以设置集章活动"))
     trail = StampTrail.objects.select_for_update().get(pk=trail.pk)
     if not trail.is_active:
-        raise ValidationFailed(_("这个集章活动已经结束"), code="trail_inactive")
+        raise ValidationFailed(_("这个集章活动已经结束"), code=Code.TRAIL_INACTIVE)
     trail.is_active = False
     trail.save(update_fields=["is_active"])
     audit.record(
@@ -107,7 +110,7 @@ def trail_close(*, actor: Any, trail: StampTrail) -> StampTrail:
 
 
 @transaction.atomic
-def stamp_point_create(*, actor: Any, trail: StampTrail, name: str, place: Place) -> StampPoint:
+def stamp_point_create(*, actor: User, trail: StampTrail, name: str, place: Place) -> StampPoint:
     """Staff add a service point to a trail; its poster's QR carries a random token that cannot be guessed, so a
     stamp needs a visit (or a photo of the poster, which the once-a-day rule keeps cheap)."""
     community: Place = trail.community
@@ -144,11 +147,11 @@ def _open_card(trail: StampTrail, person: Person) -> StampCard:
                 StampCard.objects.create(community_id=trail.community_id, trail=trail, person=person, number=last + 1)
         except IntegrityError:
             continue
-    raise ValidationFailed(_("集章卡正忙，请稍后再试"), code="card_busy")
+    raise ValidationFailed(_("集章卡正忙，请稍后再试"), code=Code.CARD_BUSY)
 
 
 @transaction.atomic
-def stamp_scan(*, actor: Any, token: str, now: datetime.datetime | None = None) -> Stamp:
+def stamp_scan(*, actor: User, token: str, now: datetime.datetime | None = None) -> Stamp:
     """The actor's own resident record gets one stamp from the poster, at most once a day (the unique constraint
     decides a race); the stamp that fills the card completes it, grants the trail's points once (the card's
     idempotency key) and opens the next card."""
@@ -168,18 +171,20 @@ def stamp_scan(*, actor: Any, token: str, now: datetime.datetime | None = None) 
         or today < trail.starts_on
         or (trail.ends_on is not None and today > trail.ends_on)
     ):
-        raise ValidationFailed(_("“%(name)s”不在集章活动期间，不能打卡") % {"name": trail.name}, code="trail_inactive")
+        raise ValidationFailed(
+            _("“%(name)s”不在集章活动期间，不能打卡") % {"name": trail.name}, code=Code.TRAIL_INACTIVE
+        )
     already = _("今天已经在“%(point)s”打过卡了，每个打卡点每天只能盖一个章，明天再来吧") % {"point": point.name}
     card = _open_card(trail, person)
     if Stamp.objects.filter(point=point, person=person, day=today).exists():
-        raise Duplicate(already, code="already_stamped")
+        raise Duplicate(already, code=Code.ALREADY_STAMPED)
     try:
         with transaction.atomic():
             stamp = Stamp.objects.create(
                 community=community, card=card, point=point, person=person, day=today, created_at=now
             )
     except IntegrityError as exc:
-        raise Duplicate(already, code="already_stamped") from exc
+        raise Duplicate(already, code=Code.ALREADY_STAMPED) from exc
     card.stamp_count += 1
     fields = ["stamp_count"]
     if card.stamp_count >= trail.stamps_required:

@@ -16,12 +16,13 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, ValidationFailed, clean_or_fail
-from gongzhi.core.permissions import Action
+from gongzhi.core.models import User
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
 from gongzhi.rules import phone as phone_rules
 from gongzhi.rules.volunteer_age import is_minor
-from gongzhi.timebank.models import (
+from gongzhi.timebank.errors import Code
+from gongzhi.timebank.models.volunteers import (
     Award,
     Recruitment,
     RecruitmentApplication,
@@ -32,7 +33,7 @@ from gongzhi.timebank.models import (
     Volunteer,
     VolunteerStatus,
 )
-from gongzhi.timebank.services.ledger import _require_staff, in_community
+from gongzhi.timebank.predicates import in_community, require_volunteer_manager
 
 __all__ = [
     "award_add",
@@ -50,20 +51,16 @@ __all__ = [
 NUMBER_TRIES = 5
 
 
-def _staff(actor: Any, community: Place) -> None:
-    _require_staff(actor, community, Action.TIMEBANK_VOLUNTEERS, _("只有社区工作人员可以管理志愿者"))
-
-
 def _date(value: Any, *, label: str, field: str, required: bool = False) -> datetime.date | None:
     if value in (None, ""):
         if required:
             raise ValidationFailed(
-                _("请填写%(label)s") % {"label": label}, code="date_required", extra={"field": field}
+                _("请填写%(label)s") % {"label": label}, code=Code.DATE_REQUIRED, extra={"field": field}
             )
         return None
     if isinstance(value, datetime.date):
         return value
-    raise ValidationFailed(_("%(label)s格式不正确") % {"label": label}, code="bad_date", extra={"field": field})
+    raise ValidationFailed(_("%(label)s格式不正确") % {"label": label}, code=Code.BAD_DATE, extra={"field": field})
 
 
 # --- recruitment -----------------------------------------------------------------------------------------------
@@ -72,7 +69,7 @@ def _date(value: Any, *, label: str, field: str, required: bool = False) -> date
 @transaction.atomic
 def recruitment_save(
     *,
-    actor: Any,
+    actor: User,
     community: Place,
     title: str,
     description: str,
@@ -83,7 +80,7 @@ def recruitment_save(
     closes_on: datetime.date | None = None,
 ) -> Recruitment:
     """Staff post (or edit) a recruitment; it is open until closed or past its closing day."""
-    _staff(actor, community)
+    require_volunteer_manager(actor, community)
     if recruitment is not None:
         recruitment = Recruitment.objects.select_for_update().get(pk=recruitment.pk)
         if recruitment.community_id != community.pk:
@@ -95,11 +92,11 @@ def recruitment_save(
         description, label=_("内容"), max_length=4000, field="description", required=_("请填写招募内容")
     )
     if not isinstance(needed, int) or isinstance(needed, bool) or needed < 0:
-        raise ValidationFailed(_("招募人数必须是非负整数"), code="bad_needed", extra={"field": "needed"})
+        raise ValidationFailed(_("招募人数必须是非负整数"), code=Code.BAD_NEEDED, extra={"field": "needed"})
     opens = _date(opens_on, label=_("开始日期"), field="opens_on") or timezone.localdate()
     closes = _date(closes_on, label=_("截止日期"), field="closes_on")
     if closes is not None and closes < opens:
-        raise ValidationFailed(_("截止日期不能早于开始日期"), code="bad_period", extra={"field": "closes_on"})
+        raise ValidationFailed(_("截止日期不能早于开始日期"), code=Code.BAD_PERIOD, extra={"field": "closes_on"})
     fields = ["title", "description", "team", "needed", "opens_on", "closes_on", "status"]
     before = audit.snapshot(recruitment, fields) if recruitment is not None else None
     row = recruitment or Recruitment(community=community, created_by=actor)
@@ -125,10 +122,10 @@ def recruitment_save(
 
 
 @transaction.atomic
-def recruitment_close(*, actor: Any, recruitment: Recruitment) -> Recruitment:
+def recruitment_close(*, actor: User, recruitment: Recruitment) -> Recruitment:
     """Staff end a recruitment; applying is refused afterwards. Closing a closed one changes nothing."""
     row: Recruitment = Recruitment.objects.select_for_update().select_related("community").get(pk=recruitment.pk)
-    _staff(actor, row.community)
+    require_volunteer_manager(actor, row.community)
     if row.status == RecruitmentStatus.CLOSED:
         return row
     row.status = RecruitmentStatus.CLOSED
@@ -154,7 +151,7 @@ def recruitment_is_open(recruitment: Recruitment, today: datetime.date | None = 
 
 
 @transaction.atomic
-def recruitment_apply(*, actor: Any, recruitment: Recruitment, note: str = "") -> RecruitmentApplication:
+def recruitment_apply(*, actor: User, recruitment: Recruitment, note: str = "") -> RecruitmentApplication:
     """A resident of the community applies to an open recruitment, once."""
     row = Recruitment.objects.select_for_update().select_related("community").get(pk=recruitment.pk)
     community = row.community
@@ -164,10 +161,10 @@ def recruitment_apply(*, actor: Any, recruitment: Recruitment, note: str = "") -
     if person is None:
         raise PermissionDenied(_("只有本社区登记的居民可以报名"))
     if not recruitment_is_open(row):
-        raise ValidationFailed(_("这项招募已经结束，不能再报名"), code="recruitment_closed")
+        raise ValidationFailed(_("这项招募已经结束，不能再报名"), code=Code.RECRUITMENT_CLOSED)
     note = clean_or_fail(note, label=_("留言"), max_length=200, field="note")
     if RecruitmentApplication.objects.filter(recruitment=row, person=person).exists():
-        raise Duplicate(_("您已经报名过这项招募"), code="already_applied")
+        raise Duplicate(_("您已经报名过这项招募"), code=Code.ALREADY_APPLIED)
     application = RecruitmentApplication.objects.create(community=community, recruitment=row, person=person, note=note)
     audit.record(
         actor=actor,
@@ -198,22 +195,22 @@ def _guardian(
     relation = clean_or_fail(relation, label=_("与监护人关系"), max_length=20, field="guardian_relation")
     missing = _("未满18周岁的志愿者须由监护人同意：请填写监护人姓名、手机号，并确认监护人已同意")
     if not name:
-        raise ValidationFailed(missing, code="guardian_consent_required", extra={"field": "guardian_name"})
+        raise ValidationFailed(missing, code=Code.GUARDIAN_CONSENT_REQUIRED, extra={"field": "guardian_name"})
     if not phone_rules.is_valid(phone or ""):
         raise ValidationFailed(
             _("监护人手机号不正确：应为11位数字，以13-19开头"),
-            code="guardian_consent_required",
+            code=Code.GUARDIAN_CONSENT_REQUIRED,
             extra={"field": "guardian_phone"},
         )
     if consent is not True:
-        raise ValidationFailed(missing, code="guardian_consent_required", extra={"field": "guardian_consent"})
+        raise ValidationFailed(missing, code=Code.GUARDIAN_CONSENT_REQUIRED, extra={"field": "guardian_consent"})
     return name, phone_rules.normalize(phone), relation, timezone.now()
 
 
 @transaction.atomic
 def volunteer_register(
     *,
-    actor: Any,
+    actor: User,
     community: Place,
     person: Person,
     service_areas: str = "",
@@ -225,7 +222,7 @@ def volunteer_register(
 ) -> Volunteer:
     """Staff register a resident of the community as a volunteer, once; a person under 18 on the day needs their
     guardian's name, a valid phone and the recorded consent. The number is the next free one in the community."""
-    _staff(actor, community)
+    require_volunteer_manager(actor, community)
     if person.community_id != community.pk:
         raise NotFound()
     if application is not None and (application.community_id != community.pk or application.person_id != person.pk):
@@ -236,7 +233,7 @@ def volunteer_register(
         person, today, guardian_name, guardian_phone, guardian_relation, guardian_consent
     )
     if Volunteer.objects.filter(community=community, person=person).exists():
-        raise Duplicate(_("这位居民已经注册为志愿者"), code="already_registered")
+        raise Duplicate(_("这位居民已经注册为志愿者"), code=Code.ALREADY_REGISTERED)
     volunteer = None
     for attempt in range(NUMBER_TRIES):
         try:
@@ -256,9 +253,9 @@ def volunteer_register(
             break
         except IntegrityError:
             if Volunteer.objects.filter(community=community, person=person).exists():
-                raise Duplicate(_("这位居民已经注册为志愿者"), code="already_registered") from None
+                raise Duplicate(_("这位居民已经注册为志愿者"), code=Code.ALREADY_REGISTERED) from None
     if volunteer is None:
-        raise Duplicate(_("志愿者编号冲突，请重试"), code="number_taken")
+        raise Duplicate(_("志愿者编号冲突，请重试"), code=Code.NUMBER_TAKEN)
     if application is not None:
         RecruitmentApplication.objects.filter(pk=application.pk).update(volunteer=volunteer)
     audit.record(
@@ -277,12 +274,12 @@ def volunteer_register(
 
 
 @transaction.atomic
-def volunteer_status_set(*, actor: Any, volunteer: Volunteer, status: str) -> Volunteer:
+def volunteer_status_set(*, actor: User, volunteer: Volunteer, status: str) -> Volunteer:
     """Staff suspend, reinstate or record the leaving of a volunteer; the record stays."""
     row: Volunteer = Volunteer.objects.select_for_update().select_related("community").get(pk=volunteer.pk)
-    _staff(actor, row.community)
+    require_volunteer_manager(actor, row.community)
     if status not in VolunteerStatus.values:
-        raise ValidationFailed(_("志愿者状态不正确"), code="bad_status", extra={"field": "status"})
+        raise ValidationFailed(_("志愿者状态不正确"), code=Code.BAD_STATUS, extra={"field": "status"})
     if row.status == status:
         return row
     before = row.status
@@ -305,7 +302,7 @@ def volunteer_status_set(*, actor: Any, volunteer: Volunteer, status: str) -> Vo
 @transaction.atomic
 def team_save(
     *,
-    actor: Any,
+    actor: User,
     community: Place,
     name: str,
     kind: str = TeamKind.TEAM,
@@ -317,7 +314,7 @@ def team_save(
     is_active: bool = True,
 ) -> Team:
     """Staff create or edit a volunteer team or a residents' self-organization; names are unique in the community."""
-    _staff(actor, community)
+    require_volunteer_manager(actor, community)
     if team is not None:
         team = Team.objects.select_for_update().get(pk=team.pk)
         if team.community_id != community.pk:
@@ -325,7 +322,7 @@ def team_save(
     if leader is not None and leader.community_id != community.pk:
         raise NotFound()
     if kind not in TeamKind.values:
-        raise ValidationFailed(_("队伍类型不正确"), code="bad_kind", extra={"field": "kind"})
+        raise ValidationFailed(_("队伍类型不正确"), code=Code.BAD_KIND, extra={"field": "kind"})
     name = clean_or_fail(name, label=_("名称"), max_length=100, field="name", required=_("请填写队伍名称"))
     description = clean_or_fail(description, label=_("简介"), max_length=2000, field="description")
     founded = _date(founded_on, label=_("成立日期"), field="founded_on")
@@ -333,7 +330,7 @@ def team_save(
     if team is not None:
         clash = clash.exclude(pk=team.pk)
     if clash.exists():
-        raise Duplicate(_("已有同名的队伍或自组织"), code="team_name_taken", extra={"field": "name"})
+        raise Duplicate(_("已有同名的队伍或自组织"), code=Code.TEAM_NAME_TAKEN, extra={"field": "name"})
     fields = ["kind", "name", "description", "leader", "founded_on", "is_mature", "is_active"]
     before = audit.snapshot(team, fields) if team is not None else None
     row = team or Team(community=community)
@@ -353,19 +350,19 @@ def team_save(
 
 
 @transaction.atomic
-def team_member_add(*, actor: Any, team: Team, volunteer: Volunteer) -> TeamMember:
+def team_member_add(*, actor: User, team: Team, volunteer: Volunteer) -> TeamMember:
     """Staff add a registered volunteer of the same community to a team, once."""
     community: Place = team.community
-    _staff(actor, community)
+    require_volunteer_manager(actor, community)
     if volunteer.community_id != team.community_id:
         raise NotFound()
     if TeamMember.objects.filter(team=team, volunteer=volunteer).exists():
-        raise Duplicate(_("这位志愿者已经在队伍中"), code="already_member")
+        raise Duplicate(_("这位志愿者已经在队伍中"), code=Code.ALREADY_MEMBER)
     try:
         with transaction.atomic():
             member = TeamMember.objects.create(community=community, team=team, volunteer=volunteer)
     except IntegrityError:
-        raise Duplicate(_("这位志愿者已经在队伍中"), code="already_member") from None
+        raise Duplicate(_("这位志愿者已经在队伍中"), code=Code.ALREADY_MEMBER) from None
     audit.record(
         actor=actor,
         verb="timebank.team_member_add",
@@ -381,18 +378,18 @@ def team_member_add(*, actor: Any, team: Team, volunteer: Volunteer) -> TeamMemb
 
 @transaction.atomic
 def award_add(
-    *, actor: Any, volunteer: Volunteer, title: str, awarded_on: datetime.date, issuer: str, note: str = ""
+    *, actor: User, volunteer: Volunteer, title: str, awarded_on: datetime.date, issuer: str, note: str = ""
 ) -> Award:
     """Staff record an award or commendation in the volunteer's record (表彰奖励)."""
     community: Place = volunteer.community
-    _staff(actor, community)
+    require_volunteer_manager(actor, community)
     title = clean_or_fail(title, label=_("表彰名称"), max_length=100, field="title", required=_("请填写表彰名称"))
     issuer = clean_or_fail(issuer, label=_("授予单位"), max_length=100, field="issuer", required=_("请填写授予单位"))
     note = clean_or_fail(note, label=_("说明"), max_length=200, field="note")
     day = _date(awarded_on, label=_("表彰日期"), field="awarded_on", required=True)
     assert day is not None
     if day > timezone.localdate():
-        raise ValidationFailed(_("表彰日期不能晚于今天"), code="future_date", extra={"field": "awarded_on"})
+        raise ValidationFailed(_("表彰日期不能晚于今天"), code=Code.FUTURE_DATE, extra={"field": "awarded_on"})
     award = Award.objects.create(
         community=community,
         volunteer=volunteer,

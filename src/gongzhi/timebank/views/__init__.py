@@ -1,1 +1,1 @@
-"""Time bank pages, one module per part; each module's `urlpatterns` is included by timebank/urls.py."""
+"""Time bank pages, one module per part; their routes are in timebank/urls.py."""

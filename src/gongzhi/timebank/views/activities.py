@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -20,22 +19,30 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from gongzhi.core.http import actor_of
+from gongzhi.core.pages import community_page, form_error, page_context
 from gongzhi.core.permissions import Action
 from gongzhi.core.qr import qr_svg
 from gongzhi.core.scoping import user_can
 from gongzhi.places.models import Place
-from gongzhi.timebank import services
-from gongzhi.timebank.models import (
-    Account,
-    ActivityKind,
-    RecordStatus,
-    Recurrence,
-    Session,
-    SignUpStatus,
-)
+from gongzhi.timebank.errors import Code
+from gongzhi.timebank.models.activities import ActivityKind, RecordStatus, Recurrence, Session, SignUpStatus
+from gongzhi.timebank.models.ledger import Account
+from gongzhi.timebank.predicates import can_run_session
 from gongzhi.timebank.selectors import activities as selectors
-from gongzhi.timebank.services.activities import AttendanceRow, can_run_session
-from gongzhi.timebank.views.common import add_service_error, community_and_actor, page_context
+from gongzhi.timebank.services import activities as activities_services
+from gongzhi.timebank.services import approval as approval_services
+from gongzhi.timebank.services import signups as signups_services
+from gongzhi.timebank.services.activities import CAPACITY_MAX, activity_create, sessions_extend
+from gongzhi.timebank.services.approval import dispute_decide, record_approve, record_reject
+from gongzhi.timebank.services.checkin import (
+    AttendanceRow,
+    attendance_enter,
+    check_in,
+    check_out,
+    volunteer_code,
+    volunteer_code_rotate,
+)
+from gongzhi.timebank.services.signups import signup_create
 
 WEEKDAYS = [
     (1, gettext_lazy("周一")),
@@ -68,7 +75,7 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], error: A
 
 @login_required
 def activity_list(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     sessions = selectors.upcoming_sessions(actor=actor, community=community)
     mine = selectors.my_signups(actor=actor, sessions=sessions)
     rows = [{"session": s, "free": max(s.capacity - s.confirmed_count, 0), "mine": mine.get(s.pk)} for s in sessions]
@@ -78,6 +85,7 @@ def activity_list(request: HttpRequest, community_id: int) -> HttpResponse:
         page_context(
             request,
             community,
+            nav="timebank",
             rows=rows,
             can_organise=user_can(actor, Action.TIMEBANK_ORGANISE, community),
             can_approve=user_can(actor, Action.TIMEBANK_ORGANISE, community)
@@ -112,7 +120,7 @@ class ActivityForm(forms.Form):
     )
     start_time = forms.TimeField(label=gettext_lazy("开始时间"), widget=forms.TimeInput(attrs={"type": "time"}))
     end_time = forms.TimeField(label=gettext_lazy("结束时间"), widget=forms.TimeInput(attrs={"type": "time"}))
-    capacity = forms.IntegerField(label=gettext_lazy("名额"), min_value=1, max_value=services.activities.CAPACITY_MAX)
+    capacity = forms.IntegerField(label=gettext_lazy("名额"), min_value=1, max_value=CAPACITY_MAX)
 
     def __init__(self, *args: Any, choices: selectors.OrganiseChoices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -132,7 +140,7 @@ def _set_choices(field: forms.Field, choices: list[tuple[Any, Any]]) -> None:
 
 @login_required
 def activity_new(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     if not user_can(actor, Action.TIMEBANK_ORGANISE, community):
         raise PermissionDenied(_("您没有组织志愿活动的权限"))
     choices = selectors.organise_choices(actor=actor, community=community)
@@ -142,7 +150,7 @@ def activity_new(request: HttpRequest, community_id: int) -> HttpResponse:
         data = form.cleaned_data
         teams = {t.pk: t for t in choices.teams}
         try:
-            activity = services.activity_create(
+            activity = activity_create(
                 actor=actor,
                 community=community,
                 title=data["title"],
@@ -161,14 +169,14 @@ def activity_new(request: HttpRequest, community_id: int) -> HttpResponse:
                 capacity=data["capacity"],
             )
         except ApplicationError as exc:
-            add_service_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("活动已发布，共 %(n)s 个场次") % {"n": activity.sessions.count()})
             return redirect("timebank:activity_detail", community_id=community.pk, activity_id=activity.pk)
     return render(
         request,
         "timebank/activities_new.html",
-        page_context(request, community, form=form),
+        page_context(request, community, nav="timebank", form=form),
         status=400 if request.method == "POST" else 200,
     )
 
@@ -184,6 +192,7 @@ def _detail_context(request: HttpRequest, community: Place, activity_id: int) ->
     return page_context(
         request,
         community,
+        nav="timebank",
         activity=activity,
         rows=rows,
         volunteer=volunteer,
@@ -195,17 +204,17 @@ def _detail_context(request: HttpRequest, community: Place, activity_id: int) ->
 
 @login_required
 def activity_detail(request: HttpRequest, community_id: int, activity_id: int) -> HttpResponse:
-    _actor, community = community_and_actor(request, community_id)
+    _actor, community = community_page(request, community_id)
     return render(request, "timebank/activities_detail.html", _detail_context(request, community, activity_id))
 
 
 @login_required
 @require_POST
 def activity_cancel(request: HttpRequest, community_id: int, activity_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     activity = selectors.activity_get(actor=actor, community=community, activity_id=activity_id)
     try:
-        services.activity_cancel(actor=actor, activity=activity)
+        activities_services.activity_cancel(actor=actor, activity=activity)
     except ApplicationError as exc:
         context = _detail_context(request, community, activity_id)
         return _page(request, "timebank/activities_detail.html", context, exc)
@@ -216,10 +225,10 @@ def activity_cancel(request: HttpRequest, community_id: int, activity_id: int) -
 @login_required
 @require_POST
 def activity_extend(request: HttpRequest, community_id: int, activity_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     activity = selectors.activity_get(actor=actor, community=community, activity_id=activity_id)
     try:
-        added = services.sessions_extend(actor=actor, activity=activity)
+        added = sessions_extend(actor=actor, activity=activity)
     except ApplicationError as exc:
         context = _detail_context(request, community, activity_id)
         return _page(request, "timebank/activities_detail.html", context, exc)
@@ -239,10 +248,10 @@ def _card_choice(request: HttpRequest, community: Place) -> Account | None:
 @login_required
 @require_POST
 def session_signup(request: HttpRequest, community_id: int, session_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     session = selectors.session_get(actor=actor, community=community, session_id=session_id)
     try:
-        signup = services.signup_create(actor=actor, session=session, card=_card_choice(request, community))
+        signup = signup_create(actor=actor, session=session, card=_card_choice(request, community))
     except ApplicationError as exc:
         context = _detail_context(request, community, session.activity_id)
         return _page(request, "timebank/activities_detail.html", context, exc)
@@ -256,11 +265,11 @@ def session_signup(request: HttpRequest, community_id: int, session_id: int) -> 
 @login_required
 @require_POST
 def signup_cancel(request: HttpRequest, community_id: int, signup_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     signup = selectors.signup_get(actor=actor, community=community, signup_id=signup_id)
     activity_id = signup.session.activity_id
     try:
-        services.signup_cancel(actor=actor, signup=signup)
+        signups_services.signup_cancel(actor=actor, signup=signup)
     except ApplicationError as exc:
         return _page(request, "timebank/activities_detail.html", _detail_context(request, community, activity_id), exc)
     messages.success(request, _("已取消报名"))
@@ -272,15 +281,16 @@ def signup_cancel(request: HttpRequest, community_id: int, signup_id: int) -> Ht
 
 @login_required
 def my_code(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     volunteer = selectors.my_volunteer(actor=actor, community=community)
-    code = services.volunteer_code(volunteer.person) if volunteer is not None else ""
+    code = volunteer_code(volunteer.person) if volunteer is not None else ""
     return render(
         request,
         "timebank/activities_my_code.html",
         page_context(
             request,
             community,
+            nav="timebank",
             volunteer=volunteer,
             code=code,
             # Two groups of three, as a code is read out; spaces are ignored when it is typed in.
@@ -294,8 +304,8 @@ def my_code(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def my_code_rotate(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
-    services.volunteer_code_rotate(actor=actor, community=community)
+    actor, community = community_page(request, community_id)
+    volunteer_code_rotate(actor=actor, community=community)
     messages.success(request, _("已换成新的志愿者码，旧码不能再用于签到"))
     return redirect("timebank:my_code", community_id=community.pk)
 
@@ -341,6 +351,7 @@ def _session_context(
     return page_context(
         request,
         community,
+        nav="timebank",
         session=session,
         activity=session.activity,
         can_run=can_run,
@@ -355,25 +366,25 @@ def _session_context(
 
 @login_required
 def session_detail(request: HttpRequest, community_id: int, session_id: int) -> HttpResponse:
-    _actor, community = community_and_actor(request, community_id)
+    _actor, community = community_page(request, community_id)
     return render(request, "timebank/activities_session.html", _session_context(request, community, session_id))
 
 
 @login_required
 @require_POST
 def session_scan(request: HttpRequest, community_id: int, session_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     session = selectors.session_get(actor=actor, community=community, session_id=session_id)
     code = request.POST.get("code", "")[:200]
     try:
         if request.POST.get("action") == "out":
-            record = services.check_out(actor=actor, session=session, code=code)
+            record = check_out(actor=actor, session=session, code=code)
             text = _("%(name)s 签退成功，服务 %(minutes)s 分钟，待审核") % {
                 "name": record.person.masked_name,
                 "minutes": record.minutes,
             }
         else:
-            record = services.check_in(actor=actor, session=session, code=code)
+            record = check_in(actor=actor, session=session, code=code)
             text = _("%(name)s 签到成功") % {"name": record.person.masked_name}
     except ApplicationError as exc:
         return _page(request, "timebank/activities_session.html", _session_context(request, community, session_id), exc)
@@ -384,7 +395,7 @@ def session_scan(request: HttpRequest, community_id: int, session_id: int) -> Ht
 @login_required
 @require_POST
 def session_paper(request: HttpRequest, community_id: int, session_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     session = selectors.session_get(actor=actor, community=community, session_id=session_id)
     if not can_run_session(actor, session.activity):
         return _page(
@@ -401,14 +412,14 @@ def session_paper(request: HttpRequest, community_id: int, session_id: int) -> H
     error: ApplicationError | None = None
     for number, form in enumerate(forms_, start=1):
         if not form.is_valid():
-            error = ValidationFailed(_("第 %(row)s 行：请填写正确的时间") % {"row": number}, code="bad_time")
+            error = ValidationFailed(_("第 %(row)s 行：请填写正确的时间") % {"row": number}, code=Code.BAD_TIME)
             break
         data = form.cleaned_data
         if data["person"] is None and data["start"] is None and data["end"] is None:
             continue
         if data["person"] is None or data["start"] is None or data["end"] is None:
             error = ValidationFailed(
-                _("第 %(row)s 行：请填写志愿者、开始和结束时间") % {"row": number}, code="incomplete_row"
+                _("第 %(row)s 行：请填写志愿者、开始和结束时间") % {"row": number}, code=Code.INCOMPLETE_ROW
             )
             break
         rows.append(
@@ -420,7 +431,7 @@ def session_paper(request: HttpRequest, community_id: int, session_id: int) -> H
         )
     if error is None:
         try:
-            created = services.attendance_enter(actor=actor, session=session, rows=rows)
+            created = attendance_enter(actor=actor, session=session, rows=rows)
         except ApplicationError as exc:
             error = exc
     if error is not None:
@@ -445,6 +456,7 @@ def _my_context(request: HttpRequest, community: Place) -> dict[str, Any]:
     return page_context(
         request,
         community,
+        nav="timebank",
         records=records,
         volunteer=volunteer,
         balance=balance,
@@ -458,17 +470,17 @@ def _my_context(request: HttpRequest, community: Place) -> dict[str, Any]:
 
 @login_required
 def my_activities(request: HttpRequest, community_id: int) -> HttpResponse:
-    _actor, community = community_and_actor(request, community_id)
+    _actor, community = community_page(request, community_id)
     return render(request, "timebank/activities_mine.html", _my_context(request, community))
 
 
 @login_required
 @require_POST
 def record_dispute(request: HttpRequest, community_id: int, record_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     record = selectors.record_get(actor=actor, community=community, record_id=record_id)
     try:
-        services.record_dispute(actor=actor, record=record, reason=request.POST.get("reason", ""))
+        approval_services.record_dispute(actor=actor, record=record, reason=request.POST.get("reason", ""))
     except ApplicationError as exc:
         return _page(request, "timebank/activities_mine.html", _my_context(request, community), exc)
     messages.success(request, _("申诉已提交，社区工作人员会尽快处理"))
@@ -480,6 +492,7 @@ def _approvals_context(request: HttpRequest, community: Place) -> dict[str, Any]
     return page_context(
         request,
         community,
+        nav="timebank",
         records=selectors.approval_queue(actor=actor, community=community),
         disputed=RecordStatus.DISPUTED,
     )
@@ -487,7 +500,7 @@ def _approvals_context(request: HttpRequest, community: Place) -> dict[str, Any]
 
 @login_required
 def approvals(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     if not (
         user_can(actor, Action.TIMEBANK_ORGANISE, community) or user_can(actor, Action.TIMEBANK_APPROVE_HELP, community)
     ):
@@ -498,42 +511,22 @@ def approvals(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def record_decide(request: HttpRequest, community_id: int, record_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     record = selectors.record_get(actor=actor, community=community, record_id=record_id)
     decision, reason = request.POST.get("decision", ""), request.POST.get("reason", "")
     try:
         if decision == "approve":
-            record = services.record_approve(actor=actor, record=record)
+            record = record_approve(actor=actor, record=record)
             text = _("已通过：%(name)s，%(points)s 积分") % {"name": record.person.masked_name, "points": record.points}
         elif decision == "reject":
-            record = services.record_reject(actor=actor, record=record, reason=reason)
+            record = record_reject(actor=actor, record=record, reason=reason)
             text = _("已退回：%(name)s") % {"name": record.person.masked_name}
         elif decision in ("uphold", "dismiss"):
-            record = services.dispute_decide(actor=actor, record=record, approve=decision == "uphold", reason=reason)
+            record = dispute_decide(actor=actor, record=record, approve=decision == "uphold", reason=reason)
             text = _("申诉已处理：%(name)s") % {"name": record.person.masked_name}
         else:
-            raise ValidationFailed(_("请选择审核结果"), code="bad_decision")
+            raise ValidationFailed(_("请选择审核结果"), code=Code.BAD_DECISION)
     except ApplicationError as exc:
         return _page(request, "timebank/activities_approvals.html", _approvals_context(request, community), exc)
     messages.success(request, text)
     return redirect("timebank:approvals", community_id=community.pk)
-
-
-urlpatterns: list[Any] = [
-    path("c/<int:community_id>/timebank/activities/", activity_list, name="activity_list"),
-    path("c/<int:community_id>/timebank/activities/new/", activity_new, name="activity_new"),
-    path("c/<int:community_id>/timebank/activities/<int:activity_id>/", activity_detail, name="activity_detail"),
-    path("c/<int:community_id>/timebank/activities/<int:activity_id>/cancel/", activity_cancel, name="activity_cancel"),
-    path("c/<int:community_id>/timebank/activities/<int:activity_id>/extend/", activity_extend, name="activity_extend"),
-    path("c/<int:community_id>/timebank/sessions/<int:session_id>/", session_detail, name="session_detail"),
-    path("c/<int:community_id>/timebank/sessions/<int:session_id>/signup/", session_signup, name="session_signup"),
-    path("c/<int:community_id>/timebank/sessions/<int:session_id>/scan/", session_scan, name="session_scan"),
-    path("c/<int:community_id>/timebank/sessions/<int:session_id>/paper/", session_paper, name="session_paper"),
-    path("c/<int:community_id>/timebank/signups/<int:signup_id>/cancel/", signup_cancel, name="signup_cancel"),
-    path("c/<int:community_id>/timebank/my-code/", my_code, name="my_code"),
-    path("c/<int:community_id>/timebank/my-code/rotate/", my_code_rotate, name="my_code_rotate"),
-    path("c/<int:community_id>/timebank/my-activities/", my_activities, name="my_activities"),
-    path("c/<int:community_id>/timebank/my-activities/<int:record_id>/dispute/", record_dispute, name="record_dispute"),
-    path("c/<int:community_id>/timebank/approvals/", approvals, name="approvals"),
-    path("c/<int:community_id>/timebank/approvals/<int:record_id>/decide/", record_decide, name="record_decide"),
-]

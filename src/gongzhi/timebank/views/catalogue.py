@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -20,28 +19,28 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
+from gongzhi.core.http import actor_of
+from gongzhi.core.pages import community_page, form_error, page_context
 from gongzhi.core.permissions import Action
 from gongzhi.core.qr import qr_svg
 from gongzhi.core.scoping import user_can
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 from gongzhi.rules import redemption_code
-from gongzhi.timebank import services
-from gongzhi.timebank.models import Item, ItemKind, RedemptionStatus
+from gongzhi.timebank.models.catalogue import Item, ItemKind, RedemptionStatus
+from gongzhi.timebank.predicates import can_manage_catalogue, provides_in
 from gongzhi.timebank.selectors import catalogue as selectors
 from gongzhi.timebank.services import catalogue as catalogue_services
-from gongzhi.timebank.views.common import add_service_error, page_context
+from gongzhi.timebank.services import redemptions as redemptions_services
+from gongzhi.timebank.services.catalogue import donation_receive, item_save
+from gongzhi.timebank.services.redemptions import (
+    check_completable,
+    redeem,
+    redemption_complete,
+    redemption_for_provider,
+)
 
 PER_PAGE = 20
-
-
-def _community(request: HttpRequest, community_id: int) -> Place:
-    return place_selectors.community_get(actor=request.user, community_id=community_id)
-
-
-def _require_catalogue(request: HttpRequest, community: Place) -> None:
-    if not user_can(request.user, Action.TIMEBANK_CATALOGUE, community):
-        raise PermissionDenied(_("只有社区工作人员可以管理积分兑换目录"))
 
 
 def _status(exc: ApplicationError) -> int:
@@ -60,24 +59,27 @@ def _int_or_none(value: str | None) -> int | None:
 
 @login_required
 def catalogue(request: HttpRequest, community_id: int) -> HttpResponse:
-    community = _community(request, community_id)
+    community = community_page(request, community_id)[1]
     shown = selectors.catalogue_community_get(
-        actor=request.user, community=community, shown_id=_int_or_none(request.GET.get("c"))
+        actor=actor_of(request), community=community, shown_id=_int_or_none(request.GET.get("c"))
     )
     can_manage = shown.pk == community.pk and user_can(request.user, Action.TIMEBANK_CATALOGUE, community)
-    items = list(selectors.item_list(actor=request.user, community=community, shown=shown, filters={"all": can_manage}))
+    items = list(
+        selectors.item_list(actor=actor_of(request), community=community, shown=shown, filters={"all": can_manage})
+    )
     return render(
         request,
         "timebank/catalogue_list.html",
         page_context(
             request,
             community,
+            nav="timebank",
             shown=shown,
             street=selectors.catalogue_street(community=community),
             goods=[i for i in items if i.kind == ItemKind.GOODS],
             service_items=[i for i in items if i.kind == ItemKind.SERVICE],
             can_manage=can_manage,
-            can_verify=selectors.provides_in(request.user, community),
+            can_verify=provides_in(request.user, community),
         ),
     )
 
@@ -98,21 +100,21 @@ class RedeemForm(forms.Form):
 @login_required
 def item_detail(request: HttpRequest, community_id: int, item_id: int) -> HttpResponse:
     """The item and, for a member, the confirmation: which account pays, its balance, and 确认兑换."""
-    community = _community(request, community_id)
-    item = selectors.item_get(actor=request.user, community=community, id=item_id)
-    accounts = selectors.paying_accounts(actor=request.user, item=item)
+    community = community_page(request, community_id)[1]
+    item = selectors.item_get(actor=actor_of(request), community=community, id=item_id)
+    accounts = selectors.paying_accounts(actor=actor_of(request), item=item)
     form = RedeemForm(request.POST or None, accounts=accounts, initial={"key": uuid.uuid4().hex})
     status = 200
     if request.method == "POST" and form.is_valid():
         chosen = next((a for a in accounts if a.pk and a.pk == form.cleaned_data["account"]), None)
         try:
-            redemption = services.redeem(
-                actor=request.user, item=item, account=chosen, idempotency_key=form.cleaned_data["key"]
+            redemption = redeem(
+                actor=actor_of(request), item=item, account=chosen, idempotency_key=form.cleaned_data["key"]
             )
         except ApplicationError as exc:
             if exc.status in (403, 404):
                 raise
-            add_service_error(form, exc)
+            form_error(form, exc)
             status = _status(exc)
         else:
             messages.success(request, _("兑换成功！请向提供方出示核销码 %(code)s") % {"code": redemption.code})
@@ -126,12 +128,13 @@ def item_detail(request: HttpRequest, community_id: int, item_id: int) -> HttpRe
         page_context(
             request,
             community,
+            nav="timebank",
             item=item,
             form=form,
             accounts=accounts,
             is_other=item.community_id != community.pk,
             can_manage=can_manage,
-            donations=list(selectors.donation_list(actor=request.user, item=item)[:20]) if can_manage else [],
+            donations=list(selectors.donation_list(actor=actor_of(request), item=item)[:20]) if can_manage else [],
         ),
         status=status,
     )
@@ -197,7 +200,8 @@ def _item_kwargs(form: ItemForm) -> dict[str, Any]:
 
 
 def _item_form_page(request: HttpRequest, community: Place, item: Item | None) -> HttpResponse:
-    _require_catalogue(request, community)
+    if not can_manage_catalogue(request.user, community):
+        raise PermissionDenied(_("只有社区工作人员可以管理积分兑换目录"))
     initial: dict[str, Any] = {}
     if item is not None:
         initial = {
@@ -217,31 +221,31 @@ def _item_form_page(request: HttpRequest, community: Place, item: Item | None) -
         status = 400
         if form.is_valid():
             try:
-                saved = services.item_save(actor=request.user, community=community, item=item, **_item_kwargs(form))
+                saved = item_save(actor=actor_of(request), community=community, item=item, **_item_kwargs(form))
             except ApplicationError as exc:
                 if exc.status in (403, 404):
                     raise
-                add_service_error(form, exc)
+                form_error(form, exc)
             else:
                 messages.success(request, _("已保存“%(name)s”") % {"name": saved.name})
                 return redirect("timebank:item_detail", community_id=community.pk, item_id=saved.pk)
     return render(
         request,
         "timebank/catalogue_item_form.html",
-        page_context(request, community, form=form, item=item),
+        page_context(request, community, nav="timebank", form=form, item=item),
         status=status,
     )
 
 
 @login_required
 def item_new(request: HttpRequest, community_id: int) -> HttpResponse:
-    return _item_form_page(request, _community(request, community_id), None)
+    return _item_form_page(request, community_page(request, community_id)[1], None)
 
 
 @login_required
 def item_edit(request: HttpRequest, community_id: int, item_id: int) -> HttpResponse:
-    community = _community(request, community_id)
-    item = selectors.item_get(actor=request.user, community=community, id=item_id)
+    community = community_page(request, community_id)[1]
+    item = selectors.item_get(actor=actor_of(request), community=community, id=item_id)
     if item.community_id != community.pk:
         raise NotFound()
     return _item_form_page(request, community, item)
@@ -250,11 +254,11 @@ def item_edit(request: HttpRequest, community_id: int, item_id: int) -> HttpResp
 @login_required
 @require_POST
 def item_retire(request: HttpRequest, community_id: int, item_id: int) -> HttpResponse:
-    community = _community(request, community_id)
-    item = selectors.item_get(actor=request.user, community=community, id=item_id)
+    community = community_page(request, community_id)[1]
+    item = selectors.item_get(actor=actor_of(request), community=community, id=item_id)
     if item.community_id != community.pk:
         raise NotFound()
-    services.item_retire(actor=request.user, item=item)
+    catalogue_services.item_retire(actor=actor_of(request), item=item)
     messages.success(request, _("“%(name)s”已下架") % {"name": item.name})
     return redirect("timebank:catalogue", community_id=community.pk)
 
@@ -267,22 +271,23 @@ class DonationForm(forms.Form):
 
 @login_required
 def donation_new(request: HttpRequest, community_id: int, item_id: int) -> HttpResponse:
-    community = _community(request, community_id)
-    item = selectors.item_get(actor=request.user, community=community, id=item_id)
+    community = community_page(request, community_id)[1]
+    item = selectors.item_get(actor=actor_of(request), community=community, id=item_id)
     if item.community_id != community.pk:
         raise NotFound()
-    _require_catalogue(request, community)
+    if not can_manage_catalogue(request.user, community):
+        raise PermissionDenied(_("只有社区工作人员可以管理积分兑换目录"))
     form = DonationForm(request.POST or None)
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             try:
-                donation = services.donation_receive(actor=request.user, item=item, **form.cleaned_data)
+                donation = donation_receive(actor=actor_of(request), item=item, **form.cleaned_data)
             except ApplicationError as exc:
                 if exc.status in (403, 404):
                     raise
-                add_service_error(form, exc)
+                form_error(form, exc)
             else:
                 messages.success(
                     request,
@@ -293,7 +298,7 @@ def donation_new(request: HttpRequest, community_id: int, item_id: int) -> HttpR
     return render(
         request,
         "timebank/catalogue_donation_form.html",
-        page_context(request, community, form=form, item=item),
+        page_context(request, community, nav="timebank", form=form, item=item),
         status=status,
     )
 
@@ -304,8 +309,8 @@ def donation_new(request: HttpRequest, community_id: int, item_id: int) -> HttpR
 @login_required
 def my_redemptions(request: HttpRequest, community_id: int) -> HttpResponse:
     """My codes, newest first: a RESERVED one shows its 6 digits large and its QR, with a cancel button."""
-    community = _community(request, community_id)
-    page = Paginator(selectors.redemption_list(actor=request.user), PER_PAGE).get_page(request.GET.get("page"))
+    community = community_page(request, community_id)[1]
+    page = Paginator(selectors.redemption_list(actor=actor_of(request)), PER_PAGE).get_page(request.GET.get("page"))
     rows = [
         {
             "r": r,
@@ -318,17 +323,21 @@ def my_redemptions(request: HttpRequest, community_id: int) -> HttpResponse:
         for r in page.object_list
     ]
     return render(
-        request, "timebank/catalogue_redemptions.html", page_context(request, community, page=page, rows=rows)
+        request,
+        "timebank/catalogue_redemptions.html",
+        page_context(request, community, nav="timebank", page=page, rows=rows),
     )
 
 
 @login_required
 @require_POST
 def redemption_cancel(request: HttpRequest, community_id: int, redemption_id: int) -> HttpResponse:
-    community = _community(request, community_id)
-    redemption = selectors.redemption_get(actor=request.user, id=redemption_id)
+    community = community_page(request, community_id)[1]
+    redemption = selectors.redemption_get(actor=actor_of(request), id=redemption_id)
     try:
-        services.redemption_cancel(actor=request.user, redemption=redemption, reason=request.POST.get("reason", ""))
+        redemptions_services.redemption_cancel(
+            actor=actor_of(request), redemption=redemption, reason=request.POST.get("reason", "")
+        )
     except ApplicationError as exc:
         if exc.status in (403, 404):
             raise
@@ -345,10 +354,10 @@ def _verify_community(request: HttpRequest, community_id: int) -> Place:
     """A member's community, or for a partner business's login without a role here, the community whose item it
     provides."""
     try:
-        return _community(request, community_id)
+        return community_page(request, community_id)[1]
     except NotFound:
         community = place_selectors.public_community_get(community_id=community_id)
-        if not selectors.provides_in(request.user, community):
+        if not provides_in(request.user, community):
             raise
         return community
 
@@ -362,7 +371,7 @@ def redeem_complete(request: HttpRequest, community_id: int) -> HttpResponse:
     """The provider types the 6 digits (or a scanner fills the box from the QR), sees what was redeemed, and
     confirms the 核销."""
     community = _verify_community(request, community_id)
-    if not selectors.provides_in(request.user, community):
+    if not provides_in(request.user, community):
         raise PermissionDenied(_("只有兑换物品/服务的提供方或社区工作人员可以核销"))
     data = request.POST if request.method == "POST" else (request.GET if "q" in request.GET else None)
     form = VerifyForm(data)
@@ -373,15 +382,15 @@ def redeem_complete(request: HttpRequest, community_id: int) -> HttpResponse:
         lookup = redemption_code.parse_lookup(form.cleaned_data["q"])
         try:
             # A wrong code counts once against the provider's guesses, whether previewed or confirmed.
-            found = services.redemption_for_provider(actor=request.user, community=community, lookup=lookup)
+            found = redemption_for_provider(actor=actor_of(request), community=community, lookup=lookup)
         except ApplicationError as exc:
             if exc.status == 404:
                 raise
             problem, status = str(exc.message), (_status(exc) if exc.status == 400 else exc.status)
         if found is not None and lookup is not None and request.method == "POST":
             try:
-                done = services.redemption_complete(
-                    actor=request.user, community=community, code=lookup.code, token=lookup.token
+                done = redemption_complete(
+                    actor=actor_of(request), community=community, code=lookup.code, token=lookup.token
                 )
             except ApplicationError as exc:
                 if exc.status == 404:
@@ -395,7 +404,7 @@ def redeem_complete(request: HttpRequest, community_id: int) -> HttpResponse:
                 return redirect("timebank:redeem_complete", community_id=community.pk)
         if found is not None and not problem:
             try:
-                catalogue_services.check_completable(found, timezone.now())
+                check_completable(found, timezone.now())
             except ApplicationError as exc:
                 problem, status = str(exc.message), 400
     elif data is not None:
@@ -406,6 +415,7 @@ def redeem_complete(request: HttpRequest, community_id: int) -> HttpResponse:
         page_context(
             request,
             community,
+            nav="timebank",
             form=form,
             found=found,
             problem=problem,
@@ -413,20 +423,3 @@ def redeem_complete(request: HttpRequest, community_id: int) -> HttpResponse:
         ),
         status=status,
     )
-
-
-urlpatterns: list[Any] = [
-    path("c/<int:community_id>/timebank/catalogue/", catalogue, name="catalogue"),
-    path("c/<int:community_id>/timebank/catalogue/new/", item_new, name="item_new"),
-    path("c/<int:community_id>/timebank/catalogue/<int:item_id>/", item_detail, name="item_detail"),
-    path("c/<int:community_id>/timebank/catalogue/<int:item_id>/edit/", item_edit, name="item_edit"),
-    path("c/<int:community_id>/timebank/catalogue/<int:item_id>/retire/", item_retire, name="item_retire"),
-    path("c/<int:community_id>/timebank/catalogue/<int:item_id>/donation/", donation_new, name="donation_new"),
-    path("c/<int:community_id>/timebank/redemptions/", my_redemptions, name="my_redemptions"),
-    path(
-        "c/<int:community_id>/timebank/redemptions/<int:redemption_id>/cancel/",
-        redemption_cancel,
-        name="redemption_cancel",
-    ),
-    path("c/<int:community_id>/timebank/verify/", redeem_complete, name="redeem_complete"),
-]

@@ -10,22 +10,30 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import Duplicate, ValidationFailed
+from gongzhi.core.models import User
+from gongzhi.core.pages import community_page, form_error, page_context
 from gongzhi.places.models import Place
-from gongzhi.timebank import services
-from gongzhi.timebank.models import ExchangeStatus, Post, PostKind, PostStatus
+from gongzhi.timebank.models.exchange import ExchangeStatus, Post, PostKind, PostStatus
 from gongzhi.timebank.selectors import exchange as selectors
 from gongzhi.timebank.selectors import skills as skill_selectors
-from gongzhi.timebank.services.exchange import EXCHANGE_MINUTES_MAX
-from gongzhi.timebank.views.common import add_service_error, community_and_actor, page_context
+from gongzhi.timebank.services import exchange as exchange_services
+from gongzhi.timebank.services.exchange import EXCHANGE_MINUTES_MAX, exchange_agree, post_create
 
-__all__ = ["urlpatterns"]
+__all__ = [
+    "exchange_cancel",
+    "exchange_confirm",
+    "exchange_list",
+    "exchange_new",
+    "post_agree",
+    "post_close",
+    "post_detail",
+]
 
 FORM_ERRORS = (ValidationFailed, Duplicate)
 
@@ -33,7 +41,7 @@ FORM_ERRORS = (ValidationFailed, Duplicate)
 @login_required
 def exchange_list(request: HttpRequest, community_id: int) -> HttpResponse:
     """The community's open offers and requests, newest first, and my exchanges."""
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     kind = request.GET.get("kind", "")
     posts = list(selectors.post_list(actor=actor, community=community, kind=kind)[:100])
     return render(
@@ -42,6 +50,7 @@ def exchange_list(request: HttpRequest, community_id: int) -> HttpResponse:
         page_context(
             request,
             community,
+            nav="timebank",
             offers=[p for p in posts if p.kind == PostKind.OFFER],
             requests=[p for p in posts if p.kind == PostKind.REQUEST],
             kind=kind,
@@ -77,7 +86,7 @@ class PostForm(forms.Form):
 
 @login_required
 def exchange_new(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     types = list(skill_selectors.service_type_list(actor=actor, community=community, active_only=True))
     labels = [
         (t.pk, t.name + (_("（需“%(skill)s”证书）") % {"skill": t.required_skill.name} if t.required_skill else ""))
@@ -92,7 +101,7 @@ def exchange_new(request: HttpRequest, community_id: int) -> HttpResponse:
             data = form.cleaned_data
             service_type = next(t for t in types if t.pk == data["service_type"])
             try:
-                post = services.post_create(
+                post = post_create(
                     actor=actor,
                     kind=data["kind"],
                     service_type=service_type,
@@ -100,12 +109,17 @@ def exchange_new(request: HttpRequest, community_id: int) -> HttpResponse:
                     description=data["description"],
                 )
             except FORM_ERRORS as exc:
-                add_service_error(form, exc)
+                form_error(form, exc)
                 status = exc.status
             else:
                 messages.success(request, _("已发布，邻居们可以看到了"))
                 return redirect("timebank:post_detail", community_id=community.pk, post_id=post.pk)
-    return render(request, "timebank/exchange_new.html", page_context(request, community, form=form), status=status)
+    return render(
+        request,
+        "timebank/exchange_new.html",
+        page_context(request, community, nav="timebank", form=form),
+        status=status,
+    )
 
 
 class ConfirmForm(forms.Form):
@@ -130,7 +144,7 @@ class ConfirmForm(forms.Form):
 
 def _post_page(
     request: HttpRequest,
-    actor: Any,
+    actor: User,
     community: Place,
     post: Post,
     confirm_form: ConfirmForm | None = None,
@@ -150,6 +164,7 @@ def _post_page(
         page_context(
             request,
             community,
+            nav="timebank",
             post=post,
             exchanges=exchanges,
             mine=mine,
@@ -167,7 +182,7 @@ def _post_page(
 
 @login_required
 def post_detail(request: HttpRequest, community_id: int, post_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     post = selectors.post_get(actor=actor, community=community, id=post_id)
     return _post_page(request, actor, community, post)
 
@@ -179,10 +194,10 @@ def _back(community: Place, post_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def post_agree(request: HttpRequest, community_id: int, post_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     post = selectors.post_get(actor=actor, community=community, id=post_id)
     try:
-        services.exchange_agree(actor=actor, post=post)
+        exchange_agree(actor=actor, post=post)
     except FORM_ERRORS as exc:
         return _post_page(request, actor, community, post, error=str(exc.message), status=exc.status)
     messages.success(request, _("已约定，请与对方联系；服务完成后由受助的居民确认"))
@@ -192,10 +207,10 @@ def post_agree(request: HttpRequest, community_id: int, post_id: int) -> HttpRes
 @login_required
 @require_POST
 def post_close(request: HttpRequest, community_id: int, post_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     post = selectors.post_get(actor=actor, community=community, id=post_id)
     try:
-        services.post_close(actor=actor, post=post)
+        exchange_services.post_close(actor=actor, post=post)
     except FORM_ERRORS as exc:
         return _post_page(request, actor, community, post, error=str(exc.message), status=exc.status)
     messages.success(request, _("已关闭这条互助信息"))
@@ -205,7 +220,7 @@ def post_close(request: HttpRequest, community_id: int, post_id: int) -> HttpRes
 @login_required
 @require_POST
 def exchange_confirm(request: HttpRequest, community_id: int, exchange_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     exchange = selectors.exchange_get(actor=actor, community=community, id=exchange_id)
     post = selectors.post_get(actor=actor, community=community, id=exchange.post_id)
     form = ConfirmForm(request.POST)
@@ -213,7 +228,7 @@ def exchange_confirm(request: HttpRequest, community_id: int, exchange_id: int) 
         return _post_page(request, actor, community, post, confirm_form=form, status=400)
     data = form.cleaned_data
     try:
-        services.exchange_confirm(
+        exchange_services.exchange_confirm(
             actor=actor,
             exchange=exchange,
             minutes=data["minutes"],
@@ -221,7 +236,7 @@ def exchange_confirm(request: HttpRequest, community_id: int, exchange_id: int) 
             content=data["content"],
         )
     except FORM_ERRORS as exc:
-        add_service_error(form, exc)
+        form_error(form, exc)
         return _post_page(request, actor, community, post, confirm_form=form, status=exc.status)
     messages.success(request, _("已确认，服务记录已提交网格员审核，审核通过后对方获得积分"))
     return _back(community, post.pk)
@@ -230,31 +245,12 @@ def exchange_confirm(request: HttpRequest, community_id: int, exchange_id: int) 
 @login_required
 @require_POST
 def exchange_cancel(request: HttpRequest, community_id: int, exchange_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     exchange = selectors.exchange_get(actor=actor, community=community, id=exchange_id)
     post = selectors.post_get(actor=actor, community=community, id=exchange.post_id)
     try:
-        services.exchange_cancel(actor=actor, exchange=exchange)
+        exchange_services.exchange_cancel(actor=actor, exchange=exchange)
     except FORM_ERRORS as exc:
         return _post_page(request, actor, community, post, error=str(exc.message), status=exc.status)
     messages.success(request, _("已取消这次互助"))
     return _back(community, post.pk)
-
-
-urlpatterns: list[Any] = [
-    path("c/<int:community_id>/timebank/exchange/", exchange_list, name="exchange_list"),
-    path("c/<int:community_id>/timebank/exchange/new/", exchange_new, name="exchange_new"),
-    path("c/<int:community_id>/timebank/exchange/<int:post_id>/", post_detail, name="post_detail"),
-    path("c/<int:community_id>/timebank/exchange/<int:post_id>/agree/", post_agree, name="post_agree"),
-    path("c/<int:community_id>/timebank/exchange/<int:post_id>/close/", post_close, name="post_close"),
-    path(
-        "c/<int:community_id>/timebank/exchange/deals/<int:exchange_id>/confirm/",
-        exchange_confirm,
-        name="exchange_confirm",
-    ),
-    path(
-        "c/<int:community_id>/timebank/exchange/deals/<int:exchange_id>/cancel/",
-        exchange_cancel,
-        name="exchange_cancel",
-    ),
-]

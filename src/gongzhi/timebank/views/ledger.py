@@ -14,19 +14,44 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.http import actor_of
+from gongzhi.core.pages import community_page, form_error, page_context
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.places.models import Place
-from gongzhi.timebank import selectors, services
-from gongzhi.timebank.models import COLLECTIVE_KINDS, SYSTEM_KINDS, Account, AccountKind, TransactionKind
-from gongzhi.timebank.views.common import community_and_actor, page_context
+from gongzhi.timebank.errors import Code
+from gongzhi.timebank.models.ledger import COLLECTIVE_KINDS, SYSTEM_KINDS, Account, AccountKind, TransactionKind
+from gongzhi.timebank.selectors import ledger as ledger_selectors
+from gongzhi.timebank.selectors.ledger import (
+    account_for_page,
+    account_totals,
+    entries_with_running_balance,
+    gift_allowance,
+    gift_recipients,
+    my_accounts,
+    person_in_community,
+    reversals_of,
+    settlement,
+    settlement_street_get,
+    staff_accounts,
+    street_settings_get,
+    transaction_get,
+)
+from gongzhi.timebank.services import ledger as ledger_services
+from gongzhi.timebank.services.accounts import account_open, card_manager_add, card_member_add
+from gongzhi.timebank.services.ledger import (
+    points_adjust,
+    points_gift,
+    points_spend,
+    settlement_export,
+    settlement_sentence,
+)
+from gongzhi.timebank.services.settings import SETTING_FIELDS, ledger_settings_save
 
 __all__ = [
     "AccountForm",
@@ -36,7 +61,18 @@ __all__ = [
     "GiftForm",
     "ReverseForm",
     "SettingsForm",
-    "urlpatterns",
+    "account_adjust",
+    "account_detail",
+    "account_new",
+    "accounts",
+    "card_people",
+    "card_spend",
+    "gift",
+    "home",
+    "street_settings",
+    "street_settlement",
+    "street_settlement_export",
+    "transaction_reverse",
 ]
 
 PAGE_SIZE = 25
@@ -140,8 +176,7 @@ def _shown(form: forms.Form | None, exc: ApplicationError) -> str:
     if isinstance(exc, NotFound | PermissionDenied):
         raise exc
     if form is not None:
-        field = exc.extra.get("field")
-        form.add_error(field if field in form.fields else None, str(exc.message))
+        form_error(form, exc)
     return str(exc.message)
 
 
@@ -157,16 +192,16 @@ def _home(
     status: int = 200,
 ) -> HttpResponse:
     actor = actor_of(request)
-    individual, cards = selectors.my_accounts(actor=actor, community=community)
+    individual, cards = my_accounts(actor=actor, community=community)
     recent = {
-        a.pk: list(selectors.entries_with_running_balance(account=a)[:RECENT])
+        a.pk: list(entries_with_running_balance(account=a)[:RECENT])
         for a in ([individual] if individual else []) + cards
     }
     recipients: list[Account] = []
     allowance = None
     if individual is not None:
-        recipients = selectors.gift_recipients(sender=individual)
-        allowance = selectors.gift_allowance(sender=individual)
+        recipients = gift_recipients(sender=individual)
+        allowance = gift_allowance(sender=individual)
         if gift_form is None and recipients:
             gift_form = GiftForm(recipients=recipients, initial={"key": _new_key("gift")})
     spend_forms = spend_forms or {}
@@ -178,6 +213,7 @@ def _home(
         page_context(
             request,
             community,
+            nav="timebank",
             individual=individual,
             individual_entries=recent[individual.pk] if individual else [],
             cards=[(card, spend_forms[card.pk], recent[card.pk]) for card in cards],
@@ -192,24 +228,24 @@ def _home(
 
 @login_required
 def home(request: HttpRequest, community_id: int) -> HttpResponse:
-    _actor, community = community_and_actor(request, community_id)
+    _actor, community = community_page(request, community_id)
     return _home(request, community)
 
 
 @login_required
 @require_POST
 def gift(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
-    individual, _cards = selectors.my_accounts(actor=actor, community=community)
+    actor, community = community_page(request, community_id)
+    individual, _cards = my_accounts(actor=actor, community=community)
     if individual is None:
-        raise ValidationFailed(_("您还没有积分账户"), code="no_account")
-    recipients = selectors.gift_recipients(sender=individual)
+        raise ValidationFailed(_("您还没有积分账户"), code=Code.NO_ACCOUNT)
+    recipients = gift_recipients(sender=individual)
     form = GiftForm(request.POST, recipients=recipients)
     if form.is_valid():
         data = form.cleaned_data
         recipient = next(a for a in recipients if a.pk == data["recipient"])
         try:
-            services.points_gift(
+            points_gift(
                 actor=actor,
                 sender=individual,
                 recipient=recipient,
@@ -231,15 +267,15 @@ def gift(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def card_spend(request: HttpRequest, community_id: int, account_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
-    card, _is_staff = selectors.account_for_page(actor=actor, community=community, account_id=account_id)
+    actor, community = community_page(request, community_id)
+    card, _is_staff = account_for_page(actor=actor, community=community, account_id=account_id)
     if card.kind not in COLLECTIVE_KINDS:
         raise NotFound()
     form = CardSpendForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.points_spend(
+            points_spend(
                 actor=actor, account=card, amount=data["amount"], memo=data["memo"], idempotency_key=data["key"]
             )
         except ApplicationError as exc:
@@ -256,26 +292,27 @@ def card_spend(request: HttpRequest, community_id: int, account_id: int) -> Http
 
 @login_required
 def accounts(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     kind = request.GET.get("kind", "")
     listed = [k for k, _label in OPENABLE_KINDS]
     if kind not in listed:
         kind = ""
-    qs = selectors.staff_accounts(actor=actor, community=community, kind=kind)
+    qs = staff_accounts(actor=actor, community=community, kind=kind)
     if not kind:
         qs = qs.filter(kind__in=listed)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    system = list(selectors.staff_accounts(actor=actor, community=community).filter(kind__in=SYSTEM_KINDS))
+    system = list(staff_accounts(actor=actor, community=community).filter(kind__in=SYSTEM_KINDS))
     return render(
         request,
         "timebank/ledger_accounts.html",
         page_context(
             request,
             community,
+            nav="timebank",
             page=page,
             kind=kind,
             kinds=OPENABLE_KINDS,
-            totals=selectors.account_totals(actor=actor, community=community),
+            totals=account_totals(actor=actor, community=community),
             system=system,
         ),
     )
@@ -283,19 +320,19 @@ def accounts(request: HttpRequest, community_id: int) -> HttpResponse:
 
 @login_required
 def account_new(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
-    selectors.staff_accounts(actor=actor, community=community)  # 403 for a lower role before the form shows
+    actor, community = community_page(request, community_id)
+    staff_accounts(actor=actor, community=community)  # 403 for a lower role before the form shows
     form = AccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         person = None
         if data["kind"] == AccountKind.INDIVIDUAL:
-            person = selectors.person_in_community(actor=actor, community=community, id_number=data["id_number"])
+            person = person_in_community(actor=actor, community=community, id_number=data["id_number"])
             if person is None:
                 form.add_error("id_number", _("本社区没有登记这个身份证号的居民"))
         if not form.errors:
             try:
-                account = services.account_open(
+                account = account_open(
                     actor=actor,
                     community=community,
                     kind=data["kind"],
@@ -311,29 +348,29 @@ def account_new(request: HttpRequest, community_id: int) -> HttpResponse:
     return render(
         request,
         "timebank/ledger_account_new.html",
-        page_context(request, community, form=form),
+        page_context(request, community, nav="timebank", form=form),
         status=400 if request.method == "POST" else 200,
     )
 
 
 @login_required
 def card_people(request: HttpRequest, community_id: int, account_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
-    card, _is_staff = selectors.account_for_page(actor=actor, community=community, account_id=account_id)
+    actor, community = community_page(request, community_id)
+    card, _is_staff = account_for_page(actor=actor, community=community, account_id=account_id)
     if card.kind not in COLLECTIVE_KINDS:
         raise NotFound()
     form = CardPersonForm(request.POST or None)
     status = 200
     if request.method == "POST":
         status = 400
-        selectors.card_people(actor=actor, account=card)  # 403 for a card's manager who is not staff
+        ledger_selectors.card_people(actor=actor, account=card)  # 403 for a card's manager who is not staff
         if form.is_valid():
             data = form.cleaned_data
-            person = selectors.person_in_community(actor=actor, community=community, id_number=data["id_number"])
+            person = person_in_community(actor=actor, community=community, id_number=data["id_number"])
             if person is None:
                 form.add_error("id_number", _("本社区没有登记这个身份证号的居民"))
             else:
-                add = services.card_manager_add if data["role"] == "manager" else services.card_member_add
+                add = card_manager_add if data["role"] == "manager" else card_member_add
                 try:
                     add(actor=actor, account=card, person=person)
                 except ApplicationError as exc:
@@ -344,11 +381,11 @@ def card_people(request: HttpRequest, community_id: int, account_id: int) -> Htt
                 else:
                     messages.success(request, _("已添加 %(name)s") % {"name": person.masked_name})
                     return redirect("timebank:card_people", community_id=community.pk, account_id=card.pk)
-    managers, members = selectors.card_people(actor=actor, account=card)
+    managers, members = ledger_selectors.card_people(actor=actor, account=card)
     return render(
         request,
         "timebank/ledger_card_people.html",
-        page_context(request, community, card=card, form=form, managers=managers, members=members),
+        page_context(request, community, nav="timebank", card=card, form=form, managers=managers, members=members),
         status=status,
     )
 
@@ -368,10 +405,8 @@ def _detail(
     can_adjust = is_staff and not account.is_system and user_can(actor, Action.TIMEBANK_ADJUST, community)
     if can_adjust and adjust_form is None:
         adjust_form = AdjustForm(initial={"key": _new_key("adjust")})
-    page = Paginator(selectors.entries_with_running_balance(account=account), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    reversals = selectors.reversals_of(transaction_ids=[e.transaction_id for e in page])
+    page = Paginator(entries_with_running_balance(account=account), PAGE_SIZE).get_page(request.GET.get("page"))
+    reversals = reversals_of(transaction_ids=[e.transaction_id for e in page])
     for entry in page:
         entry.reversed_by = reversals.get(entry.transaction_id)  # type: ignore[attr-defined]
     return render(
@@ -380,6 +415,7 @@ def _detail(
         page_context(
             request,
             community,
+            nav="timebank",
             account=account,
             page=page,
             is_staff=is_staff,
@@ -395,21 +431,21 @@ def _detail(
 
 @login_required
 def account_detail(request: HttpRequest, community_id: int, account_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
-    account, is_staff = selectors.account_for_page(actor=actor, community=community, account_id=account_id)
+    actor, community = community_page(request, community_id)
+    account, is_staff = account_for_page(actor=actor, community=community, account_id=account_id)
     return _detail(request, community, account, is_staff)
 
 
 @login_required
 @require_POST
 def account_adjust(request: HttpRequest, community_id: int, account_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
-    account, is_staff = selectors.account_for_page(actor=actor, community=community, account_id=account_id)
+    actor, community = community_page(request, community_id)
+    account, is_staff = account_for_page(actor=actor, community=community, account_id=account_id)
     form = AdjustForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.points_adjust(
+            points_adjust(
                 actor=actor,
                 account=account,
                 amount=data["amount"],
@@ -427,17 +463,17 @@ def account_adjust(request: HttpRequest, community_id: int, account_id: int) -> 
 @login_required
 @require_POST
 def transaction_reverse(request: HttpRequest, community_id: int, transaction_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
-    tx = selectors.transaction_get(actor=actor, community=community, id=transaction_id)
+    actor, community = community_page(request, community_id)
+    tx = transaction_get(actor=actor, community=community, id=transaction_id)
     form = ReverseForm(request.POST)
     form.is_valid()
     data = form.cleaned_data
     account, is_staff = None, False
     if data.get("account"):
-        account, is_staff = selectors.account_for_page(actor=actor, community=community, account_id=data["account"])
+        account, is_staff = account_for_page(actor=actor, community=community, account_id=data["account"])
     try:
         # One key per original: a second click answers with the reversal already made.
-        services.transaction_reverse(
+        ledger_services.transaction_reverse(
             actor=actor, transaction=tx, reason=data.get("reason", ""), idempotency_key=f"reverse:{tx.pk}"
         )
     except ApplicationError as exc:
@@ -457,9 +493,9 @@ def transaction_reverse(request: HttpRequest, community_id: int, transaction_id:
 @login_required
 def street_settlement(request: HttpRequest, street_id: int) -> HttpResponse:
     actor = actor_of(request)
-    street = selectors.settlement_street_get(actor=actor, street_id=street_id)
-    data = selectors.settlement(actor=actor, street=street)
-    debts = [(d, c, n, services.settlement_sentence(d.name, c.name, n)) for d, c, n in data.debts]
+    street = settlement_street_get(actor=actor, street_id=street_id)
+    data = settlement(actor=actor, street=street)
+    debts = [(d, c, n, settlement_sentence(d.name, c.name, n)) for d, c, n in data.debts]
     totals = [(c, data.totals[c.pk]) for c in data.communities]
     return render(
         request,
@@ -477,9 +513,9 @@ def street_settlement(request: HttpRequest, street_id: int) -> HttpResponse:
 @login_required
 def street_settlement_export(request: HttpRequest, street_id: int) -> HttpResponse:
     actor = actor_of(request)
-    street = selectors.settlement_street_get(actor=actor, street_id=street_id)
-    data = selectors.settlement(actor=actor, street=street)
-    response = HttpResponse(services.settlement_export(actor=actor, data=data), content_type=XLSX)
+    street = settlement_street_get(actor=actor, street_id=street_id)
+    data = settlement(actor=actor, street=street)
+    response = HttpResponse(settlement_export(actor=actor, data=data), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="timebank-settlement-{street.pk}.xlsx"'
     return response
 
@@ -487,12 +523,12 @@ def street_settlement_export(request: HttpRequest, street_id: int) -> HttpRespon
 @login_required
 def street_settings(request: HttpRequest, street_id: int) -> HttpResponse:
     actor = actor_of(request)
-    street, current = selectors.street_settings_get(actor=actor, street_id=street_id)
-    initial = {name: getattr(current, name) for name in services.SETTING_FIELDS}
+    street, current = street_settings_get(actor=actor, street_id=street_id)
+    initial = {name: getattr(current, name) for name in SETTING_FIELDS}
     form = SettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.ledger_settings_save(actor=actor, street=street, **form.cleaned_data)
+            ledger_settings_save(actor=actor, street=street, **form.cleaned_data)
         except ApplicationError as exc:
             _shown(form, exc)
         else:
@@ -504,27 +540,3 @@ def street_settings(request: HttpRequest, street_id: int) -> HttpResponse:
         {"street": street, "form": form},
         status=400 if request.method == "POST" else 200,
     )
-
-
-urlpatterns: list[URLPattern] = [
-    path("c/<int:community_id>/timebank/", home, name="home"),
-    path("c/<int:community_id>/timebank/gift/", gift, name="gift"),
-    path("c/<int:community_id>/timebank/cards/<int:account_id>/spend/", card_spend, name="card_spend"),
-    path("c/<int:community_id>/timebank/accounts/", accounts, name="accounts"),
-    path("c/<int:community_id>/timebank/accounts/new/", account_new, name="account_new"),
-    path("c/<int:community_id>/timebank/accounts/<int:account_id>/", account_detail, name="account_detail"),
-    path("c/<int:community_id>/timebank/accounts/<int:account_id>/people/", card_people, name="card_people"),
-    path("c/<int:community_id>/timebank/accounts/<int:account_id>/adjust/", account_adjust, name="account_adjust"),
-    path(
-        "c/<int:community_id>/timebank/transactions/<int:transaction_id>/reverse/",
-        transaction_reverse,
-        name="transaction_reverse",
-    ),
-    path("s/<int:street_id>/timebank/settlement/", street_settlement, name="street_settlement"),
-    path(
-        "s/<int:street_id>/timebank/settlement/export.xlsx",
-        street_settlement_export,
-        name="street_settlement_export",
-    ),
-    path("s/<int:street_id>/timebank/settings/", street_settings, name="street_settings"),
-]

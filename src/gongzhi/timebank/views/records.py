@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -23,11 +23,24 @@ from gongzhi.core.pages import page_context
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 from gongzhi.timebank import exporting
-from gongzhi.timebank.models import Volunteer
+from gongzhi.timebank.errors import Code
+from gongzhi.timebank.models.volunteers import Volunteer
+from gongzhi.timebank.predicates import can_manage_volunteers
 from gongzhi.timebank.selectors import volunteers as selectors
 from gongzhi.timebank.services import records as services
 
-__all__ = ["XLSX", "PeriodForm", "urlpatterns"]
+__all__ = [
+    "XLSX",
+    "PeriodForm",
+    "my_record",
+    "proof_issue",
+    "proof_lookup",
+    "proof_pdf",
+    "proof_verify",
+    "record_export",
+    "records_export",
+    "volunteer_record",
+]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_DAYS = 3660
@@ -51,9 +64,9 @@ class PeriodForm(forms.Form):
         data = super().clean() or {}
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
-            raise forms.ValidationError(_("开始日期不能晚于结束日期"), code="period_reversed")
+            raise forms.ValidationError(_("开始日期不能晚于结束日期"), code=Code.PERIOD_REVERSED)
         if since and until and (until - since).days > MAX_DAYS:
-            raise forms.ValidationError(_("时间段最长十年"), code="period_too_long")
+            raise forms.ValidationError(_("时间段最长十年"), code=Code.PERIOD_TOO_LONG)
         return data
 
     def period(self) -> tuple[Any, Any]:
@@ -72,14 +85,13 @@ def _record_page(request: HttpRequest, community: Place, volunteer: Volunteer | 
     if volunteer is not None and valid:
         record = selectors.volunteer_record(actor=actor, volunteer=volunteer, period=form.period())
     context = {
-        **page_context(request, community),
-        "nav": "timebank",
+        **page_context(request, community, nav="timebank"),
         "form": form,
         "volunteer": volunteer,
         "record": record,
         "own": own,
         "query": _query(request),
-        "can_manage": selectors.can_manage_volunteers(actor, community),
+        "can_manage": can_manage_volunteers(actor, community),
     }
     return render(request, "timebank/records_record.html", context, status=200 if valid else 400)
 
@@ -136,7 +148,7 @@ def records_export(request: HttpRequest, community_id: int) -> HttpResponse:
         return render(
             request,
             "timebank/records_record.html",
-            {**page_context(request, community), "nav": "timebank", "form": form, "record": None},
+            {**page_context(request, community, nav="timebank"), "form": form, "record": None},
             status=400,
         )
     records = selectors.approved_records(community.pk, None, form.period())
@@ -170,15 +182,14 @@ def proof_issue(request: HttpRequest, community_id: int, volunteer_id: int) -> H
         error = " ".join(str(e) for e in form.non_field_errors()) or _("日期格式不正确")
     record = selectors.volunteer_record(actor=actor, volunteer=volunteer)
     context = {
-        **page_context(request, community),
-        "nav": "timebank",
+        **page_context(request, community, nav="timebank"),
         "form": PeriodForm(),
         "proof_form": form,
         "proof_error": error,
         "volunteer": volunteer,
         "record": record,
         "own": own,
-        "can_manage": selectors.can_manage_volunteers(actor, community),
+        "can_manage": can_manage_volunteers(actor, community),
     }
     return render(request, "timebank/records_record.html", context, status=400)
 
@@ -210,19 +221,3 @@ def proof_lookup(request: HttpRequest) -> HttpResponse:
     if not code:
         raise NotFound()
     return redirect("timebank:proof_verify", code=code)
-
-
-urlpatterns: list[URLPattern] = [
-    path("c/<int:community_id>/timebank/record/", my_record, name="my_record"),
-    path(
-        "c/<int:community_id>/timebank/volunteers/<int:volunteer_id>/record/", volunteer_record, name="volunteer_record"
-    ),
-    path(
-        "c/<int:community_id>/timebank/volunteers/<int:volunteer_id>/record.xlsx", record_export, name="record_export"
-    ),
-    path("c/<int:community_id>/timebank/records/export.xlsx", records_export, name="records_export"),
-    path("c/<int:community_id>/timebank/volunteers/<int:volunteer_id>/proofs/", proof_issue, name="proof_issue"),
-    path("c/<int:community_id>/timebank/proofs/<int:proof_id>.pdf", proof_pdf, name="proof_pdf"),
-    path("timebank/proof/", proof_lookup, name="proof_lookup"),
-    path("timebank/proof/<str:code>/", proof_verify, name="proof_verify"),
-]

@@ -10,30 +10,39 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import Duplicate, PermissionDenied, ValidationFailed
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import user_can
+from gongzhi.core.models import User
+from gongzhi.core.pages import community_page, form_error, page_context
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.timebank import services
+from gongzhi.timebank.predicates import can_set_up_skills, can_train
 from gongzhi.timebank.selectors import skills as selectors
-from gongzhi.timebank.services.skills import POINTS_PER_HOUR_MAX
-from gongzhi.timebank.views.common import add_service_error, community_and_actor, page_context
+from gongzhi.timebank.services import skills as skills_services
+from gongzhi.timebank.services.skills import (
+    POINTS_PER_HOUR_MAX,
+    service_type_save,
+    service_types_default,
+    skill_save,
+    training_attend,
+    training_create,
+)
 
-__all__ = ["urlpatterns"]
+__all__ = [
+    "certificate_revoke",
+    "chain",
+    "service_types",
+    "skill_list",
+    "training_detail",
+    "training_new",
+]
 
 FORM_ERRORS = (ValidationFailed, Duplicate)
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-
-
-def _can_set_up(actor: Any, community: Place) -> bool:
-    return user_can(actor, Action.TIMEBANK_ACCOUNTS, community) or user_can(actor, Action.TIMEBANK_TRAINING, community)
 
 
 class ServiceTypeForm(forms.Form):
@@ -69,8 +78,8 @@ class SkillForm(forms.Form):
 @login_required
 def service_types(request: HttpRequest, community_id: int) -> HttpResponse:
     """Staff set the points rule: the service types, the skills they need, and the default set."""
-    actor, community = community_and_actor(request, community_id)
-    if not _can_set_up(actor, community):
+    actor, community = community_page(request, community_id)
+    if not can_set_up_skills(actor, community):
         raise PermissionDenied(_("只有社区工作人员可以设置服务类型"))
     skills = list(selectors.skill_list(actor=actor, community=community))
     skill_choices = [(s.pk, s.name) for s in skills]
@@ -98,7 +107,7 @@ def service_types(request: HttpRequest, community_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if do == "defaults":
-                services.service_types_default(community, actor=actor)
+                service_types_default(community, actor=actor)
                 messages.success(request, _("已添加默认服务类型"))
                 return redirect("timebank:service_types", community_id=community.pk)
             if do == "type" and type_form.is_valid():
@@ -107,7 +116,7 @@ def service_types(request: HttpRequest, community_id: int) -> HttpResponse:
                 existing = None
                 if data["service_type"]:
                     existing = selectors.service_type_get(actor=actor, community=community, id=data["service_type"])
-                row = services.service_type_save(
+                row = service_type_save(
                     actor=actor,
                     community=community,
                     name=data["name"],
@@ -122,13 +131,13 @@ def service_types(request: HttpRequest, community_id: int) -> HttpResponse:
                 return redirect("timebank:service_types", community_id=community.pk)
             if do == "skill" and skill_form.is_valid():
                 data = skill_form.cleaned_data
-                skill_row = services.skill_save(
+                skill_row = skill_save(
                     actor=actor, community=community, name=data["name"], description=data["description"]
                 )
                 messages.success(request, _("已添加技能“%(name)s”") % {"name": skill_row.name})
                 return redirect("timebank:service_types", community_id=community.pk)
         except FORM_ERRORS as exc:
-            add_service_error(skill_form if do == "skill" else type_form, exc)
+            form_error(skill_form if do == "skill" else type_form, exc)
             status = exc.status
         else:
             status = 400
@@ -138,6 +147,7 @@ def service_types(request: HttpRequest, community_id: int) -> HttpResponse:
         page_context(
             request,
             community,
+            nav="timebank",
             types=selectors.service_type_list(actor=actor, community=community),
             skills=skills,
             type_form=type_form,
@@ -172,13 +182,13 @@ class TrainingForm(forms.Form):
         self.fields["place"].choices = [("", _("不指定")), *places]  # type: ignore[attr-defined]
 
 
-def _training_form(request: HttpRequest, actor: Any, community: Place, data: Any = None) -> TrainingForm:
+def _training_form(request: HttpRequest, actor: User, community: Place, data: Any = None) -> TrainingForm:
     skills = [(s.pk, s.name) for s in selectors.skill_list(actor=actor, community=community)]
     return TrainingForm(data, skills=skills, places=selectors.place_choices(community=community))
 
 
 def _skill_page(
-    request: HttpRequest, actor: Any, community: Place, form: TrainingForm | None, status: int = 200
+    request: HttpRequest, actor: User, community: Place, form: TrainingForm | None, status: int = 200
 ) -> HttpResponse:
     return render(
         request,
@@ -186,12 +196,13 @@ def _skill_page(
         page_context(
             request,
             community,
+            nav="timebank",
             trainings=selectors.training_list(actor=actor, community=community),
             skills=selectors.skill_list(actor=actor, community=community),
             certificates=selectors.my_certificates(actor=actor, community=community),
             form=form,
-            can_train=selectors.can_train(actor, community),
-            can_set_up=_can_set_up(actor, community),
+            can_train=can_train(actor, community),
+            can_set_up=can_set_up_skills(actor, community),
         ),
         status=status,
     )
@@ -200,16 +211,16 @@ def _skill_page(
 @login_required
 def skill_list(request: HttpRequest, community_id: int) -> HttpResponse:
     """Trainings, skills and my certificates; staff also schedule a training here."""
-    actor, community = community_and_actor(request, community_id)
-    form = _training_form(request, actor, community) if selectors.can_train(actor, community) else None
+    actor, community = community_page(request, community_id)
+    form = _training_form(request, actor, community) if can_train(actor, community) else None
     return _skill_page(request, actor, community, form)
 
 
 @login_required
 @require_POST
 def training_new(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
-    if not selectors.can_train(actor, community):
+    actor, community = community_page(request, community_id)
+    if not can_train(actor, community):
         raise PermissionDenied(_("只有社区工作人员可以安排培训"))
     form = _training_form(request, actor, community, request.POST)
     if form.is_valid():
@@ -221,7 +232,7 @@ def training_new(request: HttpRequest, community_id: int) -> HttpResponse:
             else None
         )
         try:
-            training = services.training_create(
+            training = training_create(
                 actor=actor,
                 community=community,
                 title=data["title"],
@@ -232,7 +243,7 @@ def training_new(request: HttpRequest, community_id: int) -> HttpResponse:
                 ends_at=data["ends_at"],
             )
         except FORM_ERRORS as exc:
-            add_service_error(form, exc)
+            form_error(form, exc)
             return _skill_page(request, actor, community, form, status=exc.status)
         messages.success(request, _("已安排培训“%(title)s”") % {"title": training.title})
         return redirect("timebank:training_detail", community_id=community.pk, training_id=training.pk)
@@ -253,15 +264,16 @@ class RevokeForm(forms.Form):
 
 
 def _training_page(
-    request: HttpRequest, actor: Any, community: Place, training: Any, form: AttendForm | None, status: int = 200
+    request: HttpRequest, actor: User, community: Place, training: Any, form: AttendForm | None, status: int = 200
 ) -> HttpResponse:
-    staff = selectors.can_train(actor, community)
+    staff = can_train(actor, community)
     return render(
         request,
         "timebank/skills_training.html",
         page_context(
             request,
             community,
+            nav="timebank",
             training=training,
             attendances=selectors.attendance_list(actor=actor, training=training) if staff else None,
             form=form,
@@ -275,9 +287,9 @@ def _training_page(
 @login_required
 def training_detail(request: HttpRequest, community_id: int, training_id: int) -> HttpResponse:
     """A training; for staff its attendance sheet, where a passed attendance issues the certificate."""
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     training = selectors.training_get(actor=actor, community=community, id=training_id)
-    staff = selectors.can_train(actor, community)
+    staff = can_train(actor, community)
     if request.method != "POST":
         return _training_page(request, actor, community, training, AttendForm() if staff else None)
     if not staff:
@@ -290,9 +302,9 @@ def training_detail(request: HttpRequest, community_id: int, training_id: int) -
         form.add_error("who", _("本社区没有这个手机号或身份证号的居民"))
         return _training_page(request, actor, community, training, form, status=400)
     try:
-        services.training_attend(actor=actor, training=training, person=person, passed=form.cleaned_data["passed"])
+        training_attend(actor=actor, training=training, person=person, passed=form.cleaned_data["passed"])
     except FORM_ERRORS as exc:
-        add_service_error(form, exc)
+        form_error(form, exc)
         return _training_page(request, actor, community, training, form, status=exc.status)
     messages.success(request, _("已登记 %(name)s 的签到") % {"name": person.masked_name})
     return redirect("timebank:training_detail", community_id=community.pk, training_id=training.pk)
@@ -301,7 +313,7 @@ def training_detail(request: HttpRequest, community_id: int, training_id: int) -
 @login_required
 @require_POST
 def certificate_revoke(request: HttpRequest, community_id: int, certificate_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     certificate = selectors.certificate_get(actor=actor, community=community, id=certificate_id)
     form = RevokeForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -309,7 +321,7 @@ def certificate_revoke(request: HttpRequest, community_id: int, certificate_id: 
     if certificate.training_id is None:
         back = redirect("timebank:chain", community_id=community.pk)
     try:
-        services.certificate_revoke(actor=actor, certificate=certificate, reason=reason)
+        skills_services.certificate_revoke(actor=actor, certificate=certificate, reason=reason)
     except FORM_ERRORS as exc:
         messages.error(request, str(exc.message))
         return back
@@ -320,20 +332,6 @@ def certificate_revoke(request: HttpRequest, community_id: int, certificate_id: 
 @login_required
 def chain(request: HttpRequest, community_id: int) -> HttpResponse:
     """琼花观's chain (staff): trained → certified → served whom, with the assisted-employment flag."""
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     rows = selectors.skill_chain(actor=actor, community=community)
-    return render(request, "timebank/skills_chain.html", page_context(request, community, rows=rows))
-
-
-urlpatterns: list[Any] = [
-    path("c/<int:community_id>/timebank/service-types/", service_types, name="service_types"),
-    path("c/<int:community_id>/timebank/skills/", skill_list, name="skill_list"),
-    path("c/<int:community_id>/timebank/skills/chain/", chain, name="chain"),
-    path("c/<int:community_id>/timebank/skills/trainings/new/", training_new, name="training_new"),
-    path("c/<int:community_id>/timebank/skills/trainings/<int:training_id>/", training_detail, name="training_detail"),
-    path(
-        "c/<int:community_id>/timebank/skills/certificates/<int:certificate_id>/revoke/",
-        certificate_revoke,
-        name="certificate_revoke",
-    ),
-]
+    return render(request, "timebank/skills_chain.html", page_context(request, community, nav="timebank", rows=rows))

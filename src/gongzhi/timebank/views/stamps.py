@@ -10,24 +10,34 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import Duplicate, PermissionDenied, ValidationFailed
+from gongzhi.core.models import User
+from gongzhi.core.pages import community_page, form_error, page_context
 from gongzhi.core.qr import qr_svg
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
-from gongzhi.timebank import services
-from gongzhi.timebank.models import Stamp
+from gongzhi.timebank import predicates
+from gongzhi.timebank.models.stamps import Stamp
+from gongzhi.timebank.predicates import can_run_stamps
 from gongzhi.timebank.selectors import exchange as exchange_selectors
 from gongzhi.timebank.selectors import skills as skill_selectors
 from gongzhi.timebank.selectors import stamps as selectors
-from gongzhi.timebank.services.stamps import STAMPS_MAX, TRAIL_POINTS_MAX
-from gongzhi.timebank.views.common import add_service_error, community_and_actor, page_context
+from gongzhi.timebank.services import stamps as stamps_services
+from gongzhi.timebank.services.stamps import STAMPS_MAX, TRAIL_POINTS_MAX, stamp_point_create, trail_create
 
-__all__ = ["urlpatterns"]
+__all__ = [
+    "point_new",
+    "stamp_list",
+    "stamp_poster",
+    "stamp_scan",
+    "trail_close",
+    "trail_new",
+]
 
 FORM_ERRORS = (ValidationFailed, Duplicate)
 
@@ -82,14 +92,14 @@ class PointForm(forms.Form):
 
 def _list_page(
     request: HttpRequest,
-    actor: Any,
+    actor: User,
     community: Place,
     trail_form: TrailForm | None = None,
     point_form: PointForm | None = None,
     point_trail: int | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    staff = selectors.can_run_stamps(actor, community)
+    staff = predicates.can_run_stamps(actor, community)
     places = skill_selectors.place_choices(community=community) if staff else []
     progress = selectors.trail_list(actor=actor, community=community)
     if staff:
@@ -102,6 +112,7 @@ def _list_page(
         page_context(
             request,
             community,
+            nav="timebank",
             progress=progress,
             staff=staff,
             resident=exchange_selectors.my_person(actor=actor, community=community) is not None,
@@ -117,26 +128,22 @@ def _list_page(
 @login_required
 def stamp_list(request: HttpRequest, community_id: int) -> HttpResponse:
     """The trails with my open card's progress; staff also see the service points and set up trails."""
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     return _list_page(request, actor, community)
-
-
-def _require_staff(actor: Any, community: Place) -> None:
-    if not selectors.can_run_stamps(actor, community):
-        raise PermissionDenied(_("只有社区工作人员可以设置集章活动"))
 
 
 @login_required
 @require_POST
 def trail_new(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
-    _require_staff(actor, community)
+    actor, community = community_page(request, community_id)
+    if not can_run_stamps(actor, community):
+        raise PermissionDenied(_("只有社区工作人员可以设置集章活动"))
     form = TrailForm(request.POST)
     if not form.is_valid():
         return _list_page(request, actor, community, trail_form=form, status=400)
     data = form.cleaned_data
     try:
-        trail = services.trail_create(
+        trail = trail_create(
             actor=actor,
             community=community,
             name=data["name"],
@@ -146,7 +153,7 @@ def trail_new(request: HttpRequest, community_id: int) -> HttpResponse:
             ends_on=data["ends_on"],
         )
     except FORM_ERRORS as exc:
-        add_service_error(form, exc)
+        form_error(form, exc)
         return _list_page(request, actor, community, trail_form=form, status=exc.status)
     messages.success(request, _("已创建集章活动“%(name)s”，请添加打卡点并打印海报") % {"name": trail.name})
     return redirect("timebank:stamp_list", community_id=community.pk)
@@ -155,10 +162,10 @@ def trail_new(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def trail_close(request: HttpRequest, community_id: int, trail_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     trail = selectors.trail_get(actor=actor, community=community, id=trail_id)
     try:
-        services.trail_close(actor=actor, trail=trail)
+        stamps_services.trail_close(actor=actor, trail=trail)
     except FORM_ERRORS as exc:
         messages.error(request, str(exc.message))
     else:
@@ -169,17 +176,18 @@ def trail_close(request: HttpRequest, community_id: int, trail_id: int) -> HttpR
 @login_required
 @require_POST
 def point_new(request: HttpRequest, community_id: int, trail_id: int) -> HttpResponse:
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     trail = selectors.trail_get(actor=actor, community=community, id=trail_id)
-    _require_staff(actor, community)
+    if not can_run_stamps(actor, community):
+        raise PermissionDenied(_("只有社区工作人员可以设置集章活动"))
     form = PointForm(request.POST, places=skill_selectors.place_choices(community=community))
     if not form.is_valid():
         return _list_page(request, actor, community, point_form=form, point_trail=trail.pk, status=400)
     place = place_selectors.place_get(actor=actor, community=community, place_id=form.cleaned_data["place"])
     try:
-        point = services.stamp_point_create(actor=actor, trail=trail, name=form.cleaned_data["name"], place=place)
+        point = stamp_point_create(actor=actor, trail=trail, name=form.cleaned_data["name"], place=place)
     except FORM_ERRORS as exc:
-        add_service_error(form, exc)
+        form_error(form, exc)
         return _list_page(request, actor, community, point_form=form, point_trail=trail.pk, status=exc.status)
     messages.success(request, _("已添加打卡点“%(name)s”") % {"name": point.name})
     return redirect("timebank:stamp_poster", community_id=community.pk, point_id=point.pk)
@@ -188,14 +196,14 @@ def point_new(request: HttpRequest, community_id: int, trail_id: int) -> HttpRes
 @login_required
 def stamp_scan(request: HttpRequest, community_id: int, token: str) -> HttpResponse:
     """What a poster's QR opens: GET shows the point and a button, POST takes today's stamp."""
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     point = selectors.point_by_token(actor=actor, community=community, token=token)
     stamp: Stamp | None = None
     error = ""
     status = 200
     if request.method == "POST":
         try:
-            stamp = services.stamp_scan(actor=actor, token=point.token)
+            stamp = stamps_services.stamp_scan(actor=actor, token=point.token)
         except FORM_ERRORS as exc:
             error, status = str(exc.message), exc.status
     progress = next(
@@ -204,7 +212,7 @@ def stamp_scan(request: HttpRequest, community_id: int, token: str) -> HttpRespo
     return render(
         request,
         "timebank/stamps_scan.html",
-        page_context(request, community, point=point, stamp=stamp, error=error, progress=progress),
+        page_context(request, community, nav="timebank", point=point, stamp=stamp, error=error, progress=progress),
         status=status,
     )
 
@@ -212,7 +220,7 @@ def stamp_scan(request: HttpRequest, community_id: int, token: str) -> HttpRespo
 @login_required
 def stamp_poster(request: HttpRequest, community_id: int, point_id: int) -> HttpResponse:
     """The printable poster (staff): the QR is the absolute scan URL with the point's token."""
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     point = selectors.point_get(actor=actor, community=community, id=point_id)
     url = request.build_absolute_uri(
         reverse("timebank:stamp_scan", kwargs={"community_id": community.pk, "token": point.token})
@@ -220,15 +228,7 @@ def stamp_poster(request: HttpRequest, community_id: int, point_id: int) -> Http
     return render(
         request,
         "timebank/stamps_poster.html",
-        page_context(request, community, point=point, scan_url=url, qr=qr_svg(url, size_px=320, label=point.name)),
+        page_context(
+            request, community, nav="timebank", point=point, scan_url=url, qr=qr_svg(url, size_px=320, label=point.name)
+        ),
     )
-
-
-urlpatterns: list[Any] = [
-    path("c/<int:community_id>/timebank/stamps/", stamp_list, name="stamp_list"),
-    path("c/<int:community_id>/timebank/stamps/trails/new/", trail_new, name="stamp_trail_new"),
-    path("c/<int:community_id>/timebank/stamps/trails/<int:trail_id>/close/", trail_close, name="stamp_trail_close"),
-    path("c/<int:community_id>/timebank/stamps/trails/<int:trail_id>/points/new/", point_new, name="stamp_point_new"),
-    path("c/<int:community_id>/timebank/stamps/scan/<str:token>/", stamp_scan, name="stamp_scan"),
-    path("c/<int:community_id>/timebank/stamps/points/<int:point_id>/poster/", stamp_poster, name="stamp_poster"),
-]

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -19,11 +18,15 @@ from gongzhi.core.pages import page_context
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Grid, Place
 from gongzhi.timebank import exporting
-from gongzhi.timebank.models import Team
+from gongzhi.timebank.models.volunteers import Team
 from gongzhi.timebank.selectors import stats as selectors
 from gongzhi.timebank.views.records import XLSX, PeriodForm
 
-__all__ = ["stats", "stats_export", "street_stats", "urlpatterns"]
+__all__ = [
+    "stats",
+    "stats_export",
+    "street_stats",
+]
 
 
 def _choice(request: HttpRequest, name: str, options: dict[int, Any]) -> Any:
@@ -39,7 +42,8 @@ def _filters(
     request: HttpRequest, community: Place
 ) -> tuple[PeriodForm, dict[str, Any] | None, list[Grid], list[Team]]:
     actor = actor_of(request)
-    grids = list(place_selectors.grid_list(actor=actor, community=community)) if _can_rows(actor, community) else []
+    every_grid = selectors.stats_sees_every_grid(actor=actor, community=community)
+    grids = list(place_selectors.grid_list(actor=actor, community=community)) if every_grid else []
     teams = selectors.team_choices(community=community)
     form = PeriodForm(request.GET)
     if not form.is_valid():
@@ -50,10 +54,6 @@ def _filters(
         "team": _choice(request, "team", {t.pk: t for t in teams}),
     }
     return form, filters, grids, teams
-
-
-def _can_rows(actor: Any, community: Place) -> bool:
-    return selectors.stats_scope(actor=actor, community=community).grid_paths is None
 
 
 def _chart(data: dict[str, Any]) -> dict[str, Any]:
@@ -87,8 +87,7 @@ def stats(request: HttpRequest, community_id: int) -> HttpResponse:
     form, filters, grids, teams = _filters(request, community)
     data = selectors.timebank_stats(actor=actor, community=community, **filters) if filters is not None else None
     context = {
-        **page_context(request, community),
-        "nav": "timebank",
+        **page_context(request, community, nav="timebank"),
         "form": form,
         "data": data,
         "chart": _chart(data) if data else None,
@@ -136,10 +135,3 @@ def street_stats(request: HttpRequest, street_id: int) -> HttpResponse:
         {"street": street, "form": form, "rows": rows},
         status=200 if rows is not None else 400,
     )
-
-
-urlpatterns: list[URLPattern] = [
-    path("c/<int:community_id>/timebank/stats/", stats, name="stats"),
-    path("c/<int:community_id>/timebank/stats/export.xlsx", stats_export, name="stats_export"),
-    path("s/<int:street_id>/timebank/stats/", street_stats, name="street_stats"),
-]

@@ -15,7 +15,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,14 +22,32 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.http import actor_of
-from gongzhi.core.pages import page_context
+from gongzhi.core.pages import community_page, page_context
 from gongzhi.places.models import Place
-from gongzhi.timebank import services
-from gongzhi.timebank.models import TeamKind, VolunteerStatus
+from gongzhi.timebank.models.volunteers import TeamKind, VolunteerStatus
+from gongzhi.timebank.predicates import can_manage_volunteers
 from gongzhi.timebank.selectors import volunteers as selectors
-from gongzhi.timebank.views.common import community_and_actor
+from gongzhi.timebank.services.volunteers import (
+    award_add,
+    recruitment_apply,
+    recruitment_close,
+    recruitment_save,
+    team_member_add,
+    team_save,
+    volunteer_register,
+    volunteer_status_set,
+)
 
-__all__ = ["urlpatterns"]
+__all__ = [
+    "recruitment_action",
+    "recruitment_detail",
+    "recruitment_list",
+    "team_list",
+    "volunteer_action",
+    "volunteer_detail",
+    "volunteer_list",
+    "volunteer_new",
+]
 
 PAGE_SIZE = 25
 
@@ -85,7 +102,7 @@ def _form_error(form: forms.Form) -> str:
 
 
 def _base(request: HttpRequest, community: Place) -> dict[str, Any]:
-    return {**page_context(request, community), "nav": "timebank"}
+    return page_context(request, community, nav="timebank")
 
 
 # --- the roster ------------------------------------------------------------------------------------------------
@@ -94,7 +111,7 @@ def _base(request: HttpRequest, community: Place) -> dict[str, Any]:
 @login_required
 def volunteer_list(request: HttpRequest, community_id: int) -> HttpResponse:
     """Staff: the volunteers, masked names and phones, by team and status, 25 a page."""
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     filters: dict[str, Any] = {}
     status = request.GET.get("status", "")
     if status in VolunteerStatus.values:
@@ -119,7 +136,7 @@ def volunteer_list(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 def volunteer_new(request: HttpRequest, community_id: int) -> HttpResponse:
     """Staff register a resident found by ID number (or from an application); minors need the guardian's consent."""
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     selectors.volunteer_list(actor=actor, community=community)  # 404 / 403 before anything else
     error, status = None, 200
     if request.method == "POST":
@@ -133,7 +150,7 @@ def volunteer_new(request: HttpRequest, community_id: int) -> HttpResponse:
                 application = None
                 if data.get("application"):
                     application = selectors.application_get(actor=actor, community=community, id=data["application"])
-                volunteer = services.volunteer_register(
+                volunteer = volunteer_register(
                     actor=actor,
                     community=community,
                     person=person,
@@ -177,7 +194,7 @@ def _detail(
         "teams": selectors.team_list(actor=actor, community=community),
         "statuses": VolunteerStatus.choices,
         "award_form": AwardForm(request.POST if error else None),
-        "can_manage": selectors.can_manage_volunteers(actor, community),
+        "can_manage": can_manage_volunteers(actor, community),
         "error": error,
     }
     return render(request, "timebank/volunteers_detail.html", context, status=status)
@@ -185,7 +202,7 @@ def _detail(
 
 @login_required
 def volunteer_detail(request: HttpRequest, community_id: int, volunteer_id: int) -> HttpResponse:
-    _actor, community = community_and_actor(request, community_id)
+    _actor, community = community_page(request, community_id)
     return _detail(request, community, volunteer_id)
 
 
@@ -193,22 +210,22 @@ def volunteer_detail(request: HttpRequest, community_id: int, volunteer_id: int)
 @require_POST
 def volunteer_action(request: HttpRequest, community_id: int, volunteer_id: int, action: str) -> HttpResponse:
     """status / award / team: one form of the volunteer's page (staff)."""
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     volunteer = selectors.volunteer_get(actor=actor, community=community, id=volunteer_id)
     try:
         if action == "status":
-            services.volunteer_status_set(actor=actor, volunteer=volunteer, status=request.POST.get("status", ""))
+            volunteer_status_set(actor=actor, volunteer=volunteer, status=request.POST.get("status", ""))
             messages.success(request, _("已更新志愿者状态"))
         elif action == "award":
             form = AwardForm(request.POST)
             if not form.is_valid():
                 return _detail(request, community, volunteer_id, error=_form_error(form), status=400)
-            services.award_add(actor=actor, volunteer=volunteer, **form.cleaned_data)
+            award_add(actor=actor, volunteer=volunteer, **form.cleaned_data)
             messages.success(request, _("已记录表彰"))
         elif action == "team":
             team_id = request.POST.get("team", "")
             team = selectors.team_get(actor=actor, community=community, id=int(team_id) if team_id.isdigit() else 0)
-            services.team_member_add(actor=actor, team=team, volunteer=volunteer)
+            team_member_add(actor=actor, team=team, volunteer=volunteer)
             messages.success(request, _("已加入队伍"))
         else:
             return _detail(request, community, volunteer_id, error=_("未知操作"), status=400)
@@ -232,7 +249,7 @@ def _recruitment_page(
 ) -> HttpResponse:
     actor = actor_of(request)
     posts, applied = selectors.recruitment_list(actor=actor, community=community)
-    can_manage = selectors.can_manage_volunteers(actor, community)
+    can_manage = can_manage_volunteers(actor, community)
     context = {
         **_base(request, community),
         "posts": posts,
@@ -247,14 +264,14 @@ def _recruitment_page(
 @login_required
 def recruitment_list(request: HttpRequest, community_id: int) -> HttpResponse:
     """Residents see the open posts and apply; staff post, close and see the applications."""
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     if request.method == "POST":
         form = RecruitmentForm(request.POST)
         if not form.is_valid():
             return _recruitment_page(request, community, form=form, error=_form_error(form), status=400)
         data = form.cleaned_data
         try:
-            services.recruitment_save(
+            recruitment_save(
                 actor=actor,
                 community=community,
                 title=data["title"],
@@ -275,14 +292,14 @@ def recruitment_list(request: HttpRequest, community_id: int) -> HttpResponse:
 @require_POST
 def recruitment_action(request: HttpRequest, community_id: int, recruitment_id: int, action: str) -> HttpResponse:
     """apply (a resident, once) / close (staff)."""
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     recruitment = selectors.recruitment_get(actor=actor, community=community, id=recruitment_id)
     try:
         if action == "apply":
-            services.recruitment_apply(actor=actor, recruitment=recruitment, note=request.POST.get("note", ""))
+            recruitment_apply(actor=actor, recruitment=recruitment, note=request.POST.get("note", ""))
             messages.success(request, _("报名成功，社区工作人员会与您联系"))
         elif action == "close":
-            services.recruitment_close(actor=actor, recruitment=recruitment)
+            recruitment_close(actor=actor, recruitment=recruitment)
             messages.success(request, _("已结束招募"))
         else:
             return _recruitment_page(request, community, error=_("未知操作"), status=400)
@@ -296,7 +313,7 @@ def recruitment_action(request: HttpRequest, community_id: int, recruitment_id: 
 @login_required
 def recruitment_detail(request: HttpRequest, community_id: int, recruitment_id: int) -> HttpResponse:
     """Staff: one post's applications, each with a link to register the applicant."""
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     recruitment = selectors.recruitment_get(actor=actor, community=community, id=recruitment_id)
     applications = list(selectors.recruitment_applications(actor=actor, recruitment=recruitment))
     return render(
@@ -312,14 +329,14 @@ def recruitment_detail(request: HttpRequest, community_id: int, recruitment_id: 
 @login_required
 def team_list(request: HttpRequest, community_id: int) -> HttpResponse:
     """Teams and self-organizations with their member counts; staff add new ones."""
-    actor, community = community_and_actor(request, community_id)
+    actor, community = community_page(request, community_id)
     error, status = None, 200
     form = TeamForm()
     if request.method == "POST":
         form = TeamForm(request.POST)
         if form.is_valid():
             try:
-                services.team_save(actor=actor, community=community, **form.cleaned_data)
+                team_save(actor=actor, community=community, **form.cleaned_data)
             except ApplicationError as exc:
                 if exc.status in (403, 404):
                     raise
@@ -332,32 +349,8 @@ def team_list(request: HttpRequest, community_id: int) -> HttpResponse:
     context = {
         **_base(request, community),
         "teams": selectors.team_list(actor=actor, community=community),
-        "can_manage": selectors.can_manage_volunteers(actor, community),
+        "can_manage": can_manage_volunteers(actor, community),
         "form": form,
         "error": error,
     }
     return render(request, "timebank/volunteers_teams.html", context, status=status)
-
-
-urlpatterns: list[URLPattern] = [
-    path("c/<int:community_id>/timebank/volunteers/", volunteer_list, name="volunteer_list"),
-    path("c/<int:community_id>/timebank/volunteers/new/", volunteer_new, name="volunteer_new"),
-    path("c/<int:community_id>/timebank/volunteers/<int:volunteer_id>/", volunteer_detail, name="volunteer_detail"),
-    path(
-        "c/<int:community_id>/timebank/volunteers/<int:volunteer_id>/do/<slug:action>/",
-        volunteer_action,
-        name="volunteer_action",
-    ),
-    path("c/<int:community_id>/timebank/recruitment/", recruitment_list, name="recruitment_list"),
-    path(
-        "c/<int:community_id>/timebank/recruitment/<int:recruitment_id>/",
-        recruitment_detail,
-        name="recruitment_detail",
-    ),
-    path(
-        "c/<int:community_id>/timebank/recruitment/<int:recruitment_id>/do/<slug:action>/",
-        recruitment_action,
-        name="recruitment_action",
-    ),
-    path("c/<int:community_id>/timebank/teams/", team_list, name="team_list"),
-]

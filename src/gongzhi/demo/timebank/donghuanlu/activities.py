@@ -10,7 +10,16 @@ from gongzhi.demo.timebank.common import cycle
 from gongzhi.demo.timebank.donghuanlu.street import Donghuanlu
 from gongzhi.demo.timebank.history import at, attend, make_activity, sessions_of, sign_up
 from gongzhi.people.models import Person
-from gongzhi.timebank import models as tb
+from gongzhi.timebank.models.activities import (
+    ActivityKind,
+    ActivityStatus,
+    RecordStatus,
+    Recurrence,
+    ServiceRecord,
+    Session,
+)
+from gongzhi.timebank.models.ledger import AccountKind
+from gongzhi.timebank.models.volunteers import Recruitment, RecruitmentApplication, RecruitmentStatus, Team
 
 
 def activities(d: Donghuanlu) -> None:
@@ -37,14 +46,14 @@ def activities(d: Donghuanlu) -> None:
     card_of = d.card_of
     yard_card = d.yard_card
     # --- recruitment and awards (the lifecycle around the records)
-    recruitments: tuple[tuple[str, tb.Team | None, int, datetime.date, str], ...] = (
-        ("招募助老服务志愿者", elder_team, 30, start, tb.RecruitmentStatus.CLOSED),
-        ("招募院落门前三包轮值志愿者", None, 60, start + datetime.timedelta(days=200), tb.RecruitmentStatus.CLOSED),
-        ("招募冬季助老志愿者", elder_team, 20, c.today - datetime.timedelta(days=20), tb.RecruitmentStatus.OPEN),
+    recruitments: tuple[tuple[str, Team | None, int, datetime.date, str], ...] = (
+        ("招募助老服务志愿者", elder_team, 30, start, RecruitmentStatus.CLOSED),
+        ("招募院落门前三包轮值志愿者", None, 60, start + datetime.timedelta(days=200), RecruitmentStatus.CLOSED),
+        ("招募冬季助老志愿者", elder_team, 20, c.today - datetime.timedelta(days=20), RecruitmentStatus.OPEN),
     )
     for title, recruiting, needed, opens, status in recruitments:
         ad = rows.add(
-            tb.Recruitment(
+            Recruitment(
                 community=dh,
                 title=title,
                 description=f"{title}，每周服务约两小时，服务时长计入志愿服务记录并兑换积分。",
@@ -59,7 +68,7 @@ def activities(d: Donghuanlu) -> None:
         )
         for p in rng.sample(residents, 6):
             rows.add(
-                tb.RecruitmentApplication(
+                RecruitmentApplication(
                     community=dh,
                     recruitment=ad,
                     person=p,
@@ -82,10 +91,10 @@ def activities(d: Donghuanlu) -> None:
         organiser=u2,
         title="银龄关爱·上门探望独居老人",
         description="每周三下午两人一组上门探望高龄独居老人，聊天、测血压、检查水电气安全。",
-        kind=tb.ActivityKind.EVENT,
+        kind=ActivityKind.EVENT,
         service_type=T["助老陪伴"],
         team=elder_team,
-        recurrence=tb.Recurrence.WEEKLY,
+        recurrence=Recurrence.WEEKLY,
         weekdays="3",
         start_date=start,
         start_time=datetime.time(14, 30),
@@ -99,9 +108,9 @@ def activities(d: Donghuanlu) -> None:
         organiser=u1,
         title="院落门前三包·周六轮值",
         description="包卫生、包秩序、包绿化：各院落志愿者周六上午清扫院坝、劝导乱停乱放。",
-        kind=tb.ActivityKind.DUTY,
+        kind=ActivityKind.DUTY,
         service_type=T["门前三包"],
-        recurrence=tb.Recurrence.WEEKLY,
+        recurrence=Recurrence.WEEKLY,
         weekdays="6",
         start_date=start,
         start_time=datetime.time(8, 30),
@@ -115,10 +124,10 @@ def activities(d: Donghuanlu) -> None:
         organiser=u1,
         title="清洁家园·每月第一个周六大扫除",
         description="每月第一个周六全社区大扫除，清理小区卫生死角、楼道杂物和绿化带垃圾。",
-        kind=tb.ActivityKind.EVENT,
+        kind=ActivityKind.EVENT,
         service_type=T["保洁/环境整治"],
         team=party_team,
-        recurrence=tb.Recurrence.MONTHLY,
+        recurrence=Recurrence.MONTHLY,
         weekdays="6",
         month_week=1,
         start_date=start,
@@ -133,10 +142,10 @@ def activities(d: Donghuanlu) -> None:
         organiser=u2,
         title="代购代办·为行动不便老人跑腿",
         description="每周一上午为行动不便的老人代买药品、代缴水电气费。",
-        kind=tb.ActivityKind.EVENT,
+        kind=ActivityKind.EVENT,
         service_type=T["代购代办"],
         team=elder_team,
-        recurrence=tb.Recurrence.WEEKLY,
+        recurrence=Recurrence.WEEKLY,
         weekdays="1",
         start_date=start,
         start_time=datetime.time(9, 0),
@@ -169,7 +178,7 @@ def activities(d: Donghuanlu) -> None:
                 start_time=datetime.time(9, 0),
                 end_time=datetime.time(9 + hours, 0),
                 capacity=80,
-                status=tb.ActivityStatus.CLOSED,
+                status=ActivityStatus.CLOSED,
             )
         )
     dumplings = make_activity(
@@ -193,23 +202,17 @@ def activities(d: Donghuanlu) -> None:
     elderly_pool = cycle(elderly, rng)
     place_of = {p.pk: (p.household.place if p.household else dh) for p in residents}
     yard_vols = [p for p in vols if p.household_id and c.top_place_id(p) in yard_pools]
-    records: list[tb.ServiceRecord] = []
+    records: list[ServiceRecord] = []
     stats = {"pending": 0}
 
-    def status_for(session: tb.Session) -> str:
+    def status_for(session: Session) -> str:
         if session.starts_at >= queue_from:
             stats["pending"] += 1
-            return tb.RecordStatus.PENDING
+            return RecordStatus.PENDING
         r = rng.random()
-        return (
-            tb.RecordStatus.REJECTED
-            if r < 0.004
-            else tb.RecordStatus.DISPUTED
-            if r < 0.0055
-            else tb.RecordStatus.APPROVED
-        )
+        return RecordStatus.REJECTED if r < 0.004 else RecordStatus.DISPUTED if r < 0.0055 else RecordStatus.APPROVED
 
-    def serve(session: tb.Session, p: Person, **kw: Any) -> None:
+    def serve(session: Session, p: Person, **kw: Any) -> None:
         if session.starts_at > past_end:
             sign_up(rows, session, p)
             return
@@ -217,7 +220,7 @@ def activities(d: Donghuanlu) -> None:
         rec = attend(rows, rng, session, p, status=status_for(session), reviewer=reviewer, **kw)
         records.append(rec)
 
-    def crew(session: tb.Session, pool: list[Person], n: int, *, include_me: bool = False) -> list[Person]:
+    def crew(session: Session, pool: list[Person], n: int, *, include_me: bool = False) -> list[Person]:
         """Volunteers registered by the session's day."""
         day = session.starts_at.date()
         eligible = [p for p in pool if c.volunteers[p.pk].registered_on <= day]
@@ -246,7 +249,7 @@ def activities(d: Donghuanlu) -> None:
             top = c.top_place_id(p) if p.household_id else yard_list[k % len(yard_list)]
             yard = places[top] if top in yard_pools else places[yard_list[k % len(yard_list)]]
             under = card_of.get(p.pk)
-            if under is not None and under.kind == tb.AccountKind.COURTYARD and under is not yard_card[yard.pk]:
+            if under is not None and under.kind == AccountKind.COURTYARD and under is not yard_card[yard.pk]:
                 under = None
             serve(
                 s,
@@ -269,7 +272,7 @@ def activities(d: Donghuanlu) -> None:
                 content=f"{area.name}环境卫生整治",
                 place=area,
                 recipients=compound_pools[area.pk].take(rng.randint(5, 7)),
-                card=under if under is not None and under.kind != tb.AccountKind.COURTYARD else None,
+                card=under if under is not None and under.kind != AccountKind.COURTYARD else None,
                 team=party_team,
             )
     for s in sessions_of(rows, errands, until=until):
@@ -301,7 +304,7 @@ def activities(d: Donghuanlu) -> None:
                 content=a.title,
                 place=area,
                 recipients=who,
-                card=under if under is not None and under.kind != tb.AccountKind.COURTYARD else None,
+                card=under if under is not None and under.kind != AccountKind.COURTYARD else None,
             )
     (s,) = sessions_of(rows, dumplings, until=until)
     for p in [me, *rng.sample([h for h in helpers if h.pk != me.pk], 22)]:

@@ -10,7 +10,9 @@ from gongzhi.demo.timebank.common import cycle
 from gongzhi.demo.timebank.donghuanlu.street import CHAIN, Donghuanlu, months_before
 from gongzhi.demo.timebank.history import at, record
 from gongzhi.people.models import Person
-from gongzhi.timebank import models as tb
+from gongzhi.timebank.models.activities import RecordSource, RecordStatus
+from gongzhi.timebank.models.exchange import Exchange, ExchangeStatus, Post, PostKind, PostStatus
+from gongzhi.timebank.models.skills import Certificate, ServiceType, Training, TrainingAttendance
 
 
 def exchange(d: Donghuanlu) -> None:
@@ -34,23 +36,23 @@ def exchange(d: Donghuanlu) -> None:
         helper = rng.choice(adults)
         helped = rng.choice([p for p in residents if p.pk != helper.pk])
         st = T["代购代办"] if i % 2 else T["助老陪伴"]
-        kind = tb.PostKind.REQUEST if i % 3 else tb.PostKind.OFFER
-        poster = helped if kind == tb.PostKind.REQUEST else helper
+        kind = PostKind.REQUEST if i % 3 else PostKind.OFFER
+        poster = helped if kind == PostKind.REQUEST else helper
         when = c.now - datetime.timedelta(days=rng.randint(5, 600))
         title = (
             ("帮忙买菜取药" if st.name == "代购代办" else "陪老人聊天散步")
-            if kind == tb.PostKind.REQUEST
+            if kind == PostKind.REQUEST
             else ("我能帮邻居跑腿代购" if st.name == "代购代办" else "我可以陪老人聊天")
         )
         post = rows.add(
-            tb.Post(
+            Post(
                 community=dh,
                 kind=kind,
                 person=poster,
                 service_type=st,
                 title=title,
                 place_path=poster.place_path,
-                status=tb.PostStatus.CLOSED if i < 30 else tb.PostStatus.OPEN,
+                status=PostStatus.CLOSED if i < 30 else PostStatus.OPEN,
                 created_at=when,
             )
         )
@@ -70,18 +72,18 @@ def exchange(d: Donghuanlu) -> None:
                 started=started,
                 ended=started + datetime.timedelta(minutes=rng.choice((60, 90, 120))),
                 recipients=[helped],
-                status=tb.RecordStatus.PENDING if i >= 27 else tb.RecordStatus.APPROVED,
-                source=tb.RecordSource.EXCHANGE,
+                status=RecordStatus.PENDING if i >= 27 else RecordStatus.APPROVED,
+                source=RecordSource.EXCHANGE,
                 reviewer=u3,
             )
             records.append(rec)
         rows.add(
-            tb.Exchange(
+            Exchange(
                 community=dh,
                 post=post,
                 helper=helper,
                 helped=helped,
-                status=tb.ExchangeStatus.AGREED if agreed else tb.ExchangeStatus.CONFIRMED,
+                status=ExchangeStatus.AGREED if agreed else ExchangeStatus.CONFIRMED,
                 record=rec,
                 created_at=when,
                 confirmed_at=None if rec is None else rec.ended_at,
@@ -89,13 +91,13 @@ def exchange(d: Donghuanlu) -> None:
         )
 
     # --- 琼花观's chain: disabled residents trained and certified, then serving residents aged 70 and over
-    certified: list[tuple[Person, tb.ServiceType]] = []
+    certified: list[tuple[Person, ServiceType]] = []
     for n, (skill_name, title, months, _content) in enumerate(CHAIN):
         st = T[skill_name]
         assert st.required_skill is not None
         day = months_before(c.today, months) + datetime.timedelta(days=7)
         training = rows.add(
-            tb.Training(
+            Training(
                 community=dh,
                 title=title,
                 skill=st.required_skill,
@@ -111,13 +113,13 @@ def exchange(d: Donghuanlu) -> None:
         for k, p in enumerate(dict.fromkeys(trainees)):
             passed = k != 3
             rows.add(
-                tb.TrainingAttendance(
+                TrainingAttendance(
                     community=dh, training=training, person=p, passed=passed, recorded_by=u2, recorded_at=at(day, 16)
                 )
             )
             if passed:
                 rows.add(
-                    tb.Certificate(
+                    Certificate(
                         community=dh,
                         person=p,
                         skill=st.required_skill,
@@ -129,7 +131,7 @@ def exchange(d: Donghuanlu) -> None:
                     )
                 )
                 certified.append((p, st))
-    bulk.update_where(tb.ServiceType.objects.filter(pk__in=[T[s].pk for s, *_ in CHAIN]), assisted_employment=True)
+    bulk.update_where(ServiceType.objects.filter(pk__in=[T[s].pk for s, *_ in CHAIN]), assisted_employment=True)
     old_pool = cycle([p for p in residents if c.age(p) >= 70], rng)
     for p, st in certified:
         content = next(x[3] for x in CHAIN if x[0] == st.name)
@@ -149,7 +151,7 @@ def exchange(d: Donghuanlu) -> None:
                     started=started,
                     ended=started + datetime.timedelta(minutes=rng.choice((45, 60, 90))),
                     recipients=who,
-                    source=tb.RecordSource.PAPER,
+                    source=RecordSource.PAPER,
                     reviewer=u2,
                 )
             )

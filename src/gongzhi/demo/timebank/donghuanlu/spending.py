@@ -8,7 +8,12 @@ import datetime
 from gongzhi.demo.timebank.donghuanlu.street import GOODS, STAMP_POINTS, Donghuanlu, months_before
 from gongzhi.demo.timebank.history import at, record_approve
 from gongzhi.people.models import Person
-from gongzhi.timebank import models as tb
+from gongzhi.timebank.models.activities import RecordStatus, ServiceRecord
+from gongzhi.timebank.models.catalogue import Donation, Item, ItemKind, Redemption, RedemptionStatus
+from gongzhi.timebank.models.ledger import Account, AccountKind, AccountManager, TransactionKind
+from gongzhi.timebank.models.skills import Certificate
+from gongzhi.timebank.models.stamps import Stamp, StampCard, StampPoint, StampTrail
+from gongzhi.timebank.models.volunteers import Award
 
 
 def spending(d: Donghuanlu) -> dict[str, int]:
@@ -34,9 +39,9 @@ def spending(d: Donghuanlu) -> dict[str, int]:
     T = c.types
     # --- the approved records' points, in the order they were approved
     records.sort(key=lambda r: r.reviewed_at or c.now)
-    duplicate: tb.ServiceRecord | None = None
+    duplicate: ServiceRecord | None = None
     for n, rec in enumerate(records, 1):
-        if rec.status != tb.RecordStatus.APPROVED:
+        if rec.status != RecordStatus.APPROVED:
             continue
         assert rec.reviewed_at is not None
         account = d.earner(rec.person, rec.reviewed_at, rec.card)
@@ -46,8 +51,8 @@ def spending(d: Donghuanlu) -> dict[str, int]:
             # Entered a second time by hand from the paper sheet, then reversed with its reason.
             dup = book.post(
                 community=dh,
-                kind=tb.TransactionKind.EARN,
-                postings=[(book.system(dh, tb.AccountKind.ISSUANCE), -rec.points), (account, rec.points)],
+                kind=TransactionKind.EARN,
+                postings=[(book.system(dh, AccountKind.ISSUANCE), -rec.points), (account, rec.points)],
                 memo=f"补录：{rec.content}",
                 key=f"demo:record:{n}:manual",
                 at=rec.reviewed_at + datetime.timedelta(hours=2),
@@ -64,7 +69,7 @@ def spending(d: Donghuanlu) -> dict[str, int]:
 
     # --- the stamp trail
     trail = rows.add(
-        tb.StampTrail(
+        StampTrail(
             community=dh,
             name="东环路公益集章打卡",
             description="在社区公益服务点扫码集章，每个点每天一次，集满 8 枚奖励 20 积分。",
@@ -76,7 +81,7 @@ def spending(d: Donghuanlu) -> dict[str, int]:
     point_places = [dh, *(p for p in places.values() if p.name in STAMP_POINTS)]
     stamp_points = [
         rows.add(
-            tb.StampPoint(
+            StampPoint(
                 community=dh,
                 trail=trail,
                 name=name,
@@ -92,7 +97,7 @@ def spending(d: Donghuanlu) -> dict[str, int]:
         count = 8 if full else rng.randint(1, 7)
         days = sorted(rng.sample(range((c.today - trail.starts_on).days - 1), count))
         stamp_card = rows.add(
-            tb.StampCard(
+            StampCard(
                 community=dh,
                 trail=trail,
                 person=p,
@@ -104,7 +109,7 @@ def spending(d: Donghuanlu) -> dict[str, int]:
         )
         for k, offset in enumerate(days):
             rows.add(
-                tb.Stamp(
+                Stamp(
                     community=dh,
                     card=stamp_card,
                     point=stamp_points[k % 8],
@@ -117,9 +122,9 @@ def spending(d: Donghuanlu) -> dict[str, int]:
             assert stamp_card.completed_at is not None
             stamp_card.transaction = book.post(
                 community=dh,
-                kind=tb.TransactionKind.EARN,
+                kind=TransactionKind.EARN,
                 postings=[
-                    (book.system(dh, tb.AccountKind.ISSUANCE), -20),
+                    (book.system(dh, AccountKind.ISSUANCE), -20),
                     (book.individual(p, at=stamp_card.completed_at), 20),
                 ],
                 memo="公益集章集满奖励",
@@ -130,12 +135,12 @@ def spending(d: Donghuanlu) -> dict[str, int]:
 
     # --- spending: the 慈善超市 (donated goods, services of certified volunteers and a partner business)
     market = c.users[13]
-    items: list[tuple[tb.Item, int]] = []  # (item, units on the shelf)
+    items: list[tuple[Item, int]] = []  # (item, units on the shelf)
     for name, price, donor, quantity in GOODS:
         item = rows.add(
-            tb.Item(
+            Item(
                 community=dh,
-                kind=tb.ItemKind.GOODS,
+                kind=ItemKind.GOODS,
                 name=name,
                 price=price,
                 stock=0,
@@ -146,7 +151,7 @@ def spending(d: Donghuanlu) -> dict[str, int]:
         )
         for k, (donor_name, part) in enumerate(((donor, quantity // 2), ("新都区慈善总会", quantity - quantity // 2))):
             rows.add(
-                tb.Donation(
+                Donation(
                     community=dh,
                     item=item,
                     donor=donor_name,
@@ -160,9 +165,9 @@ def spending(d: Donghuanlu) -> dict[str, int]:
     barber = next((p for p, st in certified if st.name == "理发"), None)
     services = [
         rows.add(
-            tb.Item(
+            Item(
                 community=dh,
-                kind=tb.ItemKind.SERVICE,
+                kind=ItemKind.SERVICE,
                 name="上门理发一次（助残理发师）",
                 price=20,
                 service_type=T["理发"],
@@ -172,9 +177,9 @@ def spending(d: Donghuanlu) -> dict[str, int]:
             )
         ),
         rows.add(
-            tb.Item(
+            Item(
                 community=dh,
-                kind=tb.ItemKind.SERVICE,
+                kind=ItemKind.SERVICE,
                 name="家电清洗一次",
                 price=50,
                 provider_name="东环家政服务部",
@@ -182,14 +187,14 @@ def spending(d: Donghuanlu) -> dict[str, int]:
             )
         ),
     ]
-    redemptions: list[tb.Redemption] = []
+    redemptions: list[Redemption] = []
     codes: set[str] = set()
 
-    def redeem(account: tb.Account, item: tb.Item, when: datetime.datetime, status: str) -> tb.Redemption:
+    def redeem(account: Account, item: Item, when: datetime.datetime, status: str) -> Redemption:
         tx = book.post(
             community=dh,
-            kind=tb.TransactionKind.SPEND,
-            postings=[(account, -item.price), (book.system(dh, tb.AccountKind.REDEMPTION), item.price)],
+            kind=TransactionKind.SPEND,
+            postings=[(account, -item.price), (book.system(dh, AccountKind.REDEMPTION), item.price)],
             memo=f"兑换：{item.name}",
             key=f"demo:redemption:{len(redemptions) + 1}:reserve",
             at=when,
@@ -202,7 +207,7 @@ def spending(d: Donghuanlu) -> dict[str, int]:
                 codes.add(code)
                 break
         red = rows.add(
-            tb.Redemption(
+            Redemption(
                 community=dh,
                 item=item,
                 account=account,
@@ -217,23 +222,23 @@ def spending(d: Donghuanlu) -> dict[str, int]:
                 transaction=tx,
             )
         )
-        if status == tb.RedemptionStatus.COMPLETED:
+        if status == RedemptionStatus.COMPLETED:
             red.completed_by = item.provider_user or u2
             red.completed_at = when + datetime.timedelta(hours=rng.randint(1, 72))
-        if status in (tb.RedemptionStatus.CANCELLED, tb.RedemptionStatus.EXPIRED):
+        if status in (RedemptionStatus.CANCELLED, RedemptionStatus.EXPIRED):
             red.refund = book.reverse(
                 tx,
                 reason="居民取消兑换，积分退回"
-                if status == tb.RedemptionStatus.CANCELLED
+                if status == RedemptionStatus.CANCELLED
                 else "核销码过期未使用，积分退回",
                 key=f"demo:redemption:{len(redemptions) + 1}:refund",
-                at=red.expires_at if status == tb.RedemptionStatus.EXPIRED else when + datetime.timedelta(days=2),
-                actor=red.created_by if status == tb.RedemptionStatus.CANCELLED else None,
+                at=red.expires_at if status == RedemptionStatus.EXPIRED else when + datetime.timedelta(days=2),
+                actor=red.created_by if status == RedemptionStatus.CANCELLED else None,
             )
         redemptions.append(red)
         return red
 
-    individuals = [a for a in book.accounts if a.kind == tb.AccountKind.INDIVIDUAL and a.community_id == dh.pk]
+    individuals = [a for a in book.accounts if a.kind == AccountKind.INDIVIDUAL and a.community_id == dh.pk]
     mine = book.individual(me, at=t0)
     shelf = {id(item): units for item, units in items}  # goods only; services have no stock
     year_ago = c.now - datetime.timedelta(days=365)
@@ -245,13 +250,11 @@ def spending(d: Donghuanlu) -> dict[str, int]:
         if id(item) in shelf:
             shelf[id(item)] -= 1
         when = year_ago + datetime.timedelta(minutes=rng.randint(0, 60 * 24 * 350))
-        redeem(account, item, when, tb.RedemptionStatus.COMPLETED)
-    for k, state in enumerate(
-        [tb.RedemptionStatus.RESERVED] * 8 + [tb.RedemptionStatus.CANCELLED, tb.RedemptionStatus.EXPIRED]
-    ):
+        redeem(account, item, when, RedemptionStatus.COMPLETED)
+    for k, state in enumerate([RedemptionStatus.RESERVED] * 8 + [RedemptionStatus.CANCELLED, RedemptionStatus.EXPIRED]):
         account = mine if k == 0 else next(a for a in rng.sample(individuals, 40) if a.balance >= 100)
         item = items[k % len(items)][0]
-        reserved = state == tb.RedemptionStatus.RESERVED
+        reserved = state == RedemptionStatus.RESERVED
         when = c.now - datetime.timedelta(days=rng.randint(1, 5) if reserved else rng.randint(30, 90))
         if reserved:
             shelf[id(item)] -= 1
@@ -268,11 +271,11 @@ def spending(d: Donghuanlu) -> dict[str, int]:
         amount = min(card.balance // 2, 300)
         if amount < 10:
             continue
-        managers = [m.person for m in rows.of(tb.AccountManager) if m.account is card]
+        managers = [m.person for m in rows.of(AccountManager) if m.account is card]
         book.post(
             community=dh,
-            kind=tb.TransactionKind.SPEND,
-            postings=[(card, -amount), (book.system(dh, tb.AccountKind.REDEMPTION), amount)],
+            kind=TransactionKind.SPEND,
+            postings=[(card, -amount), (book.system(dh, AccountKind.REDEMPTION), amount)],
             memo=memo,
             key=f"demo:card:{card.name}:reward",
             at=c.now - datetime.timedelta(days=rng.randint(20, 200)),
@@ -296,7 +299,7 @@ def spending(d: Donghuanlu) -> dict[str, int]:
         when = c.now - datetime.timedelta(days=30 * gifts + rng.randint(0, 20))
         book.post(
             community=dh,
-            kind=tb.TransactionKind.GIFT,
+            kind=TransactionKind.GIFT,
             postings=[(account, -50 - 10 * gifts), (book.individual(elders[0], at=when), 50 + 10 * gifts)],
             memo="赠送给家人",
             key=f"demo:gift:{giver.pk}:{when:%Y%m}",
@@ -310,12 +313,12 @@ def spending(d: Donghuanlu) -> dict[str, int]:
             amount = 30 + 10 * k
             book.post(
                 community=dh,
-                kind=tb.TransactionKind.CLEAR,
+                kind=TransactionKind.CLEAR,
                 postings=[
                     (account, -amount),
-                    (book.system(dh, tb.AccountKind.CLEARING, caotanglu), amount),
-                    (book.system(caotanglu, tb.AccountKind.CLEARING, dh), -amount),
-                    (book.system(caotanglu, tb.AccountKind.REDEMPTION), amount),
+                    (book.system(dh, AccountKind.CLEARING, caotanglu), amount),
+                    (book.system(caotanglu, AccountKind.CLEARING, dh), -amount),
+                    (book.system(caotanglu, AccountKind.REDEMPTION), amount),
                 ],
                 memo="通存通兑：在草堂路社区兑换生活用品",
                 key=f"demo:clear:{account.person_id}:{k}",
@@ -326,14 +329,14 @@ def spending(d: Donghuanlu) -> dict[str, int]:
     # Awards for the most active volunteers (part of their 志愿服务记录).
     minutes: dict[int, int] = {}
     for rec in records:
-        if rec.status == tb.RecordStatus.APPROVED:
+        if rec.status == RecordStatus.APPROVED:
             minutes[rec.person.pk] = minutes.get(rec.person.pk, 0) + rec.minutes
     top = sorted(minutes, key=lambda pk: -minutes[pk])[:12]
     for year in (start.year + 1, start.year + 2):
         for pk in dict.fromkeys([me.pk, *top]):
             if pk in c.volunteers:
                 rows.add(
-                    tb.Award(
+                    Award(
                         community=dh,
                         volunteer=c.volunteers[pk],
                         title=f"{year - 1}年度东环路社区优秀志愿者",
@@ -343,12 +346,12 @@ def spending(d: Donghuanlu) -> dict[str, int]:
                     )
                 )
 
-    approved = [r for r in records if r.status == tb.RecordStatus.APPROVED]
+    approved = [r for r in records if r.status == RecordStatus.APPROVED]
     return {
         "volunteers": len(c.volunteers),
         "records": len(records),
         "approved_minutes": sum(r.minutes for r in approved),
         "pending": stats["pending"],
         "redemptions": len(redemptions),
-        "certificates": len(rows.of(tb.Certificate)),
+        "certificates": len(rows.of(Certificate)),
     }

@@ -12,7 +12,10 @@ from gongzhi.demo.timebank.common import Community
 from gongzhi.demo.timebank.history import Rows
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
-from gongzhi.timebank import models as tb
+from gongzhi.timebank.models.activities import ServiceRecord
+from gongzhi.timebank.models.ledger import Account
+from gongzhi.timebank.models.skills import ServiceType
+from gongzhi.timebank.models.volunteers import Team
 
 VOLUNTEERS = 620
 HISTORY_MONTHS = 31  # 2024-05 … 2026-11 when loaded in December 2026
@@ -91,16 +94,16 @@ class Donghuanlu:
     disabled: list[Person]
     vols: list[Person]
     adult_vols: list[Person]
-    elder_team: tb.Team
-    party_team: tb.Team
+    elder_team: Team
+    party_team: Team
     helpers: list[Person]
-    card_of: dict[int, tb.Account]
-    yard_card: dict[int, tb.Account]
+    card_of: dict[int, Account]
+    yard_card: dict[int, Account]
     place_of: dict[int, Place] = field(default_factory=dict)
-    records: list[tb.ServiceRecord] = field(default_factory=list)
+    records: list[ServiceRecord] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
-    certified: list[tuple[Person, tb.ServiceType]] = field(default_factory=list)
+    certified: list[tuple[Person, ServiceType]] = field(default_factory=list)
 
-    def earner(self, p: Person, when: datetime.datetime, card: tb.Account | None) -> tb.Account:
+    def earner(self, p: Person, when: datetime.datetime, card: Account | None) -> Account:
         """The account a record's points go to: the card it was served under, or the volunteer's own."""
         return card or self.book.individual(p, at=when)

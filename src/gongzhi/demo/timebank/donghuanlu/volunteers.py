@@ -22,7 +22,8 @@ from gongzhi.demo.timebank.donghuanlu.street import (
 from gongzhi.demo.timebank.history import at
 from gongzhi.people.models import Person, PersonTag, Tag
 from gongzhi.places.models import Place, PlaceKind
-from gongzhi.timebank import models as tb
+from gongzhi.timebank.models.ledger import Account, AccountKind, AccountManager, AccountMember
+from gongzhi.timebank.models.volunteers import Team, TeamKind, TeamMember
 
 
 def volunteers(c: Community, caotanglu: Place | None) -> Donghuanlu:
@@ -89,12 +90,12 @@ def volunteers(c: Community, caotanglu: Place | None) -> Donghuanlu:
     adult_vols = [p for p in vols if c.age(p) >= 18]
 
     # --- teams and self-organizations
-    teams: dict[str, tb.Team] = {}
+    teams: dict[str, Team] = {}
     for i, (name, desc) in enumerate(SELF_ORGS):
         teams[name] = rows.add(
-            tb.Team(
+            Team(
                 community=dh,
-                kind=tb.TeamKind.SELF_ORG,
+                kind=TeamKind.SELF_ORG,
                 name=name,
                 description=desc,
                 founded_on=datetime.date(2016 + i % 4, 3 + i, 1),
@@ -103,48 +104,48 @@ def volunteers(c: Community, caotanglu: Place | None) -> Donghuanlu:
             )
         )
     for name, desc in TEAMS:
-        teams[name] = rows.add(tb.Team(community=dh, name=name, description=desc, founded_on=start))
+        teams[name] = rows.add(Team(community=dh, name=name, description=desc, founded_on=start))
     for team in teams.values():
-        size = 40 if team.kind == tb.TeamKind.TEAM else rng.randint(12, 30)
+        size = 40 if team.kind == TeamKind.TEAM else rng.randint(12, 30)
         for p in dict.fromkeys(
             [team.leader, *rng.sample(adult_vols, size)] if team.leader else rng.sample(adult_vols, size)
         ):
             assert p is not None
             v = c.volunteers[p.pk]
-            rows.add(tb.TeamMember(community=dh, team=team, volunteer=v, joined_on=max(v.registered_on, start)))
+            rows.add(TeamMember(community=dh, team=team, volunteer=v, joined_on=max(v.registered_on, start)))
     elder_team, party_team = teams["助老服务队"], teams["东环路党员先锋队"]
-    helpers = [tm.volunteer.person for tm in rows.of(tb.TeamMember) if tm.team is elder_team]
+    helpers = [tm.volunteer.person for tm in rows.of(TeamMember) if tm.team is elder_team]
 
     # --- collective cards, each with managers and members
-    card_of: dict[int, tb.Account] = {}  # the card a person serves under
+    card_of: dict[int, Account] = {}  # the card a person serves under
     for i, org in enumerate(PARTY_ORGS):
-        card = book.card(dh, tb.AccountKind.PARTY_ORG, f"{org}党支部储蓄卡", at=t0)
+        card = book.card(dh, AccountKind.PARTY_ORG, f"{org}党支部储蓄卡", at=t0)
         members = in_service[10 * i : 10 * i + 10]
-        rows.add(tb.AccountManager(community=dh, account=card, person=members[0], created_at=t0))
+        rows.add(AccountManager(community=dh, account=card, person=members[0], created_at=t0))
         for p in members:
-            rows.add(tb.AccountMember(community=dh, account=card, person=p, created_at=t0))
+            rows.add(AccountMember(community=dh, account=card, person=p, created_at=t0))
             card_of[p.pk] = card
     taken = set(card_of)
     for org in ENTERPRISES:
-        card = book.card(dh, tb.AccountKind.ENTERPRISE, f"{org}企业卡", at=t0)
+        card = book.card(dh, AccountKind.ENTERPRISE, f"{org}企业卡", at=t0)
         staff = [p for p in adult_vols if p.pk not in taken and c.age(p) < 60][:5]
-        rows.add(tb.AccountManager(community=dh, account=card, person=staff[0], created_at=t0))
+        rows.add(AccountManager(community=dh, account=card, person=staff[0], created_at=t0))
         for p in staff:
             taken.add(p.pk)
-            rows.add(tb.AccountMember(community=dh, account=card, person=p, created_at=t0))
+            rows.add(AccountMember(community=dh, account=card, person=p, created_at=t0))
             card_of[p.pk] = card
-    yard_card: dict[int, tb.Account] = {}
+    yard_card: dict[int, Account] = {}
     yard_manager: dict[int, Person] = {}
     for yard in sorted(courtyards, key=lambda p: p.sort_key):
-        card = yard_card[yard.pk] = book.card(dh, tb.AccountKind.COURTYARD, f"{yard.name}院落集体卡", at=t0)
+        card = yard_card[yard.pk] = book.card(dh, AccountKind.COURTYARD, f"{yard.name}院落集体卡", at=t0)
         people = by_top.get(yard.pk, [])
         manager = c.users[14].person if c.users[14].person.place_path.startswith(yard.path) else None
         manager = manager or next(p for p in people if 35 <= c.age(p) <= 75)
         yard_manager[yard.pk] = manager
-        rows.add(tb.AccountManager(community=dh, account=card, person=manager, created_at=t0))
+        rows.add(AccountManager(community=dh, account=card, person=manager, created_at=t0))
         members = [p for p in people if p.pk in c.volunteers and p.pk not in taken and p.pk != me.pk]
         for p in dict.fromkeys([manager, *members[:8]]):
-            rows.add(tb.AccountMember(community=dh, account=card, person=p, created_at=t0))
+            rows.add(AccountMember(community=dh, account=card, person=p, created_at=t0))
             if p.pk in c.volunteers:
                 card_of[p.pk] = card
     return Donghuanlu(

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from gongzhi.timebank.services.catalogue import redemptions_expire
-from gongzhi.timebank.services.ledger import elderly_floors_follow
+from gongzhi.timebank.services.redemptions import redemptions_expire
+from gongzhi.timebank.services.settings import elderly_floors_follow
 from gongzhi.timebank.tasks import ensure_sweep_scheduled, recurring_sessions_extend
 
 
