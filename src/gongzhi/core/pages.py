@@ -6,7 +6,8 @@
   switches the header shows).
 - `form_error(form, exc)` / `form_call(form, service, **kwargs)`: a service's refusal on the form field it names.
 - `message_call(request, service, **kwargs)`: a button's service call whose refusal becomes the page's message.
-- `render_page(request, template, context, fragment=...)`: the whole page, or only its fragment for htmx.
+- `render_page(request, template, context, fragment=..., error=...)`: the whole page, or only its fragment for htmx;
+  with a refusal in the page's error box and the refusal's status. `form_summary(form)`: one line for that box.
 
 The example every new page copies is `places.views.household_detail` (a read) and
 `voices.views.surveys.survey_list` (a form that calls a service): see docs/ARCHITECTURE.md, "Adding a page".
@@ -23,6 +24,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.http import actor_of
@@ -36,6 +38,7 @@ __all__ = [
     "community_page",
     "form_call",
     "form_error",
+    "form_summary",
     "is_htmx",
     "message_call",
     "page_context",
@@ -108,14 +111,30 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def form_summary(form: forms.Form) -> str:
+    """One line for a page's error box: the first invalid field's label and message (pages that show one box, not
+    an error under each field)."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        return f"{label}：{errors[0]}" if label else str(errors[0])
+    return str(_("输入有误，请检查后重试"))
+
+
 def render_page(
     request: HttpRequest,
     template: str,
     context: dict[str, Any],
     *,
     fragment: str | None = None,
+    error: ApplicationError | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The whole page; or, when htmx asks and the page has one, only `fragment` (the part htmx swaps)."""
+    """The whole page; or, when htmx asks and the page has one, only `fragment` (the part htmx swaps).
+
+    With `error`, the page shows the service's refusal in its error box (`{{ error }}`) and answers with the
+    refusal's status (400, 409…), so a client or test sees that nothing was done."""
     chosen = fragment if fragment and is_htmx(request) else template
+    if error is not None:
+        context = {**context, "error": str(error.message)}
+        status = error.status
     return render(request, chosen, context, status=status)

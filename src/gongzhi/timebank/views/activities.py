@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from gongzhi.core.http import actor_of
-from gongzhi.core.pages import community_page, form_error, page_context
+from gongzhi.core.pages import community_page, form_error, page_context, render_page
 from gongzhi.core.permissions import Action
 from gongzhi.core.qr import qr_svg
 from gongzhi.core.scoping import user_can
@@ -62,12 +62,6 @@ MONTH_WEEKS = [
     ("5", gettext_lazy("最后一个")),
 ]
 PAPER_ROWS = 5
-
-
-def _page(request: HttpRequest, template: str, context: dict[str, Any], error: ApplicationError | None) -> HttpResponse:
-    if error is not None:
-        context["error"] = str(error.message)
-    return render(request, template, context, status=error.status if error is not None else 200)
 
 
 # --- activity list, new, detail --------------------------------------------------------------------------------
@@ -217,7 +211,7 @@ def activity_cancel(request: HttpRequest, community_id: int, activity_id: int) -
         activities_services.activity_cancel(actor=actor, activity=activity)
     except ApplicationError as exc:
         context = _detail_context(request, community, activity_id)
-        return _page(request, "timebank/activities_detail.html", context, exc)
+        return render_page(request, "timebank/activities_detail.html", context, error=exc)
     messages.success(request, _("活动已取消，已报名的志愿者会收到通知"))
     return redirect("timebank:activity_detail", community_id=community.pk, activity_id=activity.pk)
 
@@ -231,7 +225,7 @@ def activity_extend(request: HttpRequest, community_id: int, activity_id: int) -
         added = sessions_extend(actor=actor, activity=activity)
     except ApplicationError as exc:
         context = _detail_context(request, community, activity_id)
-        return _page(request, "timebank/activities_detail.html", context, exc)
+        return render_page(request, "timebank/activities_detail.html", context, error=exc)
     messages.success(request, _("已续排 %(n)s 个场次") % {"n": len(added)})
     return redirect("timebank:activity_detail", community_id=community.pk, activity_id=activity.pk)
 
@@ -254,7 +248,7 @@ def session_signup(request: HttpRequest, community_id: int, session_id: int) -> 
         signup = signup_create(actor=actor, session=session, card=_card_choice(request, community))
     except ApplicationError as exc:
         context = _detail_context(request, community, session.activity_id)
-        return _page(request, "timebank/activities_detail.html", context, exc)
+        return render_page(request, "timebank/activities_detail.html", context, error=exc)
     if signup.status == SignUpStatus.WAITLISTED:
         messages.success(request, _("名额已满，您已进入候补，排第 %(n)s 位") % {"n": signup.waitlist_position})
     else:
@@ -271,7 +265,9 @@ def signup_cancel(request: HttpRequest, community_id: int, signup_id: int) -> Ht
     try:
         signups_services.signup_cancel(actor=actor, signup=signup)
     except ApplicationError as exc:
-        return _page(request, "timebank/activities_detail.html", _detail_context(request, community, activity_id), exc)
+        return render_page(
+            request, "timebank/activities_detail.html", _detail_context(request, community, activity_id), error=exc
+        )
     messages.success(request, _("已取消报名"))
     return redirect("timebank:activity_detail", community_id=community.pk, activity_id=activity_id)
 
@@ -387,7 +383,9 @@ def session_scan(request: HttpRequest, community_id: int, session_id: int) -> Ht
             record = check_in(actor=actor, session=session, code=code)
             text = _("%(name)s 签到成功") % {"name": record.person.masked_name}
     except ApplicationError as exc:
-        return _page(request, "timebank/activities_session.html", _session_context(request, community, session_id), exc)
+        return render_page(
+            request, "timebank/activities_session.html", _session_context(request, community, session_id), error=exc
+        )
     messages.success(request, text)
     return redirect("timebank:session_detail", community_id=community.pk, session_id=session.pk)
 
@@ -398,11 +396,11 @@ def session_paper(request: HttpRequest, community_id: int, session_id: int) -> H
     actor, community = community_page(request, community_id)
     session = selectors.session_get(actor=actor, community=community, session_id=session_id)
     if not can_run_session(actor, session.activity):
-        return _page(
+        return render_page(
             request,
             "timebank/activities_session.html",
             _session_context(request, community, session_id),
-            PermissionDenied(_("只有活动的组织者或社区工作人员可以办理签到")),
+            error=PermissionDenied(_("只有活动的组织者或社区工作人员可以办理签到")),
         )
     people = _people_choices(request, community, session, selectors.session_signups(actor=actor, session=session))
     forms_ = _paper_forms(request.POST, people)
@@ -436,7 +434,7 @@ def session_paper(request: HttpRequest, community_id: int, session_id: int) -> H
             error = exc
     if error is not None:
         context = _session_context(request, community, session_id, paper=forms_)
-        return _page(request, "timebank/activities_session.html", context, error)
+        return render_page(request, "timebank/activities_session.html", context, error=error)
     messages.success(request, _("已录入 %(n)s 条签到记录，待审核") % {"n": len(created)})
     return redirect("timebank:session_detail", community_id=community.pk, session_id=session.pk)
 
@@ -482,7 +480,7 @@ def record_dispute(request: HttpRequest, community_id: int, record_id: int) -> H
     try:
         approval_services.record_dispute(actor=actor, record=record, reason=request.POST.get("reason", ""))
     except ApplicationError as exc:
-        return _page(request, "timebank/activities_mine.html", _my_context(request, community), exc)
+        return render_page(request, "timebank/activities_mine.html", _my_context(request, community), error=exc)
     messages.success(request, _("申诉已提交，社区工作人员会尽快处理"))
     return redirect("timebank:my_activities", community_id=community.pk)
 
@@ -527,6 +525,8 @@ def record_decide(request: HttpRequest, community_id: int, record_id: int) -> Ht
         else:
             raise ValidationFailed(_("请选择审核结果"), code=Code.BAD_DECISION)
     except ApplicationError as exc:
-        return _page(request, "timebank/activities_approvals.html", _approvals_context(request, community), exc)
+        return render_page(
+            request, "timebank/activities_approvals.html", _approvals_context(request, community), error=exc
+        )
     messages.success(request, text)
     return redirect("timebank:approvals", community_id=community.pk)

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.http import actor_of
-from gongzhi.core.pages import community_page, page_context
+from gongzhi.core.pages import community_page, form_summary, page_context
 from gongzhi.places.models import Place
 from gongzhi.timebank.models.volunteers import TeamKind, VolunteerStatus
 from gongzhi.timebank.predicates import can_manage_volunteers
@@ -94,13 +94,6 @@ class TeamForm(forms.Form):
     is_mature = forms.BooleanField(label=gettext_lazy("成熟自组织"), required=False)
 
 
-def _form_error(form: forms.Form) -> str:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        return f"{label}：{errors[0]}" if label else str(errors[0])
-    return _("输入有误，请检查后重试")
-
-
 def _base(request: HttpRequest, community: Place) -> dict[str, Any]:
     return page_context(request, community, nav="timebank")
 
@@ -169,7 +162,7 @@ def volunteer_new(request: HttpRequest, community_id: int) -> HttpResponse:
                 messages.success(request, _("已注册志愿者，编号 %(n)s") % {"n": volunteer.number})
                 return redirect("timebank:volunteer_detail", community_id=community.pk, volunteer_id=volunteer.pk)
         else:
-            error, status = _form_error(form), 400
+            error, status = form_summary(form), 400
     else:
         form = RegisterForm(initial={"application": request.GET.get("application")})
     return render(
@@ -219,7 +212,7 @@ def volunteer_action(request: HttpRequest, community_id: int, volunteer_id: int,
         elif action == "award":
             form = AwardForm(request.POST)
             if not form.is_valid():
-                return _detail(request, community, volunteer_id, error=_form_error(form), status=400)
+                return _detail(request, community, volunteer_id, error=form_summary(form), status=400)
             award_add(actor=actor, volunteer=volunteer, **form.cleaned_data)
             messages.success(request, _("已记录表彰"))
         elif action == "team":
@@ -268,7 +261,7 @@ def recruitment_list(request: HttpRequest, community_id: int) -> HttpResponse:
     if request.method == "POST":
         form = RecruitmentForm(request.POST)
         if not form.is_valid():
-            return _recruitment_page(request, community, form=form, error=_form_error(form), status=400)
+            return _recruitment_page(request, community, form=form, error=form_summary(form), status=400)
         data = form.cleaned_data
         try:
             recruitment_save(
@@ -345,7 +338,7 @@ def team_list(request: HttpRequest, community_id: int) -> HttpResponse:
                 messages.success(request, _("已保存队伍"))
                 return redirect("timebank:team_list", community_id=community.pk)
         else:
-            error, status = _form_error(form), 400
+            error, status = form_summary(form), 400
     context = {
         **_base(request, community),
         "teams": selectors.team_list(actor=actor, community=community),
