@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
-from django.contrib.auth.models import PermissionsMixin
+from django.contrib.auth.models import AnonymousUser, PermissionsMixin
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -211,3 +211,7 @@ class ApiToken(models.Model):
 
     def is_live(self, now: Any) -> bool:
         return self.revoked_at is None and now < self.expires_at
+
+
+# Whoever a permission question is about: a signed-in user, or the anonymous visitor Django puts on a request.
+Viewer = User | AnonymousUser

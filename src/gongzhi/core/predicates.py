@@ -8,41 +8,43 @@ services and views ask a name and not an `Action`. Plain functions, no django-ru
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from gongzhi.core.models import Viewer
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import belongs_to, grants_allowing, user_can
 
 if TYPE_CHECKING:
     from gongzhi.core.models import ApiToken, User
+    from gongzhi.places.models import Place
 
 
-def in_community(user: Any, community_id: int | None) -> bool:
+def in_community(user: Viewer, community_id: int | None) -> bool:
     """Whether the user holds a role inside the community (staff, field roles, parties, residents), not above it."""
     return belongs_to(user, community_id)
 
 
-def can_admin(user: Any, community: Any) -> bool:
+def can_admin(user: Viewer, community: Place) -> bool:
     """Community administration: roles, tags, settings (`Action.ADMIN` reaching the community)."""
     return user_can(user, Action.ADMIN, community)
 
 
-def can_admin_anywhere(user: Any) -> bool:
+def can_admin_anywhere(user: Viewer) -> bool:
     """Whether some role of the user administers a community (what the Django admin's gate asks)."""
     return bool(grants_allowing(user, Action.ADMIN))
 
 
-def can_view_audit_anywhere(user: Any) -> bool:
+def can_view_audit_anywhere(user: Viewer) -> bool:
     """Whether some role of the user may read an audit log (the admin's audit list)."""
     return bool(grants_allowing(user, Action.AUDIT_VIEW))
 
 
-def audit_community_ids(user: Any) -> set[int]:
+def audit_community_ids(user: Viewer) -> set[int]:
     """The communities whose audit log the user may read."""
     return {g.community_id for g in grants_allowing(user, Action.AUDIT_VIEW) if g.community_id}
 
 
-def can_assign_role(user: User, community: Any) -> bool:
+def can_assign_role(user: User, community: Place | None) -> bool:
     """A role is given inside a community by its administrators only (a node outside any community: no one)."""
     return community is not None and can_admin(user, community)
 

@@ -16,7 +16,8 @@ from django.db.models import Q
 from gongzhi.core.permissions import Action, role_allows
 
 if TYPE_CHECKING:
-    from gongzhi.core.models import User
+    from gongzhi.core.models import User, Viewer
+    from gongzhi.places.models import Place
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Grant:
         return self.place_id is not None and self.place_id == self.community_id
 
 
-def grants_for(user: Any) -> tuple[Grant, ...]:
+def grants_for(user: Viewer | None) -> tuple[Grant, ...]:
     if user is None or not user.is_authenticated:
         return ()
     cached: tuple[Grant, ...] | None = getattr(user, "_gongzhi_grants", None)
@@ -49,7 +50,7 @@ def grants_for(user: Any) -> tuple[Grant, ...]:
             "role", "community_id", "place_id", "place__path", "grid__path", "household_id", "household__place_path"
         )
         cached = tuple(Grant(*row) for row in rows)
-        user._gongzhi_grants = cached
+        user.__dict__["_gongzhi_grants"] = cached  # memoized for the request, as forget_grants expects
     return cached
 
 
@@ -58,22 +59,22 @@ def forget_grants(user: User) -> None:
     user.__dict__.pop("_gongzhi_communities", None)
 
 
-def belongs_to(user: Any, community_id: int | None) -> bool:
+def belongs_to(user: Viewer | None, community_id: int | None) -> bool:
     """Whether the user holds a role inside this community (its staff, field roles, parties and residents), as
     opposed to above it: street staff get figures, and on the pages they may open, no one's name in full."""
     return community_id is not None and any(g.community_id == community_id for g in grants_for(user))
 
 
-def grants_allowing(user: Any, action: Action | str) -> list[Grant]:
+def grants_allowing(user: Viewer | None, action: Action | str) -> list[Grant]:
     return [g for g in grants_for(user) if role_allows(g.role, Action(action))]
 
 
-def user_can(user: Any, action: Action | str, community: Any) -> bool:
+def user_can(user: Viewer | None, action: Action | str, community: Place) -> bool:
     """Whether some grant for the action reaches this community (street grants reach their communities)."""
     return user_can_at(user, action, community_id=community.pk, path=community.path)
 
 
-def user_can_at(user: Any, action: Action | str, *, community_id: int | None, path: str) -> bool:
+def user_can_at(user: Viewer | None, action: Action | str, *, community_id: int | None, path: str) -> bool:
     """The same, for any node of the community given by its community id and its own path."""
     for grant in grants_allowing(user, action):
         if community_id is not None and grant.community_id == community_id:
@@ -84,7 +85,7 @@ def user_can_at(user: Any, action: Action | str, *, community_id: int | None, pa
 
 
 class ScopedQuerySet(models.QuerySet[Any]):
-    def restrict(self, user: Any, action: Action | str) -> Self:
+    def restrict(self, user: Viewer | None, action: Action | str) -> Self:
         combined: Q | None = None
         for grant in grants_allowing(user, action):
             q = grant_q(self.model, grant)
@@ -92,7 +93,7 @@ class ScopedQuerySet(models.QuerySet[Any]):
                 combined = q if combined is None else combined | q
         return self.none() if combined is None else self.filter(combined)
 
-    def visible_to(self, user: Any) -> Self:
+    def visible_to(self, user: Viewer | None) -> Self:
         return self.restrict(user, self.model.view_action)
 
 

@@ -3,11 +3,10 @@ scope (the selectors filter by the user for the same reason; the admin sees outb
 
 from __future__ import annotations
 
-from typing import Any
-
+from gongzhi.core.models import Viewer
 from gongzhi.notifications.models import Notification
 
 
-def can_read_notification(user: Any, notification: Notification) -> bool:
+def can_read_notification(user: Viewer, notification: Notification) -> bool:
     """Opening or marking read: only the notification's own user (someone else's is answered as not found)."""
     return bool(user is not None and user.is_authenticated and notification.user_id == user.pk)

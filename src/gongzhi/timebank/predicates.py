@@ -11,16 +11,13 @@ Two kinds of name:
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import NotFound, PermissionDenied
-from gongzhi.core.models import User
+from gongzhi.core.models import Viewer
 from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import grants_allowing, grants_for, user_can
+from gongzhi.core.scoping import CommunityOwned, grants_allowing, grants_for, user_can
 from gongzhi.people.models import Person
 from gongzhi.places.models import Household, Place, PlaceKind
 from gongzhi.timebank.errors import Code
@@ -62,13 +59,11 @@ __all__ = [
     "require_volunteer_manager",
 ]
 
-AnyUser = User | AnonymousUser
-
 
 # --- the community ---------------------------------------------------------------------------------------------
 
 
-def in_community(user: AnyUser | None, community: Place) -> bool:
+def in_community(user: Viewer | None, community: Place) -> bool:
     """Whether the user holds any role reaching the community (else its accounts do not exist for them)."""
     for grant in grants_for(user):
         if grant.community_id == community.pk:
@@ -78,14 +73,14 @@ def in_community(user: AnyUser | None, community: Place) -> bool:
     return False
 
 
-def require_member(user: AnyUser | None, community: Place) -> None:
+def require_member(user: Viewer | None, community: Place) -> None:
     """404 for a user (or anonymous visitor) without a role in the community."""
     if not in_community(user, community):
         raise NotFound()
 
 
 def require_staff(
-    user: AnyUser, community: Place, actions: Action | tuple[Action, ...], message: str | None = None
+    user: Viewer, community: Place, actions: Action | tuple[Action, ...], message: str | None = None
 ) -> None:
     """404 for a user without a role in the community, 403 for one whose role allows none of `actions`."""
     require_member(user, community)
@@ -94,7 +89,7 @@ def require_staff(
         raise PermissionDenied(message)
 
 
-def require_same_community(row: Any, community: Place) -> None:
+def require_same_community(row: CommunityOwned | None, community: Place) -> None:
     """A row named in a request belongs to the URL's community, else it does not exist here (404)."""
     if row is not None and row.community_id != community.pk:
         raise NotFound()
@@ -106,12 +101,12 @@ def require_place_in(place: Place | None, community: Place) -> None:
         raise NotFound()
 
 
-def is_own_person(user: AnyUser, person_id: int | None) -> bool:
+def is_own_person(user: Viewer, person_id: int | None) -> bool:
     """The resident record is the user's own."""
     return person_id is not None and Person.objects.filter(pk=person_id, account_id=user.pk).exists()
 
 
-def own_person(user: AnyUser, community: Place, message: str) -> Person:
+def own_person(user: Viewer, community: Place, message: str) -> Person:
     """The user's own resident record in the community: 404 outside it, 403 (`no_person`) for a user with a role
     here but no resident record (staff act for themselves only as residents)."""
     require_member(user, community)
@@ -124,37 +119,37 @@ def own_person(user: AnyUser, community: Place, message: str) -> Person:
 # --- staff roles -----------------------------------------------------------------------------------------------
 
 
-def is_timebank_staff(user: AnyUser, community: Place) -> bool:
+def is_timebank_staff(user: Viewer, community: Place) -> bool:
     """Community staff (书记/社工): they may run any session and decide any record of the community."""
     return user_can(user, Action.TIMEBANK_ISSUE, community)
 
 
-def can_manage_volunteers(user: AnyUser, community: Place) -> bool:
+def can_manage_volunteers(user: Viewer, community: Place) -> bool:
     return user_can(user, Action.TIMEBANK_VOLUNTEERS, community)
 
 
-def can_run_stamps(user: AnyUser, community: Place) -> bool:
+def can_run_stamps(user: Viewer, community: Place) -> bool:
     return user_can(user, Action.TIMEBANK_STAMPS, community)
 
 
-def can_approve_help(user: AnyUser, community: Place) -> bool:
+def can_approve_help(user: Viewer, community: Place) -> bool:
     return user_can(user, Action.TIMEBANK_APPROVE_HELP, community)
 
 
-def can_train(user: AnyUser, community: Place) -> bool:
+def can_train(user: Viewer, community: Place) -> bool:
     return user_can(user, Action.TIMEBANK_TRAINING, community)
 
 
-def can_set_up_skills(user: AnyUser, community: Place) -> bool:
+def can_set_up_skills(user: Viewer, community: Place) -> bool:
     """Skills and service types are set up by whoever manages accounts or training."""
     return user_can(user, Action.TIMEBANK_ACCOUNTS, community) or user_can(user, Action.TIMEBANK_TRAINING, community)
 
 
-def can_manage_catalogue(user: AnyUser, community: Place) -> bool:
+def can_manage_catalogue(user: Viewer, community: Place) -> bool:
     return user_can(user, Action.TIMEBANK_CATALOGUE, community)
 
 
-def require_street(user: AnyUser, street: Place, action: Action, message: str) -> None:
+def require_street(user: Viewer, street: Place, action: Action, message: str) -> None:
     """404 for a user with no role on the street or its communities, 403 for one whose roles may not do this."""
     if street.kind != PlaceKind.STREET:
         raise NotFound()
@@ -168,15 +163,15 @@ def require_street(user: AnyUser, street: Place, action: Action, message: str) -
         raise PermissionDenied(message)
 
 
-def require_volunteer_manager(user: AnyUser, community: Place, message: str | None = None) -> None:
+def require_volunteer_manager(user: Viewer, community: Place, message: str | None = None) -> None:
     require_staff(user, community, Action.TIMEBANK_VOLUNTEERS, message or _("只有社区工作人员可以管理志愿者"))
 
 
-def require_catalogue_manager(user: AnyUser, community: Place) -> None:
+def require_catalogue_manager(user: Viewer, community: Place) -> None:
     require_staff(user, community, Action.TIMEBANK_CATALOGUE, _("只有社区工作人员可以管理积分兑换目录"))
 
 
-def reaches_place(user: AnyUser, action: Action, place: Place) -> bool:
+def reaches_place(user: Viewer, action: Action, place: Place) -> bool:
     """Whether a grant for `action` covers the place: the whole community, a subtree holding it, or a grid with a
     household at or under it."""
     for grant in grants_allowing(user, action):
@@ -199,7 +194,7 @@ def reaches_place(user: AnyUser, action: Action, place: Place) -> bool:
 # --- accounts --------------------------------------------------------------------------------------------------
 
 
-def owns_account(user: AnyUser, account: Account) -> bool:
+def owns_account(user: Viewer, account: Account) -> bool:
     """The user is the holder of the individual account, or a manager of the card."""
     if account.kind == AccountKind.INDIVIDUAL:
         return is_own_person(user, account.person_id)
@@ -208,7 +203,7 @@ def owns_account(user: AnyUser, account: Account) -> bool:
     return False
 
 
-def require_account_owner(user: AnyUser | None, account: Account) -> None:
+def require_account_owner(user: Viewer | None, account: Account) -> None:
     """The holder of an individual account, or a manager of a card; 404 outside the community."""
     if user is None or not user.is_authenticated:
         raise NotFound()
@@ -224,18 +219,18 @@ def require_account_owner(user: AnyUser | None, account: Account) -> None:
 # --- activities and service records ----------------------------------------------------------------------------
 
 
-def can_run_session(user: AnyUser, activity: Activity) -> bool:
+def can_run_session(user: Viewer, activity: Activity) -> bool:
     """The activity's organiser, or community staff, scan codes, enter paper sheets and cancel."""
     return bool(activity.organiser_id == user.pk or is_timebank_staff(user, activity.community))
 
 
-def require_session_runner(user: AnyUser, activity: Activity) -> None:
+def require_session_runner(user: Viewer, activity: Activity) -> None:
     require_member(user, activity.community)
     if not can_run_session(user, activity):
         raise PermissionDenied(_("只有活动的组织者或社区工作人员可以办理签到"))
 
 
-def grid_reaches_record(user: AnyUser, record: ServiceRecord) -> bool:
+def grid_reaches_record(user: Viewer, record: ServiceRecord) -> bool:
     """A grid worker's grid reaches a resident-to-resident record by the volunteer's grid, else by its place."""
     for grant in grants_allowing(user, Action.TIMEBANK_APPROVE_HELP):
         if grant.community_id != record.community_id:
@@ -247,7 +242,7 @@ def grid_reaches_record(user: AnyUser, record: ServiceRecord) -> bool:
     return False
 
 
-def can_decide_record(user: AnyUser, record: ServiceRecord, activity: Activity | None) -> bool:
+def can_decide_record(user: Viewer, record: ServiceRecord, activity: Activity | None) -> bool:
     """Who approves or rejects a record: community staff; the organiser of the record's activity (their own
     activities only); for resident-to-resident help, the grid worker whose grid reaches it. `activity` is the
     record's session's activity, passed in so that a list of records costs no query per row."""
@@ -263,7 +258,7 @@ def record_activity(record: ServiceRecord) -> Activity | None:
     return record.session.activity if record.session_id and record.session is not None else None
 
 
-def require_record_decider(user: AnyUser, record: ServiceRecord) -> None:
+def require_record_decider(user: Viewer, record: ServiceRecord) -> None:
     """`can_decide_record` as a refusal; nobody decides their own record."""
     require_member(user, record.community)
     if not can_decide_record(user, record, record_activity(record)):
@@ -277,7 +272,7 @@ def require_record_decider(user: AnyUser, record: ServiceRecord) -> None:
 # --- resident exchange -----------------------------------------------------------------------------------------
 
 
-def require_exchange_party(user: AnyUser, exchange: Exchange, person_id: int, message: str) -> None:
+def require_exchange_party(user: Viewer, exchange: Exchange, person_id: int, message: str) -> None:
     """The user is the resident `person_id` of the exchange; 404 outside the community, else 403."""
     if is_own_person(user, person_id):
         return
@@ -288,7 +283,7 @@ def require_exchange_party(user: AnyUser, exchange: Exchange, person_id: int, me
 # --- the catalogue ---------------------------------------------------------------------------------------------
 
 
-def can_complete_redemption(user: AnyUser, item: Item) -> bool:
+def can_complete_redemption(user: Viewer, item: Item) -> bool:
     """The item's provider (its login, or its volunteer's) or staff with TIMEBANK_CATALOGUE complete its codes."""
     if item.provider_user_id is not None and item.provider_user_id == user.pk:
         return True
@@ -297,7 +292,7 @@ def can_complete_redemption(user: AnyUser, item: Item) -> bool:
     return user_can(user, Action.TIMEBANK_CATALOGUE, item.community)
 
 
-def provides_in(user: AnyUser | None, community: Place) -> bool:
+def provides_in(user: Viewer | None, community: Place) -> bool:
     """Whether the user completes codes in the community: staff with TIMEBANK_CATALOGUE, or the provider of one
     of its items (a partner business's login, a certified volunteer)."""
     if user is None or not user.is_authenticated:
@@ -309,6 +304,6 @@ def provides_in(user: AnyUser | None, community: Place) -> bool:
     ).exists()
 
 
-def redeemed_by(user: AnyUser, redemption: Redemption) -> bool:
+def redeemed_by(user: Viewer, redemption: Redemption) -> bool:
     """The user made the redemption, or it was made for their own resident record."""
     return redemption.created_by_id == user.pk or is_own_person(user, redemption.person_id)

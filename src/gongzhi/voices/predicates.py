@@ -3,9 +3,7 @@ act on it (otherwise 403). Every workflow service asks them, so the API, the adm
 
 from __future__ import annotations
 
-from typing import Any
-
-from gongzhi.core.models import User
+from gongzhi.core.models import User, Viewer
 from gongzhi.core.permissions import Action, role_allows
 from gongzhi.core.scoping import grants_allowing, grants_for, user_can, user_can_at
 from gongzhi.places.models import Place
@@ -32,21 +30,21 @@ __all__ = [
 ]
 
 
-def can_manage(user: Any, voice: Voice) -> bool:
+def can_manage(user: Viewer, voice: Voice) -> bool:
     """书记 and 社工 whose subtree holds the voice's place: routing, merging, promoting, rejecting."""
     return any(
         g.place_path and voice.place_path.startswith(g.place_path) for g in grants_allowing(user, Action.VOICE_MANAGE)
     )
 
 
-def can_manage_community(user: Any, community: Any) -> bool:
+def can_manage_community(user: Viewer, community: Place) -> bool:
     """Managing the community's own settings (custom statuses) needs a manage grant over the whole community."""
     return any(
         g.place_path and community.path.startswith(g.place_path) for g in grants_allowing(user, Action.VOICE_MANAGE)
     )
 
 
-def can_handle(user: Any, voice: Voice) -> bool:
+def can_handle(user: Viewer, voice: Voice) -> bool:
     """Managers; a member of the party the voice is assigned to (物业 handles only what is assigned to it); a grid
     worker whose grid holds the voice, or a building or group head whose place does."""
     if not getattr(user, "is_authenticated", False):
@@ -66,12 +64,12 @@ def can_handle(user: Any, voice: Voice) -> bool:
     return False
 
 
-def can_enter(user: Any, community: Any) -> bool:
+def can_enter(user: Viewer, community: Place) -> bool:
     """Entering a voice on a resident's behalf (hotline, counter, meeting) somewhere in the community."""
     return user_can_at(user, Action.VOICE_ENTER, community_id=community.pk, path=community.path)
 
 
-def text_reveals(user: Any, voice: Voice) -> dict[str, bool]:
+def text_reveals(user: Viewer, voice: Voice) -> dict[str, bool]:
     """Which kinds of number typed into the voice's text a handler may see in full (a logged reveal): phones and ID
     numbers, by the role's reveal rights at the voice's place. Nobody else ever sees them (core/usertext.py)."""
     handler = can_handle(user, voice)
@@ -81,33 +79,33 @@ def text_reveals(user: Any, voice: Voice) -> dict[str, bool]:
     }
 
 
-def can_reveal_phone(user: Any, voice: Voice) -> bool:
+def can_reveal_phone(user: Viewer, voice: Voice) -> bool:
     """Whether the role may reveal a phone number at the voice's place (not 物业); the caller also asks
     `can_handle`."""
     return user_can_at(user, Action.REVEAL_PHONE, community_id=voice.community_id, path=voice.place_path)
 
 
-def can_submit(user: Any, community: Place) -> bool:
+def can_submit(user: Viewer, community: Place) -> bool:
     """A resident of the community (or staff with the resident's right) may report a voice there."""
     return user_can(user, Action.VOICE_SUBMIT, community)
 
 
-def can_submit_at(user: Any, *, community_id: int, path: str) -> bool:
+def can_submit_at(user: Viewer | None, *, community_id: int, path: str) -> bool:
     """Reporting (or "me too") at one place of the community: VOICE_SUBMIT over that place."""
     return user_can_at(user, Action.VOICE_SUBMIT, community_id=community_id, path=path)
 
 
-def can_enter_at(user: Any, *, community_id: int, path: str) -> bool:
+def can_enter_at(user: Viewer | None, *, community_id: int, path: str) -> bool:
     """Entering a voice on a resident's behalf at one place: VOICE_ENTER over that place."""
     return user_can_at(user, Action.VOICE_ENTER, community_id=community_id, path=path)
 
 
-def can_configure(user: Any, community: Place) -> bool:
+def can_configure(user: Viewer, community: Place) -> bool:
     """Editing the community's routing table, parties, categories and Open311 keys (书记, 社工): VOICE_MANAGE."""
     return user_can(user, Action.VOICE_MANAGE, community)
 
 
-def can_edit_calendar(user: Any) -> bool:
+def can_edit_calendar(user: Viewer) -> bool:
     """The holiday calendar is deployment-wide: superusers only."""
     return bool(getattr(user, "is_superuser", False))
 
@@ -117,22 +115,22 @@ def can_read_calendar(user: User) -> bool:
     return bool(user.is_superuser or grants_allowing(user, Action.VOICE_HANDLE))
 
 
-def can_organize_survey(user: Any, place: Place) -> bool:
+def can_organize_survey(user: Viewer, place: Place) -> bool:
     """Opening and running 双找 surveys over a place: VOICE_MANAGE over it (the caller has made sure it is seen)."""
     return Place.objects.restrict(user, Action.VOICE_MANAGE).filter(pk=place.pk).exists()
 
 
-def can_close_survey(user: Any, survey: Survey) -> bool:
+def can_close_survey(user: Viewer, survey: Survey) -> bool:
     """Closing a survey: VOICE_MANAGE over its place."""
     return Place.objects.restrict(user, Action.VOICE_MANAGE).filter(pk=survey.place_id).exists()
 
 
-def can_work_surveys(user: Any, community: Place) -> bool:
+def can_work_surveys(user: Viewer, community: Place) -> bool:
     """The survey pages: visitors (SURVEY_VISIT) and the staff who organise them (VOICE_MANAGE)."""
     return user_can(user, Action.SURVEY_VISIT, community) or user_can(user, Action.VOICE_MANAGE, community)
 
 
-def has_inbox(user: Any, community: Place) -> bool:
+def has_inbox(user: Viewer, community: Place) -> bool:
     """Whether the user has an inbox in this community: some handling grant here, or a party of it."""
     for grant in grants_for(user):
         if not role_allows(grant.role, Action.VOICE_HANDLE):
@@ -145,7 +143,7 @@ def has_inbox(user: Any, community: Place) -> bool:
     return False
 
 
-def works_voices_in(user: Any, community: Place) -> bool:
+def works_voices_in(user: Viewer, community: Place) -> bool:
     """Whether the user works voices in this community (their 社情民意 home is the inbox): a handling role here, or
     a member of one of its parties."""
     for grant in grants_allowing(user, Action.VOICE_HANDLE):
