@@ -12,8 +12,6 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from gongzhi.core.errors import NotFound
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import grants_allowing
 from gongzhi.deliberation.models import (
     Attendance,
     Body,
@@ -38,7 +36,6 @@ __all__ = [
     "body_list",
     "body_members",
     "body_rules",
-    "can_manage_bodies",
     "meeting_body",
     "person_by_id_number",
     "resolution_figures",
@@ -51,14 +48,6 @@ __all__ = [
 
 # Meeting kinds whose resolutions are decided by rules.assembly; equal to the topic procedures of the same name.
 DECIDING_KINDS = (assembly.COUNCIL, assembly.VILLAGERS, assembly.VILLAGE_REPS)
-
-
-def can_manage_bodies(actor: Any, community: Place) -> bool:
-    """Rosters are kept by the staff who manage topics somewhere in the community."""
-    return any(
-        (g.place_path and g.place_path.startswith(community.path)) or g.community_id == community.pk
-        for g in grants_allowing(actor, Action.TOPIC_MANAGE)
-    )
 
 
 def body_list(*, actor: Any, community: Place) -> QuerySet[Body]:

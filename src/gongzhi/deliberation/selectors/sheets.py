@@ -106,7 +106,7 @@ def sheet_print_rows(*, actor: Any, topic: Topic, serial: str = "") -> Iterator[
 def coefficient_table(*, community: Place, extra_floors: int = 2) -> list[tuple[int, str]]:
     """The community's table as (floor, coefficient) rows for its edit form, else the default one; a couple of
     blank floors at the end let staff extend it to taller buildings."""
-    from gongzhi.deliberation.services.elevator import community_coefficients
+    from gongzhi.deliberation.selectors.topics import community_coefficients
     from gongzhi.places.models import Household
 
     source = community_coefficients(community.pk) or cost_share.DEFAULT_ELEVATOR_COEFFICIENTS

@@ -257,7 +257,6 @@ def objection_list(*, topic: Topic) -> QuerySet[Any]:
 def elevator_form_floors(*, topic: Topic, plan: Any = None) -> list[tuple[int, str]]:
     """(floor, coefficient) for each floor of the unit, for the plan form: the saved plan's, else the community's
     table, else the default one (ground floor 0); a floor no table covers is left blank for staff to fill."""
-    from gongzhi.deliberation.services.elevator import community_coefficients
     from gongzhi.rules import cost_share
 
     floors = (
@@ -273,3 +272,11 @@ def elevator_form_floors(*, topic: Topic, plan: Any = None) -> list[tuple[int, s
         source = community_coefficients(topic.community_id) or cost_share.DEFAULT_ELEVATOR_COEFFICIENTS
         table = {f: str(c) for f, c in source.items()}
     return [(f, table.get(f, "")) for f in range(1, top + 1)]
+
+
+def community_coefficients(community_id: int) -> dict[int, Decimal] | None:
+    """The community's own floor-coefficient table, or None for the default of rules.cost_share."""
+    from gongzhi.deliberation.models.topics import ElevatorCoefficients
+
+    row = ElevatorCoefficients.objects.filter(community_id=community_id).first()
+    return {int(k): Decimal(v) for k, v in row.coefficients.items()} if row else None

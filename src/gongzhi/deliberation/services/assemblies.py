@@ -23,8 +23,6 @@ from gongzhi.core.errors import (
     ValidationFailed,
     clean_or_fail,
 )
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import grants_allowing
 from gongzhi.deliberation.models import (
     Body,
     BodyKind,
@@ -39,6 +37,7 @@ from gongzhi.deliberation.models import (
     Topic,
     VoteCount,
 )
+from gongzhi.deliberation.predicates import can_manage_place
 from gongzhi.deliberation.selectors import assemblies as reads
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place, PlaceKind
@@ -61,10 +60,6 @@ __all__ = [
 _FROZEN = {Status.DECIDED, Status.IMPLEMENTING, Status.REPORTED}
 
 
-def _manages(actor: Any, path: str) -> bool:
-    return any(g.place_path and path.startswith(g.place_path) for g in grants_allowing(actor, Action.TOPIC_MANAGE))
-
-
 def _reason(reason: str) -> str:
     return clean_or_fail(
         reason,
@@ -81,7 +76,7 @@ def body_create(*, actor: Any, place: Place, kind: str, name: str) -> Body:
     """Staff managing topics at the place set up its 议事会 or (in a village) its 村民代表会议; one of a kind each."""
     if place.community_id is None:
         raise ValidationFailed(_("请选择社区或村内的地点"), code="bad_place")
-    if not _manages(actor, place.path):
+    if not can_manage_place(actor, place.path):
         raise PermissionDenied(_("只有社区工作人员可以设立议事机构"))
     if kind not in BodyKind.values:
         raise ValidationFailed(_("请选择议事机构类别"), code="bad_kind")
@@ -105,7 +100,7 @@ def body_create(*, actor: Any, place: Place, kind: str, name: str) -> Body:
 
 def _locked_body(actor: Any, body: Body) -> Body:
     locked: Body = Body.objects.select_for_update().get(pk=body.pk)
-    if not _manages(actor, locked.place_path):
+    if not can_manage_place(actor, locked.place_path):
         raise PermissionDenied(_("只有社区工作人员可以维护议事机构"))
     return locked
 
@@ -202,7 +197,7 @@ def body_member_end(*, actor: Any, member: BodyMember, until: datetime.date, rea
 def resolution_create(*, actor: Any, meeting: Meeting, text: str, topic: Topic | None = None) -> Resolution:
     """A resolution put to the vote at a held 议事会, 村民会议 or 村民代表会议; it belongs to the meeting's topic."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if not _manages(actor, meeting.place_path):
+    if not can_manage_place(actor, meeting.place_path):
         raise PermissionDenied(_("只有社区工作人员可以记录会议表决"))
     if meeting.kind not in reads.DECIDING_KINDS:
         raise ValidationFailed(_("这类会议不作表决"), code="not_a_deciding_meeting")
@@ -243,7 +238,7 @@ def _locked_resolution(actor: Any, resolution: Resolution) -> Resolution:
         .select_related("meeting", "topic", "body")
         .get(pk=resolution.pk)
     )
-    if not _manages(actor, locked.place_path):
+    if not can_manage_place(actor, locked.place_path):
         raise PermissionDenied(_("只有社区工作人员可以记录会议表决"))
     if locked.topic is not None and locked.topic.status in _FROZEN:
         raise PhaseClosed(_("该议题已形成决议，表决记录不能再改"), code="already_decided")

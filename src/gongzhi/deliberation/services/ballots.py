@@ -27,7 +27,8 @@ from gongzhi.deliberation.models import (
     Status,
     Topic,
 )
-from gongzhi.deliberation.services.topics import VOTING_PROCEDURES, _can_manage
+from gongzhi.deliberation.predicates import can_manage_topic
+from gongzhi.deliberation.services.topics import VOTING_PROCEDURES
 from gongzhi.people.models import Ownership, Person
 from gongzhi.rules import topic_lifecycle as lc
 
@@ -213,7 +214,7 @@ def ballot_enter_paper(
 ) -> Ballot:
     """Staff enter a printed ballot sheet by its serial number, optionally with its scan."""
     topic, voter_id = _topic_and_voter(topic, person_id=voter.pk)
-    if not _can_manage(actor, topic):
+    if not can_manage_topic(actor, topic):
         raise PermissionDenied()
     serial_no = clean_or_fail(
         serial_no,
@@ -241,7 +242,7 @@ def ballot_enter_proxy(
 ) -> Ballot:
     """A vote by written authorisation: the agent's name and the authorisation itself are required."""
     topic, voter_id = _topic_and_voter(topic, person_id=voter.pk)
-    if not _can_manage(actor, topic):
+    if not can_manage_topic(actor, topic):
         raise PermissionDenied()
     proxy_name = clean_or_fail(
         proxy_name,
@@ -268,7 +269,7 @@ def ballot_void(*, actor: Any, ballot: Ballot, reason: str) -> Ballot:
     """Staff void a ballot only with a reason; the row stays, and the owner may vote again in the window."""
     ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
     ballot.topic = _shared(ballot.topic_id)  # so that a void cannot slip in after `topic_decide` has tallied
-    if not _can_manage(actor, ballot.topic):
+    if not can_manage_topic(actor, ballot.topic):
         raise PermissionDenied()
     if ballot.voided_at is not None:
         raise ValidationFailed(_("该表决票已作废"), code="already_void")

@@ -28,7 +28,8 @@ from gongzhi.deliberation.models import (
     Status,
     Topic,
 )
-from gongzhi.deliberation.services.topics import _can_manage, _in_audience, _managed
+from gongzhi.deliberation.predicates import can_manage_topic, can_take_part_in_topic, in_topic_audience
+from gongzhi.deliberation.services.locks import topic_lock_for_manager
 from gongzhi.rules import dot_vote
 from gongzhi.rules import topic_lifecycle as lc
 
@@ -79,7 +80,7 @@ def _phase(feature: str, topic: Topic, message: str, code: str) -> None:
 
 
 def _manager(actor: Any, topic: Topic) -> None:
-    if not _can_manage(actor, topic):
+    if not can_manage_topic(actor, topic):
         raise PermissionDenied(_("只有社区工作人员可以整理团队共创"))
 
 
@@ -89,7 +90,7 @@ def cocreation_configure(
 ) -> CocreationSession:
     """Staff fix the dots per participant, the optional cap per cluster and how many clusters go to the plan;
     only before voting opens, so that nobody's budget changes under them."""
-    topic = _managed(actor, topic)
+    topic = topic_lock_for_manager(actor, topic)
     _cocreation(topic)
     session = _session(topic)
     if topic.status not in (Status.PUBLISHED, Status.DISCUSSION):
@@ -122,7 +123,7 @@ def idea_add(*, actor: Any, topic: Topic, body: str, on_behalf_of: str = "") -> 
     offline = bool((on_behalf_of or "").strip())
     if offline:
         _manager(actor, topic)
-    elif not (_in_audience(actor, topic) or _can_manage(actor, topic)):
+    elif not can_take_part_in_topic(actor, topic):
         raise PermissionDenied(_("您不在该议题的范围内"))
     _phase("idea", topic, _("现在不是收集想法的阶段"), "ideas_closed")
     text = clean_or_fail(
@@ -200,7 +201,7 @@ def _cluster_name(name: str) -> str:
 @transaction.atomic
 def cluster_create(*, actor: Any, topic: Topic, name: str) -> Cluster:
     """Staff open a new cluster at the end of the board, while the ideas are being grouped."""
-    topic = _managed(actor, topic)
+    topic = topic_lock_for_manager(actor, topic)
     _cocreation(topic)
     _session(topic)
     _phase("cluster", topic, _("现在不能整理类别"), "clusters_closed")
@@ -225,7 +226,7 @@ def cluster_create(*, actor: Any, topic: Topic, name: str) -> Cluster:
 
 @transaction.atomic
 def cluster_rename(*, actor: Any, cluster: Cluster, name: str) -> Cluster:
-    topic = _managed(actor, cluster.topic)
+    topic = topic_lock_for_manager(actor, cluster.topic)
     _session(topic)
     cluster = Cluster.objects.select_for_update().get(pk=cluster.pk, topic=topic)
     _phase("cluster", topic, _("现在不能整理类别"), "clusters_closed")
@@ -249,7 +250,7 @@ def cluster_rename(*, actor: Any, cluster: Cluster, name: str) -> Cluster:
 @transaction.atomic
 def idea_assign(*, actor: Any, idea: Idea, cluster: Cluster | None) -> Idea:
     """Puts an idea in one cluster (or takes it out of any): an idea is in at most one cluster."""
-    topic = _managed(actor, idea.topic)
+    topic = topic_lock_for_manager(actor, idea.topic)
     _session(topic)
     idea = Idea.objects.select_for_update().get(pk=idea.pk, topic=topic)
     _phase("cluster", topic, _("现在不能整理类别"), "clusters_closed")
@@ -297,7 +298,7 @@ def dot_spend(*, actor: Any, topic: Topic, cluster: Cluster) -> Dot:
     session = _session(topic)
     topic = _fresh(topic)
     _cocreation(topic)
-    if not _in_audience(actor, topic):
+    if not in_topic_audience(actor, topic):
         raise PermissionDenied(_("您不在该议题的范围内"))
     _dot_window(topic)
     if cluster.topic_id != topic.pk:
@@ -338,7 +339,7 @@ def dot_take_back(*, actor: Any, topic: Topic, cluster: Cluster) -> Dot:
     _session(topic)
     topic = _fresh(topic)
     _cocreation(topic)
-    if not _in_audience(actor, topic):
+    if not in_topic_audience(actor, topic):
         raise PermissionDenied(_("您不在该议题的范围内"))
     _dot_window(topic)
     if cluster.topic_id != topic.pk:
@@ -415,7 +416,7 @@ def action_item_add(
     *, actor: Any, topic: Topic, cluster: Cluster | None, title: str, owner: str, due: datetime.date | None
 ) -> ActionItem:
     """After the decision, staff turn a top cluster into an action with a responsible party and a date."""
-    topic = _managed(actor, topic)
+    topic = topic_lock_for_manager(actor, topic)
     _cocreation(topic)
     _phase("action_plan", topic, _("形成决议后才能制定行动计划"), "plan_closed")
     if cluster is not None and cluster.topic_id != topic.pk:
@@ -449,7 +450,7 @@ def action_item_update(
     *, actor: Any, item: ActionItem, title: str, owner: str, due: datetime.date | None, status: str
 ) -> ActionItem:
     """Staff update an action's owner, date or progress during implementation; every change is audited."""
-    topic = _managed(actor, item.topic)
+    topic = topic_lock_for_manager(actor, item.topic)
     item = ActionItem.objects.select_for_update().get(pk=item.pk, topic=topic)
     _phase("action_plan", topic, _("行动计划已结束，不能再修改"), "plan_closed")
     if status not in ActionStatus.values:

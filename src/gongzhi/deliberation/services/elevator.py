@@ -25,7 +25,9 @@ from gongzhi.deliberation.models import (
     Procedure,
     Topic,
 )
-from gongzhi.deliberation.services.topics import _can_manage, _in_audience, _managed
+from gongzhi.deliberation.predicates import can_manage_topic, can_set_elevator_coefficients, can_take_part_in_topic
+from gongzhi.deliberation.selectors.topics import community_coefficients
+from gongzhi.deliberation.services.locks import topic_lock_for_manager
 from gongzhi.rules import topic_lifecycle as lc
 
 
@@ -74,14 +76,6 @@ def parse_coefficients(raw: Mapping[int, str]) -> dict[int, Decimal]:
     return table
 
 
-def community_coefficients(community_id: int) -> dict[int, Decimal] | None:
-    """The community's own table, or None for the default of rules.cost_share."""
-    from gongzhi.deliberation.models.topics import ElevatorCoefficients
-
-    row = ElevatorCoefficients.objects.filter(community_id=community_id).first()
-    return {int(k): Decimal(v) for k, v in row.coefficients.items()} if row else None
-
-
 @transaction.atomic
 def elevator_plan_set(
     *,
@@ -95,7 +89,7 @@ def elevator_plan_set(
     coefficient; without any, the community's table (else the default one, ground floor 0) applies."""
     from gongzhi.rules import cost_share
 
-    topic = _managed(actor, topic)
+    topic = topic_lock_for_manager(actor, topic)
     if topic.procedure != Procedure.ELEVATOR:
         raise NotFound()
     if not lc.phase_allows("revise", topic.status, timezone.now()):
@@ -131,23 +125,13 @@ def elevator_plan_set(
     return plan
 
 
-def can_set_coefficients(actor: Any, community: Any) -> bool:
-    """The community's table is set by staff who manage topics of the whole community (not one building)."""
-    from gongzhi.core.permissions import Action
-    from gongzhi.core.scoping import grants_allowing
-
-    return any(
-        g.place_path and community.path.startswith(g.place_path) for g in grants_allowing(actor, Action.TOPIC_MANAGE)
-    )
-
-
 @transaction.atomic
 def elevator_coefficients_set(*, actor: Any, community: Any, coefficients: Mapping[int, str]) -> Any:
     """The community's floor-coefficient table, which prefills every new elevator plan; plans already saved keep
     their own coefficients. Locks the community's row."""
     from gongzhi.deliberation.models.topics import ElevatorCoefficients
 
-    if not can_set_coefficients(actor, community):
+    if not can_set_elevator_coefficients(actor, community):
         raise PermissionDenied(_("只有社区工作人员可以修改分摊系数表"))
     table = parse_coefficients(coefficients)
     if not table:
@@ -183,7 +167,7 @@ def objection_file(*, actor: Any, topic: Topic, body: str) -> Objection:
     plan = ElevatorPlan.objects.filter(topic=topic).first()
     if plan is None:
         raise NotFound()
-    if not (_in_audience(actor, topic) or _can_manage(actor, topic)):
+    if not can_take_part_in_topic(actor, topic):
         raise PermissionDenied(_("您不在该议题的范围内"))
     start = plan.publicity_starts_at
     closes = lc.publicity_closes(start, plan.publicity_days) if start else None
@@ -200,7 +184,7 @@ def objection_file(*, actor: Any, topic: Topic, body: str) -> Objection:
 @transaction.atomic
 def objection_answer(*, actor: Any, objection: Objection, answer: str) -> Objection:
     objection = Objection.objects.select_for_update().select_related("topic").get(pk=objection.pk)
-    if not _can_manage(actor, objection.topic):
+    if not can_manage_topic(actor, objection.topic):
         raise PermissionDenied()
     before = {"answer": objection.answer}
     objection.answer = clean_or_fail(answer, label=_("答复"), max_length=2000, field="answer", required=_("请填写答复"))

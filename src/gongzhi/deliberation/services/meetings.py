@@ -16,8 +16,6 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, PhaseClosed, ValidationFailed, clean_or_fail
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import grants_allowing
 from gongzhi.deliberation.models import (
     Attendance,
     AttendanceMethod,
@@ -28,6 +26,7 @@ from gongzhi.deliberation.models import (
     SuggestionStatus,
     Topic,
 )
+from gongzhi.deliberation.predicates import can_manage_meeting, can_manage_place, can_record_meeting
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place, PlaceKind
 
@@ -36,8 +35,6 @@ __all__ = [
     "SIGNIN_CLOSES_AFTER",
     "SIGNIN_OPENS_BEFORE",
     "attendance_record",
-    "can_manage_meeting",
-    "can_record_meeting",
     "meeting_cancel",
     "meeting_mark_held",
     "meeting_schedule",
@@ -67,18 +64,6 @@ MEETING_PLACE_KINDS = frozenset(
         PlaceKind.VILLAGER_GROUP,
     }
 )
-
-
-def _grant_reaches(actor: Any, action: Action, path: str) -> bool:
-    return any(g.place_path and path.startswith(g.place_path) for g in grants_allowing(actor, action))
-
-
-def can_manage_meeting(actor: Any, meeting: Meeting) -> bool:
-    return _grant_reaches(actor, Action.TOPIC_MANAGE, meeting.place_path)
-
-
-def can_record_meeting(actor: Any, meeting: Meeting) -> bool:
-    return _grant_reaches(actor, Action.MEETING_RECORD, meeting.place_path)
 
 
 def signin_window(meeting: Meeting) -> tuple[datetime.datetime, datetime.datetime]:
@@ -124,7 +109,7 @@ def meeting_schedule(
 ) -> Meeting:
     if place.community_id is None or place.kind not in MEETING_PLACE_KINDS:
         raise ValidationFailed(_("请选择社区、小区、院落、楼栋、村或村民小组"), code="bad_place")
-    if not _grant_reaches(actor, Action.TOPIC_MANAGE, place.path):
+    if not can_manage_place(actor, place.path):
         raise PermissionDenied(_("只有社区工作人员可以安排会议"))
     if kind not in MeetingKind.values:
         raise ValidationFailed(_("请选择会议类型"), code="bad_kind", extra={"field": "kind"})

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, PhaseClosed, ValidationFailed, clean_or_fail
 from gongzhi.deliberation.models import OpinionStatement, OpinionVote, Procedure, StatementStatus, Topic
-from gongzhi.deliberation.services.topics import _can_manage, _in_audience
+from gongzhi.deliberation.predicates import can_manage_topic, in_topic_audience
 from gongzhi.people.models import Person
 from gongzhi.rules import topic_lifecycle as lc
 
@@ -81,8 +81,8 @@ def statement_add(*, actor: Any, topic: Topic, text: str) -> OpinionStatement:
     """Staff seed statements that are approved at once; residents of the audience submit ones that wait for
     moderation. The same text twice (ignoring spaces, punctuation, case) is refused, by a unique key."""
     topic = _opinion_topic(topic, "statement")
-    staff = _can_manage(actor, topic)
-    if not (staff or _in_audience(actor, topic)):
+    staff = can_manage_topic(actor, topic)
+    if not (staff or in_topic_audience(actor, topic)):
         raise PermissionDenied(_("您不在该议题的范围内"))
     if len((text or "").strip()) > STATEMENT_MAX:
         raise ValidationFailed(
@@ -134,7 +134,7 @@ def statement_moderate(*, actor: Any, statement: OpinionStatement, approve: bool
     """Staff approve a pending (or earlier rejected) statement, or reject one with a reason its author sees. A
     statement rejected after votes keeps them; the map leaves it out the Pol.is way (moderated_out)."""
     statement = _locked_statement(statement)
-    if not _can_manage(actor, statement.topic):
+    if not can_manage_topic(actor, statement.topic):
         raise PermissionDenied(_("只有社区工作人员可以审核观点"))
     _opinion_topic(statement.topic, "statement")
     before = {"status": statement.status, "reason": statement.reject_reason}
@@ -213,7 +213,7 @@ def statement_vote(*, actor: Any, statement: OpinionStatement, stance: str) -> O
     value = _stance(stance)
     statement = _locked_statement(statement)
     topic = _opinion_topic(statement.topic, "opine")
-    if not _in_audience(actor, topic):
+    if not in_topic_audience(actor, topic):
         raise PermissionDenied(_("您不在该议题的范围内"))
     _votable(statement)
     vote, before = _upsert(statement=statement, voter=actor, person=None, value=value, entered_by=actor)
@@ -237,7 +237,7 @@ def questionnaire_enter(
     resident's (as their account's if they have one, so one person is one participant); audited on behalf of
     the resident. Blank answers are left as they were."""
     topic = _opinion_topic(topic, "opine")
-    if not _can_manage(actor, topic):
+    if not can_manage_topic(actor, topic):
         raise PermissionDenied(_("只有社区工作人员可以录入纸质问卷"))
     person = Person.objects.get(pk=person.pk)  # whether they have an account now, not when the caller read it
     if person.community_id != topic.community_id or not (person.place_path or "").startswith(topic.place_path):

@@ -17,8 +17,10 @@ from django.utils.translation import gettext as _
 from gongzhi.core import audit
 from gongzhi.core.errors import PermissionDenied, PhaseClosed, ValidationFailed, clean_or_fail
 from gongzhi.deliberation.models import Ballot, BallotSheet, Topic
+from gongzhi.deliberation.predicates import can_manage_topic
 from gongzhi.deliberation.services.ballots import ballot_enter_paper
-from gongzhi.deliberation.services.topics import VOTING_PROCEDURES, _can_manage, _managed
+from gongzhi.deliberation.services.locks import topic_lock_for_manager
+from gongzhi.deliberation.services.topics import VOTING_PROCEDURES
 from gongzhi.rules import topic_lifecycle as lc
 
 __all__ = [
@@ -64,7 +66,7 @@ def sheet_issue(*, actor: Any, topic: Topic) -> list[BallotSheet]:
     from gongzhi.deliberation.selectors import designated_owner_ids
     from gongzhi.deliberation.services.elevator import topic_households
 
-    topic = _managed(actor, topic)
+    topic = topic_lock_for_manager(actor, topic)
     check_printable(topic)
     designated = designated_owner_ids(topic=topic)
     sheets = BallotSheet.objects.filter(topic=topic)
@@ -96,7 +98,7 @@ def sheet_reissue(*, actor: Any, sheet: BallotSheet, reason: str) -> BallotSheet
     entered as a live ballot stays (void the ballot first). Locks the topic, then the sheet."""
     from gongzhi.deliberation.selectors import designated_owner_ids
 
-    topic = _managed(actor, sheet.topic)
+    topic = topic_lock_for_manager(actor, sheet.topic)
     check_printable(topic)
     sheet = BallotSheet.objects.select_for_update().get(pk=sheet.pk, topic=topic)
     if sheet.voided_at is not None:
@@ -148,7 +150,7 @@ def ballot_enter_by_serial(
     """Staff enter a printed sheet by its serial: the voter is the household owner the sheet was issued to. A
     serial of another topic, an unknown or voided one, or a QR token that does not match is refused; a serial
     already entered is refused by ballot_enter_paper (paper_serial_used_once)."""
-    if not _can_manage(actor, topic):
+    if not can_manage_topic(actor, topic):
         raise PermissionDenied()
     parsed, scanned_token = parse_scan(serial)
     token = (token or scanned_token).strip().lower()

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.http import actor_of
 from gongzhi.core.pages import page_context
-from gongzhi.deliberation import selectors, services
+from gongzhi.deliberation import predicates, selectors, services
 from gongzhi.deliberation.models import BodyKind, Choice, MeetingStatus, MemberRole, Status, Topic
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place, PlaceKind
@@ -119,7 +119,7 @@ def _resolution_rows(topic: Topic) -> list[dict[str, Any]]:
 
 def panel(request: HttpRequest, actor: Any, topic: Topic) -> dict[str, Any]:
     """The context of this procedure's panel on the topic page (template deliberation/_panel_assemblies.html)."""
-    can_manage = services._can_manage(actor, topic)
+    can_manage = predicates.can_manage_topic(actor, topic)
     rows = _resolution_rows(topic)
     held = [row["meeting"] for row in rows if row["meeting"].status == MeetingStatus.HELD]
     decidable = any(f.recorded for row in rows for _r, f in row["resolutions"])
@@ -141,7 +141,7 @@ def resolution_new(request: HttpRequest, community_id: int, topic_id: int) -> Ht
     topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
     if topic.procedure not in services.MEETING_PROCEDURES:
         raise NotFound()
-    if not services._can_manage(actor, topic):
+    if not predicates.can_manage_topic(actor, topic):
         raise PermissionDenied(_("只有社区工作人员可以记录会议表决"))
     form = ResolutionForm(request.POST)
     if not form.is_valid():
@@ -169,7 +169,7 @@ def resolution_new(request: HttpRequest, community_id: int, topic_id: int) -> Ht
 def _bodies_staff(request: HttpRequest, community_id: int) -> tuple[Any, Place]:
     actor = actor_of(request)
     community = place_selectors.community_get(actor=actor, community_id=community_id)
-    if not selectors.can_manage_bodies(actor, community):
+    if not predicates.can_manage_bodies(actor, community):
         raise PermissionDenied(_("只有社区工作人员可以维护议事机构"))
     return actor, community
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.http import actor_of
 from gongzhi.core.pages import page_context
-from gongzhi.deliberation import selectors, services
+from gongzhi.deliberation import predicates, selectors, services
 from gongzhi.deliberation.models import ActionStatus, Procedure, Status, Topic
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
@@ -58,7 +58,7 @@ def _topic(request: HttpRequest, community_id: int, topic_id: int) -> tuple[Any,
 
 def _staff(request: HttpRequest, community_id: int, topic_id: int) -> tuple[Any, Place, Topic]:
     actor, community, topic = _topic(request, community_id, topic_id)
-    if not services._can_manage(actor, topic):
+    if not predicates.can_manage_topic(actor, topic):
         raise PermissionDenied(_("只有社区工作人员可以整理团队共创"))
     return actor, community, topic
 
@@ -83,8 +83,8 @@ def panel(request: HttpRequest, actor: Any, topic: Topic) -> dict[str, Any]:
     """The context of this procedure's panel on the topic page (template deliberation/_panel_cocreation.html)."""
     now = timezone.now()
     board = selectors.cocreation_board(actor=actor, topic=topic)
-    in_audience = services._in_audience(actor, topic)
-    can_manage = services._can_manage(actor, topic)
+    in_audience = predicates.in_topic_audience(actor, topic)
+    can_manage = predicates.can_manage_topic(actor, topic)
     return {
         "board": board,
         "can_idea": lc.phase_allows("idea", topic.status, now) and (in_audience or can_manage),

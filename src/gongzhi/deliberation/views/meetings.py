@@ -22,7 +22,7 @@ from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.http import actor_of
 from gongzhi.core.pages import page_context
 from gongzhi.core.qr import qr_svg
-from gongzhi.deliberation import exporting, services
+from gongzhi.deliberation import exporting, predicates, services
 from gongzhi.deliberation.models import Meeting, MeetingKind, MeetingStatus, SuggestionStatus
 from gongzhi.deliberation.selectors import meetings as selectors
 from gongzhi.places import selectors as place_selectors
@@ -93,7 +93,7 @@ def _meeting(request: HttpRequest, community_id: int, meeting_id: int) -> tuple[
 
 
 def _require_record(actor: Any, meeting: Meeting) -> None:
-    if not services.can_record_meeting(actor, meeting):
+    if not predicates.can_record_meeting(actor, meeting):
         raise PermissionDenied(_("只有社区工作人员、楼栋长或小组长可以登记会议"))
 
 
@@ -170,7 +170,7 @@ def schedule(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 def meeting_detail(request: HttpRequest, community_id: int, meeting_id: int) -> HttpResponse:
     actor, community, meeting = _meeting(request, community_id, meeting_id)
-    can_record = services.can_record_meeting(actor, meeting)
+    can_record = predicates.can_record_meeting(actor, meeting)
     opens, closes = services.signin_window(meeting)
     return render(
         request,
@@ -180,7 +180,7 @@ def meeting_detail(request: HttpRequest, community_id: int, meeting_id: int) -> 
             community,
             meeting=meeting,
             can_record=can_record,
-            can_manage=services.can_manage_meeting(actor, meeting),
+            can_manage=predicates.can_manage_meeting(actor, meeting),
             attendances=selectors.attendance_list(meeting=meeting) if can_record else [],
             suggestions=selectors.suggestion_list(meeting=meeting),
             signin_opens=opens,

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.http import actor_of
 from gongzhi.core.pages import page_context
-from gongzhi.deliberation import selectors, services
+from gongzhi.deliberation import predicates, selectors, services
 from gongzhi.deliberation.models import Procedure, StatementStatus, Topic
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
@@ -70,8 +70,8 @@ def _topic(request: HttpRequest, community_id: int, topic_id: int) -> tuple[Any,
 def panel(request: HttpRequest, actor: Any, topic: Topic) -> dict[str, Any]:
     """The context of this procedure's panel on the topic page (template deliberation/_panel_opinion.html)."""
     now = timezone.now()
-    audience = services._in_audience(actor, topic)
-    manage = services._can_manage(actor, topic)
+    audience = predicates.in_topic_audience(actor, topic)
+    manage = predicates.can_manage_topic(actor, topic)
     return {
         "op": selectors.opinion_panel(actor=actor, topic=topic),
         "can_opine": audience and lc.phase_allows("opine", topic.status, now),
@@ -178,7 +178,7 @@ def opinion_moderate(request: HttpRequest, community_id: int, topic_id: int) -> 
     """Staff approve or reject residents' statements (a rejection states its reason to the author) and seed
     statements of their own."""
     actor, community, topic = _topic(request, community_id, topic_id)
-    if not services._can_manage(actor, topic):
+    if not predicates.can_manage_topic(actor, topic):
         raise PermissionDenied(_("只有社区工作人员可以审核观点"))
     if request.method == "POST":
         try:
@@ -219,7 +219,7 @@ def opinion_paper(request: HttpRequest, community_id: int, topic_id: int) -> Htt
     """Staff enter a resident's paper questionnaire (坝坝会, door-to-door): found by ID number, answers per
     statement; counted as that resident's, audited as entered on their behalf."""
     actor, community, topic = _topic(request, community_id, topic_id)
-    if not services._can_manage(actor, topic):
+    if not predicates.can_manage_topic(actor, topic):
         raise PermissionDenied(_("只有社区工作人员可以录入纸质问卷"))
     statements = [s for s in selectors.statement_list(topic=topic) if s.status == StatementStatus.APPROVED]
     form = QuestionnaireForm(request.POST or None)

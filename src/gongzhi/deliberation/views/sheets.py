@@ -19,10 +19,9 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.errors import ApplicationError, PermissionDenied, PhaseClosed
 from gongzhi.core.http import actor_of
 from gongzhi.core.pages import page_context
-from gongzhi.deliberation import selectors, services
+from gongzhi.deliberation import predicates, selectors, services
 from gongzhi.deliberation.models import Procedure, Status, Topic
 from gongzhi.deliberation.printing import render_notice, render_sheets
-from gongzhi.deliberation.services.elevator import can_set_coefficients
 from gongzhi.deliberation.services.sheets import check_printable
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
@@ -38,7 +37,7 @@ def _managed_topic(request: HttpRequest, community_id: int, topic_id: int) -> tu
     actor = actor_of(request)
     community = place_selectors.community_get(actor=actor, community_id=community_id)
     topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
-    if not services._can_manage(actor, topic):
+    if not predicates.can_manage_topic(actor, topic):
         raise PermissionDenied(_("只有管理该议题的社区工作人员可以印发表决票"))
     return actor, community, topic
 
@@ -151,7 +150,7 @@ def coefficients_page(request: HttpRequest, community_id: int) -> HttpResponse:
     """The community's floor-coefficient table for elevator plans; staff of the whole community edit it."""
     actor = actor_of(request)
     community = place_selectors.community_get(actor=actor, community_id=community_id)
-    if not can_set_coefficients(actor, community):
+    if not predicates.can_set_elevator_coefficients(actor, community):
         raise PermissionDenied(_("只有社区工作人员可以修改分摊系数表"))
     error = None
     rows = selectors.coefficient_table(community=community)

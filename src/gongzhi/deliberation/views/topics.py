@@ -22,7 +22,7 @@ from gongzhi.core.http import actor_of
 from gongzhi.core.pages import page_context
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_allowing
-from gongzhi.deliberation import selectors, services
+from gongzhi.deliberation import predicates, selectors, services
 from gongzhi.deliberation.forms import CommentForm, PaperBallotForm, ProposeForm, PublishForm, VersionForm, VotingForm
 from gongzhi.deliberation.models import Channel, Choice, Procedure, Status, Topic
 from gongzhi.deliberation.selectors import meetings as meeting_selectors
@@ -126,10 +126,10 @@ def topic_detail(request: HttpRequest, community_id: int, topic_id: int) -> Http
         shown = next((v for v in versions if v.number == int(request.GET["v"])), shown)
     previous = next((v for v in versions if shown and v.number == shown.number - 1), None)
     now = timezone.now()
-    can_manage = services._can_manage(actor, topic)
+    can_manage = predicates.can_manage_topic(actor, topic)
     part = PANELS.get(topic.procedure)
     elevator = selectors.elevator_view(actor=actor, topic=topic) if topic.procedure == Procedure.ELEVATOR else None
-    can_revise = lc.phase_allows("revise", topic.status, now) and services.can_revise(actor, topic)
+    can_revise = lc.phase_allows("revise", topic.status, now) and predicates.can_revise_topic(actor, topic)
     return render(
         request,
         "deliberation/topic.html",
@@ -144,13 +144,13 @@ def topic_detail(request: HttpRequest, community_id: int, topic_id: int) -> Http
             previous=previous,
             comments=selectors.topic_comments(topic=topic),
             comment_form=CommentForm(),
-            can_comment=lc.phase_allows("comment", topic.status, now) and services._in_audience(actor, topic),
+            can_comment=lc.phase_allows("comment", topic.status, now) and predicates.in_topic_audience(actor, topic),
             elevator=elevator,
             plan_floors=selectors.elevator_form_floors(topic=topic, plan=elevator.plan if elevator else None)
             if topic.procedure == Procedure.ELEVATOR and can_manage and can_revise
             else [],
             can_set_coefficients=topic.procedure == Procedure.ELEVATOR
-            and services.can_set_coefficients(actor, community),
+            and predicates.can_set_elevator_coefficients(actor, community),
             can_vote=topic.procedure in services.VOTING_PROCEDURES
             and lc.phase_allows("vote", topic.status, now, topic.voting_opens_at, topic.voting_closes_at),
             can_revise=can_revise,
@@ -286,7 +286,7 @@ def topic_step(request: HttpRequest, community_id: int, topic_id: int, step: str
     actor = actor_of(request)
     community = place_selectors.community_get(actor=actor, community_id=community_id)
     topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
-    if step not in ("version", "object") and not services._can_manage(actor, topic):
+    if step not in ("version", "object") and not predicates.can_manage_topic(actor, topic):
         raise PermissionDenied()
     try:
         _run_step(actor, topic, step, request.POST)
@@ -303,7 +303,7 @@ def topic_ballots(request: HttpRequest, community_id: int, topic_id: int) -> Htt
     actor = actor_of(request)
     community = place_selectors.community_get(actor=actor, community_id=community_id)
     topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
-    if not services._can_manage(actor, topic):
+    if not predicates.can_manage_topic(actor, topic):
         raise PermissionDenied()
     initial = {"serial_no": request.GET.get("serial", ""), "token": request.GET.get("t", "")}
     form = PaperBallotForm(request.POST or None, request.FILES or None, initial=initial)
@@ -385,7 +385,7 @@ def ballot_evidence(request: HttpRequest, community_id: int, topic_id: int, ball
     actor = actor_of(request)
     community = place_selectors.community_get(actor=actor, community_id=community_id)
     topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
-    if not services._can_manage(actor, topic):
+    if not predicates.can_manage_topic(actor, topic):
         raise PermissionDenied(_("只有议题的组织者可以查看表决票的扫描件和委托书"))
     ballot = selectors.ballot_get(actor=actor, topic=topic, ballot_id=ballot_id)
     if not ballot.evidence:
