@@ -10,9 +10,13 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from gongzhi.core.errors import NotFound
+from gongzhi.core.models import User
+from gongzhi.core.permissions import Action
+from gongzhi.core.scoping import grants_allowing
 from gongzhi.deliberation.models import Ballot, Comment, ProposalVersion, Status, Topic, TopicEvent
 from gongzhi.people.models import Ownership
 from gongzhi.places.models import Household, Place
+from gongzhi.places.selectors import places_by_paths
 from gongzhi.rules import owner_vote
 
 
@@ -280,3 +284,17 @@ def community_coefficients(community_id: int) -> dict[int, Decimal] | None:
 
     row = ElevatorCoefficients.objects.filter(community_id=community_id).first()
     return {int(k): Decimal(v) for k, v in row.coefficients.items()} if row else None
+
+
+def proposable_places(*, actor: User, community: Place) -> list[Place]:
+    """The actor's own places from the community down, where they may propose a topic (a resident: community →
+    compound → building → unit)."""
+    from gongzhi.deliberation.models import ancestor_paths
+
+    paths: set[str] = set()
+    for g in grants_allowing(actor, Action.TOPIC_PROPOSE):
+        if g.community_id == community.pk and g.node_path:
+            paths.update(p for p in ancestor_paths(g.node_path) if p.startswith(community.path))
+        elif g.community_id == community.pk:
+            paths.add(community.path)
+    return places_by_paths(community=community, paths=sorted(paths))

@@ -18,11 +18,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
-from gongzhi.core.http import actor_of
-from gongzhi.core.pages import page_context
+from gongzhi.core.pages import community_page, page_context
 from gongzhi.deliberation import predicates, selectors, services
 from gongzhi.deliberation.models import BodyKind, Choice, MeetingStatus, MemberRole, Status, Topic
-from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place, PlaceKind
 from gongzhi.rules import assembly
 
@@ -84,10 +82,6 @@ class CountForm(forms.Form):
     abstain = forms.IntegerField(label=gettext_lazy("弃权"), min_value=0)
 
 
-def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**page_context(request, community), "nav": "topics", **extra}
-
-
 def _attempt(request: HttpRequest, write: Callable[[], Any], done: str) -> bool:
     """Runs one service: refusals the actor may fix show as a message; 403 and 404 stay errors."""
     try:
@@ -136,8 +130,7 @@ def panel(request: HttpRequest, actor: Any, topic: Topic) -> dict[str, Any]:
 @login_required
 @require_POST
 def resolution_new(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    actor, community = community_page(request, community_id)
     topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
     if topic.procedure not in services.MEETING_PROCEDURES:
         raise NotFound()
@@ -167,8 +160,7 @@ def resolution_new(request: HttpRequest, community_id: int, topic_id: int) -> Ht
 
 
 def _bodies_staff(request: HttpRequest, community_id: int) -> tuple[Any, Place]:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    actor, community = community_page(request, community_id)
     if not predicates.can_manage_bodies(actor, community):
         raise PermissionDenied(_("只有社区工作人员可以维护议事机构"))
     return actor, community
@@ -197,9 +189,10 @@ def body_list(request: HttpRequest, community_id: int) -> HttpResponse:
     return render(
         request,
         "deliberation/assembly_bodies.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             bodies=list(selectors.body_list(actor=actor, community=community)),
             form=form,
             is_village=community.kind == PlaceKind.VILLAGE,
@@ -251,8 +244,7 @@ def _body_write(actor: Any, community: Place, body: Any, post: Any) -> tuple[Cal
 @login_required
 def body_detail(request: HttpRequest, community_id: int, body_id: int) -> HttpResponse:
     """Staff page: a body's roster (serving and past terms) and, for a council, its rules of procedure."""
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    actor, community = community_page(request, community_id)
     body = selectors.body_get(actor=actor, community=community, body_id=body_id)
     if request.method == "POST":
         try:
@@ -267,9 +259,10 @@ def body_detail(request: HttpRequest, community_id: int, body_id: int) -> HttpRe
     return render(
         request,
         "deliberation/assembly_body.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             body=body,
             members=members,
             serving=sum(1 for m in members if m.until is None),
@@ -336,8 +329,7 @@ def _resolution_write(actor: Any, resolution: Any, post: Any) -> tuple[Callable[
 def resolution_detail(request: HttpRequest, community_id: int, resolution_id: int) -> HttpResponse:
     """Staff page: who of the serving members signed in, their recorded votes (or a villagers' meeting's counts),
     the live quorum and majority lines, and the history of voided entries."""
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    actor, community = community_page(request, community_id)
     resolution = selectors.resolution_get(actor=actor, community=community, resolution_id=resolution_id)
     if request.method == "POST":
         try:
@@ -360,9 +352,10 @@ def resolution_detail(request: HttpRequest, community_id: int, resolution_id: in
     return render(
         request,
         "deliberation/assembly_resolution.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             resolution=resolution,
             meeting=resolution.meeting,
             figures=figures,
@@ -393,7 +386,7 @@ def result(request: HttpRequest, community: Any, topic: Topic) -> HttpResponse:
     return render(
         request,
         "deliberation/assembly_result.html",
-        _context(request, community, topic=topic, result=topic.result or live, live=live is not None),
+        page_context(request, community, nav="topics", topic=topic, result=topic.result or live, live=live is not None),
     )
 
 

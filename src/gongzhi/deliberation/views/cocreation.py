@@ -18,11 +18,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
-from gongzhi.core.http import actor_of
-from gongzhi.core.pages import page_context
+from gongzhi.core.pages import community_page, page_context
 from gongzhi.deliberation import predicates, selectors, services
 from gongzhi.deliberation.models import ActionStatus, Procedure, Status, Topic
-from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 from gongzhi.rules import dot_vote
 from gongzhi.rules import topic_lifecycle as lc
@@ -48,8 +46,7 @@ class ActionItemForm(forms.Form):
 
 
 def _topic(request: HttpRequest, community_id: int, topic_id: int) -> tuple[Any, Place, Topic]:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    actor, community = community_page(request, community_id)
     topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
     if topic.procedure != Procedure.COCREATION:
         raise NotFound()

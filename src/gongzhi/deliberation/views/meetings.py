@@ -19,13 +19,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
-from gongzhi.core.http import actor_of
-from gongzhi.core.pages import page_context
+from gongzhi.core.pages import community_page, form_error, page_context
 from gongzhi.core.qr import qr_svg
 from gongzhi.deliberation import exporting, predicates, services
 from gongzhi.deliberation.models import Meeting, MeetingKind, MeetingStatus, SuggestionStatus
 from gongzhi.deliberation.selectors import meetings as selectors
-from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 
 __all__ = [
@@ -82,13 +80,8 @@ class RespondForm(forms.Form):
     topic = forms.IntegerField(label=gettext_lazy("议题"), required=False)
 
 
-def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**page_context(request, community), "nav": "topics", **extra}
-
-
 def _meeting(request: HttpRequest, community_id: int, meeting_id: int) -> tuple[Any, Place, Meeting]:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    actor, community = community_page(request, community_id)
     return actor, community, selectors.meeting_get(actor=actor, community=community, meeting_id=meeting_id)
 
 
@@ -101,21 +94,16 @@ def _to_detail(community: Place, meeting: Meeting) -> HttpResponse:
     return redirect("deliberation:meeting", community_id=community.pk, meeting_id=meeting.pk)
 
 
-def _form_error(form: forms.Form, exc: ApplicationError) -> None:
-    field = exc.extra.get("field")
-    form.add_error(field if field in form.fields else None, str(exc.message))
-
-
 @login_required
 def meeting_list(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    actor, community = community_page(request, community_id)
     return render(
         request,
         "deliberation/meeting_list.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             upcoming=list(selectors.meeting_list(actor=actor, community=community, when="upcoming")[:20]),
             past=Paginator(selectors.meeting_list(actor=actor, community=community, when="past"), 30).get_page(
                 request.GET.get("page")
@@ -131,8 +119,7 @@ def meeting_list(request: HttpRequest, community_id: int) -> HttpResponse:
 
 @login_required
 def schedule(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    actor, community = community_page(request, community_id)
     places = selectors.meeting_places(actor=actor, community=community, kinds=services.MEETING_PLACE_KINDS)
     if not places:
         raise PermissionDenied(_("只有社区工作人员可以安排会议"))
@@ -156,14 +143,16 @@ def schedule(request: HttpRequest, community_id: int) -> HttpResponse:
                 topic=topic,
             )
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("会议已安排"))
             return _to_detail(community, meeting)
     return render(
         request,
         "deliberation/meeting_schedule.html",
-        _context(request, community, form=form, places=places, topics=topics, kinds=MeetingKind.choices),
+        page_context(
+            request, community, nav="topics", form=form, places=places, topics=topics, kinds=MeetingKind.choices
+        ),
     )
 
 
@@ -175,9 +164,10 @@ def meeting_detail(request: HttpRequest, community_id: int, meeting_id: int) -> 
     return render(
         request,
         "deliberation/meeting_detail.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             meeting=meeting,
             can_record=can_record,
             can_manage=predicates.can_manage_meeting(actor, meeting),
@@ -203,9 +193,10 @@ def poster(request: HttpRequest, community_id: int, meeting_id: int) -> HttpResp
     return render(
         request,
         "deliberation/meeting_poster.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             meeting=meeting,
             signin_url=url,
             qr=qr_svg(url, size_px=320, label=meeting.title),
@@ -217,8 +208,7 @@ def poster(request: HttpRequest, community_id: int, meeting_id: int) -> HttpResp
 
 @login_required
 def sign_in(request: HttpRequest, community_id: int, token: str) -> HttpResponse:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    actor, community = community_page(request, community_id)
     meeting = selectors.meeting_by_token(actor=actor, community=community, token=token)
     done = selectors.my_attendance(actor=actor, meeting=meeting) if request.method == "GET" else None
     if request.method == "POST":
@@ -232,9 +222,10 @@ def sign_in(request: HttpRequest, community_id: int, token: str) -> HttpResponse
     return render(
         request,
         "deliberation/meeting_signin.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             meeting=meeting,
             done=done,
             signin_opens=opens,
@@ -272,9 +263,10 @@ def attendance(request: HttpRequest, community_id: int, meeting_id: int) -> Http
     return render(
         request,
         "deliberation/meeting_attendance.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             meeting=meeting,
             query=query,
             found=selectors.meeting_persons_search(actor=actor, meeting=meeting, query=query),
@@ -293,12 +285,14 @@ def minutes(request: HttpRequest, community_id: int, meeting_id: int) -> HttpRes
         try:
             services.minutes_record(actor=actor, meeting=meeting, minutes=form.cleaned_data["minutes"])
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("会议纪要已保存"))
             return _to_detail(community, meeting)
     return render(
-        request, "deliberation/meeting_minutes.html", _context(request, community, meeting=meeting, form=form)
+        request,
+        "deliberation/meeting_minutes.html",
+        page_context(request, community, nav="topics", meeting=meeting, form=form),
     )
 
 
@@ -314,15 +308,20 @@ def suggestions(request: HttpRequest, community_id: int, meeting_id: int) -> Htt
                 actor=actor, meeting=meeting, body=data["body"], raised_by=data["raised_by"], category=data["category"]
             )
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("建议已记录"))
             return redirect("deliberation:meeting_suggestions", community_id=community.pk, meeting_id=meeting.pk)
     return render(
         request,
         "deliberation/meeting_suggestions.html",
-        _context(
-            request, community, meeting=meeting, form=form, suggestions=selectors.suggestion_list(meeting=meeting)
+        page_context(
+            request,
+            community,
+            nav="topics",
+            meeting=meeting,
+            form=form,
+            suggestions=selectors.suggestion_list(meeting=meeting),
         ),
     )
 
@@ -396,8 +395,7 @@ def _xlsx(body: bytes, stem: str) -> HttpResponse:
 @login_required
 def register_export(request: HttpRequest, community_id: int) -> HttpResponse:
     """The register of the meetings the actor records (one row each, figures only)."""
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    actor, community = community_page(request, community_id)
     if not selectors.may_keep_register(actor=actor, community=community):
         raise PermissionDenied(_("只有社区工作人员、楼栋长或小组长可以导出会议台账"))
     meetings = selectors.meeting_register(actor=actor, community=community)

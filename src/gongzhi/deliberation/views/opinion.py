@@ -19,11 +19,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
-from gongzhi.core.http import actor_of
-from gongzhi.core.pages import page_context
+from gongzhi.core.pages import community_page, page_context
 from gongzhi.deliberation import predicates, selectors, services
 from gongzhi.deliberation.models import Procedure, StatementStatus, Topic
-from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 from gongzhi.rules import topic_lifecycle as lc
 
@@ -54,13 +52,8 @@ class QuestionnaireForm(forms.Form):
     sheet_no = forms.CharField(label=gettext_lazy("问卷编号"), max_length=40, required=False)
 
 
-def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**page_context(request, community), "nav": "topics", **extra}
-
-
 def _topic(request: HttpRequest, community_id: int, topic_id: int) -> tuple[Any, Place, Topic]:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    actor, community = community_page(request, community_id)
     topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
     if topic.procedure != Procedure.OPINION:
         raise NotFound()
@@ -106,7 +99,7 @@ def opinion_answer(request: HttpRequest, community_id: int, topic_id: int) -> Ht
     return render(
         request,
         "deliberation/opinion_answer.html",
-        _context(request, community, topic=topic, **panel(request, actor, topic)),
+        page_context(request, community, nav="topics", topic=topic, **panel(request, actor, topic)),
     )
 
 
@@ -123,8 +116,13 @@ def opinion_vote(request: HttpRequest, community_id: int, topic_id: int) -> Http
         return render(
             request,
             "deliberation/opinion_card.html",
-            _context(
-                request, community, topic=topic, back=request.POST.get("next", ""), **panel(request, actor, topic)
+            page_context(
+                request,
+                community,
+                nav="topics",
+                topic=topic,
+                back=request.POST.get("next", ""),
+                **panel(request, actor, topic),
             ),
         )
     return _back(request, community, topic)
@@ -156,9 +154,10 @@ def opinion_map(request: HttpRequest, community_id: int, topic_id: int) -> HttpR
     return render(
         request,
         "deliberation/opinion_map.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             topic=topic,
             map=view,
             summary=view.summary,
@@ -201,9 +200,10 @@ def opinion_moderate(request: HttpRequest, community_id: int, topic_id: int) -> 
     return render(
         request,
         "deliberation/opinion_moderate.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             topic=topic,
             pending=[s for s in statements if s.status == StatementStatus.PENDING],
             approved=[s for s in statements if s.status == StatementStatus.APPROVED],
@@ -242,9 +242,10 @@ def opinion_paper(request: HttpRequest, community_id: int, topic_id: int) -> Htt
     return render(
         request,
         "deliberation/opinion_paper.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             topic=topic,
             form=form,
             statements=statements,

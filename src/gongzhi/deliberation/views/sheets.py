@@ -17,25 +17,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, PermissionDenied, PhaseClosed
-from gongzhi.core.http import actor_of
-from gongzhi.core.pages import page_context
+from gongzhi.core.pages import community_page, page_context
 from gongzhi.deliberation import predicates, selectors, services
 from gongzhi.deliberation.models import Procedure, Status, Topic
 from gongzhi.deliberation.printing import render_notice, render_sheets
 from gongzhi.deliberation.services.sheets import check_printable
-from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 
 DECIDED = (Status.DECIDED, Status.IMPLEMENTING, Status.REPORTED)
 
 
-def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**page_context(request, community), "nav": "topics", **extra}
-
-
 def _managed_topic(request: HttpRequest, community_id: int, topic_id: int) -> tuple[Any, Place, Topic]:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    actor, community = community_page(request, community_id)
     topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
     if not predicates.can_manage_topic(actor, topic):
         raise PermissionDenied(_("只有管理该议题的社区工作人员可以印发表决票"))
@@ -51,7 +44,14 @@ def sheets_page(request: HttpRequest, community_id: int, topic_id: int) -> HttpR
     return render(
         request,
         "deliberation/sheets_list.html",
-        _context(request, community, topic=topic, summary=selectors.sheet_summary(actor=actor, topic=topic), page=page),
+        page_context(
+            request,
+            community,
+            nav="topics",
+            topic=topic,
+            summary=selectors.sheet_summary(actor=actor, topic=topic),
+            page=page,
+        ),
     )
 
 
@@ -126,8 +126,7 @@ def _shares(actor: Any, topic: Topic) -> dict[int, str]:
 @login_required
 def notice_pdf(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponseBase:
     """The 公示 of a decided owners' or elevator vote, for anyone who can see the topic."""
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    actor, community = community_page(request, community_id)
     topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
     if topic.procedure not in services.VOTING_PROCEDURES:
         raise PhaseClosed(_("该议题不进行业主表决，没有表决结果公示"), code="no_vote")
@@ -148,8 +147,7 @@ def _coefficient_rows(post: Any) -> dict[int, str]:
 @login_required
 def coefficients_page(request: HttpRequest, community_id: int) -> HttpResponse:
     """The community's floor-coefficient table for elevator plans; staff of the whole community edit it."""
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    actor, community = community_page(request, community_id)
     if not predicates.can_set_elevator_coefficients(actor, community):
         raise PermissionDenied(_("只有社区工作人员可以修改分摊系数表"))
     error = None
@@ -171,7 +169,7 @@ def coefficients_page(request: HttpRequest, community_id: int) -> HttpResponse:
     return render(
         request,
         "deliberation/sheets_coefficients.html",
-        _context(request, community, rows=rows, error=error, default=_default_note()),
+        page_context(request, community, nav="topics", rows=rows, error=error, default=_default_note()),
     )
 
 
