@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from gongzhi.deliberation.demo import load_deliberation_demo
 from gongzhi.deliberation.models import Ballot, ProposalVersion, Status, Topic
-from gongzhi.deliberation.selectors import tally
+from gongzhi.deliberation.selectors.topics import tally
 from gongzhi.people.demo import DEMO_PASSWORD, load_demo
 from gongzhi.people.models import Person
 

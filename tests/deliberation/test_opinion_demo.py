@@ -3,10 +3,10 @@
 import pytest
 
 from gongzhi.core.models import User
-from gongzhi.deliberation import selectors
 from gongzhi.deliberation.demo import load_deliberation_demo
 from gongzhi.deliberation.demo.opinion import STATEMENTS, VOTER_PHONE_PREFIX
 from gongzhi.deliberation.models import OpinionStatement, Status, Topic
+from gongzhi.deliberation.selectors.opinion import map_summary
 from gongzhi.people.demo import DEMO_PASSWORD, demo_logins, load_demo
 
 pytestmark = pytest.mark.date_sensitive
@@ -22,7 +22,7 @@ def test_demo_opinion_map_has_groups_and_consensus():
     states = list(OpinionStatement.objects.filter(topic=topic).values_list("status", flat=True))
     assert states.count("approved") == len(STATEMENTS) == 25
     assert states.count("pending") == 1 and states.count("rejected") == 1
-    summary = selectors.map_summary(topic=topic)
+    summary = map_summary(topic=topic)
     assert summary["participants"] >= 150 and summary["clustered"] >= 150  # 320 with the full 30,000 residents
     assert 2 <= summary["k"] <= 3 and min(g["size"] for g in summary["groups"]) >= 20
     assert len(summary["consensus"]) >= 2

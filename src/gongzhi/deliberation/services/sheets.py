@@ -63,7 +63,7 @@ def sheet_issue(*, actor: Any, topic: Topic) -> list[BallotSheet]:
     """Issues a sheet to every voting household that has no live one yet, in building/unit/room order; printing
     again keeps the serials already issued. Locks the topic, so two staff printing at once cannot share a serial.
     Staff who manage the topic, while it is published, discussed or voted on."""
-    from gongzhi.deliberation.selectors import designated_owner_ids
+    from gongzhi.deliberation.selectors.topics import designated_owner_ids
     from gongzhi.deliberation.services.elevator import topic_households
 
     topic = topic_lock_for_manager(actor, topic)
@@ -96,7 +96,7 @@ def sheet_issue(*, actor: Any, topic: Topic) -> list[BallotSheet]:
 def sheet_reissue(*, actor: Any, sheet: BallotSheet, reason: str) -> BallotSheet:
     """A lost or spoiled sheet is voided with a reason and a new serial is printed for its household; a sheet
     entered as a live ballot stays (void the ballot first). Locks the topic, then the sheet."""
-    from gongzhi.deliberation.selectors import designated_owner_ids
+    from gongzhi.deliberation.selectors.topics import designated_owner_ids
 
     topic = topic_lock_for_manager(actor, sheet.topic)
     check_printable(topic)

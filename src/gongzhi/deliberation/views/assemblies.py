@@ -12,15 +12,41 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.pages import community_page, page_context
-from gongzhi.deliberation import predicates, selectors, services
+from gongzhi.deliberation import predicates
 from gongzhi.deliberation.models import BodyKind, Choice, MeetingStatus, MemberRole, Status, Topic
+from gongzhi.deliberation.selectors import assemblies as assemblies_selectors
+from gongzhi.deliberation.selectors.assemblies import (
+    body_get,
+    body_members,
+    body_rules,
+    person_by_id_number,
+    resolution_figures,
+    resolution_get,
+    resolution_history,
+    resolution_votes,
+    topic_meetings,
+    topic_resolution,
+)
+from gongzhi.deliberation.selectors.topics import topic_get
+from gongzhi.deliberation.services.assemblies import (
+    body_create,
+    body_member_add,
+    body_member_end,
+    body_set_rules,
+    member_vote_void,
+    member_votes_record,
+    resolution_create,
+    vote_count_record,
+    vote_count_void,
+)
+from gongzhi.deliberation.services.topics import MEETING_PROCEDURES
 from gongzhi.places.models import Place, PlaceKind
 from gongzhi.rules import assembly
 
@@ -37,7 +63,6 @@ __all__ = [
     "resolution_detail",
     "resolution_new",
     "result",
-    "urlpatterns",
 ]
 
 # A council's rules of procedure, offered as the shares people use (the law's 过半数 and 三分之二以上, and 3/4).
@@ -103,10 +128,10 @@ def _share_key(share: assembly.Share) -> str:
 
 
 def _resolution_rows(topic: Topic) -> list[dict[str, Any]]:
-    meetings = selectors.topic_meetings(topic=topic)
+    meetings = topic_meetings(topic=topic)
     rows = []
     for meeting in meetings:
-        resolutions = [(r, selectors.resolution_figures(r)) for r in meeting.resolutions.all()]
+        resolutions = [(r, resolution_figures(r)) for r in meeting.resolutions.all()]
         rows.append({"meeting": meeting, "resolutions": resolutions})
     return rows
 
@@ -131,8 +156,8 @@ def panel(request: HttpRequest, actor: Any, topic: Topic) -> dict[str, Any]:
 @require_POST
 def resolution_new(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse:
     actor, community = community_page(request, community_id)
-    topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
-    if topic.procedure not in services.MEETING_PROCEDURES:
+    topic = topic_get(actor=actor, community=community, topic_id=topic_id)
+    if topic.procedure not in MEETING_PROCEDURES:
         raise NotFound()
     if not predicates.can_manage_topic(actor, topic):
         raise PermissionDenied(_("只有社区工作人员可以记录会议表决"))
@@ -140,14 +165,14 @@ def resolution_new(request: HttpRequest, community_id: int, topic_id: int) -> Ht
     if not form.is_valid():
         messages.error(request, _("请选择已召开的会议并填写决议事项"))
         return redirect(reverse("deliberation:topic", args=[community.pk, topic.pk]) + "#assembly")
-    meeting = next((m for m in selectors.topic_meetings(topic=topic) if m.pk == form.cleaned_data["meeting"]), None)
+    meeting = next((m for m in topic_meetings(topic=topic) if m.pk == form.cleaned_data["meeting"]), None)
     if meeting is None:
         raise NotFound()
     made: list[Any] = []
     ok = _attempt(
         request,
         lambda: made.append(
-            services.resolution_create(actor=actor, meeting=meeting, text=form.cleaned_data["text"], topic=topic)
+            resolution_create(actor=actor, meeting=meeting, text=form.cleaned_data["text"], topic=topic)
         ),
         _("决议事项已登记，请记录表决"),
     )
@@ -177,9 +202,7 @@ def body_list(request: HttpRequest, community_id: int) -> HttpResponse:
             data = form.cleaned_data
             if _attempt(
                 request,
-                lambda: made.append(
-                    services.body_create(actor=actor, place=community, kind=data["kind"], name=data["name"])
-                ),
+                lambda: made.append(body_create(actor=actor, place=community, kind=data["kind"], name=data["name"])),
                 _("议事机构已设立"),
             ):
                 return redirect("deliberation:assembly_body", community_id=community.pk, body_id=made[0].pk)
@@ -193,7 +216,7 @@ def body_list(request: HttpRequest, community_id: int) -> HttpResponse:
             request,
             community,
             nav="topics",
-            bodies=list(selectors.body_list(actor=actor, community=community)),
+            bodies=list(assemblies_selectors.body_list(actor=actor, community=community)),
             form=form,
             is_village=community.kind == PlaceKind.VILLAGE,
         ),
@@ -207,24 +230,22 @@ def _body_write(actor: Any, community: Place, body: Any, post: Any) -> tuple[Cal
         if not form.is_valid():
             raise ValidationFailed(_("请填写成员的身份证号"), code="bad_member")
         data = form.cleaned_data
-        person = selectors.person_by_id_number(actor=actor, community=community, id_number=data["id_number"])
+        person = person_by_id_number(actor=actor, community=community, id_number=data["id_number"])
         if person is None:
             raise ValidationFailed(_("本社区没有登记该身份证号的居民"), code="no_person")
         return (
-            lambda: services.body_member_add(
-                actor=actor, body=body, person=person, role=data["role"], since=data.get("since")
-            ),
+            lambda: body_member_add(actor=actor, body=body, person=person, role=data["role"], since=data.get("since")),
             _("成员已登记"),
         )
     if op == "end":
         end = EndForm(post)
         if not end.is_valid():
             raise ValidationFailed(_("请填写任职终止日期"), code="bad_until")
-        member = next((m for m in selectors.body_members(body=body) if m.pk == end.cleaned_data["member"]), None)
+        member = next((m for m in body_members(body=body) if m.pk == end.cleaned_data["member"]), None)
         if member is None:
             raise NotFound()
         return (
-            lambda: services.body_member_end(
+            lambda: body_member_end(
                 actor=actor, member=member, until=end.cleaned_data["until"], reason=end.cleaned_data["reason"]
             ),
             _("任期已终止"),
@@ -235,7 +256,7 @@ def _body_write(actor: Any, community: Place, body: Any, post: Any) -> tuple[Cal
             raise ValidationFailed(_("请选择议事规则"), code="bad_rules")
         quorum, majority = SHARES[rules.cleaned_data["quorum"]][1], SHARES[rules.cleaned_data["majority"]][1]
         return (
-            lambda: services.body_set_rules(actor=actor, body=body, quorum=quorum, majority=majority),
+            lambda: body_set_rules(actor=actor, body=body, quorum=quorum, majority=majority),
             _("议事规则已保存"),
         )
     raise NotFound()
@@ -245,7 +266,7 @@ def _body_write(actor: Any, community: Place, body: Any, post: Any) -> tuple[Cal
 def body_detail(request: HttpRequest, community_id: int, body_id: int) -> HttpResponse:
     """Staff page: a body's roster (serving and past terms) and, for a council, its rules of procedure."""
     actor, community = community_page(request, community_id)
-    body = selectors.body_get(actor=actor, community=community, body_id=body_id)
+    body = body_get(actor=actor, community=community, body_id=body_id)
     if request.method == "POST":
         try:
             write, done = _body_write(actor, community, body, request.POST)
@@ -254,8 +275,8 @@ def body_detail(request: HttpRequest, community_id: int, body_id: int) -> HttpRe
         else:
             _attempt(request, write, done)
         return redirect("deliberation:assembly_body", community_id=community.pk, body_id=body.pk)
-    quorum, majority = selectors.body_rules(body)
-    members = selectors.body_members(body=body)
+    quorum, majority = body_rules(body)
+    members = body_members(body=body)
     return render(
         request,
         "deliberation/assembly_body.html",
@@ -290,22 +311,20 @@ def _resolution_write(actor: Any, resolution: Any, post: Any) -> tuple[Callable[
     op = post.get("op", "")
     if op == "votes":
         votes = _parse_votes(post)
-        return lambda: services.member_votes_record(actor=actor, resolution=resolution, votes=votes), _("表决已记录")
+        return lambda: member_votes_record(actor=actor, resolution=resolution, votes=votes), _("表决已记录")
     if op == "void":
-        vote = next(
-            (v for v in selectors.resolution_votes(resolution=resolution) if str(v.pk) == post.get("vote")), None
-        )
+        vote = next((v for v in resolution_votes(resolution=resolution) if str(v.pk) == post.get("vote")), None)
         if vote is None:
             raise NotFound()
         reason = post.get("reason", "")
-        return lambda: services.member_vote_void(actor=actor, vote=vote, reason=reason), _("该表决记录已作废")
+        return lambda: member_vote_void(actor=actor, vote=vote, reason=reason), _("该表决记录已作废")
     if op == "count":
         form = CountForm(post)
         if not form.is_valid():
             raise ValidationFailed(_("票数应为不小于0的整数"), code="bad_count")
         data = form.cleaned_data
         return (
-            lambda: services.vote_count_record(
+            lambda: vote_count_record(
                 actor=actor,
                 resolution=resolution,
                 agree=data["agree"],
@@ -315,13 +334,11 @@ def _resolution_write(actor: Any, resolution: Any, post: Any) -> tuple[Callable[
             _("表决结果已录入"),
         )
     if op == "void_count":
-        count = next(
-            (c for c in selectors.resolution_history(resolution=resolution) if str(c.pk) == post.get("count")), None
-        )
+        count = next((c for c in resolution_history(resolution=resolution) if str(c.pk) == post.get("count")), None)
         if count is None:
             raise NotFound()
         reason = post.get("reason", "")
-        return lambda: services.vote_count_void(actor=actor, count=count, reason=reason), _("该表决记录已作废")
+        return lambda: vote_count_void(actor=actor, count=count, reason=reason), _("该表决记录已作废")
     raise NotFound()
 
 
@@ -330,7 +347,7 @@ def resolution_detail(request: HttpRequest, community_id: int, resolution_id: in
     """Staff page: who of the serving members signed in, their recorded votes (or a villagers' meeting's counts),
     the live quorum and majority lines, and the history of voided entries."""
     actor, community = community_page(request, community_id)
-    resolution = selectors.resolution_get(actor=actor, community=community, resolution_id=resolution_id)
+    resolution = resolution_get(actor=actor, community=community, resolution_id=resolution_id)
     if request.method == "POST":
         try:
             write, done = _resolution_write(actor, resolution, request.POST)
@@ -339,7 +356,7 @@ def resolution_detail(request: HttpRequest, community_id: int, resolution_id: in
         else:
             _attempt(request, write, done)
         return redirect("deliberation:assembly_resolution", community_id=community.pk, resolution_id=resolution.pk)
-    figures = selectors.resolution_figures(resolution)
+    figures = resolution_figures(resolution)
     villagers = resolution.kind == assembly.VILLAGERS
     rows = [
         {"member": m, "present": m.pk in figures.present_ids, "vote": figures.votes.get(m.pk)} for m in figures.members
@@ -361,10 +378,8 @@ def resolution_detail(request: HttpRequest, community_id: int, resolution_id: in
             figures=figures,
             rows=rows,
             villagers=villagers,
-            voided=[v for v in selectors.resolution_votes(resolution=resolution) if v.voided_at]
-            if not villagers
-            else [],
-            history=selectors.resolution_history(resolution=resolution) if villagers else [],
+            voided=[v for v in resolution_votes(resolution=resolution) if v.voided_at] if not villagers else [],
+            history=resolution_history(resolution=resolution) if villagers else [],
             count_form=CountForm(),
             choices=Choice.choices,
             editable=not frozen,
@@ -380,20 +395,11 @@ def result(request: HttpRequest, community: Any, topic: Topic) -> HttpResponse:
     the decision; before it, the live figures of the resolution it would be decided by."""
     live = None
     if not topic.result:
-        resolution = selectors.topic_resolution(topic=topic)
+        resolution = topic_resolution(topic=topic)
         if resolution is not None:
-            live = selectors.resolution_figures(resolution).as_json(resolution)
+            live = resolution_figures(resolution).as_json(resolution)
     return render(
         request,
         "deliberation/assembly_result.html",
         page_context(request, community, nav="topics", topic=topic, result=topic.result or live, live=live is not None),
     )
-
-
-_topic_prefix = "c/<int:community_id>/topics/<int:topic_id>"
-urlpatterns: list[URLPattern] = [
-    path("c/<int:community_id>/bodies/", body_list, name="assembly_bodies"),
-    path("c/<int:community_id>/bodies/<int:body_id>/", body_detail, name="assembly_body"),
-    path(f"{_topic_prefix}/resolutions/new/", resolution_new, name="assembly_resolution_new"),
-    path("c/<int:community_id>/resolutions/<int:resolution_id>/", resolution_detail, name="assembly_resolution"),
-]

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -21,9 +21,19 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.pages import community_page, form_error, page_context
 from gongzhi.core.qr import qr_svg
-from gongzhi.deliberation import exporting, predicates, services
+from gongzhi.deliberation import exporting, predicates
 from gongzhi.deliberation.models import Meeting, MeetingKind, MeetingStatus, SuggestionStatus
 from gongzhi.deliberation.selectors import meetings as selectors
+from gongzhi.deliberation.services import meetings as meetings_services
+from gongzhi.deliberation.services.meetings import (
+    MEETING_PLACE_KINDS,
+    attendance_record,
+    meeting_mark_held,
+    meeting_sign_in,
+    minutes_record,
+    signin_window,
+    suggestion_add,
+)
 from gongzhi.places.models import Place
 
 __all__ = [
@@ -44,7 +54,6 @@ __all__ = [
     "sign_in",
     "suggestion_respond",
     "suggestions",
-    "urlpatterns",
 ]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -109,9 +118,7 @@ def meeting_list(request: HttpRequest, community_id: int) -> HttpResponse:
                 request.GET.get("page")
             ),
             n_suggestions=selectors.community_suggestion_count(actor=actor, community=community),
-            can_schedule=bool(
-                selectors.meeting_places(actor=actor, community=community, kinds=services.MEETING_PLACE_KINDS)
-            ),
+            can_schedule=bool(selectors.meeting_places(actor=actor, community=community, kinds=MEETING_PLACE_KINDS)),
             can_register=selectors.may_keep_register(actor=actor, community=community),
         ),
     )
@@ -120,7 +127,7 @@ def meeting_list(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 def schedule(request: HttpRequest, community_id: int) -> HttpResponse:
     actor, community = community_page(request, community_id)
-    places = selectors.meeting_places(actor=actor, community=community, kinds=services.MEETING_PLACE_KINDS)
+    places = selectors.meeting_places(actor=actor, community=community, kinds=MEETING_PLACE_KINDS)
     if not places:
         raise PermissionDenied(_("只有社区工作人员可以安排会议"))
     topics = selectors.meeting_topics(actor=actor, community=community)
@@ -133,7 +140,7 @@ def schedule(request: HttpRequest, community_id: int) -> HttpResponse:
         if place is None or (data["topic"] and topic is None):
             raise NotFound()
         try:
-            meeting = services.meeting_schedule(
+            meeting = meetings_services.meeting_schedule(
                 actor=actor,
                 place=place,
                 kind=data["kind"],
@@ -160,7 +167,7 @@ def schedule(request: HttpRequest, community_id: int) -> HttpResponse:
 def meeting_detail(request: HttpRequest, community_id: int, meeting_id: int) -> HttpResponse:
     actor, community, meeting = _meeting(request, community_id, meeting_id)
     can_record = predicates.can_record_meeting(actor, meeting)
-    opens, closes = services.signin_window(meeting)
+    opens, closes = signin_window(meeting)
     return render(
         request,
         "deliberation/meeting_detail.html",
@@ -189,7 +196,7 @@ def poster(request: HttpRequest, community_id: int, meeting_id: int) -> HttpResp
     url = request.build_absolute_uri(
         reverse("deliberation:meeting_signin", kwargs={"community_id": community.pk, "token": meeting.signin_token})
     )
-    opens, closes = services.signin_window(meeting)
+    opens, closes = signin_window(meeting)
     return render(
         request,
         "deliberation/meeting_poster.html",
@@ -213,12 +220,12 @@ def sign_in(request: HttpRequest, community_id: int, token: str) -> HttpResponse
     done = selectors.my_attendance(actor=actor, meeting=meeting) if request.method == "GET" else None
     if request.method == "POST":
         try:
-            done = services.meeting_sign_in(actor=actor, meeting=meeting, token=token)
+            done = meeting_sign_in(actor=actor, meeting=meeting, token=token)
         except ApplicationError as exc:
             messages.error(request, str(exc.message))
         else:
             messages.success(request, _("签到成功，欢迎参加！"))
-    opens, closes = services.signin_window(meeting)
+    opens, closes = signin_window(meeting)
     return render(
         request,
         "deliberation/meeting_signin.html",
@@ -248,9 +255,7 @@ def attendance(request: HttpRequest, community_id: int, meeting_id: int) -> Http
                 raise NotFound()
             person = selectors.meeting_person_get(actor=actor, meeting=meeting, person_id=int(person_id))
         try:
-            row = services.attendance_record(
-                actor=actor, meeting=meeting, person=person, name=request.POST.get("name", "")
-            )
+            row = attendance_record(actor=actor, meeting=meeting, person=person, name=request.POST.get("name", ""))
         except ApplicationError as exc:
             messages.error(request, str(exc.message))
         else:
@@ -283,7 +288,7 @@ def minutes(request: HttpRequest, community_id: int, meeting_id: int) -> HttpRes
     form = MinutesForm(request.POST or None, initial={"minutes": meeting.minutes})
     if request.method == "POST" and form.is_valid():
         try:
-            services.minutes_record(actor=actor, meeting=meeting, minutes=form.cleaned_data["minutes"])
+            minutes_record(actor=actor, meeting=meeting, minutes=form.cleaned_data["minutes"])
         except ApplicationError as exc:
             form_error(form, exc)
         else:
@@ -304,7 +309,7 @@ def suggestions(request: HttpRequest, community_id: int, meeting_id: int) -> Htt
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.suggestion_add(
+            suggestion_add(
                 actor=actor, meeting=meeting, body=data["body"], raised_by=data["raised_by"], category=data["category"]
             )
         except ApplicationError as exc:
@@ -344,7 +349,7 @@ def suggestion_respond(request: HttpRequest, community_id: int, meeting_id: int,
         if topic is None:
             raise NotFound()
     try:
-        services.suggestion_respond(
+        meetings_services.suggestion_respond(
             actor=actor, suggestion=suggestion, status=data["status"], response=data["response"], topic=topic
         )
     except ApplicationError as exc:
@@ -361,7 +366,7 @@ def suggestion_respond(request: HttpRequest, community_id: int, meeting_id: int,
 def meeting_held(request: HttpRequest, community_id: int, meeting_id: int) -> HttpResponse:
     actor, community, meeting = _meeting(request, community_id, meeting_id)
     try:
-        services.meeting_mark_held(actor=actor, meeting=meeting)
+        meeting_mark_held(actor=actor, meeting=meeting)
     except ApplicationError as exc:
         if exc.status == 403:
             raise
@@ -376,7 +381,7 @@ def meeting_held(request: HttpRequest, community_id: int, meeting_id: int) -> Ht
 def meeting_cancel(request: HttpRequest, community_id: int, meeting_id: int) -> HttpResponse:
     actor, community, meeting = _meeting(request, community_id, meeting_id)
     try:
-        services.meeting_cancel(actor=actor, meeting=meeting, reason=request.POST.get("reason", ""))
+        meetings_services.meeting_cancel(actor=actor, meeting=meeting, reason=request.POST.get("reason", ""))
     except ApplicationError as exc:
         if exc.status == 403:
             raise
@@ -413,25 +418,3 @@ def meeting_export(request: HttpRequest, community_id: int, meeting_id: int) -> 
         suggestions=selectors.suggestion_list(meeting=meeting),
     )
     return _xlsx(body, f"meeting-{meeting.pk}")
-
-
-_M = "c/<int:community_id>/meetings/"
-urlpatterns: list[URLPattern] = [
-    path(_M, meeting_list, name="meetings"),
-    path(_M + "new/", schedule, name="meeting_schedule"),
-    path(_M + "register.xlsx", register_export, name="meeting_register"),
-    path(_M + "signin/<str:token>/", sign_in, name="meeting_signin"),
-    path(_M + "<int:meeting_id>/", meeting_detail, name="meeting"),
-    path(_M + "<int:meeting_id>/poster/", poster, name="meeting_poster"),
-    path(_M + "<int:meeting_id>/attendance/", attendance, name="meeting_attendance"),
-    path(_M + "<int:meeting_id>/minutes/", minutes, name="meeting_minutes"),
-    path(_M + "<int:meeting_id>/suggestions/", suggestions, name="meeting_suggestions"),
-    path(
-        _M + "<int:meeting_id>/suggestions/<int:suggestion_id>/respond/",
-        suggestion_respond,
-        name="meeting_suggestion_respond",
-    ),
-    path(_M + "<int:meeting_id>/held/", meeting_held, name="meeting_held"),
-    path(_M + "<int:meeting_id>/cancel/", meeting_cancel, name="meeting_cancel"),
-    path(_M + "<int:meeting_id>/export.xlsx", meeting_export, name="meeting_export"),
-]
