@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from gongzhi.core.errors import NotFound
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_allowing
+from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import Attendance, Meeting, MeetingStatus, Suggestion, Topic
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
@@ -88,7 +89,7 @@ def meeting_by_token(*, actor: Any, community: Place, token: str) -> Meeting:
         else None
     )
     if meeting is None:
-        raise NotFound(code="bad_token")
+        raise NotFound(code=Code.BAD_TOKEN)
     return meeting
 
 

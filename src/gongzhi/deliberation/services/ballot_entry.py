@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import NotFound, ValidationFailed
 from gongzhi.core.models import User
+from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import Ballot, Channel, Topic
 from gongzhi.deliberation.services.ballots import ballot_enter_paper, ballot_enter_proxy
 from gongzhi.deliberation.services.sheets import SERIAL_RE, ballot_enter_by_serial, parse_scan
@@ -37,7 +38,7 @@ def ballot_enter(
             actor=actor, topic=topic, serial=serial, token=token, choice=choice, scan=evidence
         )
     if not id_number:
-        raise ValidationFailed(_("请填写业主身份证号"), code="id_required", extra={"field": "id_number"})
+        raise ValidationFailed(_("请填写业主身份证号"), code=Code.ID_REQUIRED, extra={"field": "id_number"})
     voter = Person.objects.visible_to(actor).filter(community_id=topic.community_id, id_number=id_number).first()
     if voter is None:
         raise NotFound(_("本社区没有登记该身份证号的业主"))

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, PhaseClosed, ValidationFailed, clean_or_fail
+from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import OpinionStatement, OpinionVote, Procedure, StatementStatus, Topic
 from gongzhi.deliberation.predicates import can_manage_topic, in_topic_audience
 from gongzhi.people.models import Person
@@ -48,7 +49,7 @@ def _opinion_topic(topic: Topic, feature: str) -> Topic:
     """The topic as it is now; refuses topics of another procedure and closed phases."""
     fresh: Topic = Topic.objects.get(pk=topic.pk)
     if fresh.procedure != Procedure.OPINION:
-        raise PhaseClosed(_("该议题不是民意征集"), code="not_opinion")
+        raise PhaseClosed(_("该议题不是民意征集"), code=Code.NOT_OPINION)
     if not lc.phase_allows(feature, fresh.status, timezone.now()):
         message = _("当前阶段不能提交观点") if feature == "statement" else _("当前阶段不能作答")
         raise PhaseClosed(message)
@@ -63,7 +64,7 @@ def _forget_map(topic_id: int) -> None:
 
 def _stance(stance: str) -> int:
     if stance not in STANCES:
-        raise ValidationFailed(_("请选择同意、不同意或跳过"), code="bad_stance")
+        raise ValidationFailed(_("请选择同意、不同意或跳过"), code=Code.BAD_STANCE)
     return STANCES[stance]
 
 
@@ -86,20 +87,25 @@ def statement_add(*, actor: Any, topic: Topic, text: str) -> OpinionStatement:
         raise PermissionDenied(_("您不在该议题的范围内"))
     if len((text or "").strip()) > STATEMENT_MAX:
         raise ValidationFailed(
-            _("观点不能超过140字"), code="too_long", extra={"field": "text", "length": len(text.strip())}
+            _("观点不能超过140字"), code=Code.TOO_LONG, extra={"field": "text", "length": len(text.strip())}
         )
     text = clean_or_fail(
-        text, label=_("观点"), max_length=STATEMENT_MAX, field="text", required=_("观点不能为空"), required_code="empty"
+        text,
+        label=_("观点"),
+        max_length=STATEMENT_MAX,
+        field="text",
+        required=_("观点不能为空"),
+        required_code=Code.EMPTY,
     )
     key = statement_key(text)
     if not key:
-        raise ValidationFailed(_("观点不能只有标点符号"), code="empty", extra={"field": "text"})
-    duplicate = Duplicate(_("已有相同的观点，请直接作答"), code="duplicate_statement", extra={"field": "text"})
+        raise ValidationFailed(_("观点不能只有标点符号"), code=Code.EMPTY, extra={"field": "text"})
+    duplicate = Duplicate(_("已有相同的观点，请直接作答"), code=Code.DUPLICATE_STATEMENT, extra={"field": "text"})
     if OpinionStatement.objects.filter(topic=topic, text_key=key).exists():
         raise duplicate
     pending = OpinionStatement.objects.filter(topic=topic, author=actor, status=StatementStatus.PENDING).count()
     if not staff and pending >= PENDING_MAX:
-        raise ValidationFailed(_("您已有5条观点在等待审核，请审核后再提交"), code="too_many_pending")
+        raise ValidationFailed(_("您已有5条观点在等待审核，请审核后再提交"), code=Code.TOO_MANY_PENDING)
     now = timezone.now()
     statement = OpinionStatement(
         community_id=topic.community_id,
@@ -140,18 +146,18 @@ def statement_moderate(*, actor: Any, statement: OpinionStatement, approve: bool
     before = {"status": statement.status, "reason": statement.reject_reason}
     if approve:
         if statement.status == StatementStatus.APPROVED:
-            raise PhaseClosed(_("该观点已经通过审核"), code="already_moderated")
+            raise PhaseClosed(_("该观点已经通过审核"), code=Code.ALREADY_MODERATED)
         statement.status, statement.reject_reason = StatementStatus.APPROVED, ""
     else:
         if statement.status == StatementStatus.REJECTED:
-            raise PhaseClosed(_("该观点已经未通过审核"), code="already_moderated")
+            raise PhaseClosed(_("该观点已经未通过审核"), code=Code.ALREADY_MODERATED)
         statement.reject_reason = clean_or_fail(
             reason,
             label=_("理由"),
             max_length=200,
             field="reason",
             required=_("不通过须写明理由"),
-            required_code="reason_required",
+            required_code=Code.REASON_REQUIRED,
         )
         statement.status = StatementStatus.REJECTED
     statement.moderated_by, statement.moderated_at = actor, timezone.now()
@@ -203,7 +209,7 @@ def _upsert(
 
 def _votable(statement: OpinionStatement) -> None:
     if statement.status != StatementStatus.APPROVED:
-        raise PhaseClosed(_("该观点尚未通过审核，不能作答"), code="not_approved")
+        raise PhaseClosed(_("该观点尚未通过审核，不能作答"), code=Code.NOT_APPROVED)
 
 
 @transaction.atomic
@@ -241,10 +247,10 @@ def questionnaire_enter(
         raise PermissionDenied(_("只有社区工作人员可以录入纸质问卷"))
     person = Person.objects.get(pk=person.pk)  # whether they have an account now, not when the caller read it
     if person.community_id != topic.community_id or not (person.place_path or "").startswith(topic.place_path):
-        raise PermissionDenied(_("该居民不在本议题的范围内"), code="not_in_audience")
+        raise PermissionDenied(_("该居民不在本议题的范围内"), code=Code.NOT_IN_AUDIENCE)
     chosen = {int(k): _stance(v) for k, v in answers.items() if v != ""}
     if not chosen:
-        raise ValidationFailed(_("问卷上没有作答"), code="no_answers")
+        raise ValidationFailed(_("问卷上没有作答"), code=Code.NO_ANSWERS)
     sheet = clean_or_fail(sheet_no, label=_("问卷编号"), max_length=40, field="sheet_no")
     statements = {
         s.pk: s for s in OpinionStatement.objects.select_for_update().filter(topic=topic, pk__in=chosen).order_by("pk")

@@ -20,6 +20,7 @@ from gongzhi.core.errors import (
     clean_or_fail,
 )
 from gongzhi.core.models import User
+from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import (
     Comment,
     ElevatorPlan,
@@ -52,7 +53,7 @@ def _step(actor: User, topic: Topic, target: str, note: str = "", fields: list[s
     try:
         lc.check_transition(topic.status, target)
     except ValueError as exc:
-        raise PhaseClosed(str(exc), code="bad_step") from exc
+        raise PhaseClosed(str(exc), code=Code.BAD_STEP) from exc
     before = topic.status
     topic.status = target
     topic.save(update_fields=["status", "updated_at", *(fields or [])])
@@ -115,7 +116,7 @@ def topic_decline(*, actor: User, topic: Topic, reason: str) -> Topic:
         max_length=500,
         field="reason",
         required=_("不予列入须写明理由"),
-        required_code="reason_required",
+        required_code=Code.REASON_REQUIRED,
     )
     topic.decline_reason = reason
     return _step(actor, topic, Status.DECLINED, reason, ["decline_reason"])
@@ -126,12 +127,12 @@ def topic_publish(*, actor: User, topic: Topic, procedure: str, body: str, matte
     """Publishes the materials as version 1 and fixes the procedure the topic will be decided by."""
     topic = topic_lock_for_manager(actor, topic)
     if procedure not in Procedure.values:
-        raise ValidationFailed(_("请选择议事规则"), code="bad_procedure")
+        raise ValidationFailed(_("请选择议事规则"), code=Code.BAD_PROCEDURE)
     if procedure == Procedure.OWNERS and matter not in Matter.values:
-        raise ValidationFailed(_("业主共同决定须选择事项类别"), code="bad_matter")
+        raise ValidationFailed(_("业主共同决定须选择事项类别"), code=Code.BAD_MATTER)
     if procedure == Procedure.ELEVATOR:
         if topic.place.kind != "unit":
-            raise ValidationFailed(_("加装电梯的议题须建在一个单元上"), code="not_a_unit")
+            raise ValidationFailed(_("加装电梯的议题须建在一个单元上"), code=Code.NOT_A_UNIT)
         matter = Matter.MAJOR  # local rules apply the Art. 278 (六)-(八) thresholds to the unit's owners
     topic.procedure = procedure
     topic.matter = matter if procedure in VOTING_PROCEDURES else ""
@@ -151,12 +152,12 @@ def topic_open_voting(
 ) -> Topic:
     topic = topic_lock_for_manager(actor, topic)
     if topic.procedure not in WINDOWED_PROCEDURES:
-        raise PhaseClosed(_("该议题的议事规则不需要表决"), code="no_vote")
+        raise PhaseClosed(_("该议题的议事规则不需要表决"), code=Code.NO_VOTE)
     if topic.procedure == Procedure.ELEVATOR and not ElevatorPlan.objects.filter(topic=topic).exists():
-        raise PhaseClosed(_("请先填写加装电梯方案（造价与分摊系数）"), code="no_plan")
+        raise PhaseClosed(_("请先填写加装电梯方案（造价与分摊系数）"), code=Code.NO_PLAN)
     opens_at = opens_at or timezone.now()
     if closes_at <= opens_at:
-        raise ValidationFailed(_("表决截止时间须晚于开始时间"), code="bad_window")
+        raise ValidationFailed(_("表决截止时间须晚于开始时间"), code=Code.BAD_WINDOW)
     topic.voting_opens_at, topic.voting_closes_at = opens_at, closes_at
     return _step(actor, topic, Status.VOTING, "", ["voting_opens_at", "voting_closes_at"])
 
@@ -169,7 +170,7 @@ def topic_decide(*, actor: User, topic: Topic, resolution: str) -> Topic:
 
     topic = topic_lock_for_manager(actor, topic)
     if topic.status == Status.VOTING and topic.voting_closes_at and timezone.now() < topic.voting_closes_at:
-        raise PhaseClosed(_("表决尚未截止，不能形成决议"), code="voting_open")
+        raise PhaseClosed(_("表决尚未截止，不能形成决议"), code=Code.VOTING_OPEN)
     if topic.procedure in VOTING_PROCEDURES and topic.status == Status.VOTING:
         topic.result = tally(topic=topic).as_json()
         if topic.procedure == Procedure.ELEVATOR:
@@ -210,7 +211,7 @@ def topic_pin_hot(*, actor: User, topic: Topic, month: datetime.date) -> Topic:
     """The community's 每月热议: one a month; pinning another topic for the month moves the pin."""
     topic = topic_lock_for_manager(actor, topic)
     if topic.status in (Status.PROPOSED, Status.DECLINED):
-        raise PhaseClosed(_("只有已列入议程的议题可以设为每月热议"), code="not_public")
+        raise PhaseClosed(_("只有已列入议程的议题可以设为每月热议"), code=Code.NOT_PUBLIC)
     first = month.replace(day=1)
     previous = Topic.objects.select_for_update().filter(community_id=topic.community_id, hot_month=first).first()
     if previous is not None and previous.pk != topic.pk:
@@ -295,7 +296,7 @@ def comment_hide(*, actor: User, comment: Comment, reason: str) -> Comment:
         max_length=200,
         field="reason",
         required=_("隐藏意见须写明理由"),
-        required_code="reason_required",
+        required_code=Code.REASON_REQUIRED,
     )
     comment.hidden = True
     comment.save(update_fields=["hidden", "hidden_reason"])

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.pages import community_page, page_context
 from gongzhi.deliberation import predicates
+from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import BodyKind, Choice, MeetingStatus, MemberRole, Status, Topic
 from gongzhi.deliberation.selectors import assemblies as assemblies_selectors
 from gongzhi.deliberation.selectors.assemblies import (
@@ -228,11 +229,11 @@ def _body_write(actor: Any, community: Place, body: Any, post: Any) -> tuple[Cal
     if op == "add":
         form = MemberForm(post)
         if not form.is_valid():
-            raise ValidationFailed(_("请填写成员的身份证号"), code="bad_member")
+            raise ValidationFailed(_("请填写成员的身份证号"), code=Code.BAD_MEMBER)
         data = form.cleaned_data
         person = person_by_id_number(actor=actor, community=community, id_number=data["id_number"])
         if person is None:
-            raise ValidationFailed(_("本社区没有登记该身份证号的居民"), code="no_person")
+            raise ValidationFailed(_("本社区没有登记该身份证号的居民"), code=Code.NO_PERSON)
         return (
             lambda: body_member_add(actor=actor, body=body, person=person, role=data["role"], since=data.get("since")),
             _("成员已登记"),
@@ -240,7 +241,7 @@ def _body_write(actor: Any, community: Place, body: Any, post: Any) -> tuple[Cal
     if op == "end":
         end = EndForm(post)
         if not end.is_valid():
-            raise ValidationFailed(_("请填写任职终止日期"), code="bad_until")
+            raise ValidationFailed(_("请填写任职终止日期"), code=Code.BAD_UNTIL)
         member = next((m for m in body_members(body=body) if m.pk == end.cleaned_data["member"]), None)
         if member is None:
             raise NotFound()
@@ -253,7 +254,7 @@ def _body_write(actor: Any, community: Place, body: Any, post: Any) -> tuple[Cal
     if op == "rules":
         rules = RulesForm(post)
         if not rules.is_valid():
-            raise ValidationFailed(_("请选择议事规则"), code="bad_rules")
+            raise ValidationFailed(_("请选择议事规则"), code=Code.BAD_RULES)
         quorum, majority = SHARES[rules.cleaned_data["quorum"]][1], SHARES[rules.cleaned_data["majority"]][1]
         return (
             lambda: body_set_rules(actor=actor, body=body, quorum=quorum, majority=majority),
@@ -321,7 +322,7 @@ def _resolution_write(actor: Any, resolution: Any, post: Any) -> tuple[Callable[
     if op == "count":
         form = CountForm(post)
         if not form.is_valid():
-            raise ValidationFailed(_("票数应为不小于0的整数"), code="bad_count")
+            raise ValidationFailed(_("票数应为不小于0的整数"), code=Code.BAD_COUNT)
         data = form.cleaned_data
         return (
             lambda: vote_count_record(

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.pages import community_page, page_context
 from gongzhi.deliberation import predicates
+from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import ActionStatus, Procedure, Status, Topic
 from gongzhi.deliberation.selectors import cocreation as cocreation_selectors
 from gongzhi.deliberation.selectors.cocreation import action_item_get, cluster_get, idea_get
@@ -150,7 +151,7 @@ def _board_write(actor: Any, topic: Topic, post: Any) -> tuple[Callable[[], Any]
     if op == "settings":
         form = SettingsForm(post)
         if not form.is_valid():
-            raise ValidationFailed(_("点数请填写整数"), code="bad_settings")
+            raise ValidationFailed(_("点数请填写整数"), code=Code.BAD_SETTINGS)
         data = form.cleaned_data
         return (
             lambda: cocreation_configure(

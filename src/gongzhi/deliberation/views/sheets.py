@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.errors import ApplicationError, PermissionDenied, PhaseClosed
 from gongzhi.core.pages import community_page, page_context
 from gongzhi.deliberation import predicates
+from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import Procedure, Status, Topic
 from gongzhi.deliberation.printing import render_notice, render_sheets
 from gongzhi.deliberation.selectors.sheets import (
@@ -140,9 +141,9 @@ def notice_pdf(request: HttpRequest, community_id: int, topic_id: int) -> HttpRe
     actor, community = community_page(request, community_id)
     topic = topic_get(actor=actor, community=community, topic_id=topic_id)
     if topic.procedure not in VOTING_PROCEDURES:
-        raise PhaseClosed(_("该议题不进行业主表决，没有表决结果公示"), code="no_vote")
+        raise PhaseClosed(_("该议题不进行业主表决，没有表决结果公示"), code=Code.NO_VOTE)
     if topic.status not in DECIDED or not topic.result:
-        raise PhaseClosed(_("议题形成决议后才能下载公示"), code="not_decided")
+        raise PhaseClosed(_("议题形成决议后才能下载公示"), code=Code.NOT_DECIDED)
     elevator = elevator_view(actor=actor, topic=topic) if topic.procedure == Procedure.ELEVATOR else None
     decided_at = next((e.at for e in topic_timeline(topic=topic) if e.status == Status.DECIDED), None)
     out = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
