@@ -20,7 +20,7 @@ from gongzhi.places.selectors import places_by_paths
 from gongzhi.rules import owner_vote
 
 
-def topic_list(*, actor: Any, community: Place, status: str = "") -> QuerySet[Topic]:
+def topic_list(*, actor: User, community: Place, status: str = "") -> QuerySet[Topic]:
     topics = Topic.objects.visible_to(actor).filter(community=community).select_related("place")
     if status:
         topics = topics.filter(status=status)
@@ -28,7 +28,7 @@ def topic_list(*, actor: Any, community: Place, status: str = "") -> QuerySet[To
     return annotated.order_by("-created_at")
 
 
-def hot_topic(*, actor: Any, community: Place, month: datetime.date) -> Topic | None:
+def hot_topic(*, actor: User, community: Place, month: datetime.date) -> Topic | None:
     found: Topic | None = (
         Topic.objects.visible_to(actor)
         .filter(community=community, hot_month=month.replace(day=1))
@@ -38,12 +38,12 @@ def hot_topic(*, actor: Any, community: Place, month: datetime.date) -> Topic | 
     return found
 
 
-def hot_archive(*, actor: Any, community: Place) -> QuerySet[Topic]:
+def hot_archive(*, actor: User, community: Place) -> QuerySet[Topic]:
     """Every month's hot topic, newest month first."""
     return Topic.objects.visible_to(actor).filter(community=community, hot_month__isnull=False).order_by("-hot_month")
 
 
-def topic_get(*, actor: Any, community: Place, topic_id: int) -> Topic:
+def topic_get(*, actor: User, community: Place, topic_id: int) -> Topic:
     topic: Topic | None = (
         Topic.objects.visible_to(actor)
         .filter(pk=topic_id, community=community)
@@ -84,11 +84,11 @@ def public_topics(*, community: Place) -> QuerySet[Topic]:
     )
 
 
-def ballot_list(*, actor: Any, topic: Topic) -> QuerySet[Ballot]:
+def ballot_list(*, actor: User, topic: Topic) -> QuerySet[Ballot]:
     return Ballot.objects.visible_to(actor).filter(topic=topic).select_related("voter", "entered_by").order_by("-id")
 
 
-def ballot_get(*, actor: Any, topic: Topic, ballot_id: int) -> Ballot:
+def ballot_get(*, actor: User, topic: Topic, ballot_id: int) -> Ballot:
     """A ballot of the topic the actor may see (those who manage the topic's place); NotFound otherwise."""
     ballot: Ballot | None = Ballot.objects.visible_to(actor).filter(topic=topic, pk=ballot_id).first()
     if ballot is None:
@@ -197,7 +197,7 @@ class ElevatorView:
     total_yuan: str
 
 
-def elevator_view(*, actor: Any, topic: Topic) -> ElevatorView | None:
+def elevator_view(*, actor: User, topic: Topic) -> ElevatorView | None:
     """The plan with every household's share (largest remainder, in fen, summing to the total), the viewer's own
     share, and the 公示 window with its objections."""
     from django.utils import timezone

@@ -23,6 +23,7 @@ from gongzhi.core.errors import (
     ValidationFailed,
     clean_or_fail,
 )
+from gongzhi.core.models import User
 from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import (
     Body,
@@ -73,7 +74,7 @@ def _reason(reason: str) -> str:
 
 
 @transaction.atomic
-def body_create(*, actor: Any, place: Place, kind: str, name: str) -> Body:
+def body_create(*, actor: User, place: Place, kind: str, name: str) -> Body:
     """Staff managing topics at the place set up its 议事会 or (in a village) its 村民代表会议; one of a kind each."""
     if place.community_id is None:
         raise ValidationFailed(_("请选择社区或村内的地点"), code=Code.BAD_PLACE)
@@ -99,7 +100,7 @@ def body_create(*, actor: Any, place: Place, kind: str, name: str) -> Body:
     return body
 
 
-def _locked_body(actor: Any, body: Body) -> Body:
+def _locked_body(actor: User, body: Body) -> Body:
     locked: Body = Body.objects.select_for_update().get(pk=body.pk)
     if not can_manage_place(actor, locked.place_path):
         raise PermissionDenied(_("只有社区工作人员可以维护议事机构"))
@@ -107,7 +108,7 @@ def _locked_body(actor: Any, body: Body) -> Body:
 
 
 @transaction.atomic
-def body_set_rules(*, actor: Any, body: Body, quorum: assembly.Share, majority: assembly.Share) -> Body:
+def body_set_rules(*, actor: User, body: Body, quorum: assembly.Share, majority: assembly.Share) -> Body:
     """A council's own rules of procedure; a representatives meeting's shares are fixed by law."""
     body = _locked_body(actor, body)
     if body.kind != BodyKind.COUNCIL:
@@ -141,7 +142,7 @@ def body_set_rules(*, actor: Any, body: Body, quorum: assembly.Share, majority: 
 
 @transaction.atomic
 def body_member_add(
-    *, actor: Any, body: Body, person: Person, role: str = MemberRole.MEMBER, since: datetime.date | None = None
+    *, actor: User, body: Body, person: Person, role: str = MemberRole.MEMBER, since: datetime.date | None = None
 ) -> BodyMember:
     """A new term for a resident of the body's place; one open term per person (the body row is the lock)."""
     body = _locked_body(actor, body)
@@ -173,7 +174,7 @@ def body_member_add(
 
 
 @transaction.atomic
-def body_member_end(*, actor: Any, member: BodyMember, until: datetime.date, reason: str = "") -> BodyMember:
+def body_member_end(*, actor: User, member: BodyMember, until: datetime.date, reason: str = "") -> BodyMember:
     """Ends a term (the member serves up to the day before `until`); the row stays for past meetings."""
     member = BodyMember.objects.select_for_update().get(pk=member.pk)
     _locked_body(actor, member.body)
@@ -195,7 +196,7 @@ def body_member_end(*, actor: Any, member: BodyMember, until: datetime.date, rea
 
 
 @transaction.atomic
-def resolution_create(*, actor: Any, meeting: Meeting, text: str, topic: Topic | None = None) -> Resolution:
+def resolution_create(*, actor: User, meeting: Meeting, text: str, topic: Topic | None = None) -> Resolution:
     """A resolution put to the vote at a held 议事会, 村民会议 or 村民代表会议; it belongs to the meeting's topic."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if not can_manage_place(actor, meeting.place_path):
@@ -233,7 +234,7 @@ def resolution_create(*, actor: Any, meeting: Meeting, text: str, topic: Topic |
     return resolution
 
 
-def _locked_resolution(actor: Any, resolution: Resolution) -> Resolution:
+def _locked_resolution(actor: User, resolution: Resolution) -> Resolution:
     locked: Resolution = (
         Resolution.objects.select_for_update(of=("self",))
         .select_related("meeting", "topic", "body")
@@ -247,7 +248,7 @@ def _locked_resolution(actor: Any, resolution: Resolution) -> Resolution:
 
 
 @transaction.atomic
-def member_votes_record(*, actor: Any, resolution: Resolution, votes: Mapping[int, str]) -> list[MemberVote]:
+def member_votes_record(*, actor: User, resolution: Resolution, votes: Mapping[int, str]) -> list[MemberVote]:
     """Records the votes of serving members who signed in, each once (the resolution row is the lock, the
     partial unique constraint the backstop). All or nothing: one bad entry records none."""
     resolution = _locked_resolution(actor, resolution)
@@ -299,7 +300,7 @@ def member_votes_record(*, actor: Any, resolution: Resolution, votes: Mapping[in
     return made
 
 
-def _void(actor: Any, row: Any, reason: str, *, verb: str, before: dict[str, Any]) -> Any:
+def _void(actor: User, row: Any, reason: str, *, verb: str, before: dict[str, Any]) -> Any:
     """Voids a recorded vote or count (locked by the caller) with a reason; the row and its history stay."""
     _locked_resolution(actor, row.resolution)
     if row.voided_at is not None:
@@ -319,7 +320,7 @@ def _void(actor: Any, row: Any, reason: str, *, verb: str, before: dict[str, Any
 
 
 @transaction.atomic
-def member_vote_void(*, actor: Any, vote: MemberVote, reason: str) -> MemberVote:
+def member_vote_void(*, actor: User, vote: MemberVote, reason: str) -> MemberVote:
     """Voids a recorded vote with a reason; the member's vote may then be recorded again."""
     vote = MemberVote.objects.select_for_update().get(pk=vote.pk)
     voided: MemberVote = _void(actor, vote, reason, verb="resolution.vote_void", before={"choice": vote.choice})
@@ -334,7 +335,7 @@ def _count(value: Any) -> int:
 
 
 @transaction.atomic
-def vote_count_record(*, actor: Any, resolution: Resolution, agree: int, disagree: int, abstain: int) -> VoteCount:
+def vote_count_record(*, actor: User, resolution: Resolution, agree: int, disagree: int, abstain: int) -> VoteCount:
     """A villagers' meeting's show of hands, checked against the signed-in adult villagers; one live count."""
     resolution = _locked_resolution(actor, resolution)
     if resolution.kind != assembly.VILLAGERS:
@@ -375,14 +376,14 @@ def vote_count_record(*, actor: Any, resolution: Resolution, agree: int, disagre
 
 
 @transaction.atomic
-def vote_count_void(*, actor: Any, count: VoteCount, reason: str) -> VoteCount:
+def vote_count_void(*, actor: User, count: VoteCount, reason: str) -> VoteCount:
     count = VoteCount.objects.select_for_update().get(pk=count.pk)
     before = {"agree": count.agree, "disagree": count.disagree, "abstain": count.abstain}
     voided: VoteCount = _void(actor, count, reason, verb="resolution.count_void", before=before)
     return voided
 
 
-def on_decide(*, actor: Any, topic: Topic) -> None:
+def on_decide(*, actor: User, topic: Topic) -> None:
     """Called by topic_decide inside its transaction, with the topic locked: needs a held meeting linked to the
     topic with a recorded vote of its procedure's kind, and freezes the rule's result into topic.result.
 

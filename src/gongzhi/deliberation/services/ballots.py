@@ -20,6 +20,7 @@ from gongzhi.core.errors import (
     ValidationFailed,
     clean_or_fail,
 )
+from gongzhi.core.models import User
 from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import (
     Ballot,
@@ -145,7 +146,7 @@ def _check_evidence(upload: UploadedFile | None, *, required: bool) -> uploads.I
 
 def _cast(
     *,
-    actor: Any,
+    actor: User,
     topic: Topic,
     voter_id: int | None,
     choice: str,
@@ -207,7 +208,7 @@ def _cast(
 
 
 @transaction.atomic
-def ballot_cast(*, actor: Any, topic: Topic, choice: str) -> Ballot:
+def ballot_cast(*, actor: User, topic: Topic, choice: str) -> Ballot:
     """An owner votes online for themselves; takes the topic FOR SHARE (see `_topic_and_voter`)."""
     topic, voter_id = _topic_and_voter(topic, account_id=actor.pk)
     if voter_id is None:
@@ -217,7 +218,7 @@ def ballot_cast(*, actor: Any, topic: Topic, choice: str) -> Ballot:
 
 @transaction.atomic
 def ballot_enter_paper(
-    *, actor: Any, topic: Topic, voter: Person, choice: str, serial_no: str, scan: UploadedFile | None = None
+    *, actor: User, topic: Topic, voter: Person, choice: str, serial_no: str, scan: UploadedFile | None = None
 ) -> Ballot:
     """Staff enter a printed ballot sheet by its serial number, optionally with its scan."""
     topic, voter_id = _topic_and_voter(topic, person_id=voter.pk)
@@ -245,7 +246,7 @@ def ballot_enter_paper(
 
 @transaction.atomic
 def ballot_enter_proxy(
-    *, actor: Any, topic: Topic, voter: Person, choice: str, proxy_name: str, evidence: UploadedFile | None
+    *, actor: User, topic: Topic, voter: Person, choice: str, proxy_name: str, evidence: UploadedFile | None
 ) -> Ballot:
     """A vote by written authorisation: the agent's name and the authorisation itself are required."""
     topic, voter_id = _topic_and_voter(topic, person_id=voter.pk)
@@ -272,7 +273,7 @@ def ballot_enter_proxy(
 
 
 @transaction.atomic
-def ballot_void(*, actor: Any, ballot: Ballot, reason: str) -> Ballot:
+def ballot_void(*, actor: User, ballot: Ballot, reason: str) -> Ballot:
     """Staff void a ballot only with a reason; the row stays, and the owner may vote again in the window."""
     ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
     ballot.topic = _shared(ballot.topic_id)  # so that a void cannot slip in after `topic_decide` has tallied

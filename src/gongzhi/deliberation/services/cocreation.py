@@ -7,7 +7,6 @@ concurrent dot spends by one participant queue on that lock, so none can see a s
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import NotFound, PermissionDenied, PhaseClosed, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
 from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import (
     ActionItem,
@@ -80,14 +80,14 @@ def _phase(feature: str, topic: Topic, message: str, code: str) -> None:
         raise PhaseClosed(message, code=code)
 
 
-def _manager(actor: Any, topic: Topic) -> None:
+def _manager(actor: User, topic: Topic) -> None:
     if not can_manage_topic(actor, topic):
         raise PermissionDenied(_("只有社区工作人员可以整理团队共创"))
 
 
 @transaction.atomic
 def cocreation_configure(
-    *, actor: Any, topic: Topic, dots_per_person: int, max_per_cluster: int | None, top: int
+    *, actor: User, topic: Topic, dots_per_person: int, max_per_cluster: int | None, top: int
 ) -> CocreationSession:
     """Staff fix the dots per participant, the optional cap per cluster and how many clusters go to the plan;
     only before voting opens, so that nobody's budget changes under them."""
@@ -116,7 +116,7 @@ def cocreation_configure(
 
 
 @transaction.atomic
-def idea_add(*, actor: Any, topic: Topic, body: str, on_behalf_of: str = "") -> Idea:
+def idea_add(*, actor: User, topic: Topic, body: str, on_behalf_of: str = "") -> Idea:
     """A resident of the topic's audience (or staff) adds a short idea while ideas are collected. With
     `on_behalf_of`, staff enter an idea collected on paper or at a 坝坝会 for the named resident."""
     topic = _fresh(topic)
@@ -162,7 +162,7 @@ def idea_add(*, actor: Any, topic: Topic, body: str, on_behalf_of: str = "") -> 
 
 
 @transaction.atomic
-def idea_hide(*, actor: Any, idea: Idea, reason: str) -> Idea:
+def idea_hide(*, actor: User, idea: Idea, reason: str) -> Idea:
     """Moderation hides an idea with a public reason; its text stays in the record, and it leaves its cluster."""
     idea = Idea.objects.select_for_update().select_related("topic").get(pk=idea.pk)
     _manager(actor, idea.topic)
@@ -200,7 +200,7 @@ def _cluster_name(name: str) -> str:
 
 
 @transaction.atomic
-def cluster_create(*, actor: Any, topic: Topic, name: str) -> Cluster:
+def cluster_create(*, actor: User, topic: Topic, name: str) -> Cluster:
     """Staff open a new cluster at the end of the board, while the ideas are being grouped."""
     topic = topic_lock_for_manager(actor, topic)
     _cocreation(topic)
@@ -226,7 +226,7 @@ def cluster_create(*, actor: Any, topic: Topic, name: str) -> Cluster:
 
 
 @transaction.atomic
-def cluster_rename(*, actor: Any, cluster: Cluster, name: str) -> Cluster:
+def cluster_rename(*, actor: User, cluster: Cluster, name: str) -> Cluster:
     topic = topic_lock_for_manager(actor, cluster.topic)
     _session(topic)
     cluster = Cluster.objects.select_for_update().get(pk=cluster.pk, topic=topic)
@@ -249,7 +249,7 @@ def cluster_rename(*, actor: Any, cluster: Cluster, name: str) -> Cluster:
 
 
 @transaction.atomic
-def idea_assign(*, actor: Any, idea: Idea, cluster: Cluster | None) -> Idea:
+def idea_assign(*, actor: User, idea: Idea, cluster: Cluster | None) -> Idea:
     """Puts an idea in one cluster (or takes it out of any): an idea is in at most one cluster."""
     topic = topic_lock_for_manager(actor, idea.topic)
     _session(topic)
@@ -284,7 +284,7 @@ def _dot_window(topic: Topic) -> None:
     raise PhaseClosed(_("投点已截止"), code=Code.DOTS_CLOSED)
 
 
-def _live_dots(topic: Topic, actor: Any) -> list[int]:
+def _live_dots(topic: Topic, actor: User) -> list[int]:
     return list(
         Dot.objects.filter(topic=topic, participant=actor, withdrawn_at__isnull=True).values_list(
             "cluster_id", flat=True
@@ -293,7 +293,7 @@ def _live_dots(topic: Topic, actor: Any) -> list[int]:
 
 
 @transaction.atomic
-def dot_spend(*, actor: Any, topic: Topic, cluster: Cluster) -> Dot:
+def dot_spend(*, actor: User, topic: Topic, cluster: Cluster) -> Dot:
     """One dot from a participant of the topic's audience on a cluster, inside the voting window. Takes the
     session lock before counting, so concurrent spends by one person never exceed the budget."""
     session = _session(topic)
@@ -335,7 +335,7 @@ def dot_spend(*, actor: Any, topic: Topic, cluster: Cluster) -> Dot:
 
 
 @transaction.atomic
-def dot_take_back(*, actor: Any, topic: Topic, cluster: Cluster) -> Dot:
+def dot_take_back(*, actor: User, topic: Topic, cluster: Cluster) -> Dot:
     """The participant's latest live dot on the cluster is withdrawn (kept, stamped), while the window is open."""
     _session(topic)
     topic = _fresh(topic)
@@ -364,7 +364,7 @@ def dot_take_back(*, actor: Any, topic: Topic, cluster: Cluster) -> Dot:
     return dot
 
 
-def on_decide(*, actor: Any, topic: Topic) -> None:
+def on_decide(*, actor: User, topic: Topic) -> None:
     """Called by topic_decide inside its transaction, with the topic locked and the window checked closed:
     waits on the session lock for any spend still in flight, then freezes the ranking into topic.result."""
     if topic.status != Status.VOTING:
@@ -414,7 +414,7 @@ def _due(due: datetime.date | None, *, unchanged: datetime.date | None = None) -
 
 @transaction.atomic
 def action_item_add(
-    *, actor: Any, topic: Topic, cluster: Cluster | None, title: str, owner: str, due: datetime.date | None
+    *, actor: User, topic: Topic, cluster: Cluster | None, title: str, owner: str, due: datetime.date | None
 ) -> ActionItem:
     """After the decision, staff turn a top cluster into an action with a responsible party and a date."""
     topic = topic_lock_for_manager(actor, topic)
@@ -448,7 +448,7 @@ def action_item_add(
 
 @transaction.atomic
 def action_item_update(
-    *, actor: Any, item: ActionItem, title: str, owner: str, due: datetime.date | None, status: str
+    *, actor: User, item: ActionItem, title: str, owner: str, due: datetime.date | None, status: str
 ) -> ActionItem:
     """Staff update an action's owner, date or progress during implementation; every change is audited."""
     topic = topic_lock_for_manager(actor, item.topic)

@@ -19,6 +19,7 @@ from gongzhi.core.errors import (
     ValidationFailed,
     clean_or_fail,
 )
+from gongzhi.core.models import User
 from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import (
     ElevatorPlan,
@@ -29,6 +30,7 @@ from gongzhi.deliberation.models import (
 from gongzhi.deliberation.predicates import can_manage_topic, can_set_elevator_coefficients, can_take_part_in_topic
 from gongzhi.deliberation.selectors.topics import community_coefficients
 from gongzhi.deliberation.services.locks import topic_lock_for_manager
+from gongzhi.places.models import Place
 from gongzhi.rules import topic_lifecycle as lc
 
 
@@ -80,7 +82,7 @@ def parse_coefficients(raw: Mapping[int, str]) -> dict[int, Decimal]:
 @transaction.atomic
 def elevator_plan_set(
     *,
-    actor: Any,
+    actor: User,
     topic: Topic,
     total_yuan: str,
     coefficients: Mapping[int, str] | None = None,
@@ -127,7 +129,7 @@ def elevator_plan_set(
 
 
 @transaction.atomic
-def elevator_coefficients_set(*, actor: Any, community: Any, coefficients: Mapping[int, str]) -> Any:
+def elevator_coefficients_set(*, actor: User, community: Place, coefficients: Mapping[int, str]) -> Any:
     """The community's floor-coefficient table, which prefills every new elevator plan; plans already saved keep
     their own coefficients. Locks the community's row."""
     from gongzhi.deliberation.models.topics import ElevatorCoefficients
@@ -162,7 +164,7 @@ def topic_households(topic: Topic) -> Any:
 
 
 @transaction.atomic
-def objection_file(*, actor: Any, topic: Topic, body: str) -> Objection:
+def objection_file(*, actor: User, topic: Topic, body: str) -> Objection:
     """During the 公示 anyone of the unit may object; the objection stays on the record with its answer."""
     topic = Topic.objects.get(pk=topic.pk)
     plan = ElevatorPlan.objects.filter(topic=topic).first()
@@ -183,7 +185,7 @@ def objection_file(*, actor: Any, topic: Topic, body: str) -> Objection:
 
 
 @transaction.atomic
-def objection_answer(*, actor: Any, objection: Objection, answer: str) -> Objection:
+def objection_answer(*, actor: User, objection: Objection, answer: str) -> Objection:
     objection = Objection.objects.select_for_update().select_related("topic").get(pk=objection.pk)
     if not can_manage_topic(actor, objection.topic):
         raise PermissionDenied()

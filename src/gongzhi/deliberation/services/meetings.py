@@ -8,7 +8,6 @@ MEETING_RECORD (staff, and building heads / group heads in their place) take att
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, PhaseClosed, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
 from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import (
     Attendance,
@@ -76,14 +76,14 @@ def _locked(meeting: Meeting) -> Meeting:
     return locked
 
 
-def _managed(actor: Any, meeting: Meeting) -> Meeting:
+def _managed(actor: User, meeting: Meeting) -> Meeting:
     meeting = _locked(meeting)
     if not can_manage_meeting(actor, meeting):
         raise PermissionDenied(_("只有社区工作人员可以管理会议"))
     return meeting
 
 
-def _recorded(actor: Any, meeting: Meeting) -> Meeting:
+def _recorded(actor: User, meeting: Meeting) -> Meeting:
     meeting = _locked(meeting)
     if not can_record_meeting(actor, meeting):
         raise PermissionDenied(_("您不能为该会议登记"))
@@ -100,7 +100,7 @@ def _started(meeting: Meeting, now: datetime.datetime) -> None:
 @transaction.atomic
 def meeting_schedule(
     *,
-    actor: Any,
+    actor: User,
     place: Place,
     kind: str,
     title: str,
@@ -160,7 +160,7 @@ def _add_attendance(meeting: Meeting, attendance: Attendance) -> Attendance:
 
 
 @transaction.atomic
-def meeting_sign_in(*, actor: Any, meeting: Meeting, token: str) -> Attendance:
+def meeting_sign_in(*, actor: User, meeting: Meeting, token: str) -> Attendance:
     """A resident scans the poster: once, while the meeting is on, and only as themselves."""
     meeting = _locked(meeting)
     if not token or token != meeting.signin_token:
@@ -206,7 +206,7 @@ def meeting_sign_in(*, actor: Any, meeting: Meeting, token: str) -> Attendance:
 
 
 @transaction.atomic
-def attendance_record(*, actor: Any, meeting: Meeting, person: Person | None = None, name: str = "") -> Attendance:
+def attendance_record(*, actor: User, meeting: Meeting, person: Person | None = None, name: str = "") -> Attendance:
     """Staff or a building head enters a resident found in the meeting's place, or a guest by name."""
     meeting = _recorded(actor, meeting)
     if person is not None:
@@ -250,7 +250,7 @@ def attendance_record(*, actor: Any, meeting: Meeting, person: Person | None = N
 
 
 @transaction.atomic
-def meeting_mark_held(*, actor: Any, meeting: Meeting) -> Meeting:
+def meeting_mark_held(*, actor: User, meeting: Meeting) -> Meeting:
     meeting = _managed(actor, meeting)
     if meeting.status != MeetingStatus.SCHEDULED:
         raise PhaseClosed(_("只有待召开的会议可以标记为已召开"), code=Code.BAD_STEP)
@@ -269,7 +269,7 @@ def meeting_mark_held(*, actor: Any, meeting: Meeting) -> Meeting:
 
 
 @transaction.atomic
-def meeting_cancel(*, actor: Any, meeting: Meeting, reason: str) -> Meeting:
+def meeting_cancel(*, actor: User, meeting: Meeting, reason: str) -> Meeting:
     meeting = _managed(actor, meeting)
     if meeting.status != MeetingStatus.SCHEDULED:
         raise PhaseClosed(_("只有待召开的会议可以取消"), code=Code.BAD_STEP)
@@ -295,7 +295,7 @@ def meeting_cancel(*, actor: Any, meeting: Meeting, reason: str) -> Meeting:
 
 
 @transaction.atomic
-def minutes_record(*, actor: Any, meeting: Meeting, minutes: str) -> Meeting:
+def minutes_record(*, actor: User, meeting: Meeting, minutes: str) -> Meeting:
     """The minutes after the meeting; each edit keeps the previous text in the audit log. Recording minutes of a
     meeting still marked 待召开 marks it held: minutes are the proof it took place."""
     meeting = _recorded(actor, meeting)
@@ -326,7 +326,7 @@ def minutes_record(*, actor: Any, meeting: Meeting, minutes: str) -> Meeting:
 
 
 @transaction.atomic
-def suggestion_add(*, actor: Any, meeting: Meeting, body: str, raised_by: str = "", category: str = "") -> Suggestion:
+def suggestion_add(*, actor: User, meeting: Meeting, body: str, raised_by: str = "", category: str = "") -> Suggestion:
     """A suggestion raised at the meeting, entered on the resident's behalf (the name is optional)."""
     meeting = _recorded(actor, meeting)
     _started(meeting, timezone.now())
@@ -350,7 +350,7 @@ def suggestion_add(*, actor: Any, meeting: Meeting, body: str, raised_by: str = 
 
 @transaction.atomic
 def suggestion_respond(
-    *, actor: Any, suggestion: Suggestion, status: str, response: str, topic: Topic | None = None
+    *, actor: User, suggestion: Suggestion, status: str, response: str, topic: Topic | None = None
 ) -> Suggestion:
     """The community's answer: adopted, made into a topic (linked), or answered; the answer is shown to residents."""
     suggestion = Suggestion.objects.select_for_update().select_related("meeting").get(pk=suggestion.pk)

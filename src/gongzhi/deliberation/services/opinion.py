@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, PhaseClosed, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
 from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import OpinionStatement, OpinionVote, Procedure, StatementStatus, Topic
 from gongzhi.deliberation.predicates import can_manage_topic, in_topic_audience
@@ -78,7 +79,7 @@ def _locked_statement(statement: OpinionStatement) -> OpinionStatement:
 
 
 @transaction.atomic
-def statement_add(*, actor: Any, topic: Topic, text: str) -> OpinionStatement:
+def statement_add(*, actor: User, topic: Topic, text: str) -> OpinionStatement:
     """Staff seed statements that are approved at once; residents of the audience submit ones that wait for
     moderation. The same text twice (ignoring spaces, punctuation, case) is refused, by a unique key."""
     topic = _opinion_topic(topic, "statement")
@@ -136,7 +137,9 @@ def statement_add(*, actor: Any, topic: Topic, text: str) -> OpinionStatement:
 
 
 @transaction.atomic
-def statement_moderate(*, actor: Any, statement: OpinionStatement, approve: bool, reason: str = "") -> OpinionStatement:
+def statement_moderate(
+    *, actor: User, statement: OpinionStatement, approve: bool, reason: str = ""
+) -> OpinionStatement:
     """Staff approve a pending (or earlier rejected) statement, or reject one with a reason its author sees. A
     statement rejected after votes keeps them; the map leaves it out the Pol.is way (moderated_out)."""
     statement = _locked_statement(statement)
@@ -213,7 +216,7 @@ def _votable(statement: OpinionStatement) -> None:
 
 
 @transaction.atomic
-def statement_vote(*, actor: Any, statement: OpinionStatement, stance: str) -> OpinionVote:
+def statement_vote(*, actor: User, statement: OpinionStatement, stance: str) -> OpinionVote:
     """A participant (a logged-in member of the topic's audience) answers agree, disagree or pass; answering
     again replaces the earlier answer, and the audit keeps both."""
     value = _stance(stance)
@@ -237,7 +240,7 @@ def statement_vote(*, actor: Any, statement: OpinionStatement, stance: str) -> O
 
 @transaction.atomic
 def questionnaire_enter(
-    *, actor: Any, topic: Topic, person: Person, answers: Mapping[int, str], sheet_no: str = ""
+    *, actor: User, topic: Topic, person: Person, answers: Mapping[int, str], sheet_no: str = ""
 ) -> list[OpinionVote]:
     """Staff enter a resident's paper questionnaire: statement id → stance. The answers count as the
     resident's (as their account's if they have one, so one person is one participant); audited on behalf of
@@ -281,7 +284,7 @@ def questionnaire_enter(
     return votes
 
 
-def on_decide(*, actor: Any, topic: Topic) -> None:
+def on_decide(*, actor: User, topic: Topic) -> None:
     """Called by topic_decide inside its transaction, with the topic locked: freezes the map as it stands into
     topic.result (saved by topic_decide), so the recorded outcome never changes afterwards."""
     from gongzhi.deliberation.selectors.opinion import frozen_summary, map_summary

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from django.core.files.uploadedfile import UploadedFile
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import PermissionDenied, PhaseClosed, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
 from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import Ballot, BallotSheet, Topic
 from gongzhi.deliberation.predicates import can_manage_topic
@@ -45,7 +45,7 @@ def check_printable(topic: Topic) -> None:
         raise PhaseClosed(_("该议题不进行业主表决，没有表决票"), code=Code.NO_VOTE)
 
 
-def _new_sheet(actor: Any, topic: Topic, household_id: int, voter_id: int, seq: int) -> BallotSheet:
+def _new_sheet(actor: User, topic: Topic, household_id: int, voter_id: int, seq: int) -> BallotSheet:
     return BallotSheet(
         community_id=topic.community_id,
         topic=topic,
@@ -60,7 +60,7 @@ def _new_sheet(actor: Any, topic: Topic, household_id: int, voter_id: int, seq: 
 
 
 @transaction.atomic
-def sheet_issue(*, actor: Any, topic: Topic) -> list[BallotSheet]:
+def sheet_issue(*, actor: User, topic: Topic) -> list[BallotSheet]:
     """Issues a sheet to every voting household that has no live one yet, in building/unit/room order; printing
     again keeps the serials already issued. Locks the topic, so two staff printing at once cannot share a serial.
     Staff who manage the topic, while it is published, discussed or voted on."""
@@ -94,7 +94,7 @@ def sheet_issue(*, actor: Any, topic: Topic) -> list[BallotSheet]:
 
 
 @transaction.atomic
-def sheet_reissue(*, actor: Any, sheet: BallotSheet, reason: str) -> BallotSheet:
+def sheet_reissue(*, actor: User, sheet: BallotSheet, reason: str) -> BallotSheet:
     """A lost or spoiled sheet is voided with a reason and a new serial is printed for its household; a sheet
     entered as a live ballot stays (void the ballot first). Locks the topic, then the sheet."""
     from gongzhi.deliberation.selectors.topics import designated_owner_ids
@@ -146,7 +146,7 @@ def parse_scan(text: str) -> tuple[str, str]:
 
 @transaction.atomic
 def ballot_enter_by_serial(
-    *, actor: Any, topic: Topic, serial: str, choice: str, token: str = "", scan: UploadedFile | None = None
+    *, actor: User, topic: Topic, serial: str, choice: str, token: str = "", scan: UploadedFile | None = None
 ) -> Ballot:
     """Staff enter a printed sheet by its serial: the voter is the household owner the sheet was issued to. A
     serial of another topic, an unknown or voided one, or a QR token that does not match is refused; a serial

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.models import User
 from gongzhi.core.pages import community_page, page_context
 from gongzhi.deliberation import predicates
 from gongzhi.deliberation.errors import Code
@@ -137,7 +138,7 @@ def _resolution_rows(topic: Topic) -> list[dict[str, Any]]:
     return rows
 
 
-def panel(request: HttpRequest, actor: Any, topic: Topic) -> dict[str, Any]:
+def panel(request: HttpRequest, actor: User, topic: Topic) -> dict[str, Any]:
     """The context of this procedure's panel on the topic page (template deliberation/_panel_assemblies.html)."""
     can_manage = predicates.can_manage_topic(actor, topic)
     rows = _resolution_rows(topic)
@@ -185,7 +186,7 @@ def resolution_new(request: HttpRequest, community_id: int, topic_id: int) -> Ht
 # ---------------------------------------------------------------------------------------------- rosters
 
 
-def _bodies_staff(request: HttpRequest, community_id: int) -> tuple[Any, Place]:
+def _bodies_staff(request: HttpRequest, community_id: int) -> tuple[User, Place]:
     actor, community = community_page(request, community_id)
     if not predicates.can_manage_bodies(actor, community):
         raise PermissionDenied(_("只有社区工作人员可以维护议事机构"))
@@ -224,7 +225,7 @@ def body_list(request: HttpRequest, community_id: int) -> HttpResponse:
     )
 
 
-def _body_write(actor: Any, community: Place, body: Any, post: Any) -> tuple[Callable[[], Any], str]:
+def _body_write(actor: User, community: Place, body: Any, post: Any) -> tuple[Callable[[], Any], str]:
     op = post.get("op", "")
     if op == "add":
         form = MemberForm(post)
@@ -308,7 +309,7 @@ def _parse_votes(post: Any) -> dict[int, str]:
     return votes
 
 
-def _resolution_write(actor: Any, resolution: Any, post: Any) -> tuple[Callable[[], Any], str]:
+def _resolution_write(actor: User, resolution: Any, post: Any) -> tuple[Callable[[], Any], str]:
     op = post.get("op", "")
     if op == "votes":
         votes = _parse_votes(post)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.models import User
 from gongzhi.core.pages import community_page, page_context
 from gongzhi.deliberation import predicates
 from gongzhi.deliberation.errors import Code
@@ -62,7 +63,7 @@ class ActionItemForm(forms.Form):
     status = forms.ChoiceField(label=gettext_lazy("进展"), choices=ActionStatus.choices, required=False)
 
 
-def _topic(request: HttpRequest, community_id: int, topic_id: int) -> tuple[Any, Place, Topic]:
+def _topic(request: HttpRequest, community_id: int, topic_id: int) -> tuple[User, Place, Topic]:
     actor, community = community_page(request, community_id)
     topic = topic_get(actor=actor, community=community, topic_id=topic_id)
     if topic.procedure != Procedure.COCREATION:
@@ -70,7 +71,7 @@ def _topic(request: HttpRequest, community_id: int, topic_id: int) -> tuple[Any,
     return actor, community, topic
 
 
-def _staff(request: HttpRequest, community_id: int, topic_id: int) -> tuple[Any, Place, Topic]:
+def _staff(request: HttpRequest, community_id: int, topic_id: int) -> tuple[User, Place, Topic]:
     actor, community, topic = _topic(request, community_id, topic_id)
     if not predicates.can_manage_topic(actor, topic):
         raise PermissionDenied(_("只有社区工作人员可以整理团队共创"))
@@ -93,7 +94,7 @@ def _topic_url(community: Place, topic: Topic) -> str:
     return reverse("deliberation:topic", args=[community.pk, topic.pk]) + "#cocreation"
 
 
-def panel(request: HttpRequest, actor: Any, topic: Topic) -> dict[str, Any]:
+def panel(request: HttpRequest, actor: User, topic: Topic) -> dict[str, Any]:
     """The context of this procedure's panel on the topic page (template deliberation/_panel_cocreation.html)."""
     now = timezone.now()
     board = cocreation_selectors.cocreation_board(actor=actor, topic=topic)
@@ -146,7 +147,7 @@ def _int_or_none(value: Any) -> int | None:
     return int(value) if isinstance(value, int) else None
 
 
-def _board_write(actor: Any, topic: Topic, post: Any) -> tuple[Callable[[], Any], str]:
+def _board_write(actor: User, topic: Topic, post: Any) -> tuple[Callable[[], Any], str]:
     op = post.get("op", "")
     if op == "settings":
         form = SettingsForm(post)

@@ -3,8 +3,6 @@ attendance, minutes and suggestions. Parse → selector → one service → rend
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
+from gongzhi.core.models import User
 from gongzhi.core.pages import community_page, form_error, page_context
 from gongzhi.core.qr import qr_svg
 from gongzhi.deliberation import exporting, predicates
@@ -89,12 +88,12 @@ class RespondForm(forms.Form):
     topic = forms.IntegerField(label=gettext_lazy("议题"), required=False)
 
 
-def _meeting(request: HttpRequest, community_id: int, meeting_id: int) -> tuple[Any, Place, Meeting]:
+def _meeting(request: HttpRequest, community_id: int, meeting_id: int) -> tuple[User, Place, Meeting]:
     actor, community = community_page(request, community_id)
     return actor, community, selectors.meeting_get(actor=actor, community=community, meeting_id=meeting_id)
 
 
-def _require_record(actor: Any, meeting: Meeting) -> None:
+def _require_record(actor: User, meeting: Meeting) -> None:
     if not predicates.can_record_meeting(actor, meeting):
         raise PermissionDenied(_("只有社区工作人员、楼栋长或小组长可以登记会议"))
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
+from gongzhi.core.models import User
 from gongzhi.core.pages import community_page, page_context
 from gongzhi.deliberation import predicates
 from gongzhi.deliberation.models import Procedure, StatementStatus, Topic
@@ -59,7 +60,7 @@ class QuestionnaireForm(forms.Form):
     sheet_no = forms.CharField(label=gettext_lazy("问卷编号"), max_length=40, required=False)
 
 
-def _topic(request: HttpRequest, community_id: int, topic_id: int) -> tuple[Any, Place, Topic]:
+def _topic(request: HttpRequest, community_id: int, topic_id: int) -> tuple[User, Place, Topic]:
     actor, community = community_page(request, community_id)
     topic = topic_get(actor=actor, community=community, topic_id=topic_id)
     if topic.procedure != Procedure.OPINION:
@@ -67,7 +68,7 @@ def _topic(request: HttpRequest, community_id: int, topic_id: int) -> tuple[Any,
     return actor, community, topic
 
 
-def panel(request: HttpRequest, actor: Any, topic: Topic) -> dict[str, Any]:
+def panel(request: HttpRequest, actor: User, topic: Topic) -> dict[str, Any]:
     """The context of this procedure's panel on the topic page (template deliberation/_panel_opinion.html)."""
     now = timezone.now()
     audience = predicates.in_topic_audience(actor, topic)

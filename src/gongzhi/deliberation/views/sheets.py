@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, PermissionDenied, PhaseClosed
+from gongzhi.core.models import User
 from gongzhi.core.pages import community_page, page_context
 from gongzhi.deliberation import predicates
 from gongzhi.deliberation.errors import Code
@@ -39,7 +40,7 @@ from gongzhi.places.models import Place
 DECIDED = (Status.DECIDED, Status.IMPLEMENTING, Status.REPORTED)
 
 
-def _managed_topic(request: HttpRequest, community_id: int, topic_id: int) -> tuple[Any, Place, Topic]:
+def _managed_topic(request: HttpRequest, community_id: int, topic_id: int) -> tuple[User, Place, Topic]:
     actor, community = community_page(request, community_id)
     topic = topic_get(actor=actor, community=community, topic_id=topic_id)
     if not predicates.can_manage_topic(actor, topic):
@@ -128,7 +129,7 @@ def sheets_pdf(request: HttpRequest, community_id: int, topic_id: int) -> HttpRe
     return FileResponse(out, content_type="application/pdf", filename=name)
 
 
-def _shares(actor: Any, topic: Topic) -> dict[int, str]:
+def _shares(actor: User, topic: Topic) -> dict[int, str]:
     if topic.procedure != Procedure.ELEVATOR:
         return {}
     view = elevator_view(actor=actor, topic=topic)
