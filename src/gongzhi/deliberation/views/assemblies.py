@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.models import User
-from gongzhi.core.pages import community_page, page_context
+from gongzhi.core.pages import community_page, message_call, page_context
 from gongzhi.deliberation import predicates
 from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import BodyKind, Choice, MeetingStatus, MemberRole, Status, Topic
@@ -110,16 +110,11 @@ class CountForm(forms.Form):
 
 
 def _attempt(request: HttpRequest, write: Callable[[], Any], done: str) -> bool:
-    """Runs one service: refusals the actor may fix show as a message; 403 and 404 stay errors."""
-    try:
-        write()
-    except (PermissionDenied, NotFound):
-        raise
-    except ApplicationError as exc:
-        messages.error(request, str(exc.message))
-        return False
-    messages.success(request, done)
-    return True
+    """`core.pages.message_call` for a write that returns its row, plus the success message when it was saved."""
+    saved = message_call(request, write) is not None
+    if saved:
+        messages.success(request, done)
+    return saved
 
 
 def _share_key(share: assembly.Share) -> str:
@@ -170,16 +165,12 @@ def resolution_new(request: HttpRequest, community_id: int, topic_id: int) -> Ht
     meeting = next((m for m in topic_meetings(topic=topic) if m.pk == form.cleaned_data["meeting"]), None)
     if meeting is None:
         raise NotFound()
-    made: list[Any] = []
-    ok = _attempt(
-        request,
-        lambda: made.append(
-            resolution_create(actor=actor, meeting=meeting, text=form.cleaned_data["text"], topic=topic)
-        ),
-        _("决议事项已登记，请记录表决"),
+    made = message_call(
+        request, resolution_create, actor=actor, meeting=meeting, text=form.cleaned_data["text"], topic=topic
     )
-    if ok:
-        return redirect("deliberation:assembly_resolution", community_id=community.pk, resolution_id=made[0].pk)
+    if made is not None:
+        messages.success(request, _("决议事项已登记，请记录表决"))
+        return redirect("deliberation:assembly_resolution", community_id=community.pk, resolution_id=made.pk)
     return redirect(reverse("deliberation:topic", args=[community.pk, topic.pk]) + "#assembly")
 
 
@@ -200,14 +191,13 @@ def body_list(request: HttpRequest, community_id: int) -> HttpResponse:
     form = BodyForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            made: list[Any] = []
             data = form.cleaned_data
-            if _attempt(
-                request,
-                lambda: made.append(body_create(actor=actor, place=community, kind=data["kind"], name=data["name"])),
-                _("议事机构已设立"),
-            ):
-                return redirect("deliberation:assembly_body", community_id=community.pk, body_id=made[0].pk)
+            made = message_call(
+                request, body_create, actor=actor, place=community, kind=data["kind"], name=data["name"]
+            )
+            if made is not None:
+                messages.success(request, _("议事机构已设立"))
+                return redirect("deliberation:assembly_body", community_id=community.pk, body_id=made.pk)
         else:
             messages.error(request, _("请选择议事机构类别"))
         return redirect("deliberation:assembly_bodies", community_id=community.pk)

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.models import User
-from gongzhi.core.pages import community_page, page_context
+from gongzhi.core.pages import community_page, message_call, page_context
 from gongzhi.deliberation import predicates
 from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import ActionStatus, Procedure, Status, Topic
@@ -78,16 +78,12 @@ def _staff(request: HttpRequest, community_id: int, topic_id: int) -> tuple[User
     return actor, community, topic
 
 
-def _attempt(request: HttpRequest, write: Callable[[], Any], done: str) -> None:
-    """Runs one service: refusals the actor may fix show as a message; 403 and 404 stay errors."""
-    try:
-        write()
-    except (PermissionDenied, NotFound):
-        raise
-    except ApplicationError as exc:
-        messages.error(request, str(exc.message))
-    else:
+def _attempt(request: HttpRequest, write: Callable[[], Any], done: str) -> bool:
+    """`core.pages.message_call` for a write that returns its row, plus the success message when it was saved."""
+    saved = message_call(request, write) is not None
+    if saved:
         messages.success(request, done)
+    return saved
 
 
 def _topic_url(community: Place, topic: Topic) -> str:

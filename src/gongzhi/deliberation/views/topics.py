@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.files import private_file_response
 from gongzhi.core.models import User
-from gongzhi.core.pages import community_page, form_error, page_context
+from gongzhi.core.pages import community_page, form_error, message_call, page_context
 from gongzhi.deliberation import predicates
 from gongzhi.deliberation.forms import CommentForm, PaperBallotForm, ProposeForm, PublishForm, VersionForm, VotingForm
 from gongzhi.deliberation.models import Choice, Procedure, Status, Topic
@@ -199,19 +199,16 @@ def topic_comment(request: HttpRequest, community_id: int, topic_id: int) -> Htt
     else:
         versions = {v.pk: v for v in topic_versions(topic=topic)}
         comments = {c.pk: c for c in topic_comments(topic=topic)}
-        try:
-            comment_post(
-                actor=actor,
-                topic=topic,
-                body=form.cleaned_data["body"],
-                version=versions.get(form.cleaned_data.get("version") or 0),
-                parent=comments.get(form.cleaned_data.get("parent") or 0),
-            )
-        except ApplicationError as exc:
-            if exc.status in (403, 404):  # refused, not a message on the page (ARCHITECTURE, Scoping)
-                raise
-            messages.error(request, str(exc.message))
-        else:
+        posted = message_call(
+            request,
+            comment_post,
+            actor=actor,
+            topic=topic,
+            body=form.cleaned_data["body"],
+            version=versions.get(form.cleaned_data.get("version") or 0),
+            parent=comments.get(form.cleaned_data.get("parent") or 0),
+        )
+        if posted is not None:
             messages.success(request, _("意见已发表"))
     return redirect("deliberation:topic", community_id=community.pk, topic_id=topic.pk)
 
