@@ -17,9 +17,6 @@ APPS = ["core", "places", "people", "notifications", "deliberation", "voices", "
 # The demo is not a product app: it may import anything, and nothing in the product may import it.
 DEMO = "gongzhi.demo"
 MAX_LINES = 600
-# Apps still being brought to the shape; each check is expected to fail on them until they are (strict xfail, so a
-# finished app must leave this set).
-PENDING: set[str] = {"deliberation"}
 
 
 def _modules(app: str) -> Iterator[Path]:
@@ -94,9 +91,7 @@ def _imports(path: Path) -> Iterator[tuple[str, ast.stmt]]:
 
 
 def _check(app: str, problems: list[str]) -> None:
-    if app in PENDING:
-        pytest.xfail(f"{app} is not in the one app shape yet")
-    assert not problems, "\n".join(problems)
+    assert not problems, f"{app}:\n" + "\n".join(problems)
 
 
 @pytest.mark.parametrize("app", APPS)
@@ -266,7 +261,6 @@ def _without_packages(graph: dict[str, set[str]]) -> dict[str, set[str]]:
     return {m: {t for t in targets if not m.startswith(t + ".")} for m, targets in graph.items()}
 
 
-@pytest.mark.xfail(reason="the circles are being broken app by app", strict=True)
 def test_the_import_graph_has_no_circle():
     cycles = _cycles(_without_packages(_graph()))
     assert not cycles, "\n".join(" ↔ ".join(c) for c in cycles)

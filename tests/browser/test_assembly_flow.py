@@ -7,8 +7,10 @@ import pytest
 from django.utils import timezone
 
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import services
 from gongzhi.deliberation.models import MemberVote, Status, Topic
+from gongzhi.deliberation.services.assemblies import body_create, body_member_add
+from gongzhi.deliberation.services.meetings import attendance_record, meeting_mark_held, meeting_schedule
+from gongzhi.deliberation.services.topics import topic_accept, topic_propose, topic_publish, topic_start_discussion
 from gongzhi.places.models import PlaceKind
 from gongzhi.places.services import household_create, place_create
 from tests import factories
@@ -28,15 +30,15 @@ def reps_meeting(transactional_db):
         for i, n in enumerate("一二三四五六")
     ]
     secretary = factories.make_user(Role.SECRETARY, place=village, name="秦书记")
-    body = services.body_create(actor=secretary, place=village, kind="village_reps", name="秦巷村村民代表会议")
+    body = body_create(actor=secretary, place=village, kind="village_reps", name="秦巷村村民代表会议")
     for person in people:
-        services.body_member_add(actor=secretary, body=body, person=person, since=datetime.date(2025, 1, 1))
-    topic = services.topic_propose(actor=secretary, place=village, title="村民议事厅的使用与管理", summary="老当铺改建")
-    services.topic_accept(actor=secretary, topic=topic)
-    services.topic_publish(actor=secretary, topic=topic, procedure="village_reps", body="每天开放，小组长轮流管理")
-    services.topic_start_discussion(actor=secretary, topic=topic)
+        body_member_add(actor=secretary, body=body, person=person, since=datetime.date(2025, 1, 1))
+    topic = topic_propose(actor=secretary, place=village, title="村民议事厅的使用与管理", summary="老当铺改建")
+    topic_accept(actor=secretary, topic=topic)
+    topic_publish(actor=secretary, topic=topic, procedure="village_reps", body="每天开放，小组长轮流管理")
+    topic_start_discussion(actor=secretary, topic=topic)
     topic.refresh_from_db()
-    meeting = services.meeting_schedule(
+    meeting = meeting_schedule(
         actor=secretary,
         place=village,
         kind="village_reps",
@@ -46,8 +48,8 @@ def reps_meeting(transactional_db):
         topic=topic,
     )
     for person in people[:5]:
-        services.attendance_record(actor=secretary, meeting=meeting, person=person)
-    services.meeting_mark_held(actor=secretary, meeting=meeting)
+        attendance_record(actor=secretary, meeting=meeting, person=person)
+    meeting_mark_held(actor=secretary, meeting=meeting)
     return village, topic, secretary
 
 

@@ -7,8 +7,8 @@ import time_machine
 from django.utils import timezone
 
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import services
 from gongzhi.deliberation.models import ActionItem, Cluster, Dot, Idea, Status, Topic
+from gongzhi.deliberation.services.topics import topic_accept, topic_propose, topic_publish, topic_start_discussion
 from gongzhi.people.services import person_account_create
 from tests import factories
 from tests.browser.conftest import log_in, screenshot
@@ -24,12 +24,12 @@ def session(transactional_db):
     resident = factories.password_changed(
         person_account_create(actor=None, person=site.people[0], password=factories.PASSWORD)
     )
-    topic = services.topic_propose(
+    topic = topic_propose(
         actor=secretary, place=site.compound, title="老旧院落公共空间改造", summary="院子怎么用，大家来出主意。"
     )
-    services.topic_accept(actor=secretary, topic=topic)
-    services.topic_publish(actor=secretary, topic=topic, procedure="cocreation", body="收集想法、归类、投点、定行动。")
-    services.topic_start_discussion(actor=secretary, topic=topic)
+    topic_accept(actor=secretary, topic=topic)
+    topic_publish(actor=secretary, topic=topic, procedure="cocreation", body="收集想法、归类、投点、定行动。")
+    topic_start_discussion(actor=secretary, topic=topic)
     return site, secretary, resident, topic
 
 

@@ -4,8 +4,15 @@ import pytest
 from django.utils import timezone
 
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import services
 from gongzhi.deliberation.models import Ballot, BallotSheet, Comment
+from gongzhi.deliberation.services.ballots import ballot_cast
+from gongzhi.deliberation.services.topics import (
+    topic_accept,
+    topic_pin_hot,
+    topic_propose,
+    topic_publish,
+    topic_start_discussion,
+)
 from gongzhi.people.services import ownership_add, person_account_create
 from tests import factories
 from tests.browser.conftest import log_in, screenshot
@@ -29,7 +36,7 @@ def hall(transactional_db):
 def test_resident_reads_hot_topic_comments_and_votes(page, hall):
     site, secretary, resident = hall
     topic = voting_topic(site, secretary)
-    services.topic_pin_hot(actor=secretary, topic=topic, month=timezone.localdate())
+    topic_pin_hot(actor=secretary, topic=topic, month=timezone.localdate())
     log_in(page, resident.phone, factories.PASSWORD)
     page.goto(f"/c/{site.community.pk}/topics/")
     assert "小区停车位重新划线" in page.locator("#hot-topic").inner_text()
@@ -82,10 +89,10 @@ def test_elevator_from_plan_to_votes_result_and_publicity_with_an_objection(page
         for p in site.people[1:4]
         if p.household.place_id == unit.pk
     ]
-    topic = services.topic_propose(actor=secretary, place=unit, title="1单元加装电梯", summary="高层老人上下楼难")
-    services.topic_accept(actor=secretary, topic=topic)
-    services.topic_publish(actor=secretary, topic=topic, procedure="elevator", body="加装一部电梯")
-    services.topic_start_discussion(actor=secretary, topic=topic)
+    topic = topic_propose(actor=secretary, place=unit, title="1单元加装电梯", summary="高层老人上下楼难")
+    topic_accept(actor=secretary, topic=topic)
+    topic_publish(actor=secretary, topic=topic, procedure="elevator", body="加装一部电梯")
+    topic_start_discussion(actor=secretary, topic=topic)
 
     log_in(page, secretary.phone, factories.PASSWORD)
     page.wait_for_url(f"**/c/{site.community.pk}/")
@@ -107,7 +114,7 @@ def test_elevator_from_plan_to_votes_result_and_publicity_with_an_objection(page
     owner_page.click("#vote-agree")
     owner_page.wait_for_selector("text=您的表决已记录")
     for account in owners[:-1]:
-        services.ballot_cast(actor=account, topic=topic, choice="agree")
+        ballot_cast(actor=account, topic=topic, choice="agree")
     Topic.objects.filter(pk=topic.pk).update(voting_closes_at=timezone.now())  # the window closes
 
     page.goto(f"/c/{site.community.pk}/topics/{topic.pk}/")

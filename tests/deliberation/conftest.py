@@ -8,8 +8,14 @@ from django.utils import timezone
 
 from gongzhi.core.models import User
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import services
 from gongzhi.deliberation.models import Topic
+from gongzhi.deliberation.services.topics import (
+    topic_accept,
+    topic_open_voting,
+    topic_propose,
+    topic_publish,
+    topic_start_discussion,
+)
 from gongzhi.people.services import ownership_add, person_account_create
 from tests import factories
 
@@ -33,13 +39,13 @@ def owners(site) -> Owners:
 
 def voting_topic(site, secretary, *, place=None, matter="ordinary", hours=24) -> Topic:
     """A topic taken through the lifecycle by the services, up to an open owners' vote."""
-    topic = services.topic_propose(
+    topic = topic_propose(
         actor=secretary, place=place or site.community, title="小区停车位重新划线", summary="车位不够，拟重新划线。"
     )
-    services.topic_accept(actor=secretary, topic=topic)
-    services.topic_publish(actor=secretary, topic=topic, procedure="owners", matter=matter, body="方案第一版")
-    services.topic_start_discussion(actor=secretary, topic=topic)
-    services.topic_open_voting(actor=secretary, topic=topic, closes_at=timezone.now() + datetime.timedelta(hours=hours))
+    topic_accept(actor=secretary, topic=topic)
+    topic_publish(actor=secretary, topic=topic, procedure="owners", matter=matter, body="方案第一版")
+    topic_start_discussion(actor=secretary, topic=topic)
+    topic_open_voting(actor=secretary, topic=topic, closes_at=timezone.now() + datetime.timedelta(hours=hours))
     topic.refresh_from_db()
     return topic
 

@@ -3,8 +3,8 @@
 import pytest
 
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import services
 from gongzhi.deliberation.models import Ballot
+from gongzhi.deliberation.services.ballots import ballot_enter_paper
 from tests.conftest import login
 from tests.deliberation.conftest import voting_topic
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_admin_lists_own_topics_and_masked_ballots_only(owners, secretary, other_staff):
     topic = voting_topic(owners.site, secretary)
     voter = owners.site.people[0]
-    services.ballot_enter_paper(actor=secretary, topic=topic, voter=voter, choice="agree", serial_no="A-001")
+    ballot_enter_paper(actor=secretary, topic=topic, voter=voter, choice="agree", serial_no="A-001")
     client = login(secretary)
     assert topic.title in client.get("/admin/deliberation/topic/").content.decode()
     ballots = client.get("/admin/deliberation/ballot/").content.decode()
@@ -30,7 +30,7 @@ def test_admin_lists_own_topics_and_masked_ballots_only(owners, secretary, other
 
 def test_admin_cannot_change_or_delete_a_ballot(owners, secretary):
     topic = voting_topic(owners.site, secretary)
-    ballot = services.ballot_enter_paper(
+    ballot = ballot_enter_paper(
         actor=secretary, topic=topic, voter=owners.site.people[0], choice="agree", serial_no="A-002"
     )
     client = login(secretary)

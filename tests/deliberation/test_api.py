@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from gongzhi.core.roles import Role
 from gongzhi.core.services import api_token_create
-from gongzhi.deliberation import services
 from gongzhi.deliberation.models import Ballot
+from gongzhi.deliberation.services.topics import topic_propose
 from tests import factories
 from tests.conftest import login
 from tests.deliberation.conftest import voting_topic
@@ -73,7 +73,7 @@ def test_other_community_sees_nothing_and_cannot_vote(owners, secretary, other_s
 
 def test_lower_role_without_ownership_cannot_vote_and_does_not_see_proposals(owners, secretary, staff):
     topic = voting_topic(owners.site, secretary)
-    proposal = services.topic_propose(
+    proposal = topic_propose(
         actor=secretary, place=owners.site.community, title="未列入议程的提议", summary="仅社区可见"
     )
     volunteer = factories.make_user(Role.VOLUNTEER, place=owners.site.community)

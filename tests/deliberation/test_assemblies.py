@@ -11,9 +11,27 @@ from django.utils import timezone
 from gongzhi.core import errors
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import Body, MemberVote, Status, Topic, VoteCount
-from gongzhi.deliberation.selectors.assemblies import adult_cutoff
+from gongzhi.deliberation.selectors.assemblies import adult_cutoff, body_rules, resolution_figures, resolution_votes
+from gongzhi.deliberation.services.assemblies import (
+    body_create,
+    body_member_add,
+    body_member_end,
+    body_set_rules,
+    member_vote_void,
+    member_votes_record,
+    resolution_create,
+    vote_count_record,
+    vote_count_void,
+)
+from gongzhi.deliberation.services.meetings import attendance_record, meeting_mark_held, meeting_schedule
+from gongzhi.deliberation.services.topics import (
+    topic_accept,
+    topic_decide,
+    topic_propose,
+    topic_publish,
+    topic_start_discussion,
+)
 from gongzhi.places.models import PlaceKind
 from gongzhi.places.services import place_create
 from gongzhi.rules import assembly
@@ -24,18 +42,18 @@ pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 
 
 def meeting_topic(site, secretary, procedure: str = "council", place=None) -> Topic:
-    topic = services.topic_propose(
+    topic = topic_propose(
         actor=secretary, place=place or site.community, title="社区议事会：停车收费", summary="是否收取临时停车费。"
     )
-    services.topic_accept(actor=secretary, topic=topic)
-    services.topic_publish(actor=secretary, topic=topic, procedure=procedure, body="方案：每小时2元。")
-    services.topic_start_discussion(actor=secretary, topic=topic)
+    topic_accept(actor=secretary, topic=topic)
+    topic_publish(actor=secretary, topic=topic, procedure=procedure, body="方案：每小时2元。")
+    topic_start_discussion(actor=secretary, topic=topic)
     topic.refresh_from_db()
     return topic
 
 
 def held_meeting(actor, topic: Topic, *, kind: str | None = None, attendees=(), place=None):
-    meeting = services.meeting_schedule(
+    meeting = meeting_schedule(
         actor=actor,
         place=place or topic.place,
         kind=kind or topic.procedure,
@@ -45,16 +63,16 @@ def held_meeting(actor, topic: Topic, *, kind: str | None = None, attendees=(), 
         topic=topic,
     )
     for person in attendees:
-        services.attendance_record(actor=actor, meeting=meeting, person=person)
-    services.meeting_mark_held(actor=actor, meeting=meeting)
+        attendance_record(actor=actor, meeting=meeting, person=person)
+    meeting_mark_held(actor=actor, meeting=meeting)
     meeting.refresh_from_db()
     return meeting
 
 
 def council(site, secretary, members) -> Body:
-    body = services.body_create(actor=secretary, place=site.community, kind="council", name="社区议事会")
+    body = body_create(actor=secretary, place=site.community, kind="council", name="社区议事会")
     for i, person in enumerate(members):
-        services.body_member_add(
+        body_member_add(
             actor=secretary,
             body=body,
             person=person,
@@ -76,44 +94,44 @@ def test_body_create_and_members(site, secretary):
     assert body.members.count() == 5
     assert AuditEvent.objects.filter(verb="body.member_add").count() == 5
     with pytest.raises(errors.Duplicate) as e:
-        services.body_member_add(actor=secretary, body=body, person=site.people[0])
+        body_member_add(actor=secretary, body=body, person=site.people[0])
     assert codes(e) == "already_member"
     with pytest.raises(errors.Duplicate) as e:
-        services.body_create(actor=secretary, place=site.community, kind="council", name="又一个")
+        body_create(actor=secretary, place=site.community, kind="council", name="又一个")
     assert codes(e) == "body_exists"
 
 
 def test_body_create_refusals(site, secretary, staff, other_staff):
     with pytest.raises(errors.PermissionDenied):
-        services.body_create(actor=staff[Role.GRID_WORKER], place=site.community, kind="council", name="议事会")
+        body_create(actor=staff[Role.GRID_WORKER], place=site.community, kind="council", name="议事会")
     with pytest.raises(errors.PermissionDenied):
-        services.body_create(actor=other_staff[Role.SECRETARY], place=site.community, kind="council", name="议事会")
+        body_create(actor=other_staff[Role.SECRETARY], place=site.community, kind="council", name="议事会")
     with pytest.raises(errors.ValidationFailed) as e:
-        services.body_create(actor=secretary, place=site.community, kind="village_reps", name="代表会议")
+        body_create(actor=secretary, place=site.community, kind="village_reps", name="代表会议")
     assert codes(e) == "not_a_village"
     with pytest.raises(errors.ValidationFailed) as e:
-        services.body_create(actor=secretary, place=site.community, kind="senate", name="议事会")
+        body_create(actor=secretary, place=site.community, kind="senate", name="议事会")
     assert codes(e) == "bad_kind"
     with pytest.raises(errors.ValidationFailed) as e:
-        services.body_create(actor=secretary, place=site.community, kind="council", name="<script>x</script>")
+        body_create(actor=secretary, place=site.community, kind="council", name="<script>x</script>")
     assert codes(e) == "bad_text"
     with pytest.raises(errors.ValidationFailed) as e:
-        services.body_create(actor=secretary, place=site.community, kind="council", name="  ")
+        body_create(actor=secretary, place=site.community, kind="council", name="  ")
     assert Body.objects.count() == 0
 
 
 def test_member_outside_the_body_place_is_refused(site, secretary, other_site):
-    body = services.body_create(actor=secretary, place=site.buildings[0], kind="council", name="1栋议事会")
+    body = body_create(actor=secretary, place=site.buildings[0], kind="council", name="1栋议事会")
     outsider = next(p for p in site.people if not p.place_path.startswith(site.buildings[0].path))
     with pytest.raises(errors.ValidationFailed) as e:
-        services.body_member_add(actor=secretary, body=body, person=outsider)
+        body_member_add(actor=secretary, body=body, person=outsider)
     assert codes(e) == "person_outside"
     with pytest.raises(errors.ValidationFailed) as e:
-        services.body_member_add(actor=secretary, body=body, person=other_site.people[0])
+        body_member_add(actor=secretary, body=body, person=other_site.people[0])
     assert codes(e) == "person_outside"
     inside = next(p for p in site.people if p.place_path.startswith(site.buildings[0].path))
     with pytest.raises(errors.ValidationFailed) as e:
-        services.body_member_add(actor=secretary, body=body, person=inside, role="king")
+        body_member_add(actor=secretary, body=body, person=inside, role="king")
     assert codes(e) == "bad_role"
 
 
@@ -121,13 +139,13 @@ def test_member_end_keeps_the_row_and_allows_a_new_term(site, secretary):
     body = council(site, secretary, site.people[:1])
     member = body.members.get()
     with pytest.raises(errors.ValidationFailed) as e:
-        services.body_member_end(actor=secretary, member=member, until=datetime.date(2023, 1, 1))
+        body_member_end(actor=secretary, member=member, until=datetime.date(2023, 1, 1))
     assert codes(e) == "bad_until"
-    services.body_member_end(actor=secretary, member=member, until=datetime.date(2025, 1, 1), reason="换届")
+    body_member_end(actor=secretary, member=member, until=datetime.date(2025, 1, 1), reason="换届")
     with pytest.raises(errors.PhaseClosed) as e:
-        services.body_member_end(actor=secretary, member=member, until=datetime.date(2025, 2, 1))
+        body_member_end(actor=secretary, member=member, until=datetime.date(2025, 2, 1))
     assert codes(e) == "already_ended"
-    services.body_member_add(actor=secretary, body=body, person=site.people[0], since=datetime.date(2025, 6, 1))
+    body_member_add(actor=secretary, body=body, person=site.people[0], since=datetime.date(2025, 6, 1))
     assert body.members.count() == 2
 
 
@@ -136,9 +154,9 @@ def test_council_rules_are_set_and_statutory_ones_are_not(site, secretary):
 
     body = council(site, secretary, site.people[:3])
     two_thirds = assembly.AT_LEAST_TWO_THIRDS
-    services.body_set_rules(actor=secretary, body=body, quorum=two_thirds, majority=assembly.MORE_THAN_HALF)
+    body_set_rules(actor=secretary, body=body, quorum=two_thirds, majority=assembly.MORE_THAN_HALF)
     body.refresh_from_db()
-    assert selectors.body_rules(body)[0] == assembly.Share(Fraction(2, 3), strict=False)
+    assert body_rules(body)[0] == assembly.Share(Fraction(2, 3), strict=False)
 
 
 def test_adult_cutoff_handles_leap_days():
@@ -154,16 +172,16 @@ def test_council_vote_decides_the_topic(site, secretary):
     council(site, secretary, members)
     topic = meeting_topic(site, secretary)
     meeting = held_meeting(secretary, topic, attendees=members[:5])
-    resolution = services.resolution_create(actor=secretary, meeting=meeting, text="同意每小时收费2元")
+    resolution = resolution_create(actor=secretary, meeting=meeting, text="同意每小时收费2元")
     assert resolution.topic == topic and resolution.body is not None
-    figures = selectors.resolution_figures(resolution)
+    figures = resolution_figures(resolution)
     ids = [m.pk for m in figures.members if m.person_id in {p.pk for p in members[:5]}]
-    services.member_votes_record(
+    member_votes_record(
         actor=secretary,
         resolution=resolution,
         votes={ids[0]: "agree", ids[1]: "agree", ids[2]: "agree", ids[3]: "disagree", ids[4]: "abstain"},
     )
-    services.topic_decide(actor=secretary, topic=topic, resolution="临时停车每小时2元。")
+    topic_decide(actor=secretary, topic=topic, resolution="临时停车每小时2元。")
     topic.refresh_from_db()
     assert topic.status == Status.DECIDED
     assert topic.result["thresholds"] == ["出席人数 5 / 7 人 = 71.43% > 1/2 ✓", "同意人数 3 / 5 人 = 60.00% > 1/2 ✓"]
@@ -171,7 +189,7 @@ def test_council_vote_decides_the_topic(site, secretary):
     # Frozen: a later void is refused.
     vote = MemberVote.objects.filter(resolution=resolution).first()
     with pytest.raises(errors.PhaseClosed) as e:
-        services.member_vote_void(actor=secretary, vote=vote, reason="录错")
+        member_vote_void(actor=secretary, vote=vote, reason="录错")
     assert codes(e) == "already_decided"
 
 
@@ -181,13 +199,13 @@ def test_the_api_masks_numbers_typed_into_a_frozen_result(site, secretary):
     council(site, secretary, members)
     topic = meeting_topic(site, secretary)
     meeting = held_meeting(secretary, topic, attendees=members[:5])
-    resolution = services.resolution_create(
+    resolution = resolution_create(
         actor=secretary, meeting=meeting, text="同意收费，异议请联系13912345678，身份证110105194912310021"
     )
-    figures = selectors.resolution_figures(resolution)
+    figures = resolution_figures(resolution)
     ids = [m.pk for m in figures.members if m.person_id in {p.pk for p in members[:5]}]
-    services.member_votes_record(actor=secretary, resolution=resolution, votes=dict.fromkeys(ids, "agree"))
-    services.topic_decide(actor=secretary, topic=topic, resolution="通过")
+    member_votes_record(actor=secretary, resolution=resolution, votes=dict.fromkeys(ids, "agree"))
+    topic_decide(actor=secretary, topic=topic, resolution="通过")
     answer = login(secretary).get(f"/api/communities/{site.community.pk}/topics/{topic.pk}").json()
     body = json.dumps(answer, ensure_ascii=False)
     assert answer["result"]["resolution"]["text"].startswith("同意收费")
@@ -199,10 +217,10 @@ def test_quorum_not_met_is_recorded_as_void_decision(site, secretary):
     council(site, secretary, members)
     topic = meeting_topic(site, secretary)
     meeting = held_meeting(secretary, topic, attendees=members[:3])
-    resolution = services.resolution_create(actor=secretary, meeting=meeting, text="同意")
-    present = sorted(selectors.resolution_figures(resolution).present_ids)
-    services.member_votes_record(actor=secretary, resolution=resolution, votes=dict.fromkeys(present, "agree"))
-    services.topic_decide(actor=secretary, topic=topic, resolution="会议未达法定人数。")
+    resolution = resolution_create(actor=secretary, meeting=meeting, text="同意")
+    present = sorted(resolution_figures(resolution).present_ids)
+    member_votes_record(actor=secretary, resolution=resolution, votes=dict.fromkeys(present, "agree"))
+    topic_decide(actor=secretary, topic=topic, resolution="会议未达法定人数。")
     topic.refresh_from_db()
     assert not topic.result["quorum_met"] and not topic.result["passed"]
     assert topic.result["outcome"] == "会议未达法定人数，决定无效"
@@ -213,12 +231,12 @@ def test_decide_needs_a_held_meeting_with_a_recorded_vote(site, secretary):
     council(site, secretary, site.people[:3])
     topic = meeting_topic(site, secretary)
     with pytest.raises(errors.PhaseClosed) as e:
-        services.topic_decide(actor=secretary, topic=topic, resolution="决议")
+        topic_decide(actor=secretary, topic=topic, resolution="决议")
     assert codes(e) == "no_meeting_vote"
     meeting = held_meeting(secretary, topic, attendees=site.people[:3])
-    services.resolution_create(actor=secretary, meeting=meeting, text="同意")
+    resolution_create(actor=secretary, meeting=meeting, text="同意")
     with pytest.raises(errors.PhaseClosed) as e:  # a resolution without votes is not a decision
-        services.topic_decide(actor=secretary, topic=topic, resolution="决议")
+        topic_decide(actor=secretary, topic=topic, resolution="决议")
     assert codes(e) == "no_meeting_vote"
     topic.refresh_from_db()
     assert topic.status == Status.DISCUSSION and topic.result is None
@@ -227,34 +245,32 @@ def test_decide_needs_a_held_meeting_with_a_recorded_vote(site, secretary):
 def test_votes_only_from_serving_members_who_signed_in(site, secretary):
     members = site.people[:4]
     body = council(site, secretary, members)
-    services.body_member_end(
-        actor=secretary, member=body.members.get(person=members[3]), until=datetime.date(2025, 1, 1)
-    )
+    body_member_end(actor=secretary, member=body.members.get(person=members[3]), until=datetime.date(2025, 1, 1))
     topic = meeting_topic(site, secretary)
     meeting = held_meeting(secretary, topic, attendees=[members[0], members[1], members[3]])
-    resolution = services.resolution_create(actor=secretary, meeting=meeting, text="同意")
+    resolution = resolution_create(actor=secretary, meeting=meeting, text="同意")
     by_person = {m.person_id: m.pk for m in body.members.all()}
     with pytest.raises(errors.ValidationFailed) as e:
-        services.member_votes_record(actor=secretary, resolution=resolution, votes={by_person[members[2].pk]: "agree"})
+        member_votes_record(actor=secretary, resolution=resolution, votes={by_person[members[2].pk]: "agree"})
     assert codes(e) == "not_signed_in"
     with pytest.raises(errors.ValidationFailed) as e:
-        services.member_votes_record(actor=secretary, resolution=resolution, votes={by_person[members[3].pk]: "agree"})
+        member_votes_record(actor=secretary, resolution=resolution, votes={by_person[members[3].pk]: "agree"})
     assert codes(e) == "not_a_member"
     with pytest.raises(errors.ValidationFailed) as e:
-        services.member_votes_record(actor=secretary, resolution=resolution, votes={by_person[members[0].pk]: "yes"})
+        member_votes_record(actor=secretary, resolution=resolution, votes={by_person[members[0].pk]: "yes"})
     assert codes(e) == "bad_choice"
     with pytest.raises(errors.ValidationFailed) as e:
-        services.member_votes_record(actor=secretary, resolution=resolution, votes={})
+        member_votes_record(actor=secretary, resolution=resolution, votes={})
     assert codes(e) == "no_votes"
     # All or nothing: one bad entry records none.
     with pytest.raises(errors.ValidationFailed):
-        services.member_votes_record(
+        member_votes_record(
             actor=secretary,
             resolution=resolution,
             votes={by_person[members[0].pk]: "agree", by_person[members[2].pk]: "agree"},
         )
     assert MemberVote.objects.count() == 0
-    figures = selectors.resolution_figures(resolution)
+    figures = resolution_figures(resolution)
     assert (figures.counts.members, figures.counts.present) == (3, 2)
 
 
@@ -263,31 +279,31 @@ def test_a_vote_is_corrected_by_voiding_and_recording_again(site, secretary, sta
     council(site, secretary, members)
     topic = meeting_topic(site, secretary)
     meeting = held_meeting(secretary, topic, attendees=members)
-    resolution = services.resolution_create(actor=secretary, meeting=meeting, text="同意")
-    member_id = sorted(selectors.resolution_figures(resolution).present_ids)[0]
-    (vote,) = services.member_votes_record(actor=secretary, resolution=resolution, votes={member_id: "agree"})
+    resolution = resolution_create(actor=secretary, meeting=meeting, text="同意")
+    member_id = sorted(resolution_figures(resolution).present_ids)[0]
+    (vote,) = member_votes_record(actor=secretary, resolution=resolution, votes={member_id: "agree"})
     with pytest.raises(errors.AlreadyVoted) as e:
-        services.member_votes_record(actor=secretary, resolution=resolution, votes={member_id: "disagree"})
+        member_votes_record(actor=secretary, resolution=resolution, votes={member_id: "disagree"})
     assert codes(e) == "already_recorded"
     with pytest.raises(errors.ValidationFailed) as e:
-        services.member_vote_void(actor=secretary, vote=vote, reason="")
+        member_vote_void(actor=secretary, vote=vote, reason="")
     assert codes(e) == "reason_required"
     with pytest.raises(errors.PermissionDenied):
-        services.member_vote_void(actor=staff[Role.BUILDING_HEAD], vote=vote, reason="录错")
-    services.member_vote_void(actor=secretary, vote=vote, reason="录错了，实为反对")
+        member_vote_void(actor=staff[Role.BUILDING_HEAD], vote=vote, reason="录错")
+    member_vote_void(actor=secretary, vote=vote, reason="录错了，实为反对")
     with pytest.raises(errors.PhaseClosed) as e:
-        services.member_vote_void(actor=secretary, vote=vote, reason="再作废")
+        member_vote_void(actor=secretary, vote=vote, reason="再作废")
     assert codes(e) == "already_void"
-    services.member_votes_record(actor=secretary, resolution=resolution, votes={member_id: "disagree"})
-    history = selectors.resolution_votes(resolution=resolution)
+    member_votes_record(actor=secretary, resolution=resolution, votes={member_id: "disagree"})
+    history = resolution_votes(resolution=resolution)
     assert [(v.choice, v.voided_at is not None) for v in history] == [("agree", True), ("disagree", False)]
-    assert selectors.resolution_figures(resolution).counts.disagree == 1
+    assert resolution_figures(resolution).counts.disagree == 1
 
 
 def test_resolution_create_refusals(site, secretary, staff):
     council(site, secretary, site.people[:3])
     topic = meeting_topic(site, secretary)
-    scheduled = services.meeting_schedule(
+    scheduled = meeting_schedule(
         actor=secretary,
         place=site.community,
         kind="council",
@@ -297,21 +313,21 @@ def test_resolution_create_refusals(site, secretary, staff):
         topic=topic,
     )
     with pytest.raises(errors.PhaseClosed) as e:
-        services.resolution_create(actor=secretary, meeting=scheduled, text="同意")
+        resolution_create(actor=secretary, meeting=scheduled, text="同意")
     assert codes(e) == "meeting_not_held"
     talk = held_meeting(secretary, topic, kind="bazaba")
     with pytest.raises(errors.ValidationFailed) as e:
-        services.resolution_create(actor=secretary, meeting=talk, text="同意")
+        resolution_create(actor=secretary, meeting=talk, text="同意")
     assert codes(e) == "not_a_deciding_meeting"
     meeting = held_meeting(secretary, topic)
     with pytest.raises(errors.PermissionDenied):
-        services.resolution_create(actor=staff[Role.GRID_WORKER], meeting=meeting, text="同意")
+        resolution_create(actor=staff[Role.GRID_WORKER], meeting=meeting, text="同意")
     with pytest.raises(errors.ValidationFailed) as e:
-        services.resolution_create(actor=secretary, meeting=meeting, text="<b>同意</b>")
+        resolution_create(actor=secretary, meeting=meeting, text="<b>同意</b>")
     assert codes(e) == "bad_text"
     other = meeting_topic(site, secretary)
     with pytest.raises(errors.ValidationFailed) as e:
-        services.resolution_create(actor=secretary, meeting=meeting, text="同意", topic=other)
+        resolution_create(actor=secretary, meeting=meeting, text="同意", topic=other)
     assert codes(e) == "topic_not_of_meeting"
 
 
@@ -319,7 +335,7 @@ def test_council_meeting_without_a_body_is_refused(site, secretary):
     topic = meeting_topic(site, secretary)
     meeting = held_meeting(secretary, topic)
     with pytest.raises(errors.ValidationFailed) as e:
-        services.resolution_create(actor=secretary, meeting=meeting, text="同意")
+        resolution_create(actor=secretary, meeting=meeting, text="同意")
     assert codes(e) == "no_body"
 
 
@@ -341,10 +357,10 @@ def village(db):
 
 
 def villagers_topic(village, secretary) -> Topic:
-    topic = services.topic_propose(actor=secretary, place=village, title="村道硬化", summary="出资修路。")
-    services.topic_accept(actor=secretary, topic=topic)
-    services.topic_publish(actor=secretary, topic=topic, procedure="villagers", body="方案")
-    services.topic_start_discussion(actor=secretary, topic=topic)
+    topic = topic_propose(actor=secretary, place=village, title="村道硬化", summary="出资修路。")
+    topic_accept(actor=secretary, topic=topic)
+    topic_publish(actor=secretary, topic=topic, procedure="villagers", body="方案")
+    topic_start_discussion(actor=secretary, topic=topic)
     topic.refresh_from_db()
     return topic
 
@@ -353,25 +369,25 @@ def test_villagers_meeting_counts(village):
     place, _households, people, secretary = village
     topic = villagers_topic(place, secretary)
     meeting = held_meeting(secretary, topic, attendees=people[:4])
-    resolution = services.resolution_create(actor=secretary, meeting=meeting, text="同意村道硬化")
+    resolution = resolution_create(actor=secretary, meeting=meeting, text="同意村道硬化")
     assert resolution.body is None
     with pytest.raises(errors.ValidationFailed) as e:
-        services.vote_count_record(actor=secretary, resolution=resolution, agree=4, disagree=1, abstain=0)
+        vote_count_record(actor=secretary, resolution=resolution, agree=4, disagree=1, abstain=0)
     assert codes(e) == "votes_exceed_present"
     with pytest.raises(errors.ValidationFailed) as e:
-        services.vote_count_record(actor=secretary, resolution=resolution, agree=-1, disagree=0, abstain=0)
+        vote_count_record(actor=secretary, resolution=resolution, agree=-1, disagree=0, abstain=0)
     assert codes(e) == "bad_count"
     with pytest.raises(errors.ValidationFailed) as e:
-        services.member_votes_record(actor=secretary, resolution=resolution, votes={1: "agree"})
+        member_votes_record(actor=secretary, resolution=resolution, votes={1: "agree"})
     assert codes(e) == "not_a_member_vote"
-    count = services.vote_count_record(actor=secretary, resolution=resolution, agree=2, disagree=1, abstain=1)
+    count = vote_count_record(actor=secretary, resolution=resolution, agree=2, disagree=1, abstain=1)
     with pytest.raises(errors.AlreadyVoted) as e:
-        services.vote_count_record(actor=secretary, resolution=resolution, agree=3, disagree=1, abstain=0)
+        vote_count_record(actor=secretary, resolution=resolution, agree=3, disagree=1, abstain=0)
     assert codes(e) == "already_recorded"
-    services.vote_count_void(actor=secretary, count=count, reason="重新清点")
-    services.vote_count_record(actor=secretary, resolution=resolution, agree=3, disagree=1, abstain=0)
+    vote_count_void(actor=secretary, count=count, reason="重新清点")
+    vote_count_record(actor=secretary, resolution=resolution, agree=3, disagree=1, abstain=0)
     assert VoteCount.objects.filter(resolution=resolution).count() == 2
-    services.topic_decide(actor=secretary, topic=topic, resolution="村道硬化，村民按户出资。")
+    topic_decide(actor=secretary, topic=topic, resolution="村道硬化，村民按户出资。")
     topic.refresh_from_db()
     assert topic.result["thresholds"] == [
         "到会村民（十八周岁以上） 4 / 6 人 = 66.67% > 1/2 ✓",
@@ -385,35 +401,33 @@ def test_villagers_guests_do_not_count(village):
     place, _households, people, secretary = village
     topic = villagers_topic(place, secretary)
     meeting = held_meeting(secretary, topic, attendees=people[:2])
-    services.attendance_record(actor=secretary, meeting=meeting, name="镇干部")
-    resolution = services.resolution_create(actor=secretary, meeting=meeting, text="同意")
-    figures = selectors.resolution_figures(resolution)
+    attendance_record(actor=secretary, meeting=meeting, name="镇干部")
+    resolution = resolution_create(actor=secretary, meeting=meeting, text="同意")
+    figures = resolution_figures(resolution)
     assert figures.attendance == 3 and figures.counts.present == 2
     assert not figures.result.quorum_met
 
 
 def test_village_reps_only_in_a_village_and_statutory(village):
     place, _households, people, secretary = village
-    body = services.body_create(actor=secretary, place=place, kind="village_reps", name="测试村村民代表会议")
+    body = body_create(actor=secretary, place=place, kind="village_reps", name="测试村村民代表会议")
     with pytest.raises(errors.ValidationFailed) as e:
-        services.body_set_rules(
-            actor=secretary, body=body, quorum=assembly.MORE_THAN_HALF, majority=assembly.MORE_THAN_HALF
-        )
+        body_set_rules(actor=secretary, body=body, quorum=assembly.MORE_THAN_HALF, majority=assembly.MORE_THAN_HALF)
     assert codes(e) == "statutory_rules"
     for person in people:
-        services.body_member_add(actor=secretary, body=body, person=person, since=datetime.date(2024, 1, 1))
-    topic = services.topic_propose(actor=secretary, place=place, title="议事厅使用", summary="说明")
-    services.topic_accept(actor=secretary, topic=topic)
-    services.topic_publish(actor=secretary, topic=topic, procedure="village_reps", body="方案")
-    services.topic_start_discussion(actor=secretary, topic=topic)
+        body_member_add(actor=secretary, body=body, person=person, since=datetime.date(2024, 1, 1))
+    topic = topic_propose(actor=secretary, place=place, title="议事厅使用", summary="说明")
+    topic_accept(actor=secretary, topic=topic)
+    topic_publish(actor=secretary, topic=topic, procedure="village_reps", body="方案")
+    topic_start_discussion(actor=secretary, topic=topic)
     topic.refresh_from_db()
     meeting = held_meeting(secretary, topic, attendees=people[:4])
-    resolution = services.resolution_create(actor=secretary, meeting=meeting, text="同意")
-    present = sorted(selectors.resolution_figures(resolution).present_ids)
-    services.member_votes_record(
+    resolution = resolution_create(actor=secretary, meeting=meeting, text="同意")
+    present = sorted(resolution_figures(resolution).present_ids)
+    member_votes_record(
         actor=secretary, resolution=resolution, votes={present[0]: "agree", present[1]: "agree", present[2]: "agree"}
     )
-    services.topic_decide(actor=secretary, topic=topic, resolution="通过")
+    topic_decide(actor=secretary, topic=topic, resolution="通过")
     topic.refresh_from_db()
     assert topic.result["thresholds"][0] == "出席人数 4 / 6 人 = 66.67% ≥ 2/3 ✓"
     assert topic.result["passed"]

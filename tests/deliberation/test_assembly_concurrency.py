@@ -4,8 +4,9 @@ import pytest
 from django.db import connection
 
 from gongzhi.core.errors import AlreadyVoted
-from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import MemberVote, VoteCount
+from gongzhi.deliberation.selectors.assemblies import resolution_figures
+from gongzhi.deliberation.services.assemblies import member_votes_record, resolution_create, vote_count_record
 from tests.core.test_concurrency import race
 from tests.deliberation.test_assemblies import council, held_meeting, meeting_topic
 
@@ -23,11 +24,11 @@ def test_racing_recordings_of_one_members_vote_leave_one(site, secretary):
     council(site, secretary, members)
     topic = meeting_topic(site, secretary)
     meeting = held_meeting(secretary, topic, attendees=members)
-    resolution = services.resolution_create(actor=secretary, meeting=meeting, text="同意")
-    member_id = sorted(selectors.resolution_figures(resolution).present_ids)[0]
+    resolution = resolution_create(actor=secretary, meeting=meeting, text="同意")
+    member_id = sorted(resolution_figures(resolution).present_ids)[0]
     results = race(
         8,
-        lambda i: services.member_votes_record(
+        lambda i: member_votes_record(
             actor=secretary, resolution=resolution, votes={member_id: "agree" if i % 2 else "disagree"}
         ),
     )
@@ -39,9 +40,9 @@ def test_racing_recordings_of_one_members_vote_leave_one(site, secretary):
 def test_racing_villagers_counts_leave_one(site, secretary):
     topic = meeting_topic(site, secretary, procedure="villagers")
     meeting = held_meeting(secretary, topic, attendees=site.people[:6])
-    resolution = services.resolution_create(actor=secretary, meeting=meeting, text="同意")
+    resolution = resolution_create(actor=secretary, meeting=meeting, text="同意")
     results = race(
-        6, lambda i: services.vote_count_record(actor=secretary, resolution=resolution, agree=i, disagree=0, abstain=0)
+        6, lambda i: vote_count_record(actor=secretary, resolution=resolution, agree=i, disagree=0, abstain=0)
     )
     assert sum(isinstance(r, VoteCount) for r in results) == 1
     assert VoteCount.objects.filter(resolution=resolution, voided_at__isnull=True).count() == 1

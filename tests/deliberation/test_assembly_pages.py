@@ -8,8 +8,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import Body, BodyMember, MemberVote, Resolution, Status
+from gongzhi.deliberation.selectors.assemblies import resolution_figures
+from gongzhi.deliberation.services import topics as topics_services
+from gongzhi.deliberation.services.assemblies import member_votes_record, resolution_create
 from tests import factories
 from tests.conftest import login
 from tests.deliberation.test_assemblies import council, held_meeting, meeting_topic
@@ -22,11 +24,11 @@ def decided_setup(site, secretary, n: int, *, decide: bool = False):
     body = council(site, secretary, members)
     topic = meeting_topic(site, secretary)
     meeting = held_meeting(secretary, topic, attendees=members)
-    resolution = services.resolution_create(actor=secretary, meeting=meeting, text="同意收费")
-    present = sorted(selectors.resolution_figures(resolution).present_ids)
-    services.member_votes_record(actor=secretary, resolution=resolution, votes=dict.fromkeys(present, "agree"))
+    resolution = resolution_create(actor=secretary, meeting=meeting, text="同意收费")
+    present = sorted(resolution_figures(resolution).present_ids)
+    member_votes_record(actor=secretary, resolution=resolution, votes=dict.fromkeys(present, "agree"))
     if decide:
-        services.topic_decide(actor=secretary, topic=topic, resolution="通过")
+        topics_services.topic_decide(actor=secretary, topic=topic, resolution="通过")
         topic.refresh_from_db()
     return body, topic, meeting, resolution
 
@@ -123,7 +125,7 @@ def test_resolution_page_matrix_and_vote_entry(site, staff, other_staff, secreta
     council(site, secretary, members)
     topic = meeting_topic(site, secretary)
     meeting = held_meeting(secretary, topic, attendees=members[:3])
-    resolution = services.resolution_create(actor=secretary, meeting=meeting, text="同意收费")
+    resolution = resolution_create(actor=secretary, meeting=meeting, text="同意收费")
     url = f"/c/{site.community.pk}/resolutions/{resolution.pk}/"
     ids = {m.person_id: m.pk for m in BodyMember.objects.all()}
     votes = {"op": "votes", f"vote_{ids[members[0].pk]}": "agree"}

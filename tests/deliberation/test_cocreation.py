@@ -11,33 +11,57 @@ from django.utils import timezone
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import ActionItem, Cluster, CocreationSession, Dot, Idea, Status, Topic
+from gongzhi.deliberation.selectors.cocreation import action_plan_progress, cocreation_board
+from gongzhi.deliberation.services.cocreation import (
+    IDEAS_PER_PERSON,
+    MAX_CLUSTERS,
+    action_item_add,
+    action_item_update,
+    cluster_create,
+    cluster_rename,
+    cocreation_configure,
+    dot_spend,
+    dot_take_back,
+    idea_add,
+    idea_assign,
+    idea_hide,
+)
+from gongzhi.deliberation.services.topics import (
+    topic_accept,
+    topic_decide,
+    topic_open_voting,
+    topic_propose,
+    topic_publish,
+    topic_report,
+    topic_start_discussion,
+    topic_start_implementing,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def cocreation_topic(site, secretary, *, place=None) -> Topic:
     """A 团队共创 on the site's compound, published and under discussion (reached through the services)."""
-    topic = services.topic_propose(
+    topic = topic_propose(
         actor=secretary,
         place=place or site.compound,
         title="老旧院落公共空间改造",
         summary="院子怎么用，大家来出主意。",
     )
-    services.topic_accept(actor=secretary, topic=topic)
-    services.topic_publish(actor=secretary, topic=topic, procedure="cocreation", body="收集想法、归类、投点、定行动。")
-    services.topic_start_discussion(actor=secretary, topic=topic)
+    topic_accept(actor=secretary, topic=topic)
+    topic_publish(actor=secretary, topic=topic, procedure="cocreation", body="收集想法、归类、投点、定行动。")
+    topic_start_discussion(actor=secretary, topic=topic)
     topic.refresh_from_db()
     return topic
 
 
 def with_clusters(topic: Topic, secretary, names=("休闲座椅", "停车秩序", "绿化", "照明")) -> list[Cluster]:
-    return [services.cluster_create(actor=secretary, topic=topic, name=n) for n in names]
+    return [cluster_create(actor=secretary, topic=topic, name=n) for n in names]
 
 
 def open_dots(topic: Topic, secretary, hours: int = 24) -> Topic:
-    services.topic_open_voting(actor=secretary, topic=topic, closes_at=timezone.now() + datetime.timedelta(hours=hours))
+    topic_open_voting(actor=secretary, topic=topic, closes_at=timezone.now() + datetime.timedelta(hours=hours))
     topic.refresh_from_db()
     return topic
 
@@ -45,7 +69,7 @@ def open_dots(topic: Topic, secretary, hours: int = 24) -> Topic:
 def decided(topic: Topic, secretary) -> Topic:
     """Moves past the window's close and records the decision."""
     with time_machine.travel(topic.voting_closes_at + datetime.timedelta(minutes=1), tick=False):
-        services.topic_decide(actor=secretary, topic=topic, resolution="按投点结果制定行动计划。")
+        topic_decide(actor=secretary, topic=topic, resolution="按投点结果制定行动计划。")
     topic.refresh_from_db()
     return topic
 
@@ -65,13 +89,13 @@ def audits(verb: str) -> int:
 
 def test_staff_set_the_dots_before_voting_and_bad_settings_are_refused(owners, secretary):
     topic = cocreation_topic(owners.site, secretary)
-    session = services.cocreation_configure(actor=secretary, topic=topic, dots_per_person=3, max_per_cluster=2, top=2)
+    session = cocreation_configure(actor=secretary, topic=topic, dots_per_person=3, max_per_cluster=2, top=2)
     assert (session.dots_per_person, session.max_per_cluster, session.top) == (3, 2, 2)
     assert audits("cocreation.configure") == 1
     for n, cap, k in [(0, None, 3), (21, None, 3), (5, 6, 3), (5, None, 0), (5, None, 11)]:
         assert (
             code_of(
-                lambda n=n, cap=cap, k=k: services.cocreation_configure(
+                lambda n=n, cap=cap, k=k: cocreation_configure(
                     actor=secretary, topic=topic, dots_per_person=n, max_per_cluster=cap, top=k
                 )
             )
@@ -84,27 +108,25 @@ def test_staff_set_the_dots_before_voting_and_bad_settings_are_refused(owners, s
 def test_settings_are_locked_once_voting_opens_and_only_staff_set_them(owners, secretary, staff):
     topic = cocreation_topic(owners.site, secretary)
     with pytest.raises(PermissionDenied):
-        services.cocreation_configure(
+        cocreation_configure(
             actor=staff[Role.BUILDING_HEAD], topic=topic, dots_per_person=3, max_per_cluster=None, top=3
         )
     with_clusters(topic, secretary)
     open_dots(topic, secretary)
     assert (
         code_of(
-            lambda: services.cocreation_configure(
-                actor=secretary, topic=topic, dots_per_person=9, max_per_cluster=None, top=3
-            )
+            lambda: cocreation_configure(actor=secretary, topic=topic, dots_per_person=9, max_per_cluster=None, top=3)
         )
         == "settings_locked"
     )
 
 
 def test_a_topic_of_another_procedure_has_no_cocreation(owners, secretary):
-    topic = services.topic_propose(actor=secretary, place=owners.site.compound, title="议题", summary="s")
-    services.topic_accept(actor=secretary, topic=topic)
-    services.topic_publish(actor=secretary, topic=topic, procedure="discussion", body="方案")
-    assert code_of(lambda: services.idea_add(actor=owners.accounts[0], topic=topic, body="想法")) == "not_cocreation"
-    assert code_of(lambda: services.cluster_create(actor=secretary, topic=topic, name="类")) == "not_cocreation"
+    topic = topic_propose(actor=secretary, place=owners.site.compound, title="议题", summary="s")
+    topic_accept(actor=secretary, topic=topic)
+    topic_publish(actor=secretary, topic=topic, procedure="discussion", body="方案")
+    assert code_of(lambda: idea_add(actor=owners.accounts[0], topic=topic, body="想法")) == "not_cocreation"
+    assert code_of(lambda: cluster_create(actor=secretary, topic=topic, name="类")) == "not_cocreation"
 
 
 # Ideas
@@ -113,7 +135,7 @@ def test_a_topic_of_another_procedure_has_no_cocreation(owners, secretary):
 def test_residents_add_ideas_and_bad_text_is_refused(owners, secretary):
     topic = cocreation_topic(owners.site, secretary)
     resident = owners.accounts[0]
-    idea = services.idea_add(actor=resident, topic=topic, body="  院子里加几张长椅  ")
+    idea = idea_add(actor=resident, topic=topic, body="  院子里加几张长椅  ")
     assert idea.body == "院子里加几张长椅" and idea.source == "online" and idea.author == resident
     assert audits("idea.add") == 1
     bad = {
@@ -123,29 +145,27 @@ def test_residents_add_ideas_and_bad_text_is_refused(owners, secretary):
         "   ": "idea_required",
     }
     for body, code in bad.items():
-        assert code_of(lambda body=body: services.idea_add(actor=resident, topic=topic, body=body)) == code
+        assert code_of(lambda body=body: idea_add(actor=resident, topic=topic, body=body)) == code
     assert Idea.objects.count() == 1 and audits("idea.add") == 1
 
 
 def test_a_resident_may_add_at_most_twenty_ideas(owners, secretary):
     topic = cocreation_topic(owners.site, secretary)
-    for i in range(services.IDEAS_PER_PERSON):
-        services.idea_add(actor=owners.accounts[1], topic=topic, body=f"想法{i}")
-    assert code_of(lambda: services.idea_add(actor=owners.accounts[1], topic=topic, body="再一个")) == "too_many_ideas"
+    for i in range(IDEAS_PER_PERSON):
+        idea_add(actor=owners.accounts[1], topic=topic, body=f"想法{i}")
+    assert code_of(lambda: idea_add(actor=owners.accounts[1], topic=topic, body="再一个")) == "too_many_ideas"
 
 
 def test_staff_enter_an_offline_idea_on_someones_behalf_audited_as_such(owners, secretary):
     topic = cocreation_topic(owners.site, secretary)
-    idea = services.idea_add(actor=secretary, topic=topic, body="晾衣架不够", on_behalf_of="3栋王阿姨")
+    idea = idea_add(actor=secretary, topic=topic, body="晾衣架不够", on_behalf_of="3栋王阿姨")
     assert idea.source == "offline" and idea.on_behalf_of == "3栋王阿姨" and idea.author == secretary
     event = AuditEvent.objects.get(verb="idea.enter_offline")
     assert event.on_behalf_of == "3栋王阿姨" and event.actor_id == secretary.pk
     # A resident cannot enter ideas in someone else's name.
     with pytest.raises(PermissionDenied):
-        services.idea_add(actor=owners.accounts[0], topic=topic, body="代录", on_behalf_of="邻居")
-    assert code_of(lambda: services.idea_add(actor=secretary, topic=topic, body="x", on_behalf_of="<i>x</i>")) == (
-        "bad_text"
-    )
+        idea_add(actor=owners.accounts[0], topic=topic, body="代录", on_behalf_of="邻居")
+    assert code_of(lambda: idea_add(actor=secretary, topic=topic, body="x", on_behalf_of="<i>x</i>")) == ("bad_text")
 
 
 def test_ideas_only_from_the_topics_audience(owners, secretary, staff, other_staff):
@@ -158,7 +178,7 @@ def test_ideas_only_from_the_topics_audience(owners, secretary, staff, other_sta
     )
     for actor in (outsider, staff[Role.STREET_STAFF], other_staff[Role.SECRETARY]):
         with pytest.raises(PermissionDenied):
-            services.idea_add(actor=actor, topic=topic, body="想法")
+            idea_add(actor=actor, topic=topic, body="想法")
     assert not Idea.objects.exists()
 
 
@@ -166,21 +186,21 @@ def test_ideas_are_collected_only_while_published_or_discussed(owners, secretary
     topic = cocreation_topic(owners.site, secretary)
     with_clusters(topic, secretary)
     open_dots(topic, secretary)
-    assert code_of(lambda: services.idea_add(actor=owners.accounts[0], topic=topic, body="晚了")) == "ideas_closed"
+    assert code_of(lambda: idea_add(actor=owners.accounts[0], topic=topic, body="晚了")) == "ideas_closed"
 
 
 def test_staff_hide_an_idea_with_a_reason_and_the_text_is_kept(owners, secretary):
     topic = cocreation_topic(owners.site, secretary)
     (seats,) = with_clusters(topic, secretary, ["休闲座椅"])
-    idea = services.idea_add(actor=owners.accounts[0], topic=topic, body="某某家占了车位")
-    services.idea_assign(actor=secretary, idea=idea, cluster=seats)
-    assert code_of(lambda: services.idea_hide(actor=secretary, idea=idea, reason="")) == "reason_required"
+    idea = idea_add(actor=owners.accounts[0], topic=topic, body="某某家占了车位")
+    idea_assign(actor=secretary, idea=idea, cluster=seats)
+    assert code_of(lambda: idea_hide(actor=secretary, idea=idea, reason="")) == "reason_required"
     with pytest.raises(PermissionDenied):
-        services.idea_hide(actor=owners.accounts[1], idea=idea, reason="不文明")
-    hidden = services.idea_hide(actor=secretary, idea=idea, reason="涉及个人信息")
+        idea_hide(actor=owners.accounts[1], idea=idea, reason="不文明")
+    hidden = idea_hide(actor=secretary, idea=idea, reason="涉及个人信息")
     assert hidden.hidden and hidden.hidden_reason == "涉及个人信息" and hidden.body == "某某家占了车位"
     assert hidden.cluster is None
-    assert code_of(lambda: services.idea_assign(actor=secretary, idea=hidden, cluster=seats)) == "idea_hidden"
+    assert code_of(lambda: idea_assign(actor=secretary, idea=hidden, cluster=seats)) == "idea_hidden"
 
 
 # Clusters
@@ -190,46 +210,46 @@ def test_staff_create_rename_and_assign_clusters_an_idea_in_at_most_one(owners, 
     topic = cocreation_topic(owners.site, secretary)
     seats, parking = with_clusters(topic, secretary, ["休闲座椅", "停车"])
     assert [seats.position, parking.position] == [1, 2]
-    idea = services.idea_add(actor=owners.accounts[0], topic=topic, body="加长椅")
-    services.idea_assign(actor=secretary, idea=idea, cluster=seats)
-    services.idea_assign(actor=secretary, idea=idea, cluster=parking)
+    idea = idea_add(actor=owners.accounts[0], topic=topic, body="加长椅")
+    idea_assign(actor=secretary, idea=idea, cluster=seats)
+    idea_assign(actor=secretary, idea=idea, cluster=parking)
     idea.refresh_from_db()
     assert idea.cluster == parking  # moved, not copied
-    services.idea_assign(actor=secretary, idea=idea, cluster=None)
+    idea_assign(actor=secretary, idea=idea, cluster=None)
     idea.refresh_from_db()
     assert idea.cluster is None
-    renamed = services.cluster_rename(actor=secretary, cluster=seats, name="座椅与遮阳")
+    renamed = cluster_rename(actor=secretary, cluster=seats, name="座椅与遮阳")
     assert renamed.name == "座椅与遮阳" and audits("cluster.rename") == 1
-    assert code_of(lambda: services.cluster_create(actor=secretary, topic=topic, name="停车")) == "duplicate_cluster"
-    assert code_of(lambda: services.cluster_rename(actor=secretary, cluster=seats, name="停车")) == "duplicate_cluster"
-    assert code_of(lambda: services.cluster_create(actor=secretary, topic=topic, name="")) == "name_required"
-    assert code_of(lambda: services.cluster_create(actor=secretary, topic=topic, name="<a>x</a>")) == "bad_text"
+    assert code_of(lambda: cluster_create(actor=secretary, topic=topic, name="停车")) == "duplicate_cluster"
+    assert code_of(lambda: cluster_rename(actor=secretary, cluster=seats, name="停车")) == "duplicate_cluster"
+    assert code_of(lambda: cluster_create(actor=secretary, topic=topic, name="")) == "name_required"
+    assert code_of(lambda: cluster_create(actor=secretary, topic=topic, name="<a>x</a>")) == "bad_text"
     for actor in (owners.accounts[0], staff[Role.BUILDING_HEAD]):
         with pytest.raises(PermissionDenied):
-            services.cluster_create(actor=actor, topic=topic, name="新类")
+            cluster_create(actor=actor, topic=topic, name="新类")
         with pytest.raises(PermissionDenied):
-            services.idea_assign(actor=actor, idea=idea, cluster=seats)
+            idea_assign(actor=actor, idea=idea, cluster=seats)
 
 
 def test_clusters_are_capped_and_only_in_their_phase(owners, secretary):
     topic = cocreation_topic(owners.site, secretary)
-    for i in range(services.MAX_CLUSTERS):
-        services.cluster_create(actor=secretary, topic=topic, name=f"类别{i}")
-    assert code_of(lambda: services.cluster_create(actor=secretary, topic=topic, name="多一个")) == "too_many_clusters"
+    for i in range(MAX_CLUSTERS):
+        cluster_create(actor=secretary, topic=topic, name=f"类别{i}")
+    assert code_of(lambda: cluster_create(actor=secretary, topic=topic, name="多一个")) == "too_many_clusters"
 
-    early = services.topic_propose(actor=secretary, place=owners.site.compound, title="早", summary="s")
-    services.topic_accept(actor=secretary, topic=early)
-    services.topic_publish(actor=secretary, topic=early, procedure="cocreation", body="b")
-    assert code_of(lambda: services.cluster_create(actor=secretary, topic=early, name="太早")) == "clusters_closed"
+    early = topic_propose(actor=secretary, place=owners.site.compound, title="早", summary="s")
+    topic_accept(actor=secretary, topic=early)
+    topic_publish(actor=secretary, topic=early, procedure="cocreation", body="b")
+    assert code_of(lambda: cluster_create(actor=secretary, topic=early, name="太早")) == "clusters_closed"
 
 
 def test_an_idea_cannot_go_into_another_topics_cluster(owners, secretary):
     a = cocreation_topic(owners.site, secretary)
     b = cocreation_topic(owners.site, secretary)
     (foreign,) = with_clusters(b, secretary, ["别的"])
-    idea = services.idea_add(actor=owners.accounts[0], topic=a, body="想法")
+    idea = idea_add(actor=owners.accounts[0], topic=a, body="想法")
     with pytest.raises(NotFound):
-        services.idea_assign(actor=secretary, idea=idea, cluster=foreign)
+        idea_assign(actor=secretary, idea=idea, cluster=foreign)
 
 
 # Dots
@@ -237,56 +257,54 @@ def test_an_idea_cannot_go_into_another_topics_cluster(owners, secretary):
 
 def test_a_participant_spends_at_most_n_dots_and_takes_one_back(owners, secretary):
     topic = cocreation_topic(owners.site, secretary)
-    services.cocreation_configure(actor=secretary, topic=topic, dots_per_person=3, max_per_cluster=None, top=2)
+    cocreation_configure(actor=secretary, topic=topic, dots_per_person=3, max_per_cluster=None, top=2)
     seats, parking, *_ = with_clusters(topic, secretary)
     open_dots(topic, secretary)
     resident = owners.accounts[0]
     for cluster in (seats, seats, parking):
-        services.dot_spend(actor=resident, topic=topic, cluster=cluster)
+        dot_spend(actor=resident, topic=topic, cluster=cluster)
     with pytest.raises(ValidationFailed) as info:
-        services.dot_spend(actor=resident, topic=topic, cluster=parking)
+        dot_spend(actor=resident, topic=topic, cluster=parking)
     assert info.value.code == "no_dots_left" and "3个点已经用完" in str(info.value.message)
     assert Dot.objects.filter(participant=resident, withdrawn_at=None).count() == 3
-    taken = services.dot_take_back(actor=resident, topic=topic, cluster=seats)
+    taken = dot_take_back(actor=resident, topic=topic, cluster=seats)
     assert taken.withdrawn_at is not None
-    services.dot_spend(actor=resident, topic=topic, cluster=parking)
+    dot_spend(actor=resident, topic=topic, cluster=parking)
     # The ledger keeps the withdrawn dot.
     assert Dot.objects.filter(participant=resident).count() == 4
     assert Dot.objects.filter(participant=resident, withdrawn_at=None).count() == 3
     assert audits("dot.spend") == 4 and audits("dot.take_back") == 1
-    board = selectors.cocreation_board(actor=resident, topic=topic)
+    board = cocreation_board(actor=resident, topic=topic)
     assert board.spent == 3 and board.left == 0
     assert [c.mine for c in board.clusters] == [1, 2, 0, 0]
 
 
 def test_the_cap_per_cluster_and_take_back_without_a_dot(owners, secretary):
     topic = cocreation_topic(owners.site, secretary)
-    services.cocreation_configure(actor=secretary, topic=topic, dots_per_person=5, max_per_cluster=2, top=3)
+    cocreation_configure(actor=secretary, topic=topic, dots_per_person=5, max_per_cluster=2, top=3)
     seats, parking, *_ = with_clusters(topic, secretary)
     open_dots(topic, secretary)
     resident = owners.accounts[0]
-    services.dot_spend(actor=resident, topic=topic, cluster=seats)
-    services.dot_spend(actor=resident, topic=topic, cluster=seats)
-    assert code_of(lambda: services.dot_spend(actor=resident, topic=topic, cluster=seats)) == "cluster_full"
-    assert code_of(lambda: services.dot_take_back(actor=resident, topic=topic, cluster=parking)) == "no_dot_here"
+    dot_spend(actor=resident, topic=topic, cluster=seats)
+    dot_spend(actor=resident, topic=topic, cluster=seats)
+    assert code_of(lambda: dot_spend(actor=resident, topic=topic, cluster=seats)) == "cluster_full"
+    assert code_of(lambda: dot_take_back(actor=resident, topic=topic, cluster=parking)) == "no_dot_here"
 
 
 def test_dots_only_inside_the_window_before_during_after(owners, secretary):
     topic = cocreation_topic(owners.site, secretary)
     (seats,) = with_clusters(topic, secretary, ["休闲座椅"])
     resident = owners.accounts[0]
-    assert code_of(lambda: services.dot_spend(actor=resident, topic=topic, cluster=seats)) == "dots_not_open"
+    assert code_of(lambda: dot_spend(actor=resident, topic=topic, cluster=seats)) == "dots_not_open"
     opens = timezone.now() + datetime.timedelta(hours=1)
-    services.topic_open_voting(
-        actor=secretary, topic=topic, opens_at=opens, closes_at=opens + datetime.timedelta(hours=2)
-    )
+    topic_open_voting(actor=secretary, topic=topic, opens_at=opens, closes_at=opens + datetime.timedelta(hours=2))
     topic.refresh_from_db()
-    assert code_of(lambda: services.dot_spend(actor=resident, topic=topic, cluster=seats)) == "dots_not_open"
+    assert code_of(lambda: dot_spend(actor=resident, topic=topic, cluster=seats)) == "dots_not_open"
     with time_machine.travel(opens + datetime.timedelta(minutes=5), tick=False):
-        services.dot_spend(actor=resident, topic=topic, cluster=seats)
+        dot_spend(actor=resident, topic=topic, cluster=seats)
     with time_machine.travel(opens + datetime.timedelta(hours=2), tick=False):
-        assert code_of(lambda: services.dot_spend(actor=resident, topic=topic, cluster=seats)) == "dots_closed"
-        assert code_of(lambda: services.dot_take_back(actor=resident, topic=topic, cluster=seats)) == "dots_closed"
+        assert code_of(lambda: dot_spend(actor=resident, topic=topic, cluster=seats)) == "dots_closed"
+        assert code_of(lambda: dot_take_back(actor=resident, topic=topic, cluster=seats)) == "dots_closed"
     assert Dot.objects.filter(withdrawn_at=None).count() == 1
 
 
@@ -304,9 +322,9 @@ def test_only_the_audience_spends_dots_and_only_on_this_topics_clusters(owners, 
     )
     for actor in (outsider, staff[Role.STREET_STAFF], other_staff[Role.SECRETARY]):
         with pytest.raises(PermissionDenied):
-            services.dot_spend(actor=actor, topic=topic, cluster=seats)
+            dot_spend(actor=actor, topic=topic, cluster=seats)
     with pytest.raises(NotFound):
-        services.dot_spend(actor=owners.accounts[0], topic=topic, cluster=foreign)
+        dot_spend(actor=owners.accounts[0], topic=topic, cluster=foreign)
     assert not Dot.objects.exists()
 
 
@@ -315,14 +333,14 @@ def test_only_the_audience_spends_dots_and_only_on_this_topics_clusters(owners, 
 
 def test_decide_freezes_the_ranking_and_it_never_changes(owners, secretary):
     topic = cocreation_topic(owners.site, secretary)
-    services.cocreation_configure(actor=secretary, topic=topic, dots_per_person=3, max_per_cluster=None, top=2)
+    cocreation_configure(actor=secretary, topic=topic, dots_per_person=3, max_per_cluster=None, top=2)
     seats, parking, green, light = with_clusters(topic, secretary)
     open_dots(topic, secretary)
     a, b, c = owners.accounts[:3]
     for actor, cluster in [(a, green), (a, green), (a, green), (b, parking), (c, parking), (b, seats), (c, light)]:
-        services.dot_spend(actor=actor, topic=topic, cluster=cluster)
+        dot_spend(actor=actor, topic=topic, cluster=cluster)
     # Before the window closes there is no decision.
-    assert code_of(lambda: services.topic_decide(actor=secretary, topic=topic, resolution="r")) == "voting_open"
+    assert code_of(lambda: topic_decide(actor=secretary, topic=topic, resolution="r")) == "voting_open"
     topic = decided(topic, secretary)
     assert topic.status == Status.DECIDED
     result = topic.result
@@ -336,9 +354,9 @@ def test_decide_freezes_the_ranking_and_it_never_changes(owners, secretary):
     ]
     frozen = dict(result)
     # Nothing on the board can change after the decision, and the kept ranking stays as it was.
-    assert code_of(lambda: services.cluster_create(actor=secretary, topic=topic, name="新")) == "clusters_closed"
-    assert code_of(lambda: services.dot_spend(actor=a, topic=topic, cluster=seats)) == "dots_closed"
-    services.topic_start_implementing(actor=secretary, topic=topic)
+    assert code_of(lambda: cluster_create(actor=secretary, topic=topic, name="新")) == "clusters_closed"
+    assert code_of(lambda: dot_spend(actor=a, topic=topic, cluster=seats)) == "dots_closed"
+    topic_start_implementing(actor=secretary, topic=topic)
     topic.refresh_from_db()
     assert topic.result == frozen
 
@@ -350,9 +368,9 @@ def test_ranking_counts_dots_first_then_supporters_then_board_order(owners, secr
     a, b, c = owners.accounts[:3]
     # 绿化 3 dots from one person; 停车秩序 3 dots from three people; 休闲座椅 and 照明 one each from one person.
     for actor, cluster in [(a, green), (a, green), (a, green), (a, parking), (b, parking), (c, parking)]:
-        services.dot_spend(actor=actor, topic=topic, cluster=cluster)
-    services.dot_spend(actor=b, topic=topic, cluster=light)
-    services.dot_spend(actor=c, topic=topic, cluster=seats)
+        dot_spend(actor=actor, topic=topic, cluster=cluster)
+    dot_spend(actor=b, topic=topic, cluster=light)
+    dot_spend(actor=c, topic=topic, cluster=seats)
     topic = decided(topic, secretary)
     rows = [(r["name"], r["dots"], r["supporters"], r["top"], r["decided_by"]) for r in topic.result["ranking"]]
     assert rows == [
@@ -367,9 +385,9 @@ def test_a_withdrawn_dot_does_not_count_in_the_ranking(owners, secretary):
     topic = cocreation_topic(owners.site, secretary)
     seats, parking = with_clusters(topic, secretary, ["座椅", "停车"])
     open_dots(topic, secretary)
-    services.dot_spend(actor=owners.accounts[0], topic=topic, cluster=seats)
-    services.dot_take_back(actor=owners.accounts[0], topic=topic, cluster=seats)
-    services.dot_spend(actor=owners.accounts[0], topic=topic, cluster=parking)
+    dot_spend(actor=owners.accounts[0], topic=topic, cluster=seats)
+    dot_take_back(actor=owners.accounts[0], topic=topic, cluster=seats)
+    dot_spend(actor=owners.accounts[0], topic=topic, cluster=parking)
     topic = decided(topic, secretary)
     assert [(r["name"], r["dots"]) for r in topic.result["ranking"]] == [("停车", 1), ("座椅", 0)]
 
@@ -377,7 +395,7 @@ def test_a_withdrawn_dot_does_not_count_in_the_ranking(owners, secretary):
 def test_cocreation_cannot_be_decided_without_a_dot_vote(owners, secretary):
     topic = cocreation_topic(owners.site, secretary)
     with_clusters(topic, secretary)
-    assert code_of(lambda: services.topic_decide(actor=secretary, topic=topic, resolution="r")) == "no_dot_vote"
+    assert code_of(lambda: topic_decide(actor=secretary, topic=topic, resolution="r")) == "no_dot_vote"
     topic.refresh_from_db()
     assert topic.status == Status.DISCUSSION and topic.result is None
 
@@ -385,7 +403,7 @@ def test_cocreation_cannot_be_decided_without_a_dot_vote(owners, secretary):
 def test_cocreation_cannot_be_decided_without_clusters(owners, secretary):
     topic = open_dots(cocreation_topic(owners.site, secretary), secretary)
     with time_machine.travel(topic.voting_closes_at + datetime.timedelta(minutes=1), tick=False):
-        assert code_of(lambda: services.topic_decide(actor=secretary, topic=topic, resolution="r")) == "no_clusters"
+        assert code_of(lambda: topic_decide(actor=secretary, topic=topic, resolution="r")) == "no_clusters"
 
 
 # Action plan
@@ -393,32 +411,26 @@ def test_cocreation_cannot_be_decided_without_clusters(owners, secretary):
 
 def _decided_with_plan_clusters(owners, secretary):
     topic = cocreation_topic(owners.site, secretary)
-    services.cocreation_configure(actor=secretary, topic=topic, dots_per_person=5, max_per_cluster=None, top=2)
+    cocreation_configure(actor=secretary, topic=topic, dots_per_person=5, max_per_cluster=None, top=2)
     clusters = with_clusters(topic, secretary)
     open_dots(topic, secretary)
-    services.dot_spend(actor=owners.accounts[0], topic=topic, cluster=clusters[0])
-    services.dot_spend(actor=owners.accounts[0], topic=topic, cluster=clusters[0])
-    services.dot_spend(actor=owners.accounts[1], topic=topic, cluster=clusters[1])
-    services.dot_spend(actor=owners.accounts[2], topic=topic, cluster=clusters[2])
+    dot_spend(actor=owners.accounts[0], topic=topic, cluster=clusters[0])
+    dot_spend(actor=owners.accounts[0], topic=topic, cluster=clusters[0])
+    dot_spend(actor=owners.accounts[1], topic=topic, cluster=clusters[1])
+    dot_spend(actor=owners.accounts[2], topic=topic, cluster=clusters[2])
     return decided(topic, secretary), clusters
 
 
 def test_staff_turn_top_clusters_into_actions_and_update_their_progress(owners, secretary, staff):
     topic, (seats, parking, green, _light) = _decided_with_plan_clusters(owners, secretary)
     due = timezone.localdate() + datetime.timedelta(days=30)
-    item = services.action_item_add(
-        actor=secretary, topic=topic, cluster=seats, title="", owner="楼栋长韩师傅", due=due
-    )
+    item = action_item_add(actor=secretary, topic=topic, cluster=seats, title="", owner="楼栋长韩师傅", due=due)
     assert item.title == "休闲座椅" and item.status == "planned" and audits("action_item.add") == 1
     assert (
-        code_of(
-            lambda: services.action_item_add(
-                actor=secretary, topic=topic, cluster=green, title="", owner="物业", due=due
-            )
-        )
+        code_of(lambda: action_item_add(actor=secretary, topic=topic, cluster=green, title="", owner="物业", due=due))
         == "not_top"
     )
-    services.action_item_add(actor=secretary, topic=topic, cluster=None, title="公布进展", owner="居委会", due=due)
+    action_item_add(actor=secretary, topic=topic, cluster=None, title="公布进展", owner="居委会", due=due)
     bad = [
         ({"owner": ""}, "owner_required"),
         ({"owner": "<b>物业</b>"}, "bad_text"),
@@ -427,16 +439,11 @@ def test_staff_turn_top_clusters_into_actions_and_update_their_progress(owners, 
     ]
     for change, code in bad:
         args = {"title": "x", "owner": "物业", "due": due, **change}
-        assert (
-            code_of(lambda args=args: services.action_item_add(actor=secretary, topic=topic, cluster=parking, **args))
-            == code
-        )
+        assert code_of(lambda args=args: action_item_add(actor=secretary, topic=topic, cluster=parking, **args)) == code
     with pytest.raises(PermissionDenied):
-        services.action_item_add(
-            actor=staff[Role.BUILDING_HEAD], topic=topic, cluster=seats, title="", owner="x", due=due
-        )
-    services.topic_start_implementing(actor=secretary, topic=topic)
-    updated = services.action_item_update(
+        action_item_add(actor=staff[Role.BUILDING_HEAD], topic=topic, cluster=seats, title="", owner="x", due=due)
+    topic_start_implementing(actor=secretary, topic=topic)
+    updated = action_item_update(
         actor=secretary, item=item, title=item.title, owner="物业", due=item.due, status="in_progress"
     )
     assert updated.status == "in_progress" and updated.owner == "物业"
@@ -444,27 +451,17 @@ def test_staff_turn_top_clusters_into_actions_and_update_their_progress(owners, 
     assert event.before == {"owner": "楼栋长韩师傅", "status": "planned"}
     assert event.after == {"owner": "物业", "status": "in_progress"}
     # Saving without a change writes nothing.
-    services.action_item_update(
-        actor=secretary, item=item, title=item.title, owner="物业", due=item.due, status="in_progress"
-    )
+    action_item_update(actor=secretary, item=item, title=item.title, owner="物业", due=item.due, status="in_progress")
     assert audits("action_item.update") == 1
     assert (
-        code_of(
-            lambda: services.action_item_update(
-                actor=secretary, item=item, title="x", owner="x", due=due, status="lost"
-            )
-        )
+        code_of(lambda: action_item_update(actor=secretary, item=item, title="x", owner="x", due=due, status="lost"))
         == "bad_status"
     )
     with pytest.raises(PermissionDenied):
-        services.action_item_update(actor=owners.accounts[0], item=item, title="x", owner="x", due=due, status="done")
-    services.topic_report(actor=secretary, topic=topic, report="已完成")
+        action_item_update(actor=owners.accounts[0], item=item, title="x", owner="x", due=due, status="done")
+    topic_report(actor=secretary, topic=topic, report="已完成")
     assert (
-        code_of(
-            lambda: services.action_item_update(
-                actor=secretary, item=item, title="x", owner="x", due=due, status="done"
-            )
-        )
+        code_of(lambda: action_item_update(actor=secretary, item=item, title="x", owner="x", due=due, status="done"))
         == "plan_closed"
     )
     assert ActionItem.objects.count() == 2
@@ -475,11 +472,7 @@ def test_no_action_plan_before_the_decision(owners, secretary):
     (seats,) = with_clusters(topic, secretary, ["座椅"])
     due = timezone.localdate() + datetime.timedelta(days=3)
     assert (
-        code_of(
-            lambda: services.action_item_add(
-                actor=secretary, topic=topic, cluster=seats, title="", owner="物业", due=due
-            )
-        )
+        code_of(lambda: action_item_add(actor=secretary, topic=topic, cluster=seats, title="", owner="物业", due=due))
         == "plan_closed"
     )
 
@@ -487,20 +480,20 @@ def test_no_action_plan_before_the_decision(owners, secretary):
 def test_the_session_row_is_made_once(owners, secretary):
     topic = cocreation_topic(owners.site, secretary)
     with_clusters(topic, secretary)
-    services.cocreation_configure(actor=secretary, topic=topic, dots_per_person=4, max_per_cluster=None, top=3)
+    cocreation_configure(actor=secretary, topic=topic, dots_per_person=4, max_per_cluster=None, top=3)
     assert CocreationSession.objects.filter(topic=topic).count() == 1
 
 
 def test_phase_closed_is_the_error_for_steps_out_of_phase(owners, secretary):
     topic = cocreation_topic(owners.site, secretary)
     with pytest.raises(PhaseClosed):
-        services.dot_spend(actor=owners.accounts[0], topic=topic, cluster=with_clusters(topic, secretary, ["a"])[0])
+        dot_spend(actor=owners.accounts[0], topic=topic, cluster=with_clusters(topic, secretary, ["a"])[0])
 
 
 def test_action_plan_progress_for_the_public_report(owners, secretary):
     topic, (seats, parking, *_rest) = _decided_with_plan_clusters(owners, secretary)
     due = timezone.localdate() + datetime.timedelta(days=9)
-    first = services.action_item_add(actor=secretary, topic=topic, cluster=seats, title="", owner="物业", due=due)
-    services.action_item_add(actor=secretary, topic=topic, cluster=parking, title="", owner="物业", due=due)
-    services.action_item_update(actor=secretary, item=first, title=first.title, owner="物业", due=due, status="done")
-    assert selectors.action_plan_progress(topic_ids=[topic.pk, 0]) == {topic.pk: (1, 2)}
+    first = action_item_add(actor=secretary, topic=topic, cluster=seats, title="", owner="物业", due=due)
+    action_item_add(actor=secretary, topic=topic, cluster=parking, title="", owner="物业", due=due)
+    action_item_update(actor=secretary, item=first, title=first.title, owner="物业", due=due, status="done")
+    assert action_plan_progress(topic_ids=[topic.pk, 0]) == {topic.pk: (1, 2)}

@@ -12,8 +12,15 @@ from django.utils import timezone
 
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import services
 from gongzhi.deliberation.models import ActionItem, Cluster, CocreationSession, Dot, Idea
+from gongzhi.deliberation.services.cocreation import (
+    cluster_create,
+    cocreation_configure,
+    dot_spend,
+    idea_add,
+    idea_assign,
+)
+from gongzhi.deliberation.services.topics import topic_accept, topic_propose, topic_publish
 from tests.conftest import login
 from tests.deliberation.test_cocreation import cocreation_topic, decided, open_dots, with_clusters
 
@@ -62,10 +69,10 @@ def test_discussion_panel_shows_the_idea_board_and_a_resident_adds_an_idea(owner
 def test_voting_panel_shows_dots_left_refuses_overspend_and_takes_back(owners, secretary):
     site = owners.site
     topic = cocreation_topic(site, secretary)
-    services.cocreation_configure(actor=secretary, topic=topic, dots_per_person=2, max_per_cluster=None, top=2)
+    cocreation_configure(actor=secretary, topic=topic, dots_per_person=2, max_per_cluster=None, top=2)
     seats, parking, *_ = with_clusters(topic, secretary)
-    idea = services.idea_add(actor=owners.accounts[1], topic=topic, body="加长椅")
-    services.idea_assign(actor=secretary, idea=idea, cluster=seats)
+    idea = idea_add(actor=owners.accounts[1], topic=topic, body="加长椅")
+    idea_assign(actor=secretary, idea=idea, cluster=seats)
     open_dots(topic, secretary)
     client = login(owners.accounts[0])
     u = urls(site, topic)
@@ -91,7 +98,7 @@ def test_after_the_decision_the_panel_shows_the_ranking_and_the_plan(owners, sec
     topic = cocreation_topic(site, secretary)
     seats, parking, *_ = with_clusters(topic, secretary)
     open_dots(topic, secretary)
-    services.dot_spend(actor=owners.accounts[0], topic=topic, cluster=parking)
+    dot_spend(actor=owners.accounts[0], topic=topic, cluster=parking)
     topic = decided(topic, secretary)
     client = login(secretary)
     u = urls(site, topic)
@@ -145,14 +152,14 @@ def test_topic_page_query_count_does_not_grow_with_ideas_clusters_and_dots(owner
     counts = []
     for n in (1, 25):
         topic = cocreation_topic(site, secretary)
-        services.cocreation_configure(actor=secretary, topic=topic, dots_per_person=20, max_per_cluster=None, top=3)
-        clusters = [services.cluster_create(actor=secretary, topic=topic, name=f"类别{i}") for i in range(min(n, 20))]
+        cocreation_configure(actor=secretary, topic=topic, dots_per_person=20, max_per_cluster=None, top=3)
+        clusters = [cluster_create(actor=secretary, topic=topic, name=f"类别{i}") for i in range(min(n, 20))]
         for i in range(n):
-            idea = services.idea_add(actor=owners.accounts[i % 10], topic=topic, body=f"想法{i}")
-            services.idea_assign(actor=secretary, idea=idea, cluster=clusters[i % len(clusters)])
+            idea = idea_add(actor=owners.accounts[i % 10], topic=topic, body=f"想法{i}")
+            idea_assign(actor=secretary, idea=idea, cluster=clusters[i % len(clusters)])
         open_dots(topic, secretary)
         for i in range(n):
-            services.dot_spend(actor=owners.accounts[i % 10], topic=topic, cluster=clusters[i % len(clusters)])
+            dot_spend(actor=owners.accounts[i % 10], topic=topic, cluster=clusters[i % len(clusters)])
         client = login(owners.accounts[0])
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(urls(site, topic)["topic"]).status_code == 200
@@ -165,10 +172,10 @@ def test_staff_pages_query_count_does_not_grow(owners, secretary):
     counts = []
     for n in (1, 25):
         topic = cocreation_topic(site, secretary)
-        clusters = [services.cluster_create(actor=secretary, topic=topic, name=f"类别{i}") for i in range(min(n, 20))]
+        clusters = [cluster_create(actor=secretary, topic=topic, name=f"类别{i}") for i in range(min(n, 20))]
         for i in range(n):
-            idea = services.idea_add(actor=owners.accounts[i % 10], topic=topic, body=f"想法{i}")
-            services.idea_assign(actor=secretary, idea=idea, cluster=clusters[i % len(clusters)])
+            idea = idea_add(actor=owners.accounts[i % 10], topic=topic, body=f"想法{i}")
+            idea_assign(actor=secretary, idea=idea, cluster=clusters[i % len(clusters)])
         client = login(secretary)
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(urls(site, topic)["board"]).status_code == 200
@@ -214,7 +221,7 @@ def test_staff_writes_are_refused_to_others_and_nothing_changes(owners, secretar
     site = owners.site
     topic = cocreation_topic(site, secretary)
     (cluster,) = with_clusters(topic, secretary, ["已有"])
-    idea = services.idea_add(actor=owners.accounts[0], topic=topic, body="想法")
+    idea = idea_add(actor=owners.accounts[0], topic=topic, body="想法")
     page, data = STAFF_WRITES[name]
     url, data = urls(site, topic)[page], _fill(data, idea, cluster)
     before = state()
@@ -233,7 +240,7 @@ def test_plan_writes_are_refused_to_others(owners, secretary, staff, other_staff
     topic = cocreation_topic(site, secretary)
     (cluster,) = with_clusters(topic, secretary, ["座椅"])
     open_dots(topic, secretary)
-    services.dot_spend(actor=owners.accounts[0], topic=topic, cluster=cluster)
+    dot_spend(actor=owners.accounts[0], topic=topic, cluster=cluster)
     topic = decided(topic, secretary)
     url = urls(site, topic)["plan"]
     data = {
@@ -302,9 +309,9 @@ def test_out_of_phase_posts_show_the_reason_and_change_nothing(owners, secretary
 
 def test_cocreation_urls_of_another_procedure_are_404(owners, secretary):
     site = owners.site
-    topic = services.topic_propose(actor=secretary, place=site.compound, title="议题", summary="s")
-    services.topic_accept(actor=secretary, topic=topic)
-    services.topic_publish(actor=secretary, topic=topic, procedure="discussion", body="方案")
+    topic = topic_propose(actor=secretary, place=site.compound, title="议题", summary="s")
+    topic_accept(actor=secretary, topic=topic)
+    topic_publish(actor=secretary, topic=topic, procedure="discussion", body="方案")
     client = login(secretary)
     for name in ("board", "plan"):
         assert client.get(urls(site, topic)[name]).status_code == 404

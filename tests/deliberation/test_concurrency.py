@@ -6,8 +6,8 @@ from django.db import OperationalError, connection, connections, transaction
 from gongzhi.core import audit
 from gongzhi.core.errors import AlreadyVoted, PermissionDenied
 from gongzhi.core.models import AuditEvent
-from gongzhi.deliberation import services
 from gongzhi.deliberation.models import Ballot, Topic
+from gongzhi.deliberation.services.ballots import ballot_cast, ballot_enter_paper, owned_units_voter
 from gongzhi.people.services import ownership_add, person_account_create
 from tests import factories
 from tests.core.test_concurrency import race
@@ -25,9 +25,7 @@ def _postgres_only():
 def test_racing_ballots_from_one_owner_leave_exactly_one(owners, secretary):
     topic = voting_topic(owners.site, secretary)
     account = owners.accounts[0]
-    results = race(
-        8, lambda i: services.ballot_cast(actor=account, topic=topic, choice="agree" if i % 2 else "abstain")
-    )
+    results = race(8, lambda i: ballot_cast(actor=account, topic=topic, choice="agree" if i % 2 else "abstain"))
     assert sum(isinstance(r, Ballot) for r in results) == 1
     assert sum(isinstance(r, AlreadyVoted) for r in results) == 7
     assert Ballot.objects.filter(topic=topic).count() == 1
@@ -38,9 +36,7 @@ def test_racing_paper_ballots_with_one_serial_leave_exactly_one(owners, secretar
     people = owners.site.people
     results = race(
         6,
-        lambda i: services.ballot_enter_paper(
-            actor=secretary, topic=topic, voter=people[i], choice="agree", serial_no="SAME-1"
-        ),
+        lambda i: ballot_enter_paper(actor=secretary, topic=topic, voter=people[i], choice="agree", serial_no="SAME-1"),
     )
     assert sum(isinstance(r, Ballot) for r in results) == 1
     assert Ballot.objects.filter(topic=topic, serial_no="SAME-1").count() == 1
@@ -49,7 +45,7 @@ def test_racing_paper_ballots_with_one_serial_leave_exactly_one(owners, secretar
 def test_racing_ballots_of_many_owners_all_count_and_the_chain_holds(owners, secretary):
     topic = voting_topic(owners.site, secretary)
     accounts = owners.accounts[:8]
-    results = race(len(accounts), lambda i: services.ballot_cast(actor=accounts[i], topic=topic, choice="agree"))
+    results = race(len(accounts), lambda i: ballot_cast(actor=accounts[i], topic=topic, choice="agree"))
     assert all(isinstance(r, Ballot) for r in results), results
     assert Ballot.objects.filter(topic=topic, voided_at__isnull=True).count() == len(accounts)
     assert AuditEvent.objects.filter(verb="ballot.online", after__topic=topic.pk).count() == len(accounts)
@@ -65,7 +61,7 @@ def test_a_ballot_in_flight_shares_the_topic_and_a_lifecycle_step_must_wait_for_
     def ballot() -> None:
         try:
             with transaction.atomic():
-                services.ballot_cast(actor=owners.accounts[0], topic=topic, choice="agree")
+                ballot_cast(actor=owners.accounts[0], topic=topic, choice="agree")
                 cast.set()
                 release.wait(10)
         finally:
@@ -94,9 +90,9 @@ def test_a_repeated_ballot_is_refused_without_breaking_the_callers_transaction(o
     topic = voting_topic(owners.site, secretary)
     account = owners.accounts[0]
     with transaction.atomic():
-        services.ballot_cast(actor=account, topic=topic, choice="agree")
+        ballot_cast(actor=account, topic=topic, choice="agree")
         with pytest.raises(AlreadyVoted):
-            services.ballot_cast(actor=account, topic=topic, choice="disagree")
+            ballot_cast(actor=account, topic=topic, choice="disagree")
         assert Ballot.objects.get(topic=topic).choice == "agree"  # the transaction is still usable
 
 
@@ -110,8 +106,8 @@ def test_co_owners_racing_leave_the_first_registered_owners_ballot_only(owners, 
     later_account = person_account_create(actor=None, person=later, password=factories.PASSWORD)
     topic = voting_topic(site, secretary)
     accounts = [owners.accounts[0], later_account]
-    results = race(2, lambda i: services.ballot_cast(actor=accounts[i], topic=topic, choice="agree"))
+    results = race(2, lambda i: ballot_cast(actor=accounts[i], topic=topic, choice="agree"))
     assert isinstance(results[0], Ballot), results
     assert isinstance(results[1], PermissionDenied) and results[1].code == "not_an_owner", results
     assert list(Ballot.objects.filter(topic=topic).values_list("voter_id", flat=True)) == [site.people[0].pk]
-    assert services.owned_units_voter(topic, site.people[0]) and not services.owned_units_voter(topic, later)
+    assert owned_units_voter(topic, site.people[0]) and not owned_units_voter(topic, later)

@@ -2,7 +2,7 @@ import pytest
 from django.utils import timezone
 
 from gongzhi.deliberation.models import Ballot, ProposalVersion, Status, Topic
-from gongzhi.deliberation.selectors import tally
+from gongzhi.deliberation.selectors.topics import tally
 from gongzhi.demo.deliberation.load import load_deliberation_demo
 from gongzhi.demo.people.load import load_demo
 from gongzhi.demo.people.specs import DEMO_PASSWORD

@@ -5,8 +5,18 @@ from django.utils import timezone
 
 from gongzhi.core.errors import PermissionDenied, PhaseClosed, ValidationFailed
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import ElevatorPlan, Objection, Status
+from gongzhi.deliberation.selectors.topics import elevator_view
+from gongzhi.deliberation.services.ballots import ballot_cast
+from gongzhi.deliberation.services.elevator import elevator_plan_set, objection_answer, objection_file
+from gongzhi.deliberation.services.topics import (
+    topic_accept,
+    topic_decide,
+    topic_open_voting,
+    topic_propose,
+    topic_publish,
+    topic_start_discussion,
+)
 from tests.conftest import login
 
 pytestmark = pytest.mark.date_sensitive
@@ -14,20 +24,20 @@ pytestmark = pytest.mark.date_sensitive
 
 def elevator_topic(site, secretary):
     unit = site.units[0]  # 2 floors, 2 flats a floor, areas 81.50 and 82.50
-    topic = services.topic_propose(actor=secretary, place=unit, title="1栋1单元加装电梯", summary="高层老人上下楼不便")
-    services.topic_accept(actor=secretary, topic=topic)
-    services.topic_publish(actor=secretary, topic=topic, procedure="elevator", body="加装一部电梯，停靠各层")
-    services.topic_start_discussion(actor=secretary, topic=topic)
+    topic = topic_propose(actor=secretary, place=unit, title="1栋1单元加装电梯", summary="高层老人上下楼不便")
+    topic_accept(actor=secretary, topic=topic)
+    topic_publish(actor=secretary, topic=topic, procedure="elevator", body="加装一部电梯，停靠各层")
+    topic_start_discussion(actor=secretary, topic=topic)
     topic.refresh_from_db()
     return topic
 
 
 @pytest.mark.django_db
 def test_elevator_is_decided_on_one_unit_with_major_thresholds(site, secretary):
-    topic = services.topic_propose(actor=secretary, place=site.buildings[0], title="整栋加装", summary="s")
-    services.topic_accept(actor=secretary, topic=topic)
+    topic = topic_propose(actor=secretary, place=site.buildings[0], title="整栋加装", summary="s")
+    topic_accept(actor=secretary, topic=topic)
     with pytest.raises(ValidationFailed) as err:
-        services.topic_publish(actor=secretary, topic=topic, procedure="elevator", body="方案")
+        topic_publish(actor=secretary, topic=topic, procedure="elevator", body="方案")
     assert "单元" in str(err.value.message)
     assert elevator_topic(site, secretary).matter == "major"
 
@@ -38,14 +48,14 @@ def test_voting_needs_a_plan_and_the_plan_splits_to_the_fen(owners, secretary):
     topic = elevator_topic(site, secretary)
     closes = timezone.now() + datetime.timedelta(days=1)
     with pytest.raises(PhaseClosed) as err:
-        services.topic_open_voting(actor=secretary, topic=topic, closes_at=closes)
+        topic_open_voting(actor=secretary, topic=topic, closes_at=closes)
     assert "方案" in str(err.value.message)
     for bad in ("三十万", "-5", "100.001"):
         with pytest.raises(ValidationFailed):
-            services.elevator_plan_set(actor=secretary, topic=topic, total_yuan=bad)
+            elevator_plan_set(actor=secretary, topic=topic, total_yuan=bad)
     assert not ElevatorPlan.objects.exists()
-    services.elevator_plan_set(actor=secretary, topic=topic, total_yuan="300000.01")
-    view = selectors.elevator_view(actor=owners.accounts[2], topic=topic)
+    elevator_plan_set(actor=secretary, topic=topic, total_yuan="300000.01")
+    view = elevator_view(actor=owners.accounts[2], topic=topic)
     shares = {r["room"]: r["share"] for r in view.rows}
     assert shares["101"] == shares["102"] == "0.00"  # the ground floor pays nothing by default
     fen = sum(int(s.replace(",", "").replace(".", "")) for s in shares.values())
@@ -57,9 +67,9 @@ def test_voting_needs_a_plan_and_the_plan_splits_to_the_fen(owners, secretary):
 def test_plan_refuses_a_floor_without_coefficient_and_negative_ones(owners, secretary):
     topic = elevator_topic(owners.site, secretary)
     with pytest.raises(ValidationFailed):
-        services.elevator_plan_set(actor=secretary, topic=topic, total_yuan="1000", coefficients={1: "0"})
+        elevator_plan_set(actor=secretary, topic=topic, total_yuan="1000", coefficients={1: "0"})
     with pytest.raises(ValidationFailed):
-        services.elevator_plan_set(actor=secretary, topic=topic, total_yuan="1000", coefficients={1: "0", 2: "-1"})
+        elevator_plan_set(actor=secretary, topic=topic, total_yuan="1000", coefficients={1: "0", 2: "-1"})
     assert not ElevatorPlan.objects.exists()
 
 
@@ -68,30 +78,28 @@ def test_publicity_objections_answered_never_deleted_and_final_after_window(owne
     site = owners.site
     time_machine.move_to(timezone.now(), tick=False)
     topic = elevator_topic(site, secretary)
-    services.elevator_plan_set(actor=secretary, topic=topic, total_yuan="200000", publicity_days=10)
-    services.topic_open_voting(actor=secretary, topic=topic, closes_at=timezone.now() + datetime.timedelta(hours=1))
+    elevator_plan_set(actor=secretary, topic=topic, total_yuan="200000", publicity_days=10)
+    topic_open_voting(actor=secretary, topic=topic, closes_at=timezone.now() + datetime.timedelta(hours=1))
     for account in owners.accounts[:4]:  # the unit's four owners; all agree but the ground floor
-        services.ballot_cast(
-            actor=account, topic=topic, choice="disagree" if account == owners.accounts[0] else "agree"
-        )
+        ballot_cast(actor=account, topic=topic, choice="disagree" if account == owners.accounts[0] else "agree")
     low_floor = owners.accounts[0]
     with pytest.raises(PhaseClosed):
-        services.objection_file(actor=low_floor, topic=topic, body="太早")
+        objection_file(actor=low_floor, topic=topic, body="太早")
     time_machine.shift(datetime.timedelta(hours=2))
-    services.topic_decide(actor=secretary, topic=topic, resolution="同意加装")
+    topic_decide(actor=secretary, topic=topic, resolution="同意加装")
     topic.refresh_from_db()
     assert topic.status == Status.DECIDED and topic.result["passed"]
-    objection = services.objection_file(actor=low_floor, topic=topic, body="一楼采光受影响，要求补偿")
+    objection = objection_file(actor=low_floor, topic=topic, body="一楼采光受影响，要求补偿")
     with pytest.raises(ValidationFailed):
-        services.objection_answer(actor=secretary, objection=objection, answer="")
+        objection_answer(actor=secretary, objection=objection, answer="")
     with pytest.raises(PermissionDenied):
-        services.objection_answer(actor=owners.accounts[1], objection=objection, answer="我来答")
-    services.objection_answer(actor=secretary, objection=objection, answer="将协调安装方调整井道位置并补偿")
+        objection_answer(actor=owners.accounts[1], objection=objection, answer="我来答")
+    objection_answer(actor=secretary, objection=objection, answer="将协调安装方调整井道位置并补偿")
     html = login(low_floor).get(f"/c/{site.community.pk}/topics/{topic.pk}/result/").content.decode()
     assert "公示中" in html and "异议 1 条" in html
     time_machine.shift(datetime.timedelta(days=10))
     with pytest.raises(PhaseClosed) as err:
-        services.objection_file(actor=low_floor, topic=topic, body="再提")
+        objection_file(actor=low_floor, topic=topic, body="再提")
     assert "公示期" in str(err.value.message)
     assert (
         "公示期满，结果生效"
@@ -104,7 +112,7 @@ def test_publicity_objections_answered_never_deleted_and_final_after_window(owne
 def test_topic_page_shows_my_share_and_residents_cannot_set_the_plan(owners, secretary, staff):
     site = owners.site
     topic = elevator_topic(site, secretary)
-    services.elevator_plan_set(actor=secretary, topic=topic, total_yuan="200000")
+    elevator_plan_set(actor=secretary, topic=topic, total_yuan="200000")
     client = login(owners.accounts[3])
     html = client.get(f"/c/{site.community.pk}/topics/{topic.pk}/").content.decode()
     assert 'id="my-share"' in html and "202" in html and 'id="share-table"' in html
@@ -112,7 +120,7 @@ def test_topic_page_shows_my_share_and_residents_cannot_set_the_plan(owners, sec
     assert response.status_code == 403
     assert ElevatorPlan.objects.get().total_fen == 20_000_000
     with pytest.raises(PermissionDenied):
-        services.elevator_plan_set(actor=staff[Role.BUILDING_HEAD], topic=topic, total_yuan="1")
+        elevator_plan_set(actor=staff[Role.BUILDING_HEAD], topic=topic, total_yuan="1")
 
 
 @pytest.mark.django_db
@@ -187,7 +195,7 @@ def test_community_table_prefills_new_plans_and_is_audited(owners, secretary, st
     topic = elevator_topic(site, secretary)
     html = client.get(f"/c/{site.community.pk}/topics/{topic.pk}/").content.decode()
     assert 'id="id_coef_2" value="0.3"' in html
-    services.elevator_plan_set(actor=secretary, topic=topic, total_yuan="1000")  # no fields: the community's table
+    elevator_plan_set(actor=secretary, topic=topic, total_yuan="1000")  # no fields: the community's table
     assert ElevatorPlan.objects.get().coefficients == {"1": "0", "2": "0.3"}
     assert login(staff[Role.BUILDING_HEAD]).post(url, {"coef_1": "0"}).status_code == 403
     assert login(other_staff[Role.SECRETARY]).get(url).status_code == 404

@@ -17,8 +17,8 @@ from PIL import Image
 
 from gongzhi.core.errors import AlreadyVoted, ValidationFailed
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import services
 from gongzhi.deliberation.models import Ballot
+from gongzhi.deliberation.services.ballots import ballot_cast, ballot_enter_paper, ballot_enter_proxy
 from tests.conftest import login
 from tests.deliberation.conftest import voting_topic
 from tests.uploads import POLYGLOT, image_bytes, real_pdf, upload, xref_stream_pdf
@@ -32,7 +32,7 @@ def media_files() -> list[Path]:
 
 
 def proxy(topic, secretary, voter, evidence) -> Ballot:
-    return services.ballot_enter_proxy(
+    return ballot_enter_proxy(
         actor=secretary, topic=topic, voter=voter, choice="agree", proxy_name="李代理", evidence=evidence
     )
 
@@ -94,7 +94,7 @@ def test_a_real_pdf_is_kept_as_sent_under_a_random_name(owners, secretary, make)
 def test_a_scanned_image_is_re_encoded_without_its_metadata_under_a_random_name(owners, secretary):
     topic = voting_topic(owners.site, secretary)
     sent = image_bytes("JPEG", size=(2480, 3508), gps=True)  # an A4 page at 300 dpi, with a phone's GPS tag
-    ballot = services.ballot_enter_paper(
+    ballot = ballot_enter_paper(
         actor=secretary,
         topic=topic,
         voter=owners.site.people[0],
@@ -193,7 +193,7 @@ def test_the_allowed_role_downloads_it_as_an_attachment_that_is_never_sniffed(ev
 @pytest.mark.django_db
 def test_an_image_scan_is_shown_inline(owners, secretary):
     topic = voting_topic(owners.site, secretary)
-    ballot = services.ballot_enter_paper(
+    ballot = ballot_enter_paper(
         actor=secretary,
         topic=topic,
         voter=owners.site.people[0],
@@ -214,7 +214,7 @@ def test_out_of_scope_missing_or_empty_evidence_is_404(evidence, owners, secreta
     other_topic = voting_topic(owners.site, secretary)
     assert client.get(evidence_url(other_topic, ballot.pk)).status_code == 404  # a ballot of another topic
     assert client.get(evidence_url(topic, 999999)).status_code == 404
-    online = services.ballot_cast(actor=owners.accounts[1], topic=topic, choice="agree")
+    online = ballot_cast(actor=owners.accounts[1], topic=topic, choice="agree")
     assert client.get(evidence_url(topic, online.pk)).status_code == 404  # no file
     ballot.evidence.storage.delete(ballot.evidence.name)
     assert client.get(evidence_url(topic, ballot.pk)).status_code == 404  # the row outlived its file

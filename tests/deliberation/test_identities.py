@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import services
+from gongzhi.deliberation.services.meetings import meeting_schedule, minutes_record, suggestion_add
+from gongzhi.deliberation.services.topics import comment_post
 from tests import factories
 from tests.conftest import login
 from tests.deliberation.conftest import voting_topic
@@ -19,7 +20,7 @@ def test_street_staff_read_the_discussion_without_who_said_it(site, staff):
     secretary = staff[Role.SECRETARY]
     topic = voting_topic(site, secretary)
     resident = factories.make_user(Role.RESIDENT, household=site.households[0], name="欧阳丽娜")
-    services.comment_post(actor=resident, topic=topic, body="我同意重新划线，电话13912345678")
+    comment_post(actor=resident, topic=topic, body="我同意重新划线，电话13912345678")
     url = f"/c/{site.community.pk}/topics/{topic.pk}/"
     street = login(staff[Role.STREET_STAFF]).get(url).content.decode()
     assert "我同意重新划线" in street and "139****5678" in street and "13912345678" not in street
@@ -38,7 +39,7 @@ def test_street_staff_see_the_minutes_and_suggestions_but_not_their_authors(site
     secretary = staff[Role.SECRETARY]
     secretary.display_name = "韩书记"
     secretary.save(update_fields=["display_name"])
-    meeting = services.meeting_schedule(
+    meeting = meeting_schedule(
         actor=secretary,
         place=site.compound,
         kind="bazaba",
@@ -46,8 +47,8 @@ def test_street_staff_see_the_minutes_and_suggestions_but_not_their_authors(site
         starts_at=timezone.now() - datetime.timedelta(hours=1),
         location="中庭",
     )
-    services.minutes_record(actor=secretary, meeting=meeting, minutes="讨论停车。联系人13912345678")
-    services.suggestion_add(actor=secretary, meeting=meeting, body="增加车位", raised_by="王大妈")
+    minutes_record(actor=secretary, meeting=meeting, minutes="讨论停车。联系人13912345678")
+    suggestion_add(actor=secretary, meeting=meeting, body="增加车位", raised_by="王大妈")
     url = f"/c/{site.community.pk}/meetings/{meeting.pk}/"
     street = login(staff[Role.STREET_STAFF]).get(url)
     assert street.status_code == 200

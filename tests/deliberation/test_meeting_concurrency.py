@@ -7,8 +7,8 @@ from django.db import connection
 from django.utils import timezone
 
 from gongzhi.core.errors import Duplicate
-from gongzhi.deliberation import services
 from gongzhi.deliberation.models import Attendance
+from gongzhi.deliberation.services.meetings import attendance_record, meeting_schedule, meeting_sign_in
 from tests.core.test_concurrency import race
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -21,7 +21,7 @@ def _postgres_only():
 
 
 def _meeting(site, secretary):
-    return services.meeting_schedule(
+    return meeting_schedule(
         actor=secretary,
         place=site.compound,
         kind="bazaba",
@@ -34,7 +34,7 @@ def _meeting(site, secretary):
 def test_racing_sign_ins_of_one_person_leave_one_attendance(owners, secretary):
     meeting = _meeting(owners.site, secretary)
     account = owners.accounts[0]
-    results = race(8, lambda i: services.meeting_sign_in(actor=account, meeting=meeting, token=meeting.signin_token))
+    results = race(8, lambda i: meeting_sign_in(actor=account, meeting=meeting, token=meeting.signin_token))
     assert sum(isinstance(r, Attendance) for r in results) == 1
     assert sum(isinstance(r, Duplicate) and r.code == "already_signed_in" for r in results) == 7
     assert Attendance.objects.filter(meeting=meeting).count() == 1
@@ -46,8 +46,8 @@ def test_a_qr_sign_in_racing_staff_entry_of_the_same_person_leaves_one(owners, s
 
     def work(i: int):
         if i % 2:
-            return services.meeting_sign_in(actor=owners.accounts[0], meeting=meeting, token=meeting.signin_token)
-        return services.attendance_record(actor=secretary, meeting=meeting, person=person)
+            return meeting_sign_in(actor=owners.accounts[0], meeting=meeting, token=meeting.signin_token)
+        return attendance_record(actor=secretary, meeting=meeting, person=person)
 
     results = race(6, work)
     assert sum(isinstance(r, Attendance) for r in results) == 1

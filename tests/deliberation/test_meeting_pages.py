@@ -14,8 +14,14 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import services
 from gongzhi.deliberation.models import Attendance, Meeting, MeetingStatus, Suggestion
+from gongzhi.deliberation.services.meetings import (
+    attendance_record,
+    meeting_cancel,
+    meeting_schedule,
+    minutes_record,
+    suggestion_add,
+)
 from tests import factories
 from tests.conftest import login
 from tests.deliberation.conftest import voting_topic
@@ -42,7 +48,7 @@ def evening_in(days: int) -> str:
 
 def building_meeting(site, secretary, hours: float = -0.5) -> Meeting:
     """A 院落夜话 in building 1, where the staff fixture's building head and resident live."""
-    return services.meeting_schedule(
+    return meeting_schedule(
         actor=secretary,
         place=site.buildings[0],
         kind="night_talk",
@@ -105,7 +111,7 @@ def test_each_role_is_allowed_or_refused(site, staff, page, role):
 
 def test_a_meeting_outside_the_residents_places_is_invisible(site, staff):
     secretary = staff[Role.SECRETARY]
-    elsewhere = services.meeting_schedule(
+    elsewhere = meeting_schedule(
         actor=secretary,
         place=site.buildings[1],
         kind="bazaba",
@@ -181,7 +187,7 @@ def state(meeting: Meeting, suggestion: Suggestion) -> tuple[object, ...]:
 def posted(site, staff):
     secretary = staff[Role.SECRETARY]
     meeting = building_meeting(site, secretary)
-    suggestion = services.suggestion_add(actor=secretary, meeting=meeting, body="修好单元门")
+    suggestion = suggestion_add(actor=secretary, meeting=meeting, body="修好单元门")
     return meeting, suggestion
 
 
@@ -241,7 +247,7 @@ def test_sign_in_page_explains_the_window_and_cancellation(owners, secretary):
     page = client.get(pages(site, later)["signin"]).content.decode()
     assert "签到时间" in page and 'id="signin-submit"' not in page
     assert "签到尚未开始" in client.post(pages(site, later)["signin"]).content.decode()
-    services.meeting_cancel(actor=secretary, meeting=later, reason="改期")
+    meeting_cancel(actor=secretary, meeting=later, reason="改期")
     assert "会议已取消" in client.get(pages(site, later)["signin"]).content.decode()
     assert not Attendance.objects.exists()
 
@@ -313,9 +319,9 @@ def test_staff_search_shows_masked_id_and_phone_only(site, staff):
 def test_residents_see_counts_and_answers_but_not_the_names(owners, secretary):
     site = owners.site
     meeting = building_meeting(site, secretary)
-    services.attendance_record(actor=secretary, meeting=meeting, person=site.people[1])
-    services.suggestion_add(actor=secretary, meeting=meeting, body="楼道堆物清理", raised_by="赵阿姨")
-    services.minutes_record(actor=secretary, meeting=meeting, minutes="大家同意周末清理。")
+    attendance_record(actor=secretary, meeting=meeting, person=site.people[1])
+    suggestion_add(actor=secretary, meeting=meeting, body="楼道堆物清理", raised_by="赵阿姨")
+    minutes_record(actor=secretary, meeting=meeting, minutes="大家同意周末清理。")
     html = login(owners.accounts[0]).get(pages(site, meeting)["detail"]).content.decode()
     assert 'id="attendance-count">1<' in html and "楼道堆物清理" in html and "大家同意周末清理。" in html
     assert site.people[1].name not in html and "赵阿姨" not in html and 'id="attendees"' not in html
@@ -327,7 +333,7 @@ def test_list_counts_suggestions_of_the_community(site, staff):
     secretary = staff[Role.SECRETARY]
     meeting = building_meeting(site, secretary)
     for body in ("一", "二", "三"):
-        services.suggestion_add(actor=secretary, meeting=meeting, body=f"建议{body}")
+        suggestion_add(actor=secretary, meeting=meeting, body=f"建议{body}")
     upcoming = building_meeting(site, secretary, hours=48)
     html = login(staff[Role.RESIDENT]).get(f"/c/{site.community.pk}/meetings/").content.decode()
     assert 'id="suggestion-total">3<' in html and "已收集建议 3 条" in html
@@ -382,10 +388,10 @@ def _all_text(book) -> str:
 def test_meeting_workbook_has_three_sheets_and_no_id_or_phone(site, staff):
     secretary = staff[Role.SECRETARY]
     meeting = building_meeting(site, secretary)
-    services.attendance_record(actor=secretary, meeting=meeting, person=site.people[0])
-    services.attendance_record(actor=secretary, meeting=meeting, name='=HYPERLINK("http://x")')
-    services.suggestion_add(actor=secretary, meeting=meeting, body="加装充电桩", category="停车")
-    services.minutes_record(actor=secretary, meeting=meeting, minutes="议定：试点两个充电桩。")
+    attendance_record(actor=secretary, meeting=meeting, person=site.people[0])
+    attendance_record(actor=secretary, meeting=meeting, name='=HYPERLINK("http://x")')
+    suggestion_add(actor=secretary, meeting=meeting, body="加装充电桩", category="停车")
+    minutes_record(actor=secretary, meeting=meeting, minutes="议定：试点两个充电桩。")
     book = _book(login(secretary).get(pages(site, meeting)["meeting_export"]))
     assert book.sheetnames == ["基本信息", "签到", "建议"]
     text = _all_text(book)
@@ -399,8 +405,8 @@ def test_register_has_one_row_per_meeting_with_counts(site, staff):
     secretary = staff[Role.SECRETARY]
     first = building_meeting(site, secretary, hours=-30)
     building_meeting(site, secretary, hours=48)
-    services.attendance_record(actor=secretary, meeting=first, name="来宾")
-    services.suggestion_add(actor=secretary, meeting=first, body="建议")
+    attendance_record(actor=secretary, meeting=first, name="来宾")
+    suggestion_add(actor=secretary, meeting=first, body="建议")
     rows = list(_book(login(secretary).get(pages(site, first)["register_export"])).active.iter_rows(values_only=True))
     assert rows[0][0] == "日期" and len(rows) == 3
     assert rows[1][4] == "1栋院落夜话" and rows[1][6] == 1 and rows[1][7] == 1
@@ -417,8 +423,8 @@ def _queries(client: Client, url: str) -> int:
 
 def _fill(site, secretary, meeting: Meeting, n: int) -> None:
     for i in range(n):
-        services.attendance_record(actor=secretary, meeting=meeting, name=f"来宾{i}")
-        services.suggestion_add(actor=secretary, meeting=meeting, body=f"建议{i}")
+        attendance_record(actor=secretary, meeting=meeting, name=f"来宾{i}")
+        suggestion_add(actor=secretary, meeting=meeting, body=f"建议{i}")
 
 
 @pytest.mark.parametrize("page", ["detail", "list", "attendance", "suggestions"])
@@ -429,7 +435,7 @@ def test_query_counts_do_not_grow_with_rows(site, staff, page):
     client = login(secretary)
     at_one = _queries(client, pages(site, small)[page])
     _fill(site, secretary, large, 25)
-    services.attendance_record(actor=secretary, meeting=large, person=site.people[0])
+    attendance_record(actor=secretary, meeting=large, person=site.people[0])
     for _i in range(24):
         building_meeting(site, secretary, hours=-5)
     assert _queries(client, pages(site, large)[page]) <= at_one
@@ -447,11 +453,11 @@ def test_other_building_head_is_refused_on_record_pages(site, staff):
 def test_topic_panel_lists_the_topics_meetings(site, staff):
     from django.template.loader import render_to_string
 
-    from gongzhi.deliberation import selectors
+    from gongzhi.deliberation.selectors.meetings import meetings_for_topic
 
     secretary = staff[Role.SECRETARY]
     topic = voting_topic(site, secretary)
-    meeting = services.meeting_schedule(
+    meeting = meeting_schedule(
         actor=secretary,
         place=site.compound,
         kind="council",
@@ -466,7 +472,7 @@ def test_topic_panel_lists_the_topics_meetings(site, staff):
             "community": site.community,
             "topic": topic,
             "can_manage": True,
-            "topic_meetings": selectors.meetings_for_topic(actor=staff[Role.RESIDENT], topic=topic),
+            "topic_meetings": meetings_for_topic(actor=staff[Role.RESIDENT], topic=topic),
         },
     )
     assert f"/meetings/{meeting.pk}/" in html and f"?topic={topic.pk}" in html

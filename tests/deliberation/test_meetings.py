@@ -10,8 +10,17 @@ from django.utils import timezone
 from gongzhi.core.errors import ApplicationError, Duplicate, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import services
 from gongzhi.deliberation.models import Attendance, Meeting, MeetingStatus, Suggestion, SuggestionStatus
+from gongzhi.deliberation.services.meetings import (
+    attendance_record,
+    meeting_cancel,
+    meeting_mark_held,
+    meeting_schedule,
+    meeting_sign_in,
+    minutes_record,
+    suggestion_add,
+    suggestion_respond,
+)
 from tests import factories
 from tests.deliberation.conftest import voting_topic
 
@@ -20,7 +29,7 @@ HOUR = datetime.timedelta(hours=1)
 
 
 def meeting_at(site, actor, *, hours: float = 0, place=None, topic=None) -> Meeting:
-    return services.meeting_schedule(
+    return meeting_schedule(
         actor=actor,
         place=place or site.compound,
         kind="bazaba",
@@ -69,7 +78,7 @@ def test_schedule_refuses_bad_input(site, secretary, changes, code):
         **changes,
     }
     with pytest.raises(ValidationFailed) as exc:
-        services.meeting_schedule(**args)
+        meeting_schedule(**args)
     assert code_of(exc) == code and not Meeting.objects.exists()
 
 
@@ -94,11 +103,11 @@ def test_schedule_for_a_topic_must_lie_inside_its_place(site, secretary):
 def test_resident_signs_in_once(owners, secretary):
     meeting = meeting_at(owners.site, secretary)
     account = owners.accounts[0]
-    row = services.meeting_sign_in(actor=account, meeting=meeting, token=meeting.signin_token)
+    row = meeting_sign_in(actor=account, meeting=meeting, token=meeting.signin_token)
     assert row.person == owners.site.people[0] and row.household == owners.site.households[0]
     assert row.method == "qr" and row.name == owners.site.people[0].name
     with pytest.raises(Duplicate) as exc:
-        services.meeting_sign_in(actor=account, meeting=meeting, token=meeting.signin_token)
+        meeting_sign_in(actor=account, meeting=meeting, token=meeting.signin_token)
     assert code_of(exc) == "already_signed_in"
     assert Attendance.objects.filter(meeting=meeting).count() == 1
     assert AuditEvent.objects.filter(verb="meeting.sign_in").count() == 1
@@ -110,36 +119,36 @@ def test_resident_signs_in_once(owners, secretary):
 def test_sign_in_outside_the_window_is_refused(owners, secretary, hours, code):
     meeting = meeting_at(owners.site, secretary, hours=hours)
     with pytest.raises(PhaseClosed) as exc:
-        services.meeting_sign_in(actor=owners.accounts[0], meeting=meeting, token=meeting.signin_token)
+        meeting_sign_in(actor=owners.accounts[0], meeting=meeting, token=meeting.signin_token)
     assert code_of(exc) == code and not Attendance.objects.exists()
 
 
 @pytest.mark.parametrize("hours", [1.9, -5.9], ids=["just-opened", "about-to-close"])
 def test_sign_in_inside_the_window_edges(owners, secretary, hours):
     meeting = meeting_at(owners.site, secretary, hours=hours)
-    services.meeting_sign_in(actor=owners.accounts[0], meeting=meeting, token=meeting.signin_token)
+    meeting_sign_in(actor=owners.accounts[0], meeting=meeting, token=meeting.signin_token)
     assert Attendance.objects.count() == 1
 
 
 def test_sign_in_to_a_cancelled_meeting_or_with_a_bad_token_is_refused(owners, secretary):
     meeting = meeting_at(owners.site, secretary)
     with pytest.raises(NotFound) as exc:
-        services.meeting_sign_in(actor=owners.accounts[0], meeting=meeting, token="guessed")
+        meeting_sign_in(actor=owners.accounts[0], meeting=meeting, token="guessed")
     assert code_of(exc) == "bad_token"
-    services.meeting_cancel(actor=secretary, meeting=meeting, reason="下雨改期")
+    meeting_cancel(actor=secretary, meeting=meeting, reason="下雨改期")
     with pytest.raises(PhaseClosed) as exc:
-        services.meeting_sign_in(actor=owners.accounts[0], meeting=meeting, token=meeting.signin_token)
+        meeting_sign_in(actor=owners.accounts[0], meeting=meeting, token=meeting.signin_token)
     assert code_of(exc) == "cancelled" and not Attendance.objects.exists()
 
 
 def test_sign_in_needs_a_registered_resident_of_the_place(owners, secretary, staff):
     meeting = meeting_at(owners.site, secretary, place=owners.site.buildings[0])
     with pytest.raises(PermissionDenied) as exc:  # a resident role without a registry entry
-        services.meeting_sign_in(actor=staff[Role.RESIDENT], meeting=meeting, token=meeting.signin_token)
+        meeting_sign_in(actor=staff[Role.RESIDENT], meeting=meeting, token=meeting.signin_token)
     assert code_of(exc) == "no_person"
     neighbour = owners.accounts[-1]  # lives in building 2
     with pytest.raises(PermissionDenied) as exc:
-        services.meeting_sign_in(actor=neighbour, meeting=meeting, token=meeting.signin_token)
+        meeting_sign_in(actor=neighbour, meeting=meeting, token=meeting.signin_token)
     assert code_of(exc) == "not_in_place" and not Attendance.objects.exists()
 
 
@@ -147,12 +156,12 @@ def test_staff_enter_a_resident_and_a_guest(site, secretary, staff):
     meeting = meeting_at(site, secretary)
     head = staff[Role.BUILDING_HEAD]
     building_meeting = meeting_at(site, secretary, place=site.buildings[0])
-    services.attendance_record(actor=head, meeting=building_meeting, person=site.people[0])
-    services.attendance_record(actor=secretary, meeting=meeting, person=site.people[0])
-    services.attendance_record(actor=secretary, meeting=meeting, name="王大爷（来宾）")
+    attendance_record(actor=head, meeting=building_meeting, person=site.people[0])
+    attendance_record(actor=secretary, meeting=meeting, person=site.people[0])
+    attendance_record(actor=secretary, meeting=meeting, name="王大爷（来宾）")
     assert meeting.attendances.count() == 2 and building_meeting.attendances.count() == 1
     with pytest.raises(Duplicate) as exc:
-        services.attendance_record(actor=secretary, meeting=meeting, person=site.people[0])
+        attendance_record(actor=secretary, meeting=meeting, person=site.people[0])
     assert code_of(exc) == "already_signed_in"
     event = AuditEvent.objects.filter(verb="meeting.attendance").first()
     assert event is not None and event.on_behalf_of == f"person:{site.people[0].pk}"
@@ -162,29 +171,29 @@ def test_staff_enter_a_resident_and_a_guest(site, secretary, staff):
 def test_staff_entry_refuses_bad_guest_names(site, secretary, name, code):
     meeting = meeting_at(site, secretary)
     with pytest.raises(ValidationFailed) as exc:
-        services.attendance_record(actor=secretary, meeting=meeting, name=name)
+        attendance_record(actor=secretary, meeting=meeting, name=name)
     assert code_of(exc) == code and not Attendance.objects.exists()
 
 
 def test_staff_entry_is_limited_to_the_place_and_to_recorders(site, secretary, staff, other_site):
     meeting = meeting_at(site, secretary, place=site.buildings[0])
     with pytest.raises(NotFound):  # lives in building 2
-        services.attendance_record(actor=secretary, meeting=meeting, person=site.people[-1])
+        attendance_record(actor=secretary, meeting=meeting, person=site.people[-1])
     with pytest.raises(NotFound):
-        services.attendance_record(actor=secretary, meeting=meeting, person=other_site.people[0])
+        attendance_record(actor=secretary, meeting=meeting, person=other_site.people[0])
     for role in (Role.GRID_WORKER, Role.PROPERTY, Role.STREET_STAFF, Role.RESIDENT):
         with pytest.raises(PermissionDenied):
-            services.attendance_record(actor=staff[role], meeting=meeting, name="来宾")
+            attendance_record(actor=staff[role], meeting=meeting, name="来宾")
     other_head = factories.make_user(Role.BUILDING_HEAD, place=site.buildings[1])
     with pytest.raises(PermissionDenied):
-        services.attendance_record(actor=other_head, meeting=meeting, name="来宾")
+        attendance_record(actor=other_head, meeting=meeting, name="来宾")
     assert not Attendance.objects.exists()
 
 
 def test_minutes_edits_keep_before_and_after(site, secretary, staff):
     meeting = meeting_at(site, secretary, place=site.buildings[0], hours=-1)
-    services.minutes_record(actor=staff[Role.BUILDING_HEAD], meeting=meeting, minutes="议定：周末清理楼道。")
-    services.minutes_record(actor=secretary, meeting=meeting, minutes="议定：周六上午清理楼道。")
+    minutes_record(actor=staff[Role.BUILDING_HEAD], meeting=meeting, minutes="议定：周末清理楼道。")
+    minutes_record(actor=secretary, meeting=meeting, minutes="议定：周六上午清理楼道。")
     meeting.refresh_from_db()
     assert meeting.minutes == "议定：周六上午清理楼道。" and meeting.status == MeetingStatus.HELD
     events = list(AuditEvent.objects.filter(verb="meeting.minutes").order_by("seq"))
@@ -196,7 +205,7 @@ def test_minutes_edits_keep_before_and_after(site, secretary, staff):
 def test_minutes_refuse_empty_or_markup(site, secretary, text, code):
     meeting = meeting_at(site, secretary, hours=-1)
     with pytest.raises(ValidationFailed) as exc:
-        services.minutes_record(actor=secretary, meeting=meeting, minutes=text)
+        minutes_record(actor=secretary, meeting=meeting, minutes=text)
     assert code_of(exc) == code
     meeting.refresh_from_db()
     assert meeting.minutes == "" and meeting.status == MeetingStatus.SCHEDULED
@@ -205,30 +214,30 @@ def test_minutes_refuse_empty_or_markup(site, secretary, text, code):
 def test_minutes_before_the_meeting_or_of_a_cancelled_one_are_refused(site, secretary):
     future = meeting_at(site, secretary, hours=48)
     with pytest.raises(PhaseClosed) as exc:
-        services.minutes_record(actor=secretary, meeting=future, minutes="还没开")
+        minutes_record(actor=secretary, meeting=future, minutes="还没开")
     assert code_of(exc) == "not_started"
-    services.meeting_cancel(actor=secretary, meeting=future, reason="改期")
+    meeting_cancel(actor=secretary, meeting=future, reason="改期")
     with pytest.raises(PhaseClosed) as exc:
-        services.minutes_record(actor=secretary, meeting=future, minutes="x")
+        minutes_record(actor=secretary, meeting=future, minutes="x")
     assert code_of(exc) == "cancelled"
 
 
 def test_held_and_cancel_steps(site, secretary, staff):
     meeting = meeting_at(site, secretary, hours=-1)
     with pytest.raises(PermissionDenied):
-        services.meeting_mark_held(actor=staff[Role.BUILDING_HEAD], meeting=meeting)
-    services.meeting_mark_held(actor=secretary, meeting=meeting)
+        meeting_mark_held(actor=staff[Role.BUILDING_HEAD], meeting=meeting)
+    meeting_mark_held(actor=secretary, meeting=meeting)
     with pytest.raises(PhaseClosed) as exc:
-        services.meeting_cancel(actor=secretary, meeting=meeting, reason="x")
+        meeting_cancel(actor=secretary, meeting=meeting, reason="x")
     assert code_of(exc) == "bad_step"
     later = meeting_at(site, secretary, hours=72)
     with pytest.raises(PhaseClosed) as exc:
-        services.meeting_mark_held(actor=secretary, meeting=later)
+        meeting_mark_held(actor=secretary, meeting=later)
     assert code_of(exc) == "not_started"
     with pytest.raises(ValidationFailed) as exc:
-        services.meeting_cancel(actor=secretary, meeting=later, reason="")
+        meeting_cancel(actor=secretary, meeting=later, reason="")
     assert code_of(exc) == "reason_required"
-    services.meeting_cancel(actor=secretary, meeting=later, reason="暴雨")
+    meeting_cancel(actor=secretary, meeting=later, reason="暴雨")
     later.refresh_from_db()
     assert later.status == MeetingStatus.CANCELLED and later.cancel_reason == "暴雨"
 
@@ -236,25 +245,23 @@ def test_held_and_cancel_steps(site, secretary, staff):
 def test_suggestions_are_entered_and_answered(site, secretary, staff):
     meeting = meeting_at(site, secretary, place=site.buildings[0], hours=-1)
     head = staff[Role.BUILDING_HEAD]
-    first = services.suggestion_add(
-        actor=head, meeting=meeting, body="楼道加装声控灯", raised_by="李阿姨", category="照明"
-    )
-    second = services.suggestion_add(actor=head, meeting=meeting, body="单元门禁维修")
+    first = suggestion_add(actor=head, meeting=meeting, body="楼道加装声控灯", raised_by="李阿姨", category="照明")
+    second = suggestion_add(actor=head, meeting=meeting, body="单元门禁维修")
     assert meeting.suggestions.count() == 2 and first.status == SuggestionStatus.PENDING
     with pytest.raises(PermissionDenied):  # answering on the community's behalf is staff work
-        services.suggestion_respond(actor=head, suggestion=first, status="adopted", response="好")
-    services.suggestion_respond(actor=secretary, suggestion=first, status="adopted", response="下月安装")
+        suggestion_respond(actor=head, suggestion=first, status="adopted", response="好")
+    suggestion_respond(actor=secretary, suggestion=first, status="adopted", response="下月安装")
     with pytest.raises(ValidationFailed) as exc:
-        services.suggestion_respond(actor=secretary, suggestion=second, status="answered", response="")
+        suggestion_respond(actor=secretary, suggestion=second, status="answered", response="")
     assert code_of(exc) == "response_required"
     with pytest.raises(ValidationFailed) as exc:
-        services.suggestion_respond(actor=secretary, suggestion=second, status="topic", response="")
+        suggestion_respond(actor=secretary, suggestion=second, status="topic", response="")
     assert code_of(exc) == "no_topic"
     with pytest.raises(ValidationFailed) as exc:
-        services.suggestion_respond(actor=secretary, suggestion=second, status="pending", response="")
+        suggestion_respond(actor=secretary, suggestion=second, status="pending", response="")
     assert code_of(exc) == "bad_status"
     topic = voting_topic(site, secretary, place=site.buildings[0])
-    services.suggestion_respond(actor=secretary, suggestion=second, status="topic", response="", topic=topic)
+    suggestion_respond(actor=secretary, suggestion=second, status="topic", response="", topic=topic)
     second.refresh_from_db()
     assert second.status == SuggestionStatus.TOPIC and second.topic == topic
     event = AuditEvent.objects.filter(verb="meeting.suggestion_respond", object_id=str(first.pk)).get()
@@ -272,31 +279,31 @@ def test_suggestions_are_entered_and_answered(site, secretary, staff):
 def test_suggestion_refuses_bad_input(site, secretary, fields, code):
     meeting = meeting_at(site, secretary, hours=-1)
     with pytest.raises(ValidationFailed) as exc:
-        services.suggestion_add(actor=secretary, meeting=meeting, **fields)
+        suggestion_add(actor=secretary, meeting=meeting, **fields)
     assert code_of(exc) == code and not Suggestion.objects.exists()
 
 
 def test_group_heads_record_in_their_place_only(site, secretary):
     group_head = factories.make_user(Role.GROUP_HEAD, place=site.buildings[0])
     mine = meeting_at(site, secretary, place=site.buildings[0], hours=-1)
-    services.attendance_record(actor=group_head, meeting=mine, name="来宾")
-    services.minutes_record(actor=group_head, meeting=mine, minutes="小组会议纪要")
-    services.suggestion_add(actor=group_head, meeting=mine, body="小组建议")
+    attendance_record(actor=group_head, meeting=mine, name="来宾")
+    minutes_record(actor=group_head, meeting=mine, minutes="小组会议纪要")
+    suggestion_add(actor=group_head, meeting=mine, body="小组建议")
     wider = meeting_at(site, secretary, hours=-1)
     with pytest.raises(PermissionDenied):
-        services.minutes_record(actor=group_head, meeting=wider, minutes="x")
+        minutes_record(actor=group_head, meeting=wider, minutes="x")
     with pytest.raises(PermissionDenied):
-        services.meeting_cancel(actor=group_head, meeting=mine, reason="x")
+        meeting_cancel(actor=group_head, meeting=mine, reason="x")
 
 
 def test_residents_see_meetings_of_their_places_and_street_staff_see_all(site, secretary, staff):
-    from gongzhi.deliberation import selectors
+    from gongzhi.deliberation.selectors.meetings import meeting_list, meetings_for_topic
 
     community_wide = meeting_at(site, secretary, place=site.community)
     mine = meeting_at(site, secretary, place=site.buildings[0])
     other = meeting_at(site, secretary, place=site.buildings[1])
     resident = staff[Role.RESIDENT]
-    assert set(selectors.meeting_list(actor=resident, community=site.community)) == {community_wide, mine}
-    street = set(selectors.meeting_list(actor=staff[Role.STREET_STAFF], community=site.community))
+    assert set(meeting_list(actor=resident, community=site.community)) == {community_wide, mine}
+    street = set(meeting_list(actor=staff[Role.STREET_STAFF], community=site.community))
     assert street == {community_wide, mine, other}
-    assert selectors.meetings_for_topic(actor=resident, topic=voting_topic(site, secretary)) == []
+    assert meetings_for_topic(actor=resident, topic=voting_topic(site, secretary)) == []

@@ -9,8 +9,22 @@ import pytest
 from gongzhi.core.errors import ApplicationError, PhaseClosed
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import OpinionStatement, OpinionVote, StatementStatus, Topic
+from gongzhi.deliberation.selectors.opinion import map_summary, opinion_map_view, opinion_panel
+from gongzhi.deliberation.services.opinion import (
+    PENDING_MAX,
+    questionnaire_enter,
+    statement_add,
+    statement_moderate,
+    statement_vote,
+)
+from gongzhi.deliberation.services.topics import (
+    topic_accept,
+    topic_decide,
+    topic_propose,
+    topic_publish,
+    topic_start_discussion,
+)
 from gongzhi.rules import opinion_map
 from tests import factories
 
@@ -29,21 +43,21 @@ SEEDS = [
 
 def opinion_topic(site, secretary, *, place=None, status: str = "discussion", seeds=SEEDS) -> Topic:
     """An opinion-map topic taken through the lifecycle by the services, with staff-seeded statements."""
-    topic = services.topic_propose(
+    topic = topic_propose(
         actor=secretary, place=place or site.community, title="电动自行车充电与停放", summary="楼道充电有火灾隐患。"
     )
     if status == "proposed":
         return topic
-    services.topic_accept(actor=secretary, topic=topic)
+    topic_accept(actor=secretary, topic=topic)
     if status == "accepted":
         return topic
-    services.topic_publish(actor=secretary, topic=topic, procedure="opinion", body="请对每条观点表态。")
+    topic_publish(actor=secretary, topic=topic, procedure="opinion", body="请对每条观点表态。")
     for text in seeds:
-        services.statement_add(actor=secretary, topic=topic, text=text)
+        statement_add(actor=secretary, topic=topic, text=text)
     if status in ("discussion", "decided"):
-        services.topic_start_discussion(actor=secretary, topic=topic)
+        topic_start_discussion(actor=secretary, topic=topic)
     if status == "decided":
-        services.topic_decide(actor=secretary, topic=topic, resolution="在地面停车场建设集中充电棚。")
+        topic_decide(actor=secretary, topic=topic, resolution="在地面停车场建设集中充电棚。")
     topic.refresh_from_db()
     return topic
 
@@ -65,7 +79,7 @@ def two_camps(topic, voters) -> None:
         for j, statement in enumerate(seeded):
             last = j == len(seeded) - 1
             stance = "agree" if last or (j < 3) == (camp == 0) else "disagree"
-            services.statement_vote(actor=voter, statement=statement, stance=stance)
+            statement_vote(actor=voter, statement=statement, stance=stance)
 
 
 def fails(code: str, call, **kwargs) -> ApplicationError:
@@ -82,10 +96,10 @@ def test_staff_seed_approved_and_residents_wait_for_moderation(site, secretary, 
     topic = opinion_topic(site, secretary)
     assert {s.status for s in statements(topic)} == {StatementStatus.APPROVED}
     resident = staff[Role.RESIDENT]
-    mine = services.statement_add(actor=resident, topic=topic, text="  充电棚要有监控  ")
+    mine = statement_add(actor=resident, topic=topic, text="  充电棚要有监控  ")
     assert mine.status == StatementStatus.PENDING and mine.text == "充电棚要有监控" and not mine.seeded
     assert AuditEvent.objects.filter(verb="opinion.statement", object_id=str(mine.pk)).count() == 1
-    fails("not_approved", services.statement_vote, actor=resident, statement=mine, stance="agree")
+    fails("not_approved", statement_vote, actor=resident, statement=mine, stance="agree")
 
 
 @pytest.mark.parametrize(
@@ -103,53 +117,51 @@ def test_staff_seed_approved_and_residents_wait_for_moderation(site, secretary, 
 def test_bad_statements_are_refused_and_nothing_changes(site, secretary, staff, text, code):
     topic = opinion_topic(site, secretary)
     before = (OpinionStatement.objects.count(), AuditEvent.objects.count())
-    fails(code, services.statement_add, actor=staff[Role.RESIDENT], topic=topic, text=text)
+    fails(code, statement_add, actor=staff[Role.RESIDENT], topic=topic, text=text)
     assert (OpinionStatement.objects.count(), AuditEvent.objects.count()) == before
 
 
 def test_140_characters_are_allowed(site, secretary, staff):
     topic = opinion_topic(site, secretary)
-    assert len(services.statement_add(actor=staff[Role.RESIDENT], topic=topic, text="长" * 140).text) == 140
+    assert len(statement_add(actor=staff[Role.RESIDENT], topic=topic, text="长" * 140).text) == 140
 
 
 def test_a_resident_may_have_five_statements_waiting(site, secretary, staff):
     topic = opinion_topic(site, secretary)
     resident = staff[Role.RESIDENT]
-    for i in range(services.PENDING_MAX):
-        services.statement_add(actor=resident, topic=topic, text=f"第{i}条建议")
-    fails("too_many_pending", services.statement_add, actor=resident, topic=topic, text="第六条建议")
+    for i in range(PENDING_MAX):
+        statement_add(actor=resident, topic=topic, text=f"第{i}条建议")
+    fails("too_many_pending", statement_add, actor=resident, topic=topic, text="第六条建议")
 
 
 def test_who_may_submit(site, secretary, staff, other_staff):
     topic = opinion_topic(site, secretary, place=site.buildings[0])
     other_building = factories.make_user(Role.RESIDENT, household=site.households[-1])
-    fails("forbidden", services.statement_add, actor=other_building, topic=topic, text="别楼的意见")
-    fails("forbidden", services.statement_add, actor=other_staff[Role.SECRETARY], topic=topic, text="别社区")
-    fails("forbidden", services.statement_add, actor=staff[Role.STREET_STAFF], topic=topic, text="街道")
-    assert services.statement_add(actor=staff[Role.BUILDING_HEAD], topic=topic, text="楼长的意见").status == "pending"
+    fails("forbidden", statement_add, actor=other_building, topic=topic, text="别楼的意见")
+    fails("forbidden", statement_add, actor=other_staff[Role.SECRETARY], topic=topic, text="别社区")
+    fails("forbidden", statement_add, actor=staff[Role.STREET_STAFF], topic=topic, text="街道")
+    assert statement_add(actor=staff[Role.BUILDING_HEAD], topic=topic, text="楼长的意见").status == "pending"
 
 
 def test_moderation_rejects_with_a_reason_the_author_sees(site, secretary, staff):
     topic = opinion_topic(site, secretary)
     resident = staff[Role.RESIDENT]
-    pending = services.statement_add(actor=resident, topic=topic, text="把电动车都赶出小区")
-    fails("forbidden", services.statement_moderate, actor=resident, statement=pending, approve=True)
-    fails("forbidden", services.statement_moderate, actor=staff[Role.BUILDING_HEAD], statement=pending, approve=True)
-    fails("reason_required", services.statement_moderate, actor=secretary, statement=pending, approve=False)
+    pending = statement_add(actor=resident, topic=topic, text="把电动车都赶出小区")
+    fails("forbidden", statement_moderate, actor=resident, statement=pending, approve=True)
+    fails("forbidden", statement_moderate, actor=staff[Role.BUILDING_HEAD], statement=pending, approve=True)
+    fails("reason_required", statement_moderate, actor=secretary, statement=pending, approve=False)
     fails(
         "bad_text",
-        services.statement_moderate,
+        statement_moderate,
         actor=secretary,
         statement=pending,
         approve=False,
         reason="<b>不行</b>",
     )
-    services.statement_moderate(actor=secretary, statement=pending, approve=False, reason="与议题无关的人身攻击")
-    panel = selectors.opinion_panel(actor=resident, topic=topic)
+    statement_moderate(actor=secretary, statement=pending, approve=False, reason="与议题无关的人身攻击")
+    panel = opinion_panel(actor=resident, topic=topic)
     assert [(s.status, s.reject_reason) for s in panel.mine] == [("rejected", "与议题无关的人身攻击")]
-    fails(
-        "already_moderated", services.statement_moderate, actor=secretary, statement=pending, approve=False, reason="x"
-    )
+    fails("already_moderated", statement_moderate, actor=secretary, statement=pending, approve=False, reason="x")
     event = AuditEvent.objects.filter(verb="opinion.reject").get()
     assert event.before["status"] == "pending" and event.after["status"] == "rejected"
 
@@ -157,10 +169,10 @@ def test_moderation_rejects_with_a_reason_the_author_sees(site, secretary, staff
 def test_approved_statement_becomes_votable(site, secretary, staff):
     topic = opinion_topic(site, secretary)
     resident = staff[Role.RESIDENT]
-    pending = services.statement_add(actor=resident, topic=topic, text="充电棚要有监控")
-    services.statement_moderate(actor=secretary, statement=pending, approve=True)
-    fails("already_moderated", services.statement_moderate, actor=secretary, statement=pending, approve=True)
-    vote = services.statement_vote(actor=resident, statement=pending, stance="agree")
+    pending = statement_add(actor=resident, topic=topic, text="充电棚要有监控")
+    statement_moderate(actor=secretary, statement=pending, approve=True)
+    fails("already_moderated", statement_moderate, actor=secretary, statement=pending, approve=True)
+    vote = statement_vote(actor=resident, statement=pending, stance="agree")
     assert vote.stance == 1 and vote.voter == resident
 
 
@@ -170,8 +182,8 @@ def test_approved_statement_becomes_votable(site, secretary, staff):
 def test_a_later_vote_replaces_the_earlier_one_and_both_are_audited(site, secretary, staff):
     topic = opinion_topic(site, secretary)
     resident, statement = staff[Role.RESIDENT], statements(topic)[0]
-    services.statement_vote(actor=resident, statement=statement, stance="agree")
-    services.statement_vote(actor=resident, statement=statement, stance="pass")
+    statement_vote(actor=resident, statement=statement, stance="agree")
+    statement_vote(actor=resident, statement=statement, stance="pass")
     assert list(OpinionVote.objects.values_list("stance", flat=True)) == [0]
     events = list(AuditEvent.objects.filter(verb="opinion.vote").order_by("seq"))
     assert [e.before for e in events] == [None, {"stance": 1}]
@@ -181,20 +193,20 @@ def test_a_later_vote_replaces_the_earlier_one_and_both_are_audited(site, secret
 def test_bad_stance_and_outsiders_are_refused(site, secretary, staff, other_staff):
     topic = opinion_topic(site, secretary, place=site.buildings[0])
     statement = statements(topic)[0]
-    fails("bad_stance", services.statement_vote, actor=staff[Role.RESIDENT], statement=statement, stance="yes")
-    fails("bad_stance", services.statement_vote, actor=staff[Role.RESIDENT], statement=statement, stance="1")
+    fails("bad_stance", statement_vote, actor=staff[Role.RESIDENT], statement=statement, stance="yes")
+    fails("bad_stance", statement_vote, actor=staff[Role.RESIDENT], statement=statement, stance="1")
     outsider = factories.make_user(Role.RESIDENT, household=site.households[-1])
-    fails("forbidden", services.statement_vote, actor=outsider, statement=statement, stance="agree")
-    fails("forbidden", services.statement_vote, actor=other_staff[Role.RESIDENT], statement=statement, stance="agree")
-    fails("forbidden", services.statement_vote, actor=staff[Role.STREET_STAFF], statement=statement, stance="agree")
+    fails("forbidden", statement_vote, actor=outsider, statement=statement, stance="agree")
+    fails("forbidden", statement_vote, actor=other_staff[Role.RESIDENT], statement=statement, stance="agree")
+    fails("forbidden", statement_vote, actor=staff[Role.STREET_STAFF], statement=statement, stance="agree")
     assert not OpinionVote.objects.exists()
 
 
 def test_other_procedures_have_no_statements(site, secretary):
-    topic = services.topic_propose(actor=secretary, place=site.community, title="议题", summary="s")
-    services.topic_accept(actor=secretary, topic=topic)
-    services.topic_publish(actor=secretary, topic=topic, procedure="discussion", body="方案")
-    fails("not_opinion", services.statement_add, actor=secretary, topic=topic, text="观点")
+    topic = topic_propose(actor=secretary, place=site.community, title="议题", summary="s")
+    topic_accept(actor=secretary, topic=topic)
+    topic_publish(actor=secretary, topic=topic, procedure="discussion", body="方案")
+    fails("not_opinion", statement_add, actor=secretary, topic=topic, text="观点")
 
 
 # Phases
@@ -204,33 +216,33 @@ def test_other_procedures_have_no_statements(site, secretary):
 def test_before_publication_nothing_can_be_added(site, secretary, status):
     # The procedure is fixed when the topic is published: before that it is not yet an opinion map.
     topic = opinion_topic(site, secretary, status=status)
-    error = fails("not_opinion", services.statement_add, actor=secretary, topic=topic, text="太早了")
+    error = fails("not_opinion", statement_add, actor=secretary, topic=topic, text="太早了")
     assert isinstance(error, PhaseClosed)
 
 
 def test_during_publication_and_discussion_residents_take_part(site, secretary, staff):
     topic = opinion_topic(site, secretary, status="published")
     resident = staff[Role.RESIDENT]
-    services.statement_vote(actor=resident, statement=statements(topic)[0], stance="agree")
-    services.topic_start_discussion(actor=secretary, topic=topic)
-    services.statement_vote(actor=resident, statement=statements(topic)[1], stance="disagree")
-    services.statement_add(actor=resident, topic=topic, text="讨论中的新观点")
+    statement_vote(actor=resident, statement=statements(topic)[0], stance="agree")
+    topic_start_discussion(actor=secretary, topic=topic)
+    statement_vote(actor=resident, statement=statements(topic)[1], stance="disagree")
+    statement_add(actor=resident, topic=topic, text="讨论中的新观点")
     assert OpinionVote.objects.count() == 2
 
 
 def test_after_the_decision_nothing_changes(site, secretary, staff):
     topic = opinion_topic(site, secretary)
     resident = staff[Role.RESIDENT]
-    pending = services.statement_add(actor=resident, topic=topic, text="晚到的观点")
-    services.topic_decide(actor=secretary, topic=topic, resolution="建设集中充电棚。")
+    pending = statement_add(actor=resident, topic=topic, text="晚到的观点")
+    topic_decide(actor=secretary, topic=topic, resolution="建设集中充电棚。")
     first = statements(topic)[0]
-    fails("phase_closed", services.statement_vote, actor=resident, statement=first, stance="agree")
-    fails("phase_closed", services.statement_add, actor=resident, topic=topic, text="决议后的观点")
-    fails("phase_closed", services.statement_moderate, actor=secretary, statement=pending, approve=True)
+    fails("phase_closed", statement_vote, actor=resident, statement=first, stance="agree")
+    fails("phase_closed", statement_add, actor=resident, topic=topic, text="决议后的观点")
+    fails("phase_closed", statement_moderate, actor=secretary, statement=pending, approve=True)
     person = site.people[0]
     fails(
         "phase_closed",
-        services.questionnaire_enter,
+        questionnaire_enter,
         actor=secretary,
         topic=topic,
         person=person,
@@ -244,7 +256,7 @@ def test_after_the_decision_nothing_changes(site, secretary, staff):
 def test_two_camps_make_two_groups_with_their_statements_and_a_consensus(site, secretary):
     topic = opinion_topic(site, secretary)
     two_camps(topic, residents(site, 20))
-    summary = selectors.map_summary(topic=topic)
+    summary = map_summary(topic=topic)
     assert summary["participants"] == 20 and summary["k"] == 2
     assert [g["size"] for g in summary["groups"]] == [10, 10]
     texts = {r["text"] for g in summary["groups"] for r in g["representative"]}
@@ -262,19 +274,19 @@ def test_the_viewer_sees_their_own_group(site, secretary):
     topic = opinion_topic(site, secretary)
     voters = residents(site, 20)
     two_camps(topic, voters)
-    view = selectors.opinion_map_view(actor=voters[0], topic=topic)
+    view = opinion_map_view(actor=voters[0], topic=topic)
     assert view.my_group is not None and view.my_point is not None
-    other = selectors.opinion_map_view(actor=voters[1], topic=topic)
+    other = opinion_map_view(actor=voters[1], topic=topic)
     assert other.my_group is not None and other.my_group["index"] != view.my_group["index"]
-    assert selectors.opinion_map_view(actor=secretary, topic=topic).my_group is None
+    assert opinion_map_view(actor=secretary, topic=topic).my_group is None
 
 
 def test_a_statement_moderated_out_after_votes_keeps_its_votes_but_leaves_the_map(site, secretary):
     topic = opinion_topic(site, secretary)
     two_camps(topic, residents(site, 20))
     consensus = statements(topic)[-1]
-    services.statement_moderate(actor=secretary, statement=consensus, approve=False, reason="表述有歧义")
-    summary = selectors.map_summary(topic=topic)
+    statement_moderate(actor=secretary, statement=consensus, approve=False, reason="表述有歧义")
+    summary = map_summary(topic=topic)
     assert summary["consensus"] == [] and summary["statements"] == 6
     assert all(r["id"] != consensus.pk for g in summary["groups"] for r in g["representative"])
     assert OpinionVote.objects.filter(statement=consensus).count() == 20
@@ -287,54 +299,52 @@ def test_the_map_is_cached_until_a_vote_or_a_moderation(site, secretary, staff, 
     two_camps(topic, voters)
     first = statements(topic)[0]
     with mock.patch.object(opinion_map, "run", wraps=opinion_map.run) as run:
-        selectors.map_summary(topic=topic)
-        selectors.map_summary(topic=topic)
+        map_summary(topic=topic)
+        map_summary(topic=topic)
         assert run.call_count == 1
         with django_capture_on_commit_callbacks(execute=True):
-            services.statement_vote(actor=voters[0], statement=first, stance="pass")
-        selectors.map_summary(topic=topic)
+            statement_vote(actor=voters[0], statement=first, stance="pass")
+        map_summary(topic=topic)
         assert run.call_count == 2
         with django_capture_on_commit_callbacks(execute=True):
-            pending = services.statement_add(actor=staff[Role.RESIDENT], topic=topic, text="新观点")
-        selectors.map_summary(topic=topic)
+            pending = statement_add(actor=staff[Role.RESIDENT], topic=topic, text="新观点")
+        map_summary(topic=topic)
         with django_capture_on_commit_callbacks(execute=True):
-            services.statement_moderate(actor=secretary, statement=pending, approve=False, reason="重复")
-        selectors.map_summary(topic=topic)
+            statement_moderate(actor=secretary, statement=pending, approve=False, reason="重复")
+        map_summary(topic=topic)
         with django_capture_on_commit_callbacks(execute=True):
-            services.questionnaire_enter(
-                actor=secretary, topic=topic, person=site.people[0], answers={first.pk: "agree"}
-            )
-        summary = selectors.map_summary(topic=topic)
+            questionnaire_enter(actor=secretary, topic=topic, person=site.people[0], answers={first.pk: "agree"})
+        summary = map_summary(topic=topic)
         assert run.call_count == 5 and summary["participants"] == 9
         # Until a write commits, the cached map stands: readers never see answers that may yet roll back.
         with django_capture_on_commit_callbacks(execute=False):
-            services.statement_vote(actor=voters[1], statement=first, stance="pass")
-            selectors.map_summary(topic=topic)
+            statement_vote(actor=voters[1], statement=first, stance="pass")
+            map_summary(topic=topic)
         assert run.call_count == 5
 
 
 def test_few_voters_give_no_groups_and_no_error(site, secretary, staff):
     topic = opinion_topic(site, secretary)
-    services.statement_vote(actor=staff[Role.RESIDENT], statement=statements(topic)[0], stance="agree")
-    summary = selectors.map_summary(topic=topic)
+    statement_vote(actor=staff[Role.RESIDENT], statement=statements(topic)[0], stance="agree")
+    summary = map_summary(topic=topic)
     assert summary["participants"] == 1 and summary["k"] < 2 and summary["groups"][0]["representative"] == []
     empty = opinion_topic(site, secretary, seeds=["唯一的观点"])
-    assert selectors.map_summary(topic=empty)["participants"] == 0
+    assert map_summary(topic=empty)["participants"] == 0
 
 
 def test_the_decision_freezes_the_map(site, secretary):
     topic = opinion_topic(site, secretary)
     voters = residents(site, 20)
     two_camps(topic, voters)
-    live = selectors.map_summary(topic=topic)
-    services.topic_decide(actor=secretary, topic=topic, resolution="建设集中充电棚。")
+    live = map_summary(topic=topic)
+    topic_decide(actor=secretary, topic=topic, resolution="建设集中充电棚。")
     topic.refresh_from_db()
     assert topic.result["procedure"] == "opinion"
     assert topic.result["groups"] == live["groups"] and topic.result["consensus"] == live["consensus"]
     assert "members" not in topic.result  # who is in which group is not kept in the public record
     # Votes written past the services (a repair, a late import) do not move the recorded outcome.
     OpinionVote.objects.filter(topic=topic).update(stance=0)
-    view = selectors.opinion_map_view(actor=voters[0], topic=topic)
+    view = opinion_map_view(actor=voters[0], topic=topic)
     assert view.frozen and view.summary["groups"] == live["groups"]
 
 
@@ -345,7 +355,7 @@ def test_staff_enter_a_paper_questionnaire_on_behalf_of_a_resident(site, secreta
     topic = opinion_topic(site, secretary)
     first, second = statements(topic)[:2]
     person = site.people[0]
-    services.questionnaire_enter(
+    questionnaire_enter(
         actor=secretary, topic=topic, person=person, answers={first.pk: "agree", second.pk: ""}, sheet_no="Q-001"
     )
     vote = OpinionVote.objects.get()
@@ -355,7 +365,7 @@ def test_staff_enter_a_paper_questionnaire_on_behalf_of_a_resident(site, secreta
         "answers": {str(first.pk): 1},
         "sheet_no": "Q-001",
     }
-    services.questionnaire_enter(actor=secretary, topic=topic, person=person, answers={first.pk: "disagree"})
+    questionnaire_enter(actor=secretary, topic=topic, person=person, answers={first.pk: "disagree"})
     assert OpinionVote.objects.get().stance == -1
     assert AuditEvent.objects.filter(verb="opinion.paper").order_by("-seq").first().before == {str(first.pk): 1}
 
@@ -367,8 +377,8 @@ def test_paper_answers_of_a_resident_with_an_account_are_theirs(site, secretary)
     person = site.people[0]
     account = person_account_create(actor=None, person=person, password=factories.PASSWORD)
     first = statements(topic)[0]
-    services.statement_vote(actor=account, statement=first, stance="agree")
-    services.questionnaire_enter(actor=secretary, topic=topic, person=person, answers={first.pk: "pass"})
+    statement_vote(actor=account, statement=first, stance="agree")
+    questionnaire_enter(actor=secretary, topic=topic, person=person, answers={first.pk: "pass"})
     assert list(OpinionVote.objects.values_list("voter_id", "person_id", "stance")) == [(account.pk, None, 0)]
 
 
@@ -376,8 +386,8 @@ def test_paper_entry_is_refused_for_bad_input_and_lower_roles(site, secretary, s
     topic = opinion_topic(site, secretary, place=site.buildings[0])
     first = statements(topic)[0]
     person = site.people[0]
-    pending = services.statement_add(actor=staff[Role.RESIDENT], topic=topic, text="待审核的观点")
-    enter = services.questionnaire_enter
+    pending = statement_add(actor=staff[Role.RESIDENT], topic=topic, text="待审核的观点")
+    enter = questionnaire_enter
     fails("forbidden", enter, actor=staff[Role.BUILDING_HEAD], topic=topic, person=person, answers={first.pk: "agree"})
     fails("no_answers", enter, actor=secretary, topic=topic, person=person, answers={first.pk: ""})
     fails("bad_stance", enter, actor=secretary, topic=topic, person=person, answers={first.pk: "maybe"})

@@ -3,8 +3,8 @@
 import pytest
 
 from gongzhi.core.models import User
-from gongzhi.deliberation import selectors
 from gongzhi.deliberation.models import OpinionStatement, Status, Topic
+from gongzhi.deliberation.selectors.opinion import map_summary
 from gongzhi.demo.deliberation.load import load_deliberation_demo
 from gongzhi.demo.deliberation.opinion import STATEMENTS, VOTER_PHONE_PREFIX
 from gongzhi.demo.people.load import load_demo
@@ -24,7 +24,7 @@ def test_demo_opinion_map_has_groups_and_consensus():
     states = list(OpinionStatement.objects.filter(topic=topic).values_list("status", flat=True))
     assert states.count("approved") == len(STATEMENTS) == 25
     assert states.count("pending") == 1 and states.count("rejected") == 1
-    summary = selectors.map_summary(topic=topic)
+    summary = map_summary(topic=topic)
     assert summary["participants"] >= 150 and summary["clustered"] >= 150  # 320 with the full 30,000 residents
     assert 2 <= summary["k"] <= 3 and min(g["size"] for g in summary["groups"]) >= 20
     assert len(summary["consensus"]) >= 2

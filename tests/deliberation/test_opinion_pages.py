@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import services
 from gongzhi.deliberation.models import OpinionStatement, OpinionVote, StatementStatus
+from gongzhi.deliberation.services.opinion import statement_add
+from gongzhi.deliberation.services.topics import topic_decide, topic_propose
 from tests import factories
 from tests.conftest import login
 from tests.deliberation.test_opinion import SEEDS, opinion_topic, residents, statements, two_camps
@@ -75,8 +76,8 @@ def test_topic_page_shows_the_panel_and_a_statement_can_be_added(site, secretary
 def test_moderation_page_approves_rejects_and_seeds(site, secretary, staff):
     topic = opinion_topic(site, secretary)
     resident = staff[Role.RESIDENT]
-    first = services.statement_add(actor=resident, topic=topic, text="充电棚要装监控")
-    second = services.statement_add(actor=resident, topic=topic, text="骂人的话")
+    first = statement_add(actor=resident, topic=topic, text="充电棚要装监控")
+    second = statement_add(actor=resident, topic=topic, text="骂人的话")
     client = login(secretary)
     url = f"{base(site, topic)}moderate/"
     assert "充电棚要装监控" in client.get(url).content.decode()
@@ -110,7 +111,7 @@ def test_map_page_shows_groups_their_statements_and_the_consensus(site, secretar
 def test_decided_map_says_it_is_frozen(site, secretary):
     topic = opinion_topic(site, secretary)
     two_camps(topic, residents(site, 20))
-    services.topic_decide(actor=secretary, topic=topic, resolution="建设集中充电棚。")
+    topic_decide(actor=secretary, topic=topic, resolution="建设集中充电棚。")
     html = login(secretary).get(f"{base(site, topic)}map/").content.decode()
     assert 'id="map-frozen"' in html and 'id="group-B"' in html
 
@@ -132,7 +133,7 @@ def test_paper_page_enters_a_questionnaire(site, secretary):
 
 
 def test_opinion_pages_of_another_procedure_are_404(site, secretary):
-    topic = services.topic_propose(actor=secretary, place=site.community, title="议题", summary="s")
+    topic = topic_propose(actor=secretary, place=site.community, title="议题", summary="s")
     client = login(secretary)
     for suffix in PAGES.values():
         assert client.get(f"{base(site, topic)}{suffix}").status_code == 404

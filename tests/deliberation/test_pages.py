@@ -4,8 +4,18 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import services
 from gongzhi.deliberation.models import Ballot, Comment, Topic
+from gongzhi.deliberation.services.ballots import ballot_cast
+from gongzhi.deliberation.services.topics import (
+    comment_post,
+    topic_accept,
+    topic_decline,
+    topic_pin_hot,
+    topic_propose,
+    topic_publish,
+    topic_start_discussion,
+    version_add,
+)
 from tests.conftest import login
 from tests.deliberation.conftest import voting_topic
 
@@ -13,9 +23,9 @@ from tests.deliberation.conftest import voting_topic
 @pytest.mark.django_db
 def test_hall_pins_the_monthly_hot_topic(owners, secretary):
     site = owners.site
-    topic = services.topic_propose(actor=secretary, place=site.community, title="车位停放", summary="每月热议")
-    services.topic_accept(actor=secretary, topic=topic)
-    services.topic_pin_hot(actor=secretary, topic=topic, month=timezone.localdate())
+    topic = topic_propose(actor=secretary, place=site.community, title="车位停放", summary="每月热议")
+    topic_accept(actor=secretary, topic=topic)
+    topic_pin_hot(actor=secretary, topic=topic, month=timezone.localdate())
     html = login(owners.accounts[0]).get(f"/c/{site.community.pk}/topics/").content.decode()
     assert 'id="hot-topic"' in html and "车位停放" in html
     assert "车位停放" in login(owners.accounts[0]).get(f"/c/{site.community.pk}/topics/hot/").content.decode()
@@ -36,13 +46,11 @@ def test_resident_proposes_through_the_page_and_bad_input_is_refused(owners):
 @pytest.mark.django_db
 def test_topic_page_shows_timeline_versions_diff_and_comments(owners, secretary, staff):
     site = owners.site
-    topic = services.topic_propose(actor=secretary, place=site.buildings[0], title="安防方案", summary="s")
-    services.topic_accept(actor=secretary, topic=topic)
-    services.topic_publish(actor=secretary, topic=topic, procedure="discussion", body="装围栏")
-    services.topic_start_discussion(actor=secretary, topic=topic)
-    second = services.version_add(
-        actor=staff[Role.BUILDING_HEAD], topic=topic, body="装围栏\n装门禁", change_note="加门禁"
-    )
+    topic = topic_propose(actor=secretary, place=site.buildings[0], title="安防方案", summary="s")
+    topic_accept(actor=secretary, topic=topic)
+    topic_publish(actor=secretary, topic=topic, procedure="discussion", body="装围栏")
+    topic_start_discussion(actor=secretary, topic=topic)
+    second = version_add(actor=staff[Role.BUILDING_HEAD], topic=topic, body="装围栏\n装门禁", change_note="加门禁")
     client = login(owners.accounts[0])
     client.post(f"/c/{site.community.pk}/topics/{topic.pk}/comment/", {"body": "门禁好", "version": second.pk})
     html = client.get(f"/c/{site.community.pk}/topics/{topic.pk}/").content.decode()
@@ -90,7 +98,7 @@ def test_result_page_shows_every_threshold_with_exact_figures(owners, secretary)
     site = owners.site
     topic = voting_topic(site, secretary, matter="major")
     for account in owners.accounts[:11]:
-        services.ballot_cast(actor=account, topic=topic, choice="agree")
+        ballot_cast(actor=account, topic=topic, choice="agree")
     html = login(owners.accounts[0]).get(f"/c/{site.community.pk}/topics/{topic.pk}/result/").content.decode()
     assert "参与表决人数 11 / 16 人 = 68.75% ≥ 2/3 ✓" in html
     assert "同意人数 11 / 11 人 = 100.00% ≥ 3/4 ✓" in html
@@ -100,16 +108,16 @@ def test_result_page_shows_every_threshold_with_exact_figures(owners, secretary)
 @pytest.mark.django_db
 def test_topic_page_queries_do_not_grow_with_comments(owners, secretary):
     site = owners.site
-    topic = services.topic_propose(actor=secretary, place=site.community, title="议题", summary="s")
-    services.topic_accept(actor=secretary, topic=topic)
-    services.topic_publish(actor=secretary, topic=topic, procedure="discussion", body="方案")
+    topic = topic_propose(actor=secretary, place=site.community, title="议题", summary="s")
+    topic_accept(actor=secretary, topic=topic)
+    topic_publish(actor=secretary, topic=topic, procedure="discussion", body="方案")
     client = login(owners.accounts[0])
     url = f"/c/{site.community.pk}/topics/{topic.pk}/"
     counts = []
     for n in (1, 10):
         for i in range(n):
-            parent = services.comment_post(actor=owners.accounts[i % 5], topic=topic, body=f"意见{i}")
-            services.comment_post(actor=secretary, topic=topic, body="回复", parent=parent)
+            parent = comment_post(actor=owners.accounts[i % 5], topic=topic, body=f"意见{i}")
+            comment_post(actor=secretary, topic=topic, body="回复", parent=parent)
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200
         counts.append(len(ctx.captured_queries))
@@ -164,9 +172,9 @@ def test_topic_of_another_building_is_404_for_a_resident(owners, secretary):
 @pytest.mark.django_db
 def test_public_page_lists_topics_and_outcomes_without_proposals(owners, secretary, client):
     site = owners.site
-    declined = services.topic_propose(actor=secretary, place=site.community, title="拆除花台", summary="s")
-    services.topic_decline(actor=secretary, topic=declined, reason="花台为居民共建，保留")
-    services.topic_propose(actor=secretary, place=site.community, title="待审的议题", summary="s")
+    declined = topic_propose(actor=secretary, place=site.community, title="拆除花台", summary="s")
+    topic_decline(actor=secretary, topic=declined, reason="花台为居民共建，保留")
+    topic_propose(actor=secretary, place=site.community, title="待审的议题", summary="s")
     html = client.get(f"/p/{site.community.pk}/").content.decode()
     assert "拆除花台" in html and "花台为居民共建，保留" in html
     assert "待审的议题" not in html

@@ -15,8 +15,9 @@ from django.test.utils import CaptureQueriesContext
 
 from gongzhi.core.models import User
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import services
 from gongzhi.deliberation.models import Ballot, Comment, Topic
+from gongzhi.deliberation.services.ballots import ballot_cast, ballot_enter_paper
+from gongzhi.deliberation.services.topics import comment_post
 from gongzhi.people.services import ownership_add, person_account_create
 from gongzhi.places.services import household_create
 from tests import factories
@@ -53,9 +54,9 @@ def scene(name: str, size: int) -> Scene:
         )
     topic = voting_topic(site, secretary)
     for i, account in enumerate(accounts):
-        services.ballot_cast(actor=account, topic=topic, choice=("agree", "disagree", "abstain")[i % 3])
-        comment = services.comment_post(actor=account, topic=topic, body=f"第{i + 1}位业主的意见")
-        services.comment_post(actor=secretary, topic=topic, body="已收到", parent=comment)
+        ballot_cast(actor=account, topic=topic, choice=("agree", "disagree", "abstain")[i % 3])
+        comment = comment_post(actor=account, topic=topic, body=f"第{i + 1}位业主的意见")
+        comment_post(actor=secretary, topic=topic, body="已收到", parent=comment)
     assert Ballot.objects.filter(topic=topic).count() == size
     assert Comment.objects.filter(topic=topic).count() == 2 * size
     return Scene(site, topic, secretary, accounts)
@@ -124,7 +125,5 @@ def test_open_results_are_tallied_once_per_change_and_show_each_new_ballot(
     late = factories.make_person(large.site.community, household)
     ownership_add(actor=None, household=household, person=late)
     with django_capture_on_commit_callbacks(execute=True):
-        services.ballot_enter_paper(
-            actor=large.secretary, topic=large.topic, voter=late, choice="agree", serial_no="Z1"
-        )
+        ballot_enter_paper(actor=large.secretary, topic=large.topic, voter=late, choice="agree", serial_no="Z1")
     assert f"{LARGE + 1} / {LARGE + 1}" in client.get(url).content.decode()

@@ -6,8 +6,23 @@ from django.utils import timezone
 from gongzhi.core.errors import AlreadyVoted, PermissionDenied, PhaseClosed, ValidationFailed
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import Ballot, Comment, Status, Topic, TopicEvent
+from gongzhi.deliberation.selectors.topics import hot_topic, topic_comments, topic_versions
+from gongzhi.deliberation.services.ballots import ballot_cast, ballot_enter_paper, ballot_enter_proxy, ballot_void
+from gongzhi.deliberation.services.topics import (
+    comment_hide,
+    comment_post,
+    topic_accept,
+    topic_decide,
+    topic_decline,
+    topic_pin_hot,
+    topic_propose,
+    topic_publish,
+    topic_report,
+    topic_start_discussion,
+    topic_start_implementing,
+    version_add,
+)
 from tests.deliberation.conftest import voting_topic
 from tests.uploads import real_pdf
 
@@ -16,13 +31,13 @@ pytestmark = pytest.mark.date_sensitive
 
 @pytest.mark.django_db
 def test_full_lifecycle_is_dated_and_audited(site, secretary):
-    topic = services.topic_propose(actor=secretary, place=site.community, title="三线整治", summary="飞线太多")
-    services.topic_accept(actor=secretary, topic=topic)
-    services.topic_publish(actor=secretary, topic=topic, procedure="discussion", body="拟入地改造")
-    services.topic_start_discussion(actor=secretary, topic=topic)
-    services.topic_decide(actor=secretary, topic=topic, resolution="分两期入地")
-    services.topic_start_implementing(actor=secretary, topic=topic, note="第一期开工")
-    services.topic_report(actor=secretary, topic=topic, report="一期已完成")
+    topic = topic_propose(actor=secretary, place=site.community, title="三线整治", summary="飞线太多")
+    topic_accept(actor=secretary, topic=topic)
+    topic_publish(actor=secretary, topic=topic, procedure="discussion", body="拟入地改造")
+    topic_start_discussion(actor=secretary, topic=topic)
+    topic_decide(actor=secretary, topic=topic, resolution="分两期入地")
+    topic_start_implementing(actor=secretary, topic=topic, note="第一期开工")
+    topic_report(actor=secretary, topic=topic, report="一期已完成")
     topic.refresh_from_db()
     steps = list(TopicEvent.objects.filter(topic=topic).values_list("status", flat=True))
     assert steps == ["proposed", "accepted", "published", "discussion", "decided", "implementing", "reported"]
@@ -37,9 +52,9 @@ def test_full_lifecycle_is_dated_and_audited(site, secretary):
 
 @pytest.mark.django_db
 def test_out_of_order_step_is_refused_and_changes_nothing(site, secretary):
-    topic = services.topic_propose(actor=secretary, place=site.community, title="垃圾房设置", summary="位置")
+    topic = topic_propose(actor=secretary, place=site.community, title="垃圾房设置", summary="位置")
     with pytest.raises(PhaseClosed) as err:
-        services.topic_start_discussion(actor=secretary, topic=topic)
+        topic_start_discussion(actor=secretary, topic=topic)
     assert "不能进入" in str(err.value.message) and err.value.code == "bad_step"
     topic.refresh_from_db()
     assert topic.status == Status.PROPOSED and TopicEvent.objects.filter(topic=topic).count() == 1
@@ -47,10 +62,10 @@ def test_out_of_order_step_is_refused_and_changes_nothing(site, secretary):
 
 @pytest.mark.django_db
 def test_decline_needs_a_public_reason(site, secretary):
-    topic = services.topic_propose(actor=secretary, place=site.community, title="x议题", summary="s")
+    topic = topic_propose(actor=secretary, place=site.community, title="x议题", summary="s")
     with pytest.raises(ValidationFailed):
-        services.topic_decline(actor=secretary, topic=topic, reason="  ")
-    services.topic_decline(actor=secretary, topic=topic, reason="属于物业合同范围，转物业处理")
+        topic_decline(actor=secretary, topic=topic, reason="  ")
+    topic_decline(actor=secretary, topic=topic, reason="属于物业合同范围，转物业处理")
     topic.refresh_from_db()
     assert topic.status == Status.DECLINED and "物业" in topic.decline_reason
 
@@ -59,12 +74,12 @@ def test_decline_needs_a_public_reason(site, secretary):
 def test_resident_sees_topics_of_their_places_only(owners, secretary, staff):
     site = owners.site
     resident = owners.accounts[0]  # lives in building 1
-    whole = services.topic_propose(actor=secretary, place=site.community, title="全社区议题", summary="s")
-    mine = services.topic_propose(actor=secretary, place=site.buildings[0], title="本楼议题", summary="s")
-    other = services.topic_propose(actor=secretary, place=site.buildings[1], title="别楼议题", summary="s")
+    whole = topic_propose(actor=secretary, place=site.community, title="全社区议题", summary="s")
+    mine = topic_propose(actor=secretary, place=site.buildings[0], title="本楼议题", summary="s")
+    other = topic_propose(actor=secretary, place=site.buildings[1], title="别楼议题", summary="s")
     for t in (whole, mine, other):
-        services.topic_accept(actor=secretary, topic=t)
-    pending = services.topic_propose(actor=secretary, place=site.community, title="待审议题", summary="s")
+        topic_accept(actor=secretary, topic=t)
+    pending = topic_propose(actor=secretary, place=site.community, title="待审议题", summary="s")
     visible = set(Topic.objects.visible_to(resident).values_list("title", flat=True))
     assert visible == {"全社区议题", "本楼议题"}
     assert pending.title in set(Topic.objects.visible_to(staff[Role.SOCIAL_WORKER]).values_list("title", flat=True))
@@ -73,42 +88,42 @@ def test_resident_sees_topics_of_their_places_only(owners, secretary, staff):
 @pytest.mark.django_db
 def test_resident_proposes_for_own_building_not_another(owners):
     site, resident = owners.site, owners.accounts[0]
-    topic = services.topic_propose(actor=resident, place=site.buildings[0], title="楼道灯坏了", summary="请修")
+    topic = topic_propose(actor=resident, place=site.buildings[0], title="楼道灯坏了", summary="请修")
     assert topic.status == Status.PROPOSED and Topic.objects.visible_to(resident).filter(pk=topic.pk).exists()
     with pytest.raises(PermissionDenied):
-        services.topic_propose(actor=resident, place=site.buildings[1], title="别楼的事", summary="s")
+        topic_propose(actor=resident, place=site.buildings[1], title="别楼的事", summary="s")
     assert not Topic.objects.filter(title="别楼的事").exists()
 
 
 @pytest.mark.django_db
 def test_comments_only_while_open_and_without_markup(owners, secretary):
     site, resident = owners.site, owners.accounts[0]
-    topic = services.topic_propose(actor=secretary, place=site.community, title="议题", summary="s")
+    topic = topic_propose(actor=secretary, place=site.community, title="议题", summary="s")
     with pytest.raises(PhaseClosed):
-        services.comment_post(actor=resident, topic=topic, body="太早了")
-    services.topic_accept(actor=secretary, topic=topic)
-    services.topic_publish(actor=secretary, topic=topic, procedure="discussion", body="方案")
+        comment_post(actor=resident, topic=topic, body="太早了")
+    topic_accept(actor=secretary, topic=topic)
+    topic_publish(actor=secretary, topic=topic, procedure="discussion", body="方案")
     with pytest.raises(ValidationFailed) as err:
-        services.comment_post(actor=resident, topic=topic, body="<script>alert(1)</script>")
+        comment_post(actor=resident, topic=topic, body="<script>alert(1)</script>")
     assert "HTML" in str(err.value.message)
-    comment = services.comment_post(actor=resident, topic=topic, body="同意，建议加装监控")
-    reply = services.comment_post(actor=secretary, topic=topic, body="已记录", parent=comment)
-    assert [c.pk for c in selectors.topic_comments(topic=topic)] == [comment.pk]
-    assert list(selectors.topic_comments(topic=topic)[0].replies.all()) == [reply]
+    comment = comment_post(actor=resident, topic=topic, body="同意，建议加装监控")
+    reply = comment_post(actor=secretary, topic=topic, body="已记录", parent=comment)
+    assert [c.pk for c in topic_comments(topic=topic)] == [comment.pk]
+    assert list(topic_comments(topic=topic)[0].replies.all()) == [reply]
 
 
 @pytest.mark.django_db
 def test_moderation_hides_with_a_reason_and_keeps_the_text(owners, secretary):
     site, resident = owners.site, owners.accounts[0]
-    topic = services.topic_propose(actor=secretary, place=site.community, title="议题", summary="s")
-    services.topic_accept(actor=secretary, topic=topic)
-    services.topic_publish(actor=secretary, topic=topic, procedure="discussion", body="方案")
-    comment = services.comment_post(actor=resident, topic=topic, body="广告：低价装修")
+    topic = topic_propose(actor=secretary, place=site.community, title="议题", summary="s")
+    topic_accept(actor=secretary, topic=topic)
+    topic_publish(actor=secretary, topic=topic, procedure="discussion", body="方案")
+    comment = comment_post(actor=resident, topic=topic, body="广告：低价装修")
     with pytest.raises(ValidationFailed):
-        services.comment_hide(actor=secretary, comment=comment, reason="")
+        comment_hide(actor=secretary, comment=comment, reason="")
     with pytest.raises(PermissionDenied):
-        services.comment_hide(actor=resident, comment=comment, reason="我想删")
-    services.comment_hide(actor=secretary, comment=comment, reason="广告")
+        comment_hide(actor=resident, comment=comment, reason="我想删")
+    comment_hide(actor=secretary, comment=comment, reason="广告")
     comment.refresh_from_db()
     assert comment.hidden and comment.body == "广告：低价装修"
 
@@ -116,25 +131,23 @@ def test_moderation_hides_with_a_reason_and_keeps_the_text(owners, secretary):
 @pytest.mark.django_db
 def test_building_head_revises_the_proposal_round_after_round(owners, secretary, staff):
     site = owners.site
-    topic = services.topic_propose(actor=secretary, place=site.buildings[0], title="安防方案", summary="s")
-    services.topic_accept(actor=secretary, topic=topic)
-    services.topic_publish(actor=secretary, topic=topic, procedure="discussion", body="装围栏")
-    services.version_add(actor=staff[Role.BUILDING_HEAD], topic=topic, body="装围栏\n修路灯", change_note="加路灯")
-    services.version_add(
-        actor=staff[Role.BUILDING_HEAD], topic=topic, body="装围栏\n修路灯\n装门禁", change_note="加门禁"
-    )
-    assert [v.number for v in selectors.topic_versions(topic=topic)] == [1, 2, 3]
+    topic = topic_propose(actor=secretary, place=site.buildings[0], title="安防方案", summary="s")
+    topic_accept(actor=secretary, topic=topic)
+    topic_publish(actor=secretary, topic=topic, procedure="discussion", body="装围栏")
+    version_add(actor=staff[Role.BUILDING_HEAD], topic=topic, body="装围栏\n修路灯", change_note="加路灯")
+    version_add(actor=staff[Role.BUILDING_HEAD], topic=topic, body="装围栏\n修路灯\n装门禁", change_note="加门禁")
+    assert [v.number for v in topic_versions(topic=topic)] == [1, 2, 3]
     with pytest.raises(PermissionDenied):
-        services.version_add(actor=owners.accounts[0], topic=topic, body="我的版本", change_note="x")
+        version_add(actor=owners.accounts[0], topic=topic, body="我的版本", change_note="x")
 
 
 @pytest.mark.django_db
 def test_owner_votes_once_online(owners, secretary):
     site = owners.site
     topic = voting_topic(site, secretary)
-    services.ballot_cast(actor=owners.accounts[0], topic=topic, choice="agree")
+    ballot_cast(actor=owners.accounts[0], topic=topic, choice="agree")
     with pytest.raises(AlreadyVoted) as err:
-        services.ballot_cast(actor=owners.accounts[0], topic=topic, choice="disagree")
+        ballot_cast(actor=owners.accounts[0], topic=topic, choice="disagree")
     assert "不能重复表决" in str(err.value.message)
     assert Ballot.objects.filter(topic=topic).count() == 1
 
@@ -150,10 +163,10 @@ def test_vote_outside_the_window_or_the_place_is_refused(owners, secretary, time
         if p.household.place.parent_id != site.buildings[0].pk
     )
     with pytest.raises(PermissionDenied):
-        services.ballot_cast(actor=outsider, topic=topic, choice="agree")
+        ballot_cast(actor=outsider, topic=topic, choice="agree")
     time_machine.shift(datetime.timedelta(hours=3))
     with pytest.raises(PhaseClosed) as err:
-        services.ballot_cast(actor=owners.accounts[0], topic=topic, choice="agree")
+        ballot_cast(actor=owners.accounts[0], topic=topic, choice="agree")
     assert "不在表决时间内" in str(err.value.message)
     assert not Ballot.objects.filter(topic=topic).exists()
 
@@ -164,19 +177,17 @@ def test_paper_ballot_serial_is_used_once_and_proxy_needs_evidence(owners, secre
 
     site = owners.site
     topic = voting_topic(site, secretary)
-    services.ballot_enter_paper(actor=secretary, topic=topic, voter=site.people[0], choice="agree", serial_no="NO-001")
+    ballot_enter_paper(actor=secretary, topic=topic, voter=site.people[0], choice="agree", serial_no="NO-001")
     with pytest.raises(ValidationFailed) as err:
-        services.ballot_enter_paper(
-            actor=secretary, topic=topic, voter=site.people[1], choice="agree", serial_no="NO-001"
-        )
+        ballot_enter_paper(actor=secretary, topic=topic, voter=site.people[1], choice="agree", serial_no="NO-001")
     assert "已录入" in str(err.value.message)
     with pytest.raises(ValidationFailed) as err:
-        services.ballot_enter_proxy(
+        ballot_enter_proxy(
             actor=secretary, topic=topic, voter=site.people[2], choice="agree", proxy_name="李代理", evidence=None
         )
     assert "委托书" in str(err.value.message)
     with pytest.raises(ValidationFailed) as err:
-        services.ballot_enter_proxy(
+        ballot_enter_proxy(
             actor=secretary,
             topic=topic,
             voter=site.people[2],
@@ -186,7 +197,7 @@ def test_paper_ballot_serial_is_used_once_and_proxy_needs_evidence(owners, secre
         )
     assert err.value.code == "bad_type"
     pdf = SimpleUploadedFile("委托书.pdf", real_pdf())
-    ballot = services.ballot_enter_proxy(
+    ballot = ballot_enter_proxy(
         actor=secretary, topic=topic, voter=site.people[2], choice="disagree", proxy_name="李代理", evidence=pdf
     )
     assert ballot.channel == "proxy" and ballot.evidence
@@ -198,11 +209,11 @@ def test_paper_ballot_serial_is_used_once_and_proxy_needs_evidence(owners, secre
 def test_void_needs_a_reason_and_lets_the_owner_vote_again(owners, secretary):
     site = owners.site
     topic = voting_topic(site, secretary)
-    ballot = services.ballot_cast(actor=owners.accounts[0], topic=topic, choice="agree")
+    ballot = ballot_cast(actor=owners.accounts[0], topic=topic, choice="agree")
     with pytest.raises(ValidationFailed):
-        services.ballot_void(actor=secretary, ballot=ballot, reason="")
-    services.ballot_void(actor=secretary, ballot=ballot, reason="业主本人声明误投")
-    services.ballot_cast(actor=owners.accounts[0], topic=topic, choice="disagree")
+        ballot_void(actor=secretary, ballot=ballot, reason="")
+    ballot_void(actor=secretary, ballot=ballot, reason="业主本人声明误投")
+    ballot_cast(actor=owners.accounts[0], topic=topic, choice="disagree")
     assert Ballot.objects.filter(topic=topic, voided_at__isnull=True).get().choice == "disagree"
     assert Ballot.objects.filter(topic=topic).count() == 2
 
@@ -213,11 +224,11 @@ def test_tally_and_decision_after_the_window(owners, secretary, time_machine):
     time_machine.move_to(timezone.now(), tick=False)
     topic = voting_topic(site, secretary, hours=1)
     for account in owners.accounts[:12]:
-        services.ballot_cast(actor=account, topic=topic, choice="agree")
+        ballot_cast(actor=account, topic=topic, choice="agree")
     with pytest.raises(PhaseClosed):
-        services.topic_decide(actor=secretary, topic=topic, resolution="通过")
+        topic_decide(actor=secretary, topic=topic, resolution="通过")
     time_machine.shift(datetime.timedelta(hours=2))
-    services.topic_decide(actor=secretary, topic=topic, resolution="重新划线")
+    topic_decide(actor=secretary, topic=topic, resolution="重新划线")
     topic.refresh_from_db()
     result = topic.result
     assert result["quorum_met"] and result["passed"] and result["participating_owners"] == 12
@@ -228,25 +239,25 @@ def test_tally_and_decision_after_the_window(owners, secretary, time_machine):
 @pytest.mark.django_db
 def test_hot_topic_one_per_month(site, secretary):
     month = timezone.localdate()
-    first = services.topic_propose(actor=secretary, place=site.community, title="车位停放", summary="s")
-    second = services.topic_propose(actor=secretary, place=site.community, title="垃圾房", summary="s")
+    first = topic_propose(actor=secretary, place=site.community, title="车位停放", summary="s")
+    second = topic_propose(actor=secretary, place=site.community, title="垃圾房", summary="s")
     with pytest.raises(PhaseClosed):
-        services.topic_pin_hot(actor=secretary, topic=first, month=month)
+        topic_pin_hot(actor=secretary, topic=first, month=month)
     for t in (first, second):
-        services.topic_accept(actor=secretary, topic=t)
-    services.topic_pin_hot(actor=secretary, topic=first, month=month)
-    services.topic_pin_hot(actor=secretary, topic=second, month=month)
-    assert selectors.hot_topic(actor=secretary, community=site.community, month=month).pk == second.pk
+        topic_accept(actor=secretary, topic=t)
+    topic_pin_hot(actor=secretary, topic=first, month=month)
+    topic_pin_hot(actor=secretary, topic=second, month=month)
+    assert hot_topic(actor=secretary, community=site.community, month=month).pk == second.pk
     assert Topic.objects.filter(hot_month__isnull=False).count() == 1
 
 
 @pytest.mark.django_db
 def test_other_community_and_lower_roles_cannot_manage(owners, secretary, other_staff, staff):
     site = owners.site
-    topic = services.topic_propose(actor=secretary, place=site.community, title="议题", summary="s")
+    topic = topic_propose(actor=secretary, place=site.community, title="议题", summary="s")
     for actor in (other_staff[Role.SECRETARY], staff[Role.BUILDING_HEAD], owners.accounts[0]):
         with pytest.raises(PermissionDenied):
-            services.topic_accept(actor=actor, topic=topic)
+            topic_accept(actor=actor, topic=topic)
     topic.refresh_from_db()
     assert topic.status == Status.PROPOSED
     assert Comment.objects.count() == 0

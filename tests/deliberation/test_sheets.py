@@ -17,8 +17,19 @@ from django.utils import timezone
 from gongzhi.core.audit import AuditEvent
 from gongzhi.core.errors import AlreadyVoted, PermissionDenied, PhaseClosed, ValidationFailed
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import Ballot, BallotSheet, Topic
+from gongzhi.deliberation.selectors.sheets import sheet_summary
+from gongzhi.deliberation.selectors.topics import designated_owner_ids, elevator_view
+from gongzhi.deliberation.services.ballots import ballot_cast, ballot_void
+from gongzhi.deliberation.services.elevator import elevator_plan_set
+from gongzhi.deliberation.services.sheets import ballot_enter_by_serial, sheet_issue, sheet_reissue
+from gongzhi.deliberation.services.topics import (
+    topic_accept,
+    topic_decide,
+    topic_open_voting,
+    topic_propose,
+    topic_publish,
+)
 from tests.conftest import login
 from tests.deliberation.conftest import voting_topic
 
@@ -38,7 +49,7 @@ def page_count(data: bytes) -> int:
 
 def issued(site, secretary, **kwargs) -> tuple[Topic, list[BallotSheet]]:
     topic = voting_topic(site, secretary, **kwargs)
-    return topic, services.sheet_issue(actor=secretary, topic=topic)
+    return topic, sheet_issue(actor=secretary, topic=topic)
 
 
 def body(response) -> bytes:
@@ -49,15 +60,15 @@ def body(response) -> bytes:
 def test_one_sheet_per_voting_household_and_reprinting_keeps_serials(owners, secretary):
     site = owners.site
     topic, sheets = issued(site, secretary)
-    assert len(sheets) == 16 == len(selectors.designated_owner_ids(topic=topic))
+    assert len(sheets) == 16 == len(designated_owner_ids(topic=topic))
     serials = [s.serial_no for s in sheets]
     assert serials[0] == f"T{topic.pk}-00001" and serials[-1] == f"T{topic.pk}-00016"
     assert len(set(serials)) == 16 and len({s.token for s in sheets}) == 16
-    assert services.sheet_issue(actor=secretary, topic=topic) == []  # idempotent
+    assert sheet_issue(actor=secretary, topic=topic) == []  # idempotent
     assert sorted(BallotSheet.objects.values_list("serial_no", flat=True)) == sorted(serials)
     assert AuditEvent.objects.filter(verb="sheet.issue").count() == 2
     by_household = {s.household_id: s.voter_id for s in sheets}
-    assert by_household == selectors.designated_owner_ids(topic=topic)
+    assert by_household == designated_owner_ids(topic=topic)
 
 
 @pytest.mark.django_db
@@ -66,22 +77,22 @@ def test_sheets_only_by_managers_and_only_while_open(owners, secretary, staff, o
     topic = voting_topic(site, secretary)
     for actor in (staff[Role.BUILDING_HEAD], staff[Role.RESIDENT], other_staff[Role.SECRETARY], owners.accounts[0]):
         with pytest.raises(PermissionDenied):
-            services.sheet_issue(actor=actor, topic=topic)
-    accepted = services.topic_propose(actor=secretary, place=site.community, title="未公布", summary="s")
-    services.topic_accept(actor=secretary, topic=accepted)
+            sheet_issue(actor=actor, topic=topic)
+    accepted = topic_propose(actor=secretary, place=site.community, title="未公布", summary="s")
+    topic_accept(actor=secretary, topic=accepted)
     with pytest.raises(PhaseClosed) as err:
-        services.sheet_issue(actor=secretary, topic=accepted)
+        sheet_issue(actor=secretary, topic=accepted)
     assert err.value.code == "sheets_closed"
-    talk = services.topic_propose(actor=secretary, place=site.community, title="只讨论", summary="s")
-    services.topic_accept(actor=secretary, topic=talk)
-    services.topic_publish(actor=secretary, topic=talk, procedure="discussion", body="方案")
+    talk = topic_propose(actor=secretary, place=site.community, title="只讨论", summary="s")
+    topic_accept(actor=secretary, topic=talk)
+    topic_publish(actor=secretary, topic=talk, procedure="discussion", body="方案")
     with pytest.raises(PhaseClosed) as err:
-        services.sheet_issue(actor=secretary, topic=talk)
+        sheet_issue(actor=secretary, topic=talk)
     assert err.value.code == "no_vote"
-    published = services.topic_propose(actor=secretary, place=site.units[0], title="已公布", summary="s")
-    services.topic_accept(actor=secretary, topic=published)
-    services.topic_publish(actor=secretary, topic=published, procedure="owners", matter="ordinary", body="方案")
-    assert len(services.sheet_issue(actor=secretary, topic=published)) == 4  # one unit's four flats
+    published = topic_propose(actor=secretary, place=site.units[0], title="已公布", summary="s")
+    topic_accept(actor=secretary, topic=published)
+    topic_publish(actor=secretary, topic=published, procedure="owners", matter="ordinary", body="方案")
+    assert len(sheet_issue(actor=secretary, topic=published)) == 4  # one unit's four flats
     assert not BallotSheet.objects.filter(topic__in=[accepted, talk]).exists()
 
 
@@ -90,9 +101,9 @@ def test_decided_topic_prints_no_more_sheets(owners, secretary, time_machine):
     time_machine.move_to(timezone.now(), tick=False)
     topic = voting_topic(owners.site, secretary, hours=1)
     time_machine.shift(datetime.timedelta(hours=2))
-    services.topic_decide(actor=secretary, topic=topic, resolution="通过")
+    topic_decide(actor=secretary, topic=topic, resolution="通过")
     with pytest.raises(PhaseClosed) as err:
-        services.sheet_issue(actor=secretary, topic=topic)
+        sheet_issue(actor=secretary, topic=topic)
     assert err.value.code == "sheets_closed"
 
 
@@ -101,16 +112,14 @@ def test_enter_by_serial_votes_for_the_sheets_household(owners, secretary):
     site = owners.site
     topic, sheets = issued(site, secretary)
     sheet = sheets[3]
-    ballot = services.ballot_enter_by_serial(
-        actor=secretary, topic=topic, serial=sheet.serial_no.lower(), choice="agree"
-    )
+    ballot = ballot_enter_by_serial(actor=secretary, topic=topic, serial=sheet.serial_no.lower(), choice="agree")
     assert ballot.voter_id == sheet.voter_id and ballot.serial_no == sheet.serial_no and ballot.channel == "paper"
     with pytest.raises((AlreadyVoted, ValidationFailed)) as repeat:  # the owner's ballot, or the serial, is taken
-        services.ballot_enter_by_serial(actor=secretary, topic=topic, serial=sheet.serial_no, choice="agree")
+        ballot_enter_by_serial(actor=secretary, topic=topic, serial=sheet.serial_no, choice="agree")
     assert repeat.value.code in ("already_voted", "serial_used")
     # A scanner types the QR's URL: serial and token are read from it, and the token must match.
     url = f"https://example.org/c/1/topics/{topic.pk}/ballots/?serial={sheets[4].serial_no}&t={sheets[4].token}"
-    assert services.ballot_enter_by_serial(actor=secretary, topic=topic, serial=url, choice="abstain").voter_id == (
+    assert ballot_enter_by_serial(actor=secretary, topic=topic, serial=url, choice="abstain").voter_id == (
         sheets[4].voter_id
     )
     forged = f"https://example.org/?serial={sheets[5].serial_no}&t={sheets[6].token}"
@@ -123,32 +132,30 @@ def test_enter_by_serial_votes_for_the_sheets_household(owners, secretary):
     }
     for serial, code in cases.items():
         with pytest.raises(ValidationFailed) as err:
-            services.ballot_enter_by_serial(actor=secretary, topic=topic, serial=serial, choice="agree")
+            ballot_enter_by_serial(actor=secretary, topic=topic, serial=serial, choice="agree")
         assert err.value.code == code, serial
     other, other_sheets = issued(site, secretary)
     with pytest.raises(ValidationFailed) as err:
-        services.ballot_enter_by_serial(actor=secretary, topic=topic, serial=other_sheets[0].serial_no, choice="agree")
+        ballot_enter_by_serial(actor=secretary, topic=topic, serial=other_sheets[0].serial_no, choice="agree")
     assert err.value.code == "sheet_other_topic" and "另一议题" in str(err.value.message)
     assert Ballot.objects.filter(topic=topic).count() == 2 and not Ballot.objects.filter(topic=other).exists()
     with pytest.raises(PermissionDenied):
-        services.ballot_enter_by_serial(
-            actor=owners.accounts[0], topic=topic, serial=sheets[7].serial_no, choice="agree"
-        )
+        ballot_enter_by_serial(actor=owners.accounts[0], topic=topic, serial=sheets[7].serial_no, choice="agree")
 
 
 @pytest.mark.django_db
 def test_a_used_serial_stays_used_after_its_ballot_is_voided(owners, secretary):
     topic, sheets = issued(owners.site, secretary)
-    ballot = services.ballot_enter_by_serial(actor=secretary, topic=topic, serial=sheets[0].serial_no, choice="agree")
+    ballot = ballot_enter_by_serial(actor=secretary, topic=topic, serial=sheets[0].serial_no, choice="agree")
     with pytest.raises(ValidationFailed) as err:
-        services.sheet_reissue(actor=secretary, sheet=sheets[0], reason="填错")
+        sheet_reissue(actor=secretary, sheet=sheets[0], reason="填错")
     assert err.value.code == "sheet_used"
-    services.ballot_void(actor=secretary, ballot=ballot, reason="业主称填错")
+    ballot_void(actor=secretary, ballot=ballot, reason="业主称填错")
     with pytest.raises(ValidationFailed) as err:
-        services.ballot_enter_by_serial(actor=secretary, topic=topic, serial=sheets[0].serial_no, choice="disagree")
+        ballot_enter_by_serial(actor=secretary, topic=topic, serial=sheets[0].serial_no, choice="disagree")
     assert err.value.code == "serial_used"  # paper_serial_used_once: a serial counts once, even after a void
-    new = services.sheet_reissue(actor=secretary, sheet=sheets[0], reason="原票已作废，重新印发")
-    assert services.ballot_enter_by_serial(actor=secretary, topic=topic, serial=new.serial_no, choice="disagree")
+    new = sheet_reissue(actor=secretary, sheet=sheets[0], reason="原票已作废，重新印发")
+    assert ballot_enter_by_serial(actor=secretary, topic=topic, serial=new.serial_no, choice="disagree")
 
 
 @pytest.mark.django_db
@@ -157,23 +164,23 @@ def test_reissue_voids_the_old_serial_with_a_reason(owners, secretary, staff):
     old = sheets[2]
     for reason, code in (("", "reason_required"), ("<b>丢了</b>", "bad_text")):
         with pytest.raises(ValidationFailed) as err:
-            services.sheet_reissue(actor=secretary, sheet=old, reason=reason)
+            sheet_reissue(actor=secretary, sheet=old, reason=reason)
         assert err.value.code == code
     with pytest.raises(PermissionDenied):
-        services.sheet_reissue(actor=staff[Role.BUILDING_HEAD], sheet=old, reason="丢了")
+        sheet_reissue(actor=staff[Role.BUILDING_HEAD], sheet=old, reason="丢了")
     assert BallotSheet.objects.filter(voided_at__isnull=False).count() == 0
-    new = services.sheet_reissue(actor=secretary, sheet=old, reason="业主称表决票遗失")
+    new = sheet_reissue(actor=secretary, sheet=old, reason="业主称表决票遗失")
     assert new.serial_no == f"T{topic.pk}-00017" and new.household_id == old.household_id and new.replaces_id == old.pk
     old.refresh_from_db()
     assert old.voided_at and old.void_reason == "业主称表决票遗失"
     with pytest.raises(ValidationFailed) as err:
-        services.sheet_reissue(actor=secretary, sheet=old, reason="再来")
+        sheet_reissue(actor=secretary, sheet=old, reason="再来")
     assert err.value.code == "sheet_void"
     with pytest.raises(ValidationFailed) as err:
-        services.ballot_enter_by_serial(actor=secretary, topic=topic, serial=old.serial_no, choice="agree")
+        ballot_enter_by_serial(actor=secretary, topic=topic, serial=old.serial_no, choice="agree")
     assert err.value.code == "sheet_void" and new.serial_no in str(err.value.message)
-    assert services.sheet_issue(actor=secretary, topic=topic) == []  # the household still has one live sheet
-    assert selectors.sheet_summary(actor=secretary, topic=topic).live == 16
+    assert sheet_issue(actor=secretary, topic=topic) == []  # the household still has one live sheet
+    assert sheet_summary(actor=secretary, topic=topic).live == 16
 
 
 @pytest.mark.django_db
@@ -208,10 +215,10 @@ def test_elevator_sheet_shows_the_households_share(owners, secretary, tmp_path):
 
     site = owners.site
     topic = elevator_topic(site, secretary)
-    services.elevator_plan_set(actor=secretary, topic=topic, total_yuan="200000")
-    services.sheet_issue(actor=secretary, topic=topic)
+    elevator_plan_set(actor=secretary, topic=topic, total_yuan="200000")
+    sheet_issue(actor=secretary, topic=topic)
     text = pdf_text(body(login(secretary).get(f"/c/{site.community.pk}/topics/{topic.pk}/sheets/print.pdf")), tmp_path)
-    shares = {r["room"]: r["share"] for r in selectors.elevator_view(actor=secretary, topic=topic).rows}
+    shares = {r["room"]: r["share"] for r in elevator_view(actor=secretary, topic=topic).rows}
     assert f"按方案本户分摊：{shares['201']} 元" in text and "特别事项" in text
 
 
@@ -236,9 +243,9 @@ def _decided(site, secretary, owners, time_machine, *, matter="ordinary"):
     time_machine.move_to(timezone.now(), tick=False)
     topic = voting_topic(site, secretary, hours=1, matter=matter)
     for account in owners.accounts[:12]:
-        services.ballot_cast(actor=account, topic=topic, choice="agree")
+        ballot_cast(actor=account, topic=topic, choice="agree")
     time_machine.shift(datetime.timedelta(hours=2))
-    services.topic_decide(actor=secretary, topic=topic, resolution="同意重新划线，由物业实施")
+    topic_decide(actor=secretary, topic=topic, resolution="同意重新划线，由物业实施")
     topic.refresh_from_db()
     return topic
 
@@ -267,16 +274,16 @@ def test_elevator_notice_has_the_cost_split_and_the_publicity_window(owners, sec
     site = owners.site
     time_machine.move_to(timezone.now(), tick=False)
     topic = elevator_topic(site, secretary)
-    services.elevator_plan_set(actor=secretary, topic=topic, total_yuan="240000.00", publicity_days=10)
-    services.topic_open_voting(actor=secretary, topic=topic, closes_at=timezone.now() + datetime.timedelta(hours=1))
+    elevator_plan_set(actor=secretary, topic=topic, total_yuan="240000.00", publicity_days=10)
+    topic_open_voting(actor=secretary, topic=topic, closes_at=timezone.now() + datetime.timedelta(hours=1))
     for account in owners.accounts[:4]:
-        services.ballot_cast(actor=account, topic=topic, choice="agree")
+        ballot_cast(actor=account, topic=topic, choice="agree")
     time_machine.shift(datetime.timedelta(hours=2))
-    services.topic_decide(actor=secretary, topic=topic, resolution="同意加装")
+    topic_decide(actor=secretary, topic=topic, resolution="同意加装")
     text = pdf_text(
         body(login(owners.accounts[3]).get(f"/c/{site.community.pk}/topics/{topic.pk}/notice.pdf")), tmp_path
     )
-    view = selectors.elevator_view(actor=secretary, topic=topic)
+    view = elevator_view(actor=secretary, topic=topic)
     assert "240,000.00" in text and "分摊(元)" in text
     for row in view.rows:
         assert re.search(rf"{row['room']}\s+{row['floor']}\s+{row['area']}\s+\S+\s+{re.escape(row['share'])}", text)

@@ -246,10 +246,10 @@ def test_merge_and_promote_through_the_page(desk, voices):
     html = client.get(f"/c/{desk.site.community.pk}/topics/{topic.pk}/").content.decode()
     assert 'id="topic-voices"' in html and f"/voices/{refuse.pk}/handle/" in html and "2人反映" in html
     # A resident of the building reading the topic sees the count but not someone else's private voice.
-    from gongzhi.deliberation import services as deliberation
+    from gongzhi.deliberation.services.topics import topic_accept
     from tests import factories
 
-    deliberation.topic_accept(actor=desk.staff[Role.SECRETARY], topic=topic)  # a proposed topic is for staff only
+    topic_accept(actor=desk.staff[Role.SECRETARY], topic=topic)  # a proposed topic is for staff only
     neighbour = factories.make_user(Role.RESIDENT, household=desk.site.households[9])
     html = login(neighbour).get(f"/c/{desk.site.community.pk}/topics/{topic.pk}/").content.decode()
     assert 'id="topic-voices"' in html and "由 1 条居民诉求转来" in html and f"/voices/{refuse.pk}/" not in html

@@ -11,10 +11,13 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from gongzhi.core.api_schema import Id, Paging, errors
+from gongzhi.core.http import actor_of
 from gongzhi.core.usertext import masked, masked_tree
-from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import Topic
 from gongzhi.deliberation.models.topics import Status as TopicStatuses
+from gongzhi.deliberation.selectors.topics import live_tally, topic_get, topic_list, topic_timeline, topic_versions
+from gongzhi.deliberation.services.ballots import ballot_cast
+from gongzhi.deliberation.services.topics import VOTING_PROCEDURES
 from gongzhi.places import selectors as place_selectors
 
 router = Router(tags=["deliberation"])
@@ -190,8 +193,8 @@ def _out(topic: Topic) -> dict[str, Any]:
 def topics(
     request: HttpRequest, community_id: Id, paging: Query[Paging], status: TopicStatus | None = None
 ) -> TopicPage:
-    community = place_selectors.community_get(actor=request.user, community_id=community_id)
-    qs = selectors.topic_list(actor=request.user, community=community, status=status.value if status else "")
+    community = place_selectors.community_get(actor=actor_of(request), community_id=community_id)
+    qs = topic_list(actor=actor_of(request), community=community, status=status.value if status else "")
     page = qs[paging.offset : paging.offset + paging.limit]
     return TopicPage(count=qs.count(), results=[TopicOut(**_out(t)) for t in page])
 
@@ -203,12 +206,12 @@ def topics(
 )
 def topic(request: HttpRequest, community_id: Id, topic_id: Id) -> TopicDetailOut:
     """The outcome is the tally frozen at the decision; before it, an owners' vote reports the live tally."""
-    community = place_selectors.community_get(actor=request.user, community_id=community_id)
-    found = selectors.topic_get(actor=request.user, community=community, topic_id=topic_id)
-    versions = selectors.topic_versions(topic=found)
+    community = place_selectors.community_get(actor=actor_of(request), community_id=community_id)
+    found = topic_get(actor=actor_of(request), community=community, topic_id=topic_id)
+    versions = topic_versions(topic=found)
     result = found.result
-    if result is None and found.procedure in services.VOTING_PROCEDURES and found.status == "voting":
-        result = selectors.live_tally(topic=found)
+    if result is None and found.procedure in VOTING_PROCEDURES and found.status == "voting":
+        result = live_tally(topic=found)
     return TopicDetailOut(
         **_out(found),
         summary=masked(found.summary),
@@ -217,9 +220,7 @@ def topic(request: HttpRequest, community_id: Id, topic_id: Id) -> TopicDetailOu
         report=masked(found.report),
         current_version=versions[-1].number if versions else None,
         current_body=masked(versions[-1].body) if versions else "",
-        timeline=[
-            TopicEventOut(status=e.status, at=e.at, note=masked(e.note)) for e in selectors.topic_timeline(topic=found)
-        ],
+        timeline=[TopicEventOut(status=e.status, at=e.at, note=masked(e.note)) for e in topic_timeline(topic=found)],
         result=masked_tree(result),
     )
 
@@ -231,9 +232,9 @@ def topic(request: HttpRequest, community_id: Id, topic_id: Id) -> TopicDetailOu
 )
 def ballot(request: HttpRequest, community_id: Id, topic_id: Id, payload: BallotIn) -> Status[BallotOut]:
     """The same service as the page: one live ballot per owner, inside the window, on the owner's own place."""
-    community = place_selectors.community_get(actor=request.user, community_id=community_id)
-    found = selectors.topic_get(actor=request.user, community=community, topic_id=topic_id)
-    cast = services.ballot_cast(actor=request.user, topic=found, choice=payload.choice)
+    community = place_selectors.community_get(actor=actor_of(request), community_id=community_id)
+    found = topic_get(actor=actor_of(request), community=community, topic_id=topic_id)
+    cast = ballot_cast(actor=actor_of(request), topic=found, choice=payload.choice)
     return Status(
         201,
         BallotOut(id=cast.pk, topic_id=found.pk, choice=cast.choice, channel=cast.channel, created_at=cast.created_at),

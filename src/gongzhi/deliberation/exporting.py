@@ -14,6 +14,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment
 
 from gongzhi.core.columns import export_columns
+from gongzhi.core.models import User
 from gongzhi.core.usertext import masked
 from gongzhi.core.xlsx import Book
 from gongzhi.deliberation.models import Attendance, Meeting, Suggestion
@@ -65,7 +66,7 @@ def meeting_register_workbook(*, meetings: Iterable[Meeting]) -> bytes:
 
 
 def meeting_workbook(
-    *, actor: Any, meeting: Meeting, attendances: Sequence[Attendance], suggestions: Sequence[Suggestion]
+    *, actor: User, meeting: Meeting, attendances: Sequence[Attendance], suggestions: Sequence[Suggestion]
 ) -> bytes:
     """One meeting's sheets; who signed in is named as core.columns gives names to the actor."""
     columns = export_columns(actor, meeting.community)

@@ -107,7 +107,8 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 def public_page(request: HttpRequest, community_id: int) -> HttpResponse:
     """Public: name, places and contact only; never any personal data."""
-    from gongzhi.deliberation.selectors import action_plan_progress, public_topics
+    from gongzhi.deliberation.selectors.cocreation import action_plan_progress
+    from gongzhi.deliberation.selectors.topics import public_topics
 
     community = selectors.public_community_get(community_id=community_id)
     places = selectors.public_places(community=community)

@@ -1,13 +1,47 @@
 """议事厅 models, one module per part: topics and owners' ballots, 团队共创, opinion maps, meetings, ballot sheets.
 
-Each part's module lists its models in `__all__`; this package re-exports them so that Django finds every model.
+Django registers the models it finds here, so this package imports every model by name from its part.
 """
 
-from gongzhi.deliberation.models.assemblies import *  # noqa: F403
-from gongzhi.deliberation.models.cocreation import *  # noqa: F403
-from gongzhi.deliberation.models.meetings import *  # noqa: F403
-from gongzhi.deliberation.models.opinion import *  # noqa: F403
-from gongzhi.deliberation.models.sheets import *  # noqa: F403
+from gongzhi.deliberation.models.assemblies import (
+    Body,
+    BodyKind,
+    BodyMember,
+    MemberRole,
+    MemberVote,
+    Resolution,
+    VoteCount,
+)
+from gongzhi.deliberation.models.cocreation import (
+    ActionItem,
+    ActionStatus,
+    Cluster,
+    CocreationSession,
+    Dot,
+    Idea,
+    IdeaSource,
+)
+from gongzhi.deliberation.models.meetings import (
+    Attendance,
+    AttendanceMethod,
+    Meeting,
+    MeetingKind,
+    MeetingManager,
+    MeetingQuerySet,
+    MeetingStatus,
+    Suggestion,
+    SuggestionStatus,
+    new_signin_token,
+)
+from gongzhi.deliberation.models.opinion import (
+    OpinionStatement,
+    OpinionVote,
+    Stance,
+    StatementStatus,
+)
+from gongzhi.deliberation.models.sheets import (
+    BallotSheet,
+)
 from gongzhi.deliberation.models.topics import (
     Ballot,
     Channel,
@@ -28,20 +62,49 @@ from gongzhi.deliberation.models.topics import (
 )
 
 __all__ = [
+    "ActionItem",
+    "ActionStatus",
+    "Attendance",
+    "AttendanceMethod",
     "Ballot",
+    "BallotSheet",
+    "Body",
+    "BodyKind",
+    "BodyMember",
     "Channel",
     "Choice",
+    "Cluster",
+    "CocreationSession",
     "Comment",
+    "Dot",
     "ElevatorCoefficients",
     "ElevatorPlan",
+    "Idea",
+    "IdeaSource",
     "Matter",
+    "Meeting",
+    "MeetingKind",
+    "MeetingManager",
+    "MeetingQuerySet",
+    "MeetingStatus",
+    "MemberRole",
+    "MemberVote",
     "Objection",
+    "OpinionStatement",
+    "OpinionVote",
     "Procedure",
     "ProposalVersion",
+    "Resolution",
+    "Stance",
+    "StatementStatus",
     "Status",
+    "Suggestion",
+    "SuggestionStatus",
     "Topic",
     "TopicEvent",
     "TopicManager",
     "TopicQuerySet",
+    "VoteCount",
     "ancestor_paths",
+    "new_signin_token",
 ]

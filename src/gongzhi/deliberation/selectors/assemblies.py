@@ -12,8 +12,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from gongzhi.core.errors import NotFound
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import grants_allowing
+from gongzhi.core.models import User
 from gongzhi.deliberation.models import (
     Attendance,
     Body,
@@ -38,7 +37,6 @@ __all__ = [
     "body_list",
     "body_members",
     "body_rules",
-    "can_manage_bodies",
     "meeting_body",
     "person_by_id_number",
     "resolution_figures",
@@ -53,15 +51,7 @@ __all__ = [
 DECIDING_KINDS = (assembly.COUNCIL, assembly.VILLAGERS, assembly.VILLAGE_REPS)
 
 
-def can_manage_bodies(actor: Any, community: Place) -> bool:
-    """Rosters are kept by the staff who manage topics somewhere in the community."""
-    return any(
-        (g.place_path and g.place_path.startswith(community.path)) or g.community_id == community.pk
-        for g in grants_allowing(actor, Action.TOPIC_MANAGE)
-    )
-
-
-def body_list(*, actor: Any, community: Place) -> QuerySet[Body]:
+def body_list(*, actor: User, community: Place) -> QuerySet[Body]:
     today = timezone.localdate()
     serving = Q(members__since__lte=today) & (Q(members__until__isnull=True) | Q(members__until__gt=today))
     bodies: QuerySet[Body] = (
@@ -74,7 +64,7 @@ def body_list(*, actor: Any, community: Place) -> QuerySet[Body]:
     return bodies
 
 
-def body_get(*, actor: Any, community: Place, body_id: int) -> Body:
+def body_get(*, actor: User, community: Place, body_id: int) -> Body:
     body: Body | None = (
         Body.objects.visible_to(actor).filter(community=community, pk=body_id).select_related("place").first()
     )
@@ -100,7 +90,7 @@ def body_rules(body: Body) -> tuple[assembly.Share, assembly.Share]:
     )
 
 
-def person_by_id_number(*, actor: Any, community: Place, id_number: str) -> Person | None:
+def person_by_id_number(*, actor: User, community: Place, id_number: str) -> Person | None:
     person: Person | None = (
         Person.objects.visible_to(actor).filter(community=community, id_number=id_number.strip().upper()).first()
     )
@@ -123,7 +113,7 @@ def meeting_body(meeting: Meeting) -> Body | None:
     return body
 
 
-def resolution_get(*, actor: Any, community: Place, resolution_id: int) -> Resolution:
+def resolution_get(*, actor: User, community: Place, resolution_id: int) -> Resolution:
     resolution: Resolution | None = (
         Resolution.objects.visible_to(actor)
         .filter(community=community, pk=resolution_id)

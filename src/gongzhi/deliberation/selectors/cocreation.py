@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from gongzhi.core.errors import NotFound
+from gongzhi.core.models import User
 from gongzhi.deliberation.models import (
     ActionItem,
     ActionStatus,
@@ -114,7 +115,7 @@ class Board:
         return [c for c in self.clusters if c.cluster.pk in top]
 
 
-def cocreation_board(*, actor: Any, topic: Topic) -> Board:
+def cocreation_board(*, actor: User, topic: Topic) -> Board:
     """Everything the panel and the staff pages show, in six queries: settings, clusters, ideas, the actor's
     dots, the live ranking (only between the close of the window and the decision), and the action plan."""
     session = cocreation_session(topic=topic)

@@ -3,13 +3,13 @@ suggestions, the residents staff may sign in, and the rows of the 台账."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Count, Q, QuerySet
 
 from gongzhi.core.errors import NotFound
+from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_allowing
+from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import Attendance, Meeting, MeetingStatus, Suggestion, Topic
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
@@ -45,7 +45,7 @@ def _counted(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
     return counted
 
 
-def meeting_list(*, actor: Any, community: Place, when: str = "") -> QuerySet[Meeting]:
+def meeting_list(*, actor: User, community: Place, when: str = "") -> QuerySet[Meeting]:
     """The community's meetings the actor may see, newest first; `when` is "upcoming" or "past"."""
     from django.utils import timezone
 
@@ -58,7 +58,7 @@ def meeting_list(*, actor: Any, community: Place, when: str = "") -> QuerySet[Me
     return _counted(meetings).order_by("-starts_at", "-id")
 
 
-def community_suggestion_count(*, actor: Any, community: Place) -> int:
+def community_suggestion_count(*, actor: User, community: Place) -> int:
     """已收集建议 n 条: the suggestions of the meetings the actor sees."""
     count: int = Suggestion.objects.filter(
         meeting__in=Meeting.objects.visible_to(actor).filter(community=community)
@@ -66,7 +66,7 @@ def community_suggestion_count(*, actor: Any, community: Place) -> int:
     return count
 
 
-def meeting_get(*, actor: Any, community: Place, meeting_id: int) -> Meeting:
+def meeting_get(*, actor: User, community: Place, meeting_id: int) -> Meeting:
     meeting: Meeting | None = (
         _counted(Meeting.objects.visible_to(actor).filter(pk=meeting_id, community=community))
         .select_related("place", "topic", "convened_by", "minutes_by")
@@ -77,7 +77,7 @@ def meeting_get(*, actor: Any, community: Place, meeting_id: int) -> Meeting:
     return meeting
 
 
-def meeting_by_token(*, actor: Any, community: Place, token: str) -> Meeting:
+def meeting_by_token(*, actor: User, community: Place, token: str) -> Meeting:
     """The meeting a poster's QR points to; a wrong token and a meeting the actor cannot see look the same."""
     meeting: Meeting | None = (
         Meeting.objects.visible_to(actor)
@@ -88,7 +88,7 @@ def meeting_by_token(*, actor: Any, community: Place, token: str) -> Meeting:
         else None
     )
     if meeting is None:
-        raise NotFound(code="bad_token")
+        raise NotFound(code=Code.BAD_TOKEN)
     return meeting
 
 
@@ -100,7 +100,7 @@ def attendance_list(*, meeting: Meeting) -> list[Attendance]:
     )
 
 
-def my_attendance(*, actor: Any, meeting: Meeting) -> Attendance | None:
+def my_attendance(*, actor: User, meeting: Meeting) -> Attendance | None:
     """The actor's own sign-in at the meeting, through the registry entries linked to their account."""
     found: Attendance | None = Attendance.objects.filter(meeting=meeting, person__account_id=actor.pk).first()
     return found
@@ -117,7 +117,7 @@ def suggestion_get(*, meeting: Meeting, suggestion_id: int) -> Suggestion:
     return suggestion
 
 
-def meeting_persons_search(*, actor: Any, meeting: Meeting, query: str) -> list[Person]:
+def meeting_persons_search(*, actor: User, meeting: Meeting, query: str) -> list[Person]:
     """Residents of the meeting's place whose name or room matches, for staff entry; the page masks ID and phone."""
     query = query.strip()[:20]
     if not query:
@@ -132,7 +132,7 @@ def meeting_persons_search(*, actor: Any, meeting: Meeting, query: str) -> list[
     )
 
 
-def meeting_person_get(*, actor: Any, meeting: Meeting, person_id: int) -> Person:
+def meeting_person_get(*, actor: User, meeting: Meeting, person_id: int) -> Person:
     person: Person | None = (
         Person.objects.visible_to(actor)
         .filter(pk=person_id, community_id=meeting.community_id, place_path__under=meeting.place_path)
@@ -147,7 +147,7 @@ def signed_person_ids(*, meeting: Meeting) -> set[int]:
     return set(Attendance.objects.filter(meeting=meeting, person__isnull=False).values_list("person_id", flat=True))
 
 
-def meeting_places(*, actor: Any, community: Place, kinds: frozenset[str]) -> list[Place]:
+def meeting_places(*, actor: User, community: Place, kinds: frozenset[str]) -> list[Place]:
     """The places where the actor may call a meeting: inside their manage grants, of the meeting kinds."""
     combined = Q(pk__in=[])
     for grant in grants_allowing(actor, Action.TOPIC_MANAGE):
@@ -156,7 +156,7 @@ def meeting_places(*, actor: Any, community: Place, kinds: frozenset[str]) -> li
     return list(Place.objects.filter(combined, community=community, kind__in=kinds).order_by("path"))
 
 
-def meeting_topics(*, actor: Any, community: Place) -> list[Topic]:
+def meeting_topics(*, actor: User, community: Place) -> list[Topic]:
     """Topics a meeting may be called for: the community's topics the actor manages that are not closed yet."""
     from gongzhi.deliberation.models import Status
 
@@ -169,14 +169,14 @@ def meeting_topics(*, actor: Any, community: Place) -> list[Topic]:
     )
 
 
-def meetings_for_topic(*, actor: Any, topic: Topic) -> list[Meeting]:
+def meetings_for_topic(*, actor: User, topic: Topic) -> list[Meeting]:
     """For the topic page: the meetings that discuss or decide it."""
     return list(
         _counted(Meeting.objects.visible_to(actor).filter(topic=topic)).select_related("place").order_by("starts_at")
     )
 
 
-def _recorded_q(actor: Any, community: Place) -> Q | None:
+def _recorded_q(actor: User, community: Place) -> Q | None:
     combined: Q | None = None
     for grant in grants_allowing(actor, Action.MEETING_RECORD):
         if grant.place_path and grant.place_path.startswith(community.path):
@@ -185,12 +185,12 @@ def _recorded_q(actor: Any, community: Place) -> Q | None:
     return combined
 
 
-def may_keep_register(*, actor: Any, community: Place) -> bool:
+def may_keep_register(*, actor: User, community: Place) -> bool:
     """Whether the actor records meetings somewhere in the community (an empty register is still theirs)."""
     return _recorded_q(actor, community) is not None
 
 
-def meeting_register(*, actor: Any, community: Place) -> QuerySet[Meeting]:
+def meeting_register(*, actor: User, community: Place) -> QuerySet[Meeting]:
     """The register's rows: the meetings the actor records, oldest first, with their counts."""
     combined = _recorded_q(actor, community)
     if combined is None:

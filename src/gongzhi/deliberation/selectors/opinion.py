@@ -17,6 +17,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from gongzhi.core.errors import NotFound
+from gongzhi.core.models import User
 from gongzhi.deliberation.models import OpinionStatement, OpinionVote, Procedure, StatementStatus, Topic
 from gongzhi.people.models import Person
 from gongzhi.rules import opinion_map
@@ -88,7 +89,7 @@ class OpinionPanel:
         return self.answered * 100 // self.total if self.total else 0
 
 
-def opinion_panel(*, actor: Any, topic: Topic) -> OpinionPanel:
+def opinion_panel(*, actor: User, topic: Topic) -> OpinionPanel:
     """What one participant sees: the next approved statement they have not answered and their progress."""
     statements = list(OpinionStatement.objects.filter(topic=topic).order_by("id"))
     uid = actor.pk if getattr(actor, "is_authenticated", False) else 0
@@ -250,7 +251,7 @@ class MapView:
     voted: bool  # whether the viewer has answered anything (and so is on the map)
 
 
-def opinion_map_view(*, actor: Any, topic: Topic) -> MapView:
+def opinion_map_view(*, actor: User, topic: Topic) -> MapView:
     """The map page: the frozen map of a decided topic, else the live one; with the viewer's own group."""
     result = topic.result if isinstance(topic.result, dict) else None
     frozen = bool(result and result.get("procedure") == Procedure.OPINION)
@@ -267,7 +268,7 @@ def opinion_map_view(*, actor: Any, topic: Topic) -> MapView:
     )
 
 
-def questionnaire_person(*, actor: Any, topic: Topic, id_number: str) -> Person | None:
+def questionnaire_person(*, actor: User, topic: Topic, id_number: str) -> Person | None:
     """The resident a paper questionnaire belongs to, found by ID number within the actor's scope."""
     found: Person | None = (
         Person.objects.visible_to(actor)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
 from gongzhi.core.errors import NotFound
+from gongzhi.core.models import User
 from gongzhi.deliberation.models import BallotSheet, Topic
 from gongzhi.places.models import Place
 from gongzhi.rules import cost_share
@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 
-def sheet_list(*, actor: Any, topic: Topic) -> QuerySet[BallotSheet]:
+def sheet_list(*, actor: User, topic: Topic) -> QuerySet[BallotSheet]:
     return (
         BallotSheet.objects.visible_to(actor)
         .filter(topic=topic)
@@ -36,7 +36,7 @@ def sheet_list(*, actor: Any, topic: Topic) -> QuerySet[BallotSheet]:
     )
 
 
-def sheet_get(*, actor: Any, topic: Topic, sheet_id: int) -> BallotSheet:
+def sheet_get(*, actor: User, topic: Topic, sheet_id: int) -> BallotSheet:
     sheet: BallotSheet | None = BallotSheet.objects.visible_to(actor).filter(topic=topic, pk=sheet_id).first()
     if sheet is None:
         raise NotFound()
@@ -50,7 +50,7 @@ class SheetSummary:
     households: int  # voting households: those with an owner of record
 
 
-def sheet_summary(*, actor: Any, topic: Topic) -> SheetSummary:
+def sheet_summary(*, actor: User, topic: Topic) -> SheetSummary:
     from gongzhi.deliberation.selectors.topics import designated_owner_ids
 
     counts = (
@@ -74,7 +74,7 @@ class SheetRow:
     owner: str  # masked: a sheet lies on a table in the stairwell before it is signed
 
 
-def sheet_print_rows(*, actor: Any, topic: Topic, serial: str = "") -> Iterator[SheetRow]:
+def sheet_print_rows(*, actor: User, topic: Topic, serial: str = "") -> Iterator[SheetRow]:
     """The live sheets in serial order, as one query read in chunks: printing 30,000 households never holds them
     all in memory nor runs a query per household."""
     rows = (
@@ -106,7 +106,7 @@ def sheet_print_rows(*, actor: Any, topic: Topic, serial: str = "") -> Iterator[
 def coefficient_table(*, community: Place, extra_floors: int = 2) -> list[tuple[int, str]]:
     """The community's table as (floor, coefficient) rows for its edit form, else the default one; a couple of
     blank floors at the end let staff extend it to taller buildings."""
-    from gongzhi.deliberation.services.elevator import community_coefficients
+    from gongzhi.deliberation.selectors.topics import community_coefficients
     from gongzhi.places.models import Household
 
     source = community_coefficients(community.pk) or cost_share.DEFAULT_ELEVATOR_COEFFICIENTS

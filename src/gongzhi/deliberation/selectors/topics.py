@@ -10,13 +10,17 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from gongzhi.core.errors import NotFound
+from gongzhi.core.models import User
+from gongzhi.core.permissions import Action
+from gongzhi.core.scoping import grants_allowing
 from gongzhi.deliberation.models import Ballot, Comment, ProposalVersion, Status, Topic, TopicEvent
 from gongzhi.people.models import Ownership
 from gongzhi.places.models import Household, Place
+from gongzhi.places.selectors import places_by_paths
 from gongzhi.rules import owner_vote
 
 
-def topic_list(*, actor: Any, community: Place, status: str = "") -> QuerySet[Topic]:
+def topic_list(*, actor: User, community: Place, status: str = "") -> QuerySet[Topic]:
     topics = Topic.objects.visible_to(actor).filter(community=community).select_related("place")
     if status:
         topics = topics.filter(status=status)
@@ -24,7 +28,7 @@ def topic_list(*, actor: Any, community: Place, status: str = "") -> QuerySet[To
     return annotated.order_by("-created_at")
 
 
-def hot_topic(*, actor: Any, community: Place, month: datetime.date) -> Topic | None:
+def hot_topic(*, actor: User, community: Place, month: datetime.date) -> Topic | None:
     found: Topic | None = (
         Topic.objects.visible_to(actor)
         .filter(community=community, hot_month=month.replace(day=1))
@@ -34,12 +38,12 @@ def hot_topic(*, actor: Any, community: Place, month: datetime.date) -> Topic | 
     return found
 
 
-def hot_archive(*, actor: Any, community: Place) -> QuerySet[Topic]:
+def hot_archive(*, actor: User, community: Place) -> QuerySet[Topic]:
     """Every month's hot topic, newest month first."""
     return Topic.objects.visible_to(actor).filter(community=community, hot_month__isnull=False).order_by("-hot_month")
 
 
-def topic_get(*, actor: Any, community: Place, topic_id: int) -> Topic:
+def topic_get(*, actor: User, community: Place, topic_id: int) -> Topic:
     topic: Topic | None = (
         Topic.objects.visible_to(actor)
         .filter(pk=topic_id, community=community)
@@ -80,11 +84,11 @@ def public_topics(*, community: Place) -> QuerySet[Topic]:
     )
 
 
-def ballot_list(*, actor: Any, topic: Topic) -> QuerySet[Ballot]:
+def ballot_list(*, actor: User, topic: Topic) -> QuerySet[Ballot]:
     return Ballot.objects.visible_to(actor).filter(topic=topic).select_related("voter", "entered_by").order_by("-id")
 
 
-def ballot_get(*, actor: Any, topic: Topic, ballot_id: int) -> Ballot:
+def ballot_get(*, actor: User, topic: Topic, ballot_id: int) -> Ballot:
     """A ballot of the topic the actor may see (those who manage the topic's place); NotFound otherwise."""
     ballot: Ballot | None = Ballot.objects.visible_to(actor).filter(topic=topic, pk=ballot_id).first()
     if ballot is None:
@@ -193,7 +197,7 @@ class ElevatorView:
     total_yuan: str
 
 
-def elevator_view(*, actor: Any, topic: Topic) -> ElevatorView | None:
+def elevator_view(*, actor: User, topic: Topic) -> ElevatorView | None:
     """The plan with every household's share (largest remainder, in fen, summing to the total), the viewer's own
     share, and the 公示 window with its objections."""
     from django.utils import timezone
@@ -257,7 +261,6 @@ def objection_list(*, topic: Topic) -> QuerySet[Any]:
 def elevator_form_floors(*, topic: Topic, plan: Any = None) -> list[tuple[int, str]]:
     """(floor, coefficient) for each floor of the unit, for the plan form: the saved plan's, else the community's
     table, else the default one (ground floor 0); a floor no table covers is left blank for staff to fill."""
-    from gongzhi.deliberation.services.elevator import community_coefficients
     from gongzhi.rules import cost_share
 
     floors = (
@@ -273,3 +276,25 @@ def elevator_form_floors(*, topic: Topic, plan: Any = None) -> list[tuple[int, s
         source = community_coefficients(topic.community_id) or cost_share.DEFAULT_ELEVATOR_COEFFICIENTS
         table = {f: str(c) for f, c in source.items()}
     return [(f, table.get(f, "")) for f in range(1, top + 1)]
+
+
+def community_coefficients(community_id: int) -> dict[int, Decimal] | None:
+    """The community's own floor-coefficient table, or None for the default of rules.cost_share."""
+    from gongzhi.deliberation.models.topics import ElevatorCoefficients
+
+    row = ElevatorCoefficients.objects.filter(community_id=community_id).first()
+    return {int(k): Decimal(v) for k, v in row.coefficients.items()} if row else None
+
+
+def proposable_places(*, actor: User, community: Place) -> list[Place]:
+    """The actor's own places from the community down, where they may propose a topic (a resident: community →
+    compound → building → unit)."""
+    from gongzhi.deliberation.models import ancestor_paths
+
+    paths: set[str] = set()
+    for g in grants_allowing(actor, Action.TOPIC_PROPOSE):
+        if g.community_id == community.pk and g.node_path:
+            paths.update(p for p in ancestor_paths(g.node_path) if p.startswith(community.path))
+        elif g.community_id == community.pk:
+            paths.add(community.path)
+    return places_by_paths(community=community, paths=sorted(paths))

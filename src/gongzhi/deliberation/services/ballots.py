@@ -20,6 +20,8 @@ from gongzhi.core.errors import (
     ValidationFailed,
     clean_or_fail,
 )
+from gongzhi.core.models import User
+from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import (
     Ballot,
     Channel,
@@ -27,7 +29,8 @@ from gongzhi.deliberation.models import (
     Status,
     Topic,
 )
-from gongzhi.deliberation.services.topics import VOTING_PROCEDURES, _can_manage
+from gongzhi.deliberation.predicates import can_manage_topic
+from gongzhi.deliberation.services.topics import VOTING_PROCEDURES
 from gongzhi.people.models import Ownership, Person
 from gongzhi.rules import topic_lifecycle as lc
 
@@ -121,25 +124,29 @@ def _check_evidence(upload: UploadedFile | None, *, required: bool) -> uploads.I
     re-encoded without its metadata; refused with a Chinese message before anything is saved."""
     if upload is None:
         if required:
-            raise ValidationFailed(_("委托表决须上传书面委托书"), code="evidence_required", extra={"field": "evidence"})
+            raise ValidationFailed(
+                _("委托表决须上传书面委托书"), code=Code.EVIDENCE_REQUIRED, extra={"field": "evidence"}
+            )
         return None
     try:
         return uploads.inspect(upload, kinds=EVIDENCE_KINDS, max_bytes=EVIDENCE_MAX_BYTES, max_side=EVIDENCE_MAX_SIDE)
     except uploads.UploadRefused as refused:
         if refused.reason == "too_big":
-            raise ValidationFailed(_("文件不能超过10MB"), code="too_large", extra={"field": "evidence"}) from refused
+            raise ValidationFailed(_("文件不能超过10MB"), code=Code.TOO_LARGE, extra={"field": "evidence"}) from refused
         if refused.reason == "too_many_pixels":
             raise ValidationFailed(
-                _("图片像素过多，请缩小后再上传"), code="too_many_pixels", extra={"field": "evidence"}
+                _("图片像素过多，请缩小后再上传"), code=Code.TOO_MANY_PIXELS, extra={"field": "evidence"}
             ) from refused
         raise ValidationFailed(
-            _("凭证须为完整的PDF、PNG或JPG文件，请重新扫描或导出后上传"), code="bad_type", extra={"field": "evidence"}
+            _("凭证须为完整的PDF、PNG或JPG文件，请重新扫描或导出后上传"),
+            code=Code.BAD_TYPE,
+            extra={"field": "evidence"},
         ) from refused
 
 
 def _cast(
     *,
-    actor: Any,
+    actor: User,
     topic: Topic,
     voter_id: int | None,
     choice: str,
@@ -151,17 +158,17 @@ def _cast(
     """Expects the topic and the voter from `_topic_and_voter`, in the caller's transaction, and the evidence from
     `_check_evidence`: it is written under a random name before the row, and removed again if the row is refused."""
     if topic.procedure not in VOTING_PROCEDURES:
-        raise PhaseClosed(_("该议题不进行业主表决"), code="no_vote")
+        raise PhaseClosed(_("该议题不进行业主表决"), code=Code.NO_VOTE)
     if not lc.phase_allows("vote", topic.status, timezone.now(), topic.voting_opens_at, topic.voting_closes_at):
         raise PhaseClosed(_("不在表决时间内，不能表决"))
     if choice not in Choice.values:
-        raise ValidationFailed(_("请选择同意、反对或弃权"), code="bad_choice")
+        raise ValidationFailed(_("请选择同意、反对或弃权"), code=Code.BAD_CHOICE)
     if voter_id is None:
-        raise PermissionDenied(_("该业主不在本议题的表决范围内"), code="not_an_owner")
+        raise PermissionDenied(_("该业主不在本议题的表决范围内"), code=Code.NOT_AN_OWNER)
     # A sheet entered twice breaks both unique constraints (its serial and its owner's live ballot), and PostgreSQL
     # reports whichever index it checks first; asking first makes the clerk read about the serial either way.
     if serial_no and Ballot.objects.filter(topic=topic, serial_no=serial_no).exists():
-        raise ValidationFailed(_("该编号的表决票已录入"), code="serial_used", extra={"field": "serial_no"})
+        raise ValidationFailed(_("该编号的表决票已录入"), code=Code.SERIAL_USED, extra={"field": "serial_no"})
     ballot = Ballot(
         community_id=topic.community_id,
         topic=topic,
@@ -185,7 +192,9 @@ def _cast(
             ballot.evidence.delete(save=False)
         # PostgreSQL names the constraint (paper_serial_used_once), SQLite the column (….serial_no).
         if serial_no and "serial" in str(exc):
-            raise ValidationFailed(_("该编号的表决票已录入"), code="serial_used", extra={"field": "serial_no"}) from exc
+            raise ValidationFailed(
+                _("该编号的表决票已录入"), code=Code.SERIAL_USED, extra={"field": "serial_no"}
+            ) from exc
         raise AlreadyVoted() from exc
     audit.record(
         actor=actor,
@@ -199,21 +208,21 @@ def _cast(
 
 
 @transaction.atomic
-def ballot_cast(*, actor: Any, topic: Topic, choice: str) -> Ballot:
+def ballot_cast(*, actor: User, topic: Topic, choice: str) -> Ballot:
     """An owner votes online for themselves; takes the topic FOR SHARE (see `_topic_and_voter`)."""
     topic, voter_id = _topic_and_voter(topic, account_id=actor.pk)
     if voter_id is None:
-        raise PermissionDenied(_("您不是本议题范围内的业主，不能表决"), code="not_an_owner")
+        raise PermissionDenied(_("您不是本议题范围内的业主，不能表决"), code=Code.NOT_AN_OWNER)
     return _cast(actor=actor, topic=topic, voter_id=voter_id, choice=choice, channel=Channel.ONLINE)
 
 
 @transaction.atomic
 def ballot_enter_paper(
-    *, actor: Any, topic: Topic, voter: Person, choice: str, serial_no: str, scan: UploadedFile | None = None
+    *, actor: User, topic: Topic, voter: Person, choice: str, serial_no: str, scan: UploadedFile | None = None
 ) -> Ballot:
     """Staff enter a printed ballot sheet by its serial number, optionally with its scan."""
     topic, voter_id = _topic_and_voter(topic, person_id=voter.pk)
-    if not _can_manage(actor, topic):
+    if not can_manage_topic(actor, topic):
         raise PermissionDenied()
     serial_no = clean_or_fail(
         serial_no,
@@ -221,7 +230,7 @@ def ballot_enter_paper(
         max_length=40,
         field="serial_no",
         required=_("请填写表决票编号"),
-        required_code="serial_required",
+        required_code=Code.SERIAL_REQUIRED,
     )
     evidence = _check_evidence(scan, required=False)
     return _cast(
@@ -237,11 +246,11 @@ def ballot_enter_paper(
 
 @transaction.atomic
 def ballot_enter_proxy(
-    *, actor: Any, topic: Topic, voter: Person, choice: str, proxy_name: str, evidence: UploadedFile | None
+    *, actor: User, topic: Topic, voter: Person, choice: str, proxy_name: str, evidence: UploadedFile | None
 ) -> Ballot:
     """A vote by written authorisation: the agent's name and the authorisation itself are required."""
     topic, voter_id = _topic_and_voter(topic, person_id=voter.pk)
-    if not _can_manage(actor, topic):
+    if not can_manage_topic(actor, topic):
         raise PermissionDenied()
     proxy_name = clean_or_fail(
         proxy_name,
@@ -249,7 +258,7 @@ def ballot_enter_proxy(
         max_length=50,
         field="proxy_name",
         required=_("请填写受托人姓名"),
-        required_code="proxy_required",
+        required_code=Code.PROXY_REQUIRED,
     )
     kept = _check_evidence(evidence, required=True)
     return _cast(
@@ -264,14 +273,14 @@ def ballot_enter_proxy(
 
 
 @transaction.atomic
-def ballot_void(*, actor: Any, ballot: Ballot, reason: str) -> Ballot:
+def ballot_void(*, actor: User, ballot: Ballot, reason: str) -> Ballot:
     """Staff void a ballot only with a reason; the row stays, and the owner may vote again in the window."""
     ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
     ballot.topic = _shared(ballot.topic_id)  # so that a void cannot slip in after `topic_decide` has tallied
-    if not _can_manage(actor, ballot.topic):
+    if not can_manage_topic(actor, ballot.topic):
         raise PermissionDenied()
     if ballot.voided_at is not None:
-        raise ValidationFailed(_("该表决票已作废"), code="already_void")
+        raise ValidationFailed(_("该表决票已作废"), code=Code.ALREADY_VOID)
     if ballot.topic.status != Status.VOTING:
         raise PhaseClosed(_("表决结束后不能作废表决票"))
     ballot.void_reason = clean_or_fail(
@@ -280,7 +289,7 @@ def ballot_void(*, actor: Any, ballot: Ballot, reason: str) -> Ballot:
         max_length=200,
         field="reason",
         required=_("作废表决票须写明原因"),
-        required_code="reason_required",
+        required_code=Code.REASON_REQUIRED,
     )
     ballot.voided_at, ballot.voided_by = timezone.now(), actor
     ballot.save(update_fields=["voided_at", "voided_by", "void_reason"])

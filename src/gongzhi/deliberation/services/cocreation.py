@@ -7,7 +7,6 @@ concurrent dot spends by one participant queue on that lock, so none can see a s
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -16,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import NotFound, PermissionDenied, PhaseClosed, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
+from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import (
     ActionItem,
     ActionStatus,
@@ -28,7 +29,8 @@ from gongzhi.deliberation.models import (
     Status,
     Topic,
 )
-from gongzhi.deliberation.services.topics import _can_manage, _in_audience, _managed
+from gongzhi.deliberation.predicates import can_manage_topic, can_take_part_in_topic, in_topic_audience
+from gongzhi.deliberation.services.locks import topic_lock_for_manager
 from gongzhi.rules import dot_vote
 from gongzhi.rules import topic_lifecycle as lc
 
@@ -57,7 +59,7 @@ MAX_ACTION_ITEMS = 30
 
 def _cocreation(topic: Topic) -> None:
     if topic.procedure != Procedure.COCREATION:
-        raise PhaseClosed(_("该议题不是团队共创"), code="not_cocreation")
+        raise PhaseClosed(_("该议题不是团队共创"), code=Code.NOT_COCREATION)
 
 
 def _session(topic: Topic) -> CocreationSession:
@@ -78,26 +80,26 @@ def _phase(feature: str, topic: Topic, message: str, code: str) -> None:
         raise PhaseClosed(message, code=code)
 
 
-def _manager(actor: Any, topic: Topic) -> None:
-    if not _can_manage(actor, topic):
+def _manager(actor: User, topic: Topic) -> None:
+    if not can_manage_topic(actor, topic):
         raise PermissionDenied(_("只有社区工作人员可以整理团队共创"))
 
 
 @transaction.atomic
 def cocreation_configure(
-    *, actor: Any, topic: Topic, dots_per_person: int, max_per_cluster: int | None, top: int
+    *, actor: User, topic: Topic, dots_per_person: int, max_per_cluster: int | None, top: int
 ) -> CocreationSession:
     """Staff fix the dots per participant, the optional cap per cluster and how many clusters go to the plan;
     only before voting opens, so that nobody's budget changes under them."""
-    topic = _managed(actor, topic)
+    topic = topic_lock_for_manager(actor, topic)
     _cocreation(topic)
     session = _session(topic)
     if topic.status not in (Status.PUBLISHED, Status.DISCUSSION):
-        raise PhaseClosed(_("投点开始后不能再修改设置"), code="settings_locked")
+        raise PhaseClosed(_("投点开始后不能再修改设置"), code=Code.SETTINGS_LOCKED)
     try:
         dot_vote.check_settings(dots_per_person, max_per_cluster, top)
     except ValueError as exc:
-        raise ValidationFailed(str(exc), code="bad_settings") from exc
+        raise ValidationFailed(str(exc), code=Code.BAD_SETTINGS) from exc
     before = audit.snapshot(session, ["dots_per_person", "max_per_cluster", "top"])
     session.dots_per_person, session.max_per_cluster, session.top = dots_per_person, max_per_cluster, top
     session.full_clean()
@@ -114,7 +116,7 @@ def cocreation_configure(
 
 
 @transaction.atomic
-def idea_add(*, actor: Any, topic: Topic, body: str, on_behalf_of: str = "") -> Idea:
+def idea_add(*, actor: User, topic: Topic, body: str, on_behalf_of: str = "") -> Idea:
     """A resident of the topic's audience (or staff) adds a short idea while ideas are collected. With
     `on_behalf_of`, staff enter an idea collected on paper or at a 坝坝会 for the named resident."""
     topic = _fresh(topic)
@@ -122,7 +124,7 @@ def idea_add(*, actor: Any, topic: Topic, body: str, on_behalf_of: str = "") -> 
     offline = bool((on_behalf_of or "").strip())
     if offline:
         _manager(actor, topic)
-    elif not (_in_audience(actor, topic) or _can_manage(actor, topic)):
+    elif not can_take_part_in_topic(actor, topic):
         raise PermissionDenied(_("您不在该议题的范围内"))
     _phase("idea", topic, _("现在不是收集想法的阶段"), "ideas_closed")
     text = clean_or_fail(
@@ -131,13 +133,13 @@ def idea_add(*, actor: Any, topic: Topic, body: str, on_behalf_of: str = "") -> 
         max_length=IDEA_MAX_LENGTH,
         field="body",
         required=_("想法不能为空"),
-        required_code="idea_required",
+        required_code=Code.IDEA_REQUIRED,
     )
     name = clean_or_fail(on_behalf_of, label=_("提出人"), max_length=50, field="on_behalf_of")
     if not offline and Idea.objects.filter(topic=topic, author=actor, source=IdeaSource.ONLINE).count() >= (
         IDEAS_PER_PERSON
     ):
-        raise ValidationFailed(_("每人最多提交%(n)d条想法") % {"n": IDEAS_PER_PERSON}, code="too_many_ideas")
+        raise ValidationFailed(_("每人最多提交%(n)d条想法") % {"n": IDEAS_PER_PERSON}, code=Code.TOO_MANY_IDEAS)
     idea = Idea(
         community_id=topic.community_id,
         topic=topic,
@@ -160,7 +162,7 @@ def idea_add(*, actor: Any, topic: Topic, body: str, on_behalf_of: str = "") -> 
 
 
 @transaction.atomic
-def idea_hide(*, actor: Any, idea: Idea, reason: str) -> Idea:
+def idea_hide(*, actor: User, idea: Idea, reason: str) -> Idea:
     """Moderation hides an idea with a public reason; its text stays in the record, and it leaves its cluster."""
     idea = Idea.objects.select_for_update().select_related("topic").get(pk=idea.pk)
     _manager(actor, idea.topic)
@@ -170,7 +172,7 @@ def idea_hide(*, actor: Any, idea: Idea, reason: str) -> Idea:
         max_length=200,
         field="reason",
         required=_("隐藏想法须写明理由"),
-        required_code="reason_required",
+        required_code=Code.REASON_REQUIRED,
     )
     before = {"hidden": idea.hidden, "cluster": idea.cluster_id}
     idea.hidden, idea.hidden_reason, idea.cluster = True, reason, None
@@ -193,23 +195,23 @@ def _cluster_name(name: str) -> str:
         max_length=40,
         field="name",
         required=_("请填写类别名称"),
-        required_code="name_required",
+        required_code=Code.NAME_REQUIRED,
     )
 
 
 @transaction.atomic
-def cluster_create(*, actor: Any, topic: Topic, name: str) -> Cluster:
+def cluster_create(*, actor: User, topic: Topic, name: str) -> Cluster:
     """Staff open a new cluster at the end of the board, while the ideas are being grouped."""
-    topic = _managed(actor, topic)
+    topic = topic_lock_for_manager(actor, topic)
     _cocreation(topic)
     _session(topic)
     _phase("cluster", topic, _("现在不能整理类别"), "clusters_closed")
     text = _cluster_name(name)
     clusters = Cluster.objects.filter(topic=topic)
     if clusters.filter(name=text).exists():
-        raise ValidationFailed(_("已有同名的类别"), code="duplicate_cluster", extra={"field": "name"})
+        raise ValidationFailed(_("已有同名的类别"), code=Code.DUPLICATE_CLUSTER, extra={"field": "name"})
     if clusters.count() >= MAX_CLUSTERS:
-        raise ValidationFailed(_("最多%(n)d个类别") % {"n": MAX_CLUSTERS}, code="too_many_clusters")
+        raise ValidationFailed(_("最多%(n)d个类别") % {"n": MAX_CLUSTERS}, code=Code.TOO_MANY_CLUSTERS)
     position = (clusters.aggregate(p=Max("position"))["p"] or 0) + 1
     cluster = Cluster(community_id=topic.community_id, topic=topic, name=text, position=position)
     cluster.save()
@@ -224,14 +226,14 @@ def cluster_create(*, actor: Any, topic: Topic, name: str) -> Cluster:
 
 
 @transaction.atomic
-def cluster_rename(*, actor: Any, cluster: Cluster, name: str) -> Cluster:
-    topic = _managed(actor, cluster.topic)
+def cluster_rename(*, actor: User, cluster: Cluster, name: str) -> Cluster:
+    topic = topic_lock_for_manager(actor, cluster.topic)
     _session(topic)
     cluster = Cluster.objects.select_for_update().get(pk=cluster.pk, topic=topic)
     _phase("cluster", topic, _("现在不能整理类别"), "clusters_closed")
     text = _cluster_name(name)
     if Cluster.objects.filter(topic=topic, name=text).exclude(pk=cluster.pk).exists():
-        raise ValidationFailed(_("已有同名的类别"), code="duplicate_cluster", extra={"field": "name"})
+        raise ValidationFailed(_("已有同名的类别"), code=Code.DUPLICATE_CLUSTER, extra={"field": "name"})
     before = cluster.name
     cluster.name = text
     cluster.save(update_fields=["name"])
@@ -247,16 +249,16 @@ def cluster_rename(*, actor: Any, cluster: Cluster, name: str) -> Cluster:
 
 
 @transaction.atomic
-def idea_assign(*, actor: Any, idea: Idea, cluster: Cluster | None) -> Idea:
+def idea_assign(*, actor: User, idea: Idea, cluster: Cluster | None) -> Idea:
     """Puts an idea in one cluster (or takes it out of any): an idea is in at most one cluster."""
-    topic = _managed(actor, idea.topic)
+    topic = topic_lock_for_manager(actor, idea.topic)
     _session(topic)
     idea = Idea.objects.select_for_update().get(pk=idea.pk, topic=topic)
     _phase("cluster", topic, _("现在不能整理类别"), "clusters_closed")
     if cluster is not None and cluster.topic_id != topic.pk:
         raise NotFound()
     if idea.hidden and cluster is not None:
-        raise ValidationFailed(_("已隐藏的想法不能归类"), code="idea_hidden")
+        raise ValidationFailed(_("已隐藏的想法不能归类"), code=Code.IDEA_HIDDEN)
     before = idea.cluster_id
     idea.cluster = cluster
     idea.save(update_fields=["cluster"])
@@ -278,11 +280,11 @@ def _dot_window(topic: Topic) -> None:
     if topic.status in (Status.PUBLISHED, Status.DISCUSSION) or (
         topic.status == Status.VOTING and topic.voting_opens_at and now < topic.voting_opens_at
     ):
-        raise PhaseClosed(_("投点尚未开始"), code="dots_not_open")
-    raise PhaseClosed(_("投点已截止"), code="dots_closed")
+        raise PhaseClosed(_("投点尚未开始"), code=Code.DOTS_NOT_OPEN)
+    raise PhaseClosed(_("投点已截止"), code=Code.DOTS_CLOSED)
 
 
-def _live_dots(topic: Topic, actor: Any) -> list[int]:
+def _live_dots(topic: Topic, actor: User) -> list[int]:
     return list(
         Dot.objects.filter(topic=topic, participant=actor, withdrawn_at__isnull=True).values_list(
             "cluster_id", flat=True
@@ -291,13 +293,13 @@ def _live_dots(topic: Topic, actor: Any) -> list[int]:
 
 
 @transaction.atomic
-def dot_spend(*, actor: Any, topic: Topic, cluster: Cluster) -> Dot:
+def dot_spend(*, actor: User, topic: Topic, cluster: Cluster) -> Dot:
     """One dot from a participant of the topic's audience on a cluster, inside the voting window. Takes the
     session lock before counting, so concurrent spends by one person never exceed the budget."""
     session = _session(topic)
     topic = _fresh(topic)
     _cocreation(topic)
-    if not _in_audience(actor, topic):
+    if not in_topic_audience(actor, topic):
         raise PermissionDenied(_("您不在该议题的范围内"))
     _dot_window(topic)
     if cluster.topic_id != topic.pk:
@@ -312,13 +314,13 @@ def dot_spend(*, actor: Any, topic: Topic, cluster: Cluster) -> Dot:
     if refusal == "no_dots_left":
         raise ValidationFailed(
             _("您的%(n)d个点已经用完，可以先收回一个点再投") % {"n": session.dots_per_person},
-            code="no_dots_left",
+            code=Code.NO_DOTS_LEFT,
             extra={"left": 0},
         )
     if refusal == "cluster_full":
         raise ValidationFailed(
             _("每个类别每人最多投%(n)d个点") % {"n": session.max_per_cluster or 0},
-            code="cluster_full",
+            code=Code.CLUSTER_FULL,
             extra={"left": session.dots_per_person - len(live)},
         )
     dot = Dot.objects.create(community_id=topic.community_id, topic=topic, cluster=cluster, participant=actor)
@@ -333,12 +335,12 @@ def dot_spend(*, actor: Any, topic: Topic, cluster: Cluster) -> Dot:
 
 
 @transaction.atomic
-def dot_take_back(*, actor: Any, topic: Topic, cluster: Cluster) -> Dot:
+def dot_take_back(*, actor: User, topic: Topic, cluster: Cluster) -> Dot:
     """The participant's latest live dot on the cluster is withdrawn (kept, stamped), while the window is open."""
     _session(topic)
     topic = _fresh(topic)
     _cocreation(topic)
-    if not _in_audience(actor, topic):
+    if not in_topic_audience(actor, topic):
         raise PermissionDenied(_("您不在该议题的范围内"))
     _dot_window(topic)
     if cluster.topic_id != topic.pk:
@@ -349,7 +351,7 @@ def dot_take_back(*, actor: Any, topic: Topic, cluster: Cluster) -> Dot:
         .first()
     )
     if dot is None:
-        raise ValidationFailed(_("您没有在这个类别上投点"), code="no_dot_here")
+        raise ValidationFailed(_("您没有在这个类别上投点"), code=Code.NO_DOT_HERE)
     dot.withdrawn_at = timezone.now()
     dot.save(update_fields=["withdrawn_at"])
     audit.record(
@@ -362,14 +364,14 @@ def dot_take_back(*, actor: Any, topic: Topic, cluster: Cluster) -> Dot:
     return dot
 
 
-def on_decide(*, actor: Any, topic: Topic) -> None:
+def on_decide(*, actor: User, topic: Topic) -> None:
     """Called by topic_decide inside its transaction, with the topic locked and the window checked closed:
     waits on the session lock for any spend still in flight, then freezes the ranking into topic.result."""
     if topic.status != Status.VOTING:
-        raise PhaseClosed(_("团队共创须先投点，投点截止后再形成决议"), code="no_dot_vote")
+        raise PhaseClosed(_("团队共创须先投点，投点截止后再形成决议"), code=Code.NO_DOT_VOTE)
     session = _session(topic)
     if not Cluster.objects.filter(topic=topic).exists():
-        raise PhaseClosed(_("还没有任何类别，不能形成决议"), code="no_clusters")
+        raise PhaseClosed(_("还没有任何类别，不能形成决议"), code=Code.NO_CLUSTERS)
     from gongzhi.deliberation.selectors.cocreation import cocreation_ranking
 
     topic.result = {**cocreation_ranking(topic=topic, session=session), "frozen_at": timezone.now().isoformat()}
@@ -387,7 +389,7 @@ def _owner(owner: str) -> str:
         max_length=50,
         field="owner",
         required=_("请填写负责人"),
-        required_code="owner_required",
+        required_code=Code.OWNER_REQUIRED,
     )
 
 
@@ -398,32 +400,32 @@ def _title(title: str) -> str:
         max_length=100,
         field="title",
         required=_("请填写行动内容"),
-        required_code="title_required",
+        required_code=Code.TITLE_REQUIRED,
     )
 
 
 def _due(due: datetime.date | None, *, unchanged: datetime.date | None = None) -> datetime.date:
     if due is None:
-        raise ValidationFailed(_("请填写完成期限"), code="due_required", extra={"field": "due"})
+        raise ValidationFailed(_("请填写完成期限"), code=Code.DUE_REQUIRED, extra={"field": "due"})
     if due != unchanged and due < timezone.localdate():
-        raise ValidationFailed(_("完成期限不能早于今天"), code="bad_due", extra={"field": "due"})
+        raise ValidationFailed(_("完成期限不能早于今天"), code=Code.BAD_DUE, extra={"field": "due"})
     return due
 
 
 @transaction.atomic
 def action_item_add(
-    *, actor: Any, topic: Topic, cluster: Cluster | None, title: str, owner: str, due: datetime.date | None
+    *, actor: User, topic: Topic, cluster: Cluster | None, title: str, owner: str, due: datetime.date | None
 ) -> ActionItem:
     """After the decision, staff turn a top cluster into an action with a responsible party and a date."""
-    topic = _managed(actor, topic)
+    topic = topic_lock_for_manager(actor, topic)
     _cocreation(topic)
     _phase("action_plan", topic, _("形成决议后才能制定行动计划"), "plan_closed")
     if cluster is not None and cluster.topic_id != topic.pk:
         raise NotFound()
     if cluster is not None and cluster.pk not in _top_clusters(topic):
-        raise ValidationFailed(_("只有得点最多的类别进入行动计划"), code="not_top")
+        raise ValidationFailed(_("只有得点最多的类别进入行动计划"), code=Code.NOT_TOP)
     if ActionItem.objects.filter(topic=topic).count() >= MAX_ACTION_ITEMS:
-        raise ValidationFailed(_("行动计划最多%(n)d项") % {"n": MAX_ACTION_ITEMS}, code="too_many_items")
+        raise ValidationFailed(_("行动计划最多%(n)d项") % {"n": MAX_ACTION_ITEMS}, code=Code.TOO_MANY_ITEMS)
     item = ActionItem(
         community_id=topic.community_id,
         topic=topic,
@@ -446,14 +448,14 @@ def action_item_add(
 
 @transaction.atomic
 def action_item_update(
-    *, actor: Any, item: ActionItem, title: str, owner: str, due: datetime.date | None, status: str
+    *, actor: User, item: ActionItem, title: str, owner: str, due: datetime.date | None, status: str
 ) -> ActionItem:
     """Staff update an action's owner, date or progress during implementation; every change is audited."""
-    topic = _managed(actor, item.topic)
+    topic = topic_lock_for_manager(actor, item.topic)
     item = ActionItem.objects.select_for_update().get(pk=item.pk, topic=topic)
     _phase("action_plan", topic, _("行动计划已结束，不能再修改"), "plan_closed")
     if status not in ActionStatus.values:
-        raise ValidationFailed(_("请选择进展"), code="bad_status", extra={"field": "status"})
+        raise ValidationFailed(_("请选择进展"), code=Code.BAD_STATUS, extra={"field": "status"})
     fields = ["title", "owner", "due", "status"]
     before = audit.snapshot(item, fields)
     item.title, item.owner, item.due, item.status = _title(title), _owner(owner), _due(due, unchanged=item.due), status

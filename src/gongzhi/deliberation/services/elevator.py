@@ -19,13 +19,18 @@ from gongzhi.core.errors import (
     ValidationFailed,
     clean_or_fail,
 )
+from gongzhi.core.models import User
+from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import (
     ElevatorPlan,
     Objection,
     Procedure,
     Topic,
 )
-from gongzhi.deliberation.services.topics import _can_manage, _in_audience, _managed
+from gongzhi.deliberation.predicates import can_manage_topic, can_set_elevator_coefficients, can_take_part_in_topic
+from gongzhi.deliberation.selectors.topics import community_coefficients
+from gongzhi.deliberation.services.locks import topic_lock_for_manager
+from gongzhi.places.models import Place
 from gongzhi.rules import topic_lifecycle as lc
 
 
@@ -33,7 +38,7 @@ def parse_yuan(raw: str) -> int:
     """ "300000" or "300000.50" 元 → fen, exactly."""
     text = (raw or "").strip().replace(",", "")
     if not re.fullmatch(r"\d{1,10}(\.\d{1,2})?", text):
-        raise ValidationFailed(_("金额应为元，最多两位小数"), code="bad_amount", extra={"field": "total_yuan"})
+        raise ValidationFailed(_("金额应为元，最多两位小数"), code=Code.BAD_AMOUNT, extra={"field": "total_yuan"})
     return int(Decimal(text) * 100)
 
 
@@ -49,18 +54,18 @@ def parse_coefficients(raw: Mapping[int, str]) -> dict[int, Decimal]:
         text = str(value).strip()
         if not 1 <= floor <= MAX_FLOORS:
             raise ValidationFailed(
-                _("楼层应为1至%(n)s层") % {"n": MAX_FLOORS}, code="bad_coefficients", extra={"floor": floor}
+                _("楼层应为1至%(n)s层") % {"n": MAX_FLOORS}, code=Code.BAD_COEFFICIENTS, extra={"floor": floor}
             )
         if text.startswith("-"):
             raise ValidationFailed(
                 _("第%(floor)s层的分摊系数不能为负数") % {"floor": floor},
-                code="negative_coefficient",
+                code=Code.NEGATIVE_COEFFICIENT,
                 extra={"field": f"coef_{floor}", "floor": floor},
             )
         if not COEFFICIENT_RE.fullmatch(text):
             raise ValidationFailed(
                 _("第%(floor)s层的分摊系数应为数字，如 0、0.8 或 1.2") % {"floor": floor},
-                code="bad_coefficients",
+                code=Code.BAD_COEFFICIENTS,
                 extra={"field": f"coef_{floor}", "floor": floor},
             )
         table[floor] = Decimal(text)
@@ -68,24 +73,16 @@ def parse_coefficients(raw: Mapping[int, str]) -> dict[int, Decimal]:
     if missing:
         raise ValidationFailed(
             _("请填写第%(floor)s层的分摊系数") % {"floor": missing[0]},
-            code="missing_floor",
+            code=Code.MISSING_FLOOR,
             extra={"field": f"coef_{missing[0]}", "floor": missing[0]},
         )
     return table
 
 
-def community_coefficients(community_id: int) -> dict[int, Decimal] | None:
-    """The community's own table, or None for the default of rules.cost_share."""
-    from gongzhi.deliberation.models.topics import ElevatorCoefficients
-
-    row = ElevatorCoefficients.objects.filter(community_id=community_id).first()
-    return {int(k): Decimal(v) for k, v in row.coefficients.items()} if row else None
-
-
 @transaction.atomic
 def elevator_plan_set(
     *,
-    actor: Any,
+    actor: User,
     topic: Topic,
     total_yuan: str,
     coefficients: Mapping[int, str] | None = None,
@@ -95,22 +92,22 @@ def elevator_plan_set(
     coefficient; without any, the community's table (else the default one, ground floor 0) applies."""
     from gongzhi.rules import cost_share
 
-    topic = _managed(actor, topic)
+    topic = topic_lock_for_manager(actor, topic)
     if topic.procedure != Procedure.ELEVATOR:
         raise NotFound()
     if not lc.phase_allows("revise", topic.status, timezone.now()):
         raise PhaseClosed(_("当前阶段不能修改方案"))
     if not 1 <= publicity_days <= 60:
-        raise ValidationFailed(_("公示天数应为1至60天"), code="bad_days", extra={"field": "publicity_days"})
+        raise ValidationFailed(_("公示天数应为1至60天"), code=Code.BAD_DAYS, extra={"field": "publicity_days"})
     total_fen = parse_yuan(total_yuan)
     floors = sorted({f for f in topic_households(topic).values_list("floor", flat=True) if f is not None})
     if not floors:
-        raise ValidationFailed(_("该单元没有登记楼层的住户"), code="no_floors")
+        raise ValidationFailed(_("该单元没有登记楼层的住户"), code=Code.NO_FLOORS)
     table = parse_coefficients(coefficients) if coefficients else community_coefficients(topic.community_id)
     try:
         chosen = cost_share.coefficients_for(max(floors), table)
     except (ValueError, ArithmeticError) as exc:
-        raise ValidationFailed(str(exc) or _("分摊系数无效"), code="missing_floor") from exc
+        raise ValidationFailed(str(exc) or _("分摊系数无效"), code=Code.MISSING_FLOOR) from exc
     before = None
     plan = ElevatorPlan.objects.filter(topic=topic).first()
     if plan is None:
@@ -131,27 +128,17 @@ def elevator_plan_set(
     return plan
 
 
-def can_set_coefficients(actor: Any, community: Any) -> bool:
-    """The community's table is set by staff who manage topics of the whole community (not one building)."""
-    from gongzhi.core.permissions import Action
-    from gongzhi.core.scoping import grants_allowing
-
-    return any(
-        g.place_path and community.path.startswith(g.place_path) for g in grants_allowing(actor, Action.TOPIC_MANAGE)
-    )
-
-
 @transaction.atomic
-def elevator_coefficients_set(*, actor: Any, community: Any, coefficients: Mapping[int, str]) -> Any:
+def elevator_coefficients_set(*, actor: User, community: Place, coefficients: Mapping[int, str]) -> Any:
     """The community's floor-coefficient table, which prefills every new elevator plan; plans already saved keep
     their own coefficients. Locks the community's row."""
     from gongzhi.deliberation.models.topics import ElevatorCoefficients
 
-    if not can_set_coefficients(actor, community):
+    if not can_set_elevator_coefficients(actor, community):
         raise PermissionDenied(_("只有社区工作人员可以修改分摊系数表"))
     table = parse_coefficients(coefficients)
     if not table:
-        raise ValidationFailed(_("请至少填写一楼的分摊系数"), code="missing_floor", extra={"field": "coef_1"})
+        raise ValidationFailed(_("请至少填写一楼的分摊系数"), code=Code.MISSING_FLOOR, extra={"field": "coef_1"})
     row = ElevatorCoefficients.objects.select_for_update().filter(community_id=community.pk).first()
     before = dict(row.coefficients) if row else None
     if row is None:
@@ -177,18 +164,18 @@ def topic_households(topic: Topic) -> Any:
 
 
 @transaction.atomic
-def objection_file(*, actor: Any, topic: Topic, body: str) -> Objection:
+def objection_file(*, actor: User, topic: Topic, body: str) -> Objection:
     """During the 公示 anyone of the unit may object; the objection stays on the record with its answer."""
     topic = Topic.objects.get(pk=topic.pk)
     plan = ElevatorPlan.objects.filter(topic=topic).first()
     if plan is None:
         raise NotFound()
-    if not (_in_audience(actor, topic) or _can_manage(actor, topic)):
+    if not can_take_part_in_topic(actor, topic):
         raise PermissionDenied(_("您不在该议题的范围内"))
     start = plan.publicity_starts_at
     closes = lc.publicity_closes(start, plan.publicity_days) if start else None
     if start is None or not lc.phase_allows("object", topic.status, timezone.now(), start, closes):
-        raise PhaseClosed(_("不在公示期内，不能提出异议"), code="not_in_publicity")
+        raise PhaseClosed(_("不在公示期内，不能提出异议"), code=Code.NOT_IN_PUBLICITY)
     text = clean_or_fail(body, label=_("异议"), max_length=2000, field="body", required=_("请写明异议内容"))
     objection = Objection.objects.create(community_id=topic.community_id, topic=topic, author=actor, body=text)
     audit.record(
@@ -198,9 +185,9 @@ def objection_file(*, actor: Any, topic: Topic, body: str) -> Objection:
 
 
 @transaction.atomic
-def objection_answer(*, actor: Any, objection: Objection, answer: str) -> Objection:
+def objection_answer(*, actor: User, objection: Objection, answer: str) -> Objection:
     objection = Objection.objects.select_for_update().select_related("topic").get(pk=objection.pk)
-    if not _can_manage(actor, objection.topic):
+    if not can_manage_topic(actor, objection.topic):
         raise PermissionDenied()
     before = {"answer": objection.answer}
     objection.answer = clean_or_fail(answer, label=_("答复"), max_length=2000, field="answer", required=_("请填写答复"))

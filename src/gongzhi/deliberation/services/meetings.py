@@ -8,7 +8,6 @@ MEETING_RECORD (staff, and building heads / group heads in their place) take att
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, PhaseClosed, ValidationFailed, clean_or_fail
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import grants_allowing
+from gongzhi.core.models import User
+from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import (
     Attendance,
     AttendanceMethod,
@@ -28,6 +27,7 @@ from gongzhi.deliberation.models import (
     SuggestionStatus,
     Topic,
 )
+from gongzhi.deliberation.predicates import can_manage_meeting, can_manage_place, can_record_meeting
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place, PlaceKind
 
@@ -36,8 +36,6 @@ __all__ = [
     "SIGNIN_CLOSES_AFTER",
     "SIGNIN_OPENS_BEFORE",
     "attendance_record",
-    "can_manage_meeting",
-    "can_record_meeting",
     "meeting_cancel",
     "meeting_mark_held",
     "meeting_schedule",
@@ -69,18 +67,6 @@ MEETING_PLACE_KINDS = frozenset(
 )
 
 
-def _grant_reaches(actor: Any, action: Action, path: str) -> bool:
-    return any(g.place_path and path.startswith(g.place_path) for g in grants_allowing(actor, action))
-
-
-def can_manage_meeting(actor: Any, meeting: Meeting) -> bool:
-    return _grant_reaches(actor, Action.TOPIC_MANAGE, meeting.place_path)
-
-
-def can_record_meeting(actor: Any, meeting: Meeting) -> bool:
-    return _grant_reaches(actor, Action.MEETING_RECORD, meeting.place_path)
-
-
 def signin_window(meeting: Meeting) -> tuple[datetime.datetime, datetime.datetime]:
     return meeting.starts_at - SIGNIN_OPENS_BEFORE, meeting.starts_at + SIGNIN_CLOSES_AFTER
 
@@ -90,31 +76,31 @@ def _locked(meeting: Meeting) -> Meeting:
     return locked
 
 
-def _managed(actor: Any, meeting: Meeting) -> Meeting:
+def _managed(actor: User, meeting: Meeting) -> Meeting:
     meeting = _locked(meeting)
     if not can_manage_meeting(actor, meeting):
         raise PermissionDenied(_("只有社区工作人员可以管理会议"))
     return meeting
 
 
-def _recorded(actor: Any, meeting: Meeting) -> Meeting:
+def _recorded(actor: User, meeting: Meeting) -> Meeting:
     meeting = _locked(meeting)
     if not can_record_meeting(actor, meeting):
         raise PermissionDenied(_("您不能为该会议登记"))
     if meeting.status == MeetingStatus.CANCELLED:
-        raise PhaseClosed(_("会议已取消"), code="cancelled")
+        raise PhaseClosed(_("会议已取消"), code=Code.CANCELLED)
     return meeting
 
 
 def _started(meeting: Meeting, now: datetime.datetime) -> None:
     if now < meeting.starts_at - SIGNIN_OPENS_BEFORE:
-        raise PhaseClosed(_("会议尚未开始"), code="not_started")
+        raise PhaseClosed(_("会议尚未开始"), code=Code.NOT_STARTED)
 
 
 @transaction.atomic
 def meeting_schedule(
     *,
-    actor: Any,
+    actor: User,
     place: Place,
     kind: str,
     title: str,
@@ -123,16 +109,16 @@ def meeting_schedule(
     topic: Topic | None = None,
 ) -> Meeting:
     if place.community_id is None or place.kind not in MEETING_PLACE_KINDS:
-        raise ValidationFailed(_("请选择社区、小区、院落、楼栋、村或村民小组"), code="bad_place")
-    if not _grant_reaches(actor, Action.TOPIC_MANAGE, place.path):
+        raise ValidationFailed(_("请选择社区、小区、院落、楼栋、村或村民小组"), code=Code.BAD_PLACE)
+    if not can_manage_place(actor, place.path):
         raise PermissionDenied(_("只有社区工作人员可以安排会议"))
     if kind not in MeetingKind.values:
-        raise ValidationFailed(_("请选择会议类型"), code="bad_kind", extra={"field": "kind"})
+        raise ValidationFailed(_("请选择会议类型"), code=Code.BAD_KIND, extra={"field": "kind"})
     now = timezone.now()
     if not now - SCHEDULE_PAST_LIMIT <= starts_at <= now + SCHEDULE_FUTURE_LIMIT:
-        raise ValidationFailed(_("会议时间须在前后一年之内"), code="bad_time", extra={"field": "starts_at"})
+        raise ValidationFailed(_("会议时间须在前后一年之内"), code=Code.BAD_TIME, extra={"field": "starts_at"})
     if topic is not None and (topic.community_id != place.community_id or not place.path.startswith(topic.place_path)):
-        raise ValidationFailed(_("会议范围须在议题范围之内"), code="bad_topic", extra={"field": "topic"})
+        raise ValidationFailed(_("会议范围须在议题范围之内"), code=Code.BAD_TOPIC, extra={"field": "topic"})
     meeting = Meeting.objects.create(
         community_id=place.community_id,
         place=place,
@@ -164,29 +150,29 @@ def meeting_schedule(
 
 def _add_attendance(meeting: Meeting, attendance: Attendance) -> Attendance:
     if attendance.person_id and Attendance.objects.filter(meeting=meeting, person_id=attendance.person_id).exists():
-        raise Duplicate(_("已签到，无需重复签到"), code="already_signed_in")
+        raise Duplicate(_("已签到，无需重复签到"), code=Code.ALREADY_SIGNED_IN)
     try:
         with transaction.atomic():
             attendance.save()
     except IntegrityError as exc:  # the constraint is the last word if a lock was ever bypassed
-        raise Duplicate(_("已签到，无需重复签到"), code="already_signed_in") from exc
+        raise Duplicate(_("已签到，无需重复签到"), code=Code.ALREADY_SIGNED_IN) from exc
     return attendance
 
 
 @transaction.atomic
-def meeting_sign_in(*, actor: Any, meeting: Meeting, token: str) -> Attendance:
+def meeting_sign_in(*, actor: User, meeting: Meeting, token: str) -> Attendance:
     """A resident scans the poster: once, while the meeting is on, and only as themselves."""
     meeting = _locked(meeting)
     if not token or token != meeting.signin_token:
-        raise NotFound(_("签到码无效"), code="bad_token")
+        raise NotFound(_("签到码无效"), code=Code.BAD_TOKEN)
     if meeting.status == MeetingStatus.CANCELLED:
-        raise PhaseClosed(_("会议已取消，不能签到"), code="cancelled")
+        raise PhaseClosed(_("会议已取消，不能签到"), code=Code.CANCELLED)
     opens, closes = signin_window(meeting)
     now = timezone.now()
     if now < opens:
-        raise PhaseClosed(_("签到尚未开始：会议开始前两小时起可以扫码签到"), code="too_early")
+        raise PhaseClosed(_("签到尚未开始：会议开始前两小时起可以扫码签到"), code=Code.TOO_EARLY)
     if now > closes:
-        raise PhaseClosed(_("签到已结束：请找工作人员补登"), code="too_late")
+        raise PhaseClosed(_("签到已结束：请找工作人员补登"), code=Code.TOO_LATE)
     person = (
         Person.objects.filter(account_id=actor.pk, community_id=meeting.community_id)
         .order_by("id")
@@ -194,9 +180,9 @@ def meeting_sign_in(*, actor: Any, meeting: Meeting, token: str) -> Attendance:
         .first()
     )
     if person is None:
-        raise PermissionDenied(_("您的账号尚未关联本社区的居民信息，请找工作人员代为签到"), code="no_person")
+        raise PermissionDenied(_("您的账号尚未关联本社区的居民信息，请找工作人员代为签到"), code=Code.NO_PERSON)
     if not (person.place_path or "").startswith(meeting.place_path):
-        raise PermissionDenied(_("您不在该会议的范围内，请找工作人员登记"), code="not_in_place")
+        raise PermissionDenied(_("您不在该会议的范围内，请找工作人员登记"), code=Code.NOT_IN_PLACE)
     attendance = _add_attendance(
         meeting,
         Attendance(
@@ -220,12 +206,12 @@ def meeting_sign_in(*, actor: Any, meeting: Meeting, token: str) -> Attendance:
 
 
 @transaction.atomic
-def attendance_record(*, actor: Any, meeting: Meeting, person: Person | None = None, name: str = "") -> Attendance:
+def attendance_record(*, actor: User, meeting: Meeting, person: Person | None = None, name: str = "") -> Attendance:
     """Staff or a building head enters a resident found in the meeting's place, or a guest by name."""
     meeting = _recorded(actor, meeting)
     if person is not None:
         if person.community_id != meeting.community_id or not person.place_path.startswith(meeting.place_path):
-            raise NotFound(_("该居民不在会议范围内"), code="not_in_place")
+            raise NotFound(_("该居民不在会议范围内"), code=Code.NOT_IN_PLACE)
         row = Attendance(
             community_id=meeting.community_id,
             meeting=meeting,
@@ -242,7 +228,7 @@ def attendance_record(*, actor: Any, meeting: Meeting, person: Person | None = N
             max_length=50,
             field="name",
             required=_("请选择居民或填写来宾姓名"),
-            required_code="no_name",
+            required_code=Code.NO_NAME,
         )
         row = Attendance(
             community_id=meeting.community_id,
@@ -264,10 +250,10 @@ def attendance_record(*, actor: Any, meeting: Meeting, person: Person | None = N
 
 
 @transaction.atomic
-def meeting_mark_held(*, actor: Any, meeting: Meeting) -> Meeting:
+def meeting_mark_held(*, actor: User, meeting: Meeting) -> Meeting:
     meeting = _managed(actor, meeting)
     if meeting.status != MeetingStatus.SCHEDULED:
-        raise PhaseClosed(_("只有待召开的会议可以标记为已召开"), code="bad_step")
+        raise PhaseClosed(_("只有待召开的会议可以标记为已召开"), code=Code.BAD_STEP)
     _started(meeting, timezone.now())
     meeting.status = MeetingStatus.HELD
     meeting.save(update_fields=["status", "updated_at"])
@@ -283,17 +269,17 @@ def meeting_mark_held(*, actor: Any, meeting: Meeting) -> Meeting:
 
 
 @transaction.atomic
-def meeting_cancel(*, actor: Any, meeting: Meeting, reason: str) -> Meeting:
+def meeting_cancel(*, actor: User, meeting: Meeting, reason: str) -> Meeting:
     meeting = _managed(actor, meeting)
     if meeting.status != MeetingStatus.SCHEDULED:
-        raise PhaseClosed(_("只有待召开的会议可以取消"), code="bad_step")
+        raise PhaseClosed(_("只有待召开的会议可以取消"), code=Code.BAD_STEP)
     meeting.cancel_reason = clean_or_fail(
         reason,
         label=_("取消原因"),
         max_length=200,
         field="reason",
         required=_("请填写取消原因"),
-        required_code="reason_required",
+        required_code=Code.REASON_REQUIRED,
     )
     meeting.status = MeetingStatus.CANCELLED
     meeting.save(update_fields=["status", "cancel_reason", "updated_at"])
@@ -309,7 +295,7 @@ def meeting_cancel(*, actor: Any, meeting: Meeting, reason: str) -> Meeting:
 
 
 @transaction.atomic
-def minutes_record(*, actor: Any, meeting: Meeting, minutes: str) -> Meeting:
+def minutes_record(*, actor: User, meeting: Meeting, minutes: str) -> Meeting:
     """The minutes after the meeting; each edit keeps the previous text in the audit log. Recording minutes of a
     meeting still marked 待召开 marks it held: minutes are the proof it took place."""
     meeting = _recorded(actor, meeting)
@@ -321,7 +307,7 @@ def minutes_record(*, actor: Any, meeting: Meeting, minutes: str) -> Meeting:
         max_length=20000,
         field="minutes",
         required=_("请填写会议纪要"),
-        required_code="minutes_required",
+        required_code=Code.MINUTES_REQUIRED,
     )
     before = {"minutes": meeting.minutes, "status": meeting.status}
     meeting.minutes, meeting.minutes_by, meeting.minutes_at = text, actor, now
@@ -340,7 +326,7 @@ def minutes_record(*, actor: Any, meeting: Meeting, minutes: str) -> Meeting:
 
 
 @transaction.atomic
-def suggestion_add(*, actor: Any, meeting: Meeting, body: str, raised_by: str = "", category: str = "") -> Suggestion:
+def suggestion_add(*, actor: User, meeting: Meeting, body: str, raised_by: str = "", category: str = "") -> Suggestion:
     """A suggestion raised at the meeting, entered on the resident's behalf (the name is optional)."""
     meeting = _recorded(actor, meeting)
     _started(meeting, timezone.now())
@@ -364,17 +350,17 @@ def suggestion_add(*, actor: Any, meeting: Meeting, body: str, raised_by: str = 
 
 @transaction.atomic
 def suggestion_respond(
-    *, actor: Any, suggestion: Suggestion, status: str, response: str, topic: Topic | None = None
+    *, actor: User, suggestion: Suggestion, status: str, response: str, topic: Topic | None = None
 ) -> Suggestion:
     """The community's answer: adopted, made into a topic (linked), or answered; the answer is shown to residents."""
     suggestion = Suggestion.objects.select_for_update().select_related("meeting").get(pk=suggestion.pk)
     if not can_manage_meeting(actor, suggestion.meeting):
         raise PermissionDenied(_("只有社区工作人员可以答复建议"))
     if status not in (SuggestionStatus.ADOPTED, SuggestionStatus.TOPIC, SuggestionStatus.ANSWERED):
-        raise ValidationFailed(_("请选择处理结果"), code="bad_status", extra={"field": "status"})
+        raise ValidationFailed(_("请选择处理结果"), code=Code.BAD_STATUS, extra={"field": "status"})
     if status == SuggestionStatus.TOPIC:
         if topic is None:
-            raise ValidationFailed(_("转为议题须选择议题"), code="no_topic", extra={"field": "topic"})
+            raise ValidationFailed(_("转为议题须选择议题"), code=Code.NO_TOPIC, extra={"field": "topic"})
         if topic.community_id != suggestion.community_id:
             raise NotFound()
     text = clean_or_fail(
@@ -383,7 +369,7 @@ def suggestion_respond(
         max_length=1000,
         field="response",
         required=_("请填写答复") if status == SuggestionStatus.ANSWERED else None,
-        required_code="response_required",
+        required_code=Code.RESPONSE_REQUIRED,
     )
     before = {"status": suggestion.status, "response": suggestion.response, "topic": suggestion.topic_id}
     suggestion.status, suggestion.response = status, text

@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.errors import Duplicate, NotFound, PermissionDenied, PhaseClosed, ValidationFailed, clean_or_fail
+from gongzhi.core.models import User
+from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import OpinionStatement, OpinionVote, Procedure, StatementStatus, Topic
-from gongzhi.deliberation.services.topics import _can_manage, _in_audience
+from gongzhi.deliberation.predicates import can_manage_topic, in_topic_audience
 from gongzhi.people.models import Person
 from gongzhi.rules import topic_lifecycle as lc
 
@@ -48,7 +50,7 @@ def _opinion_topic(topic: Topic, feature: str) -> Topic:
     """The topic as it is now; refuses topics of another procedure and closed phases."""
     fresh: Topic = Topic.objects.get(pk=topic.pk)
     if fresh.procedure != Procedure.OPINION:
-        raise PhaseClosed(_("该议题不是民意征集"), code="not_opinion")
+        raise PhaseClosed(_("该议题不是民意征集"), code=Code.NOT_OPINION)
     if not lc.phase_allows(feature, fresh.status, timezone.now()):
         message = _("当前阶段不能提交观点") if feature == "statement" else _("当前阶段不能作答")
         raise PhaseClosed(message)
@@ -63,7 +65,7 @@ def _forget_map(topic_id: int) -> None:
 
 def _stance(stance: str) -> int:
     if stance not in STANCES:
-        raise ValidationFailed(_("请选择同意、不同意或跳过"), code="bad_stance")
+        raise ValidationFailed(_("请选择同意、不同意或跳过"), code=Code.BAD_STANCE)
     return STANCES[stance]
 
 
@@ -77,29 +79,34 @@ def _locked_statement(statement: OpinionStatement) -> OpinionStatement:
 
 
 @transaction.atomic
-def statement_add(*, actor: Any, topic: Topic, text: str) -> OpinionStatement:
+def statement_add(*, actor: User, topic: Topic, text: str) -> OpinionStatement:
     """Staff seed statements that are approved at once; residents of the audience submit ones that wait for
     moderation. The same text twice (ignoring spaces, punctuation, case) is refused, by a unique key."""
     topic = _opinion_topic(topic, "statement")
-    staff = _can_manage(actor, topic)
-    if not (staff or _in_audience(actor, topic)):
+    staff = can_manage_topic(actor, topic)
+    if not (staff or in_topic_audience(actor, topic)):
         raise PermissionDenied(_("您不在该议题的范围内"))
     if len((text or "").strip()) > STATEMENT_MAX:
         raise ValidationFailed(
-            _("观点不能超过140字"), code="too_long", extra={"field": "text", "length": len(text.strip())}
+            _("观点不能超过140字"), code=Code.TOO_LONG, extra={"field": "text", "length": len(text.strip())}
         )
     text = clean_or_fail(
-        text, label=_("观点"), max_length=STATEMENT_MAX, field="text", required=_("观点不能为空"), required_code="empty"
+        text,
+        label=_("观点"),
+        max_length=STATEMENT_MAX,
+        field="text",
+        required=_("观点不能为空"),
+        required_code=Code.EMPTY,
     )
     key = statement_key(text)
     if not key:
-        raise ValidationFailed(_("观点不能只有标点符号"), code="empty", extra={"field": "text"})
-    duplicate = Duplicate(_("已有相同的观点，请直接作答"), code="duplicate_statement", extra={"field": "text"})
+        raise ValidationFailed(_("观点不能只有标点符号"), code=Code.EMPTY, extra={"field": "text"})
+    duplicate = Duplicate(_("已有相同的观点，请直接作答"), code=Code.DUPLICATE_STATEMENT, extra={"field": "text"})
     if OpinionStatement.objects.filter(topic=topic, text_key=key).exists():
         raise duplicate
     pending = OpinionStatement.objects.filter(topic=topic, author=actor, status=StatementStatus.PENDING).count()
     if not staff and pending >= PENDING_MAX:
-        raise ValidationFailed(_("您已有5条观点在等待审核，请审核后再提交"), code="too_many_pending")
+        raise ValidationFailed(_("您已有5条观点在等待审核，请审核后再提交"), code=Code.TOO_MANY_PENDING)
     now = timezone.now()
     statement = OpinionStatement(
         community_id=topic.community_id,
@@ -130,28 +137,30 @@ def statement_add(*, actor: Any, topic: Topic, text: str) -> OpinionStatement:
 
 
 @transaction.atomic
-def statement_moderate(*, actor: Any, statement: OpinionStatement, approve: bool, reason: str = "") -> OpinionStatement:
+def statement_moderate(
+    *, actor: User, statement: OpinionStatement, approve: bool, reason: str = ""
+) -> OpinionStatement:
     """Staff approve a pending (or earlier rejected) statement, or reject one with a reason its author sees. A
     statement rejected after votes keeps them; the map leaves it out the Pol.is way (moderated_out)."""
     statement = _locked_statement(statement)
-    if not _can_manage(actor, statement.topic):
+    if not can_manage_topic(actor, statement.topic):
         raise PermissionDenied(_("只有社区工作人员可以审核观点"))
     _opinion_topic(statement.topic, "statement")
     before = {"status": statement.status, "reason": statement.reject_reason}
     if approve:
         if statement.status == StatementStatus.APPROVED:
-            raise PhaseClosed(_("该观点已经通过审核"), code="already_moderated")
+            raise PhaseClosed(_("该观点已经通过审核"), code=Code.ALREADY_MODERATED)
         statement.status, statement.reject_reason = StatementStatus.APPROVED, ""
     else:
         if statement.status == StatementStatus.REJECTED:
-            raise PhaseClosed(_("该观点已经未通过审核"), code="already_moderated")
+            raise PhaseClosed(_("该观点已经未通过审核"), code=Code.ALREADY_MODERATED)
         statement.reject_reason = clean_or_fail(
             reason,
             label=_("理由"),
             max_length=200,
             field="reason",
             required=_("不通过须写明理由"),
-            required_code="reason_required",
+            required_code=Code.REASON_REQUIRED,
         )
         statement.status = StatementStatus.REJECTED
     statement.moderated_by, statement.moderated_at = actor, timezone.now()
@@ -203,17 +212,17 @@ def _upsert(
 
 def _votable(statement: OpinionStatement) -> None:
     if statement.status != StatementStatus.APPROVED:
-        raise PhaseClosed(_("该观点尚未通过审核，不能作答"), code="not_approved")
+        raise PhaseClosed(_("该观点尚未通过审核，不能作答"), code=Code.NOT_APPROVED)
 
 
 @transaction.atomic
-def statement_vote(*, actor: Any, statement: OpinionStatement, stance: str) -> OpinionVote:
+def statement_vote(*, actor: User, statement: OpinionStatement, stance: str) -> OpinionVote:
     """A participant (a logged-in member of the topic's audience) answers agree, disagree or pass; answering
     again replaces the earlier answer, and the audit keeps both."""
     value = _stance(stance)
     statement = _locked_statement(statement)
     topic = _opinion_topic(statement.topic, "opine")
-    if not _in_audience(actor, topic):
+    if not in_topic_audience(actor, topic):
         raise PermissionDenied(_("您不在该议题的范围内"))
     _votable(statement)
     vote, before = _upsert(statement=statement, voter=actor, person=None, value=value, entered_by=actor)
@@ -231,20 +240,20 @@ def statement_vote(*, actor: Any, statement: OpinionStatement, stance: str) -> O
 
 @transaction.atomic
 def questionnaire_enter(
-    *, actor: Any, topic: Topic, person: Person, answers: Mapping[int, str], sheet_no: str = ""
+    *, actor: User, topic: Topic, person: Person, answers: Mapping[int, str], sheet_no: str = ""
 ) -> list[OpinionVote]:
     """Staff enter a resident's paper questionnaire: statement id → stance. The answers count as the
     resident's (as their account's if they have one, so one person is one participant); audited on behalf of
     the resident. Blank answers are left as they were."""
     topic = _opinion_topic(topic, "opine")
-    if not _can_manage(actor, topic):
+    if not can_manage_topic(actor, topic):
         raise PermissionDenied(_("只有社区工作人员可以录入纸质问卷"))
     person = Person.objects.get(pk=person.pk)  # whether they have an account now, not when the caller read it
     if person.community_id != topic.community_id or not (person.place_path or "").startswith(topic.place_path):
-        raise PermissionDenied(_("该居民不在本议题的范围内"), code="not_in_audience")
+        raise PermissionDenied(_("该居民不在本议题的范围内"), code=Code.NOT_IN_AUDIENCE)
     chosen = {int(k): _stance(v) for k, v in answers.items() if v != ""}
     if not chosen:
-        raise ValidationFailed(_("问卷上没有作答"), code="no_answers")
+        raise ValidationFailed(_("问卷上没有作答"), code=Code.NO_ANSWERS)
     sheet = clean_or_fail(sheet_no, label=_("问卷编号"), max_length=40, field="sheet_no")
     statements = {
         s.pk: s for s in OpinionStatement.objects.select_for_update().filter(topic=topic, pk__in=chosen).order_by("pk")
@@ -275,7 +284,7 @@ def questionnaire_enter(
     return votes
 
 
-def on_decide(*, actor: Any, topic: Topic) -> None:
+def on_decide(*, actor: User, topic: Topic) -> None:
     """Called by topic_decide inside its transaction, with the topic locked: freezes the map as it stands into
     topic.result (saved by topic_decide), so the recorded outcome never changes afterwards."""
     from gongzhi.deliberation.selectors.opinion import frozen_summary, map_summary

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -20,8 +19,8 @@ from gongzhi.core.errors import (
     ValidationFailed,
     clean_or_fail,
 )
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import user_can_at
+from gongzhi.core.models import User
+from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import (
     Comment,
     ElevatorPlan,
@@ -31,8 +30,14 @@ from gongzhi.deliberation.models import (
     Status,
     Topic,
     TopicEvent,
-    ancestor_paths,
 )
+from gongzhi.deliberation.predicates import (
+    can_manage_topic,
+    can_propose_topic,
+    can_revise_topic,
+    can_take_part_in_topic,
+)
+from gongzhi.deliberation.services.locks import topic_lock, topic_lock_for_manager
 from gongzhi.places.models import Place
 from gongzhi.rules import topic_lifecycle as lc
 
@@ -43,43 +48,12 @@ WINDOWED_PROCEDURES = VOTING_PROCEDURES | {Procedure.COCREATION}
 MEETING_PROCEDURES = {Procedure.COUNCIL, Procedure.VILLAGERS, Procedure.VILLAGE_REPS}
 
 
-def _can(actor: Any, action: Action, topic: Topic) -> bool:
-    return user_can_at(actor, action, community_id=topic.community_id, path=topic.place_path)
-
-
-def _can_manage(actor: Any, topic: Topic) -> bool:
-    """Managing needs a manage grant whose subtree holds the topic's place."""
-    from gongzhi.core.scoping import grants_allowing
-
-    return any(
-        g.place_path and topic.place_path.startswith(g.place_path) for g in grants_allowing(actor, Action.TOPIC_MANAGE)
-    )
-
-
-def _in_audience(actor: Any, topic: Topic, action: Action = Action.TOPIC_PARTICIPATE) -> bool:
-    """A participant's node lies inside the topic's place, or the topic's place lies inside their node."""
-    from gongzhi.core.scoping import grants_allowing
-
-    for g in grants_allowing(actor, action):
-        node = g.node_path
-        if node and (node.startswith(topic.place_path) or topic.place_path in ancestor_paths(node)):
-            return True
-        if node is None and g.community_id == topic.community_id:
-            return True
-    return False
-
-
-def _locked(topic: Topic) -> Topic:
-    locked: Topic = Topic.objects.select_for_update().get(pk=topic.pk)
-    return locked
-
-
-def _step(actor: Any, topic: Topic, target: str, note: str = "", fields: list[str] | None = None) -> Topic:
+def _step(actor: User, topic: Topic, target: str, note: str = "", fields: list[str] | None = None) -> Topic:
     """Moves the topic one lifecycle step, records the dated event and the audit entry."""
     try:
         lc.check_transition(topic.status, target)
     except ValueError as exc:
-        raise PhaseClosed(str(exc), code="bad_step") from exc
+        raise PhaseClosed(str(exc), code=Code.BAD_STEP) from exc
     before = topic.status
     topic.status = target
     topic.save(update_fields=["status", "updated_at", *(fields or [])])
@@ -98,12 +72,12 @@ def _step(actor: Any, topic: Topic, target: str, note: str = "", fields: list[st
 
 
 @transaction.atomic
-def topic_propose(*, actor: Any, place: Place, title: str, summary: str) -> Topic:
+def topic_propose(*, actor: User, place: Place, title: str, summary: str) -> Topic:
     """Anyone of the place's audience may propose; staff anywhere in their scope."""
     if place.community_id is None:
         raise ValidationFailed(_("请选择社区内的地点"))
     probe = Topic(community_id=place.community_id, place=place, place_path=place.path)
-    if not (_can_manage(actor, probe) or _in_audience(actor, probe, Action.TOPIC_PROPOSE)):
+    if not can_propose_topic(actor, probe):
         raise PermissionDenied(_("您不在该议题的范围内"))
     topic = Topic(
         community_id=place.community_id,
@@ -127,45 +101,38 @@ def topic_propose(*, actor: Any, place: Place, title: str, summary: str) -> Topi
     return topic
 
 
-def _managed(actor: Any, topic: Topic) -> Topic:
-    topic = _locked(topic)
-    if not _can_manage(actor, topic):
-        raise PermissionDenied()
-    return topic
+@transaction.atomic
+def topic_accept(*, actor: User, topic: Topic) -> Topic:
+    return _step(actor, topic_lock_for_manager(actor, topic), Status.ACCEPTED)
 
 
 @transaction.atomic
-def topic_accept(*, actor: Any, topic: Topic) -> Topic:
-    return _step(actor, _managed(actor, topic), Status.ACCEPTED)
-
-
-@transaction.atomic
-def topic_decline(*, actor: Any, topic: Topic, reason: str) -> Topic:
+def topic_decline(*, actor: User, topic: Topic, reason: str) -> Topic:
     """Declining needs a public reason."""
-    topic = _managed(actor, topic)
+    topic = topic_lock_for_manager(actor, topic)
     reason = clean_or_fail(
         reason,
         label=_("理由"),
         max_length=500,
         field="reason",
         required=_("不予列入须写明理由"),
-        required_code="reason_required",
+        required_code=Code.REASON_REQUIRED,
     )
     topic.decline_reason = reason
     return _step(actor, topic, Status.DECLINED, reason, ["decline_reason"])
 
 
 @transaction.atomic
-def topic_publish(*, actor: Any, topic: Topic, procedure: str, body: str, matter: str = "") -> Topic:
+def topic_publish(*, actor: User, topic: Topic, procedure: str, body: str, matter: str = "") -> Topic:
     """Publishes the materials as version 1 and fixes the procedure the topic will be decided by."""
-    topic = _managed(actor, topic)
+    topic = topic_lock_for_manager(actor, topic)
     if procedure not in Procedure.values:
-        raise ValidationFailed(_("请选择议事规则"), code="bad_procedure")
+        raise ValidationFailed(_("请选择议事规则"), code=Code.BAD_PROCEDURE)
     if procedure == Procedure.OWNERS and matter not in Matter.values:
-        raise ValidationFailed(_("业主共同决定须选择事项类别"), code="bad_matter")
+        raise ValidationFailed(_("业主共同决定须选择事项类别"), code=Code.BAD_MATTER)
     if procedure == Procedure.ELEVATOR:
         if topic.place.kind != "unit":
-            raise ValidationFailed(_("加装电梯的议题须建在一个单元上"), code="not_a_unit")
+            raise ValidationFailed(_("加装电梯的议题须建在一个单元上"), code=Code.NOT_A_UNIT)
         matter = Matter.MAJOR  # local rules apply the Art. 278 (六)-(八) thresholds to the unit's owners
     topic.procedure = procedure
     topic.matter = matter if procedure in VOTING_PROCEDURES else ""
@@ -175,35 +142,35 @@ def topic_publish(*, actor: Any, topic: Topic, procedure: str, body: str, matter
 
 
 @transaction.atomic
-def topic_start_discussion(*, actor: Any, topic: Topic) -> Topic:
-    return _step(actor, _managed(actor, topic), Status.DISCUSSION)
+def topic_start_discussion(*, actor: User, topic: Topic) -> Topic:
+    return _step(actor, topic_lock_for_manager(actor, topic), Status.DISCUSSION)
 
 
 @transaction.atomic
 def topic_open_voting(
-    *, actor: Any, topic: Topic, closes_at: datetime.datetime, opens_at: datetime.datetime | None = None
+    *, actor: User, topic: Topic, closes_at: datetime.datetime, opens_at: datetime.datetime | None = None
 ) -> Topic:
-    topic = _managed(actor, topic)
+    topic = topic_lock_for_manager(actor, topic)
     if topic.procedure not in WINDOWED_PROCEDURES:
-        raise PhaseClosed(_("该议题的议事规则不需要表决"), code="no_vote")
+        raise PhaseClosed(_("该议题的议事规则不需要表决"), code=Code.NO_VOTE)
     if topic.procedure == Procedure.ELEVATOR and not ElevatorPlan.objects.filter(topic=topic).exists():
-        raise PhaseClosed(_("请先填写加装电梯方案（造价与分摊系数）"), code="no_plan")
+        raise PhaseClosed(_("请先填写加装电梯方案（造价与分摊系数）"), code=Code.NO_PLAN)
     opens_at = opens_at or timezone.now()
     if closes_at <= opens_at:
-        raise ValidationFailed(_("表决截止时间须晚于开始时间"), code="bad_window")
+        raise ValidationFailed(_("表决截止时间须晚于开始时间"), code=Code.BAD_WINDOW)
     topic.voting_opens_at, topic.voting_closes_at = opens_at, closes_at
     return _step(actor, topic, Status.VOTING, "", ["voting_opens_at", "voting_closes_at"])
 
 
 @transaction.atomic
-def topic_decide(*, actor: Any, topic: Topic, resolution: str) -> Topic:
+def topic_decide(*, actor: User, topic: Topic, resolution: str) -> Topic:
     """Records the resolution; an owners' vote is tallied when its window has closed, and the tally is kept."""
-    from gongzhi.deliberation.selectors import tally
+    from gongzhi.deliberation.selectors.topics import tally
     from gongzhi.deliberation.services import assemblies, cocreation, opinion
 
-    topic = _managed(actor, topic)
+    topic = topic_lock_for_manager(actor, topic)
     if topic.status == Status.VOTING and topic.voting_closes_at and timezone.now() < topic.voting_closes_at:
-        raise PhaseClosed(_("表决尚未截止，不能形成决议"), code="voting_open")
+        raise PhaseClosed(_("表决尚未截止，不能形成决议"), code=Code.VOTING_OPEN)
     if topic.procedure in VOTING_PROCEDURES and topic.status == Status.VOTING:
         topic.result = tally(topic=topic).as_json()
         if topic.procedure == Procedure.ELEVATOR:
@@ -224,15 +191,15 @@ def topic_decide(*, actor: Any, topic: Topic, resolution: str) -> Topic:
 
 
 @transaction.atomic
-def topic_start_implementing(*, actor: Any, topic: Topic, note: str = "") -> Topic:
+def topic_start_implementing(*, actor: User, topic: Topic, note: str = "") -> Topic:
     note = clean_or_fail(note, label=_("说明"), max_length=500)
-    return _step(actor, _managed(actor, topic), Status.IMPLEMENTING, note)
+    return _step(actor, topic_lock_for_manager(actor, topic), Status.IMPLEMENTING, note)
 
 
 @transaction.atomic
-def topic_report(*, actor: Any, topic: Topic, report: str) -> Topic:
+def topic_report(*, actor: User, topic: Topic, report: str) -> Topic:
     """The result reported back publicly: the last step."""
-    topic = _managed(actor, topic)
+    topic = topic_lock_for_manager(actor, topic)
     topic.report = clean_or_fail(
         report, label=_("结果反馈"), max_length=5000, field="report", required=_("请填写结果反馈")
     )
@@ -240,11 +207,11 @@ def topic_report(*, actor: Any, topic: Topic, report: str) -> Topic:
 
 
 @transaction.atomic
-def topic_pin_hot(*, actor: Any, topic: Topic, month: datetime.date) -> Topic:
+def topic_pin_hot(*, actor: User, topic: Topic, month: datetime.date) -> Topic:
     """The community's 每月热议: one a month; pinning another topic for the month moves the pin."""
-    topic = _managed(actor, topic)
+    topic = topic_lock_for_manager(actor, topic)
     if topic.status in (Status.PROPOSED, Status.DECLINED):
-        raise PhaseClosed(_("只有已列入议程的议题可以设为每月热议"), code="not_public")
+        raise PhaseClosed(_("只有已列入议程的议题可以设为每月热议"), code=Code.NOT_PUBLIC)
     first = month.replace(day=1)
     previous = Topic.objects.select_for_update().filter(community_id=topic.community_id, hot_month=first).first()
     if previous is not None and previous.pk != topic.pk:
@@ -262,7 +229,7 @@ def topic_pin_hot(*, actor: Any, topic: Topic, month: datetime.date) -> Topic:
     return topic
 
 
-def _add_version(actor: Any, topic: Topic, body: str, note: str) -> ProposalVersion:
+def _add_version(actor: User, topic: Topic, body: str, note: str) -> ProposalVersion:
     body = clean_or_fail(body, label=_("方案"), max_length=20000, field="body", required=_("方案内容不能为空"))
     number = (topic.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = ProposalVersion.objects.create(
@@ -278,16 +245,11 @@ def _add_version(actor: Any, topic: Topic, body: str, note: str) -> ProposalVers
     return version
 
 
-def can_revise(actor: Any, topic: Topic) -> bool:
-    """Staff of the place, or a building head of it, may put up a new round of the proposal."""
-    return _can(actor, Action.TOPIC_REVISE, topic) and (_can_manage(actor, topic) or _in_audience(actor, topic))
-
-
 @transaction.atomic
-def version_add(*, actor: Any, topic: Topic, body: str, change_note: str) -> ProposalVersion:
+def version_add(*, actor: User, topic: Topic, body: str, change_note: str) -> ProposalVersion:
     """A new round of the proposal, by staff or the building heads of its place, while it is being discussed."""
-    topic = _locked(topic)
-    if not can_revise(actor, topic):
+    topic = topic_lock(topic)
+    if not can_revise_topic(actor, topic):
         raise PermissionDenied()
     if not lc.phase_allows("revise", topic.status, timezone.now()):
         raise PhaseClosed(_("当前阶段不能修改方案"))
@@ -299,10 +261,10 @@ def version_add(*, actor: Any, topic: Topic, body: str, change_note: str) -> Pro
 
 @transaction.atomic
 def comment_post(
-    *, actor: Any, topic: Topic, body: str, version: ProposalVersion | None = None, parent: Comment | None = None
+    *, actor: User, topic: Topic, body: str, version: ProposalVersion | None = None, parent: Comment | None = None
 ) -> Comment:
     topic = Topic.objects.get(pk=topic.pk)  # the phase as it is now, not as the caller last read it
-    if not (_in_audience(actor, topic) or _can_manage(actor, topic)):
+    if not can_take_part_in_topic(actor, topic):
         raise PermissionDenied(_("您不在该议题的范围内"))
     if not lc.phase_allows("comment", topic.status, timezone.now()):
         raise PhaseClosed(_("当前阶段不能发表意见"))
@@ -323,10 +285,10 @@ def comment_post(
 
 
 @transaction.atomic
-def comment_hide(*, actor: Any, comment: Comment, reason: str) -> Comment:
+def comment_hide(*, actor: User, comment: Comment, reason: str) -> Comment:
     """Moderation hides a comment with a reason; the text stays in the record."""
     comment = Comment.objects.select_for_update().select_related("topic").get(pk=comment.pk)
-    if not _can_manage(actor, comment.topic):
+    if not can_manage_topic(actor, comment.topic):
         raise PermissionDenied()
     comment.hidden_reason = clean_or_fail(
         reason,
@@ -334,7 +296,7 @@ def comment_hide(*, actor: Any, comment: Comment, reason: str) -> Comment:
         max_length=200,
         field="reason",
         required=_("隐藏意见须写明理由"),
-        required_code="reason_required",
+        required_code=Code.REASON_REQUIRED,
     )
     comment.hidden = True
     comment.save(update_fields=["hidden", "hidden_reason"])

@@ -12,17 +12,43 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
-from gongzhi.core.http import actor_of
-from gongzhi.core.pages import page_context
-from gongzhi.deliberation import selectors, services
+from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.models import User
+from gongzhi.core.pages import community_page, message_call, page_context
+from gongzhi.deliberation import predicates
+from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import BodyKind, Choice, MeetingStatus, MemberRole, Status, Topic
-from gongzhi.places import selectors as place_selectors
+from gongzhi.deliberation.selectors import assemblies as assemblies_selectors
+from gongzhi.deliberation.selectors.assemblies import (
+    body_get,
+    body_members,
+    body_rules,
+    person_by_id_number,
+    resolution_figures,
+    resolution_get,
+    resolution_history,
+    resolution_votes,
+    topic_meetings,
+    topic_resolution,
+)
+from gongzhi.deliberation.selectors.topics import topic_get
+from gongzhi.deliberation.services.assemblies import (
+    body_create,
+    body_member_add,
+    body_member_end,
+    body_set_rules,
+    member_vote_void,
+    member_votes_record,
+    resolution_create,
+    vote_count_record,
+    vote_count_void,
+)
+from gongzhi.deliberation.services.topics import MEETING_PROCEDURES
 from gongzhi.places.models import Place, PlaceKind
 from gongzhi.rules import assembly
 
@@ -39,7 +65,6 @@ __all__ = [
     "resolution_detail",
     "resolution_new",
     "result",
-    "urlpatterns",
 ]
 
 # A council's rules of procedure, offered as the shares people use (the law's 过半数 and 三分之二以上, and 3/4).
@@ -84,21 +109,12 @@ class CountForm(forms.Form):
     abstain = forms.IntegerField(label=gettext_lazy("弃权"), min_value=0)
 
 
-def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**page_context(request, community), "nav": "topics", **extra}
-
-
 def _attempt(request: HttpRequest, write: Callable[[], Any], done: str) -> bool:
-    """Runs one service: refusals the actor may fix show as a message; 403 and 404 stay errors."""
-    try:
-        write()
-    except (PermissionDenied, NotFound):
-        raise
-    except ApplicationError as exc:
-        messages.error(request, str(exc.message))
-        return False
-    messages.success(request, done)
-    return True
+    """`core.pages.message_call` for a write that returns its row, plus the success message when it was saved."""
+    saved = message_call(request, write) is not None
+    if saved:
+        messages.success(request, done)
+    return saved
 
 
 def _share_key(share: assembly.Share) -> str:
@@ -109,17 +125,17 @@ def _share_key(share: assembly.Share) -> str:
 
 
 def _resolution_rows(topic: Topic) -> list[dict[str, Any]]:
-    meetings = selectors.topic_meetings(topic=topic)
+    meetings = topic_meetings(topic=topic)
     rows = []
     for meeting in meetings:
-        resolutions = [(r, selectors.resolution_figures(r)) for r in meeting.resolutions.all()]
+        resolutions = [(r, resolution_figures(r)) for r in meeting.resolutions.all()]
         rows.append({"meeting": meeting, "resolutions": resolutions})
     return rows
 
 
-def panel(request: HttpRequest, actor: Any, topic: Topic) -> dict[str, Any]:
+def panel(request: HttpRequest, actor: User, topic: Topic) -> dict[str, Any]:
     """The context of this procedure's panel on the topic page (template deliberation/_panel_assemblies.html)."""
-    can_manage = services._can_manage(actor, topic)
+    can_manage = predicates.can_manage_topic(actor, topic)
     rows = _resolution_rows(topic)
     held = [row["meeting"] for row in rows if row["meeting"].status == MeetingStatus.HELD]
     decidable = any(f.recorded for row in rows for _r, f in row["resolutions"])
@@ -136,40 +152,34 @@ def panel(request: HttpRequest, actor: Any, topic: Topic) -> dict[str, Any]:
 @login_required
 @require_POST
 def resolution_new(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
-    if topic.procedure not in services.MEETING_PROCEDURES:
+    actor, community = community_page(request, community_id)
+    topic = topic_get(actor=actor, community=community, topic_id=topic_id)
+    if topic.procedure not in MEETING_PROCEDURES:
         raise NotFound()
-    if not services._can_manage(actor, topic):
+    if not predicates.can_manage_topic(actor, topic):
         raise PermissionDenied(_("只有社区工作人员可以记录会议表决"))
     form = ResolutionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择已召开的会议并填写决议事项"))
         return redirect(reverse("deliberation:topic", args=[community.pk, topic.pk]) + "#assembly")
-    meeting = next((m for m in selectors.topic_meetings(topic=topic) if m.pk == form.cleaned_data["meeting"]), None)
+    meeting = next((m for m in topic_meetings(topic=topic) if m.pk == form.cleaned_data["meeting"]), None)
     if meeting is None:
         raise NotFound()
-    made: list[Any] = []
-    ok = _attempt(
-        request,
-        lambda: made.append(
-            services.resolution_create(actor=actor, meeting=meeting, text=form.cleaned_data["text"], topic=topic)
-        ),
-        _("决议事项已登记，请记录表决"),
+    made = message_call(
+        request, resolution_create, actor=actor, meeting=meeting, text=form.cleaned_data["text"], topic=topic
     )
-    if ok:
-        return redirect("deliberation:assembly_resolution", community_id=community.pk, resolution_id=made[0].pk)
+    if made is not None:
+        messages.success(request, _("决议事项已登记，请记录表决"))
+        return redirect("deliberation:assembly_resolution", community_id=community.pk, resolution_id=made.pk)
     return redirect(reverse("deliberation:topic", args=[community.pk, topic.pk]) + "#assembly")
 
 
 # ---------------------------------------------------------------------------------------------- rosters
 
 
-def _bodies_staff(request: HttpRequest, community_id: int) -> tuple[Any, Place]:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    if not selectors.can_manage_bodies(actor, community):
+def _bodies_staff(request: HttpRequest, community_id: int) -> tuple[User, Place]:
+    actor, community = community_page(request, community_id)
+    if not predicates.can_manage_bodies(actor, community):
         raise PermissionDenied(_("只有社区工作人员可以维护议事机构"))
     return actor, community
 
@@ -181,57 +191,53 @@ def body_list(request: HttpRequest, community_id: int) -> HttpResponse:
     form = BodyForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            made: list[Any] = []
             data = form.cleaned_data
-            if _attempt(
-                request,
-                lambda: made.append(
-                    services.body_create(actor=actor, place=community, kind=data["kind"], name=data["name"])
-                ),
-                _("议事机构已设立"),
-            ):
-                return redirect("deliberation:assembly_body", community_id=community.pk, body_id=made[0].pk)
+            made = message_call(
+                request, body_create, actor=actor, place=community, kind=data["kind"], name=data["name"]
+            )
+            if made is not None:
+                messages.success(request, _("议事机构已设立"))
+                return redirect("deliberation:assembly_body", community_id=community.pk, body_id=made.pk)
         else:
             messages.error(request, _("请选择议事机构类别"))
         return redirect("deliberation:assembly_bodies", community_id=community.pk)
     return render(
         request,
         "deliberation/assembly_bodies.html",
-        _context(
+        page_context(
             request,
             community,
-            bodies=list(selectors.body_list(actor=actor, community=community)),
+            nav="topics",
+            bodies=list(assemblies_selectors.body_list(actor=actor, community=community)),
             form=form,
             is_village=community.kind == PlaceKind.VILLAGE,
         ),
     )
 
 
-def _body_write(actor: Any, community: Place, body: Any, post: Any) -> tuple[Callable[[], Any], str]:
+def _body_write(actor: User, community: Place, body: Any, post: Any) -> tuple[Callable[[], Any], str]:
     op = post.get("op", "")
     if op == "add":
         form = MemberForm(post)
         if not form.is_valid():
-            raise ValidationFailed(_("请填写成员的身份证号"), code="bad_member")
+            raise ValidationFailed(_("请填写成员的身份证号"), code=Code.BAD_MEMBER)
         data = form.cleaned_data
-        person = selectors.person_by_id_number(actor=actor, community=community, id_number=data["id_number"])
+        person = person_by_id_number(actor=actor, community=community, id_number=data["id_number"])
         if person is None:
-            raise ValidationFailed(_("本社区没有登记该身份证号的居民"), code="no_person")
+            raise ValidationFailed(_("本社区没有登记该身份证号的居民"), code=Code.NO_PERSON)
         return (
-            lambda: services.body_member_add(
-                actor=actor, body=body, person=person, role=data["role"], since=data.get("since")
-            ),
+            lambda: body_member_add(actor=actor, body=body, person=person, role=data["role"], since=data.get("since")),
             _("成员已登记"),
         )
     if op == "end":
         end = EndForm(post)
         if not end.is_valid():
-            raise ValidationFailed(_("请填写任职终止日期"), code="bad_until")
-        member = next((m for m in selectors.body_members(body=body) if m.pk == end.cleaned_data["member"]), None)
+            raise ValidationFailed(_("请填写任职终止日期"), code=Code.BAD_UNTIL)
+        member = next((m for m in body_members(body=body) if m.pk == end.cleaned_data["member"]), None)
         if member is None:
             raise NotFound()
         return (
-            lambda: services.body_member_end(
+            lambda: body_member_end(
                 actor=actor, member=member, until=end.cleaned_data["until"], reason=end.cleaned_data["reason"]
             ),
             _("任期已终止"),
@@ -239,10 +245,10 @@ def _body_write(actor: Any, community: Place, body: Any, post: Any) -> tuple[Cal
     if op == "rules":
         rules = RulesForm(post)
         if not rules.is_valid():
-            raise ValidationFailed(_("请选择议事规则"), code="bad_rules")
+            raise ValidationFailed(_("请选择议事规则"), code=Code.BAD_RULES)
         quorum, majority = SHARES[rules.cleaned_data["quorum"]][1], SHARES[rules.cleaned_data["majority"]][1]
         return (
-            lambda: services.body_set_rules(actor=actor, body=body, quorum=quorum, majority=majority),
+            lambda: body_set_rules(actor=actor, body=body, quorum=quorum, majority=majority),
             _("议事规则已保存"),
         )
     raise NotFound()
@@ -251,9 +257,8 @@ def _body_write(actor: Any, community: Place, body: Any, post: Any) -> tuple[Cal
 @login_required
 def body_detail(request: HttpRequest, community_id: int, body_id: int) -> HttpResponse:
     """Staff page: a body's roster (serving and past terms) and, for a council, its rules of procedure."""
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    body = selectors.body_get(actor=actor, community=community, body_id=body_id)
+    actor, community = community_page(request, community_id)
+    body = body_get(actor=actor, community=community, body_id=body_id)
     if request.method == "POST":
         try:
             write, done = _body_write(actor, community, body, request.POST)
@@ -262,14 +267,15 @@ def body_detail(request: HttpRequest, community_id: int, body_id: int) -> HttpRe
         else:
             _attempt(request, write, done)
         return redirect("deliberation:assembly_body", community_id=community.pk, body_id=body.pk)
-    quorum, majority = selectors.body_rules(body)
-    members = selectors.body_members(body=body)
+    quorum, majority = body_rules(body)
+    members = body_members(body=body)
     return render(
         request,
         "deliberation/assembly_body.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             body=body,
             members=members,
             serving=sum(1 for m in members if m.until is None),
@@ -293,26 +299,24 @@ def _parse_votes(post: Any) -> dict[int, str]:
     return votes
 
 
-def _resolution_write(actor: Any, resolution: Any, post: Any) -> tuple[Callable[[], Any], str]:
+def _resolution_write(actor: User, resolution: Any, post: Any) -> tuple[Callable[[], Any], str]:
     op = post.get("op", "")
     if op == "votes":
         votes = _parse_votes(post)
-        return lambda: services.member_votes_record(actor=actor, resolution=resolution, votes=votes), _("表决已记录")
+        return lambda: member_votes_record(actor=actor, resolution=resolution, votes=votes), _("表决已记录")
     if op == "void":
-        vote = next(
-            (v for v in selectors.resolution_votes(resolution=resolution) if str(v.pk) == post.get("vote")), None
-        )
+        vote = next((v for v in resolution_votes(resolution=resolution) if str(v.pk) == post.get("vote")), None)
         if vote is None:
             raise NotFound()
         reason = post.get("reason", "")
-        return lambda: services.member_vote_void(actor=actor, vote=vote, reason=reason), _("该表决记录已作废")
+        return lambda: member_vote_void(actor=actor, vote=vote, reason=reason), _("该表决记录已作废")
     if op == "count":
         form = CountForm(post)
         if not form.is_valid():
-            raise ValidationFailed(_("票数应为不小于0的整数"), code="bad_count")
+            raise ValidationFailed(_("票数应为不小于0的整数"), code=Code.BAD_COUNT)
         data = form.cleaned_data
         return (
-            lambda: services.vote_count_record(
+            lambda: vote_count_record(
                 actor=actor,
                 resolution=resolution,
                 agree=data["agree"],
@@ -322,13 +326,11 @@ def _resolution_write(actor: Any, resolution: Any, post: Any) -> tuple[Callable[
             _("表决结果已录入"),
         )
     if op == "void_count":
-        count = next(
-            (c for c in selectors.resolution_history(resolution=resolution) if str(c.pk) == post.get("count")), None
-        )
+        count = next((c for c in resolution_history(resolution=resolution) if str(c.pk) == post.get("count")), None)
         if count is None:
             raise NotFound()
         reason = post.get("reason", "")
-        return lambda: services.vote_count_void(actor=actor, count=count, reason=reason), _("该表决记录已作废")
+        return lambda: vote_count_void(actor=actor, count=count, reason=reason), _("该表决记录已作废")
     raise NotFound()
 
 
@@ -336,9 +338,8 @@ def _resolution_write(actor: Any, resolution: Any, post: Any) -> tuple[Callable[
 def resolution_detail(request: HttpRequest, community_id: int, resolution_id: int) -> HttpResponse:
     """Staff page: who of the serving members signed in, their recorded votes (or a villagers' meeting's counts),
     the live quorum and majority lines, and the history of voided entries."""
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    resolution = selectors.resolution_get(actor=actor, community=community, resolution_id=resolution_id)
+    actor, community = community_page(request, community_id)
+    resolution = resolution_get(actor=actor, community=community, resolution_id=resolution_id)
     if request.method == "POST":
         try:
             write, done = _resolution_write(actor, resolution, request.POST)
@@ -347,7 +348,7 @@ def resolution_detail(request: HttpRequest, community_id: int, resolution_id: in
         else:
             _attempt(request, write, done)
         return redirect("deliberation:assembly_resolution", community_id=community.pk, resolution_id=resolution.pk)
-    figures = selectors.resolution_figures(resolution)
+    figures = resolution_figures(resolution)
     villagers = resolution.kind == assembly.VILLAGERS
     rows = [
         {"member": m, "present": m.pk in figures.present_ids, "vote": figures.votes.get(m.pk)} for m in figures.members
@@ -360,18 +361,17 @@ def resolution_detail(request: HttpRequest, community_id: int, resolution_id: in
     return render(
         request,
         "deliberation/assembly_resolution.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             resolution=resolution,
             meeting=resolution.meeting,
             figures=figures,
             rows=rows,
             villagers=villagers,
-            voided=[v for v in selectors.resolution_votes(resolution=resolution) if v.voided_at]
-            if not villagers
-            else [],
-            history=selectors.resolution_history(resolution=resolution) if villagers else [],
+            voided=[v for v in resolution_votes(resolution=resolution) if v.voided_at] if not villagers else [],
+            history=resolution_history(resolution=resolution) if villagers else [],
             count_form=CountForm(),
             choices=Choice.choices,
             editable=not frozen,
@@ -387,20 +387,11 @@ def result(request: HttpRequest, community: Any, topic: Topic) -> HttpResponse:
     the decision; before it, the live figures of the resolution it would be decided by."""
     live = None
     if not topic.result:
-        resolution = selectors.topic_resolution(topic=topic)
+        resolution = topic_resolution(topic=topic)
         if resolution is not None:
-            live = selectors.resolution_figures(resolution).as_json(resolution)
+            live = resolution_figures(resolution).as_json(resolution)
     return render(
         request,
         "deliberation/assembly_result.html",
-        _context(request, community, topic=topic, result=topic.result or live, live=live is not None),
+        page_context(request, community, nav="topics", topic=topic, result=topic.result or live, live=live is not None),
     )
-
-
-_topic_prefix = "c/<int:community_id>/topics/<int:topic_id>"
-urlpatterns: list[URLPattern] = [
-    path("c/<int:community_id>/bodies/", body_list, name="assembly_bodies"),
-    path("c/<int:community_id>/bodies/<int:body_id>/", body_detail, name="assembly_body"),
-    path(f"{_topic_prefix}/resolutions/new/", resolution_new, name="assembly_resolution_new"),
-    path("c/<int:community_id>/resolutions/<int:resolution_id>/", resolution_detail, name="assembly_resolution"),
-]

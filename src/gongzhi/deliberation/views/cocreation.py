@@ -11,18 +11,34 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
-from gongzhi.core.http import actor_of
-from gongzhi.core.pages import page_context
-from gongzhi.deliberation import selectors, services
+from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.models import User
+from gongzhi.core.pages import community_page, message_call, page_context
+from gongzhi.deliberation import predicates
+from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import ActionStatus, Procedure, Status, Topic
-from gongzhi.places import selectors as place_selectors
+from gongzhi.deliberation.selectors import cocreation as cocreation_selectors
+from gongzhi.deliberation.selectors.cocreation import action_item_get, cluster_get, idea_get
+from gongzhi.deliberation.selectors.topics import topic_get
+from gongzhi.deliberation.services import cocreation as cocreation_services
+from gongzhi.deliberation.services.cocreation import (
+    IDEA_MAX_LENGTH,
+    action_item_add,
+    action_item_update,
+    cluster_create,
+    cluster_rename,
+    cocreation_configure,
+    dot_spend,
+    dot_take_back,
+    idea_assign,
+    idea_hide,
+)
 from gongzhi.places.models import Place
 from gongzhi.rules import dot_vote
 from gongzhi.rules import topic_lifecycle as lc
@@ -47,51 +63,46 @@ class ActionItemForm(forms.Form):
     status = forms.ChoiceField(label=gettext_lazy("进展"), choices=ActionStatus.choices, required=False)
 
 
-def _topic(request: HttpRequest, community_id: int, topic_id: int) -> tuple[Any, Place, Topic]:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
+def _topic(request: HttpRequest, community_id: int, topic_id: int) -> tuple[User, Place, Topic]:
+    actor, community = community_page(request, community_id)
+    topic = topic_get(actor=actor, community=community, topic_id=topic_id)
     if topic.procedure != Procedure.COCREATION:
         raise NotFound()
     return actor, community, topic
 
 
-def _staff(request: HttpRequest, community_id: int, topic_id: int) -> tuple[Any, Place, Topic]:
+def _staff(request: HttpRequest, community_id: int, topic_id: int) -> tuple[User, Place, Topic]:
     actor, community, topic = _topic(request, community_id, topic_id)
-    if not services._can_manage(actor, topic):
+    if not predicates.can_manage_topic(actor, topic):
         raise PermissionDenied(_("只有社区工作人员可以整理团队共创"))
     return actor, community, topic
 
 
-def _attempt(request: HttpRequest, write: Callable[[], Any], done: str) -> None:
-    """Runs one service: refusals the actor may fix show as a message; 403 and 404 stay errors."""
-    try:
-        write()
-    except (PermissionDenied, NotFound):
-        raise
-    except ApplicationError as exc:
-        messages.error(request, str(exc.message))
-    else:
+def _attempt(request: HttpRequest, write: Callable[[], Any], done: str) -> bool:
+    """`core.pages.message_call` for a write that returns its row, plus the success message when it was saved."""
+    saved = message_call(request, write) is not None
+    if saved:
         messages.success(request, done)
+    return saved
 
 
 def _topic_url(community: Place, topic: Topic) -> str:
     return reverse("deliberation:topic", args=[community.pk, topic.pk]) + "#cocreation"
 
 
-def panel(request: HttpRequest, actor: Any, topic: Topic) -> dict[str, Any]:
+def panel(request: HttpRequest, actor: User, topic: Topic) -> dict[str, Any]:
     """The context of this procedure's panel on the topic page (template deliberation/_panel_cocreation.html)."""
     now = timezone.now()
-    board = selectors.cocreation_board(actor=actor, topic=topic)
-    in_audience = services._in_audience(actor, topic)
-    can_manage = services._can_manage(actor, topic)
+    board = cocreation_selectors.cocreation_board(actor=actor, topic=topic)
+    in_audience = predicates.in_topic_audience(actor, topic)
+    can_manage = predicates.can_manage_topic(actor, topic)
     return {
         "board": board,
         "can_idea": lc.phase_allows("idea", topic.status, now) and (in_audience or can_manage),
         "can_dot": in_audience
         and lc.phase_allows("dot", topic.status, now, topic.voting_opens_at, topic.voting_closes_at),
         "can_manage_cocreation": can_manage,
-        "idea_max": services.IDEA_MAX_LENGTH,
+        "idea_max": IDEA_MAX_LENGTH,
         "idea_form": IdeaForm(),
     }
 
@@ -105,7 +116,7 @@ def idea_add(request: HttpRequest, community_id: int, topic_id: int) -> HttpResp
     data = form.cleaned_data
     _attempt(
         request,
-        lambda: services.idea_add(
+        lambda: cocreation_services.idea_add(
             actor=actor, topic=topic, body=data.get("body", ""), on_behalf_of=data.get("on_behalf_of", "")
         ),
         _("想法已提交"),
@@ -120,11 +131,11 @@ def idea_add(request: HttpRequest, community_id: int, topic_id: int) -> HttpResp
 def dot(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse:
     """Spends one dot on a cluster, or takes one back (op=take)."""
     actor, community, topic = _topic(request, community_id, topic_id)
-    cluster = selectors.cluster_get(topic=topic, cluster_id=request.POST.get("cluster", ""))
+    cluster = cluster_get(topic=topic, cluster_id=request.POST.get("cluster", ""))
     if request.POST.get("op") == "take":
-        _attempt(request, lambda: services.dot_take_back(actor=actor, topic=topic, cluster=cluster), _("已收回一个点"))
+        _attempt(request, lambda: dot_take_back(actor=actor, topic=topic, cluster=cluster), _("已收回一个点"))
     else:
-        _attempt(request, lambda: services.dot_spend(actor=actor, topic=topic, cluster=cluster), _("已投一个点"))
+        _attempt(request, lambda: dot_spend(actor=actor, topic=topic, cluster=cluster), _("已投一个点"))
     return redirect(_topic_url(community, topic))
 
 
@@ -132,15 +143,15 @@ def _int_or_none(value: Any) -> int | None:
     return int(value) if isinstance(value, int) else None
 
 
-def _board_write(actor: Any, topic: Topic, post: Any) -> tuple[Callable[[], Any], str]:
+def _board_write(actor: User, topic: Topic, post: Any) -> tuple[Callable[[], Any], str]:
     op = post.get("op", "")
     if op == "settings":
         form = SettingsForm(post)
         if not form.is_valid():
-            raise ValidationFailed(_("点数请填写整数"), code="bad_settings")
+            raise ValidationFailed(_("点数请填写整数"), code=Code.BAD_SETTINGS)
         data = form.cleaned_data
         return (
-            lambda: services.cocreation_configure(
+            lambda: cocreation_configure(
                 actor=actor,
                 topic=topic,
                 dots_per_person=data["dots_per_person"],
@@ -150,18 +161,18 @@ def _board_write(actor: Any, topic: Topic, post: Any) -> tuple[Callable[[], Any]
             _("设置已保存"),
         )
     if op == "cluster":
-        return lambda: services.cluster_create(actor=actor, topic=topic, name=post.get("name", "")), _("类别已添加")
+        return lambda: cluster_create(actor=actor, topic=topic, name=post.get("name", "")), _("类别已添加")
     if op == "rename":
-        cluster = selectors.cluster_get(topic=topic, cluster_id=post.get("cluster", ""))
-        return lambda: services.cluster_rename(actor=actor, cluster=cluster, name=post.get("name", "")), _("已改名")
+        cluster = cluster_get(topic=topic, cluster_id=post.get("cluster", ""))
+        return lambda: cluster_rename(actor=actor, cluster=cluster, name=post.get("name", "")), _("已改名")
     if op == "assign":
-        idea = selectors.idea_get(topic=topic, idea_id=post.get("idea", ""))
+        idea = idea_get(topic=topic, idea_id=post.get("idea", ""))
         target = post.get("cluster", "")
-        into = selectors.cluster_get(topic=topic, cluster_id=target) if target else None
-        return lambda: services.idea_assign(actor=actor, idea=idea, cluster=into), _("已归类")
+        into = cluster_get(topic=topic, cluster_id=target) if target else None
+        return lambda: idea_assign(actor=actor, idea=idea, cluster=into), _("已归类")
     if op == "hide":
-        idea = selectors.idea_get(topic=topic, idea_id=post.get("idea", ""))
-        return lambda: services.idea_hide(actor=actor, idea=idea, reason=post.get("reason", "")), _("想法已隐藏")
+        idea = idea_get(topic=topic, idea_id=post.get("idea", ""))
+        return lambda: idea_hide(actor=actor, idea=idea, reason=post.get("reason", "")), _("想法已隐藏")
     raise NotFound()
 
 
@@ -177,7 +188,7 @@ def board(request: HttpRequest, community_id: int, topic_id: int) -> HttpRespons
         else:
             _attempt(request, write, done)
         return redirect("deliberation:cocreation_board", community_id=community.pk, topic_id=topic.pk)
-    data = selectors.cocreation_board(actor=actor, topic=topic)
+    data = cocreation_selectors.cocreation_board(actor=actor, topic=topic)
     now = timezone.now()
     session = data.session
     return render(
@@ -198,7 +209,7 @@ def board(request: HttpRequest, community_id: int, topic_id: int) -> HttpRespons
             ),
             "can_cluster": lc.phase_allows("cluster", topic.status, now),
             "can_idea": lc.phase_allows("idea", topic.status, now),
-            "idea_max": services.IDEA_MAX_LENGTH,
+            "idea_max": IDEA_MAX_LENGTH,
         },
     )
 
@@ -214,10 +225,10 @@ def plan(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse
         if not valid and "due" in form.errors:
             messages.error(request, _("完成期限的日期格式不对"))
         elif request.POST.get("item"):
-            item = selectors.action_item_get(topic=topic, item_id=request.POST["item"])
+            item = action_item_get(topic=topic, item_id=request.POST["item"])
             _attempt(
                 request,
-                lambda: services.action_item_update(
+                lambda: action_item_update(
                     actor=actor,
                     item=item,
                     title=data.get("title", ""),
@@ -229,10 +240,10 @@ def plan(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse
             )
         else:
             cluster_id = data.get("cluster")
-            cluster = selectors.cluster_get(topic=topic, cluster_id=cluster_id) if cluster_id else None
+            cluster = cluster_get(topic=topic, cluster_id=cluster_id) if cluster_id else None
             _attempt(
                 request,
-                lambda: services.action_item_add(
+                lambda: action_item_add(
                     actor=actor,
                     topic=topic,
                     cluster=cluster,
@@ -243,7 +254,7 @@ def plan(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse
                 _("行动已加入计划"),
             )
         return redirect("deliberation:cocreation_plan", community_id=community.pk, topic_id=topic.pk)
-    data_board = selectors.cocreation_board(actor=actor, topic=topic)
+    data_board = cocreation_selectors.cocreation_board(actor=actor, topic=topic)
     return render(
         request,
         "deliberation/cocreation_plan.html",
@@ -257,12 +268,3 @@ def plan(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse
             "today": timezone.localdate(),
         },
     )
-
-
-_prefix = "c/<int:community_id>/topics/<int:topic_id>/cocreation"
-urlpatterns: list[URLPattern] = [
-    path(f"{_prefix}/ideas/", idea_add, name="cocreation_idea"),
-    path(f"{_prefix}/dots/", dot, name="cocreation_dot"),
-    path(f"{_prefix}/board/", board, name="cocreation_board"),
-    path(f"{_prefix}/plan/", plan, name="cocreation_plan"),
-]

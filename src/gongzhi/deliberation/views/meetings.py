@@ -3,15 +3,13 @@ attendance, minutes and suggestions. Parse → selector → one service → rend
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -19,13 +17,22 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
-from gongzhi.core.http import actor_of
-from gongzhi.core.pages import page_context
+from gongzhi.core.models import User
+from gongzhi.core.pages import community_page, form_error, page_context
 from gongzhi.core.qr import qr_svg
-from gongzhi.deliberation import exporting, services
+from gongzhi.deliberation import exporting, predicates
 from gongzhi.deliberation.models import Meeting, MeetingKind, MeetingStatus, SuggestionStatus
 from gongzhi.deliberation.selectors import meetings as selectors
-from gongzhi.places import selectors as place_selectors
+from gongzhi.deliberation.services import meetings as meetings_services
+from gongzhi.deliberation.services.meetings import (
+    MEETING_PLACE_KINDS,
+    attendance_record,
+    meeting_mark_held,
+    meeting_sign_in,
+    minutes_record,
+    signin_window,
+    suggestion_add,
+)
 from gongzhi.places.models import Place
 
 __all__ = [
@@ -46,7 +53,6 @@ __all__ = [
     "sign_in",
     "suggestion_respond",
     "suggestions",
-    "urlpatterns",
 ]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -82,18 +88,13 @@ class RespondForm(forms.Form):
     topic = forms.IntegerField(label=gettext_lazy("议题"), required=False)
 
 
-def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**page_context(request, community), "nav": "topics", **extra}
-
-
-def _meeting(request: HttpRequest, community_id: int, meeting_id: int) -> tuple[Any, Place, Meeting]:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+def _meeting(request: HttpRequest, community_id: int, meeting_id: int) -> tuple[User, Place, Meeting]:
+    actor, community = community_page(request, community_id)
     return actor, community, selectors.meeting_get(actor=actor, community=community, meeting_id=meeting_id)
 
 
-def _require_record(actor: Any, meeting: Meeting) -> None:
-    if not services.can_record_meeting(actor, meeting):
+def _require_record(actor: User, meeting: Meeting) -> None:
+    if not predicates.can_record_meeting(actor, meeting):
         raise PermissionDenied(_("只有社区工作人员、楼栋长或小组长可以登记会议"))
 
 
@@ -101,29 +102,22 @@ def _to_detail(community: Place, meeting: Meeting) -> HttpResponse:
     return redirect("deliberation:meeting", community_id=community.pk, meeting_id=meeting.pk)
 
 
-def _form_error(form: forms.Form, exc: ApplicationError) -> None:
-    field = exc.extra.get("field")
-    form.add_error(field if field in form.fields else None, str(exc.message))
-
-
 @login_required
 def meeting_list(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    actor, community = community_page(request, community_id)
     return render(
         request,
         "deliberation/meeting_list.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             upcoming=list(selectors.meeting_list(actor=actor, community=community, when="upcoming")[:20]),
             past=Paginator(selectors.meeting_list(actor=actor, community=community, when="past"), 30).get_page(
                 request.GET.get("page")
             ),
             n_suggestions=selectors.community_suggestion_count(actor=actor, community=community),
-            can_schedule=bool(
-                selectors.meeting_places(actor=actor, community=community, kinds=services.MEETING_PLACE_KINDS)
-            ),
+            can_schedule=bool(selectors.meeting_places(actor=actor, community=community, kinds=MEETING_PLACE_KINDS)),
             can_register=selectors.may_keep_register(actor=actor, community=community),
         ),
     )
@@ -131,9 +125,8 @@ def meeting_list(request: HttpRequest, community_id: int) -> HttpResponse:
 
 @login_required
 def schedule(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    places = selectors.meeting_places(actor=actor, community=community, kinds=services.MEETING_PLACE_KINDS)
+    actor, community = community_page(request, community_id)
+    places = selectors.meeting_places(actor=actor, community=community, kinds=MEETING_PLACE_KINDS)
     if not places:
         raise PermissionDenied(_("只有社区工作人员可以安排会议"))
     topics = selectors.meeting_topics(actor=actor, community=community)
@@ -146,7 +139,7 @@ def schedule(request: HttpRequest, community_id: int) -> HttpResponse:
         if place is None or (data["topic"] and topic is None):
             raise NotFound()
         try:
-            meeting = services.meeting_schedule(
+            meeting = meetings_services.meeting_schedule(
                 actor=actor,
                 place=place,
                 kind=data["kind"],
@@ -156,31 +149,34 @@ def schedule(request: HttpRequest, community_id: int) -> HttpResponse:
                 topic=topic,
             )
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("会议已安排"))
             return _to_detail(community, meeting)
     return render(
         request,
         "deliberation/meeting_schedule.html",
-        _context(request, community, form=form, places=places, topics=topics, kinds=MeetingKind.choices),
+        page_context(
+            request, community, nav="topics", form=form, places=places, topics=topics, kinds=MeetingKind.choices
+        ),
     )
 
 
 @login_required
 def meeting_detail(request: HttpRequest, community_id: int, meeting_id: int) -> HttpResponse:
     actor, community, meeting = _meeting(request, community_id, meeting_id)
-    can_record = services.can_record_meeting(actor, meeting)
-    opens, closes = services.signin_window(meeting)
+    can_record = predicates.can_record_meeting(actor, meeting)
+    opens, closes = signin_window(meeting)
     return render(
         request,
         "deliberation/meeting_detail.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             meeting=meeting,
             can_record=can_record,
-            can_manage=services.can_manage_meeting(actor, meeting),
+            can_manage=predicates.can_manage_meeting(actor, meeting),
             attendances=selectors.attendance_list(meeting=meeting) if can_record else [],
             suggestions=selectors.suggestion_list(meeting=meeting),
             signin_opens=opens,
@@ -199,13 +195,14 @@ def poster(request: HttpRequest, community_id: int, meeting_id: int) -> HttpResp
     url = request.build_absolute_uri(
         reverse("deliberation:meeting_signin", kwargs={"community_id": community.pk, "token": meeting.signin_token})
     )
-    opens, closes = services.signin_window(meeting)
+    opens, closes = signin_window(meeting)
     return render(
         request,
         "deliberation/meeting_poster.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             meeting=meeting,
             signin_url=url,
             qr=qr_svg(url, size_px=320, label=meeting.title),
@@ -217,24 +214,24 @@ def poster(request: HttpRequest, community_id: int, meeting_id: int) -> HttpResp
 
 @login_required
 def sign_in(request: HttpRequest, community_id: int, token: str) -> HttpResponse:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    actor, community = community_page(request, community_id)
     meeting = selectors.meeting_by_token(actor=actor, community=community, token=token)
     done = selectors.my_attendance(actor=actor, meeting=meeting) if request.method == "GET" else None
     if request.method == "POST":
         try:
-            done = services.meeting_sign_in(actor=actor, meeting=meeting, token=token)
+            done = meeting_sign_in(actor=actor, meeting=meeting, token=token)
         except ApplicationError as exc:
             messages.error(request, str(exc.message))
         else:
             messages.success(request, _("签到成功，欢迎参加！"))
-    opens, closes = services.signin_window(meeting)
+    opens, closes = signin_window(meeting)
     return render(
         request,
         "deliberation/meeting_signin.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             meeting=meeting,
             done=done,
             signin_opens=opens,
@@ -257,9 +254,7 @@ def attendance(request: HttpRequest, community_id: int, meeting_id: int) -> Http
                 raise NotFound()
             person = selectors.meeting_person_get(actor=actor, meeting=meeting, person_id=int(person_id))
         try:
-            row = services.attendance_record(
-                actor=actor, meeting=meeting, person=person, name=request.POST.get("name", "")
-            )
+            row = attendance_record(actor=actor, meeting=meeting, person=person, name=request.POST.get("name", ""))
         except ApplicationError as exc:
             messages.error(request, str(exc.message))
         else:
@@ -272,9 +267,10 @@ def attendance(request: HttpRequest, community_id: int, meeting_id: int) -> Http
     return render(
         request,
         "deliberation/meeting_attendance.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             meeting=meeting,
             query=query,
             found=selectors.meeting_persons_search(actor=actor, meeting=meeting, query=query),
@@ -291,14 +287,16 @@ def minutes(request: HttpRequest, community_id: int, meeting_id: int) -> HttpRes
     form = MinutesForm(request.POST or None, initial={"minutes": meeting.minutes})
     if request.method == "POST" and form.is_valid():
         try:
-            services.minutes_record(actor=actor, meeting=meeting, minutes=form.cleaned_data["minutes"])
+            minutes_record(actor=actor, meeting=meeting, minutes=form.cleaned_data["minutes"])
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("会议纪要已保存"))
             return _to_detail(community, meeting)
     return render(
-        request, "deliberation/meeting_minutes.html", _context(request, community, meeting=meeting, form=form)
+        request,
+        "deliberation/meeting_minutes.html",
+        page_context(request, community, nav="topics", meeting=meeting, form=form),
     )
 
 
@@ -310,19 +308,24 @@ def suggestions(request: HttpRequest, community_id: int, meeting_id: int) -> Htt
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.suggestion_add(
+            suggestion_add(
                 actor=actor, meeting=meeting, body=data["body"], raised_by=data["raised_by"], category=data["category"]
             )
         except ApplicationError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("建议已记录"))
             return redirect("deliberation:meeting_suggestions", community_id=community.pk, meeting_id=meeting.pk)
     return render(
         request,
         "deliberation/meeting_suggestions.html",
-        _context(
-            request, community, meeting=meeting, form=form, suggestions=selectors.suggestion_list(meeting=meeting)
+        page_context(
+            request,
+            community,
+            nav="topics",
+            meeting=meeting,
+            form=form,
+            suggestions=selectors.suggestion_list(meeting=meeting),
         ),
     )
 
@@ -345,7 +348,7 @@ def suggestion_respond(request: HttpRequest, community_id: int, meeting_id: int,
         if topic is None:
             raise NotFound()
     try:
-        services.suggestion_respond(
+        meetings_services.suggestion_respond(
             actor=actor, suggestion=suggestion, status=data["status"], response=data["response"], topic=topic
         )
     except ApplicationError as exc:
@@ -362,7 +365,7 @@ def suggestion_respond(request: HttpRequest, community_id: int, meeting_id: int,
 def meeting_held(request: HttpRequest, community_id: int, meeting_id: int) -> HttpResponse:
     actor, community, meeting = _meeting(request, community_id, meeting_id)
     try:
-        services.meeting_mark_held(actor=actor, meeting=meeting)
+        meeting_mark_held(actor=actor, meeting=meeting)
     except ApplicationError as exc:
         if exc.status == 403:
             raise
@@ -377,7 +380,7 @@ def meeting_held(request: HttpRequest, community_id: int, meeting_id: int) -> Ht
 def meeting_cancel(request: HttpRequest, community_id: int, meeting_id: int) -> HttpResponse:
     actor, community, meeting = _meeting(request, community_id, meeting_id)
     try:
-        services.meeting_cancel(actor=actor, meeting=meeting, reason=request.POST.get("reason", ""))
+        meetings_services.meeting_cancel(actor=actor, meeting=meeting, reason=request.POST.get("reason", ""))
     except ApplicationError as exc:
         if exc.status == 403:
             raise
@@ -396,8 +399,7 @@ def _xlsx(body: bytes, stem: str) -> HttpResponse:
 @login_required
 def register_export(request: HttpRequest, community_id: int) -> HttpResponse:
     """The register of the meetings the actor records (one row each, figures only)."""
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    actor, community = community_page(request, community_id)
     if not selectors.may_keep_register(actor=actor, community=community):
         raise PermissionDenied(_("只有社区工作人员、楼栋长或小组长可以导出会议台账"))
     meetings = selectors.meeting_register(actor=actor, community=community)
@@ -415,25 +417,3 @@ def meeting_export(request: HttpRequest, community_id: int, meeting_id: int) -> 
         suggestions=selectors.suggestion_list(meeting=meeting),
     )
     return _xlsx(body, f"meeting-{meeting.pk}")
-
-
-_M = "c/<int:community_id>/meetings/"
-urlpatterns: list[URLPattern] = [
-    path(_M, meeting_list, name="meetings"),
-    path(_M + "new/", schedule, name="meeting_schedule"),
-    path(_M + "register.xlsx", register_export, name="meeting_register"),
-    path(_M + "signin/<str:token>/", sign_in, name="meeting_signin"),
-    path(_M + "<int:meeting_id>/", meeting_detail, name="meeting"),
-    path(_M + "<int:meeting_id>/poster/", poster, name="meeting_poster"),
-    path(_M + "<int:meeting_id>/attendance/", attendance, name="meeting_attendance"),
-    path(_M + "<int:meeting_id>/minutes/", minutes, name="meeting_minutes"),
-    path(_M + "<int:meeting_id>/suggestions/", suggestions, name="meeting_suggestions"),
-    path(
-        _M + "<int:meeting_id>/suggestions/<int:suggestion_id>/respond/",
-        suggestion_respond,
-        name="meeting_suggestion_respond",
-    ),
-    path(_M + "<int:meeting_id>/held/", meeting_held, name="meeting_held"),
-    path(_M + "<int:meeting_id>/cancel/", meeting_cancel, name="meeting_cancel"),
-    path(_M + "<int:meeting_id>/export.xlsx", meeting_export, name="meeting_export"),
-]

@@ -12,18 +12,25 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
-from gongzhi.core.http import actor_of
-from gongzhi.core.pages import page_context
-from gongzhi.deliberation import selectors, services
+from gongzhi.core.models import User
+from gongzhi.core.pages import community_page, page_context
+from gongzhi.deliberation import predicates
 from gongzhi.deliberation.models import Procedure, StatementStatus, Topic
-from gongzhi.places import selectors as place_selectors
+from gongzhi.deliberation.selectors.opinion import (
+    opinion_map_view,
+    opinion_panel,
+    questionnaire_person,
+    statement_get,
+    statement_list,
+)
+from gongzhi.deliberation.selectors.topics import topic_get
+from gongzhi.deliberation.services.opinion import questionnaire_enter, statement_add, statement_moderate, statement_vote
 from gongzhi.places.models import Place
 from gongzhi.rules import topic_lifecycle as lc
 
@@ -37,7 +44,6 @@ __all__ = [
     "opinion_statement",
     "opinion_vote",
     "panel",
-    "urlpatterns",
 ]
 
 # Group colours of the map and its legend, readable on white and for the common colour-vision deficiencies.
@@ -54,26 +60,21 @@ class QuestionnaireForm(forms.Form):
     sheet_no = forms.CharField(label=gettext_lazy("问卷编号"), max_length=40, required=False)
 
 
-def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**page_context(request, community), "nav": "topics", **extra}
-
-
-def _topic(request: HttpRequest, community_id: int, topic_id: int) -> tuple[Any, Place, Topic]:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
+def _topic(request: HttpRequest, community_id: int, topic_id: int) -> tuple[User, Place, Topic]:
+    actor, community = community_page(request, community_id)
+    topic = topic_get(actor=actor, community=community, topic_id=topic_id)
     if topic.procedure != Procedure.OPINION:
         raise NotFound()
     return actor, community, topic
 
 
-def panel(request: HttpRequest, actor: Any, topic: Topic) -> dict[str, Any]:
+def panel(request: HttpRequest, actor: User, topic: Topic) -> dict[str, Any]:
     """The context of this procedure's panel on the topic page (template deliberation/_panel_opinion.html)."""
     now = timezone.now()
-    audience = services._in_audience(actor, topic)
-    manage = services._can_manage(actor, topic)
+    audience = predicates.in_topic_audience(actor, topic)
+    manage = predicates.can_manage_topic(actor, topic)
     return {
-        "op": selectors.opinion_panel(actor=actor, topic=topic),
+        "op": opinion_panel(actor=actor, topic=topic),
         "can_opine": audience and lc.phase_allows("opine", topic.status, now),
         "can_add": (audience or manage) and lc.phase_allows("statement", topic.status, now),
         "can_moderate": manage,
@@ -106,7 +107,7 @@ def opinion_answer(request: HttpRequest, community_id: int, topic_id: int) -> Ht
     return render(
         request,
         "deliberation/opinion_answer.html",
-        _context(request, community, topic=topic, **panel(request, actor, topic)),
+        page_context(request, community, nav="topics", topic=topic, **panel(request, actor, topic)),
     )
 
 
@@ -114,17 +115,22 @@ def opinion_answer(request: HttpRequest, community_id: int, topic_id: int) -> Ht
 @require_POST
 def opinion_vote(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse:
     actor, community, topic = _topic(request, community_id, topic_id)
-    statement = selectors.statement_get(topic=topic, statement_id=_id(request.POST.get("statement", "")))
+    statement = statement_get(topic=topic, statement_id=_id(request.POST.get("statement", "")))
     try:
-        services.statement_vote(actor=actor, statement=statement, stance=request.POST.get("stance", ""))
+        statement_vote(actor=actor, statement=statement, stance=request.POST.get("stance", ""))
     except ApplicationError as exc:
         _refuse_or_tell(request, exc)
     if request.headers.get("HX-Request"):
         return render(
             request,
             "deliberation/opinion_card.html",
-            _context(
-                request, community, topic=topic, back=request.POST.get("next", ""), **panel(request, actor, topic)
+            page_context(
+                request,
+                community,
+                nav="topics",
+                topic=topic,
+                back=request.POST.get("next", ""),
+                **panel(request, actor, topic),
             ),
         )
     return _back(request, community, topic)
@@ -135,7 +141,7 @@ def opinion_vote(request: HttpRequest, community_id: int, topic_id: int) -> Http
 def opinion_statement(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse:
     actor, community, topic = _topic(request, community_id, topic_id)
     try:
-        statement = services.statement_add(actor=actor, topic=topic, text=request.POST.get("text", ""))
+        statement = statement_add(actor=actor, topic=topic, text=request.POST.get("text", ""))
     except ApplicationError as exc:
         _refuse_or_tell(request, exc)
     else:
@@ -150,15 +156,16 @@ def opinion_statement(request: HttpRequest, community_id: int, topic_id: int) ->
 def opinion_map(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse:
     """The opinion groups, what each thinks, what most groups agree on, and where the viewer stands."""
     actor, community, topic = _topic(request, community_id, topic_id)
-    view = selectors.opinion_map_view(actor=actor, topic=topic)
+    view = opinion_map_view(actor=actor, topic=topic)
     groups = [{**g, "colour": COLOURS[g["index"] % len(COLOURS)]} for g in view.summary["groups"]]
     people = _("%(n)s 人")
     return render(
         request,
         "deliberation/opinion_map.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             topic=topic,
             map=view,
             summary=view.summary,
@@ -178,15 +185,15 @@ def opinion_moderate(request: HttpRequest, community_id: int, topic_id: int) -> 
     """Staff approve or reject residents' statements (a rejection states its reason to the author) and seed
     statements of their own."""
     actor, community, topic = _topic(request, community_id, topic_id)
-    if not services._can_manage(actor, topic):
+    if not predicates.can_manage_topic(actor, topic):
         raise PermissionDenied(_("只有社区工作人员可以审核观点"))
     if request.method == "POST":
         try:
             if request.POST.get("seed") is not None:
-                services.statement_add(actor=actor, topic=topic, text=request.POST.get("text", ""))
+                statement_add(actor=actor, topic=topic, text=request.POST.get("text", ""))
             else:
-                statement = selectors.statement_get(topic=topic, statement_id=_id(request.POST.get("statement", "")))
-                services.statement_moderate(
+                statement = statement_get(topic=topic, statement_id=_id(request.POST.get("statement", "")))
+                statement_moderate(
                     actor=actor,
                     statement=statement,
                     approve=request.POST.get("decision") == "approve",
@@ -197,13 +204,14 @@ def opinion_moderate(request: HttpRequest, community_id: int, topic_id: int) -> 
         else:
             messages.success(request, _("已保存"))
         return redirect("deliberation:opinion_moderate", community_id=community.pk, topic_id=topic.pk)
-    statements = list(selectors.statement_list(topic=topic))
+    statements = list(statement_list(topic=topic))
     return render(
         request,
         "deliberation/opinion_moderate.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             topic=topic,
             pending=[s for s in statements if s.status == StatementStatus.PENDING],
             approved=[s for s in statements if s.status == StatementStatus.APPROVED],
@@ -219,17 +227,17 @@ def opinion_paper(request: HttpRequest, community_id: int, topic_id: int) -> Htt
     """Staff enter a resident's paper questionnaire (坝坝会, door-to-door): found by ID number, answers per
     statement; counted as that resident's, audited as entered on their behalf."""
     actor, community, topic = _topic(request, community_id, topic_id)
-    if not services._can_manage(actor, topic):
+    if not predicates.can_manage_topic(actor, topic):
         raise PermissionDenied(_("只有社区工作人员可以录入纸质问卷"))
-    statements = [s for s in selectors.statement_list(topic=topic) if s.status == StatementStatus.APPROVED]
+    statements = [s for s in statement_list(topic=topic) if s.status == StatementStatus.APPROVED]
     form = QuestionnaireForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        person = selectors.questionnaire_person(actor=actor, topic=topic, id_number=form.cleaned_data["id_number"])
+        person = questionnaire_person(actor=actor, topic=topic, id_number=form.cleaned_data["id_number"])
         answers = {s.pk: request.POST.get(f"s{s.pk}", "") for s in statements}
         try:
             if person is None:
                 raise NotFound(_("本社区没有登记该身份证号的居民"))
-            services.questionnaire_enter(
+            questionnaire_enter(
                 actor=actor, topic=topic, person=person, answers=answers, sheet_no=form.cleaned_data["sheet_no"]
             )
         except ApplicationError as exc:
@@ -242,9 +250,10 @@ def opinion_paper(request: HttpRequest, community_id: int, topic_id: int) -> Htt
     return render(
         request,
         "deliberation/opinion_paper.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             topic=topic,
             form=form,
             statements=statements,
@@ -252,14 +261,3 @@ def opinion_paper(request: HttpRequest, community_id: int, topic_id: int) -> Htt
             stances=[("agree", _("同意")), ("disagree", _("不同意")), ("pass", _("跳过"))],
         ),
     )
-
-
-_BASE = "c/<int:community_id>/topics/<int:topic_id>/opinion/"
-urlpatterns: list[URLPattern] = [
-    path(_BASE, opinion_answer, name="opinion"),
-    path(f"{_BASE}vote/", opinion_vote, name="opinion_vote"),
-    path(f"{_BASE}statements/", opinion_statement, name="opinion_statement"),
-    path(f"{_BASE}map/", opinion_map, name="opinion_map"),
-    path(f"{_BASE}moderate/", opinion_moderate, name="opinion_moderate"),
-    path(f"{_BASE}paper/", opinion_paper, name="opinion_paper"),
-]

@@ -12,33 +12,38 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, PermissionDenied, PhaseClosed
-from gongzhi.core.http import actor_of
-from gongzhi.core.pages import page_context
-from gongzhi.deliberation import selectors, services
+from gongzhi.core.models import User
+from gongzhi.core.pages import community_page, page_context
+from gongzhi.deliberation import predicates
+from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import Procedure, Status, Topic
 from gongzhi.deliberation.printing import render_notice, render_sheets
-from gongzhi.deliberation.services.elevator import can_set_coefficients
-from gongzhi.deliberation.services.sheets import check_printable
-from gongzhi.places import selectors as place_selectors
+from gongzhi.deliberation.selectors.sheets import (
+    coefficient_table,
+    sheet_get,
+    sheet_list,
+    sheet_print_rows,
+    sheet_summary,
+)
+from gongzhi.deliberation.selectors.topics import elevator_view, topic_get, topic_timeline
+from gongzhi.deliberation.services import sheets as sheets_services
+from gongzhi.deliberation.services.elevator import elevator_coefficients_set
+from gongzhi.deliberation.services.sheets import check_printable, sheet_issue
+from gongzhi.deliberation.services.topics import VOTING_PROCEDURES
 from gongzhi.places.models import Place
 
 DECIDED = (Status.DECIDED, Status.IMPLEMENTING, Status.REPORTED)
 
 
-def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**page_context(request, community), "nav": "topics", **extra}
-
-
-def _managed_topic(request: HttpRequest, community_id: int, topic_id: int) -> tuple[Any, Place, Topic]:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
-    if not services._can_manage(actor, topic):
+def _managed_topic(request: HttpRequest, community_id: int, topic_id: int) -> tuple[User, Place, Topic]:
+    actor, community = community_page(request, community_id)
+    topic = topic_get(actor=actor, community=community, topic_id=topic_id)
+    if not predicates.can_manage_topic(actor, topic):
         raise PermissionDenied(_("只有管理该议题的社区工作人员可以印发表决票"))
     return actor, community, topic
 
@@ -48,11 +53,18 @@ def sheets_page(request: HttpRequest, community_id: int, topic_id: int) -> HttpR
     """Staff issue the sheets, download them, and reissue a lost one."""
     actor, community, topic = _managed_topic(request, community_id, topic_id)
     check_printable(topic)
-    page = Paginator(selectors.sheet_list(actor=actor, topic=topic), 50).get_page(request.GET.get("page"))
+    page = Paginator(sheet_list(actor=actor, topic=topic), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "deliberation/sheets_list.html",
-        _context(request, community, topic=topic, summary=selectors.sheet_summary(actor=actor, topic=topic), page=page),
+        page_context(
+            request,
+            community,
+            nav="topics",
+            topic=topic,
+            summary=sheet_summary(actor=actor, topic=topic),
+            page=page,
+        ),
     )
 
 
@@ -61,7 +73,7 @@ def sheets_page(request: HttpRequest, community_id: int, topic_id: int) -> HttpR
 def sheets_issue(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse:
     actor, community, topic = _managed_topic(request, community_id, topic_id)
     try:
-        issued = services.sheet_issue(actor=actor, topic=topic)
+        issued = sheet_issue(actor=actor, topic=topic)
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:
@@ -73,9 +85,9 @@ def sheets_issue(request: HttpRequest, community_id: int, topic_id: int) -> Http
 @require_POST
 def sheet_reissue(request: HttpRequest, community_id: int, topic_id: int, sheet_id: int) -> HttpResponse:
     actor, community, topic = _managed_topic(request, community_id, topic_id)
-    sheet = selectors.sheet_get(actor=actor, topic=topic, sheet_id=sheet_id)
+    sheet = sheet_get(actor=actor, topic=topic, sheet_id=sheet_id)
     try:
-        new = services.sheet_reissue(actor=actor, sheet=sheet, reason=request.POST.get("reason", ""))
+        new = sheets_services.sheet_reissue(actor=actor, sheet=sheet, reason=request.POST.get("reason", ""))
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:
@@ -91,7 +103,7 @@ def sheets_pdf(request: HttpRequest, community_id: int, topic_id: int) -> HttpRe
     actor, community, topic = _managed_topic(request, community_id, topic_id)
     check_printable(topic)
     serial = request.GET.get("serial", "").strip().upper()
-    summary = selectors.sheet_summary(actor=actor, topic=topic)
+    summary = sheet_summary(actor=actor, topic=topic)
     pages = 1 if serial else summary.live
     if pages == 0:
         messages.error(request, _("还没有印发表决票，请先点击“印发表决票”"))
@@ -103,7 +115,7 @@ def sheets_pdf(request: HttpRequest, community_id: int, topic_id: int) -> HttpRe
         out,
         community=community,
         topic=topic,
-        rows=selectors.sheet_print_rows(actor=actor, topic=topic, serial=serial),
+        rows=sheet_print_rows(actor=actor, topic=topic, serial=serial),
         pages=pages,
         entry_url=entry,
         shares=shares,
@@ -117,25 +129,24 @@ def sheets_pdf(request: HttpRequest, community_id: int, topic_id: int) -> HttpRe
     return FileResponse(out, content_type="application/pdf", filename=name)
 
 
-def _shares(actor: Any, topic: Topic) -> dict[int, str]:
+def _shares(actor: User, topic: Topic) -> dict[int, str]:
     if topic.procedure != Procedure.ELEVATOR:
         return {}
-    view = selectors.elevator_view(actor=actor, topic=topic)
+    view = elevator_view(actor=actor, topic=topic)
     return {r["household_id"]: r["share"] for r in view.rows} if view else {}
 
 
 @login_required
 def notice_pdf(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponseBase:
     """The 公示 of a decided owners' or elevator vote, for anyone who can see the topic."""
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
-    if topic.procedure not in services.VOTING_PROCEDURES:
-        raise PhaseClosed(_("该议题不进行业主表决，没有表决结果公示"), code="no_vote")
+    actor, community = community_page(request, community_id)
+    topic = topic_get(actor=actor, community=community, topic_id=topic_id)
+    if topic.procedure not in VOTING_PROCEDURES:
+        raise PhaseClosed(_("该议题不进行业主表决，没有表决结果公示"), code=Code.NO_VOTE)
     if topic.status not in DECIDED or not topic.result:
-        raise PhaseClosed(_("议题形成决议后才能下载公示"), code="not_decided")
-    elevator = selectors.elevator_view(actor=actor, topic=topic) if topic.procedure == Procedure.ELEVATOR else None
-    decided_at = next((e.at for e in selectors.topic_timeline(topic=topic) if e.status == Status.DECIDED), None)
+        raise PhaseClosed(_("议题形成决议后才能下载公示"), code=Code.NOT_DECIDED)
+    elevator = elevator_view(actor=actor, topic=topic) if topic.procedure == Procedure.ELEVATOR else None
+    decided_at = next((e.at for e in topic_timeline(topic=topic) if e.status == Status.DECIDED), None)
     out = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
     render_notice(out, community=community, topic=topic, elevator=elevator, decided_at=decided_at)
     out.seek(0)
@@ -149,17 +160,14 @@ def _coefficient_rows(post: Any) -> dict[int, str]:
 @login_required
 def coefficients_page(request: HttpRequest, community_id: int) -> HttpResponse:
     """The community's floor-coefficient table for elevator plans; staff of the whole community edit it."""
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    if not can_set_coefficients(actor, community):
+    actor, community = community_page(request, community_id)
+    if not predicates.can_set_elevator_coefficients(actor, community):
         raise PermissionDenied(_("只有社区工作人员可以修改分摊系数表"))
     error = None
-    rows = selectors.coefficient_table(community=community)
+    rows = coefficient_table(community=community)
     if request.method == "POST":
         try:
-            services.elevator_coefficients_set(
-                actor=actor, community=community, coefficients=_coefficient_rows(request.POST)
-            )
+            elevator_coefficients_set(actor=actor, community=community, coefficients=_coefficient_rows(request.POST))
         except ApplicationError as exc:
             error = exc
             submitted: dict[int, str] = {
@@ -172,7 +180,7 @@ def coefficients_page(request: HttpRequest, community_id: int) -> HttpResponse:
     return render(
         request,
         "deliberation/sheets_coefficients.html",
-        _context(request, community, rows=rows, error=error, default=_default_note()),
+        page_context(request, community, nav="topics", rows=rows, error=error, default=_default_note()),
     )
 
 
@@ -181,17 +189,3 @@ def _default_note() -> str:
 
     table: dict[int, Decimal] = dict(cost_share.DEFAULT_ELEVATOR_COEFFICIENTS)
     return "，".join(_("%(f)s楼 %(c)s") % {"f": f, "c": c} for f, c in sorted(table.items()))
-
-
-urlpatterns = [
-    path("c/<int:community_id>/topics/<int:topic_id>/sheets/", sheets_page, name="sheets"),
-    path("c/<int:community_id>/topics/<int:topic_id>/sheets/issue/", sheets_issue, name="sheets_issue"),
-    path("c/<int:community_id>/topics/<int:topic_id>/sheets/print.pdf", sheets_pdf, name="sheets_pdf"),
-    path(
-        "c/<int:community_id>/topics/<int:topic_id>/sheets/<int:sheet_id>/reissue/",
-        sheet_reissue,
-        name="sheet_reissue",
-    ),
-    path("c/<int:community_id>/topics/<int:topic_id>/notice.pdf", notice_pdf, name="notice"),
-    path("c/<int:community_id>/topics/elevator-coefficients/", coefficients_page, name="elevator_coefficients"),
-]

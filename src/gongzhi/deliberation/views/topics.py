@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,18 +18,51 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.files import private_file_response
-from gongzhi.core.http import actor_of
-from gongzhi.core.pages import page_context
-from gongzhi.core.permissions import Action
-from gongzhi.core.scoping import grants_allowing
-from gongzhi.deliberation import selectors, services
+from gongzhi.core.models import User
+from gongzhi.core.pages import community_page, form_error, message_call, page_context
+from gongzhi.deliberation import predicates
 from gongzhi.deliberation.forms import CommentForm, PaperBallotForm, ProposeForm, PublishForm, VersionForm, VotingForm
-from gongzhi.deliberation.models import Channel, Choice, Procedure, Status, Topic
+from gongzhi.deliberation.models import Choice, Procedure, Status, Topic
 from gongzhi.deliberation.selectors import meetings as meeting_selectors
+from gongzhi.deliberation.selectors import topics as topics_selectors
+from gongzhi.deliberation.selectors.topics import (
+    all_comments,
+    ballot_get,
+    ballot_list,
+    elevator_form_floors,
+    elevator_view,
+    hot_topic,
+    live_tally,
+    objection_list,
+    proposable_places,
+    topic_comments,
+    topic_get,
+    topic_list,
+    topic_timeline,
+    topic_versions,
+)
+from gongzhi.deliberation.services.ballot_entry import ballot_enter
+from gongzhi.deliberation.services.ballots import ballot_cast, ballot_void
+from gongzhi.deliberation.services.elevator import elevator_plan_set, objection_answer, objection_file
+from gongzhi.deliberation.services.topics import (
+    MEETING_PROCEDURES,
+    VOTING_PROCEDURES,
+    WINDOWED_PROCEDURES,
+    comment_hide,
+    comment_post,
+    topic_accept,
+    topic_decide,
+    topic_decline,
+    topic_open_voting,
+    topic_pin_hot,
+    topic_propose,
+    topic_publish,
+    topic_report,
+    topic_start_discussion,
+    topic_start_implementing,
+    version_add,
+)
 from gongzhi.deliberation.views import assemblies, cocreation, opinion
-from gongzhi.people.models import Person
-from gongzhi.places import selectors as place_selectors
-from gongzhi.places.models import Place
 from gongzhi.rules import topic_lifecycle as lc
 
 # Procedures with a panel of their own on the topic page: (template part, context function).
@@ -40,23 +73,19 @@ PANELS: dict[str, tuple[str, Callable[..., dict[str, Any]]]] = {
 }
 
 
-def _context(request: HttpRequest, community: Place, **extra: Any) -> dict[str, Any]:
-    return {**page_context(request, community), "nav": "topics", **extra}
-
-
 @login_required
 def hall(request: HttpRequest, community_id: int) -> HttpResponse:
     """The online 议事厅: this month's hot topic pinned above every topic of the actor's places."""
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    page = Paginator(selectors.topic_list(actor=actor, community=community, status=request.GET.get("status", "")), 20)
+    actor, community = community_page(request, community_id)
+    page = Paginator(topic_list(actor=actor, community=community, status=request.GET.get("status", "")), 20)
     return render(
         request,
         "deliberation/hall.html",
-        _context(
+        page_context(
             request,
             community,
-            hot=selectors.hot_topic(actor=actor, community=community, month=timezone.localdate()),
+            nav="topics",
+            hot=hot_topic(actor=actor, community=community, month=timezone.localdate()),
             page=page.get_page(request.GET.get("page")),
             statuses=Status.choices,
         ),
@@ -65,49 +94,38 @@ def hall(request: HttpRequest, community_id: int) -> HttpResponse:
 
 @login_required
 def hot_archive(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
+    actor, community = community_page(request, community_id)
     return render(
         request,
         "deliberation/hot_archive.html",
-        _context(request, community, topics=selectors.hot_archive(actor=actor, community=community)),
+        page_context(
+            request, community, nav="topics", topics=topics_selectors.hot_archive(actor=actor, community=community)
+        ),
     )
-
-
-def _proposable_places(actor: Any, community: Place) -> list[Place]:
-    """The actor's own places from the community down (a resident: community → compound → building → unit)."""
-    from gongzhi.deliberation.models import ancestor_paths
-
-    paths: set[str] = set()
-    for g in grants_allowing(actor, Action.TOPIC_PROPOSE):
-        if g.community_id == community.pk and g.node_path:
-            paths.update(p for p in ancestor_paths(g.node_path) if p.startswith(community.path))
-        elif g.community_id == community.pk:
-            paths.add(community.path)
-    return place_selectors.places_by_paths(community=community, paths=sorted(paths))
 
 
 @login_required
 def propose(request: HttpRequest, community_id: int) -> HttpResponse:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    places = _proposable_places(actor, community)
+    actor, community = community_page(request, community_id)
+    places = proposable_places(actor=actor, community=community)
     form = ProposeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         place = next((p for p in places if p.pk == form.cleaned_data["place"]), None)
         if place is None:
             raise NotFound()
+        # Every refusal, a 403 for a place outside the actor's audience included, is said on the form.
         try:
-            topic = services.topic_propose(
+            topic = topic_propose(
                 actor=actor, place=place, title=form.cleaned_data["title"], summary=form.cleaned_data["summary"]
             )
         except ApplicationError as exc:
-            field = exc.extra.get("field")
-            form.add_error(field if field in form.fields else None, str(exc.message))
+            form_error(form, exc)
         else:
             messages.success(request, _("议题已提交，社区审核后列入议程"))
             return redirect("deliberation:topic", community_id=community.pk, topic_id=topic.pk)
-    return render(request, "deliberation/propose.html", _context(request, community, form=form, places=places))
+    return render(
+        request, "deliberation/propose.html", page_context(request, community, nav="topics", form=form, places=places)
+    )
 
 
 def _diff(old: str, new: str) -> list[tuple[str, str]]:
@@ -117,46 +135,46 @@ def _diff(old: str, new: str) -> list[tuple[str, str]]:
 
 @login_required
 def topic_detail(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
-    versions = selectors.topic_versions(topic=topic)
+    actor, community = community_page(request, community_id)
+    topic = topic_get(actor=actor, community=community, topic_id=topic_id)
+    versions = topic_versions(topic=topic)
     shown = versions[-1] if versions else None
     if request.GET.get("v", "").isdigit():
         shown = next((v for v in versions if v.number == int(request.GET["v"])), shown)
     previous = next((v for v in versions if shown and v.number == shown.number - 1), None)
     now = timezone.now()
-    can_manage = services._can_manage(actor, topic)
+    can_manage = predicates.can_manage_topic(actor, topic)
     part = PANELS.get(topic.procedure)
-    elevator = selectors.elevator_view(actor=actor, topic=topic) if topic.procedure == Procedure.ELEVATOR else None
-    can_revise = lc.phase_allows("revise", topic.status, now) and services.can_revise(actor, topic)
+    elevator = elevator_view(actor=actor, topic=topic) if topic.procedure == Procedure.ELEVATOR else None
+    can_revise = lc.phase_allows("revise", topic.status, now) and predicates.can_revise_topic(actor, topic)
     return render(
         request,
         "deliberation/topic.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             topic=topic,
-            timeline=selectors.topic_timeline(topic=topic),
+            timeline=topic_timeline(topic=topic),
             versions=versions,
             shown=shown,
             diff=_diff(previous.body, shown.body) if previous and shown else None,
             previous=previous,
-            comments=selectors.topic_comments(topic=topic),
+            comments=topic_comments(topic=topic),
             comment_form=CommentForm(),
-            can_comment=lc.phase_allows("comment", topic.status, now) and services._in_audience(actor, topic),
+            can_comment=lc.phase_allows("comment", topic.status, now) and predicates.in_topic_audience(actor, topic),
             elevator=elevator,
-            plan_floors=selectors.elevator_form_floors(topic=topic, plan=elevator.plan if elevator else None)
+            plan_floors=elevator_form_floors(topic=topic, plan=elevator.plan if elevator else None)
             if topic.procedure == Procedure.ELEVATOR and can_manage and can_revise
             else [],
             can_set_coefficients=topic.procedure == Procedure.ELEVATOR
-            and services.can_set_coefficients(actor, community),
-            can_vote=topic.procedure in services.VOTING_PROCEDURES
+            and predicates.can_set_elevator_coefficients(actor, community),
+            can_vote=topic.procedure in VOTING_PROCEDURES
             and lc.phase_allows("vote", topic.status, now, topic.voting_opens_at, topic.voting_closes_at),
             can_revise=can_revise,
             can_manage=can_manage,
-            has_window=topic.procedure in services.WINDOWED_PROCEDURES,
-            decided_at_meeting=topic.procedure in services.MEETING_PROCEDURES,
+            has_window=topic.procedure in WINDOWED_PROCEDURES,
+            decided_at_meeting=topic.procedure in MEETING_PROCEDURES,
             panel=part[1](request, actor, topic) if part else None,
             topic_meetings=meeting_selectors.meetings_for_topic(actor=actor, topic=topic),
             panel_template=f"deliberation/_panel_{part[0]}.html" if part else None,
@@ -173,28 +191,24 @@ def topic_detail(request: HttpRequest, community_id: int, topic_id: int) -> Http
 @login_required
 @require_POST
 def topic_comment(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
+    actor, community = community_page(request, community_id)
+    topic = topic_get(actor=actor, community=community, topic_id=topic_id)
     form = CommentForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("意见不能为空，且不超过2000字"))
     else:
-        versions = {v.pk: v for v in selectors.topic_versions(topic=topic)}
-        comments = {c.pk: c for c in selectors.topic_comments(topic=topic)}
-        try:
-            services.comment_post(
-                actor=actor,
-                topic=topic,
-                body=form.cleaned_data["body"],
-                version=versions.get(form.cleaned_data.get("version") or 0),
-                parent=comments.get(form.cleaned_data.get("parent") or 0),
-            )
-        except ApplicationError as exc:
-            if exc.status in (403, 404):  # refused, not a message on the page (ARCHITECTURE, Scoping)
-                raise
-            messages.error(request, str(exc.message))
-        else:
+        versions = {v.pk: v for v in topic_versions(topic=topic)}
+        comments = {c.pk: c for c in topic_comments(topic=topic)}
+        posted = message_call(
+            request,
+            comment_post,
+            actor=actor,
+            topic=topic,
+            body=form.cleaned_data["body"],
+            version=versions.get(form.cleaned_data.get("version") or 0),
+            parent=comments.get(form.cleaned_data.get("parent") or 0),
+        )
+        if posted is not None:
             messages.success(request, _("意见已发表"))
     return redirect("deliberation:topic", community_id=community.pk, topic_id=topic.pk)
 
@@ -202,11 +216,10 @@ def topic_comment(request: HttpRequest, community_id: int, topic_id: int) -> Htt
 @login_required
 @require_POST
 def topic_vote(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
+    actor, community = community_page(request, community_id)
+    topic = topic_get(actor=actor, community=community, topic_id=topic_id)
     try:
-        services.ballot_cast(actor=actor, topic=topic, choice=request.POST.get("choice", ""))
+        ballot_cast(actor=actor, topic=topic, choice=request.POST.get("choice", ""))
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:
@@ -214,82 +227,125 @@ def topic_vote(request: HttpRequest, community_id: int, topic_id: int) -> HttpRe
     return redirect("deliberation:topic", community_id=community.pk, topic_id=topic.pk)
 
 
-def _run_step(actor: Any, topic: Topic, step: str, post: Any) -> None:
-    if step == "accept":
-        services.topic_accept(actor=actor, topic=topic)
-    elif step == "decline":
-        services.topic_decline(actor=actor, topic=topic, reason=post.get("reason", ""))
-    elif step == "publish":
-        form = PublishForm(post)
-        if not form.is_valid():
-            raise ValidationFailed(_("请填写议事规则和方案"))
-        services.topic_publish(
-            actor=actor,
-            topic=topic,
-            procedure=form.cleaned_data["procedure"],
-            matter=form.cleaned_data["matter"],
-            body=form.cleaned_data["body"],
-        )
-    elif step == "discussion":
-        services.topic_start_discussion(actor=actor, topic=topic)
-    elif step == "voting":
-        voting_form = VotingForm(post)
-        if not voting_form.is_valid():
-            raise ValidationFailed(_("请填写表决截止时间"))
-        services.topic_open_voting(actor=actor, topic=topic, closes_at=voting_form.cleaned_data["closes_at"])
-    elif step == "decide":
-        services.topic_decide(actor=actor, topic=topic, resolution=post.get("resolution", ""))
-    elif step == "implementing":
-        services.topic_start_implementing(actor=actor, topic=topic, note=post.get("note", ""))
-    elif step == "report":
-        services.topic_report(actor=actor, topic=topic, report=post.get("report", ""))
-    elif step == "pin":
-        services.topic_pin_hot(actor=actor, topic=topic, month=timezone.localdate())
-    elif step == "version":
-        version_form = VersionForm(post)
-        if not version_form.is_valid():
-            raise ValidationFailed(_("请填写新方案和修改说明"))
-        data = version_form.cleaned_data
-        services.version_add(actor=actor, topic=topic, body=data["body"], change_note=data["change_note"])
-    elif step == "plan":
-        # One field per floor (coef_1 … coef_n); a blank one is left out so the service names the missing floor.
-        coefficients = {
-            int(k[5:]): v.strip() for k, v in post.items() if k.startswith("coef_") and k[5:].isdigit() and v.strip()
-        }
-        days = post.get("publicity_days", "10")
-        services.elevator_plan_set(
-            actor=actor,
-            topic=topic,
-            total_yuan=post.get("total_yuan", ""),
-            coefficients=coefficients or None,
-            publicity_days=int(days) if days.isdigit() else 0,
-        )
-    elif step == "object":
-        services.objection_file(actor=actor, topic=topic, body=post.get("body", ""))
-    elif step == "answer":
-        objection = selectors.objection_list(topic=topic).filter(pk=post.get("objection") or 0).first()
-        if objection is None:
-            raise NotFound()
-        services.objection_answer(actor=actor, objection=objection, answer=post.get("answer", ""))
-    elif step == "hide":
-        comment = next((c for c in selectors.all_comments(topic=topic) if str(c.pk) == post.get("comment")), None)
-        if comment is None:
-            raise NotFound()
-        services.comment_hide(actor=actor, comment=comment, reason=post.get("reason", ""))
-    else:
+def _accept(actor: User, topic: Topic, post: QueryDict) -> object:
+    return topic_accept(actor=actor, topic=topic)
+
+
+def _decline(actor: User, topic: Topic, post: QueryDict) -> object:
+    return topic_decline(actor=actor, topic=topic, reason=post.get("reason", ""))
+
+
+def _publish(actor: User, topic: Topic, post: QueryDict) -> object:
+    form = PublishForm(post)
+    if not form.is_valid():
+        raise ValidationFailed(_("请填写议事规则和方案"))
+    data = form.cleaned_data
+    return topic_publish(
+        actor=actor, topic=topic, procedure=data["procedure"], matter=data["matter"], body=data["body"]
+    )
+
+
+def _start_discussion(actor: User, topic: Topic, post: QueryDict) -> object:
+    return topic_start_discussion(actor=actor, topic=topic)
+
+
+def _open_voting(actor: User, topic: Topic, post: QueryDict) -> object:
+    form = VotingForm(post)
+    if not form.is_valid():
+        raise ValidationFailed(_("请填写表决截止时间"))
+    return topic_open_voting(actor=actor, topic=topic, closes_at=form.cleaned_data["closes_at"])
+
+
+def _decide(actor: User, topic: Topic, post: QueryDict) -> object:
+    return topic_decide(actor=actor, topic=topic, resolution=post.get("resolution", ""))
+
+
+def _start_implementing(actor: User, topic: Topic, post: QueryDict) -> object:
+    return topic_start_implementing(actor=actor, topic=topic, note=post.get("note", ""))
+
+
+def _report(actor: User, topic: Topic, post: QueryDict) -> object:
+    return topic_report(actor=actor, topic=topic, report=post.get("report", ""))
+
+
+def _pin_hot(actor: User, topic: Topic, post: QueryDict) -> object:
+    return topic_pin_hot(actor=actor, topic=topic, month=timezone.localdate())
+
+
+def _add_version(actor: User, topic: Topic, post: QueryDict) -> object:
+    form = VersionForm(post)
+    if not form.is_valid():
+        raise ValidationFailed(_("请填写新方案和修改说明"))
+    data = form.cleaned_data
+    return version_add(actor=actor, topic=topic, body=data["body"], change_note=data["change_note"])
+
+
+def _set_elevator_plan(actor: User, topic: Topic, post: QueryDict) -> object:
+    # One field per floor (coef_1 … coef_n); a blank one is left out so the service names the missing floor.
+    typed = {int(k[5:]): str(post.get(k, "")).strip() for k in post if k.startswith("coef_") and k[5:].isdigit()}
+    coefficients = {floor: value for floor, value in typed.items() if value}
+    days = post.get("publicity_days", "10")
+    return elevator_plan_set(
+        actor=actor,
+        topic=topic,
+        total_yuan=post.get("total_yuan", ""),
+        coefficients=coefficients or None,
+        publicity_days=int(days) if days.isdigit() else 0,
+    )
+
+
+def _file_objection(actor: User, topic: Topic, post: QueryDict) -> object:
+    return objection_file(actor=actor, topic=topic, body=post.get("body", ""))
+
+
+def _answer_objection(actor: User, topic: Topic, post: QueryDict) -> object:
+    objection = objection_list(topic=topic).filter(pk=post.get("objection") or 0).first()
+    if objection is None:
         raise NotFound()
+    return objection_answer(actor=actor, objection=objection, answer=post.get("answer", ""))
+
+
+def _hide_comment(actor: User, topic: Topic, post: QueryDict) -> object:
+    comment = next((c for c in all_comments(topic=topic) if str(c.pk) == post.get("comment")), None)
+    if comment is None:
+        raise NotFound()
+    return comment_hide(actor=actor, comment=comment, reason=post.get("reason", ""))
+
+
+# The topic page's buttons: the URL's `step` slug → what it does (parse the POST, call one service). Templates and
+# tests post to these slugs; an unknown one is a 404.
+TOPIC_STEPS: dict[str, Callable[[User, Topic, QueryDict], object]] = {
+    "accept": _accept,
+    "decline": _decline,
+    "publish": _publish,
+    "discussion": _start_discussion,
+    "voting": _open_voting,
+    "decide": _decide,
+    "implementing": _start_implementing,
+    "report": _report,
+    "pin": _pin_hot,
+    "version": _add_version,
+    "plan": _set_elevator_plan,
+    "object": _file_objection,
+    "answer": _answer_objection,
+    "hide": _hide_comment,
+}
+# Steps the topic's audience may take too; every other step is for its managers (the service checks again).
+AUDIENCE_STEPS = {"version", "object"}
 
 
 @login_required
 @require_POST
 def topic_step(request: HttpRequest, community_id: int, topic_id: int, step: str) -> HttpResponse:
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
-    if step not in ("version", "object") and not services._can_manage(actor, topic):
+    actor, community = community_page(request, community_id)
+    topic = topic_get(actor=actor, community=community, topic_id=topic_id)
+    if step not in AUDIENCE_STEPS and not predicates.can_manage_topic(actor, topic):
         raise PermissionDenied()
     try:
-        _run_step(actor, topic, step, request.POST)
+        action = TOPIC_STEPS.get(step)
+        if action is None:
+            raise NotFound()
+        action(actor, topic, request.POST)
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:
@@ -300,19 +356,18 @@ def topic_step(request: HttpRequest, community_id: int, topic_id: int, step: str
 @login_required
 def topic_ballots(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse:
     """Staff enter paper and proxy ballots, and void one with a reason."""
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
-    if not services._can_manage(actor, topic):
+    actor, community = community_page(request, community_id)
+    topic = topic_get(actor=actor, community=community, topic_id=topic_id)
+    if not predicates.can_manage_topic(actor, topic):
         raise PermissionDenied()
     initial = {"serial_no": request.GET.get("serial", ""), "token": request.GET.get("t", "")}
     form = PaperBallotForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and request.POST.get("void"):
-        ballot = selectors.ballot_list(actor=actor, topic=topic).filter(pk=request.POST["void"]).first()
+        ballot = ballot_list(actor=actor, topic=topic).filter(pk=request.POST["void"]).first()
         if ballot is None:
             raise NotFound()
         try:
-            services.ballot_void(actor=actor, ballot=ballot, reason=request.POST.get("reason", ""))
+            ballot_void(actor=actor, ballot=ballot, reason=request.POST.get("reason", ""))
         except ApplicationError as exc:
             messages.error(request, str(exc.message))
         else:
@@ -320,59 +375,34 @@ def topic_ballots(request: HttpRequest, community_id: int, topic_id: int) -> Htt
         return redirect("deliberation:ballots", community_id=community.pk, topic_id=topic.pk)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        id_number = data["id_number"].strip().upper()
-        printed_here = services.SERIAL_RE.fullmatch(services.parse_scan(data["serial_no"])[0])
+        # Every refusal, an ID number with no owner (404) included, is said on the form.
         try:
-            if request.POST.get("channel") != Channel.PROXY and (printed_here or not id_number):
-                # A sheet printed here names its household: the voter is its owner, no ID number is needed.
-                services.ballot_enter_by_serial(
-                    actor=actor,
-                    topic=topic,
-                    serial=data["serial_no"],
-                    token=data["token"],
-                    choice=data["choice"],
-                    scan=data["evidence"],
-                )
-                messages.success(request, _("表决票已录入"))
-                return redirect("deliberation:ballots", community_id=community.pk, topic_id=topic.pk)
-            if not id_number:
-                raise ValidationFailed(_("请填写业主身份证号"), code="id_required", extra={"field": "id_number"})
-            voter = Person.objects.visible_to(actor).filter(community=community, id_number=id_number).first()
-            if voter is None:
-                raise NotFound(_("本社区没有登记该身份证号的业主"))
-            if request.POST.get("channel") == Channel.PROXY:
-                services.ballot_enter_proxy(
-                    actor=actor,
-                    topic=topic,
-                    voter=voter,
-                    choice=form.cleaned_data["choice"],
-                    proxy_name=form.cleaned_data["proxy_name"],
-                    evidence=form.cleaned_data["evidence"],
-                )
-            else:
-                services.ballot_enter_paper(
-                    actor=actor,
-                    topic=topic,
-                    voter=voter,
-                    choice=form.cleaned_data["choice"],
-                    serial_no=form.cleaned_data["serial_no"],
-                    scan=form.cleaned_data["evidence"],
-                )
+            ballot_enter(
+                actor=actor,
+                topic=topic,
+                channel=request.POST.get("channel", ""),
+                serial=data["serial_no"],
+                token=data["token"],
+                id_number=data["id_number"],
+                choice=data["choice"],
+                proxy_name=data["proxy_name"],
+                evidence=data["evidence"],
+            )
         except ApplicationError as exc:
-            field = exc.extra.get("field")
-            form.add_error(field if field in form.fields else None, str(exc.message))
+            form_error(form, exc)
         else:
             messages.success(request, _("表决票已录入"))
             return redirect("deliberation:ballots", community_id=community.pk, topic_id=topic.pk)
     return render(
         request,
         "deliberation/ballots.html",
-        _context(
+        page_context(
             request,
             community,
+            nav="topics",
             topic=topic,
             form=form,
-            ballots=selectors.ballot_list(actor=actor, topic=topic)[:200],
+            ballots=ballot_list(actor=actor, topic=topic)[:200],
         ),
     )
 
@@ -382,12 +412,11 @@ def topic_ballots(request: HttpRequest, community_id: int, topic_id: int) -> Htt
 def ballot_evidence(request: HttpRequest, community_id: int, topic_id: int, ballot_id: int) -> HttpResponseBase:
     """A ballot's scan or written authorisation, to those who may enter and void the topic's ballots: a resident
     who sees the topic is refused (403), a ballot or topic they cannot see is a 404. Always a download."""
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
-    if not services._can_manage(actor, topic):
+    actor, community = community_page(request, community_id)
+    topic = topic_get(actor=actor, community=community, topic_id=topic_id)
+    if not predicates.can_manage_topic(actor, topic):
         raise PermissionDenied(_("只有议题的组织者可以查看表决票的扫描件和委托书"))
-    ballot = selectors.ballot_get(actor=actor, topic=topic, ballot_id=ballot_id)
+    ballot = ballot_get(actor=actor, topic=topic, ballot_id=ballot_id)
     if not ballot.evidence:
         raise NotFound()
     return private_file_response(ballot.evidence, name=f"ballot-{topic.pk}-{ballot.pk}")
@@ -396,18 +425,17 @@ def ballot_evidence(request: HttpRequest, community_id: int, topic_id: int, ball
 @login_required
 def topic_result(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse:
     """Every threshold with its exact figures; decided topics show the tally kept at the decision."""
-    actor = actor_of(request)
-    community = place_selectors.community_get(actor=actor, community_id=community_id)
-    topic = selectors.topic_get(actor=actor, community=community, topic_id=topic_id)
-    if topic.procedure in services.MEETING_PROCEDURES:
+    actor, community = community_page(request, community_id)
+    topic = topic_get(actor=actor, community=community, topic_id=topic_id)
+    if topic.procedure in MEETING_PROCEDURES:
         return assemblies.result(request, community, topic)
-    if topic.procedure not in services.VOTING_PROCEDURES:
+    if topic.procedure not in VOTING_PROCEDURES:
         raise NotFound()
-    live = None if topic.result else selectors.live_tally(topic=topic)
-    elevator = selectors.elevator_view(actor=actor, topic=topic) if topic.procedure == Procedure.ELEVATOR else None
+    live = None if topic.result else live_tally(topic=topic)
+    elevator = elevator_view(actor=actor, topic=topic) if topic.procedure == Procedure.ELEVATOR else None
     # An elevator result becomes final only when its 公示 has closed: the page says which, from `elevator`.
     return render(
         request,
         "deliberation/result.html",
-        _context(request, community, topic=topic, result=topic.result or live, elevator=elevator),
+        page_context(request, community, nav="topics", topic=topic, result=topic.result or live, elevator=elevator),
     )

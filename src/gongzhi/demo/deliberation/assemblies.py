@@ -15,9 +15,22 @@ from django.utils import timezone
 from gongzhi.core.models import User
 from gongzhi.core.roles import Role
 from gongzhi.core.services import role_assign, user_create
-from gongzhi.deliberation import selectors, services
 from gongzhi.deliberation.models import Meeting, Resolution, Topic
-from gongzhi.deliberation.selectors.assemblies import adult_cutoff
+from gongzhi.deliberation.selectors.assemblies import adult_cutoff, resolution_figures
+from gongzhi.deliberation.services.assemblies import (
+    body_create,
+    body_member_add,
+    member_votes_record,
+    resolution_create,
+)
+from gongzhi.deliberation.services.meetings import attendance_record, meeting_mark_held, meeting_schedule
+from gongzhi.deliberation.services.topics import (
+    topic_accept,
+    topic_decide,
+    topic_propose,
+    topic_publish,
+    topic_start_discussion,
+)
 from gongzhi.demo.people.build import build_community
 from gongzhi.demo.people.specs import CommunitySpec, NaturalVillageSpec
 from gongzhi.people.models import Person, Relation
@@ -56,10 +69,10 @@ def _spread(people: list[Person], n: int) -> list[Person]:
 
 
 def _topic(actor: User, place: Place, *, title: str, summary: str, body: str, procedure: str) -> Topic:
-    topic = services.topic_propose(actor=actor, place=place, title=title, summary=summary)
-    services.topic_accept(actor=actor, topic=topic)
-    services.topic_publish(actor=actor, topic=topic, procedure=procedure, body=body)
-    services.topic_start_discussion(actor=actor, topic=topic)
+    topic = topic_propose(actor=actor, place=place, title=title, summary=summary)
+    topic_accept(actor=actor, topic=topic)
+    topic_publish(actor=actor, topic=topic, procedure=procedure, body=body)
+    topic_start_discussion(actor=actor, topic=topic)
     topic.refresh_from_db()
     return topic
 
@@ -74,7 +87,7 @@ def _held(
     attendees: list[Person],
     guests: tuple[str, ...] = (),
 ) -> Meeting:
-    meeting: Meeting = services.meeting_schedule(
+    meeting: Meeting = meeting_schedule(
         actor=actor,
         place=topic.place,
         kind=topic.procedure,
@@ -84,19 +97,19 @@ def _held(
         topic=topic,
     )
     for person in attendees:
-        services.attendance_record(actor=actor, meeting=meeting, person=person)
+        attendance_record(actor=actor, meeting=meeting, person=person)
     for name in guests:
-        services.attendance_record(actor=actor, meeting=meeting, name=name)
-    services.meeting_mark_held(actor=actor, meeting=meeting)
+        attendance_record(actor=actor, meeting=meeting, name=name)
+    meeting_mark_held(actor=actor, meeting=meeting)
     meeting.refresh_from_db()
     return meeting
 
 
 def _vote(actor: User, meeting: Meeting, *, text: str, choices: list[str]) -> Resolution:
-    resolution = services.resolution_create(actor=actor, meeting=meeting, text=text)
-    figures = selectors.resolution_figures(resolution)
+    resolution = resolution_create(actor=actor, meeting=meeting, text=text)
+    figures = resolution_figures(resolution)
     present = [m.pk for m in figures.members if m.pk in figures.present_ids]
-    services.member_votes_record(actor=actor, resolution=resolution, votes=dict(zip(present, choices, strict=False)))
+    member_votes_record(actor=actor, resolution=resolution, votes=dict(zip(present, choices, strict=False)))
     return resolution
 
 
@@ -119,10 +132,10 @@ def _qinxiang(*, street: Place, password: str) -> None:
             community=village, relation=Relation.HEAD, birth_date__lte=adult_cutoff(timezone.localdate())
         ).order_by("place_path", "id")
     )
-    reps = services.body_create(actor=staff, place=village, kind="village_reps", name="秦巷村村民代表会议")
+    reps = body_create(actor=staff, place=village, kind="village_reps", name="秦巷村村民代表会议")
     chosen = _spread(adults, REPRESENTATIVES)
     for i, person in enumerate(chosen):
-        services.body_member_add(
+        body_member_add(
             actor=staff,
             body=reps,
             person=person,
@@ -154,7 +167,7 @@ def _qinxiang(*, street: Place, password: str) -> None:
         text="同意议事厅开放与管理办法（四条）",
         choices=["agree"] * 12 + ["disagree"] * 2 + ["abstain"],
     )
-    services.topic_decide(
+    topic_decide(
         actor=staff,
         topic=topic,
         resolution="村民议事厅每天8:00至21:00免费开放，村民小组长按月轮流管理，水电费由村集体承担，每季度公开村务。",
@@ -163,7 +176,7 @@ def _qinxiang(*, street: Place, password: str) -> None:
 
 def _donghuan_council(donghuan: Place) -> None:
     zou = User.objects.get(phone="13800000001")  # 东环路书记
-    council = services.body_create(actor=zou, place=donghuan, kind="council", name="东环路社区议事会")
+    council = body_create(actor=zou, place=donghuan, kind="council", name="东环路社区议事会")
     members = _spread(
         list(
             Person.objects.filter(
@@ -173,7 +186,7 @@ def _donghuan_council(donghuan: Place) -> None:
         9,
     )
     for i, person in enumerate(members):
-        services.body_member_add(
+        body_member_add(
             actor=zou,
             body=council,
             person=person,

@@ -18,8 +18,25 @@ from django.utils import timezone
 from gongzhi.core.models import User
 from gongzhi.core.roles import Role
 from gongzhi.core.services import role_assign
-from gongzhi.deliberation import services
 from gongzhi.deliberation.models import Idea, Topic
+from gongzhi.deliberation.services.cocreation import (
+    action_item_add,
+    action_item_update,
+    cluster_create,
+    cocreation_configure,
+    dot_spend,
+    idea_add,
+    idea_assign,
+)
+from gongzhi.deliberation.services.topics import (
+    topic_accept,
+    topic_decide,
+    topic_open_voting,
+    topic_propose,
+    topic_publish,
+    topic_start_discussion,
+    topic_start_implementing,
+)
 from gongzhi.demo import bulk
 from gongzhi.demo.deliberation.topics import LIXIONG_HEAD_PHONE
 from gongzhi.people.models import Person, Relation
@@ -134,21 +151,21 @@ def load(*, street: Place, communities: dict[str, Place], password: str) -> None
 
     tan = User.objects.get(phone="13800000008")  # 瀝雄书记
     head = User.objects.filter(phone=LIXIONG_HEAD_PHONE).first()
-    topic = services.topic_propose(
+    topic = topic_propose(
         actor=tan,
         place=compound,
         title=TITLE,
         summary="院子里的空地、花坛和车棚年久失修。先收集大家的想法，归类后每人投点，得点最多的几类写进行动计划。",
     )
-    services.topic_accept(actor=tan, topic=topic)
-    services.topic_publish(
+    topic_accept(actor=tan, topic=topic)
+    topic_publish(
         actor=tan,
         topic=topic,
         procedure="cocreation",
         body="团队共创：一、收集想法（网上提交或在坝坝会上说）；二、社区把想法归类；三、每人5个点投给最重要的类别；"
         "四、得点最多的3类制定行动计划，写明负责人和完成期限。",
     )
-    services.cocreation_configure(actor=tan, topic=topic, dots_per_person=5, max_per_cluster=None, top=3)
+    cocreation_configure(actor=tan, topic=topic, dots_per_person=5, max_per_cluster=None, top=3)
     participants = _participants(lixiong, compound)
     authors = [*participants, *([head] if head else [])] or [tan]
     ideas: list[list[Idea]] = []
@@ -157,32 +174,32 @@ def load(*, street: Place, communities: dict[str, Place], password: str) -> None
         made = []
         for text, said_by in entries:
             if said_by:
-                made.append(services.idea_add(actor=tan, topic=topic, body=text, on_behalf_of=said_by))
+                made.append(idea_add(actor=tan, topic=topic, body=text, on_behalf_of=said_by))
             else:
-                made.append(services.idea_add(actor=authors[n % len(authors)], topic=topic, body=text))
+                made.append(idea_add(actor=authors[n % len(authors)], topic=topic, body=text))
                 n += 1
         ideas.append(made)
-    services.topic_start_discussion(actor=tan, topic=topic)
-    clusters = [services.cluster_create(actor=tan, topic=topic, name=name) for name, _entries in CLUSTERS]
+    topic_start_discussion(actor=tan, topic=topic)
+    clusters = [cluster_create(actor=tan, topic=topic, name=name) for name, _entries in CLUSTERS]
     for cluster, made in zip(clusters, ideas, strict=True):
         for idea in made:
-            services.idea_assign(actor=tan, idea=idea, cluster=cluster)
+            idea_assign(actor=tan, idea=idea, cluster=cluster)
 
-    services.topic_open_voting(actor=tan, topic=topic, closes_at=timezone.now() + datetime.timedelta(days=7))
+    topic_open_voting(actor=tan, topic=topic, closes_at=timezone.now() + datetime.timedelta(days=7))
     ballots = [*zip(participants, DOTS, strict=False), *([(head, HEAD_DOTS)] if head else [])]
     for voter, picks in ballots:
         for index in picks:
-            services.dot_spend(actor=voter, topic=topic, cluster=clusters[index])
+            dot_spend(actor=voter, topic=topic, cluster=clusters[index])
     # The demo's week of voting ends now: the window is closed so that the decision can be shown.
     bulk.update_where(Topic.objects.filter(pk=topic.pk), voting_closes_at=timezone.now())
     topic.refresh_from_db()
-    services.topic_decide(
+    topic_decide(
         actor=tan, topic=topic, resolution="按投点结果，座椅遮阳、照明安全、停车通道三类列入行动计划，年内完成。"
     )
     topic.refresh_from_db()
     today = timezone.localdate()
     items = [
-        services.action_item_add(
+        action_item_add(
             actor=tan,
             topic=topic,
             cluster=clusters[index],
@@ -192,9 +209,7 @@ def load(*, street: Place, communities: dict[str, Place], password: str) -> None
         )
         for index, title, owner, days, _status in PLAN
     ]
-    services.topic_start_implementing(actor=tan, topic=topic, note="第一批座椅已订购")
+    topic_start_implementing(actor=tan, topic=topic, note="第一批座椅已订购")
     for item, (*_rest, status) in zip(items, PLAN, strict=True):
         if status != item.status:
-            services.action_item_update(
-                actor=tan, item=item, title=item.title, owner=item.owner, due=item.due, status=status
-            )
+            action_item_update(actor=tan, item=item, title=item.title, owner=item.owner, due=item.due, status=status)

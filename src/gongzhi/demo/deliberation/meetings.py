@@ -11,7 +11,6 @@ import datetime
 from django.utils import timezone
 
 from gongzhi.core.models import User
-from gongzhi.deliberation import services
 from gongzhi.deliberation.models import (
     Attendance,
     AttendanceMethod,
@@ -21,6 +20,7 @@ from gongzhi.deliberation.models import (
     SuggestionStatus,
     Topic,
 )
+from gongzhi.deliberation.services.meetings import attendance_record, meeting_schedule, minutes_record, suggestion_add
 from gongzhi.demo import bulk
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place
@@ -128,7 +128,7 @@ def load(*, street: Place, communities: dict[str, Place], password: str) -> None
         subject = SUBJECTS[i % len(SUBJECTS)][0]
         kind = MeetingKind.BAZABA if i % 2 == 0 else MeetingKind.NIGHT_TALK
         starts_at = first_day + datetime.timedelta(days=15 * i)
-        meeting = services.meeting_schedule(
+        meeting = meeting_schedule(
             actor=staff,
             place=courtyard,
             kind=kind,
@@ -145,14 +145,14 @@ def load(*, street: Place, communities: dict[str, Place], password: str) -> None
         ideas = [IDEAS[(i * 3 + j) % len(IDEAS)] for j in range(k)]
         if i == MEETINGS - 1:  # the latest meeting is entered item by item, as staff do on the night
             for person in attendees:
-                services.attendance_record(actor=recorder, meeting=meeting, person=person)
+                attendance_record(actor=recorder, meeting=meeting, person=person)
             for j, (body, category) in enumerate(ideas):
-                services.suggestion_add(
+                suggestion_add(
                     actor=recorder, meeting=meeting, body=body, category=category, raised_by=f"{1 + (i + j) % 6}栋住户"
                 )
         else:
             _paper_ledger(meeting, recorder, attendees, ideas, answered=i < MEETINGS - 4)
-        services.minutes_record(
+        minutes_record(
             actor=recorder,
             meeting=meeting,
             minutes=MINUTES.format(
@@ -160,7 +160,7 @@ def load(*, street: Place, communities: dict[str, Place], password: str) -> None
             ),
         )
     rules = Topic.objects.filter(community=donghuan, title="花园颐院院落管理制度").first()
-    services.meeting_schedule(
+    meeting_schedule(
         actor=staff,
         place=courtyard,
         kind=MeetingKind.NIGHT_TALK,

@@ -16,8 +16,9 @@ from django.contrib.auth.hashers import make_password
 from gongzhi.core import audit
 from gongzhi.core.models import RoleAssignment, User
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import services
 from gongzhi.deliberation.models import OpinionVote, StatementStatus
+from gongzhi.deliberation.services.opinion import statement_add, statement_moderate
+from gongzhi.deliberation.services.topics import topic_accept, topic_propose, topic_publish, topic_start_discussion
 from gongzhi.demo import bulk
 from gongzhi.demo.deliberation.topics import LIXIONG_HEAD_PHONE
 from gongzhi.people.models import Person, Relation
@@ -77,31 +78,29 @@ def load(*, street: Place, communities: dict[str, Place], password: str) -> None
         return
     tan = User.objects.get(phone="13800000008")  # 瀝雄书记
     rng = random.Random(2026)
-    topic = services.topic_propose(
+    topic = topic_propose(
         actor=tan,
         place=lixiong,
         title="小区电动自行车充电与停放",
         summary="楼道充电、飞线充电有火灾隐患，充电棚又不够用。请对下面的观点表态，也可以提出新的观点。",
     )
-    services.topic_accept(actor=tan, topic=topic)
-    services.topic_publish(
+    topic_accept(actor=tan, topic=topic)
+    topic_publish(
         actor=tan,
         topic=topic,
         procedure="opinion",
         body="民意征集：每条观点选择同意、不同意或跳过。征集结束后，社区根据意见地图拟定充电与停放方案。",
     )
-    seeded = [services.statement_add(actor=tan, topic=topic, text=text) for text, _lean in STATEMENTS]
-    services.topic_start_discussion(actor=tan, topic=topic)
+    seeded = [statement_add(actor=tan, topic=topic, text=text) for text, _lean in STATEMENTS]
+    topic_start_discussion(actor=tan, topic=topic)
 
     # Residents' own statements: one waiting for moderation, one rejected with the reason its author sees.
 
     head = User.objects.filter(phone=LIXIONG_HEAD_PHONE).first()
     if head is not None:
-        services.statement_add(actor=head, topic=topic, text="老旧小区可以在单元门口装智能充电柜")
-        rejected = services.statement_add(actor=head, topic=topic, text="让电动车都停到小区外面去")
-        services.statement_moderate(
-            actor=tan, statement=rejected, approve=False, reason="小区外是市政道路，不能停放，无法执行"
-        )
+        statement_add(actor=head, topic=topic, text="老旧小区可以在单元门口装智能充电柜")
+        rejected = statement_add(actor=head, topic=topic, text="让电动车都停到小区外面去")
+        statement_moderate(actor=tan, statement=rejected, approve=False, reason="小区外是市政道路，不能停放，无法执行")
 
     households = list(
         Person.objects.filter(community=lixiong, relation=Relation.HEAD, household__isnull=False)

@@ -11,8 +11,22 @@ from gongzhi.core.errors import PermissionDenied
 from gongzhi.core.models import User
 from gongzhi.core.roles import Role
 from gongzhi.core.services import role_assign, user_create
-from gongzhi.deliberation import services
 from gongzhi.deliberation.models import Topic
+from gongzhi.deliberation.services.ballots import ballot_enter_paper
+from gongzhi.deliberation.services.elevator import elevator_plan_set
+from gongzhi.deliberation.services.sheets import ballot_enter_by_serial, sheet_issue
+from gongzhi.deliberation.services.topics import (
+    comment_post,
+    topic_accept,
+    topic_decide,
+    topic_open_voting,
+    topic_pin_hot,
+    topic_propose,
+    topic_publish,
+    topic_report,
+    topic_start_discussion,
+    version_add,
+)
 from gongzhi.people.models import Person
 from gongzhi.places.models import Place, PlaceKind
 
@@ -27,11 +41,11 @@ def _month(today: datetime.date, back: int) -> datetime.date:
 
 
 def _through(actor: User, topic: Topic, *, body: str, procedure: str = "discussion") -> Topic:
-    services.topic_accept(actor=actor, topic=topic)
-    services.topic_publish(
+    topic_accept(actor=actor, topic=topic)
+    topic_publish(
         actor=actor, topic=topic, procedure=procedure, body=body, matter="ordinary" if procedure == "owners" else ""
     )
-    services.topic_start_discussion(actor=actor, topic=topic)
+    topic_start_discussion(actor=actor, topic=topic)
     return topic
 
 
@@ -57,48 +71,42 @@ def load(*, street: Place, communities: dict[str, Place], password: str) -> None
 
     parking = _through(
         tan,
-        services.topic_propose(
-            actor=tan, place=lixiong, title="小区车位停放怎么管", summary="晚上车位不够，消防通道被占。"
-        ),
+        topic_propose(actor=tan, place=lixiong, title="小区车位停放怎么管", summary="晚上车位不够，消防通道被占。"),
         body="方案：划定临时车位，消防通道设禁停标识。",
     )
-    services.topic_pin_hot(actor=tan, topic=parking, month=_month(today, 2))
-    services.comment_post(actor=tan, topic=parking, body="请各楼长收集本楼住户的意见。")
-    services.topic_decide(actor=tan, topic=parking, resolution="划定夜间临时车位120个，消防通道全天禁停。")
-    services.topic_report(actor=tan, topic=parking, report="车位已划线，消防通道占用投诉下降。")
+    topic_pin_hot(actor=tan, topic=parking, month=_month(today, 2))
+    comment_post(actor=tan, topic=parking, body="请各楼长收集本楼住户的意见。")
+    topic_decide(actor=tan, topic=parking, resolution="划定夜间临时车位120个，消防通道全天禁停。")
+    topic_report(actor=tan, topic=parking, report="车位已划线，消防通道占用投诉下降。")
 
     cables = _through(
         tan,
-        services.topic_propose(
+        topic_propose(
             actor=tan, place=lixiong, title="三线整治：楼道飞线入地", summary="电力、通信、有线电视线路杂乱。"
         ),
         body="方案：分期入地，先做老旧小区。",
     )
-    services.topic_pin_hot(actor=tan, topic=cables, month=_month(today, 1))
-    services.topic_decide(actor=tan, topic=cables, resolution="分两期实施，第一期覆盖老旧小区。")
+    topic_pin_hot(actor=tan, topic=cables, month=_month(today, 1))
+    topic_decide(actor=tan, topic=cables, resolution="分两期实施，第一期覆盖老旧小区。")
 
     refuse = _through(
         tan,
-        services.topic_propose(
-            actor=tan, place=lixiong, title="垃圾房设在哪里", summary="新垃圾房选址，兼顾卫生与方便。"
-        ),
+        topic_propose(actor=tan, place=lixiong, title="垃圾房设在哪里", summary="新垃圾房选址，兼顾卫生与方便。"),
         body="候选：东门停车场旁、北门绿地角。",
     )
-    services.topic_pin_hot(actor=tan, topic=refuse, month=today)
-    services.comment_post(actor=head, topic=refuse, body="东门离住宅楼太近，夏天有味，建议北门。")
+    topic_pin_hot(actor=tan, topic=refuse, month=today)
+    comment_post(actor=head, topic=refuse, body="东门离住宅楼太近，夏天有味，建议北门。")
 
     if old_compound is not None:
         security = _through(
             tan,
-            services.topic_propose(
+            topic_propose(
                 actor=tan, place=old_compound, title="老小区安防方案", summary="围栏失修、路灯损坏、入室盗窃时有发生。"
             ),
             body="第一版：修复围栏。",
         )
-        services.version_add(
-            actor=head, topic=security, body="修复围栏\n更换损坏路灯", change_note="居民提出晚上太黑，加路灯"
-        )
-        services.version_add(
+        version_add(actor=head, topic=security, body="修复围栏\n更换损坏路灯", change_note="居民提出晚上太黑，加路灯")
+        version_add(
             actor=head, topic=security, body="修复围栏\n更换损坏路灯\n单元门加装门禁", change_note="楼长议事后加门禁"
         )
 
@@ -113,14 +121,14 @@ def load(*, street: Place, communities: dict[str, Place], password: str) -> None
         # 青羊北路-style: a six-floor stairwell, funded by renovation money and the owners, split by floor.
         lift = _through(
             tan,
-            services.topic_propose(
+            topic_propose(
                 actor=tan, place=unit, title="加装电梯", summary="高层老人上下楼不便，本单元业主申请加装电梯。"
             ),
             body="资金：老旧小区改造补助 + 业主自筹；一楼不分摊，楼层越高系数越大；电梯维保由物业负责。",
             procedure="elevator",
         )
-        services.elevator_plan_set(actor=tan, topic=lift, total_yuan="360000")
-        services.topic_open_voting(actor=tan, topic=lift, closes_at=timezone.now() + datetime.timedelta(days=14))
+        elevator_plan_set(actor=tan, topic=lift, total_yuan="360000")
+        topic_open_voting(actor=tan, topic=lift, closes_at=timezone.now() + datetime.timedelta(days=14))
         unit_owners = (
             Person.objects.filter(community=lixiong, ownerships__place_path__startswith=unit.path)
             .distinct()
@@ -128,9 +136,7 @@ def load(*, street: Place, communities: dict[str, Place], password: str) -> None
         )
         for i, owner in enumerate(unit_owners[:6]):
             try:
-                services.ballot_enter_paper(
-                    actor=tan, topic=lift, voter=owner, choice="agree", serial_no=f"DT-{i + 1:03d}"
-                )
+                ballot_enter_paper(actor=tan, topic=lift, voter=owner, choice="agree", serial_no=f"DT-{i + 1:03d}")
             except PermissionDenied:
                 continue
 
@@ -138,18 +144,18 @@ def load(*, street: Place, communities: dict[str, Place], password: str) -> None
     if courtyard is not None:
         rules = _through(
             zou,
-            services.topic_propose(
+            topic_propose(
                 actor=zou, place=courtyard, title="花园颐院院落管理制度", summary="院委会起草的院落公约，请业主表决。"
             ),
             body="一、门前三包；二、车辆有序停放；三、公共空间共建共享；四、院落微基金公开。",
             procedure="owners",
         )
-        services.topic_open_voting(actor=zou, topic=rules, closes_at=timezone.now() + datetime.timedelta(days=7))
+        topic_open_voting(actor=zou, topic=rules, closes_at=timezone.now() + datetime.timedelta(days=7))
         # The sheets are printed, one per household, and about 70% have come back ticked and been entered by serial.
-        sheets = services.sheet_issue(actor=zou, topic=rules)
+        sheets = sheet_issue(actor=zou, topic=rules)
         for i, sheet in enumerate(sheets):
             if i % 10 in (7, 8, 9):
                 continue
-            services.ballot_enter_by_serial(
+            ballot_enter_by_serial(
                 actor=zou, topic=rules, serial=sheet.serial_no, choice="disagree" if i % 9 == 0 else "agree"
             )

@@ -148,7 +148,7 @@ def _common_place(voices: Sequence[Voice]) -> Any:
 def voice_promote_topic(*, actor: User, voices: Sequence[Voice], title: str, summary: str) -> Any:
     """Turns one voice, or a group of similar ones, into a 议事厅 topic on their common place (or the community),
     linking each voice to it. Staff only; a voice is promoted once."""
-    from gongzhi.deliberation.services import topic_propose
+    from gongzhi.deliberation.services.topics import topic_propose
 
     ids = sorted({v.pk for v in voices})
     if not ids:
