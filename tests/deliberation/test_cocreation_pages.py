@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gongzhi.core.models import AuditEvent
@@ -16,6 +14,7 @@ from gongzhi.deliberation import services
 from gongzhi.deliberation.models import ActionItem, Cluster, CocreationSession, Dot, Idea
 from tests.conftest import login
 from tests.deliberation.test_cocreation import cocreation_topic, decided, open_dots, with_clusters
+from tests.queries import queries
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +153,7 @@ def test_topic_page_query_count_does_not_grow_with_ideas_clusters_and_dots(owner
         for i in range(n):
             services.dot_spend(actor=owners.accounts[i % 10], topic=topic, cluster=clusters[i % len(clusters)])
         client = login(owners.accounts[0])
-        with CaptureQueriesContext(connection) as ctx:
+        with queries() as ctx:
             assert client.get(urls(site, topic)["topic"]).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1] and counts[0] <= 25
@@ -170,7 +169,7 @@ def test_staff_pages_query_count_does_not_grow(owners, secretary):
             idea = services.idea_add(actor=owners.accounts[i % 10], topic=topic, body=f"想法{i}")
             services.idea_assign(actor=secretary, idea=idea, cluster=clusters[i % len(clusters)])
         client = login(secretary)
-        with CaptureQueriesContext(connection) as ctx:
+        with queries() as ctx:
             assert client.get(urls(site, topic)["board"]).status_code == 200
             assert client.get(urls(site, topic)["plan"]).status_code == 200
         counts.append(len(ctx.captured_queries))

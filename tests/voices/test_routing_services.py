@@ -12,6 +12,7 @@ from gongzhi.core.roles import Role
 from gongzhi.voices import services
 from gongzhi.voices.models import CalendarDay, Category, Party, PartyKind, PartyMember, Route
 from tests import factories
+from tests.queries import queries
 
 pytestmark = pytest.mark.date_sensitive
 
@@ -267,20 +268,20 @@ def test_load_holidays_command(db):
     assert CalendarDay.objects.count() == 39
 
 
-def test_the_calendar_is_read_once_per_version(db, django_assert_num_queries):
+def test_the_calendar_is_read_once_per_version(db):
     services.calendar_exceptions()
-    with django_assert_num_queries(0):
+    with queries(0):
         services.calendar_exceptions()
     CalendarDay.objects.create(date=date(2026, 12, 30), is_workday=False, name="另一进程写入")
     from django.core.cache import cache
 
     cache.delete(services.routing.CALENDAR_VERSION_KEY)  # as another process's bump would change it
-    with django_assert_num_queries(1):
+    with queries(1):
         assert date(2026, 12, 30) in services.calendar_exceptions()
 
 
-def test_the_process_copy_of_the_calendar_expires(db, monkeypatch, django_assert_num_queries):
+def test_the_process_copy_of_the_calendar_expires(db, monkeypatch):
     services.calendar_exceptions()
     monkeypatch.setattr(services.routing, "CALENDAR_MAX_AGE", 0.0)
-    with django_assert_num_queries(1):
+    with queries(1):
         services.calendar_exceptions()
