@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from gongzhi.core.roles import Role
 from gongzhi.deliberation.models import Body, BodyMember, MemberVote, Resolution, Status
@@ -15,6 +13,7 @@ from gongzhi.deliberation.services.assemblies import member_votes_record, resolu
 from tests import factories
 from tests.conftest import login
 from tests.deliberation.test_assemblies import council, held_meeting, meeting_topic
+from tests.queries import queries
 
 pytestmark = pytest.mark.django_db
 
@@ -218,7 +217,7 @@ def test_panel_refuses_deciding_without_a_vote(site, secretary):
 
 
 def _queries(client: Client, url: str) -> int:
-    with CaptureQueriesContext(connection) as ctx:
+    with queries() as ctx:
         assert client.get(url).status_code == 200
     return len(ctx.captured_queries)
 

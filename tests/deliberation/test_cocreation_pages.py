@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gongzhi.core.models import AuditEvent
@@ -23,6 +21,7 @@ from gongzhi.deliberation.services.cocreation import (
 from gongzhi.deliberation.services.topics import topic_accept, topic_propose, topic_publish
 from tests.conftest import login
 from tests.deliberation.test_cocreation import cocreation_topic, decided, open_dots, with_clusters
+from tests.queries import queries
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +160,7 @@ def test_topic_page_query_count_does_not_grow_with_ideas_clusters_and_dots(owner
         for i in range(n):
             dot_spend(actor=owners.accounts[i % 10], topic=topic, cluster=clusters[i % len(clusters)])
         client = login(owners.accounts[0])
-        with CaptureQueriesContext(connection) as ctx:
+        with queries() as ctx:
             assert client.get(urls(site, topic)["topic"]).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1] and counts[0] <= 25
@@ -177,7 +176,7 @@ def test_staff_pages_query_count_does_not_grow(owners, secretary):
             idea = idea_add(actor=owners.accounts[i % 10], topic=topic, body=f"想法{i}")
             idea_assign(actor=secretary, idea=idea, cluster=clusters[i % len(clusters)])
         client = login(secretary)
-        with CaptureQueriesContext(connection) as ctx:
+        with queries() as ctx:
             assert client.get(urls(site, topic)["board"]).status_code == 200
             assert client.get(urls(site, topic)["plan"]).status_code == 200
         counts.append(len(ctx.captured_queries))

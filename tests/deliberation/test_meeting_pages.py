@@ -7,9 +7,7 @@ import datetime
 import io
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -25,6 +23,7 @@ from gongzhi.deliberation.services.meetings import (
 from tests import factories
 from tests.conftest import login
 from tests.deliberation.conftest import voting_topic
+from tests.queries import queries
 
 pytestmark = pytest.mark.django_db
 ROLES = [
@@ -416,7 +415,7 @@ def test_register_has_one_row_per_meeting_with_counts(site, staff):
 
 
 def _queries(client: Client, url: str) -> int:
-    with CaptureQueriesContext(connection) as ctx:
+    with queries() as ctx:
         assert client.get(url).status_code == 200
     return len(ctx.captured_queries)
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
@@ -17,6 +15,7 @@ from gongzhi.deliberation.services.topics import topic_decide, topic_propose
 from tests import factories
 from tests.conftest import login
 from tests.deliberation.test_opinion import SEEDS, opinion_topic, residents, statements, two_camps
+from tests.queries import queries
 
 pytestmark = pytest.mark.django_db
 
@@ -307,7 +306,7 @@ def test_query_counts_do_not_grow_with_votes_and_statements(site, secretary, pag
         url = f"/c/{site.community.pk}/topics/{topic.pk}/" if page == "topic" else f"{base(site, topic)}{page}"
         client = login(secretary)
         cache.clear()  # the first view computes the map
-        with CaptureQueriesContext(connection) as ctx:
+        with queries() as ctx:
             assert client.get(url).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
@@ -321,7 +320,7 @@ def test_a_cached_map_costs_no_query(site, secretary):
     url = f"{base(site, topic)}map/"
     counts = []
     for _ in range(2):
-        with CaptureQueriesContext(connection) as ctx:
+        with queries() as ctx:
             client.get(url)
         counts.append(len(ctx.captured_queries))
     assert counts[1] == counts[0] - 2  # neither the statements nor the votes are read

@@ -1,6 +1,4 @@
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gongzhi.core.roles import Role
@@ -18,6 +16,7 @@ from gongzhi.deliberation.services.topics import (
 )
 from tests.conftest import login
 from tests.deliberation.conftest import voting_topic
+from tests.queries import queries
 
 
 @pytest.mark.django_db
@@ -118,7 +117,7 @@ def test_topic_page_queries_do_not_grow_with_comments(owners, secretary):
         for i in range(n):
             parent = comment_post(actor=owners.accounts[i % 5], topic=topic, body=f"意见{i}")
             comment_post(actor=secretary, topic=topic, body="回复", parent=parent)
-        with CaptureQueriesContext(connection) as ctx:
+        with queries() as ctx:
             assert client.get(url).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1] and counts[0] <= 15

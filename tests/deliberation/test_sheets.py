@@ -10,8 +10,6 @@ import subprocess
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gongzhi.core.audit import AuditEvent
@@ -32,6 +30,7 @@ from gongzhi.deliberation.services.topics import (
 )
 from tests.conftest import login
 from tests.deliberation.conftest import voting_topic
+from tests.queries import queries
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is missing")
 
@@ -231,7 +230,7 @@ def test_sheet_pages_queries_do_not_grow_with_households(owners, secretary):
         topic, _sheets = issued(site, secretary, place=place)
         base = f"/c/{site.community.pk}/topics/{topic.pk}/sheets/"
         for url in (base, base + "print.pdf"):
-            with CaptureQueriesContext(connection) as ctx:
+            with queries() as ctx:
                 response = client.get(url)
                 body(response)
             assert response.status_code == 200

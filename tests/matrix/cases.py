@@ -11,8 +11,10 @@ each column of the project's matrix (docs/ARCHITECTURE.md, "Scoping"):
   not act, 404 where the object is outside its scope (`refused=`);
 - allowed: the lowest role that may (`ok=`). A write posted without its form's fields answers 400 (past the
   permission, refused for the empty form) or redirects (302) back to its page.
-Routes every member of the community may open have no lower role (`lower=None`). A refused write must also leave
-the audit trail as it was (tests/matrix/test_matrix.py).
+Every case fills the four cells, or says in `no_lower=` / `no_allowed=` why a cell cannot exist (routes every member
+of the community may open have no lower role: `no_lower=EVERY_MEMBER`); tests/matrix/test_completeness.py checks it.
+A refusal is exactly 403 or 404 (tests/refusals.py). A refused write must also leave the audit trail as it was
+(tests/matrix/test_matrix.py).
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ from tests.matrix.world import World
 from tests.people.sheets import upload
 
 Args = Callable[[World], dict[str, Any]]
+
+# The reasons a case has no lower-role cell.
+EVERY_MEMBER = "every member of the community may: the resident is the lowest role, anonymous is its own column"
+OWN_ACCOUNT = "the login's own account (its profile, tokens, notifications): every login may, none is lower"
+PUBLIC = "a public page: anonymous may open it too, so no role is lower"
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,8 @@ class Case:
     community: str = "dh"  # whose actors act: "dh" 东环路, "lx" 瀝雄
     data: Callable[[World], dict[str, Any]] | None = None
     query: str = ""
+    no_lower: str = ""  # why the case has no lower-role cell (then `lower` is None)
+    no_allowed: str = ""  # why the case has no allowed cell (then `allowed` is None)
 
     @property
     def is_api(self) -> bool:
@@ -79,15 +88,26 @@ def pk(name: str) -> Args:
 
 
 CASES: list[Case] = [
-    Case("core:home", N, allowed="resident", ok=302, other=302, anonymous=302),  # to the public directory
     Case(
-        "core:prefs", N, method="post", allowed="resident", ok=302, other=302, anonymous=302
+        "core:home", N, allowed="resident", ok=302, other=302, anonymous=302, no_lower=PUBLIC
+    ),  # to the public directory
+    Case(
+        "core:prefs",
+        N,
+        method="post",
+        allowed="resident",
+        ok=302,
+        other=302,
+        anonymous=302,
+        no_lower=PUBLIC,
     ),  # a preference cookie, then back
-    Case("core:password", N, allowed="resident", ok=200, other=200),
-    Case("core:me", N, allowed="resident", ok=200, other=200),
-    Case("core:me_export", N, allowed="resident", ok=200, other=200),
-    Case("core:me_correction", N, method="post", allowed="resident", ok=302, other=302),
-    Case("core:me_tokens", N, allowed="resident", ok=200, other=200),  # each account sees only its own tokens
+    Case("core:password", N, allowed="resident", ok=200, other=200, no_lower=OWN_ACCOUNT),
+    Case("core:me", N, allowed="resident", ok=200, other=200, no_lower=OWN_ACCOUNT),
+    Case("core:me_export", N, allowed="resident", ok=200, other=200, no_lower=OWN_ACCOUNT),
+    Case("core:me_correction", N, method="post", allowed="resident", ok=302, other=302, no_lower=OWN_ACCOUNT),
+    Case(
+        "core:me_tokens", N, allowed="resident", ok=200, other=200, no_lower=OWN_ACCOUNT
+    ),  # each account sees only its own tokens
     Case(
         "core:me_token_revoke",
         lambda w: {"token_id": w.pk("api_token")},
@@ -95,8 +115,9 @@ CASES: list[Case] = [
         allowed="resident",
         ok=302,
         other=404,
+        no_lower=OWN_ACCOUNT,
     ),
-    Case("places:community_home", ck(), allowed="resident", ok=200, other=404),
+    Case("places:community_home", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
     Case(
         "places:place_detail",
         ck(place_id="building"),
@@ -125,8 +146,8 @@ CASES: list[Case] = [
         refused=404,
         other=404,
     ),
-    Case("places:directory", N, allowed="resident", ok=200, other=200, anonymous=200),
-    Case("places:public", ck(), allowed="resident", ok=200, other=200, anonymous=200),
+    Case("places:directory", N, allowed="resident", ok=200, other=200, anonymous=200, no_lower=PUBLIC),
+    Case("places:public", ck(), allowed="resident", ok=200, other=200, anonymous=200, no_lower=PUBLIC),
     Case("people:list", ck(), allowed="building_head", ok=200, lower="property", refused=403, other=404),
     Case("people:export", ck(), allowed="social_worker", ok=200, lower="street", refused=403, other=404),
     Case(
@@ -256,10 +277,10 @@ CASES: list[Case] = [
         refused=403,
         other=404,
     ),
-    Case("deliberation:hall", ck(), allowed="resident", ok=200, other=404),
-    Case("deliberation:hot_archive", ck(), allowed="resident", ok=200, other=404),
-    Case("deliberation:propose", ck(), allowed="resident", ok=200, other=404),
-    Case("deliberation:topic", ck(topic_id="topic"), allowed="resident", ok=200, other=404),
+    Case("deliberation:hall", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
+    Case("deliberation:hot_archive", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
+    Case("deliberation:propose", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
+    Case("deliberation:topic", ck(topic_id="topic"), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
     Case(
         "deliberation:comment",
         ck(topic_id="voting_topic"),
@@ -271,7 +292,15 @@ CASES: list[Case] = [
         refused=403,
         other=404,
     ),
-    Case("deliberation:vote", ck(topic_id="topic"), method="post", allowed="resident", ok=302, other=404),
+    Case(
+        "deliberation:vote",
+        ck(topic_id="topic"),
+        method="post",
+        allowed="resident",
+        ok=302,
+        other=404,
+        no_lower=EVERY_MEMBER,
+    ),
     Case(
         "deliberation:step",
         ck(topic_id="topic", step="close"),
@@ -291,15 +320,16 @@ CASES: list[Case] = [
         refused=403,
         other=404,
     ),
-    # Left out: the allowed cell (the demo's ballots carry no evidence file).
     Case(
         "deliberation:ballot_evidence",
-        ck(topic_id="topic", ballot_id="ballot"),
+        ck(topic_id="voting_topic", ballot_id="evidence_ballot"),  # a proxy ballot with its authorisation
+        allowed="social_worker",
+        ok=200,
         lower="grid_worker",
         refused=403,
         other=404,
     ),
-    Case("deliberation:result", ck(topic_id="topic"), allowed="resident", ok=200, other=404),
+    Case("deliberation:result", ck(topic_id="topic"), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
     Case(
         "deliberation:cocreation_idea",
         ck("lx", topic_id="cocreation_topic"),
@@ -350,6 +380,7 @@ CASES: list[Case] = [
         ok=200,
         other=404,
         community="lx",
+        no_lower=EVERY_MEMBER,
     ),
     Case(
         "deliberation:opinion_vote",
@@ -381,6 +412,7 @@ CASES: list[Case] = [
         ok=200,
         other=404,
         community="lx",
+        no_lower=EVERY_MEMBER,
     ),
     Case(
         "deliberation:opinion_moderate",
@@ -402,7 +434,7 @@ CASES: list[Case] = [
         other=404,
         community="lx",
     ),
-    Case("deliberation:meetings", ck(), allowed="resident", ok=200, other=404),
+    Case("deliberation:meetings", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
     Case(
         "deliberation:meeting_schedule", ck(), allowed="social_worker", ok=200, lower="street", refused=403, other=404
     ),
@@ -415,8 +447,11 @@ CASES: list[Case] = [
         allowed="resident",
         ok=200,
         other=404,
+        no_lower=EVERY_MEMBER,
     ),
-    Case("deliberation:meeting", ck(meeting_id="meeting"), allowed="resident", ok=200, other=404),
+    Case(
+        "deliberation:meeting", ck(meeting_id="meeting"), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER
+    ),
     Case(
         "deliberation:meeting_poster",
         ck(meeting_id="meeting"),
@@ -560,7 +595,7 @@ CASES: list[Case] = [
         refused=403,
         other=404,
     ),
-    Case("deliberation:notice", ck(topic_id="topic"), allowed="resident", ok=409, other=404),
+    Case("deliberation:notice", ck(topic_id="topic"), allowed="resident", ok=409, other=404, no_lower=EVERY_MEMBER),
     Case(
         "deliberation:elevator_coefficients",
         ck(),
@@ -570,11 +605,11 @@ CASES: list[Case] = [
         refused=403,
         other=404,
     ),
-    Case("voices:home", ck(), allowed="resident", ok=302, other=404),
+    Case("voices:home", ck(), allowed="resident", ok=302, other=404, no_lower=EVERY_MEMBER),
     Case("voices:report", ck(), allowed="resident", ok=200, lower="street", refused=403, other=404),
-    Case("voices:similar", ck(), allowed="resident", ok=200, other=404),
-    Case("voices:mine", ck(), allowed="resident", ok=200, other=404),
-    Case("voices:public", ck(), allowed="resident", ok=200, other=200, anonymous=200),
+    Case("voices:similar", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
+    Case("voices:mine", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
+    Case("voices:public", ck(), allowed="resident", ok=200, other=200, anonymous=200, no_lower=PUBLIC),
     Case(
         "voices:detail", ck(voice_id="my_voice"), allowed="resident", ok=200, lower="volunteer", refused=404, other=404
     ),
@@ -729,8 +764,8 @@ CASES: list[Case] = [
         refused=403,
         other=404,
     ),
-    Case("notifications:list", N, allowed="resident", ok=200, other=200),
-    Case("notifications:read_all", N, method="post", allowed="resident", ok=302, other=302),
+    Case("notifications:list", N, allowed="resident", ok=200, other=200, no_lower=OWN_ACCOUNT),
+    Case("notifications:read_all", N, method="post", allowed="resident", ok=302, other=302, no_lower=OWN_ACCOUNT),
     Case(
         "notifications:read",
         lambda w: {"notification_id": w.pk("notification")},
@@ -751,8 +786,8 @@ CASES: list[Case] = [
         refused=404,
         other=404,
     ),
-    Case("timebank:home", ck(), allowed="resident", ok=200, other=404),
-    Case("timebank:gift", ck(), method="post", allowed="resident", ok=400, other=404),
+    Case("timebank:home", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
+    Case("timebank:gift", ck(), method="post", allowed="resident", ok=400, other=404, no_lower=EVERY_MEMBER),
     Case(
         "timebank:card_spend",
         ck(account_id="card"),
@@ -833,9 +868,16 @@ CASES: list[Case] = [
         refused=403,
         other=404,
     ),
-    Case("timebank:activity_list", ck(), allowed="resident", ok=200, other=404),
+    Case("timebank:activity_list", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
     Case("timebank:activity_new", ck(), allowed="building_head", ok=200, lower="property", refused=403, other=404),
-    Case("timebank:activity_detail", ck(activity_id="activity"), allowed="resident", ok=200, other=404),
+    Case(
+        "timebank:activity_detail",
+        ck(activity_id="activity"),
+        allowed="resident",
+        ok=200,
+        other=404,
+        no_lower=EVERY_MEMBER,
+    ),
     Case(
         "timebank:activity_cancel",
         ck(activity_id="activity"),
@@ -856,8 +898,23 @@ CASES: list[Case] = [
         refused=403,
         other=404,
     ),
-    Case("timebank:session_detail", ck(session_id="session"), allowed="resident", ok=200, other=404),
-    Case("timebank:session_signup", ck(session_id="session"), method="post", allowed="resident", ok=400, other=404),
+    Case(
+        "timebank:session_detail",
+        ck(session_id="session"),
+        allowed="resident",
+        ok=200,
+        other=404,
+        no_lower=EVERY_MEMBER,
+    ),
+    Case(
+        "timebank:session_signup",
+        ck(session_id="session"),
+        method="post",
+        allowed="resident",
+        ok=400,
+        other=404,
+        no_lower=EVERY_MEMBER,
+    ),
     Case(
         "timebank:session_scan",
         ck(session_id="session"),
@@ -888,7 +945,7 @@ CASES: list[Case] = [
         refused=403,
         other=404,
     ),
-    Case("timebank:my_code", ck(), allowed="resident", ok=200, other=404),
+    Case("timebank:my_code", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
     Case(
         "timebank:my_code_rotate",
         ck(),
@@ -899,7 +956,7 @@ CASES: list[Case] = [
         refused=404,
         other=404,
     ),
-    Case("timebank:my_activities", ck(), allowed="resident", ok=200, other=404),
+    Case("timebank:my_activities", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
     Case(
         "timebank:record_dispute",
         ck(record_id="record"),
@@ -921,9 +978,9 @@ CASES: list[Case] = [
         refused=404,
         other=404,
     ),
-    Case("timebank:exchange_list", ck(), allowed="resident", ok=200, other=404),
-    Case("timebank:exchange_new", ck(), allowed="resident", ok=200, other=404),
-    Case("timebank:post_detail", ck(post_id="post"), allowed="resident", ok=200, other=404),
+    Case("timebank:exchange_list", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
+    Case("timebank:exchange_new", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
+    Case("timebank:post_detail", ck(post_id="post"), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
     Case(
         "timebank:post_agree",
         ck(post_id="post"),
@@ -954,17 +1011,18 @@ CASES: list[Case] = [
         refused=404,
         other=404,
     ),
-    # Left out: the allowed cell (one of the exchange's two people, who have no login in the demo).
     Case(
         "timebank:exchange_cancel",
-        ck(exchange_id="exchange"),
+        ck(exchange_id="agreed_exchange"),
         method="post",
+        allowed="exchange_party",  # one of the exchange's two people
+        ok=302,
         lower="grid_worker",  # sees the exchange, is not part of it
         refused=403,
         other=404,
     ),
     Case("timebank:service_types", ck(), allowed="social_worker", ok=200, lower="street", refused=403, other=404),
-    Case("timebank:skill_list", ck(), allowed="resident", ok=200, other=404),
+    Case("timebank:skill_list", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
     Case("timebank:chain", ck(), allowed="social_worker", ok=200, lower="street", refused=403, other=404),
     Case(
         "timebank:training_new",
@@ -976,7 +1034,14 @@ CASES: list[Case] = [
         refused=403,
         other=404,
     ),
-    Case("timebank:training_detail", ck(training_id="training"), allowed="resident", ok=200, other=404),
+    Case(
+        "timebank:training_detail",
+        ck(training_id="training"),
+        allowed="resident",
+        ok=200,
+        other=404,
+        no_lower=EVERY_MEMBER,
+    ),
     Case(
         "timebank:certificate_revoke",
         ck(certificate_id="certificate"),
@@ -987,7 +1052,7 @@ CASES: list[Case] = [
         refused=403,
         other=404,
     ),
-    Case("timebank:stamp_list", ck(), allowed="resident", ok=200, other=404),
+    Case("timebank:stamp_list", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
     Case(
         "timebank:stamp_trail_new",
         ck(),
@@ -1018,7 +1083,14 @@ CASES: list[Case] = [
         refused=403,
         other=404,
     ),
-    Case("timebank:stamp_scan", ck(token=lambda w: w.objects["point"].token), allowed="resident", ok=200, other=404),
+    Case(
+        "timebank:stamp_scan",
+        ck(token=lambda w: w.objects["point"].token),
+        allowed="resident",
+        ok=200,
+        other=404,
+        no_lower=EVERY_MEMBER,
+    ),
     Case(
         "timebank:stamp_poster",
         ck(point_id="point"),
@@ -1028,9 +1100,9 @@ CASES: list[Case] = [
         refused=403,
         other=404,
     ),
-    Case("timebank:catalogue", ck(), allowed="resident", ok=200, other=404),
+    Case("timebank:catalogue", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
     Case("timebank:item_new", ck(), allowed="social_worker", ok=200, lower="street", refused=403, other=404),
-    Case("timebank:item_detail", ck(item_id="item"), allowed="resident", ok=200, other=404),
+    Case("timebank:item_detail", ck(item_id="item"), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
     Case(
         "timebank:item_edit",
         ck(item_id="item"),
@@ -1059,7 +1131,7 @@ CASES: list[Case] = [
         refused=403,
         other=404,
     ),
-    Case("timebank:my_redemptions", ck(), allowed="resident", ok=200, other=404),
+    Case("timebank:my_redemptions", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
     Case(
         "timebank:redemption_cancel",
         ck(redemption_id="redemption"),
@@ -1092,7 +1164,7 @@ CASES: list[Case] = [
         refused=403,
         other=404,
     ),
-    Case("timebank:recruitment_list", ck(), allowed="resident", ok=200, other=404),
+    Case("timebank:recruitment_list", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
     Case(
         "timebank:recruitment_detail",
         ck(recruitment_id="recruitment"),
@@ -1112,8 +1184,8 @@ CASES: list[Case] = [
         refused=403,
         other=404,
     ),
-    Case("timebank:team_list", ck(), allowed="resident", ok=200, other=404),
-    Case("timebank:my_record", ck(), allowed="resident", ok=200, other=404),
+    Case("timebank:team_list", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
+    Case("timebank:my_record", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
     Case(
         "timebank:volunteer_record",
         ck(volunteer_id="volunteer"),
@@ -1153,7 +1225,14 @@ CASES: list[Case] = [
         other=404,
     ),
     Case(
-        "timebank:proof_lookup", N, query="?code=ABC", allowed="resident", ok=302, other=302, anonymous=302
+        "timebank:proof_lookup",
+        N,
+        query="?code=ABC",
+        allowed="resident",
+        ok=302,
+        other=302,
+        anonymous=302,
+        no_lower=PUBLIC,
     ),  # public,
     Case(
         "timebank:proof_verify",
@@ -1162,6 +1241,7 @@ CASES: list[Case] = [
         ok=200,
         other=200,
         anonymous=200,
+        no_lower=PUBLIC,
     ),
     Case("timebank:stats", ck(), allowed="grid_worker", ok=200, lower="building_head", refused=403, other=404),
     Case("timebank:stats_export", ck(), allowed="grid_worker", ok=200, lower="building_head", refused=403, other=404),
@@ -1175,8 +1255,8 @@ CASES: list[Case] = [
         refused=404,
         other=404,
     ),
-    Case("api:communities", N, allowed="resident", ok=200, other=200),
-    Case("api:places", ck(), allowed="resident", ok=200, other=404),
+    Case("api:communities", N, allowed="resident", ok=200, other=200, no_lower=OWN_ACCOUNT),
+    Case("api:places", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
     Case(
         "api:households", ck(place_id="building"), allowed="property", ok=200, lower="volunteer", refused=404, other=404
     ),
@@ -1205,8 +1285,8 @@ CASES: list[Case] = [
         refused=404,
         other=404,
     ),
-    Case("api:topics", ck(), allowed="resident", ok=200, other=404),
-    Case("api:topic", ck(topic_id="topic"), allowed="resident", ok=200, other=404),
+    Case("api:topics", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
+    Case("api:topic", ck(topic_id="topic"), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
     Case(
         "api:ballot",
         ck(topic_id="voting_topic"),
@@ -1218,7 +1298,7 @@ CASES: list[Case] = [
         refused=403,
         other=404,
     ),
-    Case("api:voice_list", ck(), allowed="resident", ok=200, other=404),
+    Case("api:voice_list", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
     Case(
         "api:voice_create",
         ck(),
@@ -1274,7 +1354,7 @@ CASES: list[Case] = [
         refused=403,
         other=404,
     ),
-    Case("api:session_list", ck(), allowed="resident", ok=200, other=404),
+    Case("api:session_list", ck(), allowed="resident", ok=200, other=404, no_lower=EVERY_MEMBER),
     # The lower cell is a business refusal, not a permission: a resident who is not a registered volunteer is told
     # so (400 not_volunteer), as every non-volunteer of the community is.
     Case(
@@ -1287,7 +1367,7 @@ CASES: list[Case] = [
         refused=400,
         other=404,
     ),
-    Case("api:catalogue", ck(), allowed="resident", ok=200, other=200),
+    Case("api:catalogue", ck(), allowed="resident", ok=200, other=200, no_lower=EVERY_MEMBER),
     # Anyone of the street with an account may redeem (通存通兑); without one it is 400 no_account, not a permission.
     Case(
         "api:redeem",
@@ -1297,6 +1377,8 @@ CASES: list[Case] = [
         allowed="volunteer",
         ok=201,
         other=404,
+        no_lower="anyone of the street with an account may redeem (通存通兑); without one it is 400 no_account, "
+        "a business answer, not a permission",
     ),
     Case(
         "api:complete",

@@ -15,6 +15,7 @@ from gongzhi.core.models import User
 from gongzhi.core.roles import Role
 from gongzhi.core.services import api_token_create
 from gongzhi.deliberation import models as dm
+from gongzhi.deliberation.services.ballots import ballot_enter_proxy
 from gongzhi.demo.people.load import load_demo
 from gongzhi.demo.people.specs import DEMO_PASSWORD
 from gongzhi.notifications.models import Notification
@@ -24,7 +25,7 @@ from gongzhi.people.services import correction_request_create, person_account_cr
 from gongzhi.places.models import Grid, Household, Place
 from gongzhi.timebank.models.activities import Activity, ActivityStatus, ServiceRecord, Session, SignUp
 from gongzhi.timebank.models.catalogue import Item, Redemption, RedemptionStatus
-from gongzhi.timebank.models.exchange import Exchange, Post
+from gongzhi.timebank.models.exchange import Exchange, ExchangeStatus, Post
 from gongzhi.timebank.models.ledger import Account, AccountKind, Transaction
 from gongzhi.timebank.models.skills import Certificate, Training
 from gongzhi.timebank.models.stamps import StampPoint, StampTrail
@@ -37,6 +38,7 @@ from tests import factories
 from tests.deliberation.conftest import voting_topic
 from tests.matrix.world import World
 from tests.people.sheets import upload
+from tests.uploads import real_pdf
 
 
 def _demo_user(n: int) -> User:
@@ -175,6 +177,26 @@ def _objects(w: World, pinned: datetime.datetime) -> dict:
         actor=None, person=owner, password=factories.PASSWORD
     )
     o["suggestion"] = dm.Suggestion.objects.filter(meeting=o["meeting"]).order_by("pk").first()
+    # A proxy ballot on the open vote, with its written authorisation (the demo's ballots carry no file), entered for
+    # another owner than the "owner" login, who must still be free to vote.
+    proxied = Ownership.objects.filter(community=dh).exclude(person=owner).order_by("pk")[0].person
+    o["evidence_ballot"] = ballot_enter_proxy(
+        actor=secretary,
+        topic=o["voting_topic"],
+        voter=proxied,
+        choice="agree",
+        proxy_name="李代理",
+        evidence=SimpleUploadedFile("proxy.pdf", real_pdf(), content_type="application/pdf"),
+    )
+    # An agreed exchange and a login for its helper: the one who may call it off (the demo's people have none).
+    o["agreed_exchange"] = (
+        Exchange.objects.filter(community=dh, status=ExchangeStatus.AGREED).select_related("helper").order_by("pk")
+    ).first()
+    assert o["agreed_exchange"] is not None
+    helper = o["agreed_exchange"].helper
+    w.users[("dh", "exchange_party")] = helper.account or person_account_create(
+        actor=None, person=helper, password=factories.PASSWORD
+    )
     return o
 
 

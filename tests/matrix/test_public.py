@@ -6,6 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.refusals import assert_refused
+
 pytestmark = pytest.mark.django_db
 
 
@@ -25,5 +27,5 @@ def test_open311_answers_anonymous_callers(site, fmt):
     assert client.get(reverse("open311:requests", kwargs={"fmt": fmt}) + j).status_code == 200
     missing = {"service": {"service_code": "nope"}, "request": {"request_id": "999999"}, "token": {"token": "nope"}}
     for name, kwargs in missing.items():
-        assert client.get(reverse(f"open311:{name}", kwargs={**kwargs, "fmt": fmt}) + j).status_code == 404, name
-    assert client.get(f"/open311/v2/nowhere.{fmt}").status_code == 404
+        assert_refused(client.get(reverse(f"open311:{name}", kwargs={**kwargs, "fmt": fmt}) + j), 404, context=name)
+    assert_refused(client.get(f"/open311/v2/nowhere.{fmt}"), 404)

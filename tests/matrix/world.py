@@ -27,6 +27,7 @@ ACTORS = (
     "other",
     "other_street",  # street staff of another street, the "another community" of the street's own pages
     "owner",  # an owner of record of 东环路, who may vote on the open owners' vote
+    "exchange_party",  # the helper of an agreed exchange of 东环路, who may call it off
 )
 
 

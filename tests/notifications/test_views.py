@@ -9,6 +9,7 @@ from django.urls import reverse
 from gongzhi.notifications.models import Notification
 from tests import factories
 from tests.conftest import login
+from tests.queries import queries
 
 
 def give(user, community, n=1, **extra):
@@ -96,18 +97,18 @@ def test_read_all_touches_only_mine(site, me, neighbour):
 
 
 @pytest.mark.parametrize("rows", [1, 25])
-def test_the_list_query_count_does_not_grow(site, me, rows, django_assert_num_queries):
+def test_the_list_query_count_does_not_grow(site, me, rows):
     give(me, site.community, rows)
     client = login(me)
     client.get(reverse("notifications:list"))  # warm the session
     # the user, the page's count and rows, the header's unread count
-    with django_assert_num_queries(4):
+    with queries(4):
         response = client.get(reverse("notifications:list"))
     assert response.status_code == 200
     assert response.content.decode().count('notification unread"') == rows
 
 
-def test_the_badge_costs_no_query_for_anonymous(db, django_assert_num_queries):
+def test_the_badge_costs_no_query_for_anonymous(db):
     from django.test import RequestFactory
 
     from gongzhi.notifications.context_processors import unread
@@ -116,11 +117,11 @@ def test_the_badge_costs_no_query_for_anonymous(db, django_assert_num_queries):
     from django.contrib.auth.models import AnonymousUser
 
     request.user = AnonymousUser()
-    with django_assert_num_queries(0):
+    with queries(0):
         assert unread(request) == {}
 
 
-def test_the_badge_is_one_query_and_counts_unread_only(site, me, django_assert_num_queries):
+def test_the_badge_is_one_query_and_counts_unread_only(site, me):
     from django.test import RequestFactory
     from django.utils import timezone
 
@@ -131,6 +132,6 @@ def test_the_badge_is_one_query_and_counts_unread_only(site, me, django_assert_n
     request = RequestFactory().get("/")
     request.user = me
     context = unread(request)
-    with django_assert_num_queries(1):
+    with queries(1):
         assert str(context["unread_notifications"]) == "2"
         assert bool(context["unread_notifications"])

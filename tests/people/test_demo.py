@@ -25,6 +25,7 @@ from gongzhi.demo.people.specs import DEMO_PASSWORD, CommunitySpec, CompoundSpec
 from gongzhi.people.models import Ownership, Person, PersonTag, Relation
 from gongzhi.places.models import Grid, GridKind, Household, Place, PlaceKind
 from gongzhi.rules import idcard
+from tests.queries import queries
 
 pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
 SMALL_LIXIONG = 600
@@ -312,10 +313,13 @@ def _row_counts() -> dict[str, int]:
     return {m.__name__: m.objects.count() for m in models}
 
 
-def test_load_demo_is_idempotent(built, django_assert_max_num_queries):
+def test_load_demo_is_idempotent(built):
     before = _row_counts()
-    with django_assert_max_num_queries(20):
+    with queries() as q:
         again = load_demo(residents_lixiong=SMALL_LIXIONG * 2)
+    # A ceiling rather than a count: a second load finds the street and builds nothing (10 queries today); the
+    # reads it makes to find out are the loader's own business.
+    assert q.count <= 20, q.report()
     assert not again.created
     assert again.street == built.street
     assert again.counts == built.counts

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from gongzhi.core.errors import PermissionDenied
 from gongzhi.core.models import AuditEvent, SensitiveAccess
@@ -22,6 +20,7 @@ from gongzhi.people.services import ownership_add, person_set_tags
 from gongzhi.places.models import Household
 from tests import factories
 from tests.people import sheets
+from tests.queries import queries
 
 
 @pytest.fixture
@@ -151,7 +150,7 @@ def test_query_count_does_not_grow_with_rows(site, staff, workbook):
     grants_for(secretary)  # loaded once per request in real use
 
     def run(n):
-        with CaptureQueriesContext(connection) as ctx:
+        with queries() as ctx:
             if workbook == "people":
                 pks = list(Person.objects.filter(community=site.community).values_list("pk", flat=True)[:n])
                 assert len(pks) == n

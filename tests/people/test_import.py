@@ -7,8 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from gongzhi.core.audit import verify_chains
 from gongzhi.core.errors import PermissionDenied, ValidationFailed
@@ -23,6 +21,7 @@ from gongzhi.rules import idcard
 from tests import factories
 from tests.people import sheets
 from tests.people.sheets import HEADER, person_row
+from tests.queries import queries
 
 _ids = iter(range(1, 1000))
 
@@ -541,7 +540,7 @@ def test_import_rechecks_rows_against_the_database(site, upload_job, confirm):
 
 def test_validation_reports_progress(upload_job, monkeypatch):
     monkeypatch.setattr(checking, "PROGRESS_EVERY", 2)
-    with CaptureQueriesContext(connection) as ctx:
+    with queries() as ctx:
         job = upload_job([person_row(new_id(), room=r) for r in ("101", "102", "201", "202", "101")])
     assert job.processed_rows == job.total_rows == 5
     progress_updates = [

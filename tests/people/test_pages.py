@@ -9,6 +9,7 @@ from gongzhi.people.models import Person
 from gongzhi.people.services import person_set_tags
 from tests import factories
 from tests.conftest import login
+from tests.queries import queries
 
 
 @pytest.mark.django_db
@@ -21,7 +22,7 @@ def test_resident_list_is_masked(site, staff):
 
 
 @pytest.mark.django_db
-def test_list_queries_do_not_grow_with_rows(django_assert_max_num_queries, staff):
+def test_list_queries_do_not_grow_with_rows(staff):
     one = factories.make_community(name="一户社区", residents_per_household=0)
     factories.make_person(one.community, one.households[0])
     many = factories.make_community(name="多户社区", residents_per_household=2)
@@ -29,30 +30,26 @@ def test_list_queries_do_not_grow_with_rows(django_assert_max_num_queries, staff
     for c in (one, many):
         user = factories.make_user(Role.SECRETARY, place=c.community)
         client = login(user)
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
 
-        with CaptureQueriesContext(connection) as ctx:
+        with queries() as ctx:
             response = client.get(f"/c/{c.community.pk}/people/")
         assert response.status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
     client = login(factories.make_user(Role.SECRETARY, place=many.community))
-    with django_assert_max_num_queries(15):
+    with queries(5):
         client.get(f"/c/{many.community.pk}/people/")
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", ["/c/{c}/", "/c/{c}/places/{b}/", "/c/{c}/people/?page=2"])
 def test_pages_cost_the_same_queries_at_two_sizes(url):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     counts = []
     for n in (1, 3):
         c = factories.make_community(name=f"规模{n}", residents_per_household=n * 2)
         client = login(factories.make_user(Role.SECRETARY, place=c.community))
-        with CaptureQueriesContext(connection) as ctx:
+        with queries() as ctx:
             response = client.get(url.format(c=c.community.pk, b=c.buildings[0].pk))
         assert response.status_code == 200
         counts.append(len(ctx.captured_queries))

@@ -1,10 +1,9 @@
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from gongzhi.core.roles import Role
 from tests import factories
 from tests.conftest import login
+from tests.queries import queries
 
 
 @pytest.mark.django_db
@@ -29,7 +28,7 @@ def test_street_page_costs_the_same_queries_for_more_communities(site, staff):
         from django.core.cache import cache
 
         cache.clear()
-        with CaptureQueriesContext(connection) as ctx:
+        with queries() as ctx:
             assert client.get(f"/s/{site.street.pk}/").status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]

@@ -6,6 +6,7 @@ from gongzhi.places import selectors
 from gongzhi.places.models import Household, Place, PlaceKind
 from gongzhi.places.services import household_create, household_set_grid, place_create
 from tests import factories
+from tests.queries import queries
 
 
 @pytest.mark.django_db
@@ -17,14 +18,14 @@ def test_paths_follow_the_tree(site):
 
 
 @pytest.mark.django_db
-def test_subtree_query_is_one_query_whatever_the_size(django_assert_num_queries):
+def test_subtree_query_is_one_query_whatever_the_size():
     small = factories.make_community(name="小社区")
     big = factories.make_community(name="大社区", residents_per_household=4)
     for c in (small, big):
-        with django_assert_num_queries(1):
+        with queries(1):
             n = Household.objects.filter(place_path__under=c.buildings[0].path).count()
         assert n == 8
-    with django_assert_num_queries(1):
+    with queries(1):
         assert Person.objects.filter(place_path__under=big.buildings[0].path).count() == 32
 
 
@@ -72,8 +73,8 @@ def test_moving_a_household_to_another_grid_moves_its_residents(site, staff):
 
 
 @pytest.mark.django_db
-def test_subtree_counts_constant_queries(django_assert_num_queries, staff, site):
+def test_subtree_counts_constant_queries(staff, site):
     children = selectors.place_children(actor=staff["secretary"], place=site.compound)
-    with django_assert_num_queries(2):
+    with queries(2):
         counts = selectors.subtree_counts(actor=staff["secretary"], place=site.compound, children=children)
     assert counts[site.buildings[0].pk] == {"households": 8, "residents": 8}

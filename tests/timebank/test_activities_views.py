@@ -8,8 +8,6 @@ import json
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from gongzhi.core.qr import qr_svg
 from gongzhi.timebank.models.activities import Activity, RecordStatus, ServiceRecord, Session, SignUp, SignUpStatus
@@ -18,6 +16,7 @@ from gongzhi.timebank.services.checkin import CODE_GUESSES, person_from_code, vo
 from gongzhi.timebank.services.signups import signup_create
 from tests import factories
 from tests.conftest import login
+from tests.queries import queries
 from tests.timebank.test_activities_world import DAY, World, first_session, local, make_activity, make_world, served
 
 BEFORE = local(DAY, 8) - datetime.timedelta(days=1)
@@ -69,13 +68,13 @@ def test_anonymous_is_sent_to_log_in(world):
 
 
 def _count_queries(client, path: str) -> int:
-    with CaptureQueriesContext(connection) as ctx:
+    with queries() as ctx:
         assert client.get(path).status_code == 200
     return len(ctx.captured_queries)
 
 
 @pytest.mark.parametrize("name", ["activity_list", "my_activities"])
-def test_list_pages_take_the_same_queries_for_one_session_or_twenty_five(world, name, django_assert_max_num_queries):
+def test_list_pages_take_the_same_queries_for_one_session_or_twenty_five(world, name):
     one = make_activity(world)
     signup_create(actor=world.alice_user, session=first_session(one), now=BEFORE)
     served(world, first_session(make_activity(world, title="另一场", capacity=5)), world.alice, world.alice_user)
@@ -94,11 +93,11 @@ def test_list_pages_take_the_same_queries_for_one_session_or_twenty_five(world, 
         activity = make_activity(world, title=f"活动{i}", start_date=DAY + datetime.timedelta(days=i + 1), capacity=3)
         served(world, first_session(activity), world.alice, world.alice_user)
     assert Session.objects.count() >= 50
-    with django_assert_max_num_queries(small):
+    with queries(small):
         assert client.get(url(world, name)).status_code == 200
 
 
-def test_the_approvals_queue_takes_the_same_queries_for_one_record_or_twenty_five(world, django_assert_max_num_queries):
+def test_the_approvals_queue_takes_the_same_queries_for_one_record_or_twenty_five(world):
     served(world, first_session(make_activity(world)), world.alice, world.alice_user)
     client = login(world.organiser)
     small = _count_queries(client, url(world, "approvals"))
@@ -111,7 +110,7 @@ def test_the_approvals_queue_takes_the_same_queries_for_one_record_or_twenty_fiv
             world.bob_user if i % 2 else world.carol_user,
         )
     assert ServiceRecord.objects.filter(status=RecordStatus.PENDING).count() == 25
-    with django_assert_max_num_queries(small):
+    with queries(small):
         page = client.get(url(world, "approvals"))
     assert text(page).count('class="card record"') == 25
 

@@ -27,6 +27,7 @@ from gongzhi.timebank.services.exchange import (
 from gongzhi.timebank.services.skills import certificate_revoke, service_type_save
 from tests import factories
 from tests.conftest import login
+from tests.queries import queries
 from tests.timebank.conftest import Bank, user_of
 from tests.timebank.test_skills import certify, types_of
 
@@ -383,13 +384,13 @@ def test_agree_confirm_and_cancel_through_the_pages(bank: Bank, other_staff):
     assert login(bank.alice_user).post(close).status_code == 302
 
 
-def test_the_list_queries_do_not_grow_with_posts(bank: Bank, django_assert_max_num_queries):
+def test_the_list_queries_do_not_grow_with_posts(bank: Bank):
     url = reverse("timebank:exchange_list", args=[bank.site.community.pk])
     client = login(bank.bob_user)
     offer(bank)
     exchange_agree(actor=bank.bob_user, post=request(bank))
     client.get(url)
-    with django_assert_max_num_queries(20) as small:
+    with queries(6) as small:
         client.get(url)
     people = list(Person.objects.filter(community=bank.site.community, account__isnull=True)[:6])
     users = [user_of(p) for p in people]
@@ -400,7 +401,7 @@ def test_the_list_queries_do_not_grow_with_posts(bank: Bank, django_assert_max_n
             service_type=types_of(bank)["助老陪伴"],
             title=f"互助{i}",
         )
-    with django_assert_max_num_queries(len(small.captured_queries)):
+    with queries(len(small)):
         assert client.get(url).status_code == 200
 
 

@@ -20,6 +20,7 @@ from gongzhi.timebank.services.accounts import account_open
 from gongzhi.timebank.services.ledger import points_clear, points_spend, transaction_reverse
 from tests import factories
 from tests.conftest import login
+from tests.queries import queries
 from tests.timebank.conftest import Bank, key, make_elder, set_street_rules, user_of
 
 pytestmark = pytest.mark.django_db
@@ -207,14 +208,14 @@ def make_accounts(bank: Bank, n: int) -> None:
         account_open(actor=bank.secretary, community=bank.site.community, kind="enterprise", name=f"企业{i}")
 
 
-def test_the_accounts_page_has_a_constant_query_count(bank: Bank, django_assert_max_num_queries):
+def test_the_accounts_page_has_a_constant_query_count(bank: Bank):
     client = login(bank.secretary)
     c = bank.site.community.pk
     client.get(url("accounts", c))  # warm the session and grants
-    with django_assert_max_num_queries(14) as small:
+    with queries(8) as small:
         client.get(url("accounts", c))
     make_accounts(bank, 30)
-    with django_assert_max_num_queries(len(small.captured_queries)):
+    with queries(len(small)):
         response = client.get(url("accounts", c))
     assert len(response.context["page"]) == 25
 
@@ -369,17 +370,17 @@ def test_a_lower_role_cannot_reverse(bank: Bank, role):
     assert state() == before
 
 
-def test_the_detail_page_has_a_constant_query_count(bank: Bank, django_assert_max_num_queries):
+def test_the_detail_page_has_a_constant_query_count(bank: Bank):
     client = login(bank.secretary)
     target = url("account_detail", bank.site.community.pk, bank.alice_acct.pk)
     bank.issue(bank.alice_acct, 1)
     client.get(target)
-    with django_assert_max_num_queries(14) as small:
+    with queries(8) as small:
         client.get(target)
     for _i in range(30):
         tx = bank.issue(bank.alice_acct, 2)
     transaction_reverse(actor=bank.secretary, transaction=tx, reason="错发", idempotency_key=key())
-    with django_assert_max_num_queries(len(small.captured_queries)):
+    with queries(len(small)):
         response = client.get(target)
     assert len(response.context["page"]) == 25
 
@@ -439,19 +440,19 @@ def test_another_street_gets_404_on_the_street_pages(bank: Bank, other_staff):
     assert login(bank.staff[Role.STREET_STAFF]).get(url("street_settlement", bank.site.community.pk)).status_code == 404
 
 
-def test_the_settlement_page_has_a_constant_query_count(bank: Bank, django_assert_max_num_queries):
+def test_the_settlement_page_has_a_constant_query_count(bank: Bank):
     client = login(bank.staff[Role.STREET_STAFF])
     target = url("street_settlement", bank.site.street.pk)
     bank.issue(bank.alice_acct, 1000)
     first = factories.make_community(street=bank.site.street, name="社区1")
     clear(bank, first.community, 5)
     client.get(target)
-    with django_assert_max_num_queries(8) as small:
+    with queries(6) as small:
         client.get(target)
     for i in range(2, 6):
         other = factories.make_community(street=bank.site.street, name=f"社区{i}")
         clear(bank, other.community, 5 * i)
-    with django_assert_max_num_queries(len(small.captured_queries)):
+    with queries(len(small)):
         response = client.get(target)
     assert len(response.context["debts"]) == 5
 
@@ -550,17 +551,17 @@ def test_the_nav_links_the_settlement_for_those_who_may_read_it(bank: Bank):
     assert url("street_settings", bank.site.street.pk) not in text(login(bank.secretary).get(target))
 
 
-def test_the_home_page_has_a_constant_query_count(bank: Bank, django_assert_max_num_queries):
+def test_the_home_page_has_a_constant_query_count(bank: Bank):
     client = login(bank.carol_user)  # an individual account and a card
     target = url("home", bank.site.community.pk)
     bank.issue(bank.carol_acct, 1)
     bank.issue(bank.card, 1)
     client.get(target)
-    with django_assert_max_num_queries(20) as small:
+    with queries(11) as small:
         client.get(target)
     for _i in range(15):
         bank.issue(bank.carol_acct, 1)
         bank.issue(bank.card, 1)
-    with django_assert_max_num_queries(len(small.captured_queries)):
+    with queries(len(small)):
         response = client.get(target)
     assert len(response.context["individual_entries"]) == 10

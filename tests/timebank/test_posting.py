@@ -22,6 +22,7 @@ from gongzhi.timebank.services.ledger import points_clear
 from gongzhi.timebank.services.posting import transfer_post
 from tests import factories
 from tests.core.test_concurrency import race
+from tests.queries import queries
 from tests.timebank import test_invariants
 from tests.timebank.conftest import Bank, key, make_bank
 
@@ -337,11 +338,11 @@ def test_a_refusal_leaves_the_callers_transaction_usable(bank: Bank, path):
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="the one-statement path is PostgreSQL's")
-def test_the_common_path_is_one_statement(bank: Bank, django_assert_num_queries):
+def test_the_common_path_is_one_statement(bank: Bank):
     accounts = [issuance(bank), bank.alice_acct, bank.bob_acct, bank.carol_acct]
-    with django_assert_num_queries(1):
+    with queries(1):
         post(bank, [(accounts[0], -3), (accounts[1], 1), (accounts[2], 1), (accounts[3], 1)])
-    with django_assert_num_queries(1):
+    with queries(1):
         post(bank, [(bank.alice_acct, -1), (bank.bob_acct, 1)])
     assert_clean()
 

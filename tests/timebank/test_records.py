@@ -11,8 +11,6 @@ import subprocess
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -30,6 +28,7 @@ from gongzhi.timebank.services.records import proof_issue
 from gongzhi.timebank.services.volunteers import award_add, recruitment_save, team_save, volunteer_register
 from tests import factories
 from tests.conftest import login
+from tests.queries import queries
 from tests.timebank.conftest import user_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
@@ -270,7 +269,7 @@ def test_proof_pdf_says_what_the_proof_holds(site, staff, volunteer):
 
 
 def _queries(client: Any, url: str) -> int:
-    with CaptureQueriesContext(connection) as ctx:
+    with queries() as ctx:
         assert client.get(url).status_code == 200
     return len(ctx)
 

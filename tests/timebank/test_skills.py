@@ -8,8 +8,6 @@ import datetime
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,6 +29,7 @@ from gongzhi.timebank.services.skills import (
 )
 from tests import factories
 from tests.conftest import login
+from tests.queries import queries
 from tests.timebank.conftest import Bank
 
 pytestmark = pytest.mark.django_db
@@ -415,18 +414,18 @@ def test_attendance_sheet_issues_certificates_for_staff_only(bank: Bank, other_s
     assert certificate.revoke_reason == "复查未通过"
 
 
-def test_skill_page_queries_do_not_grow_with_trainings(bank: Bank, django_assert_max_num_queries):
+def test_skill_page_queries_do_not_grow_with_trainings(bank: Bank):
     skill = types_of(bank)["理发"].required_skill
     url = reverse("timebank:skill_list", args=[bank.site.community.pk])
     client = login(bank.secretary)
     past_training(bank, skill)
     client.get(url)
-    with django_assert_max_num_queries(15) as small:
+    with queries(9) as small:
         client.get(url)
     for i in range(20):
         training = past_training(bank, skill, title=f"培训{i}")
         training_attend(actor=bank.secretary, training=training, person=bank.site.people[i % 8])
-    with django_assert_max_num_queries(len(small.captured_queries)):
+    with queries(len(small)):
         assert client.get(url).status_code == 200
 
 
@@ -469,13 +468,13 @@ def test_the_chain_takes_the_same_queries_at_any_size(bank: Bank):
     client.get(url)
 
     def selector_queries() -> int:
-        with CaptureQueriesContext(connection) as ctx:
+        with queries() as ctx:
             for row in skill_chain(actor=bank.secretary, community=bank.site.community):
                 _ = row.people_served, [c.skill.name for c in row.certificates], [a.training for a in row.trainings]
         return len(ctx.captured_queries)
 
     def page_queries() -> int:
-        with CaptureQueriesContext(connection) as ctx:
+        with queries() as ctx:
             assert client.get(url).status_code == 200
         return len(ctx.captured_queries)
 

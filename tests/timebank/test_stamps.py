@@ -18,6 +18,7 @@ from gongzhi.timebank.models.stamps import Stamp, StampCard, StampPoint, StampTr
 from gongzhi.timebank.services.stamps import stamp_point_create, stamp_scan, trail_close, trail_create
 from tests import factories
 from tests.conftest import login
+from tests.queries import queries
 from tests.timebank.conftest import Bank, user_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.date_sensitive]
@@ -250,7 +251,7 @@ def test_staff_set_up_a_trail_and_a_point_from_the_page(bank: Bank):
     assert not trail.is_active
 
 
-def test_the_list_shows_my_progress_in_the_same_queries_at_any_size(bank: Bank, django_assert_max_num_queries):
+def test_the_list_shows_my_progress_in_the_same_queries_at_any_size(bank: Bank):
     cid = bank.site.community.pk
     url = reverse("timebank:stamp_list", args=[cid])
     trail = trail_of(bank, stamps=3)
@@ -259,9 +260,9 @@ def test_the_list_shows_my_progress_in_the_same_queries_at_any_size(bank: Bank, 
     body = alice.get(url).content.decode()
     assert 'value="1"' in body and "1 / 3" in body
     staff.get(url)
-    with django_assert_max_num_queries(20) as small_resident:
+    with queries(7) as small_resident:
         alice.get(url)
-    with django_assert_max_num_queries(25) as small_staff:
+    with queries(9) as small_staff:
         staff.get(url)
     now = timezone.now()
     for i in range(12):
@@ -269,7 +270,7 @@ def test_the_list_shows_my_progress_in_the_same_queries_at_any_size(bank: Bank, 
         for j in range(2):
             point = point_of(bank, more, f"点{j}")
             stamp_scan(actor=bank.alice_user, token=point.token, now=now)
-    with django_assert_max_num_queries(len(small_resident.captured_queries)):
+    with queries(len(small_resident)):
         assert alice.get(url).status_code == 200
-    with django_assert_max_num_queries(len(small_staff.captured_queries)):
+    with queries(len(small_staff)):
         assert staff.get(url).status_code == 200

@@ -8,9 +8,7 @@ import io
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -28,6 +26,7 @@ from gongzhi.timebank.services.ledger import points_issue
 from gongzhi.timebank.services.volunteers import team_save, volunteer_register, volunteer_status_set
 from tests import factories
 from tests.conftest import login
+from tests.queries import queries
 from tests.timebank.conftest import key
 from tests.timebank.test_records import make_record
 
@@ -221,12 +220,12 @@ def _count(client: Client, url: str, **params: Any) -> int:
     from django.core.cache import cache
 
     cache.clear()
-    with CaptureQueriesContext(connection) as ctx:
+    with queries() as ctx:
         assert client.get(url, params).status_code == 200
     return len(ctx)
 
 
-def test_query_counts_are_constant_at_two_sizes(site, staff, django_assert_max_num_queries):
+def test_query_counts_are_constant_at_two_sizes(site, staff):
     build(site, staff)
     client = login(staff[Role.SECRETARY])
     urls = [

@@ -35,6 +35,7 @@ from gongzhi.timebank.services.volunteers import (
 )
 from tests import factories
 from tests.conftest import login
+from tests.queries import queries
 from tests.timebank.conftest import user_of
 
 
@@ -338,17 +339,15 @@ def _volunteers(site, staff, n):
             team_member_add(actor=staff[Role.SECRETARY], team=team, volunteer=v)
 
 
-def test_volunteer_list_query_count_is_constant(site, staff, django_assert_max_num_queries):
+def test_volunteer_list_query_count_is_constant(site, staff):
     client = login(staff[Role.SECRETARY])
     url = reverse("timebank:volunteer_list", args=[site.community.pk])
     _volunteers(site, staff, 2)
     client.get(url)
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as small:
+    with queries() as small:
         assert client.get(url).status_code == 200
     _volunteers(site, staff, 30)
-    with django_assert_max_num_queries(len(small)):
+    with queries(len(small)):
         page = client.get(url)
     assert page.content.decode().count('class="volunteer-row"') == 25

@@ -15,6 +15,7 @@ from gongzhi.voices.models import Channel, CustomStatus, Voice, VoiceEvent
 from gongzhi.voices.services.residents import voice_me_too
 from gongzhi.voices.services.workflow import voice_close
 from tests.conftest import login
+from tests.queries import queries
 from tests.voices.test_workflow import submit
 
 
@@ -104,11 +105,11 @@ def _make_voices(desk, n: int) -> None:
 
 
 @pytest.mark.parametrize("size", [1, 25])
-def test_inbox_costs_the_same_queries_with_1_and_25_rows(desk, size, django_assert_num_queries):
+def test_inbox_costs_the_same_queries_with_1_and_25_rows(desk, size):
     _make_voices(desk, size)
     client = login(desk.staff[Role.SECRETARY])
     url = f"{base(desk)}/inbox/"
-    with django_assert_num_queries(INBOX_QUERIES):
+    with queries(INBOX_QUERIES):
         response = client.get(url)
     assert response.status_code == 200 and len(ids_on(response.content.decode())) == size
 
@@ -117,10 +118,10 @@ INBOX_QUERIES = 13  # the page, its counts, repeated-complaint groups and filter
 
 
 @pytest.mark.parametrize("size", [1, 25])
-def test_api_list_costs_the_same_queries_with_1_and_25_rows(desk, size, django_assert_num_queries):
+def test_api_list_costs_the_same_queries_with_1_and_25_rows(desk, size):
     _make_voices(desk, size)
     client = login(desk.staff[Role.SECRETARY])
-    with django_assert_num_queries(API_QUERIES):
+    with queries(API_QUERIES):
         response = client.get(f"/api/communities/{desk.site.community.pk}/voices")
     assert response.status_code == 200 and response.json()["count"] == size
 

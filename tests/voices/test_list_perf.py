@@ -11,7 +11,6 @@ import re
 import pytest
 import time_machine
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gongzhi.core.roles import Role
@@ -21,6 +20,7 @@ from gongzhi.voices.selectors import voices as voice_selectors
 from gongzhi.voices.services.residents import voice_me_too
 from gongzhi.voices.services.workflow import voice_close
 from tests.conftest import login
+from tests.queries import queries
 from tests.voices.test_workflow import submit
 
 
@@ -51,11 +51,11 @@ def test_inbox_counts_are_cached_and_refresh_after_a_committed_close(desk, djang
     client = login(desk.staff[Role.SECRETARY])
     html = client.get(inbox_url(desk)).content.decode()
     assert figure(html, "open") == 3 and tab(html, "pending") == 3 and tab(html, "resolved") == 0
-    with CaptureQueriesContext(connection) as first:
+    with queries() as first:
         client.get(inbox_url(desk))
     # Cached: a bare UPDATE (no service, no commit hook) is not seen, and the page costs fewer queries.
     Voice.objects.filter(pk=voices[0].pk).update(is_open=False, status="resolved")
-    with CaptureQueriesContext(connection) as cached:
+    with queries() as cached:
         html = client.get(inbox_url(desk)).content.decode()
     assert figure(html, "open") == 3 and len(cached.captured_queries) == len(first.captured_queries)
     Voice.objects.filter(pk=voices[0].pk).update(is_open=True, status="pending")

@@ -25,6 +25,7 @@ from gongzhi.voices.services.residents import voice_rate
 from gongzhi.voices.services.voice_steps import event_append
 from gongzhi.voices.services.workflow import voice_close, voice_reply
 from tests.conftest import login
+from tests.queries import queries
 
 BASE = "/open311/v2/"
 SERVICE_FIELDS = {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
@@ -714,8 +715,6 @@ def test_typed_phones_and_id_numbers_are_masked_for_every_caller(desk, client):
 
 
 def _listing_queries(desk: Any, n: int, raw: str | None) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     for i in range(n - Voice.objects.filter(community=desk.site.community).count()):
         place = desk.site.buildings[i % 2] if i % 3 else desk.site.units[i % 4]
@@ -726,19 +725,19 @@ def _listing_queries(desk: Any, n: int, raw: str | None) -> int:
         params["api_key"] = raw
     client = Client()
     cache.clear()
-    with CaptureQueriesContext(connection) as ctx:
+    with queries() as ctx:
         response = client.get(f"{BASE}requests.json", params)
     assert response.status_code == 200 and len(body(response)) == n
     return len(ctx.captured_queries)
 
 
 @pytest.mark.parametrize("with_key", [False, True])
-def test_requests_json_costs_the_same_queries_at_1_and_at_25(desk, django_assert_num_queries, with_key):
+def test_requests_json_costs_the_same_queries_at_1_and_at_25(desk, with_key):
     raw = issue(desk)[1] if with_key else None
     at_1 = _listing_queries(desk, 1, raw)
     _listing_queries(desk, 25, raw)
     cache.clear()
-    with django_assert_num_queries(at_1):
+    with queries(at_1):
         params: dict[str, Any] = {"jurisdiction_id": desk.site.community.pk, **({"api_key": raw} if raw else {})}
         assert len(body(Client().get(f"{BASE}requests.json", params))) == 25
 
@@ -828,19 +827,17 @@ def test_revoke_matrix_and_a_second_revoke(desk, other_desk, client):
     )
 
 
-def test_key_page_costs_the_same_queries_at_1_and_at_25_keys(desk, django_assert_num_queries):
+def test_key_page_costs_the_same_queries_at_1_and_at_25_keys(desk):
     secretary = login(desk.staff[Role.SECRETARY])
     issue(desk)
     secretary.get(keys_url(desk))  # warm templates and the session
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     cache.clear()
-    with CaptureQueriesContext(connection) as ctx:
+    with queries() as ctx:
         assert secretary.get(keys_url(desk)).status_code == 200
     for i in range(24):
         issue(desk, name=f"接入方{i}")
     cache.clear()
-    with django_assert_num_queries(len(ctx.captured_queries)):
+    with queries(len(ctx.captured_queries)):
         html = secretary.get(keys_url(desk)).content.decode()
     assert html.count('<tr id="key-') == 25

@@ -22,6 +22,7 @@ from gongzhi.voices.services import workflow
 from gongzhi.voices.services.intake import voice_submit
 from tests import factories
 from tests.conftest import login
+from tests.queries import queries
 
 pytestmark = pytest.mark.django_db
 ROLES = [
@@ -431,19 +432,17 @@ def fill(desk, n: int) -> None:
 
 
 def measure(desk, url: str, user) -> int:  # type: ignore[no-untyped-def]
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     client = login(user) if user else Client()
     client.get(url)  # warm the process-wide caches
     cache.clear()
-    with CaptureQueriesContext(connection) as ctx:
+    with queries() as ctx:
         assert client.get(url).status_code == 200
     return len(ctx.captured_queries)
 
 
 @pytest.mark.parametrize("page", ["mine", "public"])
-def test_lists_cost_the_same_queries_with_1_and_25_voices(desk, other_desk, page, django_assert_num_queries):
+def test_lists_cost_the_same_queries_with_1_and_25_voices(desk, other_desk, page):
     fill(desk, 1)
     fill(other_desk, 25)
     small_url = f"/c/{desk.site.community.pk}/voices/{page}/"
@@ -452,7 +451,7 @@ def test_lists_cost_the_same_queries_with_1_and_25_voices(desk, other_desk, page
     client = login(other_desk.resident) if page == "mine" else Client()
     client.get(large_url)
     cache.clear()
-    with django_assert_num_queries(small):
+    with queries(small):
         response = client.get(large_url)
     html = response.content.decode()
     assert html.count('data-voice="') == 25

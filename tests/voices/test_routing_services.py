@@ -24,6 +24,7 @@ from gongzhi.voices.services.routing import (
     route_set,
 )
 from tests import factories
+from tests.queries import queries
 
 pytestmark = pytest.mark.date_sensitive
 
@@ -271,20 +272,20 @@ def test_load_holidays_command(db):
     assert CalendarDay.objects.count() == 39
 
 
-def test_the_calendar_is_read_once_per_version(db, django_assert_num_queries):
+def test_the_calendar_is_read_once_per_version(db):
     calendar_exceptions()
-    with django_assert_num_queries(0):
+    with queries(0):
         calendar_exceptions()
     CalendarDay.objects.create(date=date(2026, 12, 30), is_workday=False, name="另一进程写入")
     from django.core.cache import cache
 
     cache.delete(deadlines.CALENDAR_VERSION_KEY)  # as another process's bump would change it
-    with django_assert_num_queries(1):
+    with queries(1):
         assert date(2026, 12, 30) in calendar_exceptions()
 
 
-def test_the_process_copy_of_the_calendar_expires(db, monkeypatch, django_assert_num_queries):
+def test_the_process_copy_of_the_calendar_expires(db, monkeypatch):
     calendar_exceptions()
     monkeypatch.setattr(deadlines, "CALENDAR_MAX_AGE", 0.0)
-    with django_assert_num_queries(1):
+    with queries(1):
         calendar_exceptions()

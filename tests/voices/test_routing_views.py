@@ -13,6 +13,7 @@ from gongzhi.core.roles import Role
 from gongzhi.voices.models import CalendarDay, Category, Party, PartyKind, PartyMember, Route
 from tests import factories
 from tests.conftest import login
+from tests.queries import queries
 
 PAGES = ["voices:routes", "voices:parties", "voices:categories"]
 
@@ -251,11 +252,11 @@ QUERIES = {"voices:routes": 8, "voices:parties": 6, "voices:categories": 5}
 
 @pytest.mark.parametrize("rows", [1, 25])
 @pytest.mark.parametrize("name", PAGES)
-def test_list_pages_query_counts_do_not_grow(desk, name, rows, django_assert_num_queries):
+def test_list_pages_query_counts_do_not_grow(desk, name, rows):
     _grow(desk, rows)
     client = login(desk.staff[Role.SECRETARY])
     client.get(url(name, desk))  # warm the session
-    with django_assert_num_queries(QUERIES[name]):
+    with queries(QUERIES[name]):
         response = client.get(url(name, desk))
     assert response.status_code == 200
     html = response.content.decode()

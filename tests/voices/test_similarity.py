@@ -21,6 +21,7 @@ from gongzhi.voices.services import intake as intake_services
 from gongzhi.voices.services.merging import voice_merge
 from gongzhi.voices.services.workflow import voice_close
 from gongzhi.voices.similarity import similar_open_voices
+from tests.queries import queries
 
 LAMP = "3栋2单元楼道灯坏了一个星期，晚上上楼看不见"
 LAMP_QUERY = "楼道的灯坏了，晚上看不见"
@@ -119,10 +120,10 @@ def test_traditional_and_simplified_alike(desk):
     assert similar(desk, "推进瓦解传销团伙、安装门禁", place=desk.site.units[0]) == [traditional.pk]
 
 
-def test_empty_punctuation_and_unrelated_text_give_nothing(desk, django_assert_num_queries):
+def test_empty_punctuation_and_unrelated_text_give_nothing(desk):
     submit(desk)
     for text in ("", "   ", "，。！？"):
-        with django_assert_num_queries(0):
+        with queries(0):
             assert similar(desk, text) == []
     assert similar(desk, "请问书法班什么时候开课") == []
     assert similar(desk, k=0) == []
@@ -183,10 +184,10 @@ def test_the_on_commit_hook_applies_a_close_at_once(desk, django_capture_on_comm
     assert str(added.pk) in entry.index
 
 
-def test_the_hook_costs_nothing_before_any_search(desk, django_assert_num_queries):
+def test_the_hook_costs_nothing_before_any_search(desk):
     voice = submit(desk)
     similarity.reset()
-    with django_assert_num_queries(0):
+    with queries(0):
         similarity.index_voice_changed(voice_id=voice.pk)
 
 
@@ -212,15 +213,15 @@ def test_stale_ids_from_a_rolled_back_database_are_dropped(desk):
 
 
 @pytest.mark.parametrize("rows", [1, 25])
-def test_a_warm_search_costs_two_queries_whatever_the_size(desk, rows, django_assert_num_queries):
+def test_a_warm_search_costs_two_queries_whatever_the_size(desk, rows):
     for i in range(rows):
         submit(desk, f"{LAMP}，第{i}次反映")
-    with django_assert_num_queries(2):  # cold: one query builds the index, one checks the hits
+    with queries(2):  # cold: one query builds the index, one checks the hits
         assert similar(desk)
-    with django_assert_num_queries(2):  # the refresh and the database check of the hits
+    with queries(2):  # the refresh and the database check of the hits
         hits = similar(desk)
     assert len(hits) == min(rows, 5)
-    with django_assert_num_queries(1):  # no hits: only the refresh
+    with queries(1):  # no hits: only the refresh
         assert similar(desk, "请问书法班什么时候开课") == []
 
 

@@ -9,9 +9,7 @@ import re
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -20,6 +18,7 @@ from gongzhi.core.roles import Role
 from gongzhi.voices.models import Channel, Voice
 from gongzhi.voices.services.intake import voice_submit
 from tests.conftest import login
+from tests.queries import queries
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ALL = "?period=all"
@@ -249,14 +248,14 @@ def test_a_formula_in_a_category_name_stays_text(desk):
 
 def _queries(client, url) -> int:
     cache.clear()  # the uncached cost is the one that must not grow with the rows
-    with CaptureQueriesContext(connection) as ctx:
+    with queries() as ctx:
         response = client.get(url)
     assert response.status_code == 200, url
     return len(ctx.captured_queries)
 
 
 @pytest.mark.parametrize("role", [Role.SECRETARY, Role.GRID_WORKER, Role.STREET_STAFF])
-def test_query_counts_are_the_same_at_1_and_at_25_voices(desk, role, django_assert_num_queries):
+def test_query_counts_are_the_same_at_1_and_at_25_voices(desk, role):
     _file(desk, 1)
     client = login(desk.staff[role])
     urls = [stats_url(desk), stats_url(desk, "?period=all&by=grid"), export_url(desk)]
@@ -269,15 +268,15 @@ def test_query_counts_are_the_same_at_1_and_at_25_voices(desk, role, django_asse
     _file(desk, 3, category="refuse", place=desk.site.compound)
     for url in urls:
         cache.clear()
-        with django_assert_num_queries(measured[url]):
+        with queries(measured[url]):
             assert client.get(url).status_code == 200
 
 
-def test_a_second_view_is_served_from_the_cache(desk, django_assert_num_queries):
+def test_a_second_view_is_served_from_the_cache(desk):
     _file(desk, 3)
     client = login(desk.staff[Role.SECRETARY])
     first = _queries(client, stats_url(desk))
-    with CaptureQueriesContext(connection) as ctx:
+    with queries() as ctx:
         client.get(stats_url(desk))
     # The voices, categories, parties and grids are not read again.
     assert len(ctx.captured_queries) <= first - 4

@@ -15,6 +15,7 @@ from gongzhi.people.models import Person, Relation
 from gongzhi.voices.models import Channel, Survey, SurveyVisit, Voice
 from gongzhi.voices.selectors import surveys as selectors
 from gongzhi.voices.services.surveys import MAX_NEEDS, NeedInput, survey_close, survey_create, survey_visit_record
+from tests.queries import queries
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.timedelta(days=1)
@@ -256,16 +257,16 @@ def test_progress_per_grid_and_per_building_counts_visited_and_declined_not_nobo
     assert (listed.n_done, listed.n_households) == (5, 16)
 
 
-def test_progress_and_household_list_cost_constant_queries(desk, django_assert_num_queries):
+def test_progress_and_household_list_cost_constant_queries(desk):
     survey = open_survey(desk)
     secretary = desk.staff[Role.SECRETARY]
-    with django_assert_num_queries(2):
+    with queries(2):
         selectors.survey_progress(survey=survey, by="building")
-    with django_assert_num_queries(1):
+    with queries(1):
         selectors.survey_progress(survey=survey, by="grid")
     for h in desk.site.households[:6]:
         visit(desk, survey, h, actor=secretary, needs=[NeedInput(desk.categories["refuse"], "垃圾")])
-    with django_assert_num_queries(1):
+    with queries(1):
         rows = list(selectors.survey_households(actor=secretary, survey=survey))
         assert [r.head_name for r in rows] and all(r.place.name for r in rows) and rows[0].is_done
 

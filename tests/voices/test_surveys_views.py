@@ -16,6 +16,7 @@ from gongzhi.voices.models import Channel, Survey, SurveyVisit, Voice
 from gongzhi.voices.services.surveys import NeedInput, survey_create, survey_visit_record
 from tests import factories
 from tests.conftest import login
+from tests.queries import queries
 
 pytestmark = pytest.mark.django_db
 
@@ -230,7 +231,7 @@ def _scene(desk, n: int, name: str) -> Survey:
     return survey
 
 
-def test_pages_cost_the_same_queries_with_1_and_25_households(desk, django_assert_num_queries):
+def test_pages_cost_the_same_queries_with_1_and_25_households(desk):
     small, large = _scene(desk, 1, "9栋"), _scene(desk, 25, "10栋")
     secretary = login(desk.staff[Role.SECRETARY])
     c = desk.site.community.pk
@@ -239,30 +240,26 @@ def test_pages_cost_the_same_queries_with_1_and_25_households(desk, django_asser
         return reverse("voices:survey", kwargs={"community_id": c, "survey_id": survey.pk})
 
     secretary.get(detail(small))  # warm the process-wide caches
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as ctx:
+    with queries() as ctx:
         assert secretary.get(detail(small)).status_code == 200
     n = len(ctx.captured_queries)
-    with django_assert_num_queries(n):
+    with queries(n):
         page = secretary.get(detail(large))
     assert page.content.decode().count('class="household') == 25
 
 
-def test_survey_list_costs_the_same_with_1_and_25_surveys(desk, django_assert_num_queries):
+def test_survey_list_costs_the_same_with_1_and_25_surveys(desk):
     secretary = login(desk.staff[Role.SECRETARY])
     url = reverse("voices:surveys", kwargs={"community_id": desk.site.community.pk})
     open_survey(desk)
     secretary.get(url)
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as ctx:
+    with queries() as ctx:
         assert secretary.get(url).status_code == 200
     n = len(ctx.captured_queries)
     for i in range(24):
         open_survey(desk, title=f"第{i + 2}轮走访")
-    with django_assert_num_queries(n):
+    with queries(n):
         page = secretary.get(url)
     assert page.content.decode().count('class="survey-row"') == 25
