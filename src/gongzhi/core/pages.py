@@ -5,7 +5,10 @@
 - `page_context(request, community, nav=...)`: the base context of a community page (its navigation and the
   switches the header shows).
 - `form_error(form, exc)` / `form_call(form, service, **kwargs)`: a service's refusal on the form field it names.
-- `message_call(request, service, **kwargs)`: a button's service call whose refusal becomes the page's message.
+- `message_call(request, service, **kwargs)`: a button's service call whose refusal becomes the page's message;
+  `attempt(request, write, done)` adds the success message.
+- `refusal(exc)`: the message of a refusal the page shows itself; 403 and 404 propagate.
+- `int_param(raw)`: an id from the query or a form, or None.
 - `render_page(request, template, context, fragment=..., error=...)`: the whole page, or only its fragment for htmx;
   with a refusal in the page's error box and the refusal's status. `form_summary(form)`: one line for that box.
 
@@ -35,13 +38,16 @@ from gongzhi.places.models import Place
 from gongzhi.places.selectors import communities_for, community_get
 
 __all__ = [
+    "attempt",
     "community_page",
     "form_call",
     "form_error",
     "form_summary",
+    "int_param",
     "is_htmx",
     "message_call",
     "page_context",
+    "refusal",
     "render_page",
 ]
 
@@ -80,6 +86,14 @@ def form_error(form: forms.Form, exc: ApplicationError) -> None:
     form.add_error(field if field in form.fields else None, str(exc.message))
 
 
+def refusal(exc: ApplicationError) -> str:
+    """A service's refusal for the page's own error box or message: 403 and 404 are not the page's business and
+    propagate (the middleware answers them as everywhere); any other refusal gives its Chinese message."""
+    if exc.status in (403, 404):
+        raise exc
+    return str(exc.message)
+
+
 def form_call(form: forms.Form, service: Callable[..., T], /, **kwargs: Any) -> T | None:
     """Call `service(**kwargs)`; a refusal lands on the form and gives None.
 
@@ -87,8 +101,7 @@ def form_call(form: forms.Form, service: Callable[..., T], /, **kwargs: Any) -> 
     try:
         return service(**kwargs)
     except ApplicationError as exc:
-        if exc.status in (403, 404):
-            raise
+        refusal(exc)
         form_error(form, exc)
         return None
 
@@ -100,10 +113,24 @@ def message_call(request: HttpRequest, service: Callable[..., T], /, **kwargs: A
     try:
         return service(**kwargs)
     except ApplicationError as exc:
-        if exc.status in (403, 404):
-            raise
-        messages.error(request, str(exc.message))
+        messages.error(request, refusal(exc))
         return None
+
+
+def attempt(request: HttpRequest, write: Callable[[], object], done: str) -> bool:
+    """`message_call` for a button whose write returns its row: True and the success message `done` when it was
+    saved, False with the refusal as the page's message otherwise."""
+    saved = message_call(request, write) is not None
+    if saved:
+        messages.success(request, done)
+    return saved
+
+
+def int_param(raw: str | None) -> int | None:
+    """A query or form parameter that should be a positive id: the number, or None for anything else (a filter left
+    empty, a tampered value), so a view never answers 500 on it."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() else None
 
 
 def is_htmx(request: HttpRequest) -> bool:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.models import User
-from gongzhi.core.pages import community_page, message_call, page_context
+from gongzhi.core.pages import attempt, community_page, message_call, page_context
 from gongzhi.deliberation import predicates
 from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import BodyKind, Choice, MeetingStatus, MemberRole, Status, Topic
@@ -107,14 +107,6 @@ class CountForm(forms.Form):
     agree = forms.IntegerField(label=gettext_lazy("同意"), min_value=0)
     disagree = forms.IntegerField(label=gettext_lazy("反对"), min_value=0)
     abstain = forms.IntegerField(label=gettext_lazy("弃权"), min_value=0)
-
-
-def _attempt(request: HttpRequest, write: Callable[[], Any], done: str) -> bool:
-    """`core.pages.message_call` for a write that returns its row, plus the success message when it was saved."""
-    saved = message_call(request, write) is not None
-    if saved:
-        messages.success(request, done)
-    return saved
 
 
 def _share_key(share: assembly.Share) -> str:
@@ -265,7 +257,7 @@ def body_detail(request: HttpRequest, community_id: int, body_id: int) -> HttpRe
         except ValidationFailed as exc:
             messages.error(request, str(exc.message))
         else:
-            _attempt(request, write, done)
+            attempt(request, write, done)
         return redirect("deliberation:assembly_body", community_id=community.pk, body_id=body.pk)
     quorum, majority = body_rules(body)
     members = body_members(body=body)
@@ -346,7 +338,7 @@ def resolution_detail(request: HttpRequest, community_id: int, resolution_id: in
         except ValidationFailed as exc:
             messages.error(request, str(exc.message))
         else:
-            _attempt(request, write, done)
+            attempt(request, write, done)
         return redirect("deliberation:assembly_resolution", community_id=community.pk, resolution_id=resolution.pk)
     figures = resolution_figures(resolution)
     villagers = resolution.kind == assembly.VILLAGERS

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.models import User
-from gongzhi.core.pages import community_page, message_call, page_context
+from gongzhi.core.pages import attempt, community_page, page_context
 from gongzhi.deliberation import predicates
 from gongzhi.deliberation.errors import Code
 from gongzhi.deliberation.models import ActionStatus, Procedure, Status, Topic
@@ -78,14 +78,6 @@ def _staff(request: HttpRequest, community_id: int, topic_id: int) -> tuple[User
     return actor, community, topic
 
 
-def _attempt(request: HttpRequest, write: Callable[[], Any], done: str) -> bool:
-    """`core.pages.message_call` for a write that returns its row, plus the success message when it was saved."""
-    saved = message_call(request, write) is not None
-    if saved:
-        messages.success(request, done)
-    return saved
-
-
 def _topic_url(community: Place, topic: Topic) -> str:
     return reverse("deliberation:topic", args=[community.pk, topic.pk]) + "#cocreation"
 
@@ -114,7 +106,7 @@ def idea_add(request: HttpRequest, community_id: int, topic_id: int) -> HttpResp
     form = IdeaForm(request.POST)
     form.is_valid()
     data = form.cleaned_data
-    _attempt(
+    attempt(
         request,
         lambda: cocreation_services.idea_add(
             actor=actor, topic=topic, body=data.get("body", ""), on_behalf_of=data.get("on_behalf_of", "")
@@ -133,9 +125,9 @@ def dot(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse:
     actor, community, topic = _topic(request, community_id, topic_id)
     cluster = cluster_get(topic=topic, cluster_id=request.POST.get("cluster", ""))
     if request.POST.get("op") == "take":
-        _attempt(request, lambda: dot_take_back(actor=actor, topic=topic, cluster=cluster), _("已收回一个点"))
+        attempt(request, lambda: dot_take_back(actor=actor, topic=topic, cluster=cluster), _("已收回一个点"))
     else:
-        _attempt(request, lambda: dot_spend(actor=actor, topic=topic, cluster=cluster), _("已投一个点"))
+        attempt(request, lambda: dot_spend(actor=actor, topic=topic, cluster=cluster), _("已投一个点"))
     return redirect(_topic_url(community, topic))
 
 
@@ -186,7 +178,7 @@ def board(request: HttpRequest, community_id: int, topic_id: int) -> HttpRespons
         except ValidationFailed as exc:
             messages.error(request, str(exc.message))
         else:
-            _attempt(request, write, done)
+            attempt(request, write, done)
         return redirect("deliberation:cocreation_board", community_id=community.pk, topic_id=topic.pk)
     data = cocreation_selectors.cocreation_board(actor=actor, topic=topic)
     now = timezone.now()
@@ -226,7 +218,7 @@ def plan(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse
             messages.error(request, _("完成期限的日期格式不对"))
         elif request.POST.get("item"):
             item = action_item_get(topic=topic, item_id=request.POST["item"])
-            _attempt(
+            attempt(
                 request,
                 lambda: action_item_update(
                     actor=actor,
@@ -241,7 +233,7 @@ def plan(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse
         else:
             cluster_id = data.get("cluster")
             cluster = cluster_get(topic=topic, cluster_id=cluster_id) if cluster_id else None
-            _attempt(
+            attempt(
                 request,
                 lambda: action_item_add(
                     actor=actor,

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.models import User
-from gongzhi.core.pages import community_page, page_context
+from gongzhi.core.pages import community_page, page_context, refusal
 from gongzhi.deliberation import predicates
 from gongzhi.deliberation.models import Procedure, StatementStatus, Topic
 from gongzhi.deliberation.selectors.opinion import (
@@ -93,13 +93,6 @@ def _back(request: HttpRequest, community: Place, topic: Topic) -> HttpResponse:
     return redirect(name, community_id=community.pk, topic_id=topic.pk)
 
 
-def _refuse_or_tell(request: HttpRequest, exc: ApplicationError) -> None:
-    """Out-of-scope and forbidden stay 404 and 403; everything else is a message on the page."""
-    if isinstance(exc, NotFound | PermissionDenied):
-        raise exc
-    messages.error(request, str(exc.message))
-
-
 @login_required
 def opinion_answer(request: HttpRequest, community_id: int, topic_id: int) -> HttpResponse:
     """One statement card at a time, the progress, and the form to add a statement."""
@@ -119,7 +112,7 @@ def opinion_vote(request: HttpRequest, community_id: int, topic_id: int) -> Http
     try:
         statement_vote(actor=actor, statement=statement, stance=request.POST.get("stance", ""))
     except ApplicationError as exc:
-        _refuse_or_tell(request, exc)
+        messages.error(request, refusal(exc))
     if request.headers.get("HX-Request"):
         return render(
             request,
@@ -143,7 +136,7 @@ def opinion_statement(request: HttpRequest, community_id: int, topic_id: int) ->
     try:
         statement = statement_add(actor=actor, topic=topic, text=request.POST.get("text", ""))
     except ApplicationError as exc:
-        _refuse_or_tell(request, exc)
+        messages.error(request, refusal(exc))
     else:
         if statement.status == StatementStatus.APPROVED:
             messages.success(request, _("观点已发布"))
@@ -200,7 +193,7 @@ def opinion_moderate(request: HttpRequest, community_id: int, topic_id: int) -> 
                     reason=request.POST.get("reason", ""),
                 )
         except ApplicationError as exc:
-            _refuse_or_tell(request, exc)
+            messages.error(request, refusal(exc))
         else:
             messages.success(request, _("已保存"))
         return redirect("deliberation:opinion_moderate", community_id=community.pk, topic_id=topic.pk)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.http import actor_of
-from gongzhi.core.pages import community_page, form_error, page_context
+from gongzhi.core.pages import community_page, form_call, form_error, page_context, refusal
 from gongzhi.core.permissions import Action
 from gongzhi.core.qr import qr_svg
 from gongzhi.core.scoping import user_can
@@ -112,8 +112,7 @@ def item_detail(request: HttpRequest, community_id: int, item_id: int) -> HttpRe
                 actor=actor_of(request), item=item, account=chosen, idempotency_key=form.cleaned_data["key"]
             )
         except ApplicationError as exc:
-            if exc.status in (403, 404):
-                raise
+            refusal(exc)
             form_error(form, exc)
             status = _status(exc)
         else:
@@ -220,13 +219,10 @@ def _item_form_page(request: HttpRequest, community: Place, item: Item | None) -
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            try:
-                saved = item_save(actor=actor_of(request), community=community, item=item, **_item_kwargs(form))
-            except ApplicationError as exc:
-                if exc.status in (403, 404):
-                    raise
-                form_error(form, exc)
-            else:
+            saved = form_call(
+                form, item_save, actor=actor_of(request), community=community, item=item, **_item_kwargs(form)
+            )
+            if saved is not None:
                 messages.success(request, _("已保存“%(name)s”") % {"name": saved.name})
                 return redirect("timebank:item_detail", community_id=community.pk, item_id=saved.pk)
     return render(
@@ -282,13 +278,8 @@ def donation_new(request: HttpRequest, community_id: int, item_id: int) -> HttpR
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            try:
-                donation = donation_receive(actor=actor_of(request), item=item, **form.cleaned_data)
-            except ApplicationError as exc:
-                if exc.status in (403, 404):
-                    raise
-                form_error(form, exc)
-            else:
+            donation = form_call(form, donation_receive, actor=actor_of(request), item=item, **form.cleaned_data)
+            if donation is not None:
                 messages.success(
                     request,
                     _("已入库：%(donor)s 捐赠“%(name)s” %(n)s 件")
@@ -339,9 +330,7 @@ def redemption_cancel(request: HttpRequest, community_id: int, redemption_id: in
             actor=actor_of(request), redemption=redemption, reason=request.POST.get("reason", "")
         )
     except ApplicationError as exc:
-        if exc.status in (403, 404):
-            raise
-        messages.error(request, str(exc.message))
+        messages.error(request, refusal(exc))
     else:
         messages.success(request, _("已取消兑换，%(points)s 积分已退还") % {"points": redemption.points})
     return redirect("timebank:my_redemptions", community_id=community.pk)

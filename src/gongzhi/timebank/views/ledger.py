@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.errors import ApplicationError, NotFound, ValidationFailed
 from gongzhi.core.http import actor_of
-from gongzhi.core.pages import community_page, form_error, page_context
+from gongzhi.core.pages import community_page, form_error, page_context, refusal
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import user_can
 from gongzhi.places.models import Place
@@ -173,11 +173,10 @@ class SettingsForm(forms.Form):
 
 def _shown(form: forms.Form | None, exc: ApplicationError) -> str:
     """The refusal's Chinese message for the page; an invisible or forbidden object stays a 404/403 page."""
-    if isinstance(exc, NotFound | PermissionDenied):
-        raise exc
+    shown = refusal(exc)
     if form is not None:
         form_error(form, exc)
-    return str(exc.message)
+    return shown
 
 
 # --- my points -------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError, NotFound
 from gongzhi.core.http import actor_of
-from gongzhi.core.pages import page_context
+from gongzhi.core.pages import page_context, refusal
 from gongzhi.places import selectors as place_selectors
 from gongzhi.places.models import Place
 from gongzhi.timebank import exporting
@@ -172,9 +172,7 @@ def proof_issue(request: HttpRequest, community_id: int, volunteer_id: int) -> H
         try:
             proof = services.proof_issue(actor=actor, volunteer=volunteer, period_start=start, period_end=end)
         except ApplicationError as exc:
-            if exc.status in (403, 404):
-                raise
-            error = str(exc.message)
+            error = refusal(exc)
         else:
             messages.success(request, _("已开具志愿服务记录证明，验证码 %(code)s") % {"code": proof.code})
             return redirect("timebank:proof_pdf", community_id=community.pk, proof_id=proof.pk)

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.http import actor_of
-from gongzhi.core.pages import community_page, form_summary, page_context
+from gongzhi.core.pages import community_page, form_summary, page_context, refusal
 from gongzhi.places.models import Place
 from gongzhi.timebank.models.volunteers import TeamKind, VolunteerStatus
 from gongzhi.timebank.predicates import can_manage_volunteers
@@ -223,9 +223,7 @@ def volunteer_action(request: HttpRequest, community_id: int, volunteer_id: int,
         else:
             return _detail(request, community, volunteer_id, error=_("未知操作"), status=400)
     except ApplicationError as exc:
-        if exc.status in (403, 404):
-            raise
-        return _detail(request, community, volunteer_id, error=str(exc.message), status=exc.status)
+        return _detail(request, community, volunteer_id, error=refusal(exc), status=exc.status)
     return redirect("timebank:volunteer_detail", community_id=community.pk, volunteer_id=volunteer.pk)
 
 
@@ -273,9 +271,7 @@ def recruitment_list(request: HttpRequest, community_id: int) -> HttpResponse:
                 closes_on=data.get("closes_on"),
             )
         except ApplicationError as exc:
-            if exc.status in (403, 404):
-                raise
-            return _recruitment_page(request, community, form=form, error=str(exc.message), status=exc.status)
+            return _recruitment_page(request, community, form=form, error=refusal(exc), status=exc.status)
         messages.success(request, _("已发布招募"))
         return redirect("timebank:recruitment_list", community_id=community.pk)
     return _recruitment_page(request, community)
@@ -297,9 +293,7 @@ def recruitment_action(request: HttpRequest, community_id: int, recruitment_id: 
         else:
             return _recruitment_page(request, community, error=_("未知操作"), status=400)
     except ApplicationError as exc:
-        if exc.status in (403, 404):
-            raise
-        return _recruitment_page(request, community, error=str(exc.message), status=exc.status)
+        return _recruitment_page(request, community, error=refusal(exc), status=exc.status)
     return redirect("timebank:recruitment_list", community_id=community.pk)
 
 
@@ -331,9 +325,7 @@ def team_list(request: HttpRequest, community_id: int) -> HttpResponse:
             try:
                 team_save(actor=actor, community=community, **form.cleaned_data)
             except ApplicationError as exc:
-                if exc.status in (403, 404):
-                    raise
-                error, status = str(exc.message), exc.status
+                error, status = refusal(exc), exc.status
             else:
                 messages.success(request, _("已保存队伍"))
                 return redirect("timebank:team_list", community_id=community.pk)

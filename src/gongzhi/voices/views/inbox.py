@@ -24,7 +24,7 @@ from gongzhi.core.audit import data_version
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.http import actor_of
 from gongzhi.core.models import User
-from gongzhi.core.pages import community_page, form_error, page_context
+from gongzhi.core.pages import community_page, form_error, int_param, page_context, refusal
 from gongzhi.core.pagination import CachedCountPaginator
 from gongzhi.places.models import Place
 from gongzhi.rules.masking import mask_contacts, mask_phone
@@ -100,20 +100,15 @@ class StatusForm(forms.Form):
     )
 
 
-def _int(value: str | None) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() else None
-
-
 def _filters(request: HttpRequest) -> selectors.InboxFilters:
     get = request.GET
     order = get.get("order", "new")
     return selectors.InboxFilters(
         state=get.get("state", "")[:30],
-        category=_int(get.get("category")),
-        party=_int(get.get("party")),
-        grid=_int(get.get("grid")),
-        place=_int(get.get("place")),
+        category=int_param(get.get("category")),
+        party=int_param(get.get("party")),
+        grid=int_param(get.get("grid")),
+        place=int_param(get.get("place")),
         overdue=get.get("overdue") == "1",
         q=get.get("q", "")[:50],
         order=order if order in selectors.ORDERINGS else "new",
@@ -258,7 +253,7 @@ def _act_accept(actor: User, community: Place, voice: Voice, post: Any) -> tuple
 
 
 def _act_assign(actor: User, community: Place, voice: Voice, post: Any) -> tuple[str, Any]:
-    party_id = _int(post.get("party"))
+    party_id = int_param(post.get("party"))
     party = next((p for p in selectors.community_parties(community=community) if p.pk == party_id), None)
     if party is None:
         raise ValidationFailed(_("请选择责任方"), code=Code.PARTY_REQUIRED, extra={"field": "party"})
@@ -291,7 +286,7 @@ def _act_merge(actor: User, community: Place, voice: Voice, post: Any) -> tuple[
     if not can_manage(actor, voice):
         raise PermissionDenied(_("只有社区书记或社工可以进行此操作"))
     raw = post.get("into_number", "").strip() or post.get("into", "")
-    into_id = _int(raw.lstrip("#"))
+    into_id = int_param(raw.lstrip("#"))
     if into_id is None:
         raise ValidationFailed(_("请选择或填写要合并到的诉求编号"), code=Code.INTO_REQUIRED, extra={"field": "into"})
     try:
@@ -308,7 +303,7 @@ def _act_merge(actor: User, community: Place, voice: Voice, post: Any) -> tuple[
 def _act_promote(actor: User, community: Place, voice: Voice, post: Any) -> tuple[str, Any]:
     if not can_manage(actor, voice):
         raise PermissionDenied(_("只有社区书记或社工可以进行此操作"))
-    ids = [pk for pk in (_int(v) for v in post.getlist("group")) if pk is not None and pk != voice.pk]
+    ids = [pk for pk in (int_param(v) for v in post.getlist("group")) if pk is not None and pk != voice.pk]
     group = [voice, *selectors.handled_voices_by_ids(actor=actor, community=community, ids=ids)]
     if len(group) != len(ids) + 1:
         raise NotFound()
@@ -343,14 +338,13 @@ def handle_action(request: HttpRequest, community_id: int, voice_id: int, action
     try:
         message, url = step(actor, community, voice, request.POST)
     except ApplicationError as exc:
-        if exc.status in (403, 404):
-            raise
+        shown = refusal(exc)
         voice = selectors.voice_for_handling(actor=actor, voice_id=voice_id, community=community)
         context = _handle_context(
             request,
             community,
             voice,
-            errors={action: str(exc.message), "code": exc.code},
+            errors={action: shown, "code": exc.code},
             posted={k: request.POST.get(k, "") for k in ("note", "reason", "body", "title", "summary", "into_number")},
         )
         return render(request, "voices/inbox_handle.html", context, status=400)
@@ -388,7 +382,7 @@ def enter(request: HttpRequest, community_id: int) -> HttpResponse:
     categories = selectors.community_categories(community=community, active_only=True)
     places = selectors.places_of(community=community)
     person = None
-    person_id = _int(request.POST.get("person") if request.method == "POST" else request.GET.get("person"))
+    person_id = int_param(request.POST.get("person") if request.method == "POST" else request.GET.get("person"))
     if person_id is not None:
         person = selectors.person_get(actor=actor, community=community, person_id=person_id)
     initial: dict[str, Any] = {"place": community.pk, "channel": Channel.HOTLINE}
@@ -453,21 +447,19 @@ def from_meeting(request: HttpRequest, community_id: int, meeting_id: int) -> Ht
     categories = selectors.community_categories(community=community, active_only=True)
     error: dict[str, Any] = {}
     if request.method == "POST":
-        suggestion_id = _int(request.POST.get("suggestion"))
+        suggestion_id = int_param(request.POST.get("suggestion"))
         suggestion = next((s for s in selectors.meeting_suggestions(meeting=meeting) if s.pk == suggestion_id), None)
-        category = next((c for c in categories if c.pk == _int(request.POST.get("category"))), None)
+        category = next((c for c in categories if c.pk == int_param(request.POST.get("category"))), None)
         if suggestion is None:
             raise NotFound()
-        place_id = _int(request.POST.get("place"))
+        place_id = int_param(request.POST.get("place"))
         place = selectors.place_in(community=community, place_id=place_id) if place_id else None
         try:
             if category is None:
                 raise ValidationFailed(_("请选择类别"), code=Code.CATEGORY_REQUIRED, extra={"field": "category"})
             voice = voice_from_suggestion(actor=actor, suggestion=suggestion, category=category, place=place)
         except ApplicationError as exc:
-            if exc.status in (403, 404):
-                raise
-            error = {"suggestion": suggestion.pk, "message": str(exc.message), "code": exc.code}
+            error = {"suggestion": suggestion.pk, "message": refusal(exc), "code": exc.code}
         else:
             messages.success(request, _("已登记为诉求 #%(id)s") % {"id": voice.pk})
             return redirect("voices:from_meeting", community_id=community.pk, meeting_id=meeting.pk)

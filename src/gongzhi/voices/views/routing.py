@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied
 from gongzhi.core.http import actor_of
 from gongzhi.core.models import User
-from gongzhi.core.pages import community_page, form_error, page_context
+from gongzhi.core.pages import community_page, form_error, int_param, page_context
 from gongzhi.places.models import Place
 from gongzhi.rules.masking import mask_phone
 from gongzhi.voices.models import PartyKind, PartyMember
@@ -114,10 +114,6 @@ def _pick(rows: Any, pk: int | None) -> Any:
     return found
 
 
-def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
-
-
 # --- the routing table ---------------------------------------------------------------------------------------
 
 
@@ -141,7 +137,7 @@ def routes(request: HttpRequest, community_id: int) -> HttpResponse:
             return redirect("voices:routes", community_id=community.pk)
     table = selectors.route_list(actor=actor, community=community)
     preview: dict[str, Any] = {}
-    try_place, try_category = _int(request.GET.get("try_place")), _int(request.GET.get("try_category"))
+    try_place, try_category = int_param(request.GET.get("try_place")), int_param(request.GET.get("try_category"))
     if try_place:
         place = _pick(places, try_place)
         category = _pick(cats, try_category)
@@ -245,7 +241,7 @@ def party_edit(request: HttpRequest, community_id: int, party_id: int) -> HttpRe
                 messages.success(request, _("成员已加入"))
                 return redirect("voices:party", community_id=community.pk, party_id=party.pk)
     elif request.method == "POST" and request.POST.get("action") == "member_remove":
-        member = _pick(list(party.members.all()), _int(request.POST.get("member")))
+        member = _pick(list(party.members.all()), int_param(request.POST.get("member")))
         party_member_remove(actor=actor, member=member)
         messages.success(request, _("成员已移出"))
         return redirect("voices:party", community_id=community.pk, party_id=party.pk)
@@ -399,7 +395,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
                 return redirect("voices:calendar")
         elif not can_edit_calendar(actor):
             raise PermissionDenied(_("节假日安排全平台通用，只有系统管理员可以修改"))
-    year = _int(request.GET.get("year")) or date.today().year
+    year = int_param(request.GET.get("year")) or date.today().year
     days = selectors.calendar_day_list(year=year)
     return render(
         request,

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, PhaseClosed, ValidationFailed
-from gongzhi.core.pages import community_page, form_error, page_context
+from gongzhi.core.pages import community_page, form_call, form_error, page_context
 from gongzhi.places.models import Place
 from gongzhi.voices.errors import Code
 from gongzhi.voices.models import Category, Survey, VisitOutcome
@@ -73,17 +73,16 @@ def survey_list(request: HttpRequest, community_id: int) -> HttpResponse:
             place = next((p for p in places if p.pk == data["place"]), None)
             if place is None:
                 raise NotFound()
-            try:
-                survey = survey_create(
-                    actor=actor,
-                    place=place,
-                    title=data["title"],
-                    starts_on=data["starts_on"],
-                    ends_on=data["ends_on"],
-                )
-            except ApplicationError as exc:
-                form_error(form, exc)
-            else:
+            survey = form_call(
+                form,
+                survey_create,
+                actor=actor,
+                place=place,
+                title=data["title"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+            )
+            if survey is not None:
                 messages.success(request, _("已开始双找走访"))
                 return redirect("voices:survey", community_id=community.pk, survey_id=survey.pk)
     surveys = list(selectors.survey_list(actor=actor, community=community)[:50])
