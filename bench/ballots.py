@@ -173,14 +173,20 @@ def open_topic(community: Any, secretary: Any, title: str) -> Any:
 
     from django.utils import timezone
 
-    from gongzhi.deliberation import services
+    from gongzhi.deliberation.services.topics import (
+        topic_accept,
+        topic_open_voting,
+        topic_propose,
+        topic_publish,
+        topic_start_discussion,
+    )
 
-    topic = services.topic_propose(actor=secretary, place=community, title=title, summary="基准测试用议题。")
-    services.topic_accept(actor=secretary, topic=topic)
-    services.topic_publish(actor=secretary, topic=topic, procedure="owners", matter="ordinary", body="方案")
-    services.topic_start_discussion(actor=secretary, topic=topic)
+    topic = topic_propose(actor=secretary, place=community, title=title, summary="基准测试用议题。")
+    topic_accept(actor=secretary, topic=topic)
+    topic_publish(actor=secretary, topic=topic, procedure="owners", matter="ordinary", body="方案")
+    topic_start_discussion(actor=secretary, topic=topic)
     closes = timezone.now() + datetime.timedelta(days=1)
-    services.topic_open_voting(actor=secretary, topic=topic, closes_at=closes)
+    topic_open_voting(actor=secretary, topic=topic, closes_at=closes)
     topic.refresh_from_db()
     return topic
 
@@ -206,7 +212,7 @@ def service_client(topic: Any, items: list[tuple[int, int, str]], barrier: Any, 
 
     from gongzhi.core.errors import AlreadyVoted
     from gongzhi.core.models import User
-    from gongzhi.deliberation import services
+    from gongzhi.deliberation.services.ballots import ballot_cast
 
     accepted = refused = 0
     errors: list[str] = []
@@ -217,7 +223,7 @@ def service_client(topic: Any, items: list[tuple[int, int, str]], barrier: Any, 
         start = time.perf_counter()
         for user_id, _person_id, choice in items:
             try:
-                services.ballot_cast(actor=actors[user_id], topic=topic, choice=choice)
+                ballot_cast(actor=actors[user_id], topic=topic, choice=choice)
                 accepted += 1
             except AlreadyVoted:
                 refused += 1
@@ -381,8 +387,9 @@ def page_queries(
     from django.urls import reverse
 
     from gongzhi.core.models import RoleAssignment
-    from gongzhi.deliberation import services
     from gongzhi.deliberation.models import Ballot, Comment
+    from gongzhi.deliberation.services.ballots import ballot_cast
+    from gongzhi.deliberation.services.topics import comment_post
     from gongzhi.people.models import Person
 
     small_topic = open_topic(small, secretary, "小社区基准议题")
@@ -406,9 +413,9 @@ def page_queries(
     for name, community, topic, comments in (("small", small, small_topic, 1), ("big", big, big_topic, 25)):
         resident = RoleAssignment.objects.get(role="resident", community=community).user
         if name == "small":
-            services.ballot_cast(actor=resident, topic=topic, choice="agree")
+            ballot_cast(actor=resident, topic=topic, choice="agree")
         for i in range(comments - Comment.objects.filter(topic=topic).count()):
-            services.comment_post(actor=secretary, topic=topic, body=f"基准意见第{i + 1}条")
+            comment_post(actor=secretary, topic=topic, body=f"基准意见第{i + 1}条")
         counts: dict[str, Any] = {
             "owners": Person.objects.filter(community=community, account__isnull=False).count(),
             "ballots": Ballot.objects.filter(topic=topic).count(),

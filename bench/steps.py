@@ -92,7 +92,7 @@ def import_rows(rows_wanted: int) -> dict[str, object]:
     from django.core.files.uploadedfile import SimpleUploadedFile
     from tests.people.sheets import xlsx_bytes
 
-    from gongzhi.people.importing import import_job_confirm, import_job_create
+    from gongzhi.people.importing.jobs import import_job_confirm, import_job_create
     from gongzhi.people.models import ImportJob
     from gongzhi.places.services import place_create
     from gongzhi.rules import idcard
