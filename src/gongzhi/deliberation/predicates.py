@@ -7,6 +7,9 @@ topics of their building but not of the community above it.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
+from gongzhi.core.errors import PermissionDenied
 from gongzhi.core.models import User
 from gongzhi.core.permissions import Action
 from gongzhi.core.scoping import grants_allowing, user_can_at
@@ -77,3 +80,9 @@ def can_manage_meeting(user: User, meeting: Meeting) -> bool:
 
 def can_record_meeting(user: User, meeting: Meeting) -> bool:
     return can_manage_place(user, meeting.place_path, Action.MEETING_RECORD)
+
+
+def require_meeting_recorder(user: User, meeting: Meeting) -> None:
+    """`can_record_meeting` as a refusal (403): the meeting is visible, its record is not the user's to keep."""
+    if not can_record_meeting(user, meeting):
+        raise PermissionDenied(_("只有社区工作人员、楼栋长或小组长可以登记会议"))

@@ -93,11 +93,6 @@ def _meeting(request: HttpRequest, community_id: int, meeting_id: int) -> tuple[
     return actor, community, selectors.meeting_get(actor=actor, community=community, meeting_id=meeting_id)
 
 
-def _require_record(actor: User, meeting: Meeting) -> None:
-    if not predicates.can_record_meeting(actor, meeting):
-        raise PermissionDenied(_("只有社区工作人员、楼栋长或小组长可以登记会议"))
-
-
 def _to_detail(community: Place, meeting: Meeting) -> HttpResponse:
     return redirect("deliberation:meeting", community_id=community.pk, meeting_id=meeting.pk)
 
@@ -191,7 +186,7 @@ def meeting_detail(request: HttpRequest, community_id: int, meeting_id: int) -> 
 def poster(request: HttpRequest, community_id: int, meeting_id: int) -> HttpResponse:
     """The sign-in poster: print it, or hold up the phone; the QR is the absolute sign-in URL with the token."""
     actor, community, meeting = _meeting(request, community_id, meeting_id)
-    _require_record(actor, meeting)
+    predicates.require_meeting_recorder(actor, meeting)
     url = request.build_absolute_uri(
         reverse("deliberation:meeting_signin", kwargs={"community_id": community.pk, "token": meeting.signin_token})
     )
@@ -245,7 +240,7 @@ def sign_in(request: HttpRequest, community_id: int, token: str) -> HttpResponse
 def attendance(request: HttpRequest, community_id: int, meeting_id: int) -> HttpResponse:
     """Staff entry for residents without a phone: search the meeting's place by name or room, or type a guest."""
     actor, community, meeting = _meeting(request, community_id, meeting_id)
-    _require_record(actor, meeting)
+    predicates.require_meeting_recorder(actor, meeting)
     if request.method == "POST":
         person_id = request.POST.get("person", "")
         person = None
@@ -283,7 +278,7 @@ def attendance(request: HttpRequest, community_id: int, meeting_id: int) -> Http
 @login_required
 def minutes(request: HttpRequest, community_id: int, meeting_id: int) -> HttpResponse:
     actor, community, meeting = _meeting(request, community_id, meeting_id)
-    _require_record(actor, meeting)
+    predicates.require_meeting_recorder(actor, meeting)
     form = MinutesForm(request.POST or None, initial={"minutes": meeting.minutes})
     if request.method == "POST" and form.is_valid():
         try:
@@ -303,7 +298,7 @@ def minutes(request: HttpRequest, community_id: int, meeting_id: int) -> HttpRes
 @login_required
 def suggestions(request: HttpRequest, community_id: int, meeting_id: int) -> HttpResponse:
     actor, community, meeting = _meeting(request, community_id, meeting_id)
-    _require_record(actor, meeting)
+    predicates.require_meeting_recorder(actor, meeting)
     form = SuggestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -409,7 +404,7 @@ def register_export(request: HttpRequest, community_id: int) -> HttpResponse:
 @login_required
 def meeting_export(request: HttpRequest, community_id: int, meeting_id: int) -> HttpResponse:
     actor, _community, meeting = _meeting(request, community_id, meeting_id)
-    _require_record(actor, meeting)
+    predicates.require_meeting_recorder(actor, meeting)
     body = exporting.meeting_workbook(
         actor=actor,
         meeting=meeting,
