@@ -29,8 +29,9 @@ class ApplicationError(Exception):
 
     def __init__(self, message: Any = None, *, code: str | None = None, extra: dict[str, Any] | None = None):
         self.message = message if message is not None else self.default_message
-        if code:
-            self.code = code
+        # A registry member (given here or as a subclass's default) becomes its plain value: headers (WSGI wants
+        # `str` itself), JSON and logs see the text.
+        self.code = str(code or self.code)
         self.extra = extra or {}
         super().__init__(str(self.message))
 

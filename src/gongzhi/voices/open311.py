@@ -109,7 +109,7 @@ def _render(data: Any, *, fmt: str, root: str, status: int = 200) -> HttpRespons
 
 def _error(status: int, description: str, code: str, fmt: str) -> HttpResponse:
     response = _render([{"code": status, "description": description}], fmt=fmt, root="errors", status=status)
-    response["X-Gongzhi-Error"] = code
+    response["X-Gongzhi-Error"] = str(code)  # a Code member is a str subclass; WSGI wants str
     return response
 
 
