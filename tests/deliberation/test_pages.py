@@ -93,6 +93,18 @@ def test_staff_enter_paper_ballot_and_repeat_serial_is_refused(owners, secretary
 
 
 @pytest.mark.django_db
+def test_voiding_a_ballot_by_a_tampered_id_is_404_and_voids_nothing(owners, secretary):
+    site = owners.site
+    topic = voting_topic(site, secretary)
+    ballot_cast(actor=owners.accounts[0], topic=topic, choice="agree")
+    url = f"/c/{site.community.pk}/topics/{topic.pk}/ballots/"
+    client = login(secretary)
+    for tampered in ("abc", "1 OR 1=1", "99999999999999999999"):
+        assert client.post(url, {"void": tampered, "reason": "录错"}).status_code == 404
+    assert Ballot.objects.filter(topic=topic, voided_at__isnull=True).count() == 1
+
+
+@pytest.mark.django_db
 def test_result_page_shows_every_threshold_with_exact_figures(owners, secretary):
     site = owners.site
     topic = voting_topic(site, secretary, matter="major")

@@ -29,6 +29,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from gongzhi.core.api_schema import DB_ID_MAX
 from gongzhi.core.errors import ApplicationError
 from gongzhi.core.http import actor_of
 from gongzhi.core.models import User
@@ -130,7 +131,11 @@ def int_param(raw: str | None) -> int | None:
     """A query or form parameter that should be a positive id: the number, or None for anything else (a filter left
     empty, a tampered value), so a view never answers 500 on it."""
     raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() else None
+    # isdigit() also holds for other scripts' digits ("١٢"), and no database id passes BIGINT.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19:
+        return None
+    value = int(raw)
+    return value if value <= DB_ID_MAX else None
 
 
 def is_htmx(request: HttpRequest) -> bool:

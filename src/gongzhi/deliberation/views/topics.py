@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gongzhi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.files import private_file_response
 from gongzhi.core.models import User
-from gongzhi.core.pages import community_page, form_error, message_call, page_context
+from gongzhi.core.pages import community_page, form_error, int_param, message_call, page_context
 from gongzhi.deliberation import predicates
 from gongzhi.deliberation.forms import CommentForm, PaperBallotForm, ProposeForm, PublishForm, VersionForm, VotingForm
 from gongzhi.deliberation.models import Choice, Procedure, Status, Topic
@@ -363,7 +363,8 @@ def topic_ballots(request: HttpRequest, community_id: int, topic_id: int) -> Htt
     initial = {"serial_no": request.GET.get("serial", ""), "token": request.GET.get("t", "")}
     form = PaperBallotForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and request.POST.get("void"):
-        ballot = ballot_list(actor=actor, topic=topic).filter(pk=request.POST["void"]).first()
+        # A tampered id is no ballot of this topic (404), never a 500.
+        ballot = ballot_list(actor=actor, topic=topic).filter(pk=int_param(request.POST["void"]) or 0).first()
         if ballot is None:
             raise NotFound()
         try:
