@@ -46,8 +46,11 @@ def test_large_font_mode(page, social_worker_site):
     log_in(page, worker.phone, factories.PASSWORD)
     page.wait_for_url(f"**/c/{site.community.pk}/")
     normal = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
-    page.click("#toggle-large-font")
-    page.wait_for_selector("body.large-font")
+    # The toggle is a form post answered by a redirect: wait for the new page's
+    # load event, not just its <body>, or the stylesheet may not apply yet.
+    with page.expect_navigation():
+        page.click("#toggle-large-font")
+    assert "large-font" in (page.get_attribute("body", "class") or "")
     large = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert large >= normal * 1.3
     screenshot(page, "flow3-large-font")
