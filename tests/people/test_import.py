@@ -558,3 +558,36 @@ def test_uploaded_register_is_deleted_once_the_job_ends(settings, upload_job, co
     cancelled = confirm(upload_job([person_row(new_id(), room="102")]), mode="nothing")
     assert cancelled.status == ImportStatus.CANCELLED
     assert media_files(settings) == []
+
+
+def test_an_import_whose_worker_died_resumes_without_writing_a_row_twice(
+    upload_job, worker, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The worker is killed after the first batch committed (a KeyboardInterrupt is not caught, as a kill is not);
+    core.task_recovery runs the task again, and the job ends as if it had never stopped."""
+    monkeypatch.setattr(background, "BATCH_ROWS", 2)
+    ids = [new_id() for _ in range(5)]
+    job = upload_job([person_row(i, room=r) for i, r in zip(ids, ["101", "102", "201", "202", "101"], strict=True)])
+    with django_capture_on_commit_callbacks(execute=False):
+        import_job_confirm(actor=worker, job=job, mode="valid_only")
+    original = writing.RowWriter.write
+    calls = []
+
+    def killed_after_first_batch(self, batch):
+        calls.append(len(batch))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        original(self, batch)
+
+    monkeypatch.setattr(writing.RowWriter, "write", killed_after_first_batch)
+    with pytest.raises(KeyboardInterrupt):
+        background.import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.imported_rows) == (ImportStatus.IMPORTING, 2)
+
+    monkeypatch.setattr(writing.RowWriter, "write", original)
+    job = background.import_job_run(job_id=job.pk)
+    assert job.status == ImportStatus.DONE
+    assert (job.valid_rows, job.imported_rows, job.errors) == (5, 5, [])
+    assert list(Person.objects.filter(id_number__in=ids).values_list("id_number", flat=True).order_by("id")) == ids
+    assert AuditEvent.objects.filter(verb="person.import").count() == 5

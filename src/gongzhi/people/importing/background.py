@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import audit
 from gongzhi.core.models import User
-from gongzhi.people.importing.checking import scan_job
+from gongzhi.people.importing.checking import Scan, scan_job
 from gongzhi.people.importing.sheet import SheetError
 from gongzhi.people.importing.writing import RowWriter
 from gongzhi.people.models import ImportJob, ImportStatus
@@ -85,6 +85,15 @@ def import_job_validate(*, job_id: int) -> ImportJob:
     return job
 
 
+def _imported_before(job: ImportJob, scan: Scan, count: int) -> set[int]:
+    """The sheet rows that the dead run committed: the first `count` rows that its own scan found valid. That scan's
+    errors are on the job (saved before it wrote anything), and every non-blank row is now either valid or an
+    error."""
+    earlier_errors = {error["row"] for error in job.errors}
+    rows = sorted({row.row for row in scan.rows} | {error["row"] for error in scan.errors})
+    return set([row for row in rows if row not in earlier_errors][:count])
+
+
 def import_job_run(*, job_id: int, actor_id: int | None = None) -> ImportJob:
     """Task body: re-checks the file and imports its valid rows, BATCH_ROWS per transaction.
 
@@ -95,16 +104,23 @@ def import_job_run(*, job_id: int, actor_id: int | None = None) -> ImportJob:
         return job
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     actor = actor or job.created_by
+    # Rows that a run whose worker died committed (core.task_recovery runs the task again). The new scan sees them
+    # as registered, so they are not written twice; they are counted as imported, not reported as errors.
+    resumed = job.imported_rows
     try:
         scan = scan_job(job, actor=actor)
+        errors = scan.errors
+        if resumed:
+            before = _imported_before(job, scan, resumed)
+            errors = [error for error in errors if error["row"] not in before]
         ImportJob.objects.filter(pk=job_id).update(
-            errors=scan.errors,
+            errors=errors,
             total_rows=scan.total_rows,
-            valid_rows=len(scan.rows),
-            processed_rows=0,
+            valid_rows=resumed + len(scan.rows),
+            processed_rows=resumed,
         )
         importer = RowWriter(job, actor, scan.rows, scan.areas, scan.paths)
-        done = 0
+        done = resumed
         for start in range(0, len(scan.rows), BATCH_ROWS):
             batch = scan.rows[start : start + BATCH_ROWS]
             with transaction.atomic():
