@@ -55,6 +55,7 @@ os.environ.update(
     DJANGO_SETTINGS_MODULE="gongzhi.settings",
     GONGZHI_DEBUG="0",
     GONGZHI_SECRET_KEY=os.environ.get("GONGZHI_SECRET_KEY", "bench-" + "x" * 40),
+    GONGZHI_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
 )
 
 

@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
 # The app has no default key: a benchmark brings its own, made for this run.
 os.environ.setdefault("GONGZHI_SECRET_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("GONGZHI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 os.environ["DATABASE_URL"] = f"sqlite:///{DB}"
 
 import django  # noqa: E402

@@ -22,6 +22,7 @@ WRONG = secrets.token_urlsafe(12)  # a wrong password for every try
 sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
 os.environ.setdefault("GONGZHI_SECRET_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("GONGZHI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 os.environ["DATABASE_URL"] = f"sqlite:///{DB}"
 
 import django  # noqa: E402

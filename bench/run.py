@@ -43,6 +43,7 @@ def env_for(db: Path, **extra: str) -> dict[str, str]:
         PYTHONPATH=f"{ROOT}/src:{ROOT}",
         DJANGO_SETTINGS_MODULE="gongzhi.settings",
         GONGZHI_SECRET_KEY="bench-" + "x" * 40,
+        GONGZHI_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         **extra,
     )
     return env

@@ -261,6 +261,7 @@ def run(url: str) -> dict[str, Any]:
         "DJANGO_SETTINGS_MODULE": "gongzhi.settings",
         "GONGZHI_DEBUG": "0",
         "GONGZHI_SECRET_KEY": os.environ.get("GONGZHI_SECRET_KEY", "bench-" + "x" * 40),
+        "GONGZHI_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "PYTHONPATH": f"{ROOT}/src:{ROOT}",
     }
     out = subprocess.run(

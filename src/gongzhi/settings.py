@@ -1,4 +1,6 @@
-"""Django settings. Environment variables: DATABASE_URL, GONGZHI_SECRET_KEY, GONGZHI_DEBUG, GONGZHI_DEMO."""
+"""Django settings. Environment variables (deploy/gongzhi.env.example is the documented production set):
+DATABASE_URL, GONGZHI_SECRET_KEY, GONGZHI_ALLOWED_HOSTS, GONGZHI_HTTPS, GONGZHI_DEBUG, GONGZHI_DEMO, GONGZHI_VAR_DIR,
+GONGZHI_LOG_FORMAT, GONGZHI_LOG_LEVEL."""
 
 import os
 import secrets
@@ -13,9 +15,11 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("GONGZHI_VAR_DIR", BASE_DIR / "var"))
 
-DEBUG = os.environ.get("GONGZHI_DEBUG", "1") == "1"
 # Demo mode lists the demo logins on the login page; never on in production.
 DEMO_MODE = os.environ.get("GONGZHI_DEMO", "0") == "1"
+# Off unless asked for: with DEBUG on, a 500 answers with a traceback and the settings. The demo has it on (runserver
+# then serves the static files too); GONGZHI_DEBUG=0 turns it off there, GONGZHI_DEBUG=1 on anywhere.
+DEBUG = os.environ.get("GONGZHI_DEBUG", "1" if DEMO_MODE else "0") == "1"
 # Benchmarks add a bare view to compare against, served by the same server in the same run.
 BENCH_MODE = os.environ.get("GONGZHI_BENCH", "0") == "1"
 
@@ -74,13 +78,48 @@ def demo_secret_key(path: Path) -> str:
     return key
 
 
-SECRET_KEY = secret_key_from(
-    os.environ,
-    var_dir=VAR_DIR,
-    # pytest sets PYTEST_VERSION for its run; mypy's Django plugin imports these settings to read the models.
-    throwaway="PYTEST_VERSION" in os.environ or "mypy" in sys.modules,
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "testserver")
+MISSING_HOSTS = (
+    "GONGZHI_ALLOWED_HOSTS is not set (未设置站点域名：请将 GONGZHI_ALLOWED_HOSTS 设为本站的域名，多个用逗号分隔). "
+    "Set GONGZHI_ALLOWED_HOSTS to the host names this site answers to, comma separated, for example "
+    "`GONGZHI_ALLOWED_HOSTS=gongzhi.example.gov.cn` (a leading dot, `.example.gov.cn`, also allows its subdomains); "
+    "a request for any other Host is refused. Or set GONGZHI_DEMO=1 to run the demo on 127.0.0.1 and localhost."
 )
-ALLOWED_HOSTS = os.environ.get("GONGZHI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+
+def allowed_hosts_from(env: Mapping[str, str], *, throwaway: bool) -> list[str]:
+    """The host names from GONGZHI_ALLOWED_HOSTS; unset or empty refuses to start outside the demo and the tests.
+
+    Without the list Django would answer any Host header, and links it builds (password resets, QR codes, the
+    absolute URLs in notifications) could point at a host an attacker named. The demo and the tests keep the local
+    names, `testserver` being the test client's."""
+    hosts = [host.strip() for host in env.get("GONGZHI_ALLOWED_HOSTS", "").split(",") if host.strip()]
+    if hosts:
+        return hosts
+    if env.get("GONGZHI_DEMO", "0") == "1" or throwaway:
+        return list(LOCAL_HOSTS)
+    raise ImproperlyConfigured(MISSING_HOSTS)
+
+
+def https_origins(hosts: list[str]) -> list[str]:
+    """CSRF_TRUSTED_ORIGINS for a site served over HTTPS under these ALLOWED_HOSTS: `.example.org` (the domain and
+    its subdomains) becomes both `https://example.org` and `https://*.example.org`; `*` (any host) adds nothing,
+    since trusting every origin would undo the CSRF check."""
+    origins: list[str] = []
+    for host in hosts:
+        if host == "*":
+            continue
+        if host.startswith("."):
+            origins += [f"https://{host[1:]}", f"https://*{host}"]
+        else:
+            origins.append(f"https://{host}")
+    return origins
+
+
+# pytest sets PYTEST_VERSION for its run; mypy's Django plugin imports these settings to read the models.
+throwaway = "PYTEST_VERSION" in os.environ or "mypy" in sys.modules
+SECRET_KEY = secret_key_from(os.environ, var_dir=VAR_DIR, throwaway=throwaway)
+ALLOWED_HOSTS = allowed_hosts_from(os.environ, throwaway=throwaway)
 
 
 def database_from_url(url: str) -> dict[str, object]:
@@ -154,7 +193,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every answer (a redirect to HTTPS, a refused Host, a 500) has its id and its access line.
+    "gongzhi.core.security.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "gongzhi.core.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "gongzhi.core.middleware.PreferencesMiddleware",
@@ -244,14 +286,62 @@ CACHES = {
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
+SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# same-origin: our own pages get the full referrer (the back links and `next` need nothing more), another site gets
+# none. A page's URL names the community, the topic, the voice or the resident being looked at; a link out to a
+# map or a law text should not tell that site which resident a social worker had open.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy on every response, and the request id: core/security.py.
+
+# Served behind a TLS proxy (nginx in deploy/): the proxy says which scheme the client used in X-Forwarded-Proto,
+# and must set it itself (never pass on the client's), or a plain-HTTP request could claim to be HTTPS.
+HTTPS = os.environ.get("GONGZHI_HTTPS", "0") == "1"
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    # The health check is asked on loopback over plain HTTP by the service manager and the smoke test.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    # Both reach beyond this site: includeSubDomains binds every sibling under the domain to HTTPS, and preload
+    # (once submitted to the browsers' list) cannot be taken back quickly. A street office on a subdomain of its
+    # district's domain is rarely the one to decide that, so each is the operator's explicit choice.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("GONGZHI_HSTS_SUBDOMAINS", "0") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("GONGZHI_HSTS_PRELOAD", "0") == "1"
+    CSRF_TRUSTED_ORIGINS = https_origins(ALLOWED_HOSTS)
+    # check --deploy warns whenever the two above are off; off is the documented default, not an oversight.
+    SILENCED_SYSTEM_CHECKS = [
+        *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+        *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+    ]
 
 TASKS = {"default": {"BACKEND": os.environ.get("GONGZHI_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
+# Every line carries the request id and the user's id (core/logs.py). GONGZHI_LOG_FORMAT=json: one JSON object per
+# line, and the access logger at INFO, one line per request with its status and time: the line an operator looks up
+# by the request id a resident reads off an error page. In plain text (the demo, runserver, the tests) access lines
+# stay off: runserver prints its own, and the tests would drown in them. The root stays at WARNING either way.
+LOG_FORMAT = os.environ.get("GONGZHI_LOG_FORMAT", "plain").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request": {"()": "gongzhi.core.logs.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "gongzhi.core.logs.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request"],
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("GONGZHI_LOG_LEVEL", "WARNING")},
+    "loggers": {"gongzhi.access": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"}},
 }

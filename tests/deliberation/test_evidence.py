@@ -245,7 +245,7 @@ def test_the_ballots_page_links_the_evidence_for_managers(evidence, secretary):
 
 @pytest.fixture
 def urls_with_debug_on(settings):
-    """gongzhi.urls rebuilt as `manage.py runserver` builds it with DEBUG on (the default today)."""
+    """gongzhi.urls rebuilt as `manage.py runserver` builds it with DEBUG on (as the demo runs it)."""
     import gongzhi.urls
 
     settings.DEBUG = True
