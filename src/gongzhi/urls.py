@@ -19,6 +19,8 @@ urlpatterns: list[Any] = [
     path("", include("gongzhi.timebank.urls")),
     path("open311/v2/", include((open311_urlpatterns, "open311"))),
 ]
+# The 404 is Django's own view with templates/404.html; the 500 renders without the database (core/security.py).
+handler500 = "gongzhi.core.security.server_error"
 if settings.BENCH_MODE:
     from django.http import HttpResponse
 
