@@ -78,6 +78,15 @@ def test_a_missing_page_is_a_chinese_404_with_the_request_id(staff):
 
 
 @pytest.mark.django_db
+def test_the_404_log_line_carries_the_request_id(json_log):
+    """Django logs "Not Found" after the middleware has returned; the line still names the request."""
+    response = Client().get("/no-such-page/")
+    (line,) = [line for line in lines(json_log) if line["logger"] == "django.request"]
+    assert line["message"] == "Not Found: /no-such-page/" and line["level"] == "WARNING"
+    assert line["request_id"] == response["X-Request-ID"]
+
+
+@pytest.mark.django_db
 def test_the_404_is_english_for_a_reader_who_chose_english():
     client = Client()
     client.cookies["gongzhi_language"] = "en"

@@ -12,12 +12,11 @@ import json
 import logging
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from django.http import HttpRequest
 
 from gongzhi.rules.masking import mask_contacts
-
-if TYPE_CHECKING:
-    from django.http import HttpRequest
 
 
 @dataclass(frozen=True)
@@ -42,14 +41,18 @@ def known_user_id(request: HttpRequest) -> int | None:
 
 
 class RequestContextFilter(logging.Filter):
-    """Adds `request_id` and `user_id` to each record (None outside a request: a task, a command, startup)."""
+    """Adds `request_id` and `user_id` to each record (None outside a request: a task, a command, startup).
+
+    Django logs a 4xx ("Not Found: /x") after the middleware has returned, when the context is gone; that record
+    carries the request itself, which still has its id."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         context = current_request.get()
+        request = context.request if context else getattr(record, "request", None)
         if not hasattr(record, "request_id"):
-            record.request_id = context.request_id if context else None
+            record.request_id = context.request_id if context else getattr(request, "request_id", None)
         if not hasattr(record, "user_id"):
-            record.user_id = known_user_id(context.request) if context else None
+            record.user_id = known_user_id(request) if isinstance(request, HttpRequest) else None
         return True
 
 
