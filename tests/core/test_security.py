@@ -161,3 +161,14 @@ def test_each_request_gets_its_own_id():
     client = Client()
     ids = {client.get("/login/")["X-Request-ID"] for _ in range(3)}
     assert len(ids) == 3 and all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("https", [False, True])
+def test_the_preference_cookies_are_secure_behind_https(settings, https):
+    settings.LANGUAGE_COOKIE_SECURE = https
+    response = Client().post("/prefs/", {"language": "en", "large_font": "1", "next": "/"})
+    assert response.status_code == 302
+    for name in (settings.LANGUAGE_COOKIE_NAME, "gongzhi_large_font"):
+        cookie = response.cookies[name]
+        assert bool(cookie["secure"]) is https and cookie["httponly"] and cookie["samesite"] == "Lax"

@@ -68,6 +68,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("core:login")
 
 
+YEAR = 365 * 86400
+
+
 @require_POST
 def preferences_view(request: HttpRequest) -> HttpResponse:
     """Large-font mode and language: stored on the account, or in a cookie before login."""
@@ -78,10 +81,14 @@ def preferences_view(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(_next_url(request, "/"))
     if request.user.is_authenticated:
         user_set_preferences(actor=actor_of(request), large_font=large_font, language=language)
+    # Read by the server only; over HTTPS (GONGZHI_HTTPS=1) never sent in clear text.
+    secure = bool(settings.LANGUAGE_COOKIE_SECURE)
     if large_font is not None:
-        response.set_cookie(LARGE_FONT_COOKIE, "1" if large_font else "0", max_age=365 * 86400, samesite="Lax")
+        value = "1" if large_font else "0"
+        response.set_cookie(LARGE_FONT_COOKIE, value, max_age=YEAR, samesite="Lax", httponly=True, secure=secure)
     if language:
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 86400, samesite="Lax")
+        name = settings.LANGUAGE_COOKIE_NAME
+        response.set_cookie(name, language, max_age=YEAR, samesite="Lax", httponly=True, secure=secure)
     return response
 
 
