@@ -87,6 +87,17 @@ def test_the_404_log_line_carries_the_request_id(json_log):
 
 
 @pytest.mark.django_db
+def test_a_wrong_host_is_a_chinese_400_with_the_request_id_and_a_log_line(json_log):
+    response = Client().get("/login/", HTTP_HOST="evil.example.com")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "请求无效" in html and page_request_id(html) == response["X-Request-ID"]
+    assert "evil.example.com" not in html and "ALLOWED_HOSTS" not in html
+    (line,) = [line for line in lines(json_log) if line["logger"] == "django.security.DisallowedHost"]
+    assert line["request_id"] == response["X-Request-ID"] and "evil.example.com" in line["message"]
+
+
+@pytest.mark.django_db
 def test_the_404_is_english_for_a_reader_who_chose_english():
     client = Client()
     client.cookies["gongzhi_language"] = "en"
