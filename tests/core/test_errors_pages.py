@@ -18,6 +18,7 @@ import gongzhi.urls
 from gongzhi.core.logs import JsonFormatter, RequestContextFilter
 from gongzhi.core.roles import Role
 from gongzhi.core.security import server_error
+from gongzhi.core.services import api_token_create
 from tests.conftest import login
 
 PHONE = "13812345678"
@@ -158,6 +159,16 @@ def test_one_access_line_per_request_with_its_timing_and_without_the_query(staff
     assert access["method"] == "GET" and access["path"] == "/me/" and access["status"] == 200
     assert isinstance(access["duration_ms"], float) and access["duration_ms"] >= 0
     assert PHONE not in json_log.getvalue()
+
+
+@pytest.mark.django_db
+def test_an_api_call_with_a_bearer_token_is_logged_with_its_user(site, staff, json_log):
+    user = staff[Role.SECRETARY]
+    _token, plain = api_token_create(actor=None, user=user, name="log")
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {plain}").get(f"/api/communities/{site.community.pk}/people")
+    assert response.status_code == 200
+    (access,) = [line for line in lines(json_log) if line["logger"] == "gongzhi.access"]
+    assert access["user_id"] == user.pk and access["path"] == f"/api/communities/{site.community.pk}/people"
 
 
 @pytest.mark.django_db

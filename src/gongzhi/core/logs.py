@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from gongzhi.rules.masking import mask_contacts
 
@@ -34,7 +35,9 @@ REQUEST_FIELDS = ("method", "path", "status", "duration_ms")
 def known_user_id(request: HttpRequest) -> int | None:
     """The signed-in user's id if the request has already looked the user up, else None. Logging never loads the
     session or the user itself: that would add queries to a request that did not need them."""
-    user = request.__dict__.get("_cached_user")
+    user = request.__dict__.get("user")  # a bearer token's user, set by core.api's auth
+    if user is None or type(user) is SimpleLazyObject:  # the session's, until something asks for it
+        user = request.__dict__.get("_cached_user")
     if user is None or not user.is_authenticated:
         return None
     return int(user.pk)
