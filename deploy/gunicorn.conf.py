@@ -1,8 +1,10 @@
 """gunicorn's settings for gongzhi-web.service (deploy/bin/gongzhi-web); the deploy smoke test uses this file too.
 
-Sync workers: on this app they served as many signed-in pages as gthread, granian or uvicorn, and are the simplest
-to run (docs/BENCHMARKS.md, "Production app server"). `systemctl reload gongzhi-web` sends HUP: gunicorn starts
-new workers on the new code and lets the old ones finish their requests, so reads never stop during an upgrade.
+gthread workers (2 processes × 4 threads): on the 2-core machine, shared as a street's server is with PostgreSQL,
+Redis and the task worker, they served 2–4× the signed-in pages of sync workers, and as many as granian or uvicorn
+(docs/BENCHMARKS.md, "Production app server"). Staying with gunicorn keeps `systemctl reload gongzhi-web`: HUP
+starts new workers on the new code and lets the old ones finish their requests, so reads never stop during an
+upgrade.
 """
 
 import os
@@ -15,11 +17,14 @@ wsgi_app = "gongzhi.wsgi:application"
 # 127.0.0.1:8001 as nginx expects (deploy/nginx/gongzhi.conf), or unix:/run/gongzhi/web.sock.
 bind = [os.environ.get("GONGZHI_BIND", "127.0.0.1:8001")]
 workers = int(os.environ.get("GONGZHI_WEB_WORKERS", "2"))
-worker_class = "sync"
+worker_class = "gthread"
+# While one thread waits on PostgreSQL, Redis or the client, another runs; each thread keeps its own database
+# connection (CONN_MAX_AGE), so PostgreSQL sees up to workers × threads of them.
+threads = int(os.environ.get("GONGZHI_WEB_THREADS", "4"))
 # A page that takes longer than this is a bug; the worker is killed and replaced rather than left hanging.
 timeout = 30
 graceful_timeout = 30
-# nginx buffers slow clients, so a sync worker is never held by one; keep-alive to nginx saves a connect per request.
+# Connections from nginx are kept (its upstream keepalive), saving a connect per request.
 keepalive = 5
 # A fresh worker now and then bounds any slow leak; the jitter keeps the two from restarting together.
 max_requests = 5000

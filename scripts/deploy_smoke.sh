@@ -221,7 +221,10 @@ get() { local url=$1; shift; "${CURL[@]}" -o "$TMP/body" -D "$TMP/headers" -w '%
 header() { { grep -i "^$1:" "$TMP/headers" || true; } | head -n 1 | cut -d: -f2- | tr -d '\r' | sed 's/^ //'; }
 has_chinese() { grep -qP '[\x{4e00}-\x{9fff}]' "$1"; }
 
-say "Checks through nginx ($(( SECONDS - started )) s so far):"
+say "Checks ($(( SECONDS - started )) s so far):"
+check "manage.py check --deploy passes with this environment" \
+  bash -c "'$PY' manage.py check --deploy --fail-level WARNING >'$TMP/check-deploy.log' 2>&1 || { cat '$TMP/check-deploy.log'; false; }"
+say "Through nginx:"
 status=$(get "http://$HOST:$HTTP_PORT/login/")
 check "http redirects to https ($status → $(header Location))" \
   test "$status" = 301 -a "$(header Location)" = "$BASE/login/"

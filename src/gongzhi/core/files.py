@@ -31,7 +31,7 @@ def content_type_of(stored: FieldFile) -> str:
 
 def private_file_response(
     stored: FieldFile, *, name: str, content_type: str | None = None, max_age: int = 3600
-) -> HttpResponse:
+) -> HttpResponse | FileResponse:
     """The file for a reader the view has already let see it, offered as `name` plus the extension of the type it
     is served as. An image is shown inline; anything else is an attachment. The type is never sniffed, the browser
     may keep it only in its own cache, and a sandboxing CSP keeps even a hostile file from running script or
@@ -44,6 +44,7 @@ def private_file_response(
     inline = content_type in INLINE_TYPES
     download_name = f"{name}.{_EXTENSION_OF[content_type]}"
     accel_prefix: str = getattr(settings, "GONGZHI_MEDIA_ACCEL", "")
+    response: HttpResponse | FileResponse
     if accel_prefix:
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = accel_prefix + quote(accel_name(stored), safe="/")
