@@ -117,7 +117,9 @@ EOF
 # Read as systemd's EnvironmentFile= reads it: KEY=value lines, the last of a key winning.
 while IFS= read -r line; do
   case $line in '' | \#*) continue ;; esac
-  export "${line?}"
+  key=${line%%=*} value=${line#*=}
+  case $value in \"*\") value=${value:1:-1} ;; \'*\') value=${value:1:-1} ;; esac
+  export "$key=$value"
 done <"$TMP/gongzhi.env"
 
 say "Migrating, collecting static files, loading a small demo ..."
