@@ -13,7 +13,7 @@ BENCH_STAMP := $(VENV)/.bench-$(shell sha1sum requirements-bench.lock | cut -c1-
 PG_URL ?= $(or $(DATABASE_URL),postgres://gongzhi:gongzhi@127.0.0.1:5432/gongzhi)
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: install demo test lint typecheck test-sqlite test-postgres test-dates test-browser bench messages clean
+.PHONY: install demo test lint typecheck test-sqlite test-postgres test-dates test-browser test-deploy bench messages clean
 
 install: $(STAMP)
 
@@ -57,7 +57,12 @@ test-browser: install
 	scripts/ensure_chromium.sh
 	env -u DATABASE_URL $(PYTEST) -q -m browser -p no:xdist
 
-test: lint typecheck test-sqlite test-postgres test-dates test-browser
+# The production stack on loopback (nginx over HTTPS, gunicorn, the task worker, Redis, PostgreSQL) from deploy/'s
+# files, checked through nginx, then stopped (scripts/deploy_smoke.sh; as root: it installs what is missing).
+test-deploy: install
+	scripts/deploy_smoke.sh
+
+test: lint typecheck test-sqlite test-postgres test-dates test-browser test-deploy
 
 # Benchmark-only packages (the Pol.is reference implementation) stay out of the app's own install.
 $(BENCH_STAMP): requirements-bench.lock $(STAMP)

@@ -345,3 +345,21 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("GONGZHI_LOG_LEVEL", "WARNING")},
     "loggers": {"gongzhi.access": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"}},
 }
+
+
+# --- Production stack (issue 15, helper "stack"): static names and private media behind nginx ---------------------
+# Hashed static names (app.3f2a9c.css) let nginx mark /static/ `expires max; immutable`. Only when the deployment
+# asks: the manifest exists only after collectstatic, and the tests and the demo render {% static %} without one.
+if os.environ.get("GONGZHI_STATIC_MANIFEST", "0") == "1":
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+# e.g. "/_protected/": private files leave through nginx's `internal` location of that name, which aliases
+# MEDIA_ROOT, once the view has checked the reader (core.files.private_file_response). Unset: Django streams them.
+GONGZHI_MEDIA_ACCEL = os.environ.get("GONGZHI_MEDIA_ACCEL", "")
+if GONGZHI_MEDIA_ACCEL and not (GONGZHI_MEDIA_ACCEL.startswith("/") and GONGZHI_MEDIA_ACCEL.endswith("/")):
+    raise ImproperlyConfigured(
+        f"GONGZHI_MEDIA_ACCEL={GONGZHI_MEDIA_ACCEL!r} must start and end with '/', like '/_protected/', and match "
+        "the internal location in deploy/nginx/gongzhi.conf."
+    )
