@@ -304,6 +304,23 @@ check "a fault is a 500 without a traceback ($status)" \
 check "… and its page is in Chinese" has_chinese "$TMP/body"
 check "the task worker is running" kill -0 "${pids[2]}"
 
+say "Faults:"
+# PostgreSQL restarted: every connection of the app is cut, as a restart cuts them. The kept connections are
+# checked before use (CONN_HEALTH_CHECKS), so the next requests reconnect without restarting the app server.
+psql "$PG_ADMIN_URL" -qAtc "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+  WHERE datname = '$SMOKE_DB' AND pid <> pg_backend_pid()" >"$TMP/terminated" 2>&1 || true
+ok=0
+for _ in 1 2 3 4; do [ "$(get "$BASE/" -b "$JAR" -L)" = 200 ] && ok=$((ok + 1)); done
+check "after PostgreSQL cut $(cat "$TMP/terminated") connections, signed-in pages still answer 200 ($ok/4)" \
+  test "$ok" = 4
+# Redis stopped mid-run: pages answer from the database; the health check says the cache is down.
+kill -TERM "${pids[0]}" 2>/dev/null; wait "${pids[0]}" 2>/dev/null || true
+status=$(get "$BASE/" -b "$JAR" -L)
+check "with Redis stopped, a signed-in page still answers 200 ($status)" test "$status" = 200
+status=$(get "$BASE/healthz")
+check "… and /healthz says 503, cache down ($status $(tr -d '\n' <"$TMP/body"))" \
+  bash -c "[ $status = 503 ] && grep -q '\"cache\": *\"down\"' '$TMP/body'"
+
 say "$(( SECONDS - started )) s."
 if [ "$failures" != 0 ]; then say "$failures check(s) failed."; exit 1; fi
 say "All checks passed."
