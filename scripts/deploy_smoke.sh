@@ -307,7 +307,7 @@ check "the task worker is running" kill -0 "${pids[2]}"
 say "Faults:"
 # PostgreSQL restarted: every connection of the app is cut, as a restart cuts them. The kept connections are
 # checked before use (CONN_HEALTH_CHECKS), so the next requests reconnect without restarting the app server.
-psql "$PG_ADMIN_URL" -qAtc "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+psql "$PG_SMOKE_URL" -qAtc "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
   WHERE datname = '$SMOKE_DB' AND pid <> pg_backend_pid()" >"$TMP/terminated" 2>&1 || true
 ok=0
 for _ in 1 2 3 4; do [ "$(get "$BASE/" -b "$JAR" -L)" = 200 ] && ok=$((ok + 1)); done
