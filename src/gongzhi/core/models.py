@@ -213,5 +213,20 @@ class ApiToken(models.Model):
         return self.revoked_at is None and now < self.expires_at
 
 
+class WorkerHeartbeat(models.Model):
+    """One row: when a task worker last ran the heartbeat task (`core.tasks.heartbeat_task`, every minute), which
+    /healthz reads. A row, not a cache key, so that it survives a cache outage and speaks for the workers alone:
+    with several, a beat says that tasks are being taken."""
+
+    beat_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("后台任务心跳")
+        verbose_name_plural = _("后台任务心跳")
+
+    def __str__(self) -> str:
+        return f"{self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
 # Whoever a permission question is about: a signed-in user, or the anonymous visitor Django puts on a request.
 Viewer = User | AnonymousUser
