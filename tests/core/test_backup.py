@@ -84,7 +84,7 @@ def test_the_demo_round_trips_into_a_new_var_folder(archive, tmp_path):
         manifest = json.load(tar.extractfile("manifest.json"))  # type: ignore[arg-type]
     assert names == {"manifest.json", "database.sqlite3", "media/voices/photos/lamp.jpg"}
     assert manifest["database"] == "sqlite"
-    assert manifest["schema"]["core"] == "0006_worker_heartbeat"
+    assert manifest["schema"]["core"] == "0006_worker_heartbeat_task_lease"
     assert {f["path"] for f in manifest["files"]} == names - {"manifest.json"}
     assert manifest["rows"] == expected
     assert manifest["rows"]["timebank_entry"] > 0

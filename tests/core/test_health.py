@@ -93,3 +93,27 @@ def test_the_schedule_command_queues_one_beat_and_the_beat_queues_the_next(setti
     heartbeat_task.call()  # and runs it: a beat, then the next one queued a minute later
     assert WorkerHeartbeat.objects.get().beat_at >= before
     assert waiting.get().run_after >= before + timedelta(minutes=1)
+
+
+def test_a_sweep_runs_in_one_worker_at_a_time_and_a_dead_holder_lapses():
+    from gongzhi.core.models import TaskLease
+    from gongzhi.core.tasks import exclusive
+    from gongzhi.timebank.tasks import timebank_sweep_task
+    from gongzhi.voices.tasks import voices_sweep_task
+
+    chain = 0x766F6963  # the voices sweep's
+    with exclusive(lock_id=chain, lease=timedelta(minutes=30)) as first:
+        assert first
+        with exclusive(lock_id=chain, lease=timedelta(minutes=30)) as second:
+            assert not second
+        assert voices_sweep_task.call() == {"skipped": 1}  # the second worker's run does nothing
+    with exclusive(lock_id=chain, lease=timedelta(minutes=30)) as again:
+        assert again  # released at the end of the run
+    assert "skipped" not in voices_sweep_task.call()
+
+    # A worker killed mid-run never releases: the next run waits for the lease, not for ever.
+    TaskLease.objects.filter(chain=0x74696D65).delete()
+    TaskLease.objects.create(chain=0x74696D65, held_until=timezone.now() + timedelta(hours=1))
+    assert timebank_sweep_task.call() == {"skipped": 1}
+    with time_machine.travel(timezone.now() + timedelta(hours=1, seconds=1), tick=False):
+        assert "redemptions_expired" in timebank_sweep_task.call()

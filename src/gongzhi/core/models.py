@@ -228,5 +228,21 @@ class WorkerHeartbeat(models.Model):
         return f"{self.beat_at:%Y-%m-%d %H:%M:%S}"
 
 
+class TaskLease(models.Model):
+    """Who runs a periodic sweep now (`core.tasks.exclusive`): a worker claims the row for a lease with one UPDATE,
+    so two workers never run the same sweep at once, and a worker killed mid-sweep holds it only until it lapses."""
+
+    # The chain's lock id, the one `ensure_scheduled` takes on PostgreSQL (voices: 0x766F6963 "voic").
+    chain = models.BigIntegerField(unique=True)
+    held_until = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("定时任务租约")
+        verbose_name_plural = _("定时任务租约")
+
+    def __str__(self) -> str:
+        return f"{self.chain:#x} → {self.held_until:%Y-%m-%d %H:%M:%S}"
+
+
 # Whoever a permission question is about: a signed-in user, or the anonymous visitor Django puts on a request.
 Viewer = User | AnonymousUser

@@ -3,6 +3,8 @@ at a time."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -51,3 +53,22 @@ def ensure_heartbeat_scheduled(*, delay: timedelta = timedelta(0)) -> bool:
     """Starts the heartbeat chain unless a beat is already waiting (`manage.py heartbeat_schedule`, at every start
     of the worker); True when it enqueued one."""
     return ensure_scheduled(heartbeat_task, lock_id=_HEARTBEAT_LOCK_ID, delay=delay)
+
+
+@contextmanager
+def exclusive(*, lock_id: int, lease: timedelta) -> Iterator[bool]:
+    """Yields True to the one caller that holds the chain `lock_id` now, False to any other (who should skip its
+    run): two workers never run the same sweep at once. The claim is one UPDATE of a TaskLease row, atomic on
+    PostgreSQL and SQLite alike, and lapses after `lease`, so a worker killed mid-run cannot hold it for ever;
+    `lease` must outlast the longest run."""
+    from gongzhi.core.models import TaskLease
+
+    now = timezone.now()
+    TaskLease.objects.bulk_create([TaskLease(chain=lock_id, held_until=now)], ignore_conflicts=True)
+    until = now + lease
+    claimed = TaskLease.objects.filter(chain=lock_id, held_until__lte=now).update(held_until=until) == 1
+    try:
+        yield claimed
+    finally:
+        if claimed:
+            TaskLease.objects.filter(chain=lock_id, held_until=until).update(held_until=timezone.now())
