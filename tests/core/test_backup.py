@@ -88,6 +88,7 @@ def test_the_demo_round_trips_into_a_new_var_folder(archive, tmp_path):
     assert {f["path"] for f in manifest["files"]} == names - {"manifest.json"}
     assert manifest["rows"] == expected
     assert manifest["rows"]["timebank_entry"] > 0
+    assert archive.stat().st_mode & 0o777 == 0o600  # residents' data: the service account's alone
     var = tmp_path / "fresh"
     blocker = var / "media" / "left-behind.txt"
     blocker.parent.mkdir(parents=True)

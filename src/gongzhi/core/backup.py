@@ -173,6 +173,8 @@ def backup_create(*, output_dir: Path, now: datetime) -> Path:
             archive.add(staging / MANIFEST, arcname=MANIFEST)
             for name in names:
                 archive.add(staging / name, arcname=name)
+        # Residents' personal data: readable by the service account only.
+        aside.chmod(0o600)
         os.replace(aside, final)
     return final
 
