@@ -1,15 +1,16 @@
 """The similarity index lives in each process (voices/similarity.py): a voice filed through one web worker is
 suggested by another, which catches up through `updated_at`, with the shared Redis cache between them.
 
-Two real gunicorn processes, one worker each, share a SQLite file and a Redis of the test's own. The data is made
-here, in the test's database, and copied into the file with SQLite's backup API: migrating a new file would take
-far longer than the test."""
+Two real gunicorn processes, one worker each, share the database and a Redis of the test's own. The data is made
+here and committed: on PostgreSQL the servers use the test database itself; on SQLite (in memory here) it is copied
+into a file with SQLite's backup API, since migrating a new file would take far longer than the test."""
 
 from __future__ import annotations
 
 import datetime
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import time_machine
@@ -36,7 +38,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def server_env(tmp_path: Path, database: Path, cache_url: str) -> dict[str, str]:
+def server_env(tmp_path: Path, database_url: str, cache_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "GONGZHI_", "DATABASE_URL"))}
     env.update(
         # The test's own key: the session made here must be readable there.
@@ -44,11 +46,24 @@ def server_env(tmp_path: Path, database: Path, cache_url: str) -> dict[str, str]
         GONGZHI_ALLOWED_HOSTS="127.0.0.1,localhost",
         GONGZHI_DEBUG="0",
         GONGZHI_VAR_DIR=str(tmp_path),
-        DATABASE_URL=f"sqlite:///{database}",
+        DATABASE_URL=database_url,
         GONGZHI_CACHE_URL=cache_url,
         DJANGO_SETTINGS_MODULE="gongzhi.settings",
     )
     return env
+
+
+def shared_database(tmp_path: Path) -> str:
+    """A DATABASE_URL the servers can open that holds what this test committed."""
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        auth = f"{quote(db['USER'])}:{quote(db['PASSWORD'])}@" if db["USER"] else ""
+        return f"postgres://{auth}{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{quote(db['NAME'])}"
+    database = tmp_path / "shared.sqlite3"
+    with sqlite3.connect(database) as copy:
+        connection.ensure_connection()
+        connection.connection.backup(copy)
+    return f"sqlite:///{database}"
 
 
 def wait_until_up(port: int, process: subprocess.Popen[bytes]) -> None:
@@ -72,7 +87,8 @@ def gunicorn() -> Iterator[list[subprocess.Popen[bytes]]]:
     started: list[subprocess.Popen[bytes]] = []
     yield started
     for each in started:
-        each.kill()
+        # The whole group: a killed gunicorn master leaves its worker (and its database connection) behind.
+        os.killpg(each.pid, signal.SIGKILL)
         each.wait(timeout=10)
 
 
@@ -85,6 +101,7 @@ def start(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,
     )
 
 
@@ -107,11 +124,7 @@ def test_a_voice_filed_through_one_worker_is_suggested_by_the_other(desk, tmp_pa
         browser = Client()
         browser.force_login(desk.staff[Role.SECRETARY])
         session = browser.cookies[settings.SESSION_COOKIE_NAME].value
-    database = tmp_path / "shared.sqlite3"
-    with sqlite3.connect(database) as copy:
-        connection.ensure_connection()
-        connection.connection.backup(copy)
-    env = server_env(tmp_path, database, redis_server.url(0))
+    env = server_env(tmp_path, shared_database(tmp_path), redis_server.url(0))
     first, second = free_port(), free_port()
     gunicorn.extend([start(first, env), start(second, env)])
     for port, process in zip((first, second), gunicorn, strict=True):
