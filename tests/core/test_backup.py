@@ -8,9 +8,10 @@ import os
 import subprocess
 import sys
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from io import StringIO
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -47,7 +48,7 @@ def repack(archive: Path, dest: Path, change: Callable[[Path], None]) -> Path:
     return dest
 
 
-def manage(var: Path, script: str) -> subprocess.CompletedProcess[str]:
+def manage(var: Path, database_url: str, script: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "GONGZHI_", "DATABASE_URL"))}
     env.update(
         GONGZHI_SECRET_KEY=settings.SECRET_KEY,
@@ -55,6 +56,8 @@ def manage(var: Path, script: str) -> subprocess.CompletedProcess[str]:
         GONGZHI_DEBUG="0",
         GONGZHI_VAR_DIR=str(var),
     )
+    if database_url:
+        env["DATABASE_URL"] = database_url
     return subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "shell", "-c", script],
         env=env,
@@ -63,6 +66,24 @@ def manage(var: Path, script: str) -> subprocess.CompletedProcess[str]:
         timeout=300,
         check=False,
     )
+
+
+@pytest.fixture
+def empty_database() -> Iterator[str]:
+    """A DATABASE_URL for a new, empty database: on SQLite none (the new var folder's file), on PostgreSQL one
+    made beside the test database and dropped afterwards."""
+    if connection.vendor != "postgresql":
+        yield ""
+        return
+    db = connection.settings_dict
+    name = f"{db['NAME']}_restored"
+    with connection.cursor() as cursor:  # a transactional test: no transaction open, CREATE DATABASE may run
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    auth = f"{quote(db['USER'])}:{quote(db['PASSWORD'])}@" if db["USER"] else ""
+    yield f"postgres://{auth}{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 @pytest.fixture
@@ -76,14 +97,14 @@ def archive(tmp_path: Path) -> Path:
     return Path(out.getvalue().strip())
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="the round trip into a new var folder is SQLite's")
-def test_the_demo_round_trips_into_a_new_var_folder(archive, tmp_path):
+def test_the_demo_round_trips_into_a_new_var_folder(archive, empty_database, tmp_path):
     expected = row_counts()
     with tarfile.open(archive) as tar:
         names = set(tar.getnames())
         manifest = json.load(tar.extractfile("manifest.json"))  # type: ignore[arg-type]
-    assert names == {"manifest.json", "database.sqlite3", "media/voices/photos/lamp.jpg"}
-    assert manifest["database"] == "sqlite"
+    dump = "database.sqlite3" if connection.vendor == "sqlite" else "database.pgdump"
+    assert names == {"manifest.json", dump, "media/voices/photos/lamp.jpg"}
+    assert manifest["database"] == connection.vendor
     assert manifest["schema"]["core"] == "0006_worker_heartbeat_task_lease"
     assert {f["path"] for f in manifest["files"]} == names - {"manifest.json"}
     assert manifest["rows"] == expected
@@ -94,7 +115,7 @@ def test_the_demo_round_trips_into_a_new_var_folder(archive, tmp_path):
     blocker.parent.mkdir(parents=True)
     blocker.write_text("x")
     script = f"""
-import json, sqlite3
+import json
 from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -106,18 +127,17 @@ Path({str(blocker)!r}).unlink()
 call_command("restore", {str(archive)!r})
 call_command("verify_audit")
 call_command("verify_ledger")
+from tests.core.test_backup import row_counts
+print("COUNTS", json.dumps(row_counts()))
 """
-    done = manage(var, script)
+    done = manage(var, empty_database, script)
     assert done.returncode == 0, done.stderr
     assert "REFUSED 目标媒体文件夹" in done.stdout  # the first try: a file in the media folder
     assert "已恢复" in done.stdout
     assert "审计链完整" in done.stdout
     assert "积分账本一致" in done.stdout and "总额为 0" in done.stdout
-    import sqlite3
-
-    with sqlite3.connect(var / "gongzhi.sqlite3") as restored:
-        for table, count in expected.items():
-            assert restored.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0] == count, table  # noqa: S608
+    counts = next(line for line in done.stdout.splitlines() if line.startswith("COUNTS "))
+    assert json.loads(counts.removeprefix("COUNTS ")) == expected
     assert (var / "media" / "voices" / "photos" / "lamp.jpg").read_bytes() == PHOTO
 
 
