@@ -45,7 +45,7 @@ test-sqlite: install
 test-postgres: install
 	scripts/ensure_fonts.sh --with-poppler
 	PG_URL='$(PG_URL)' scripts/ensure_postgres.sh
-	DATABASE_URL='$(PG_URL)' $(PYTEST) -q -m "not browser" -n 2
+	DATABASE_URL='$(PG_URL)' GONGZHI_CACHE_URL='$(or $(GONGZHI_CACHE_URL),redis://127.0.0.1:6379/2)' $(PYTEST) -q -m "not browser" -n 2
 
 # The tests marked date_sensitive at the 1st at 00:05, 29 February, 31 December at 23:59… (the whole suite at those
 # instants, on both databases, is scripts/test_at_dates.sh without --fast).

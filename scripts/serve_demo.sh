@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 .venv/bin/python manage.py voices_schedule
 # The time bank sweep (expired 核销 codes refunded) reschedules itself every hour once one run is queued.
 .venv/bin/python manage.py timebank_sweep --schedule
+# The worker stamps a heartbeat every minute for /healthz once one beat is queued.
+.venv/bin/python manage.py heartbeat_schedule
 .venv/bin/python manage.py db_worker --interval 0.5 --no-reload >var/worker.log 2>&1 &
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 import pytest
 from django.test import Client
 from hypothesis import HealthCheck, settings
@@ -7,6 +10,9 @@ from hypothesis import HealthCheck, settings
 from gongzhi.core.models import User
 from tests import factories
 from tests.clock import INSTANTS, pin_clock, pinned_now
+
+# The redis_server and redis_cache fixtures: a test's own Redis, which it may stop.
+pytest_plugins = ["tests.redis_server"]
 
 # Hypothesis's deadline and its too_slow health check time each example: on a loaded machine (CI beside other jobs,
 # the date script's six passes) they fail tests whose rules hold. Timings belong in bench/, so both are off.
@@ -20,6 +26,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help=f"run each test once at each instant of tests/clock.py ({', '.join(INSTANTS)})",
     )
+
+
+def redis_db_for_worker(url: str, worker: str) -> str:
+    """The shared-cache URL moved to a Redis database of its own per xdist worker (gw0 → 2, gw1 → 3…): each test
+    clears the cache, and RedisCache's clear is FLUSHDB, which must not empty another worker's database."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{2 + int(worker.removeprefix('gw'))}"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    url, worker = os.environ.get("GONGZHI_CACHE_URL", ""), os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url:
+        return
+    from django.conf import settings as django_settings
+    from django.core.cache import cache
+    from django.test.signals import setting_changed
+
+    from gongzhi.settings import cache_from_env
+
+    if worker:
+        django_settings.CACHES = cache_from_env({"GONGZHI_CACHE_URL": redis_db_for_worker(url, worker)})
+        # Django drops the cache objects it made from the old setting (none yet, most likely).
+        setting_changed.send(sender=None, setting="CACHES", value=django_settings.CACHES, enter=True)
+    # The cache tolerates a dead Redis, so a run against none would pass without testing it.
+    if not cache.ping():
+        pytest.exit("GONGZHI_CACHE_URL is set but Redis does not answer there: start it, or unset the variable.", 2)
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -274,14 +274,33 @@ UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 
-# Per-process memory cache: figures, cached tallies and the similarity index's tokens live here, keyed by the
-# community's data version; the default 300 entries would evict them on a street with many communities.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": 20000},
+
+def cache_from_env(env: Mapping[str, str]) -> dict[str, dict[str, object]]:
+    """GONGZHI_CACHE_URL=redis://host:port/db: one cache shared by the web workers and the task worker (figures,
+    calendar and data versions, the similarity index's generation), through `core.cache.TolerantRedisCache`: a
+    Redis outage is a miss, logged, never a 500. Unset: a per-process memory cache (the demo, a single process)."""
+    url = env.get("GONGZHI_CACHE_URL", "").strip()
+    if not url:
+        # Figures, cached tallies and the similarity index's tokens live here, keyed by the community's data
+        # version; the default 300 entries would evict them on a street with many communities.
+        return {
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20000}}
+        }
+    if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
+        raise ImproperlyConfigured(
+            "GONGZHI_CACHE_URL must look like redis://127.0.0.1:6379/0 (共享缓存地址格式有误), or be left unset."
+        )
+    return {
+        "default": {
+            "BACKEND": "gongzhi.core.cache.TolerantRedisCache",
+            "LOCATION": url,
+            # A dead or unreachable Redis costs a request at most about a second, never a hang.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
     }
-}
+
+
+CACHES = cache_from_env(os.environ)
 # Sessions are read on every page; the cache spares a query, the database keeps them across restarts.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True

@@ -213,5 +213,36 @@ class ApiToken(models.Model):
         return self.revoked_at is None and now < self.expires_at
 
 
+class WorkerHeartbeat(models.Model):
+    """One row: when a task worker last ran the heartbeat task (`core.tasks.heartbeat_task`, every minute), which
+    /healthz reads. A row, not a cache key, so that it survives a cache outage and speaks for the workers alone:
+    with several, a beat says that tasks are being taken."""
+
+    beat_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("后台任务心跳")
+        verbose_name_plural = _("后台任务心跳")
+
+    def __str__(self) -> str:
+        return f"{self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class TaskLease(models.Model):
+    """Who runs a periodic sweep now (`core.tasks.exclusive`): a worker claims the row for a lease with one UPDATE,
+    so two workers never run the same sweep at once, and a worker killed mid-sweep holds it only until it lapses."""
+
+    # The chain's lock id, the one `ensure_scheduled` takes on PostgreSQL (voices: 0x766F6963 "voic").
+    chain = models.BigIntegerField(unique=True)
+    held_until = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("定时任务租约")
+        verbose_name_plural = _("定时任务租约")
+
+    def __str__(self) -> str:
+        return f"{self.chain:#x} → {self.held_until:%Y-%m-%d %H:%M:%S}"
+
+
 # Whoever a permission question is about: a signed-in user, or the anonymous visitor Django puts on a request.
 Viewer = User | AnonymousUser

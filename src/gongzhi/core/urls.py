@@ -1,10 +1,11 @@
 from django.urls import path
 
-from gongzhi.core import views
+from gongzhi.core import health, views
 
 app_name = "core"
 urlpatterns = [
     path("", views.home_view, name="home"),
+    path("healthz", health.healthz_view, name="healthz"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("prefs/", views.preferences_view, name="prefs"),

@@ -13,9 +13,11 @@ from datetime import timedelta
 
 from django_tasks import task
 
-from gongzhi.core.tasks import ensure_scheduled
+from gongzhi.core.tasks import ensure_scheduled, exclusive
 
 SWEEP_EVERY = timedelta(hours=1)
+# Longer than any run; a worker killed mid-sweep blocks the next ones for at most this long.
+SWEEP_LEASE = timedelta(hours=1)
 _LOCK_ID = 0x74696D65  # "time": one advisory lock for the chain on PostgreSQL
 
 
@@ -24,11 +26,17 @@ def timebank_sweep_task() -> dict[str, int]:
     from gongzhi.timebank.services.redemptions import redemptions_expire
     from gongzhi.timebank.services.settings import elderly_floors_follow
 
-    counts = {
-        "redemptions_expired": redemptions_expire(),
-        "sessions_added": recurring_sessions_extend(),
-        "elderly_floors": elderly_floors_follow(),
-    }
+    # Another worker running the sweep now (a second run queued by a deploy's --schedule): skip this one.
+    with exclusive(lock_id=_LOCK_ID, lease=SWEEP_LEASE) as mine:
+        counts = (
+            {
+                "redemptions_expired": redemptions_expire(),
+                "sessions_added": recurring_sessions_extend(),
+                "elderly_floors": elderly_floors_follow(),
+            }
+            if mine
+            else {"skipped": 1}
+        )
     ensure_sweep_scheduled(delay=SWEEP_EVERY)
     return counts
 

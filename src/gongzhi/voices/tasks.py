@@ -13,9 +13,11 @@ from typing import Any
 
 from django_tasks import task
 
-from gongzhi.core.tasks import ensure_scheduled
+from gongzhi.core.tasks import ensure_scheduled, exclusive
 
 SWEEP_EVERY = timedelta(minutes=15)
+# Longer than any run; a worker killed mid-sweep blocks the next ones for at most this long.
+SWEEP_LEASE = timedelta(minutes=30)
 _LOCK_ID = 0x766F6963  # "voic": one advisory lock for the chain on PostgreSQL
 
 
@@ -24,8 +26,11 @@ def voices_sweep_task() -> dict[str, Any]:
     from gongzhi.notifications.delivery import outbox_retry_due
     from gongzhi.voices.services.sweep import voices_sweep
 
-    counts = voices_sweep()
-    counts["outbox_retried"] = outbox_retry_due()  # messages whose earlier delivery failed
+    # Another worker running the sweep now (a second run queued by a deploy's voices_schedule): skip this one.
+    with exclusive(lock_id=_LOCK_ID, lease=SWEEP_LEASE) as mine:
+        counts = voices_sweep() if mine else {"skipped": 1}
+        if mine:
+            counts["outbox_retried"] = outbox_retry_due()  # messages whose earlier delivery failed
     ensure_sweep_scheduled(delay=SWEEP_EVERY)
     return counts
 
