@@ -1,6 +1,7 @@
 # make demo: install, migrate, load the demo street, serve http://127.0.0.1:8000 (embedded SQLite).
-# make test: install, then ruff, mypy, pytest on SQLite, pytest on PostgreSQL, the date-sensitive tests at every
-# instant of scripts/test_at_dates.sh (SQLite), Playwright in Debian chromium.
+# make test: install, then ruff, mypy, pytest on SQLite, pytest on PostgreSQL with the Redis cache, the date-sensitive
+# tests at every instant of scripts/test_at_dates.sh (SQLite), Playwright in Debian chromium, and the production
+# stack's smoke test (scripts/deploy_smoke.sh).
 # Demo commands run with GONGZHI_DEMO=1, which keeps a random SECRET_KEY in var/secret_key (settings.secret_key_from).
 # Both install Debian's CJK font first (scripts/ensure_fonts.sh): PDFs embed it; the tests also need pdftotext.
 SHELL := /bin/bash
@@ -40,11 +41,13 @@ typecheck: install
 
 test-sqlite: install
 	scripts/ensure_fonts.sh --with-poppler
+	scripts/ensure_redis.sh
 	env -u DATABASE_URL $(PYTEST) -q -m "not browser" -n 2
 
 test-postgres: install
 	scripts/ensure_fonts.sh --with-poppler
 	PG_URL='$(PG_URL)' scripts/ensure_postgres.sh
+	scripts/ensure_redis.sh
 	DATABASE_URL='$(PG_URL)' GONGZHI_CACHE_URL='$(or $(GONGZHI_CACHE_URL),redis://127.0.0.1:6379/2)' $(PYTEST) -q -m "not browser" -n 2
 
 # The tests marked date_sensitive at the 1st at 00:05, 29 February, 31 December at 23:59… (the whole suite at those
