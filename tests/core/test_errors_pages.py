@@ -20,6 +20,7 @@ from gongzhi.core.roles import Role
 from gongzhi.core.security import server_error
 from gongzhi.core.services import api_token_create
 from tests.conftest import login
+from tests.queries import queries
 
 PHONE = "13812345678"
 
@@ -141,10 +142,10 @@ def test_the_500_is_english_for_a_reader_who_chose_english():
 
 
 @pytest.mark.django_db
-def test_the_500_page_renders_without_the_database(django_assert_num_queries):
+def test_the_500_page_renders_without_the_database():
     request = RequestFactory().get("/")
     request.request_id = "feedc0de"
-    with django_assert_num_queries(0):
+    with queries(0):
         response = server_error(request)
     assert response.status_code == 500 and page_request_id(response.content.decode()) == "feedc0de"
 
@@ -172,8 +173,8 @@ def test_an_api_call_with_a_bearer_token_is_logged_with_its_user(site, staff, js
 
 
 @pytest.mark.django_db
-def test_logging_loads_no_user_a_request_did_not_load(json_log, django_assert_num_queries):
-    with django_assert_num_queries(0):
+def test_logging_loads_no_user_a_request_did_not_load(json_log):
+    with queries(0):
         Client().get("/static/none.css")  # a request that never looks at the session
     (access,) = [line for line in lines(json_log) if line["logger"] == "gongzhi.access"]
     assert access["user_id"] is None and access["status"] == 404

@@ -26,6 +26,7 @@ EXEMPT: dict[str, str] = {
     "open311:token": "Open311 public endpoint",
     "open311:unknown_xml": "Open311's error answer for an unknown path",
     "open311:unknown": "Open311's error answer for an unknown path",
+    "core:healthz": "the health check: public by design, no data, no session (tests/core/test_health.py)",
     "bench_bare": "only with BENCH_MODE: a bare response for the benchmark",
 }
 # Lower cells whose answer is not a permission refusal (403/404) but a business one, each with its reason.

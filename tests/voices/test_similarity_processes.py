@@ -32,8 +32,7 @@ from gongzhi.core.roles import Role
 from gongzhi.core.services import api_token_create
 from tests.redis_server import free_port
 
-# Serialized rollback: the flush after a transactional test would take the rows the migrations made with it.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parents[2]
 
