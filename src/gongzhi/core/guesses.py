@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.cache import cache
+from django.utils import timezone
 from django.utils.functional import Promise
 
 from gongzhi.core.errors import Throttled
@@ -35,16 +36,26 @@ class GuessLimit:
     def _key(self, actor: User) -> str:
         return f"gongzhi:guesses:{self.name}:{actor.pk}"
 
+    def _open(self, since: float | None) -> bool:
+        """Whether the window that opened at `since` is still open by the app's clock. The cache's own expiry runs
+        on its server's clock (Redis), which is right in production but not the clock the rest of the app reads;
+        keeping the opening time makes the window end when `timezone.now()` says so, and the expiry is a backstop."""
+        return since is not None and timezone.now().timestamp() - since < self.window.total_seconds()
+
     def check(self, actor: User) -> None:
         """Raises Throttled once the actor has used up the window's wrong guesses; call before looking the code up."""
-        if cache.get(self._key(actor), 0) >= self.limit:
+        key = self._key(actor)
+        found = cache.get_many([key, key + ":since"])
+        if found.get(key, 0) >= self.limit and self._open(found.get(key + ":since")):
             raise Throttled(str(self.message) % {"minutes": int(self.window.total_seconds() // 60)})
 
     def missed(self, actor: User) -> None:
-        """Counts one wrong guess."""
+        """Counts one wrong guess; the first one, or the first after the window closed, opens a new window."""
         key, timeout = self._key(actor), int(self.window.total_seconds())
+        if not self._open(cache.get(key + ":since")):
+            cache.set_many({key: 0, key + ":since": timezone.now().timestamp()}, timeout=timeout)
         cache.add(key, 0, timeout=timeout)
         try:
             cache.incr(key)
         except ValueError:  # expired between add and incr: this wrong guess opens a new window
-            cache.set(key, 1, timeout=timeout)
+            cache.set_many({key: 1, key + ":since": timezone.now().timestamp()}, timeout=timeout)
